@@ -1,0 +1,76 @@
+"""`archiver config validate`: every problem with the config and its key files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from archiver.cli.context import app, emit_json
+from archiver.errors import ArchiverError, ConfigError
+from archiver.keys import key_file_problem, list_keys
+from archiver.settings import Settings, find_config, load_settings
+from archiver.store import schema
+from archiver.store.repository import Store
+
+
+@click.group()
+def config() -> None:
+    """Check the configuration."""
+
+
+def _key_problems(settings: Settings) -> list[str]:
+    keys_dir = settings.keys_dir
+    if not keys_dir.is_dir():
+        return [f"{settings.config_path}: archive.keys_dir: {keys_dir} is not a directory"]
+    problems = []
+    files = sorted(keys_dir.glob("*.key"))
+    for path in files:
+        problem = key_file_problem(path)
+        if problem:
+            problems.append(problem)
+    for kind in ("kek", "index"):
+        if not any(p.name.startswith(f"{kind}-") for p in files):
+            problems.append(f"{keys_dir}: no {kind} key file ({kind}-*.key): "
+                            "run `archiver keys generate`")
+    return problems
+
+
+def _registry_problems(settings: Settings) -> list[str]:
+    """Registered keys whose files are missing or wrong, if the database can be read."""
+    try:
+        db = Store.open(settings.database_url, check_schema=False)
+    except ArchiverError as exc:
+        return [f"{settings.config_path}: archive.database: {exc}"]
+    try:
+        if schema.current_revision(db.engine) != schema.head_revision():
+            return []  # nothing registered yet, or `db upgrade` will say what to do
+        return [k.problem for k in list_keys(db, settings.keys_dir) if k.problem]
+    except ArchiverError as exc:
+        return [f"{settings.config_path}: archive.database: {exc}"]
+    finally:
+        db.close()
+
+
+@config.command()
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON report.")
+@click.pass_context
+def validate(ctx: click.Context, as_json: bool) -> int:
+    """Report every config error with its file and key; exit code 2 if there are any."""
+    path: Path | None = None
+    try:
+        path = find_config(app(ctx).config_option)
+        settings = load_settings(path)
+        problems = _key_problems(settings)
+        problems += [p for p in _registry_problems(settings) if p not in problems]
+    except ConfigError as exc:
+        problems = exc.problems
+    if as_json:
+        emit_json({"config": str(path) if path else None, "ok": not problems,
+                   "problems": problems})
+    elif problems:
+        for p in problems:
+            click.echo(f"error: {p}", err=True)
+    else:
+        click.echo(f"{path}: OK")
+    return 2 if problems else 0

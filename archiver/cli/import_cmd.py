@@ -1,0 +1,55 @@
+"""`archiver import PATH...`: .eml files, directories, mbox files and maildirs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from archiver import ingest
+from archiver.cli.context import Progress, app, emit_json
+from archiver.importer import import_paths
+from archiver.sources.files import total_size
+
+
+@click.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON report.")
+@click.option("--workers", type=click.IntRange(min=0), default=None,
+              help="Parsing processes (default: ingest.workers; 0 = one per core).")
+@click.pass_context
+def import_(ctx: click.Context, paths: tuple[Path, ...], as_json: bool,
+            workers: int | None) -> int:
+    """Archive messages from files, directories, mbox files and maildirs.
+
+    Exit code 1 if any input could not be archived; everything else is kept.
+    """
+    a = app(ctx)
+    policy = a.ingest_policy()
+    progress = Progress("importing", total_size(list(paths)))
+    report = import_paths(
+        a.store, a.keyring, policy, list(paths),
+        a.settings.ingest.workers if workers is None else workers, progress,
+    )
+    progress.finish()
+    if as_json:
+        emit_json(report.to_json())
+    else:
+        doc = report.to_json()
+        click.echo(
+            f"archived {doc['archived']}, duplicates {doc['duplicates']}, "
+            f"quarantined {doc['quarantined']}, failed {doc['failed']}"
+            + (f", skipped {len(report.skipped)} files that are not mail" if report.skipped else "")
+        )
+        for item in report.items:
+            if item.status == ingest.QUARANTINED:
+                click.echo(f"quarantined {item.record_id}  {item.label}")
+            elif item.status == ingest.FAILED:
+                click.echo(f"failed: {item.error}", err=True)
+        for path in report.skipped:
+            click.echo(f"skipped (not a message): {path}", err=True)
+    if report.interrupted:
+        click.echo("interrupted: what was archived is kept; run the same import again to "
+                   "finish", err=True)
+        return 130
+    return 1 if report.count(ingest.FAILED) else 0

@@ -1,0 +1,41 @@
+"""`archiver init DIR`: a working config, keys and an embedded SQLite archive."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from archiver.keys import Keyring, generate_missing
+from archiver.records import audit
+from archiver.settings import load_settings, render_example
+from archiver.errors import UsageError
+from archiver.store import schema
+from archiver.store.repository import Store
+
+
+@click.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def init(directory: Path) -> None:
+    """Create DIR/archiver.toml, DIR/keys/ and DIR/archive.db, ready to import into."""
+    config_path = directory / "archiver.toml"
+    if config_path.exists():
+        raise UsageError(f"{config_path} already exists: {directory} is already set up")
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    config_path.write_text(render_example(), encoding="utf-8")
+    settings = load_settings(config_path)
+    db = Store.open(settings.database_url, check_schema=False)
+    try:
+        schema.upgrade(db.engine)
+        made = generate_missing(db, settings.keys_dir)
+        ring = Keyring.load(db, settings.keys_dir)
+        audit.record_event(db, ring, "init", details={"keys": made})
+    finally:
+        db.close()
+    click.echo(f"Wrote {config_path}")
+    for key_id in made:
+        click.echo(f"Wrote {settings.keys_dir / (key_id + '.key')} (mode 0600)")
+    click.echo(f"Created {settings.database_url.removeprefix('sqlite:///')}")
+    click.echo("Back up the keys directory separately from the database: without it, the")
+    click.echo("archive cannot be read. Next:")
+    click.echo(f"  archiver --config {config_path} import PATH...")

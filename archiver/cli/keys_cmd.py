@@ -1,0 +1,71 @@
+"""`archiver keys generate|list|rotate`: key-encryption and index keys."""
+
+from __future__ import annotations
+
+import click
+
+from archiver.cli.context import Progress, app, emit_json
+from archiver.keys import Keyring, generate_missing, list_keys, rotate
+from archiver.records import audit
+
+
+@click.group()
+def keys() -> None:
+    """Key files: generate, list, rotate."""
+
+
+@keys.command()
+@click.pass_context
+def generate(ctx: click.Context) -> None:
+    """Create a key-encryption key and an index key if none is current."""
+    a = app(ctx)
+    made = generate_missing(a.store, a.settings.keys_dir)
+    if not made:
+        click.echo("keys already present; nothing to do (use `keys rotate` for a new KEK)")
+        return
+    audit.record_event(a.store, a.keyring, "keys.generate", details={"keys": made})
+    for key_id in made:
+        click.echo(f"created {a.settings.keys_dir / (key_id + '.key')}")
+
+
+@keys.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def list_(ctx: click.Context, as_json: bool) -> int:
+    """Registered keys, what they protect, and whether their files are usable."""
+    a = app(ctx)
+    infos = list_keys(a.store, a.settings.keys_dir)
+    if as_json:
+        emit_json([
+            {"id": k.id, "kind": k.kind, "state": k.state, "created_at": k.created_at.isoformat(),
+             "records": k.records, "file": k.file, "problem": k.problem}
+            for k in infos
+        ])
+    else:
+        for k in infos:
+            used = f"{k.records} records" if k.kind == "kek" else ""
+            click.echo(f"{k.id:<24} {k.kind:<6} {k.state:<8} {used:<16} "
+                       f"{k.problem or k.file}")
+    return 2 if any(k.problem for k in infos) else 0
+
+
+@keys.command("rotate")
+@click.pass_context
+def rotate_(ctx: click.Context) -> None:
+    """Make a new key-encryption key current and re-wrap every data key under it.
+
+    Messages are not re-encrypted. Safe to interrupt: running it again finishes the job.
+    """
+    a = app(ctx)
+    with a.store.transaction() as tx:
+        total = tx.count_records()
+    progress = Progress("re-wrapping", total)
+    result = rotate(a.store, a.settings.keys_dir, progress=progress)
+    progress.finish()
+    ring = Keyring.load(a.store, a.settings.keys_dir)
+    audit.record_event(a.store, ring, "keys.rotate",
+                       details={"kek": result.kek_id, "rewrapped": result.rewrapped,
+                                "resumed": not result.created})
+    verb = "created" if result.created else "finished rotating to"
+    click.echo(f"{verb} {result.kek_id}; re-wrapped {result.rewrapped} data keys")
+    click.echo("Old key files are still needed to read old backups; keep them until those expire.")

@@ -1,0 +1,67 @@
+"""The `archiver` command group, error handling and exit codes (DESIGN.md section 10)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+import click
+
+from archiver.cli import audit_cmd, config_cmd, db_cmd, import_cmd, init_cmd, keys_cmd, records_cmd
+from archiver.cli.context import App
+from archiver.errors import ArchiverError, ConfigError
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "config",
+    metavar="FILE",
+    help="Config file (default: $ARCHIVER_CONFIG, ./archiver.toml, /etc/archiver/archiver.toml).",
+)
+@click.version_option(package_name="archiver")
+@click.pass_context
+def cli(ctx: click.Context, config: str | None) -> None:
+    """Archive forwarded school records: collect, seal, search, retain."""
+    app = App(config)
+    ctx.obj = app
+    ctx.call_on_close(app.close)
+
+
+for command in (
+    init_cmd.init,
+    config_cmd.config,
+    db_cmd.db,
+    keys_cmd.keys,
+    import_cmd.import_,
+    records_cmd.show,
+    records_cmd.verify,
+    audit_cmd.audit,
+):
+    cli.add_command(command)
+
+
+def main() -> None:
+    """Entry point: run a command, turn ArchiverErrors into one message and an exit code."""
+    os.umask(0o077)  # keys, database and exports are nobody else's business
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        code = cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(2)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            click.echo(f"error: {problem}", err=True)
+        sys.exit(exc.exit_code)
+    except ArchiverError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)

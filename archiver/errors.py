@@ -1,0 +1,58 @@
+"""The ArchiverError tree: every failure a user can see, with its exit code."""
+
+from __future__ import annotations
+
+
+class ArchiverError(Exception):
+    """Base of every error the archiver reports to a user.
+
+    `exit_code` follows the command-line contract (DESIGN.md section 10):
+    1 failure while working, 2 bad usage or config, 3 integrity failure.
+    `retryable` tells a scheduler whether trying again later may succeed.
+    """
+
+    exit_code = 1
+    retryable = False
+
+
+class ConfigError(ArchiverError):
+    """The configuration (file, key files, settings) is wrong; `problems` lists each one."""
+
+    exit_code = 2
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+class UsageError(ArchiverError):
+    """A command was asked for something that cannot mean anything (unknown id, bad path)."""
+
+    exit_code = 2
+
+
+class KeyFileError(ConfigError):
+    """A key file is missing, unreadable, too open or malformed."""
+
+
+class DatabaseError(ArchiverError):
+    """The database could not be reached or used."""
+
+    retryable = True
+
+
+class SchemaError(DatabaseError):
+    """The database schema is missing or older than this program; run `archiver db upgrade`."""
+
+    exit_code = 2
+    retryable = False
+
+
+class IntegrityError(ArchiverError):
+    """Stored data does not match its hash, key or chain: tampering or corruption."""
+
+    exit_code = 3
+
+
+class InputError(ArchiverError):
+    """An input (file, message) cannot be archived; the message says what and where."""

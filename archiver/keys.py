@@ -1,0 +1,263 @@
+"""Key files and the keyring: generating, finding, checking and rotating keys.
+
+Key material never enters the database. Each key is a file `<id>.key` (base64 of 32 bytes,
+mode 0600) in the keys directory or in systemd's $CREDENTIALS_DIRECTORY. The database's key
+registry names the keys, marks which is current, and holds a check value that catches a
+wrong or corrupted key file before it is used.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+import secrets
+import stat
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from archiver.crypto import envelope
+from archiver.errors import ArchiverError, IntegrityError, KeyFileError
+from archiver.store.repository import KeyRow, Store, StoreTx
+
+KINDS = ("kek", "index")
+CURRENT = "current"
+RETIRED = "retired"
+REWRAP_BATCH = 500
+
+
+def new_key_id(kind: str, now: datetime) -> str:
+    """A readable, unique key id such as kek-20261128-3fa9c2."""
+    return f"{kind}-{now:%Y%m%d}-{secrets.token_hex(3)}"
+
+
+def key_filename(key_id: str) -> str:
+    return f"{key_id}.key"
+
+
+def write_key_file(keys_dir: Path, key_id: str, material: bytes) -> Path:
+    """Create `<id>.key` (mode 0600, never overwriting) and flush it to disk."""
+    keys_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path = keys_dir / key_filename(key_id)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.write(fd, base64.b64encode(material) + b"\n")
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    dir_fd = os.open(keys_dir, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+    return path
+
+
+def key_file_problem(path: Path) -> str | None:
+    """What is wrong with a key file, or None if it is usable."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return f"{path}: key file missing"
+    except OSError as exc:
+        return f"{path}: cannot read key file: {exc.strerror}"
+    if not stat.S_ISREG(st.st_mode):
+        return f"{path}: not a regular file"
+    if st.st_mode & 0o077:
+        return (
+            f"{path}: key file is readable by others (mode {stat.S_IMODE(st.st_mode):04o}); "
+            f"run chmod 600 {path}"
+        )
+    try:
+        material = base64.b64decode(path.read_bytes().strip(), validate=True)
+    except (binascii.Error, ValueError):
+        return f"{path}: not a key file (expected base64 of {envelope.KEY_BYTES} bytes)"
+    except OSError as exc:
+        return f"{path}: cannot read key file: {exc.strerror}"
+    if len(material) != envelope.KEY_BYTES:
+        return f"{path}: key has {len(material)} bytes, expected {envelope.KEY_BYTES}"
+    return None
+
+
+def read_key_file(path: Path) -> bytes:
+    """The key in `path`; raises KeyFileError saying what is wrong."""
+    problem = key_file_problem(path)
+    if problem:
+        raise KeyFileError([problem])
+    return base64.b64decode(path.read_bytes().strip())
+
+
+def locate_key(keys_dir: Path, key_id: str) -> Path:
+    """Where key `key_id` is: $CREDENTIALS_DIRECTORY first (systemd), then the keys directory."""
+    creds = os.environ.get("CREDENTIALS_DIRECTORY")
+    if creds:
+        for name in (key_filename(key_id), key_id):
+            candidate = Path(creds) / name
+            if candidate.exists():
+                return candidate
+    return keys_dir / key_filename(key_id)
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    id: str
+    kind: str
+    state: str
+    created_at: datetime
+    records: int
+    file: str
+    problem: str | None
+
+
+class Keyring:
+    """Key material for one run, loaded lazily and checked against the registry."""
+
+    def __init__(self, keys_dir: Path, registry: list[KeyRow]) -> None:
+        self.keys_dir = keys_dir
+        self._registry = {k.id: k for k in registry}
+        self._material: dict[str, bytes] = {}
+
+    @classmethod
+    def load(cls, store: Store, keys_dir: Path) -> Keyring:
+        """The keyring with its current keys read and checked; raises KeyFileError."""
+        with store.transaction() as tx:
+            ring = cls(keys_dir, tx.keys())
+        ring.material(ring.current_id("kek"))
+        ring.material(ring.current_id("index"))
+        return ring
+
+    def current_id(self, kind: str) -> str:
+        for row in self._registry.values():
+            if row.kind == kind and row.state == CURRENT:
+                return row.id
+        raise KeyFileError(
+            [f"no current {kind} key is registered in the database: run `archiver keys generate`"]
+        )
+
+    def material(self, key_id: str) -> bytes:
+        """The key `key_id`; raises KeyFileError if unknown, missing or not the registered key."""
+        if key_id in self._material:
+            return self._material[key_id]
+        row = self._registry.get(key_id)
+        if row is None:
+            raise KeyFileError([f"key {key_id} is not registered in the database"])
+        path = locate_key(self.keys_dir, key_id)
+        material = read_key_file(path)
+        if not secrets.compare_digest(envelope.key_check(material), row.check_value):
+            raise KeyFileError(
+                [f"{path}: this is not key {key_id} (its check value differs): wrong file?"]
+            )
+        self._material[key_id] = material
+        return material
+
+    def current_kek(self) -> tuple[str, bytes]:
+        key_id = self.current_id("kek")
+        return key_id, self.material(key_id)
+
+    def index_key(self) -> tuple[str, bytes]:
+        key_id = self.current_id("index")
+        return key_id, self.material(key_id)
+
+    def audit_key(self, index_key_id: str) -> bytes:
+        """The key that chains audit events, derived from an index key."""
+        return envelope.derive(self.material(index_key_id), "archiver audit chain v1")
+
+
+def _register(tx: StoreTx, keys_dir: Path, kind: str, now: datetime) -> str:
+    key_id = new_key_id(kind, now)
+    material = envelope.new_key()
+    write_key_file(keys_dir, key_id, material)
+    tx.add_key(KeyRow(key_id, kind, now, envelope.key_check(material), CURRENT))
+    return key_id
+
+
+def generate_missing(store: Store, keys_dir: Path, now: datetime | None = None) -> list[str]:
+    """Create and register a KEK and an index key where none is current; the new key ids."""
+    now = now or datetime.now(UTC)
+    made = []
+    with store.transaction() as tx:
+        current = {k.kind for k in tx.keys() if k.state == CURRENT}
+        for kind in KINDS:
+            if kind not in current:
+                made.append(_register(tx, keys_dir, kind, now))
+    return made
+
+
+def list_keys(store: Store, keys_dir: Path) -> list[KeyInfo]:
+    """Every registered key with its state, use count and whether its file is usable."""
+    with store.transaction() as tx:
+        rows = tx.keys()
+        counts = tx.count_by_kek()
+    out = []
+    for row in rows:
+        path = locate_key(keys_dir, row.id)
+        problem = key_file_problem(path)
+        if problem is None and not secrets.compare_digest(
+            envelope.key_check(read_key_file(path)), row.check_value
+        ):
+            problem = f"{path}: file does not hold key {row.id}"
+        out.append(
+            KeyInfo(row.id, row.kind, row.state, row.created_at, counts.get(row.id, 0),
+                    str(path), problem)
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class RotateResult:
+    kek_id: str
+    created: bool
+    rewrapped: int
+    remaining: int
+
+
+def rotate(
+    store: Store,
+    keys_dir: Path,
+    now: datetime | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> RotateResult:
+    """Make a new KEK current and re-wrap every data key under it, in resumable batches.
+
+    If an earlier rotation was interrupted (records still wrapped by older keys), this
+    finishes it under the current key instead of making another. Messages are never
+    re-encrypted: only the 60-byte wrapped data keys change.
+    """
+    now = now or datetime.now(UTC)
+    with store.transaction() as tx:
+        ring = Keyring(keys_dir, tx.keys())
+        current = ring.current_id("kek")
+        pending = sum(n for k, n in tx.count_by_kek().items() if k != current)
+        created = pending == 0
+        if created:
+            ring.material(current)  # the old key must be readable before we replace it
+            tx.set_key_state(current, RETIRED)
+            current = _register(tx, keys_dir, "kek", now)
+            ring = Keyring(keys_dir, tx.keys())
+    new_kek = ring.material(current)
+    done = 0
+    after = ""
+    while True:
+        with store.transaction() as tx:
+            batch = tx.records_after(after, REWRAP_BATCH, not_kek=current)
+            for rec in batch:
+                try:
+                    dek = envelope.unwrap(
+                        ring.material(rec.kek_id), rec.kek_id, rec.id, rec.wrapped_key
+                    )
+                except IntegrityError as exc:
+                    raise IntegrityError(f"record {rec.id}: {exc}") from None
+                tx.set_wrapped_key(rec.id, current, envelope.wrap(new_kek, current, rec.id, dek))
+        if not batch:
+            break
+        after = batch[-1].id
+        done += len(batch)
+        if progress:
+            progress(done)
+    with store.transaction() as tx:
+        remaining = tx.count_records() - tx.count_records(kek_id=current)
+    if remaining:
+        raise ArchiverError(f"{remaining} records are still wrapped by older keys: run again")
+    return RotateResult(current, created, done, remaining)

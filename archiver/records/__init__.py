@@ -1,0 +1,1 @@
+"""Services over stored records: audit chain, integrity checks, retention (later)."""

@@ -1,0 +1,102 @@
+"""Sealing a record's parts and opening them again, checking the SHA-256 of the original bytes.
+
+Layout (seal version 1): each part is zstd-compressed, then AES-256-GCM encrypted with the
+record's data key; the associated data names the record and the part. The data key is wrapped
+by the current key-encryption key, bound to the record id and the key id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from archiver import compression
+from archiver.crypto import envelope
+from archiver.errors import IntegrityError
+from archiver.keys import Keyring
+from archiver.store.repository import RecordRow
+
+SEAL_VERSION = 1
+RAW = "raw"
+META = "meta"
+LOCATOR = "locator"
+
+
+def new_record_id() -> str:
+    """A random record id: 32 hex digits, revealing nothing."""
+    return uuid.uuid4().hex
+
+
+@dataclass(frozen=True)
+class SealedRecord:
+    record_id: str
+    kek_id: str
+    wrapped_key: bytes
+    data_key: bytes
+    parts: dict[str, bytes]
+
+
+def seal_record(
+    raw: bytes, meta: dict[str, Any], kek_id: str, kek: bytes, level: int
+) -> SealedRecord:
+    """Seal `raw` and its derived `meta` under a fresh data key wrapped by `kek`."""
+    record_id = new_record_id()
+    data_key = envelope.new_key()
+    meta_bytes = json.dumps(meta, ensure_ascii=False, separators=(",", ":")).encode()
+    parts = {
+        RAW: envelope.seal(data_key, record_id, RAW, compression.compress(raw, level)),
+        META: envelope.seal(data_key, record_id, META, compression.compress(meta_bytes, level)),
+    }
+    wrapped = envelope.wrap(kek, kek_id, record_id, data_key)
+    return SealedRecord(record_id, kek_id, wrapped, data_key, parts)
+
+
+def data_key(ring: Keyring, row: RecordRow) -> bytes:
+    """The record's data key; raises IntegrityError naming the record, KeyFileError."""
+    try:
+        return envelope.unwrap(ring.material(row.kek_id), row.kek_id, row.id, row.wrapped_key)
+    except IntegrityError as exc:
+        raise IntegrityError(f"record {row.id}: {exc}") from None
+
+
+def _open(key: bytes, row: RecordRow, part: str, sealed: bytes | None) -> bytes:
+    if sealed is None:
+        raise IntegrityError(f"record {row.id}: sealed {part} is missing")
+    try:
+        return compression.decompress(envelope.open_sealed(key, row.id, part, sealed))
+    except IntegrityError as exc:
+        raise IntegrityError(f"record {row.id}: {exc}") from None
+    except compression.CompressionError as exc:
+        raise IntegrityError(f"record {row.id}: sealed {part}: {exc}") from None
+
+
+def open_raw(key: bytes, row: RecordRow, sealed: bytes | None) -> bytes:
+    """The original bytes, checked against the record's SHA-256; raises IntegrityError."""
+    raw = _open(key, row, RAW, sealed)
+    if len(raw) != row.size or hashlib.sha256(raw).digest() != row.sha256:
+        raise IntegrityError(f"record {row.id}: original bytes do not match their SHA-256")
+    return raw
+
+
+def open_meta(key: bytes, row: RecordRow, sealed: bytes | None) -> dict[str, Any]:
+    """The derived metadata; raises IntegrityError."""
+    data = _open(key, row, META, sealed)
+    try:
+        meta = json.loads(data)
+    except ValueError:
+        raise IntegrityError(f"record {row.id}: metadata is not valid JSON") from None
+    if not isinstance(meta, dict):
+        raise IntegrityError(f"record {row.id}: metadata is not an object")
+    return meta
+
+
+def seal_locator(key: bytes, record_id: str, label: str) -> bytes:
+    """An arrival's locator (file path, mailbox) sealed with its record's data key."""
+    return envelope.seal(key, record_id, LOCATOR, label.encode("utf-8", "surrogateescape"))
+
+
+def open_locator(key: bytes, record_id: str, sealed: bytes) -> str:
+    return envelope.open_sealed(key, record_id, LOCATOR, sealed).decode("utf-8", "surrogateescape")

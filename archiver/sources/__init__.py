@@ -1,0 +1,1 @@
+"""Where messages come from: files, mbox, maildir (and IMAP)."""

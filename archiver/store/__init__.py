@@ -1,0 +1,1 @@
+"""Storage: tables, engine and repository (the only users of SQLAlchemy)."""

@@ -1,0 +1,291 @@
+"""Reading and writing archive rows. Services get a `StoreTx` and never see SQLAlchemy."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Row, func, insert, select, update
+from sqlalchemy.exc import IntegrityError as SAIntegrityError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from archiver.errors import DatabaseError, UsageError
+from archiver.store import schema
+from archiver.store.engine import make_engine
+from archiver.store.tables import (
+    arrival,
+    audit_event,
+    audit_head,
+    key_registry,
+    record,
+    sealed_part,
+)
+
+MIN_ID_PREFIX = 6
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    # SQLite hands back naive datetimes; everything is stored in UTC.
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class RecordRow:
+    id: str
+    sha256: bytes
+    size: int
+    archived_at: datetime
+    source_kind: str
+    status: str
+    quarantine_code: str | None
+    sent_at: datetime | None
+    kek_id: str
+    wrapped_key: bytes
+    seal_version: int
+    stored_size: int
+
+    @classmethod
+    def from_row(cls, row: Row[Any]) -> RecordRow:
+        m = row._mapping
+        values = {f.name: m[f.name] for f in fields(cls)}
+        values["archived_at"] = _utc(values["archived_at"])
+        values["sent_at"] = _utc(values["sent_at"])
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class ArrivalRow:
+    record_id: str
+    arrived_at: datetime
+    source_kind: str
+    source_name: str
+    mailbox: str | None = None
+    uidvalidity: int | None = None
+    uid: int | None = None
+    locator: bytes | None = None
+
+
+@dataclass(frozen=True)
+class KeyRow:
+    id: str
+    kind: str
+    created_at: datetime
+    check_value: bytes
+    state: str
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+    target: str | None
+    details: str
+    key_id: str
+    prev_hash: bytes
+    hash: bytes
+
+
+class StoreTx:
+    """One database transaction's worth of operations."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    # records -------------------------------------------------------------------------------
+    def record_by_sha(self, sha256: bytes) -> RecordRow | None:
+        row = self._conn.execute(select(record).where(record.c.sha256 == sha256)).first()
+        return RecordRow.from_row(row) if row else None
+
+    def known_hashes(self, digests: list[bytes]) -> set[bytes]:
+        """Which of `digests` are already archived."""
+        if not digests:
+            return set()
+        rows = self._conn.execute(select(record.c.sha256).where(record.c.sha256.in_(digests)))
+        return {bytes(r[0]) for r in rows}
+
+    def insert_record(self, row: RecordRow, parts: dict[str, bytes]) -> bool:
+        """Insert a record and its sealed parts; False (and nothing written) if its hash exists."""
+        try:
+            with self._conn.begin_nested():
+                self._conn.execute(insert(record).values(**row.__dict__))
+                self._conn.execute(
+                    insert(sealed_part),
+                    [{"record_id": row.id, "part": p, "data": d} for p, d in parts.items()],
+                )
+        except SAIntegrityError:
+            if self.record_by_sha(row.sha256) is None:
+                raise
+            return False
+        return True
+
+    def insert_arrival(self, row: ArrivalRow) -> bool:
+        """Record an arrival; False if this exact mailbox message was already recorded."""
+        try:
+            with self._conn.begin_nested():
+                self._conn.execute(insert(arrival).values(**row.__dict__))
+        except SAIntegrityError:
+            return False
+        return True
+
+    def get_record(self, id_or_prefix: str) -> RecordRow:
+        """The record with this id or unique id prefix; raises UsageError."""
+        key = id_or_prefix.strip().lower()
+        if len(key) < MIN_ID_PREFIX or not all(c in "0123456789abcdef" for c in key):
+            raise UsageError(f"record id {id_or_prefix!r}: give at least {MIN_ID_PREFIX} hex digits")
+        rows = self._conn.execute(
+            select(record).where(record.c.id.startswith(key, autoescape=True)).limit(2)
+        ).all()
+        if not rows:
+            raise UsageError(f"no record {id_or_prefix}")
+        if len(rows) > 1:
+            raise UsageError(f"record id prefix {id_or_prefix} is ambiguous: give more digits")
+        return RecordRow.from_row(rows[0])
+
+    def get_part(self, record_id: str, part: str) -> bytes | None:
+        return self._conn.execute(
+            select(sealed_part.c.data).where(
+                sealed_part.c.record_id == record_id, sealed_part.c.part == part
+            )
+        ).scalar_one_or_none()
+
+    def records_after(
+        self, after_id: str, limit: int, not_kek: str | None = None
+    ) -> list[RecordRow]:
+        """Records in id order after `after_id` (optionally only those not wrapped by `not_kek`)."""
+        q = select(record).where(record.c.id > after_id)
+        if not_kek is not None:
+            q = q.where(record.c.kek_id != not_kek)
+        rows = self._conn.execute(q.order_by(record.c.id).limit(limit)).all()
+        return [RecordRow.from_row(r) for r in rows]
+
+    def set_wrapped_key(self, record_id: str, kek_id: str, wrapped: bytes) -> None:
+        self._conn.execute(
+            update(record)
+            .where(record.c.id == record_id)
+            .values(kek_id=kek_id, wrapped_key=wrapped)
+        )
+
+    def count_records(self, kek_id: str | None = None) -> int:
+        q = select(func.count()).select_from(record)
+        if kek_id is not None:
+            q = q.where(record.c.kek_id == kek_id)
+        return int(self._conn.execute(q).scalar_one())
+
+    def count_by_kek(self) -> dict[str, int]:
+        rows = self._conn.execute(
+            select(record.c.kek_id, func.count()).group_by(record.c.kek_id)
+        ).all()
+        return {r[0]: int(r[1]) for r in rows}
+
+    def arrivals(self, record_id: str) -> list[ArrivalRow]:
+        rows = self._conn.execute(
+            select(arrival).where(arrival.c.record_id == record_id).order_by(arrival.c.id)
+        ).all()
+        out = []
+        for r in rows:
+            m = dict(r._mapping)
+            del m["id"]
+            m["arrived_at"] = _utc(m["arrived_at"])
+            out.append(ArrivalRow(**m))
+        return out
+
+    # keys ----------------------------------------------------------------------------------
+    def keys(self) -> list[KeyRow]:
+        rows = self._conn.execute(select(key_registry).order_by(key_registry.c.created_at)).all()
+        return [
+            KeyRow(
+                id=r.id,
+                kind=r.kind,
+                created_at=_utc(r.created_at) or r.created_at,
+                check_value=r.check_value,
+                state=r.state,
+            )
+            for r in rows
+        ]
+
+    def add_key(self, row: KeyRow) -> None:
+        self._conn.execute(insert(key_registry).values(**row.__dict__))
+
+    def set_key_state(self, key_id: str, state: str) -> None:
+        self._conn.execute(
+            update(key_registry).where(key_registry.c.id == key_id).values(state=state)
+        )
+
+    # audit ---------------------------------------------------------------------------------
+    def lock_audit_head(self) -> tuple[int, bytes] | None:
+        """The chain head (seq, hash), locked until commit so appends are serialised."""
+        row = self._conn.execute(
+            select(audit_head.c.seq, audit_head.c.hash)
+            .where(audit_head.c.id == 1)
+            .with_for_update()
+        ).first()
+        return (int(row.seq), bytes(row.hash)) if row else None
+
+    def append_audit(self, row: AuditRow, first: bool) -> None:
+        self._conn.execute(insert(audit_event).values(**row.__dict__))
+        if first:
+            self._conn.execute(insert(audit_head).values(id=1, seq=row.seq, hash=row.hash))
+        else:
+            self._conn.execute(
+                update(audit_head).where(audit_head.c.id == 1).values(seq=row.seq, hash=row.hash)
+            )
+
+    def audit_head(self) -> tuple[int, bytes] | None:
+        row = self._conn.execute(
+            select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1)
+        ).first()
+        return (int(row.seq), bytes(row.hash)) if row else None
+
+    def audit_events(self, after_seq: int, limit: int) -> list[AuditRow]:
+        rows = self._conn.execute(
+            select(audit_event)
+            .where(audit_event.c.seq > after_seq)
+            .order_by(audit_event.c.seq)
+            .limit(limit)
+        ).all()
+        out = []
+        for r in rows:
+            m = dict(r._mapping)
+            m["at"] = _utc(m["at"])
+            out.append(AuditRow(**m))
+        return out
+
+
+class Store:
+    """The archive database: opens transactions, checks the schema."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str, check_schema: bool = True) -> Store:
+        """Connect to `url`; raises SchemaError if the schema is not current, DatabaseError."""
+        store = cls(make_engine(url))
+        if check_schema:
+            schema.require_current(store.engine)
+        return store
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def transaction(self) -> Iterator[StoreTx]:
+        """A transaction, committed when the block ends without an exception."""
+        try:
+            with self.engine.begin() as conn:
+                yield StoreTx(conn)
+        except OperationalError as exc:
+            raise DatabaseError(f"database unavailable: {exc.orig}") from None
+        except SQLAlchemyError as exc:
+            raise DatabaseError(f"database error: {exc.__class__.__name__}: {exc}") from None
+
+    def close(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,79 @@
+"""Creating and migrating the schema with Alembic; checking that a database is current."""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from archiver.errors import DatabaseError, SchemaError
+
+# Migration progress is not news on every command that checks the schema.
+logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+def _script_location() -> Path:
+    spec = importlib.util.find_spec("archiver.migrations")
+    assert spec is not None and spec.submodule_search_locations
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def _config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(_script_location()))
+    return cfg
+
+
+def head_revision() -> str:
+    """The newest revision this program knows."""
+    head = ScriptDirectory.from_config(_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The revision the database is at, or None if it has no schema; raises DatabaseError."""
+    try:
+        with engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+    except SQLAlchemyError as exc:
+        raise DatabaseError(f"cannot read the database: {exc.__class__.__name__}: {exc}") from None
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Create or migrate the schema to `revision`; raises DatabaseError."""
+    _run(engine, lambda cfg: command.upgrade(cfg, revision))
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Migrate the schema down to `revision` ('base' removes it); raises DatabaseError."""
+    _run(engine, lambda cfg: command.downgrade(cfg, revision))
+
+
+def _run(engine: Engine, action: Callable[[Config], None]) -> None:
+    cfg = _config()
+    try:
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            action(cfg)
+    except SQLAlchemyError as exc:
+        raise DatabaseError(f"migration failed: {exc.__class__.__name__}: {exc}") from None
+
+
+def require_current(engine: Engine) -> None:
+    """Raise SchemaError unless the database is at this program's head revision."""
+    found = current_revision(engine)
+    head = head_revision()
+    if found != head:
+        state = "has no archive schema" if found is None else f"is at revision {found}"
+        raise SchemaError(
+            f"the database {state}; this program needs {head}: run `archiver db upgrade`"
+        )

@@ -1,0 +1,111 @@
+"""The database schema. Nothing here holds message content in the clear (DESIGN.md promise 3)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# Keys are files outside the database; this registry names them, says which is current, and
+# keeps a check value so a wrong key file is detected before it is used.
+key_registry = Table(
+    "key_registry",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("kind", String(16), nullable=False),  # kek | index
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("check_value", LargeBinary(16), nullable=False),
+    Column("state", String(16), nullable=False),  # current | retired
+)
+
+record = Table(
+    "record",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("sha256", LargeBinary(32), nullable=False, unique=True),
+    Column("size", BigInteger, nullable=False),
+    Column("archived_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("source_kind", String(16), nullable=False),  # file | mbox | maildir | imap
+    Column("status", String(16), nullable=False, index=True),  # active | quarantined | disposed
+    Column("quarantine_code", String(32)),  # a code, never message text
+    Column("sent_at", DateTime(timezone=True), index=True),
+    Column("kek_id", String(64), ForeignKey("key_registry.id"), nullable=False, index=True),
+    Column("wrapped_key", LargeBinary, nullable=False),
+    Column("seal_version", SmallInteger, nullable=False),
+    Column("stored_size", BigInteger, nullable=False),
+)
+
+# Sealed bytes live apart from `record` so scans of record metadata never read them.
+sealed_part = Table(
+    "sealed_part",
+    metadata,
+    Column("record_id", String(32), ForeignKey("record.id", ondelete="CASCADE"), primary_key=True),
+    Column("part", String(16), primary_key=True),  # raw | meta
+    Column("data", LargeBinary, nullable=False),
+)
+
+# How each copy arrived. The same bytes arriving twice are one record with two arrivals.
+arrival = Table(
+    "arrival",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "record_id",
+        String(32),
+        ForeignKey("record.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("arrived_at", DateTime(timezone=True), nullable=False),
+    Column("source_kind", String(16), nullable=False),
+    Column("source_name", String(128), nullable=False),
+    Column("mailbox", String(256)),
+    Column("uidvalidity", BigInteger),
+    Column("uid", BigInteger),
+    Column("locator", LargeBinary),  # sealed: a file path can name a student
+    UniqueConstraint("source_name", "mailbox", "uidvalidity", "uid", name="uq_arrival_imap_uid"),
+)
+
+audit_event = Table(
+    "audit_event",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(128), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("target", String(128)),
+    Column("details", Text, nullable=False),  # JSON; ids and counts only
+    Column("key_id", String(64), nullable=False),
+    Column("prev_hash", LargeBinary(32), nullable=False),
+    Column("hash", LargeBinary(32), nullable=False),
+)
+
+# One row: the chain's head. Appenders lock it, so events are numbered without gaps, and a
+# deleted tail is noticed because the head still names it.
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("id", SmallInteger, primary_key=True, autoincrement=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("hash", LargeBinary(32), nullable=False),
+)

@@ -1,0 +1,1 @@
+"""Understanding messages: parsing, forwarded originals, student tags."""
