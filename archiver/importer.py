@@ -103,8 +103,9 @@ def import_paths(
         # Workers are children of the fork server, not of this process: when this process dies
         # their task pipe closes and they exit, instead of lingering.
         ctx.set_forkserver_preload(["archiver.ingest"])
-        pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init,
-                                   initargs=(policy,))
+        pool = ProcessPoolExecutor(
+            workers, mp_context=ctx, initializer=_worker_init, initargs=(policy,)
+        )
     pending: deque[tuple[Future[Prepared] | Prepared, int]] = deque()
     batch: list[Prepared] = []
     in_flight = 0

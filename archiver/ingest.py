@@ -85,7 +85,8 @@ def prepare(raw: bytes, arrival: Arrival, policy: IngestPolicy, sha256: bytes = 
     if size > policy.max_message_bytes:
         limit = policy.max_message_bytes // (1024 * 1024)
         return failed(
-            arrival, f"message is {size / 1048576:.1f} MB, more than ingest.max_message_mb ({limit})"
+            arrival,
+            f"message is {size / 1048576:.1f} MB, more than ingest.max_message_mb ({limit})",
         )
     parsed = parse(raw)
     sealed = sealing.seal_record(

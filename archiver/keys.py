@@ -123,7 +123,7 @@ class Keyring:
     def load(cls, store: Store, keys_dir: Path) -> Keyring:
         """The keyring with its current keys read and checked; raises KeyFileError."""
         with store.transaction() as tx:
-            ring = cls(keys_dir, tx.keys())
+            ring = cls(keys_dir, tx.registered_keys())
         ring.material(ring.current_id("kek"))
         ring.material(ring.current_id("index"))
         return ring
@@ -178,7 +178,7 @@ def generate_missing(store: Store, keys_dir: Path, now: datetime | None = None) 
     now = now or datetime.now(UTC)
     made = []
     with store.transaction() as tx:
-        current = {k.kind for k in tx.keys() if k.state == CURRENT}
+        current = {k.kind for k in tx.registered_keys() if k.state == CURRENT}
         for kind in KINDS:
             if kind not in current:
                 made.append(_register(tx, keys_dir, kind, now))
@@ -188,7 +188,7 @@ def generate_missing(store: Store, keys_dir: Path, now: datetime | None = None) 
 def list_keys(store: Store, keys_dir: Path) -> list[KeyInfo]:
     """Every registered key with its state, use count and whether its file is usable."""
     with store.transaction() as tx:
-        rows = tx.keys()
+        rows = tx.registered_keys()
         counts = tx.count_by_kek()
     out = []
     for row in rows:
@@ -199,8 +199,15 @@ def list_keys(store: Store, keys_dir: Path) -> list[KeyInfo]:
         ):
             problem = f"{path}: file does not hold key {row.id}"
         out.append(
-            KeyInfo(row.id, row.kind, row.state, row.created_at, counts.get(row.id, 0),
-                    str(path), problem)
+            KeyInfo(
+                row.id,
+                row.kind,
+                row.state,
+                row.created_at,
+                counts.get(row.id, 0),
+                str(path),
+                problem,
+            )
         )
     return out
 
@@ -227,7 +234,7 @@ def rotate(
     """
     now = now or datetime.now(UTC)
     with store.transaction() as tx:
-        ring = Keyring(keys_dir, tx.keys())
+        ring = Keyring(keys_dir, tx.registered_keys())
         current = ring.current_id("kek")
         pending = sum(n for k, n in tx.count_by_kek().items() if k != current)
         created = pending == 0
@@ -235,7 +242,7 @@ def rotate(
             ring.material(current)  # the old key must be readable before we replace it
             tx.set_key_state(current, RETIRED)
             current = _register(tx, keys_dir, "kek", now)
-            ring = Keyring(keys_dir, tx.keys())
+            ring = Keyring(keys_dir, tx.registered_keys())
     new_kek = ring.material(current)
     done = 0
     after = ""

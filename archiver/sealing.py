@@ -99,4 +99,9 @@ def seal_locator(key: bytes, record_id: str, label: str) -> bytes:
 
 
 def open_locator(key: bytes, record_id: str, sealed: bytes) -> str:
-    return envelope.open_sealed(key, record_id, LOCATOR, sealed).decode("utf-8", "surrogateescape")
+    """An arrival's locator; raises IntegrityError naming the record."""
+    try:
+        data = envelope.open_sealed(key, record_id, LOCATOR, sealed)
+    except IntegrityError as exc:
+        raise IntegrityError(f"record {record_id}: {exc}") from None
+    return data.decode("utf-8", "surrogateescape")

@@ -21,9 +21,16 @@ def verify(ctx: click.Context, as_json: bool) -> int:
     a = app(ctx)
     report = verify_chain(a.store, a.keyring)
     if as_json:
-        emit_json({"checked": report.checked, "ok": report.ok, "head_seq": report.head_seq,
-                   "head_hash": report.head_hash, "broken_seq": report.broken_seq,
-                   "problem": report.problem})
+        emit_json(
+            {
+                "checked": report.checked,
+                "ok": report.ok,
+                "head_seq": report.head_seq,
+                "head_hash": report.head_hash,
+                "broken_seq": report.broken_seq,
+                "problem": report.problem,
+            }
+        )
     elif report.ok:
         click.echo(f"audit chain intact: {report.checked} events, head {report.head_hash[:16]}")
     else:

@@ -31,8 +31,9 @@ def _key_problems(settings: Settings) -> list[str]:
             problems.append(problem)
     for kind in ("kek", "index"):
         if not any(p.name.startswith(f"{kind}-") for p in files):
-            problems.append(f"{keys_dir}: no {kind} key file ({kind}-*.key): "
-                            "run `archiver keys generate`")
+            problems.append(
+                f"{keys_dir}: no {kind} key file ({kind}-*.key): run `archiver keys generate`"
+            )
     return problems
 
 
@@ -66,8 +67,7 @@ def validate(ctx: click.Context, as_json: bool) -> int:
     except ConfigError as exc:
         problems = exc.problems
     if as_json:
-        emit_json({"config": str(path) if path else None, "ok": not problems,
-                   "problems": problems})
+        emit_json({"config": str(path) if path else None, "ok": not problems, "problems": problems})
     elif problems:
         for p in problems:
             click.echo(f"error: {p}", err=True)

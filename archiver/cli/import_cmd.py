@@ -15,11 +15,14 @@ from archiver.sources.files import total_size
 @click.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON report.")
-@click.option("--workers", type=click.IntRange(min=0), default=None,
-              help="Parsing processes (default: ingest.workers; 0 = one per core).")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Parsing processes (default: ingest.workers; 0 = one per core).",
+)
 @click.pass_context
-def import_(ctx: click.Context, paths: tuple[Path, ...], as_json: bool,
-            workers: int | None) -> int:
+def import_(ctx: click.Context, paths: tuple[Path, ...], as_json: bool, workers: int | None) -> int:
     """Archive messages from files, directories, mbox files and maildirs.
 
     Exit code 1 if any input could not be archived; everything else is kept.
@@ -28,8 +31,12 @@ def import_(ctx: click.Context, paths: tuple[Path, ...], as_json: bool,
     policy = a.ingest_policy()
     progress = Progress("importing", total_size(list(paths)))
     report = import_paths(
-        a.store, a.keyring, policy, list(paths),
-        a.settings.ingest.workers if workers is None else workers, progress,
+        a.store,
+        a.keyring,
+        policy,
+        list(paths),
+        a.settings.ingest.workers if workers is None else workers,
+        progress,
     )
     progress.finish()
     if as_json:
@@ -49,7 +56,8 @@ def import_(ctx: click.Context, paths: tuple[Path, ...], as_json: bool,
         for path in report.skipped:
             click.echo(f"skipped (not a message): {path}", err=True)
     if report.interrupted:
-        click.echo("interrupted: what was archived is kept; run the same import again to "
-                   "finish", err=True)
+        click.echo(
+            "interrupted: what was archived is kept; run the same import again to finish", err=True
+        )
         return 130
     return 1 if report.count(ingest.FAILED) else 0

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
+from archiver.errors import UsageError
 from archiver.keys import Keyring, generate_missing
 from archiver.records import audit
 from archiver.settings import load_settings, render_example
-from archiver.errors import UsageError
 from archiver.store import schema
 from archiver.store.repository import Store
 

@@ -36,16 +36,24 @@ def list_(ctx: click.Context, as_json: bool) -> int:
     a = app(ctx)
     infos = list_keys(a.store, a.settings.keys_dir)
     if as_json:
-        emit_json([
-            {"id": k.id, "kind": k.kind, "state": k.state, "created_at": k.created_at.isoformat(),
-             "records": k.records, "file": k.file, "problem": k.problem}
-            for k in infos
-        ])
+        emit_json(
+            [
+                {
+                    "id": k.id,
+                    "kind": k.kind,
+                    "state": k.state,
+                    "created_at": k.created_at.isoformat(),
+                    "records": k.records,
+                    "file": k.file,
+                    "problem": k.problem,
+                }
+                for k in infos
+            ]
+        )
     else:
         for k in infos:
             used = f"{k.records} records" if k.kind == "kek" else ""
-            click.echo(f"{k.id:<24} {k.kind:<6} {k.state:<8} {used:<16} "
-                       f"{k.problem or k.file}")
+            click.echo(f"{k.id:<24} {k.kind:<6} {k.state:<8} {used:<16} {k.problem or k.file}")
     return 2 if any(k.problem for k in infos) else 0
 
 
@@ -63,9 +71,16 @@ def rotate_(ctx: click.Context) -> None:
     result = rotate(a.store, a.settings.keys_dir, progress=progress)
     progress.finish()
     ring = Keyring.load(a.store, a.settings.keys_dir)
-    audit.record_event(a.store, ring, "keys.rotate",
-                       details={"kek": result.kek_id, "rewrapped": result.rewrapped,
-                                "resumed": not result.created})
+    audit.record_event(
+        a.store,
+        ring,
+        "keys.rotate",
+        details={
+            "kek": result.kek_id,
+            "rewrapped": result.rewrapped,
+            "resumed": not result.created,
+        },
+    )
     verb = "created" if result.created else "finished rotating to"
     click.echo(f"{verb} {result.kek_id}; re-wrapped {result.rewrapped} data keys")
     click.echo("Old key files are still needed to read old backups; keep them until those expire.")

@@ -42,26 +42,31 @@ for command in (
     cli.add_command(command)
 
 
-def main() -> None:
-    """Entry point: run a command, turn ArchiverErrors into one message and an exit code."""
-    os.umask(0o077)  # keys, database and exports are nobody else's business
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+def run(argv: list[str]) -> int:
+    """Run one command; returns its exit code. ArchiverErrors become one message on stderr."""
     try:
-        code = cli.main(standalone_mode=False)
+        code = cli.main(argv, prog_name="archiver", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
-        sys.exit(1)
+        return 1
     except click.ClickException as exc:
         exc.show()
-        sys.exit(2)
+        return 2
     except ConfigError as exc:
         for problem in exc.problems:
             click.echo(f"error: {problem}", err=True)
-        sys.exit(exc.exit_code)
+        return exc.exit_code
     except ArchiverError as exc:
         click.echo(f"error: {exc}", err=True)
-        sys.exit(exc.exit_code)
+        return exc.exit_code
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
-        sys.exit(130)
-    sys.exit(code if isinstance(code, int) else 0)
+        return 130
+    return code if isinstance(code, int) else 0
+
+
+def main() -> None:
+    """Console entry point."""
+    os.umask(0o077)  # keys, database and exports are nobody else's business
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    sys.exit(run(sys.argv[1:]))

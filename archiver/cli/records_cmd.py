@@ -37,7 +37,9 @@ def show(ctx: click.Context, record_id: str, raw: bool, as_json: bool) -> None:
     if raw and as_json:
         raise click.UsageError("--raw and --json cannot be combined")
     a = app(ctx)
-    rec = open_record(a.store, a.keyring, record_id, "raw" if raw else "json" if as_json else "text")
+    rec = open_record(
+        a.store, a.keyring, record_id, "raw" if raw else "json" if as_json else "text"
+    )
     if raw:
         sys.stdout.buffer.write(rec.raw)
         sys.stdout.buffer.flush()
@@ -48,9 +50,15 @@ def show(ctx: click.Context, record_id: str, raw: bool, as_json: bool) -> None:
         return
     lines = [
         ("Record", view["id"]),
-        ("Status", view["status"] + (f" ({view['quarantine']['code']}: "
-                                     f"{view['quarantine']['reason']})" if view["quarantine"]
-                                     else "")),
+        (
+            "Status",
+            view["status"]
+            + (
+                f" ({view['quarantine']['code']}: {view['quarantine']['reason']})"
+                if view["quarantine"]
+                else ""
+            ),
+        ),
         ("Archived", view["archived_at"]),
         ("Size", f"{_size(view['size'])}   SHA-256 {view['sha256']}"),
         ("From", _who(view["from"])),
@@ -63,11 +71,14 @@ def show(ctx: click.Context, record_id: str, raw: bool, as_json: bool) -> None:
         if value:
             click.echo(f"{label + ':':<10}{value}")
     for att in view["attachments"]:
-        click.echo(f"{'Attached:':<10}{att['filename']} ({att['content_type']}, "
-                   f"{_size(att['size'])})")
+        click.echo(
+            f"{'Attached:':<10}{att['filename']} ({att['content_type']}, {_size(att['size'])})"
+        )
     for arr in view["arrivals"]:
-        click.echo(f"{'Arrived:':<10}{arr['arrived_at']} via {arr['source_name']} "
-                   f"({arr['source_kind']}) {arr['locator']}")
+        click.echo(
+            f"{'Arrived:':<10}{arr['arrived_at']} via {arr['source_name']} "
+            f"({arr['source_kind']}) {arr['locator']}"
+        )
     click.echo("")
     click.echo(view["body"])
 
@@ -86,8 +97,7 @@ def verify(ctx: click.Context, as_json: bool) -> int:
     if as_json:
         emit_json(report.to_json())
     else:
-        click.echo(f"checked {report.checked} records: {report.ok} ok, "
-                   f"{len(report.failed)} failed")
+        click.echo(f"checked {report.checked} records: {report.ok} ok, {len(report.failed)} failed")
         for rid, err in report.failed:
             click.echo(f"FAILED {rid}: {err}", err=True)
     return 3 if report.failed else 0

@@ -1,1 +1,1 @@
-"""Cryptography: sealing records and deriving blind-index terms (the only users of `cryptography`)."""
+"""Cryptography: sealing records, wrapping keys, MACs (the only users of `cryptography`)."""

@@ -1,4 +1,4 @@
-"""Envelope encryption: per-record data keys sealed with AES-256-GCM, wrapped by key-encryption keys."""
+"""Envelope encryption: per-record data keys (AES-256-GCM) wrapped by key-encryption keys."""
 
 from __future__ import annotations
 

@@ -36,8 +36,14 @@ def current_actor() -> str:
 
 
 def _canonical(
-    seq: int, at: datetime, actor: str, action: str, target: str | None, details: str,
-    key_id: str, prev: bytes,
+    seq: int,
+    at: datetime,
+    actor: str,
+    action: str,
+    target: str | None,
+    details: str,
+    key_id: str,
+    prev: bytes,
 ) -> bytes:
     doc = {
         "seq": seq,
@@ -77,8 +83,13 @@ def append(
     return seq
 
 
-def record_event(store: Store, ring: Keyring, action: str, target: str | None = None,
-                 details: dict[str, Any] | None = None) -> int:
+def record_event(
+    store: Store,
+    ring: Keyring,
+    action: str,
+    target: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> int:
     """Append one event in its own transaction; its number."""
     with store.transaction() as tx:
         return append(tx, ring, action, target, details)
@@ -115,19 +126,36 @@ def verify(store: Store, ring: Keyring) -> AuditReport:
             if ev.seq != expected:
                 return broken(expected, f"event {expected} is missing (next is {ev.seq})")
             if ev.prev_hash != prev:
-                return broken(ev.seq, f"event {ev.seq} ({ev.action}): link to the previous "
-                                      "event is broken (an earlier event was altered)")
+                return broken(
+                    ev.seq,
+                    f"event {ev.seq} ({ev.action}): link to the previous "
+                    "event is broken (an earlier event was altered)",
+                )
             try:
                 key = keys.get(ev.key_id) or ring.audit_key(ev.key_id)
             except ArchiverError as exc:
                 return broken(ev.seq, f"event {ev.seq}: cannot check: {exc}")
             keys[ev.key_id] = key
-            want = envelope.mac(key, _canonical(ev.seq, ev.at, ev.actor, ev.action, ev.target,
-                                                ev.details, ev.key_id, ev.prev_hash))
+            want = envelope.mac(
+                key,
+                _canonical(
+                    ev.seq,
+                    ev.at,
+                    ev.actor,
+                    ev.action,
+                    ev.target,
+                    ev.details,
+                    ev.key_id,
+                    ev.prev_hash,
+                ),
+            )
             if want != ev.hash:
-                return broken(ev.seq, f"event {ev.seq} ({ev.action} by {ev.actor} at "
-                                      f"{ev.at:%Y-%m-%d %H:%M:%S}): content does not match "
-                                      "its hash (the event was altered)")
+                return broken(
+                    ev.seq,
+                    f"event {ev.seq} ({ev.action} by {ev.actor} at "
+                    f"{ev.at:%Y-%m-%d %H:%M:%S}): content does not match "
+                    "its hash (the event was altered)",
+                )
             prev = ev.hash
             expected += 1
             checked += 1
@@ -138,7 +166,9 @@ def verify(store: Store, ring: Keyring) -> AuditReport:
         if last:
             return broken(last, "the chain head is missing (the log was tampered with)")
     elif head[0] != last or head[1] != prev:
-        return broken(head[0] if head[0] > last else last,
-                      f"the chain head names event {head[0]} but the log ends at event {last} "
-                      "(events were removed from the end)")
+        return broken(
+            head[0] if head[0] > last else last,
+            f"the chain head names event {head[0]} but the log ends at event {last} "
+            "(events were removed from the end)",
+        )
     return AuditReport(checked, last, prev.hex(), None, None)

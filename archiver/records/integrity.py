@@ -59,7 +59,9 @@ def verify_all(
         if progress:
             progress(report.checked)
     audit.record_event(
-        db, ring, "verify",
+        db,
+        ring,
+        "verify",
         details={"checked": report.checked, "failed": [rid for rid, _ in report.failed]},
     )
     return report

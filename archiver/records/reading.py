@@ -61,14 +61,20 @@ def record_view(rec: OpenedRecord) -> dict[str, Any]:
         "status": row.status,
         "quarantine": (
             {"code": row.quarantine_code, "reason": meta.get("problem")}
-            if row.quarantine_code else None
+            if row.quarantine_code
+            else None
         ),
         "archived_at": row.archived_at.isoformat(),
         "sent_at": row.sent_at.isoformat() if row.sent_at else None,
         "forwarder": _address(senders[0] if senders else None),
         "note": None,
         "original": {
-            "from": None, "to": [], "cc": [], "date": None, "subject": None, "body": None,
+            "from": None,
+            "to": [],
+            "cc": [],
+            "date": None,
+            "subject": None,
+            "body": None,
             "provenance": None,
         },
         "students": [],

@@ -8,6 +8,7 @@ Python's mailbox module does.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import Iterator
@@ -54,8 +55,13 @@ def _read_one(path: Path, max_bytes: int) -> Message:
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            return Message(arrival, None, f"{path}: file is {size / 1048576:.1f} MB, more than "
-                           f"ingest.max_message_mb ({max_bytes // 1048576})", size)
+            return Message(
+                arrival,
+                None,
+                f"{path}: file is {size / 1048576:.1f} MB, more than "
+                f"ingest.max_message_mb ({max_bytes // 1048576})",
+                size,
+            )
         raw = path.read_bytes()
     except OSError as exc:
         return Message(arrival, None, f"{path}: cannot read: {exc.strerror}")
@@ -68,20 +74,24 @@ def read_mbox(path: Path, max_bytes: int) -> Iterator[Message]:
     """The messages of an mbox file, one at a time."""
     number = 0
 
-    def finish(chunk: bytes, dropped: int) -> Message:
+    def finish(chunk: bytes, dropped: int, span: int) -> Message:
         nonlocal number
         number += 1
         label = f"{path}#{number}"
         arrival = _arrival("mbox", label)
         if dropped:
             limit = max_bytes // 1048576
-            return Message(arrival, None, f"{label}: message is more than "
-                           f"ingest.max_message_mb ({limit})", len(chunk) + dropped)
+            return Message(
+                arrival,
+                None,
+                f"{label}: message is more than ingest.max_message_mb ({limit})",
+                span,
+            )
         nl = chunk.find(b"\n")
         body = chunk[nl + 1 :] if nl >= 0 else b""
         if not body.strip():
-            return Message(arrival, None, f"{label}: empty message", len(chunk))
-        return Message(arrival, body, None, len(chunk))
+            return Message(arrival, None, f"{label}: empty message", span)
+        return Message(arrival, body, None, span)
 
     try:
         f = path.open("rb")
@@ -97,13 +107,15 @@ def read_mbox(path: Path, max_bytes: int) -> Iterator[Message]:
             try:
                 data = f.read(_CHUNK)
             except OSError as exc:
-                yield Message(_arrival("mbox", str(path)), None,
-                              f"{path}: read failed: {exc.strerror}")
+                yield Message(
+                    _arrival("mbox", str(path)), None, f"{path}: read failed: {exc.strerror}"
+                )
                 return
             eof = not data
             buf += data
             while (m := _SEPARATOR.search(buf, scan_from)) is not None:
-                yield finish(bytes(buf[: m.start() + 1]), dropped)  # keep its last line ending
+                # The message keeps its own last line ending; the blank line is the separator's.
+                yield finish(bytes(buf[: m.start() + 1]), dropped, m.end() + dropped)
                 del buf[: m.end()]
                 scan_from = dropped = 0
             if len(buf) + dropped > max_bytes + _CHUNK:
@@ -116,7 +128,7 @@ def read_mbox(path: Path, max_bytes: int) -> Iterator[Message]:
                 tail = tail[:-2]
             elif tail.endswith(b"\n\n"):
                 tail = tail[:-1]
-            yield finish(tail, dropped)
+            yield finish(tail, dropped, len(buf) + dropped)
 
 
 def read_maildir(path: Path, max_bytes: int) -> Iterator[Message]:
@@ -125,15 +137,22 @@ def read_maildir(path: Path, max_bytes: int) -> Iterator[Message]:
         try:
             names = sorted(os.listdir(path / sub))
         except OSError as exc:
-            yield Message(_arrival("maildir", str(path / sub)), None,
-                          f"{path / sub}: cannot list: {exc.strerror}")
+            yield Message(
+                _arrival("maildir", str(path / sub)),
+                None,
+                f"{path / sub}: cannot list: {exc.strerror}",
+            )
             continue
         for name in names:
             if name.startswith("."):
                 continue
             msg = _read_one(path / sub / name, max_bytes)
-            yield Message(Arrival("maildir", SOURCE_NAME, msg.arrival.label), msg.raw, msg.error,
-                          msg.read_bytes)
+            yield Message(
+                Arrival("maildir", SOURCE_NAME, msg.arrival.label),
+                msg.raw,
+                msg.error,
+                msg.read_bytes,
+            )
 
 
 def _looks_like_mbox(path: Path) -> bool:
@@ -144,12 +163,16 @@ def _looks_like_mbox(path: Path) -> bool:
 
 
 def _classify(path: Path) -> str | None:
-    """'eml', 'mbox' or None (not a message file) for a file met while walking a directory."""
+    """'eml', 'mbox' or None (not a message file) for a file met while walking a directory.
+
+    A .eml file is one message even when it starts with an mbox `From ` line, as saved
+    single messages often do: the file's bytes are the record.
+    """
     suffix = path.suffix.lower()
-    if suffix in _MBOX_SUFFIXES or _looks_like_mbox(path):
-        return "mbox"
     if suffix in _EML_SUFFIXES:
         return "eml"
+    if suffix in _MBOX_SUFFIXES or _looks_like_mbox(path):
+        return "mbox"
     try:
         first = _head(path)
     except OSError:
@@ -171,7 +194,7 @@ def read_paths(paths: list[Path], max_bytes: int, scan: Scan) -> Iterator[Messag
             yield from _read_dir(path, max_bytes, scan)
         elif not path.exists():
             yield Message(_arrival("file", str(path)), None, f"{path}: no such file or directory")
-        elif _looks_like_mbox(path):
+        elif _classify(path) == "mbox":
             yield from read_mbox(path, max_bytes)
         else:
             yield _read_one(path, max_bytes)
@@ -209,10 +232,8 @@ def total_size(paths: list[Path]) -> int:
         if path.is_dir():
             for dirpath, _dirs, files in os.walk(path):
                 for name in files:
-                    try:
+                    with contextlib.suppress(OSError):
                         total += os.stat(os.path.join(dirpath, name)).st_size
-                    except OSError:
-                        pass
         elif path.exists():
             total += path.stat().st_size
     return total

@@ -138,7 +138,9 @@ class StoreTx:
         """The record with this id or unique id prefix; raises UsageError."""
         key = id_or_prefix.strip().lower()
         if len(key) < MIN_ID_PREFIX or not all(c in "0123456789abcdef" for c in key):
-            raise UsageError(f"record id {id_or_prefix!r}: give at least {MIN_ID_PREFIX} hex digits")
+            raise UsageError(
+                f"record id {id_or_prefix!r}: give at least {MIN_ID_PREFIX} hex digits"
+            )
         rows = self._conn.execute(
             select(record).where(record.c.id.startswith(key, autoescape=True)).limit(2)
         ).all()
@@ -197,7 +199,7 @@ class StoreTx:
         return out
 
     # keys ----------------------------------------------------------------------------------
-    def keys(self) -> list[KeyRow]:
+    def registered_keys(self) -> list[KeyRow]:
         rows = self._conn.execute(select(key_registry).order_by(key_registry.c.created_at)).all()
         return [
             KeyRow(

@@ -5,8 +5,25 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-_BLOCK = {"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "table",
-          "blockquote", "pre", "ul", "ol"}
+_BLOCK = {
+    "p",
+    "div",
+    "br",
+    "tr",
+    "li",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "table",
+    "blockquote",
+    "pre",
+    "ul",
+    "ol",
+}
 _SKIP = {"script", "style", "head", "title"}
 
 

@@ -104,7 +104,7 @@ def parse(raw: bytes) -> ParsedMessage:
         return ParsedMessage(
             quarantine=QUARANTINE_UNPARSEABLE, problem=f"{type(exc).__name__}: {exc}"
         )
-    keys = {k.lower() for k in msg.keys()}
+    keys = {k.lower() for k in msg}
     out = ParsedMessage()
     if not keys & set(_IDENTIFYING_HEADERS):
         out.quarantine = QUARANTINE_NO_HEADERS

@@ -1,0 +1,1 @@
+"""archiver: a records archive for public school districts."""

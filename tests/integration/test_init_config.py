@@ -1,0 +1,63 @@
+"""`archiver init` and `archiver config validate` as an IT administrator meets them."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from tests.conftest import CORPUS, run_cli
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_init_writes_the_example_config_keys_and_database(tmp_path: Path) -> None:
+    target = tmp_path / "demo"
+    result = run_cli("init", str(target))
+    assert result.code == 0, result.err
+    config = target / "archiver.toml"
+    assert config.read_text() == (REPO / "config" / "archiver.example.toml").read_text()
+    keys = sorted(p.name.split("-")[0] for p in (target / "keys").glob("*.key"))
+    assert keys == ["index", "kek"]
+    assert all(os.stat(p).st_mode & 0o777 == 0o600 for p in (target / "keys").glob("*.key"))
+    assert (target / "archive.db").exists()
+    cfg = ("--config", str(config))
+    assert run_cli(*cfg, "config", "validate").code == 0
+    imported = run_cli(*cfg, "import", "--json", str(CORPUS / "mikel-mail" / "plain_emails"))
+    assert imported.code == 0 and imported.json()["archived"] > 10
+    again = run_cli("init", str(target))
+    assert again.code == 2 and "already" in again.err
+
+
+def test_validate_lists_every_problem_with_file_and_key(tmp_path: Path) -> None:
+    config = tmp_path / "archiver.toml"
+    config.write_text(
+        '[archive]\ndatabase = "a.db"\nkeys_dir = 7\ncolour = "blue"\n'
+        '[ingest]\nworkers = "two"\nmax_message_mb = 5000\n'
+        '[log]\nlevel = "loud"\n'
+        "[sources_typo]\n"
+    )
+    result = run_cli("--config", str(config), "config", "validate", "--json")
+    assert result.code == 2
+    problems = result.json()["problems"]
+    expected = [
+        "archive.keys_dir",
+        "'colour'",
+        "ingest.workers",
+        "ingest.max_message_mb",
+        "log.level",
+        "'sources_typo'",
+    ]
+    for key in expected:
+        assert any(key in p and str(config) in p for p in problems), (key, problems)
+    assert len(problems) == len(expected)
+    plain = run_cli("--config", str(config), "config", "validate")
+    assert plain.code == 2 and plain.err.count("error:") == len(expected)
+
+
+def test_missing_or_broken_config_is_exit_code_2(tmp_path: Path) -> None:
+    missing = run_cli("--config", str(tmp_path / "nope.toml"), "verify")
+    assert missing.code == 2 and "nope.toml" in missing.err
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[archive\n")
+    result = run_cli("--config", str(broken), "verify")
+    assert result.code == 2 and "not valid TOML" in result.err

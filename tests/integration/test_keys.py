@@ -1,0 +1,105 @@
+"""Key files: generation, rotation (resumable), wrong or exposed keys."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, func, select
+
+from archiver import keys as keys_module
+from archiver.keys import rotate
+from archiver.settings import load_settings
+from archiver.store.repository import Store
+from archiver.store.tables import record
+from tests.conftest import CORPUS, Archive
+
+
+def _key_files(archive: Archive, kind: str) -> list[Path]:
+    return sorted(archive.keys_dir.glob(f"{kind}-*.key"))
+
+
+def test_generated_key_files_are_private(archive: Archive) -> None:
+    files = list(archive.keys_dir.glob("*.key"))
+    assert len(files) == 2
+    assert all(os.stat(f).st_mode & 0o777 == 0o600 for f in files)
+    listed = archive.ok("keys", "list", "--json").json()
+    assert sorted(k["kind"] for k in listed) == ["index", "kek"]
+    assert all(k["state"] == "current" and k["problem"] is None for k in listed)
+
+
+def test_rotate_rewraps_every_record_and_old_key_is_no_longer_needed(archive: Archive) -> None:
+    archive.ok("import", str(CORPUS / "mikel-mail"))
+    [old] = _key_files(archive, "kek")
+    raw_before = {
+        i["id"]: archive.ok("show", "--raw", i["id"]).out
+        for i in archive.ok("import", "--json", str(CORPUS / "mikel-mail" / "plain_emails")).json()[
+            "items"
+        ]
+    }
+    out = archive.ok("keys", "rotate").text
+    assert "re-wrapped" in out
+    listed = {k["id"]: k for k in archive.ok("keys", "list", "--json").json()}
+    assert listed[old.stem]["state"] == "retired" and listed[old.stem]["records"] == 0
+    current = [k for k in listed.values() if k["kind"] == "kek" and k["state"] == "current"]
+    assert len(current) == 1 and current[0]["records"] > 40
+    old.rename(old.with_suffix(".retired"))  # the old KEK is not needed to read anything
+    assert archive.ok("verify", "--json").json()["failed"] == []
+    for rid, raw in raw_before.items():
+        assert archive.ok("show", "--raw", rid).out == raw
+
+
+def test_interrupted_rotation_is_finished_by_running_it_again(
+    archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    archive.ok("import", str(CORPUS / "mikel-mail"))
+    monkeypatch.setattr(keys_module, "REWRAP_BATCH", 10)
+    settings = load_settings(archive.config)
+    db = Store.open(settings.database_url)
+
+    def crash(done: int) -> None:
+        raise KeyboardInterrupt  # the operator pressed Ctrl-C after the first batch
+
+    with pytest.raises(KeyboardInterrupt):
+        rotate(db, settings.keys_dir, progress=crash)
+    assert len(_key_files(archive, "kek")) == 2
+    engine = create_engine(archive.database_url)
+    with engine.connect() as conn:
+        kinds = conn.execute(select(record.c.kek_id, func.count()).group_by(record.c.kek_id)).all()
+    assert len(kinds) == 2  # half-way: some records under each key
+    result = rotate(db, settings.keys_dir)
+    db.close()
+    assert not result.created and result.remaining == 0
+    assert len(_key_files(archive, "kek")) == 2  # finished the job; no third key
+    with engine.connect() as conn:
+        assert len(conn.execute(select(record.c.kek_id).distinct()).all()) == 1
+    engine.dispose()
+    assert archive.ok("verify", "--json").json()["failed"] == []
+
+
+def test_wrong_key_file_is_a_clear_error_naming_the_file(archive: Archive) -> None:
+    archive.ok("import", str(CORPUS / "mikel-mail" / "plain_emails"))
+    [kek] = _key_files(archive, "kek")
+    kek.write_bytes(b"QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUE=\n")  # a different 32-byte key
+    result = archive.cli("verify")
+    assert result.code == 2 and str(kek) in result.err and "not key" in result.err
+    validate = archive.cli("config", "validate")
+    assert validate.code == 2 and str(kek) in validate.err
+
+
+def test_key_file_readable_by_others_is_refused(archive: Archive) -> None:
+    [index] = _key_files(archive, "index")
+    index.chmod(0o644)
+    result = archive.cli("config", "validate", "--json")
+    assert result.code == 2
+    [problem] = result.json()["problems"]
+    assert str(index) in problem and "readable by others" in problem
+    assert archive.cli("import", str(CORPUS / "mikel-mail" / "plain_emails")).code == 2
+
+
+def test_missing_key_file_is_reported(archive: Archive) -> None:
+    [kek] = _key_files(archive, "kek")
+    kek.unlink()
+    result = archive.cli("config", "validate")
+    assert result.code == 2 and "no kek key file" in result.err and str(kek) in result.err

@@ -1,0 +1,94 @@
+"""Promise 3: a copy of the database without the keys reveals no content."""
+
+from __future__ import annotations
+
+import base64
+from email.message import EmailMessage
+from pathlib import Path
+
+from sqlalchemy import create_engine, select
+
+from archiver.store.tables import metadata
+from tests.conftest import Archive
+
+SECRETS = [
+    "Zephyrine Quokkabridge",  # subject words
+    "Marisol Tkachenko-Oyelaran",  # a student's name in the body
+    "guardian.vasquez-olmedo@gmail.example",  # an address
+    "Xanthippe_IEP_plan.pdf",  # an attachment name
+    "Quindlen-Ashby",  # in the file name the message was imported from
+]
+
+
+def _message(n: int) -> bytes:
+    msg = EmailMessage()
+    msg["From"] = "Ms. Ruiz <mruiz@district.example.org>"
+    msg["To"] = "records-archive@district.example.org"
+    msg["Cc"] = "Parent <guardian.vasquez-olmedo@gmail.example>"
+    msg["Subject"] = f"Fwd: Zephyrine Quokkabridge trip form #{n}"
+    msg["Date"] = "Tue, 03 Mar 2026 09:15:00 -0500"
+    msg["Message-ID"] = f"<trip-{n}@district.example.org>"
+    msg.set_content(
+        "---------- Forwarded message ---------\n"
+        "From: guardian.vasquez-olmedo@gmail.example\n\n"
+        f"Marisol Tkachenko-Oyelaran will miss practice on day {n}.\n"
+    )
+    msg.add_attachment(
+        b"%PDF-1.4 plan " * 50,
+        maintype="application",
+        subtype="pdf",
+        filename="Xanthippe_IEP_plan.pdf",
+    )
+    return msg.as_bytes()
+
+
+def _needles() -> list[bytes]:
+    out = []
+    for s in SECRETS:
+        for variant in (s, s.lower(), s.upper()):
+            out += [variant.encode("utf-8"), variant.encode("utf-16-le")]
+        out.append(base64.b64encode(s.encode())[:16])
+    return out
+
+
+def test_database_reveals_no_subject_body_address_attachment_or_student(
+    archive: Archive, tmp_path: Path
+) -> None:
+    folder = tmp_path / "Bartholomew Quindlen-Ashby"
+    folder.mkdir()
+    for n in range(5):
+        (folder / f"Quindlen-Ashby-{n}.eml").write_bytes(_message(n))
+    (folder / "Quindlen-Ashby-junk.eml").write_bytes(b"Zephyrine Quokkabridge not mail\x00")
+    doc = archive.ok("import", "--json", str(folder)).json()
+    assert doc["archived"] == 5 and doc["quarantined"] == 1
+    rid = doc["items"][0]["id"]
+    shown = archive.ok("show", "--json", rid).json()
+    assert "Zephyrine Quokkabridge" in shown["subject"]  # the content is there, sealed
+    archive.ok("verify")
+    archive.ok("keys", "rotate")
+
+    needles = _needles()
+    engine = create_engine(archive.database_url)
+    scanned = 0
+    with engine.connect() as conn:
+        for table in metadata.sorted_tables:
+            for row in conn.execute(select(table)):
+                for value in row:
+                    if isinstance(value, (bytes, memoryview)):
+                        data = bytes(value)
+                    else:
+                        data = str(value).encode("utf-8")
+                    scanned += 1
+                    lowered = data.lower()
+                    for needle in needles:
+                        assert needle.lower() not in lowered, (table.name, needle, data[:80])
+    engine.dispose()
+    assert scanned > 50
+
+    if archive.database_url.startswith("sqlite"):
+        db_file = Path(archive.database_url.removeprefix("sqlite:///"))
+        for path in (db_file, db_file.with_name(db_file.name + "-wal")):
+            if path.exists():
+                blob = path.read_bytes().lower()
+                for needle in needles:
+                    assert needle.lower() not in blob, (path.name, needle)

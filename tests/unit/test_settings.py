@@ -1,0 +1,42 @@
+"""The settings schema: defaults, the generated example, and every problem reported."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from archiver.errors import ConfigError
+from archiver.settings import parse_settings, render_example
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_shipped_example_is_generated_from_the_schema() -> None:
+    assert (REPO / "config" / "archiver.example.toml").read_text() == render_example()
+
+
+def test_example_parses_to_the_defaults_and_paths_resolve_beside_the_file() -> None:
+    settings = parse_settings(render_example(), Path("/etc/archiver/archiver.toml"))
+    assert settings.database_url == "sqlite:////etc/archiver/archive.db"
+    assert settings.keys_dir == Path("/etc/archiver/keys")
+    assert settings.ingest.workers == 0
+
+
+def test_urls_and_absolute_paths_are_kept() -> None:
+    text = '[archive]\ndatabase = "postgresql+psycopg://a@/b"\nkeys_dir = "/srv/keys"\n'
+    settings = parse_settings(text, Path("/x/archiver.toml"))
+    assert settings.database_url == "postgresql+psycopg://a@/b"
+    assert settings.keys_dir == Path("/srv/keys")
+
+
+def test_all_problems_are_reported_together() -> None:
+    text = "[ingest]\nworkers = -1\ncompression_level = true\nbogus = 1\n"
+    with pytest.raises(ConfigError) as err:
+        parse_settings(text, Path("a.toml"))
+    problems = err.value.problems
+    assert len(problems) == 3
+    assert any("ingest.workers" in p for p in problems)
+    assert any("ingest.compression_level must be an integer" in p for p in problems)
+    assert any("unknown key 'bogus'" in p for p in problems)
+    assert all(p.startswith("a.toml: ") for p in problems)
