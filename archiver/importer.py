@@ -9,8 +9,11 @@ same import again archives what is missing and duplicates nothing.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import multiprocessing
 import os
+import signal
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -25,22 +28,39 @@ from archiver.sources import files
 from archiver.sources.arrival import Arrival
 from archiver.store.repository import Store
 
-COMMIT_EVERY = 64
-WINDOW = 32  # messages hashed and looked up together
+COMMIT_EVERY = 64  # messages per transaction
+WINDOW = 16  # messages hashed, looked up and sent to a worker together ...
+WINDOW_BYTES = 8 << 20  # ... or fewer, if they are large
 INLINE_BELOW = 1 << 20  # inputs smaller than this are not worth starting workers for
-_IN_FLIGHT_BYTES = 64 << 20
 
+_PR_SET_PDEATHSIG = 1
 _worker_policy: IngestPolicy | None = None
 
 
-def _worker_init(policy: IngestPolicy) -> None:
+def _die_with_parent(parent: int) -> None:
+    """Ask Linux to kill this worker when the importer dies, so a killed import leaves no orphans.
+
+    A pool's task queue cannot signal end-of-file to its workers (each holds both of its ends),
+    so a worker whose importer was killed would otherwise wait for work forever.
+    """
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: workers end when the pool is shut down
+        return
+    if os.getppid() != parent:  # the importer died before we asked
+        os._exit(1)
+
+
+def _worker_init(policy: IngestPolicy, parent: int) -> None:
     global _worker_policy
+    _die_with_parent(parent)
     _worker_policy = policy
 
 
-def _worker_prepare(raw: bytes, arrival: Arrival, digest: bytes) -> Prepared:
+def _worker_prepare(work: list[tuple[bytes, Arrival, bytes]]) -> list[Prepared]:
     assert _worker_policy is not None
-    return ingest.prepare(raw, arrival, _worker_policy, digest)
+    return [ingest.prepare(raw, arrival, _worker_policy, sha) for raw, arrival, sha in work]
 
 
 @dataclass
@@ -67,13 +87,26 @@ class ImportReport:
         }
 
 
+@dataclass
+class _Window:
+    """Messages read together: the ones needing no work, and a task preparing the rest."""
+
+    ready: list[Prepared | None]  # None where the task's next result goes
+    task: Future[list[Prepared]] | list[Prepared]
+    nbytes: int
+
+    def results(self) -> list[Prepared]:
+        done = iter(self.task.result() if isinstance(self.task, Future) else self.task)
+        return [item if item is not None else next(done) for item in self.ready]
+
+
 def _windows(messages: Iterator[files.Message]) -> Iterator[list[files.Message]]:
     window: list[files.Message] = []
     size = 0
     for msg in messages:
         window.append(msg)
         size += len(msg.raw or b"")
-        if len(window) >= WINDOW or size >= _IN_FLIGHT_BYTES // 4:
+        if len(window) >= WINDOW or size >= WINDOW_BYTES:
             yield window
             window, size = [], 0
     if window:
@@ -96,19 +129,18 @@ def import_paths(
     scan = files.Scan(report.skipped)
     messages = files.read_paths(paths, policy.max_message_bytes, scan)
     workers = workers or os.cpu_count() or 1
-    use_pool = workers > 1 and files.total_size(paths) >= INLINE_BELOW
     pool: ProcessPoolExecutor | None = None
-    if use_pool:
-        ctx = multiprocessing.get_context("forkserver")
-        # Workers are children of the fork server, not of this process: when this process dies
-        # their task pipe closes and they exit, instead of lingering.
-        ctx.set_forkserver_preload(["archiver.ingest"])
+    if workers > 1 and files.total_size(paths) >= INLINE_BELOW:
+        # Forked workers start at once with everything imported, and are this process's own
+        # children, so they can be told to die with it (a fork server would outlive it).
         pool = ProcessPoolExecutor(
-            workers, mp_context=ctx, initializer=_worker_init, initargs=(policy,)
+            workers,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=_worker_init,
+            initargs=(policy, os.getpid()),
         )
-    pending: deque[tuple[Future[Prepared] | Prepared, int]] = deque()
+    pending: deque[_Window] = deque()
     batch: list[Prepared] = []
-    in_flight = 0
     done_bytes = 0
 
     def commit() -> None:
@@ -117,38 +149,41 @@ def import_paths(
                 report.items.extend(ingest.store_batch(tx, ring, batch, files.SOURCE_NAME))
             batch.clear()
 
-    def take_one() -> None:
-        nonlocal in_flight, done_bytes
-        item, nbytes = pending.popleft()
-        batch.append(item.result() if isinstance(item, Future) else item)
-        in_flight -= nbytes
-        done_bytes += nbytes
+    def finish_oldest() -> None:
+        nonlocal done_bytes
+        window = pending.popleft()
+        batch.extend(window.results())
+        done_bytes += window.nbytes
         if len(batch) >= COMMIT_EVERY:
             commit()
         if progress:
             progress(done_bytes)
 
     try:
-        for window in _windows(messages):
-            digests = {id(m): ingest.digest(m.raw) for m in window if m.raw is not None}
+        for msgs in _windows(messages):
+            digests = [ingest.digest(m.raw) if m.raw is not None else b"" for m in msgs]
             with db.transaction() as tx:
-                known = tx.known_hashes(list(digests.values()))
-            for msg in window:
-                item: Future[Prepared] | Prepared
+                known = tx.known_hashes([d for d in digests if d])
+            ready: list[Prepared | None] = []
+            work: list[tuple[bytes, Arrival, bytes]] = []
+            for msg, sha in zip(msgs, digests, strict=True):
                 if msg.raw is None:
-                    item = ingest.failed(msg.arrival, msg.error or "cannot read")
-                elif digests[id(msg)] in known:
-                    item = ingest.already_archived(msg.raw, msg.arrival, digests[id(msg)])
-                elif pool is not None:
-                    item = pool.submit(_worker_prepare, msg.raw, msg.arrival, digests[id(msg)])
+                    ready.append(ingest.failed(msg.arrival, msg.error or "cannot read"))
+                elif sha in known:
+                    ready.append(ingest.already_archived(msg.raw, msg.arrival, sha))
                 else:
-                    item = ingest.prepare(msg.raw, msg.arrival, policy, digests[id(msg)])
-                pending.append((item, msg.read_bytes))
-                in_flight += msg.read_bytes
-                while pending and (len(pending) > 4 * workers or in_flight > _IN_FLIGHT_BYTES):
-                    take_one()
+                    ready.append(None)
+                    work.append((msg.raw, msg.arrival, sha))
+            task: Future[list[Prepared]] | list[Prepared]
+            if pool is not None and work:
+                task = pool.submit(_worker_prepare, work)
+            else:
+                task = [ingest.prepare(raw, arr, policy, sha) for raw, arr, sha in work]
+            pending.append(_Window(ready, task, sum(m.read_bytes for m in msgs)))
+            while len(pending) > 2 * workers:
+                finish_oldest()
         while pending:
-            take_one()
+            finish_oldest()
         commit()
     except KeyboardInterrupt:
         report.interrupted = True

@@ -124,32 +124,57 @@ def _arrival_row(prep: Prepared, record_id: str, locator: bytes) -> ArrivalRow:
     )
 
 
-def store(tx: StoreTx, ring: Keyring, prep: Prepared) -> Outcome:
-    """Write a prepared message in `tx`: a new record, or one more arrival of an existing one.
-
-    Raises DatabaseError (retryable) and IntegrityError if an existing record's key is bad.
-    """
-    label = prep.arrival.label
-    if prep.error is not None:
-        return Outcome(label, None, FAILED, prep.error)
-    rec = prep.record
-    if rec is not None:
-        rec = dataclasses.replace(rec, archived_at=datetime.now(UTC))
-    if rec is not None and tx.insert_record(rec, prep.parts):
-        tx.insert_arrival(_arrival_row(prep, rec.id, prep.locator))
-        return Outcome(label, rec.id, QUARANTINED if rec.quarantine_code else ARCHIVED)
-    existing = tx.record_by_sha(prep.sha256)
-    if existing is None:  # it was known when checked, and is gone now: archive it anew
-        raise DatabaseError("record vanished while importing: run the import again")
-    key = sealing.data_key(ring, existing)
-    locator = sealing.seal_locator(key, existing.id, label)
-    tx.insert_arrival(_arrival_row(prep, existing.id, locator))
-    return Outcome(label, existing.id, DUPLICATE)
+def _write(tx: StoreTx, ring: Keyring, batch: list[Prepared]) -> list[Outcome] | None:
+    """One attempt at writing `batch`; None if another writer archived one of its hashes first."""
+    live = [p for p in batch if p.error is None]
+    existing = tx.records_by_sha(list({p.sha256 for p in live}))
+    new: dict[bytes, RecordRow] = {}
+    parts: list[tuple[str, str, bytes]] = []
+    now = datetime.now(UTC)
+    for p in live:
+        if p.record is not None and p.sha256 not in existing and p.sha256 not in new:
+            new[p.sha256] = dataclasses.replace(p.record, archived_at=now)
+            parts += [(p.record.id, name, data) for name, data in p.parts.items()]
+    if not tx.insert_records(list(new.values()), parts):
+        return None
+    outcomes: list[Outcome] = []
+    arrivals: list[ArrivalRow] = []
+    keys = {p.record.id: p.data_key for p in live if p.record is not None}
+    for p in batch:
+        label = p.arrival.label
+        if p.error is not None:
+            outcomes.append(Outcome(label, None, FAILED, p.error))
+            continue
+        rec = new.get(p.sha256)
+        if rec is not None and p.record is not None and rec.id == p.record.id:
+            arrivals.append(_arrival_row(p, rec.id, p.locator))
+            outcomes.append(
+                Outcome(label, rec.id, QUARANTINED if rec.quarantine_code else ARCHIVED)
+            )
+            continue
+        rec = existing.get(p.sha256) or rec
+        if rec is None:  # known when the importer looked, gone now: a disposal raced us
+            raise DatabaseError("a record disappeared while importing: run the import again")
+        if rec.id not in keys:
+            keys[rec.id] = sealing.data_key(ring, rec)
+        arrivals.append(_arrival_row(p, rec.id, sealing.seal_locator(keys[rec.id], rec.id, label)))
+        outcomes.append(Outcome(label, rec.id, DUPLICATE))
+    tx.insert_arrivals(arrivals)
+    return outcomes
 
 
 def store_batch(tx: StoreTx, ring: Keyring, batch: list[Prepared], source: str) -> list[Outcome]:
-    """Write prepared messages in `tx`, with one audit event naming the records created."""
-    outcomes = [store(tx, ring, prep) for prep in batch]
+    """Write prepared messages in `tx`: new records, or more arrivals of existing ones.
+
+    One audit event names the records created. Raises DatabaseError (retryable), and
+    IntegrityError if an existing record's data key cannot be unwrapped.
+    """
+    for _attempt in range(5):
+        outcomes = _write(tx, ring, batch)
+        if outcomes is not None:
+            break
+    else:
+        raise DatabaseError("other writers kept archiving the same messages: try again")
     created = [o.record_id for o in outcomes if o.status in (ARCHIVED, QUARANTINED)]
     if created or any(o.status == DUPLICATE for o in outcomes):
         audit.append(

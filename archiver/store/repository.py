@@ -99,9 +99,12 @@ class StoreTx:
         self._conn = conn
 
     # records -------------------------------------------------------------------------------
-    def record_by_sha(self, sha256: bytes) -> RecordRow | None:
-        row = self._conn.execute(select(record).where(record.c.sha256 == sha256)).first()
-        return RecordRow.from_row(row) if row else None
+    def records_by_sha(self, digests: list[bytes]) -> dict[bytes, RecordRow]:
+        """The archived records among `digests`, by hash."""
+        if not digests:
+            return {}
+        rows = self._conn.execute(select(record).where(record.c.sha256.in_(digests))).all()
+        return {bytes(r.sha256): RecordRow.from_row(r) for r in rows}
 
     def known_hashes(self, digests: list[bytes]) -> set[bytes]:
         """Which of `digests` are already archived."""
@@ -110,29 +113,37 @@ class StoreTx:
         rows = self._conn.execute(select(record.c.sha256).where(record.c.sha256.in_(digests)))
         return {bytes(r[0]) for r in rows}
 
-    def insert_record(self, row: RecordRow, parts: dict[str, bytes]) -> bool:
-        """Insert a record and its sealed parts; False (and nothing written) if its hash exists."""
+    def insert_records(self, rows: list[RecordRow], parts: list[tuple[str, str, bytes]]) -> bool:
+        """Insert records and their sealed parts; False (nothing written) if a hash exists."""
+        if not rows:
+            return True
         try:
             with self._conn.begin_nested():
-                self._conn.execute(insert(record).values(**row.__dict__))
+                self._conn.execute(insert(record), [r.__dict__ for r in rows])
                 self._conn.execute(
                     insert(sealed_part),
-                    [{"record_id": row.id, "part": p, "data": d} for p, d in parts.items()],
+                    [{"record_id": rid, "part": name, "data": data} for rid, name, data in parts],
                 )
         except SAIntegrityError:
-            if self.record_by_sha(row.sha256) is None:
-                raise
+            if not self.known_hashes([r.sha256 for r in rows]):
+                raise  # not a race with another writer: a real constraint violation
             return False
         return True
 
-    def insert_arrival(self, row: ArrivalRow) -> bool:
-        """Record an arrival; False if this exact mailbox message was already recorded."""
+    def insert_arrivals(self, rows: list[ArrivalRow]) -> None:
+        """Record arrivals, skipping any mailbox message (source, folder, UID) already recorded."""
+        if not rows:
+            return
         try:
             with self._conn.begin_nested():
-                self._conn.execute(insert(arrival).values(**row.__dict__))
+                self._conn.execute(insert(arrival), [r.__dict__ for r in rows])
         except SAIntegrityError:
-            return False
-        return True
+            for row in rows:
+                try:
+                    with self._conn.begin_nested():
+                        self._conn.execute(insert(arrival).values(**row.__dict__))
+                except SAIntegrityError:
+                    pass
 
     def get_record(self, id_or_prefix: str) -> RecordRow:
         """The record with this id or unique id prefix; raises UsageError."""
