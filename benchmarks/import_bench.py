@@ -124,11 +124,12 @@ def run_import(mbox: Path, work: Path, workers: int, database: str | None) -> di
         text = config.read_text().replace('database = "archive.db"', f'database = "{database}"')
         config.write_text(text)
         subprocess.run(_archiver(config, "db", "upgrade"), check=True, stdout=subprocess.DEVNULL)
-        subprocess.run(_archiver(config, "keys", "generate"), check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(_archiver(config, "keys", "generate"), check=True, stdout=subprocess.DEVNULL)
     start = time.perf_counter()
-    proc = subprocess.Popen(_archiver(config, "import", "--json", "--workers", str(workers),
-                                      str(mbox)), stdout=subprocess.PIPE)
+    proc = subprocess.Popen(
+        _archiver(config, "import", "--json", "--workers", str(workers), str(mbox)),
+        stdout=subprocess.PIPE,
+    )
     sampler = RssSampler(proc.pid)
     sampler.start()
     out, _ = proc.communicate()
@@ -197,15 +198,23 @@ def main() -> int:
         "corpus": {"messages": n, "message_bytes": size, "mbox_bytes": corpus_bytes},
         "cpu_cores": os.cpu_count(),
         "database": "postgresql" if args.database else "sqlite",
-        "parse_only": {"messages_per_s": round(parse_rate, 1),
-                       "mb_per_s": round(size / mb / parse_s, 2), "seconds": round(parse_s, 2)},
-        "import": {"messages_per_s": round(import_rate, 1),
-                   "mb_per_s": round(size / mb / result["seconds"], 2),
-                   "seconds": round(result["seconds"], 2),
-                   "archived": result["archived"], "failed": result["failed"]},
+        "parse_only": {
+            "messages_per_s": round(parse_rate, 1),
+            "mb_per_s": round(size / mb / parse_s, 2),
+            "seconds": round(parse_s, 2),
+        },
+        "import": {
+            "messages_per_s": round(import_rate, 1),
+            "mb_per_s": round(size / mb / result["seconds"], 2),
+            "seconds": round(result["seconds"], 2),
+            "archived": result["archived"],
+            "failed": result["failed"],
+        },
         "import_vs_parse_only": round(import_rate / parse_rate, 2),
-        "peak_rss_mb": {"main": round(result["peak_rss_main"] / mb, 1),
-                        "all_processes": round(result["peak_rss_tree"] / mb, 1)},
+        "peak_rss_mb": {
+            "main": round(result["peak_rss_main"] / mb, 1),
+            "all_processes": round(result["peak_rss_tree"] / mb, 1),
+        },
         "archive_bytes": stored,
         "archive_vs_corpus": round(stored / corpus_bytes, 3),
     }

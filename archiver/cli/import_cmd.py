@@ -11,6 +11,8 @@ from archiver.cli.context import Progress, app, emit_json
 from archiver.importer import import_paths
 from archiver.sources.files import total_size
 
+LIST_AT_MOST = 100  # a terminal list longer than this helps nobody; --json has them all
+
 
 @click.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
@@ -48,11 +50,14 @@ def import_(ctx: click.Context, paths: tuple[Path, ...], as_json: bool, workers:
             f"quarantined {doc['quarantined']}, failed {doc['failed']}"
             + (f", skipped {len(report.skipped)} files that are not mail" if report.skipped else "")
         )
+        listed = len(report.items) <= LIST_AT_MOST
         for item in report.items:
-            if item.status == ingest.QUARANTINED:
-                click.echo(f"quarantined {item.record_id}  {item.label}")
-            elif item.status == ingest.FAILED:
+            if item.status == ingest.FAILED:
                 click.echo(f"failed: {item.error}", err=True)
+            elif listed or item.status == ingest.QUARANTINED:
+                click.echo(f"{item.status:<12}{item.record_id}  {item.label}")
+        if not listed:
+            click.echo(f"(records not listed: more than {LIST_AT_MOST}; --json lists every one)")
         for path in report.skipped:
             click.echo(f"skipped (not a message): {path}", err=True)
     if report.interrupted:

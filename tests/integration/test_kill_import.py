@@ -44,12 +44,22 @@ def test_sigkill_at_random_points_then_rerun_archives_everything_once(
 ) -> None:
     box, digests = _corpus(tmp_path)
     rng = random.Random(2026)
-    cmd = [sys.executable, "-m", "archiver", "--config", str(archive.config),
-           "import", "--workers", "2", str(box)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "archiver",
+        "--config",
+        str(archive.config),
+        "import",
+        "--workers",
+        "2",
+        str(box),
+    ]
     killed = 0
     for delay in (rng.uniform(0.3, 1.2) for _ in itertools.repeat(None, 5)):
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        )
         time.sleep(delay)
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)  # only the main process: workers must not linger
@@ -74,7 +84,11 @@ def test_sigkill_at_random_points_then_rerun_archives_everything_once(
 
 
 def test_cli_entry_point_runs_as_a_module(archive: Archive) -> None:
-    out = subprocess.run([sys.executable, "-m", "archiver", "--config", str(archive.config),
-                          "keys", "list"], capture_output=True, text=True, check=False)
+    out = subprocess.run(
+        [sys.executable, "-m", "archiver", "--config", str(archive.config), "keys", "list"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert out.returncode == 0 and "kek-" in out.stdout
     assert run_cli("--help").code == 0

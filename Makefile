@@ -1,0 +1,41 @@
+# One-command entry points. `make demo` and `make test` are the two the README promises.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+DEMO := demo
+ARCHIVER := $(BIN)/archiver --config $(DEMO)/archiver.toml
+
+.PHONY: install lint test demo bench clean
+
+$(BIN)/archiver: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(BIN)/archiver
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/python -m pytest -q
+
+demo: install
+	rm -rf $(DEMO)
+	$(BIN)/archiver init $(DEMO)
+	$(ARCHIVER) import examples/*.eml
+	@echo; echo "# The same message again is no new record, just a second arrival of the first:"
+	$(ARCHIVER) show $$($(ARCHIVER) import --json examples/01-gmail-inline-absence.eml \
+	  | $(BIN)/python -c 'import json, sys; print(json.load(sys.stdin)["items"][0]["id"])')
+	@echo
+	$(ARCHIVER) verify
+	$(ARCHIVER) audit verify
+
+bench: install
+	$(BIN)/python benchmarks/import_bench.py --size 200M
+
+clean:
+	rm -rf $(DEMO) .pytest_cache .mypy_cache .ruff_cache
