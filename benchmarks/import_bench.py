@@ -5,7 +5,7 @@ Prints, for a generated mbox of teacher forwards:
   - the parse-only rate of mail-parser on one core (messages/s, MB/s): the baseline;
   - the rate of `archiver import` of the same file into a fresh archive, and the ratio;
   - peak RSS of the import (the main process, and all its processes together);
-  - archive size (database files) / corpus size.
+  - archive size (database files) / corpus size, and the growth over an empty archive / corpus.
 
 Usage:
   python benchmarks/import_bench.py [--size 200M] [--seed 7] [--workers 0] [--keep DIR]
@@ -125,6 +125,7 @@ def run_import(mbox: Path, work: Path, workers: int, database: str | None) -> di
         config.write_text(text)
         subprocess.run(_archiver(config, "db", "upgrade"), check=True, stdout=subprocess.DEVNULL)
         subprocess.run(_archiver(config, "keys", "generate"), check=True, stdout=subprocess.DEVNULL)
+    empty = archive_bytes(work, database)
     start = time.perf_counter()
     proc = subprocess.Popen(
         _archiver(config, "import", "--json", "--workers", str(workers), str(mbox)),
@@ -144,6 +145,7 @@ def run_import(mbox: Path, work: Path, workers: int, database: str | None) -> di
         "archived": doc["archived"] + doc["quarantined"],
         "duplicates": doc["duplicates"],
         "failed": doc["failed"],
+        "empty_archive_bytes": empty,
         "peak_rss_main": sampler.peak_main,
         "peak_rss_tree": sampler.peak_tree,
     }
@@ -217,6 +219,8 @@ def main() -> int:
         },
         "archive_bytes": stored,
         "archive_vs_corpus": round(stored / corpus_bytes, 3),
+        "empty_archive_bytes": result["empty_archive_bytes"],
+        "growth_vs_corpus": round((stored - result["empty_archive_bytes"]) / corpus_bytes, 3),
     }
     print(json.dumps(figures, indent=2))
     if not args.keep:

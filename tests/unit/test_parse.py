@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import itertools
 from email.message import EmailMessage
 
+import corpus
+import pytest
+
+from archiver.understand import parse as parse_module
 from archiver.understand.html import html_to_text
 from archiver.understand.parse import QUARANTINE_NO_HEADERS, parse
+from tests.conftest import corpus_messages
 
 
 def test_headers_addresses_and_attachments_are_decoded() -> None:
@@ -52,3 +58,14 @@ def test_html_only_message_gets_readable_text() -> None:
     )
     assert parse(msg.as_bytes()).text == "Line one\n\nLine two"
     assert html_to_text("<p>a</p><p>b</p>") == "a\n\nb"
+
+
+def test_skipping_base64_runs_changes_nothing_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
+    messages = [p.read_bytes() for p in corpus_messages()]
+    messages += list(itertools.islice(corpus.generate(5), 300))
+    assert sum(len(m) > 20_000 for m in messages) > 50  # plenty with big attachments
+    fast = [parse(m) for m in messages]
+    monkeypatch.setattr(parse_module._Runs, "shrink", lambda self, raw: raw)
+    slow = [parse(m) for m in messages]
+    for a, b in zip(fast, slow, strict=True):
+        assert (a.metadata(), a.text, a.html) == (b.metadata(), b.text, b.html)
