@@ -120,8 +120,12 @@ def import_paths(
     paths: list[Path],
     workers: int,
     progress: Callable[[int], None] | None = None,
+    total_bytes: int | None = None,
 ) -> ImportReport:
     """Archive every message under `paths`; the report lists each message's outcome.
+
+    `total_bytes` (the inputs' size, if the caller has it) decides whether workers are worth
+    starting.
 
     Raises DatabaseError if the database fails (what was committed stays committed).
     """
@@ -130,7 +134,9 @@ def import_paths(
     messages = files.read_paths(paths, policy.max_message_bytes, scan)
     workers = workers or os.cpu_count() or 1
     pool: ProcessPoolExecutor | None = None
-    if workers > 1 and files.total_size(paths) >= INLINE_BELOW:
+    if total_bytes is None:
+        total_bytes = files.total_size(paths)
+    if workers > 1 and total_bytes >= INLINE_BELOW:
         # Forked workers start at once with everything imported, and are this process's own
         # children, so they can be told to die with it (a fork server would outlive it).
         pool = ProcessPoolExecutor(

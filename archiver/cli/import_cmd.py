@@ -31,7 +31,8 @@ def import_(ctx: click.Context, paths: tuple[Path, ...], as_json: bool, workers:
     """
     a = app(ctx)
     policy = a.ingest_policy()
-    progress = Progress("importing", total_size(list(paths)))
+    total = total_size(list(paths))
+    progress = Progress("importing", total)
     report = import_paths(
         a.store,
         a.keyring,
@@ -39,6 +40,7 @@ def import_(ctx: click.Context, paths: tuple[Path, ...], as_json: bool, workers:
         list(paths),
         a.settings.ingest.workers if workers is None else workers,
         progress,
+        total,
     )
     progress.finish()
     if as_json:
