@@ -1,8 +1,8 @@
-"""Ingest: raw bytes -> SHA-256 -> parse -> seal -> dedup -> store, for every source.
+"""Ingest: raw bytes -> SHA-256 -> dedup -> parse -> seal -> store, for every source.
 
-It has two halves so the CPU work can run in other processes: `prepare` (hash, parse, seal;
-no database) and `store` (dedup and write, inside the caller's transaction). `ingest` runs
-both in one transaction for sources that take one message at a time.
+Two halves, so the CPU work can run in other processes: `prepare` (hash, parse, seal; no
+database) and `store_batch` (dedup and write, inside the caller's transaction). The pipeline
+(`pipeline.py`) runs them for every source.
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from archiver import sealing
 from archiver.errors import DatabaseError
 from archiver.keys import Keyring
 from archiver.records import audit
+from archiver.settings import IngestSettings
 from archiver.sources.arrival import Arrival
-from archiver.store.repository import ArrivalRow, RecordRow, Store, StoreTx
+from archiver.store.repository import ArrivalRow, RecordRow, StoreTx
 from archiver.understand.parse import parse
 
 ARCHIVED = "archived"
@@ -25,6 +26,7 @@ DUPLICATE = "duplicate"
 QUARANTINED = "quarantined"
 FAILED = "failed"
 ACTIVE = "active"
+QUARANTINE_SENDER = "sender_not_allowed"
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,12 @@ class IngestPolicy:
     kek: bytes
     compression_level: int = 3
     max_message_bytes: int = 150 * 1024 * 1024
+
+    @classmethod
+    def from_settings(cls, settings: IngestSettings, ring: Keyring) -> IngestPolicy:
+        """The policy for these settings, sealing under the current key-encryption key."""
+        kek_id, kek = ring.current_kek()
+        return cls(kek_id, kek, settings.compression_level, settings.max_message_mb << 20)
 
 
 @dataclass(frozen=True)
@@ -59,6 +67,7 @@ class Outcome:
     record_id: str | None
     status: str  # archived | duplicate | quarantined | failed
     error: str | None = None
+    record_status: str | None = None  # the record's own status (a duplicate's may be quarantined)
 
 
 def digest(raw: bytes) -> bytes:
@@ -89,6 +98,14 @@ def prepare(raw: bytes, arrival: Arrival, policy: IngestPolicy, sha256: bytes = 
             f"message is {size / 1048576:.1f} MB, more than ingest.max_message_mb ({limit})",
         )
     parsed = parse(raw)
+    if parsed.quarantine is None and arrival.allowed_domains:
+        sender = parsed.sender[0].address.lower() if parsed.sender else ""
+        domain = sender.rpartition("@")[2]
+        if not any(domain == d or domain.endswith("." + d) for d in arrival.allowed_domains):
+            parsed.quarantine = QUARANTINE_SENDER
+            parsed.problem = (
+                f"forwarder {sender or '(none)'} is not in the source's allowed_forwarder_domains"
+            )
     sealed = sealing.seal_record(
         raw, parsed.metadata(), policy.kek_id, policy.kek, policy.compression_level
     )
@@ -149,7 +166,12 @@ def _write(tx: StoreTx, ring: Keyring, batch: list[Prepared]) -> list[Outcome] |
         if rec is not None and p.record is not None and rec.id == p.record.id:
             arrivals.append(_arrival_row(p, rec.id, p.locator))
             outcomes.append(
-                Outcome(label, rec.id, QUARANTINED if rec.quarantine_code else ARCHIVED)
+                Outcome(
+                    label,
+                    rec.id,
+                    QUARANTINED if rec.quarantine_code else ARCHIVED,
+                    record_status=rec.status,
+                )
             )
             continue
         rec = existing.get(p.sha256) or rec
@@ -158,7 +180,7 @@ def _write(tx: StoreTx, ring: Keyring, batch: list[Prepared]) -> list[Outcome] |
         if rec.id not in keys:
             keys[rec.id] = sealing.data_key(ring, rec)
         arrivals.append(_arrival_row(p, rec.id, sealing.seal_locator(keys[rec.id], rec.id, label)))
-        outcomes.append(Outcome(label, rec.id, DUPLICATE))
+        outcomes.append(Outcome(label, rec.id, DUPLICATE, record_status=rec.status))
     tx.insert_arrivals(arrivals)
     return outcomes
 
@@ -189,10 +211,3 @@ def store_batch(tx: StoreTx, ring: Keyring, batch: list[Prepared], source: str) 
             },
         )
     return outcomes
-
-
-def ingest(db: Store, ring: Keyring, raw: bytes, arrival: Arrival, policy: IngestPolicy) -> Outcome:
-    """Archive one message in one transaction; committed when this returns."""
-    prep = prepare(raw, arrival, policy)
-    with db.transaction() as tx:
-        return store_batch(tx, ring, [prep], arrival.source_name)[0]

@@ -12,12 +12,12 @@ import base64
 import binascii
 import os
 import secrets
-import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from archiver import credentials
 from archiver.crypto import envelope
 from archiver.errors import ArchiverError, IntegrityError, KeyFileError
 from archiver.store.repository import KeyRow, Store, StoreTx
@@ -57,19 +57,9 @@ def write_key_file(keys_dir: Path, key_id: str, material: bytes) -> Path:
 
 def key_file_problem(path: Path) -> str | None:
     """What is wrong with a key file, or None if it is usable."""
-    try:
-        st = path.stat()
-    except FileNotFoundError:
-        return f"{path}: key file missing"
-    except OSError as exc:
-        return f"{path}: cannot read key file: {exc.strerror}"
-    if not stat.S_ISREG(st.st_mode):
-        return f"{path}: not a regular file"
-    if st.st_mode & 0o077:
-        return (
-            f"{path}: key file is readable by others (mode {stat.S_IMODE(st.st_mode):04o}); "
-            f"run chmod 600 {path}"
-        )
+    problem = credentials.exposure_problem(path)
+    if problem:
+        return problem.replace("file missing", "key file missing")
     try:
         material = base64.b64decode(path.read_bytes().strip(), validate=True)
     except (binascii.Error, ValueError):
@@ -90,14 +80,8 @@ def read_key_file(path: Path) -> bytes:
 
 
 def locate_key(keys_dir: Path, key_id: str) -> Path:
-    """Where key `key_id` is: $CREDENTIALS_DIRECTORY first (systemd), then the keys directory."""
-    creds = os.environ.get("CREDENTIALS_DIRECTORY")
-    if creds:
-        for name in (key_filename(key_id), key_id):
-            candidate = Path(creds) / name
-            if candidate.exists():
-                return candidate
-    return keys_dir / key_filename(key_id)
+    """Where key `key_id` is: a systemd credential, else the keys directory."""
+    return credentials.locate(key_filename(key_id), keys_dir)
 
 
 @dataclass(frozen=True)

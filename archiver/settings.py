@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import tomllib
-import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,10 +14,24 @@ from typing import Any, Literal, get_args, get_origin
 from archiver.errors import ConfigError
 
 DEFAULT_SEARCH_PATHS = (Path("archiver.toml"), Path("/etc/archiver/archiver.toml"))
+IMAP = "imap"
+MAILDIR = "maildir"
+_LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
-def _help(text: str) -> dict[str, str]:
-    return {"help": text}
+def _help(text: str, kinds: tuple[str, ...] = (IMAP, MAILDIR)) -> dict[str, Any]:
+    return {"help": text, "kinds": kinds}
+
+
+def parse_duration(text: str) -> float:
+    """Seconds in a duration such as "90s", "5m", "1h" or "30"; raises ValueError."""
+    m = _DURATION.match(text)
+    if not m:
+        raise ValueError(f"not a duration: {text!r} (use e.g. 30s, 5m, 1h)")
+    return float(m.group(1)) * _UNITS[m.group(2) or "s"]
 
 
 @dataclass(frozen=True)
@@ -37,6 +51,10 @@ class ArchiveSettings:
             "Directory of key files (mode 0600), relative to this file. Keep it out of\n"
             "database backups. Under systemd, $CREDENTIALS_DIRECTORY is searched first."
         ),
+    )
+    lock_timeout: int = field(
+        default=30,
+        metadata=_help("Seconds to wait for another writer (SQLite) before giving up."),
     )
 
 
@@ -59,6 +77,27 @@ class IngestSettings:
 
 
 @dataclass(frozen=True)
+class DaemonSettings:
+    """The collection daemon (`archiver run`)."""
+
+    jitter: str = field(
+        default="15s",
+        metadata=_help("Up to this much random delay is added to each poll, to spread load."),
+    )
+    max_backoff: str = field(
+        default="1h",
+        metadata=_help("While a source keeps failing, polls back off up to this interval."),
+    )
+    lease: str = field(
+        default="10m",
+        metadata=_help(
+            "How long a daemon's claim on a source lasts unless renewed: after a crash,\n"
+            "another daemon sharing the database takes over the source after this long."
+        ),
+    )
+
+
+@dataclass(frozen=True)
 class LogSettings:
     """Logging to stderr (the journal under systemd)."""
 
@@ -68,36 +107,152 @@ class LogSettings:
 
 
 @dataclass(frozen=True)
+class SourceSettings:
+    """A place messages are collected from: an IMAP account or a local maildir."""
+
+    name: str = field(
+        default="", metadata=_help("Names the source in `poll --source`, in status and in logs.")
+    )
+    kind: Literal["imap", "maildir"] = field(
+        default="imap", metadata=_help("imap, or maildir (mail delivered on this host).")
+    )
+    host: str = field(default="", metadata=_help("IMAP server.", (IMAP,)))
+    port: int = field(
+        default=0, metadata=_help("IMAP port; 0 means 993 with implicit TLS, else 143.", (IMAP,))
+    )
+    tls: Literal["implicit", "starttls", "none"] = field(
+        default="implicit",
+        metadata=_help(
+            "implicit (port 993), starttls, or none (only to a loopback address).\n"
+            "Certificates and host names are always verified.",
+            (IMAP,),
+        ),
+    )
+    ca_file: str = field(
+        default="",
+        metadata=_help("PEM file of a private CA to trust; empty: the system's.", (IMAP,)),
+    )
+    username: str = field(default="", metadata=_help("The archive mailbox's address.", (IMAP,)))
+    auth: Literal["password", "xoauth2-m365", "xoauth2-google"] = field(
+        default="password",
+        metadata=_help(
+            "password; xoauth2-m365 (Microsoft 365 app with IMAP.AccessAsApp); or\n"
+            "xoauth2-google (Google Workspace service account, domain-wide delegation).",
+            (IMAP,),
+        ),
+    )
+    secret_file: str = field(
+        default="",
+        metadata=_help(
+            "File holding the password (password), the client secret (xoauth2-m365) or the\n"
+            "service-account JSON (xoauth2-google). A relative name is looked up in\n"
+            "$CREDENTIALS_DIRECTORY, then beside this file. Mode 0600.",
+            (IMAP,),
+        ),
+    )
+    tenant_id: str = field(
+        default="", metadata=_help("xoauth2-m365: the Entra (Azure AD) tenant id.", (IMAP,))
+    )
+    client_id: str = field(
+        default="", metadata=_help("xoauth2-m365: the application (client) id.", (IMAP,))
+    )
+    folders: list[str] = field(
+        default_factory=lambda: ["INBOX"],
+        metadata=_help("Folders to collect from.", (IMAP,)),
+    )
+    path: str = field(
+        default="",
+        metadata=_help("The maildir to collect from (relative to this file).", (MAILDIR,)),
+    )
+    archived_folder: str = field(
+        default="Archived",
+        metadata=_help("Where a message goes once its record is committed."),
+    )
+    quarantine_folder: str = field(
+        default="Quarantine",
+        metadata=_help("Where messages from outside the forwarder domains, or not mail, go."),
+    )
+    allowed_forwarder_domains: list[str] = field(
+        default_factory=list,
+        metadata=_help(
+            "Domains forwards may come from; others are archived as quarantined.\n"
+            "Empty: every sender is accepted."
+        ),
+    )
+    interval: str = field(default="5m", metadata=_help("Time between polls."))
+    timeout: str = field(
+        default="2m", metadata=_help("Give up on a silent server after this long.", (IMAP,))
+    )
+    batch_messages: int = field(
+        default=50, metadata=_help("Messages fetched per request.", (IMAP,))
+    )
+    batch_mb: int = field(
+        default=25,
+        metadata=_help(
+            "Megabytes fetched per request (a larger message is fetched alone).", (IMAP,)
+        ),
+    )
+
+    @property
+    def interval_seconds(self) -> float:
+        return parse_duration(self.interval)
+
+    @property
+    def timeout_seconds(self) -> float:
+        return parse_duration(self.timeout)
+
+    @property
+    def effective_port(self) -> int:
+        return self.port or (993 if self.tls == "implicit" else 143)
+
+
+def _default_sources() -> list[SourceSettings]:
+    return [SourceSettings(name="local-inbox", kind="maildir", path="inbox", interval="1m")]
+
+
+@dataclass(frozen=True)
 class Settings:
     """A loaded configuration; relative paths are resolved against the config file."""
 
     archive: ArchiveSettings = field(default_factory=ArchiveSettings)
     ingest: IngestSettings = field(default_factory=IngestSettings)
+    daemon: DaemonSettings = field(default_factory=DaemonSettings)
     log: LogSettings = field(default_factory=LogSettings)
+    sources: list[SourceSettings] = field(default_factory=_default_sources)
     config_path: Path = Path("archiver.toml")
 
     @property
     def base_dir(self) -> Path:
         return self.config_path.resolve().parent
 
+    def path(self, value: str) -> Path:
+        """A configured path, resolved against the config file's directory."""
+        p = Path(value).expanduser()
+        return p if p.is_absolute() else self.base_dir / p
+
     @property
     def database_url(self) -> str:
         """SQLAlchemy URL of the archive database."""
         db = self.archive.database
-        if "://" in db:
-            return db
-        path = Path(db) if Path(db).is_absolute() else self.base_dir / db
-        return f"sqlite:///{path}"
+        return db if "://" in db else f"sqlite:///{self.path(db)}"
 
     @property
     def keys_dir(self) -> Path:
-        p = Path(self.archive.keys_dir)
-        return p if p.is_absolute() else self.base_dir / p
+        return self.path(self.archive.keys_dir)
+
+    def source(self, name: str) -> SourceSettings:
+        """The source called `name`; raises ConfigError listing the known names."""
+        for s in self.sources:
+            if s.name == name:
+                return s
+        known = ", ".join(s.name for s in self.sources) or "none"
+        raise ConfigError([f"{self.config_path}: no source named {name!r} (sources: {known})"])
 
 
 _SECTIONS: dict[str, type[Any]] = {
     "archive": ArchiveSettings,
     "ingest": IngestSettings,
+    "daemon": DaemonSettings,
     "log": LogSettings,
 }
 
@@ -105,19 +260,82 @@ _SECTIONS: dict[str, type[Any]] = {
 def _type_name(tp: Any) -> str:
     if get_origin(tp) is Literal:
         return "one of " + ", ".join(repr(a) for a in get_args(tp))
+    if get_origin(tp) is list:
+        return "a list of strings"
     return {int: "an integer", str: "a string", bool: "true or false"}.get(tp, str(tp))
 
 
 def _check_value(tp: Any, value: Any) -> bool:
     if get_origin(tp) is Literal:
         return value in get_args(tp)
+    if get_origin(tp) is list:
+        return isinstance(value, list) and all(isinstance(v, str) for v in value)
     if tp is int:
         return isinstance(value, int) and not isinstance(value, bool)
     if tp in (str, bool):
         return isinstance(value, tp)
-    if get_origin(tp) in (types.UnionType, typing.Union):
-        return any(_check_value(a, value) for a in get_args(tp))
     return False
+
+
+def _table(cls: type[Any], raw: dict[str, Any], where: str, problems: list[str]) -> Any:
+    """Build dataclass `cls` from a TOML table, noting each unknown key and wrong type."""
+    fields = {f.name for f in dataclasses.fields(cls)}
+    types = typing.get_type_hints(cls)
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key not in fields:
+            problems.append(f"{where} unknown key '{key}'")
+        elif not _check_value(types[key], value):
+            problems.append(f"{where}.{key} must be {_type_name(types[key])}, got {value!r}")
+        else:
+            values[key] = value
+    return cls(**values)
+
+
+def _duration_problem(key: str, text: str, minimum: float) -> list[tuple[str, str]]:
+    try:
+        seconds = parse_duration(text)
+    except ValueError as exc:
+        return [(key, str(exc))]
+    return [(key, f"must be at least {minimum:g} seconds")] if seconds < minimum else []
+
+
+def _source_problems(i: int, s: SourceSettings) -> list[tuple[str, str]]:
+    key = f"sources[{i}]" + (f" ({s.name})" if s.name else "")
+    out: list[tuple[str, str]] = []
+    if not _NAME.match(s.name):
+        out.append((f"{key}.name", "must be set: letters, digits, '.', '_' or '-'"))
+    out += _duration_problem(f"{key}.interval", s.interval, 1)
+    if s.kind == MAILDIR:
+        if not s.path:
+            out.append((f"{key}.path", "must name the maildir to collect from"))
+        return out
+    for name in ("host", "username"):
+        if not getattr(s, name):
+            out.append((f"{key}.{name}", "must be set for an imap source"))
+    if s.tls == "none" and s.host not in _LOOPBACK:
+        out.append((f"{key}.tls", "'none' sends the password in the clear: loopback hosts only"))
+    if not s.secret_file:
+        out.append((f"{key}.secret_file", f"must be set for auth = {s.auth!r}"))
+    if s.auth == "xoauth2-m365":
+        out += [
+            (f"{key}.{n}", "must be set for xoauth2-m365")
+            for n in ("tenant_id", "client_id")
+            if not getattr(s, n)
+        ]
+    if not s.folders:
+        out.append((f"{key}.folders", "must name at least one folder"))
+    for name in ("archived_folder", "quarantine_folder"):
+        if getattr(s, name) in s.folders or not getattr(s, name):
+            out.append((f"{key}.{name}", "must be set, and not one of the collected folders"))
+    out += _duration_problem(f"{key}.timeout", s.timeout, 1)
+    if not 1 <= s.batch_messages <= 1000:
+        out.append((f"{key}.batch_messages", "must be between 1 and 1000"))
+    if not 1 <= s.batch_mb <= 1024:
+        out.append((f"{key}.batch_mb", "must be between 1 and 1024"))
+    if not 0 <= s.port <= 65535:
+        out.append((f"{key}.port", "must be a TCP port"))
+    return out
 
 
 def _range_problems(settings: Settings) -> list[tuple[str, str]]:
@@ -132,6 +350,15 @@ def _range_problems(settings: Settings) -> list[tuple[str, str]]:
         out.append(("ingest.compression_level", "must be between 1 and 19"))
     if not settings.archive.database.strip():
         out.append(("archive.database", "must not be empty"))
+    if settings.archive.lock_timeout < 1:
+        out.append(("archive.lock_timeout", "must be at least 1 second"))
+    for key in ("jitter", "max_backoff", "lease"):
+        out += _duration_problem(f"daemon.{key}", getattr(settings.daemon, key), 0)
+    names = [s.name for s in settings.sources]
+    for i, s in enumerate(settings.sources):
+        out += _source_problems(i, s)
+        if s.name and names.count(s.name) > 1 and names.index(s.name) == i:
+            out.append((f"sources[{i}].name", f"{s.name!r} is used by more than one source"))
     return out
 
 
@@ -142,30 +369,25 @@ def parse_settings(text: str, path: Path) -> Settings:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"{path}: not valid TOML: {exc}"]) from None
-    hints = typing.get_type_hints(Settings)
     sections: dict[str, Any] = {}
     for name, raw in data.items():
+        if name == "sources":
+            if not isinstance(raw, list) or not all(isinstance(t, dict) for t in raw):
+                problems.append(f"{path}: 'sources' must be tables ([[sources]])")
+                continue
+            sections["sources"] = [
+                _table(SourceSettings, t, f"{path}: sources[{i}]", problems)
+                for i, t in enumerate(raw)
+            ]
+            continue
         cls = _SECTIONS.get(name)
         if cls is None:
             problems.append(f"{path}: unknown section or key '{name}'")
-            continue
-        if not isinstance(raw, dict):
+        elif not isinstance(raw, dict):
             problems.append(f"{path}: '{name}' must be a table ([{name}])")
-            continue
-        fields = {f.name: f for f in dataclasses.fields(cls)}
-        field_types = typing.get_type_hints(cls)
-        values: dict[str, Any] = {}
-        for key, value in raw.items():
-            if key not in fields:
-                problems.append(f"{path}: [{name}] unknown key '{key}'")
-            elif not _check_value(field_types[key], value):
-                problems.append(
-                    f"{path}: {name}.{key} must be {_type_name(field_types[key])}, got {value!r}"
-                )
-            else:
-                values[key] = value
-        sections[name] = cls(**values)
-    assert set(_SECTIONS) <= set(hints)
+        else:
+            sections[name] = _table(cls, raw, f"{path}: {name}", problems)
+    sections.setdefault("sources", [])
     settings = Settings(**sections, config_path=path)
     problems += [f"{path}: {key} {msg}" for key, msg in _range_problems(settings)]
     if problems:
@@ -209,7 +431,28 @@ def _toml_value(value: Any) -> str:
         return str(value)
     if isinstance(value, str):
         return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     raise TypeError(f"no TOML rendering for {value!r}")
+
+
+def _render_table(obj: Any, kind: str | None, prefix: str = "") -> list[str]:
+    lines = []
+    for f in dataclasses.fields(obj):
+        if kind is not None and kind not in f.metadata["kinds"]:
+            continue
+        lines += [f"{prefix}# {h}" for h in f.metadata["help"].splitlines()]
+        lines.append(f"{prefix}{f.name} = {_toml_value(getattr(obj, f.name))}")
+    return lines
+
+
+_IMAP_EXAMPLE = SourceSettings(
+    name="records-archive",
+    host="imap.gmail.com",
+    username="records-archive@district.example.org",
+    secret_file="imap-password",
+    allowed_forwarder_domains=["district.example.org"],
+)
 
 
 def render_example() -> str:
@@ -222,8 +465,17 @@ def render_example() -> str:
     defaults = Settings()
     for name, cls in _SECTIONS.items():
         lines += ["", f"# {cls.__doc__}", f"[{name}]"]
-        section = getattr(defaults, name)
-        for f in dataclasses.fields(cls):
-            lines += [f"# {h}" for h in f.metadata["help"].splitlines()]
-            lines.append(f"{f.name} = {_toml_value(getattr(section, f.name))}")
+        lines += _render_table(getattr(defaults, name), None)
+    lines += [
+        "",
+        f"# {SourceSettings.__doc__}",
+        "# Add one [[sources]] table per source.",
+        "",
+        "# A maildir on this host (the demo delivers into it).",
+    ]
+    for source in defaults.sources:
+        lines.append("[[sources]]")
+        lines += _render_table(source, source.kind)
+    lines += ["", "# An IMAP account (remove the leading '# ' to use it).", "# [[sources]]"]
+    lines += _render_table(_IMAP_EXAMPLE, IMAP, "# ")
     return "\n".join(lines) + "\n"

@@ -9,7 +9,8 @@ import click
 from archiver.cli.context import app, emit_json
 from archiver.errors import ArchiverError, ConfigError
 from archiver.keys import key_file_problem, list_keys
-from archiver.settings import Settings, find_config, load_settings
+from archiver.settings import MAILDIR, Settings, find_config, load_settings
+from archiver.sources.auth import Authenticator
 from archiver.store import schema
 from archiver.store.repository import Store
 
@@ -33,6 +34,29 @@ def _key_problems(settings: Settings) -> list[str]:
         if not any(p.name.startswith(f"{kind}-") for p in files):
             problems.append(
                 f"{keys_dir}: no {kind} key file ({kind}-*.key): run `archiver keys generate`"
+            )
+    return problems
+
+
+def _source_problems(settings: Settings) -> list[str]:
+    """Secret files, CA files and maildirs the sources name."""
+    problems = []
+    for s in settings.sources:
+        if s.kind == MAILDIR:
+            root = settings.path(s.path)
+            if not all((root / sub).is_dir() for sub in ("cur", "new", "tmp")):
+                problems.append(
+                    f"{settings.config_path}: source {s.name}: path {root} is not "
+                    "a maildir (it needs cur/, new/ and tmp/)"
+                )
+            continue
+        problem = Authenticator(s, settings.base_dir).secret_problem()
+        if problem:
+            problems.append(f"{settings.config_path}: {problem}")
+        if s.ca_file and not settings.path(s.ca_file).is_file():
+            problems.append(
+                f"{settings.config_path}: source {s.name}: ca_file "
+                f"{settings.path(s.ca_file)} not found"
             )
     return problems
 
@@ -62,7 +86,7 @@ def validate(ctx: click.Context, as_json: bool) -> int:
     try:
         path = find_config(app(ctx).config_option)
         settings = load_settings(path)
-        problems = _key_problems(settings)
+        problems = _key_problems(settings) + _source_problems(settings)
         problems += [p for p in _registry_problems(settings) if p not in problems]
     except ConfigError as exc:
         problems = exc.problems

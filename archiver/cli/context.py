@@ -39,7 +39,9 @@ class App:
     @property
     def store(self) -> Store:
         if self._store is None:
-            self._store = Store.open(self.settings.database_url)
+            self._store = Store.open(
+                self.settings.database_url, lock_timeout=self.settings.archive.lock_timeout
+            )
         return self._store
 
     @property
@@ -49,9 +51,7 @@ class App:
         return self._keyring
 
     def ingest_policy(self) -> IngestPolicy:
-        kek_id, kek = self.keyring.current_kek()
-        ing = self.settings.ingest
-        return IngestPolicy(kek_id, kek, ing.compression_level, ing.max_message_mb * 1024 * 1024)
+        return IngestPolicy.from_settings(self.settings.ingest, self.keyring)
 
     def close(self) -> None:
         if self._store is not None:

@@ -9,7 +9,8 @@ import click
 from archiver.errors import UsageError
 from archiver.keys import Keyring, generate_missing
 from archiver.records import audit
-from archiver.settings import load_settings, render_example
+from archiver.settings import MAILDIR, load_settings, render_example
+from archiver.sources import maildir
 from archiver.store import schema
 from archiver.store.repository import Store
 
@@ -24,6 +25,9 @@ def init(directory: Path) -> None:
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     config_path.write_text(render_example(), encoding="utf-8")
     settings = load_settings(config_path)
+    for source in settings.sources:
+        if source.kind == MAILDIR:
+            maildir.create(settings.path(source.path))
     db = Store.open(settings.database_url, check_schema=False)
     try:
         schema.upgrade(db.engine)
@@ -36,6 +40,9 @@ def init(directory: Path) -> None:
     for key_id in made:
         click.echo(f"Wrote {settings.keys_dir / (key_id + '.key')} (mode 0600)")
     click.echo(f"Created {settings.database_url.removeprefix('sqlite:///')}")
+    for source in settings.sources:
+        click.echo(f"Created maildir {settings.path(source.path)} (source {source.name})")
     click.echo("Back up the keys directory separately from the database: without it, the")
     click.echo("archive cannot be read. Next:")
-    click.echo(f"  archiver --config {config_path} import PATH...")
+    click.echo(f"  archiver --config {config_path} import PATH...   # files, mbox, maildirs")
+    click.echo(f"  archiver --config {config_path} poll             # collect from the sources")

@@ -8,7 +8,16 @@ import sys
 
 import click
 
-from archiver.cli import audit_cmd, config_cmd, db_cmd, import_cmd, init_cmd, keys_cmd, records_cmd
+from archiver.cli import (
+    audit_cmd,
+    collect_cmd,
+    config_cmd,
+    db_cmd,
+    import_cmd,
+    init_cmd,
+    keys_cmd,
+    records_cmd,
+)
 from archiver.cli.context import App
 from archiver.errors import ArchiverError, ConfigError
 
@@ -38,6 +47,9 @@ for command in (
     records_cmd.show,
     records_cmd.verify,
     audit_cmd.audit,
+    collect_cmd.poll,
+    collect_cmd.run,
+    collect_cmd.status_,
 ):
     cli.add_command(command)
 

@@ -1,4 +1,4 @@
-"""What every source says about a message it hands to ingest."""
+"""What every source hands to ingest: a message's bytes and where they came from."""
 
 from __future__ import annotations
 
@@ -15,3 +15,15 @@ class Arrival:
     mailbox: str | None = None
     uidvalidity: int | None = None
     uid: int | None = None
+    # The source's rule: forwards from other domains are archived as quarantined.
+    allowed_domains: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Message:
+    """One message read from a source, or why it could not be read (`raw` is None)."""
+
+    arrival: Arrival
+    raw: bytes | None
+    error: str | None = None
+    read_bytes: int = 0  # bytes of input consumed, for progress

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from archiver.sources.arrival import Arrival
+from archiver.sources.arrival import Arrival, Message
 
 SOURCE_NAME = "import"
 _CHUNK = 1 << 20
@@ -25,16 +25,6 @@ _SEP_LOOKBACK = 8  # a separator match spans at most this many bytes
 _HEADER_LINE = re.compile(rb"^[\x21-\x39\x3b-\x7e]{1,76}:")
 _MBOX_SUFFIXES = {".mbox", ".mbx"}
 _EML_SUFFIXES = {".eml", ".msg822", ".email"}
-
-
-@dataclass(frozen=True)
-class Message:
-    """One message read from disk, or why it could not be read (`raw` is None)."""
-
-    arrival: Arrival
-    raw: bytes | None
-    error: str | None = None
-    read_bytes: int = 0  # bytes of input consumed, for progress
 
 
 def _arrival(kind: str, label: str) -> Arrival:

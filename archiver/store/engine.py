@@ -12,7 +12,7 @@ from sqlalchemy.exc import ArgumentError
 from archiver.errors import ConfigError
 
 
-def _sqlite_setup(engine: Engine) -> None:
+def _sqlite_setup(engine: Engine, lock_timeout: int) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
         # Let SQLAlchemy's "begin" below decide how transactions start.
@@ -22,7 +22,7 @@ def _sqlite_setup(engine: Engine) -> None:
         # FULL: a committed record survives power loss before it leaves the mailbox.
         cur.execute("PRAGMA synchronous=FULL")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute(f"PRAGMA busy_timeout={int(lock_timeout * 1000)}")
         cur.close()
 
     @event.listens_for(engine, "begin")
@@ -31,22 +31,27 @@ def _sqlite_setup(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_engine(url: str) -> Engine:
-    """An Engine for `url`; raises ConfigError if the URL is not one we can use."""
+def make_engine(url: str, lock_timeout: int = 30) -> Engine:
+    """An Engine for `url`; raises ConfigError if the URL is not one we can use.
+
+    `lock_timeout` is how many seconds a SQLite writer waits for another before failing.
+    """
     try:
         parsed = make_url(url)
     except ArgumentError:
         raise ConfigError([f"archive.database: not a database URL: {url!r}"]) from None
     backend = parsed.get_backend_name()
     if backend == "sqlite":
-        engine = create_engine(parsed, connect_args={"timeout": 30})
-        _sqlite_setup(engine)
+        engine = create_engine(parsed, connect_args={"timeout": lock_timeout})
+        _sqlite_setup(engine, lock_timeout)
         return engine
     if backend == "postgresql":
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
         try:
-            return create_engine(parsed, pool_pre_ping=True)
+            return create_engine(
+                parsed, pool_pre_ping=True, connect_args={"connect_timeout": lock_timeout}
+            )
         except ModuleNotFoundError:
             raise ConfigError(
                 ["archive.database: PostgreSQL needs psycopg: pip install 'archiver[postgres]'"]

@@ -8,7 +8,7 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, func, insert, select, update
+from sqlalchemy import Connection, Engine, Row, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError as SAIntegrityError
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
@@ -20,8 +20,11 @@ from archiver.store.tables import (
     audit_event,
     audit_head,
     key_registry,
+    mailbox_state,
     record,
     sealed_part,
+    source_lease,
+    source_state,
 )
 
 MIN_ID_PREFIX = 6
@@ -68,6 +71,17 @@ class ArrivalRow:
     uidvalidity: int | None = None
     uid: int | None = None
     locator: bytes | None = None
+
+
+@dataclass(frozen=True)
+class SourceStateRow:
+    source_name: str
+    last_attempt_at: datetime | None = None
+    last_success_at: datetime | None = None
+    last_error: str | None = None
+    last_error_at: datetime | None = None
+    waiting: int | None = None
+    last_cycle: str | None = None
 
 
 @dataclass(frozen=True)
@@ -209,6 +223,95 @@ class StoreTx:
             out.append(ArrivalRow(**m))
         return out
 
+    # collection ----------------------------------------------------------------------------
+    def claim_lease(self, source: str, owner: str, now: datetime, until: datetime) -> bool:
+        """Take or renew the lease on `source` for `owner`; False if someone else holds it."""
+        taken = self._conn.execute(
+            update(source_lease)
+            .where(
+                source_lease.c.source_name == source,
+                or_(source_lease.c.expires_at < now, source_lease.c.owner == owner),
+            )
+            .values(owner=owner, expires_at=until, token=source_lease.c.token + 1)
+        )
+        if taken.rowcount == 1:
+            return True
+        try:
+            with self._conn.begin_nested():
+                self._conn.execute(
+                    insert(source_lease).values(
+                        source_name=source, owner=owner, expires_at=until, token=1
+                    )
+                )
+        except SAIntegrityError:
+            return False  # the row exists and is someone else's, unexpired
+        return True
+
+    def release_lease(self, source: str, owner: str, now: datetime) -> None:
+        self._conn.execute(
+            update(source_lease)
+            .where(source_lease.c.source_name == source, source_lease.c.owner == owner)
+            .values(expires_at=now)
+        )
+
+    def lease(self, source: str) -> tuple[str, datetime] | None:
+        """Who holds the lease on `source`, and until when."""
+        row = self._conn.execute(
+            select(source_lease.c.owner, source_lease.c.expires_at).where(
+                source_lease.c.source_name == source
+            )
+        ).first()
+        return (row.owner, _utc(row.expires_at) or row.expires_at) if row else None
+
+    def uidvalidity(self, source: str, folder: str) -> int | None:
+        return self._conn.execute(
+            select(mailbox_state.c.uidvalidity).where(
+                mailbox_state.c.source_name == source, mailbox_state.c.folder == folder
+            )
+        ).scalar_one_or_none()
+
+    def set_uidvalidity(self, source: str, folder: str, value: int, now: datetime) -> None:
+        done = self._conn.execute(
+            update(mailbox_state)
+            .where(mailbox_state.c.source_name == source, mailbox_state.c.folder == folder)
+            .values(uidvalidity=value, updated_at=now)
+        )
+        if done.rowcount == 0:
+            self._conn.execute(
+                insert(mailbox_state).values(
+                    source_name=source, folder=folder, uidvalidity=value, updated_at=now
+                )
+            )
+
+    def save_source_state(self, row: SourceStateRow) -> None:
+        """Record how a source's latest cycle went (fields left None keep their value)."""
+        values = {k: v for k, v in row.__dict__.items() if v is not None}
+        done = self._conn.execute(
+            update(source_state)
+            .where(source_state.c.source_name == row.source_name)
+            .values(**values)
+        )
+        if done.rowcount == 0:
+            self._conn.execute(insert(source_state).values(**values))
+
+    def source_states(self) -> dict[str, SourceStateRow]:
+        out = {}
+        for r in self._conn.execute(select(source_state)).all():
+            m = dict(r._mapping)
+            for k in ("last_attempt_at", "last_success_at", "last_error_at"):
+                m[k] = _utc(m[k])
+            out[m["source_name"]] = SourceStateRow(**m)
+        return out
+
+    def archived_since(self, source: str, since: datetime) -> int:
+        """Records created at or after `since` that arrived from `source`."""
+        q = (
+            select(func.count(func.distinct(record.c.id)))
+            .select_from(record.join(arrival, arrival.c.record_id == record.c.id))
+            .where(arrival.c.source_name == source, record.c.archived_at >= since)
+        )
+        return int(self._conn.execute(q).scalar_one())
+
     # keys ----------------------------------------------------------------------------------
     def registered_keys(self) -> list[KeyRow]:
         rows = self._conn.execute(select(key_registry).order_by(key_registry.c.created_at)).all()
@@ -278,9 +381,9 @@ class Store:
         self.engine = engine
 
     @classmethod
-    def open(cls, url: str, check_schema: bool = True) -> Store:
+    def open(cls, url: str, check_schema: bool = True, lock_timeout: int = 30) -> Store:
         """Connect to `url`; raises SchemaError if the schema is not current, DatabaseError."""
-        store = cls(make_engine(url))
+        store = cls(make_engine(url, lock_timeout))
         if check_schema:
             schema.require_current(store.engine)
         return store

@@ -109,3 +109,35 @@ audit_head = Table(
     Column("seq", BigInteger, nullable=False),
     Column("hash", LargeBinary(32), nullable=False),
 )
+
+# Collection: per-source health for `archiver status`, per-folder UIDVALIDITY, and the lease
+# that keeps two daemons sharing a database from polling one source at once.
+source_state = Table(
+    "source_state",
+    metadata,
+    Column("source_name", String(128), primary_key=True),
+    Column("last_attempt_at", DateTime(timezone=True)),
+    Column("last_success_at", DateTime(timezone=True)),
+    Column("last_error", Text),  # server and program messages, never message content
+    Column("last_error_at", DateTime(timezone=True)),
+    Column("waiting", Integer),  # messages left in the source after the last cycle
+    Column("last_cycle", Text),  # JSON counts of the last cycle
+)
+
+mailbox_state = Table(
+    "mailbox_state",
+    metadata,
+    Column("source_name", String(128), primary_key=True),
+    Column("folder", String(256), primary_key=True),
+    Column("uidvalidity", BigInteger, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+source_lease = Table(
+    "source_lease",
+    metadata,
+    Column("source_name", String(128), primary_key=True),
+    Column("owner", String(128), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("token", BigInteger, nullable=False),  # grows with every claim (a fencing token)
+)

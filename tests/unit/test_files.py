@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from archiver.sources import files
+from archiver.sources.arrival import Message
 
 LIMIT = 10 * 1024 * 1024
 MSG_A = b"From: a@example.org\nSubject: one\n\nbody\n\n>From the quoted line\n"
@@ -18,7 +19,7 @@ def _mbox(path: Path, messages: list[bytes], eol: bytes = b"\n") -> Path:
     return path
 
 
-def _read(paths: list[Path]) -> tuple[list[files.Message], list[str]]:
+def _read(paths: list[Path]) -> tuple[list[Message], list[str]]:
     scan = files.Scan([])
     return list(files.read_paths(paths, LIMIT, scan)), scan.skipped
 

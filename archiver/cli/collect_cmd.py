@@ -1,0 +1,89 @@
+"""`archiver poll`, `archiver run` and `archiver status`: collecting from the sources."""
+
+from __future__ import annotations
+
+import click
+
+from archiver.cli.context import app, emit_json
+from archiver.collect import Collector, status
+from archiver.daemon import Daemon
+from archiver.errors import ArchiverError, UsageError
+from archiver.pipeline import Pipeline
+from archiver.settings import find_config
+
+
+@click.command()
+@click.option("--source", "source_name", metavar="NAME", help="Poll only this source.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON report.")
+@click.pass_context
+def poll(ctx: click.Context, source_name: str | None, as_json: bool) -> int:
+    """One poll cycle of every source (or one), then exit.
+
+    Exit code 1 if a source failed or a message could not be archived (it stays in the
+    mailbox); 2 for a configuration problem.
+    """
+    a = app(ctx)
+    settings = a.settings
+    sources = [settings.source(source_name)] if source_name else settings.sources
+    if not sources:
+        raise UsageError(f"{settings.config_path}: no [[sources]] configured")
+    pipeline = Pipeline(a.store, a.keyring, a.ingest_policy(), settings.ingest.workers)
+    collector = Collector(settings, pipeline)
+    results = []
+    code = 0
+    try:
+        for source in sources:
+            try:
+                doc = collector.poll(source).to_json()
+                doc["error"] = None
+                code = max(code, 1 if doc["failed"] else 0)
+            except ArchiverError as exc:
+                doc = {"source": source.name, "error": str(exc)}
+                code = max(code, exc.exit_code)
+            results.append(doc)
+    finally:
+        pipeline.close()
+    if as_json:
+        emit_json({"sources": results})
+        return code
+    for doc in results:
+        if doc["error"]:
+            click.echo(f"error: {doc['error']}", err=True)
+            continue
+        click.echo(
+            f"{doc['source']}: fetched {doc['fetched']}, archived {doc['archived']}, "
+            f"duplicates {doc['duplicates']}, quarantined {doc['quarantined']}, "
+            f"moved {doc['moved']}, failed {doc['failed']}, waiting {doc['waiting']}"
+        )
+        for error in doc["errors"]:
+            click.echo(f"{doc['source']}: {error}", err=True)
+    return code
+
+
+@click.command()
+@click.pass_context
+def run(ctx: click.Context) -> int:
+    """The collection daemon: poll every source on its interval until SIGTERM."""
+    return Daemon(find_config(app(ctx).config_option)).run()
+
+
+@click.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def status_(ctx: click.Context, as_json: bool) -> int:
+    """Per source: last successful cycle, last error, messages waiting, archived today."""
+    a = app(ctx)
+    rows = status(a.settings, a.store)
+    if as_json:
+        emit_json({"sources": rows})
+        return 0
+    for r in rows:
+        state = f"ERROR since {r['last_error_at']}: {r['last_error']}" if r["last_error"] else "ok"
+        click.echo(f"{r['source']} ({r['kind']}): {state}")
+        click.echo(
+            f"  last success {r['last_success_at'] or 'never'}; waiting "
+            f"{'?' if r['waiting'] is None else r['waiting']}; archived today "
+            f"{r['archived_today']}"
+            + (f"; being polled by {r['polled_by']}" if r["polled_by"] else "")
+        )
+    return 1 if any(r["last_error"] for r in rows) else 0

@@ -1,0 +1,312 @@
+"""Collecting from configured sources: one poll cycle of one source, and source status.
+
+A cycle claims the source's lease, fetches what is waiting, runs it through the pipeline, and
+only after each transaction commits moves those messages out of the mailbox: to the archived
+folder, or to the quarantine folder when their record is quarantined. A crash at any point
+leaves each message either waiting (to be fetched again; dedup makes that harmless) or
+archived and filed. Messages that cannot be archived (too large) stay where they are and are
+reported every cycle.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from archiver import ingest
+from archiver.errors import ArchiverError
+from archiver.ingest import Outcome
+from archiver.pipeline import Pipeline
+from archiver.records import audit
+from archiver.settings import IMAP, Settings, SourceSettings, parse_duration
+from archiver.sources.arrival import Arrival, Message
+from archiver.sources.auth import Authenticator
+from archiver.sources.imap import Mailbox, batches
+from archiver.sources.maildir import LocalMaildir
+from archiver.store.repository import SourceStateRow, Store
+
+log = logging.getLogger(__name__)
+QUARANTINED_RECORD = "quarantined"
+
+
+class SourceBusy(ArchiverError):
+    """Another process holds this source's lease."""
+
+
+@dataclass
+class PollReport:
+    """What one cycle of one source did (the `poll --json` entry)."""
+
+    source: str
+    fetched: int = 0
+    archived: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+    moved: int = 0
+    failed: int = 0
+    waiting: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def tally(self, outcomes: list[Outcome]) -> None:
+        for o in outcomes:
+            if o.status == ingest.ARCHIVED:
+                self.archived += 1
+            elif o.status == ingest.DUPLICATE:
+                self.duplicates += 1
+            elif o.status == ingest.QUARANTINED:
+                self.quarantined += 1
+            else:
+                self.failed += 1
+                self.errors.append(o.error or f"{o.label}: failed")
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _destination(source: SourceSettings, outcome: Outcome) -> str | None:
+    if outcome.status == ingest.FAILED:
+        return None
+    if outcome.record_status == QUARANTINED_RECORD:
+        return source.quarantine_folder
+    return source.archived_folder
+
+
+class Collector:
+    """Polls sources through one pipeline; build one per process (`poll`, the daemon)."""
+
+    def __init__(self, settings: Settings, pipeline: Pipeline, owner: str | None = None) -> None:
+        self.settings = settings
+        self.pipeline = pipeline
+        self.db = pipeline.db
+        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}"
+        self._auth: dict[str, Authenticator] = {}
+        self._lease_length = timedelta(seconds=parse_duration(settings.daemon.lease))
+
+    def authenticator(self, source: SourceSettings) -> Authenticator:
+        if source.name not in self._auth:
+            self._auth[source.name] = Authenticator(source, self.settings.base_dir)
+        return self._auth[source.name]
+
+    def forget(self, name: str) -> None:
+        """Drop what is cached for a source (its credentials), e.g. after a config reload."""
+        self._auth.pop(name, None)
+
+    def _claim(self, source: SourceSettings) -> None:
+        now = datetime.now(UTC)
+        with self.db.transaction() as tx:
+            if tx.claim_lease(source.name, self.owner, now, now + self._lease_length):
+                return
+            holder = tx.lease(source.name)
+        who, until = holder if holder else ("another process", now)
+        raise SourceBusy(
+            f"source {source.name} is being polled by {who} (lease until "
+            f"{until:%Y-%m-%d %H:%M:%S} UTC)"
+        )
+
+    def poll(self, source: SourceSettings, stop: threading.Event | None = None) -> PollReport:
+        """One cycle of `source`; raises ArchiverError (SourceBusy, SourceError, AuthError,
+        DatabaseError, ...) when the cycle could not finish; what was committed stays."""
+        started = datetime.now(UTC)
+        report = PollReport(source.name)
+        self._claim(source)
+        try:
+            if source.kind == IMAP:
+                self._poll_imap(source, report, stop)
+            else:
+                self._poll_maildir(source, report, stop)
+        except ArchiverError as exc:
+            self._save(
+                SourceStateRow(
+                    source.name,
+                    last_attempt_at=started,
+                    last_error=str(exc),
+                    last_error_at=datetime.now(UTC),
+                )
+            )
+            raise
+        finally:
+            self._release(source)
+        self._save(
+            SourceStateRow(
+                source.name,
+                last_attempt_at=started,
+                last_success_at=datetime.now(UTC),
+                waiting=report.waiting,
+                last_cycle=json.dumps(report.to_json()),
+            )
+        )
+        return report
+
+    def _save(self, row: SourceStateRow) -> None:
+        try:
+            with self.db.transaction() as tx:
+                tx.save_source_state(row)
+        except ArchiverError as exc:  # the database may be the very thing that failed
+            log.warning("cannot record the state of source %s: %s", row.source_name, exc)
+
+    def _release(self, source: SourceSettings) -> None:
+        try:
+            with self.db.transaction() as tx:
+                tx.release_lease(source.name, self.owner, datetime.now(UTC))
+        except ArchiverError as exc:
+            log.warning(
+                "cannot release the lease on %s (it expires by itself): %s", source.name, exc
+            )
+
+    def _renew(self, source: SourceSettings) -> None:
+        self._claim(source)  # a lease we still hold is renewed; a lost one raises SourceBusy
+
+    def _arrival(self, source: SourceSettings, folder: str, uidvalidity: int, uid: int) -> Arrival:
+        return Arrival(
+            "imap",
+            source.name,
+            f"{source.username}/{folder}/{uid}",
+            mailbox=folder,
+            uidvalidity=uidvalidity,
+            uid=uid,
+            allowed_domains=tuple(d.lower() for d in source.allowed_forwarder_domains),
+        )
+
+    def _poll_imap(
+        self, source: SourceSettings, report: PollReport, stop: threading.Event | None
+    ) -> None:
+        max_bytes = self.pipeline.policy.max_message_bytes
+        with Mailbox(source, self.authenticator(source), self.settings.base_dir) as box:
+            box.ensure(source.archived_folder)
+            box.ensure(source.quarantine_folder)
+            for folder_name in source.folders:
+                folder = box.open(folder_name)
+                self._check_uidvalidity(source, folder_name, folder.uidvalidity)
+                sizes = box.sizes(folder.uids)
+                for uid, size in sizes.items():
+                    if size > max_bytes:
+                        report.failed += 1
+                        report.errors.append(
+                            f"{folder_name} UID {uid}: message is {size / 1048576:.1f} MB, more "
+                            "than ingest.max_message_mb: left in the folder"
+                        )
+                wanted = {u: s for u, s in sizes.items() if s <= max_bytes}
+
+                def messages(
+                    folder_name: str = folder_name,
+                    validity: int = folder.uidvalidity,
+                    wanted: dict[int, int] = wanted,
+                ) -> Iterator[Message]:
+                    for uids in batches(wanted, source.batch_messages, source.batch_mb << 20):
+                        if stop is not None and stop.is_set():
+                            return
+                        self._renew(source)
+                        fetched = box.fetch(uids)
+                        for uid in uids:
+                            raw = fetched.get(uid)
+                            if raw is not None:  # None: deleted by someone else meanwhile
+                                report.fetched += 1
+                                arrival = self._arrival(source, folder_name, validity, uid)
+                                yield Message(arrival, raw, None, len(raw))
+
+                def committed(pairs: list[tuple[Message, Outcome]]) -> None:
+                    by_folder: dict[str, list[int]] = {}
+                    for msg, outcome in pairs:
+                        target = _destination(source, outcome)
+                        if target is not None and msg.arrival.uid is not None:
+                            by_folder.setdefault(target, []).append(msg.arrival.uid)
+                    for target, uids in by_folder.items():
+                        box.move(uids, target)
+                        report.moved += len(uids)
+
+                report.tally(self.pipeline.run(messages(), source.name, committed, stop=stop))
+                report.waiting += len(box.open(folder_name).uids)
+
+    def _check_uidvalidity(self, source: SourceSettings, folder: str, value: int) -> None:
+        with self.db.transaction() as tx:
+            old = tx.uidvalidity(source.name, folder)
+            if old == value:
+                return
+            tx.set_uidvalidity(source.name, folder, value, datetime.now(UTC))
+            if old is not None:
+                # Every UID we knew is void. Nothing depends on them: what is in the folder is
+                # what waits, and dedup by hash makes fetching it again harmless.
+                log.warning(
+                    "source %s folder %s: UIDVALIDITY changed from %s to %s",
+                    source.name,
+                    folder,
+                    old,
+                    value,
+                )
+                audit.append(
+                    tx,
+                    self.pipeline.ring,
+                    "source.uidvalidity",
+                    target=source.name,
+                    details={"folder": folder, "old": old, "new": value},
+                )
+
+    def _poll_maildir(
+        self, source: SourceSettings, report: PollReport, stop: threading.Event | None
+    ) -> None:
+        root = self.settings.path(source.path)
+        box = LocalMaildir(
+            root, source.name, tuple(d.lower() for d in source.allowed_forwarder_domains)
+        )
+        max_bytes = self.pipeline.policy.max_message_bytes
+
+        def messages() -> Iterator[Message]:
+            for msg in box.messages(box.waiting(), max_bytes):
+                report.fetched += int(msg.raw is not None)
+                yield msg
+
+        def committed(pairs: list[tuple[Message, Outcome]]) -> None:
+            for msg, outcome in pairs:
+                target = _destination(source, outcome)
+                if target is not None:
+                    box.file(Path(msg.arrival.label), target)
+                    report.moved += 1
+
+        report.tally(self.pipeline.run(messages(), source.name, committed, stop=stop))
+        report.waiting = len(box.waiting())
+
+
+def status(settings: Settings, db: Store) -> list[dict[str, Any]]:
+    """Per configured source: last success, last error, messages waiting, archived today."""
+    midnight = datetime.now().astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
+    out = []
+    with db.transaction() as tx:
+        states = tx.source_states()
+        for source in settings.sources:
+            st = states.get(source.name)
+            lease = tx.lease(source.name)
+            now = datetime.now(UTC)
+            out.append(
+                {
+                    "source": source.name,
+                    "kind": source.kind,
+                    "last_success_at": _iso(st.last_success_at if st else None),
+                    "last_attempt_at": _iso(st.last_attempt_at if st else None),
+                    "last_error": st.last_error if st and _failing(st) else None,
+                    "last_error_at": _iso(st.last_error_at if st else None),
+                    "waiting": st.waiting if st else None,
+                    "archived_today": tx.archived_since(source.name, midnight.astimezone(UTC)),
+                    "polled_by": lease[0] if lease and lease[1] > now else None,
+                    "last_cycle": json.loads(st.last_cycle) if st and st.last_cycle else None,
+                }
+            )
+    return out
+
+
+def _failing(st: SourceStateRow) -> bool:
+    """Whether the latest error is newer than the latest success."""
+    if st.last_error_at is None:
+        return False
+    return st.last_success_at is None or st.last_error_at >= st.last_success_at
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None

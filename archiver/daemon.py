@@ -1,0 +1,197 @@
+"""`archiver run`: APScheduler wiring, signals and sd_notify around the collector.
+
+One interval job per source (max_instances=1, coalesce, jitter). A failing source backs off
+exponentially up to `daemon.max_backoff`. SIGTERM stops reading new messages, lets the cycles
+in hand finish and commit, and exits 0; SIGHUP re-reads the config (sources and their
+settings; a changed database, key or ingest setting needs a restart). systemd hears READY once
+the scheduler runs, and WATCHDOG plus a STATUS line after every completed cycle: the watchdog
+is fed by proof of progress, never by a timer.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import FrameType
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from archiver.collect import Collector, SourceBusy
+from archiver.errors import ArchiverError, ConfigError
+from archiver.ingest import IngestPolicy
+from archiver.keys import Keyring
+from archiver.pipeline import Pipeline
+from archiver.sdnotify import Notifier
+from archiver.settings import SourceSettings, load_settings, parse_duration
+from archiver.store.repository import Store
+
+log = logging.getLogger(__name__)
+
+
+class Daemon:
+    """The collection daemon for one config file."""
+
+    def __init__(self, config_path: Path, notifier: Notifier | None = None) -> None:
+        self.config_path = config_path
+        self.settings = load_settings(config_path)
+        logging.getLogger().setLevel(self.settings.log.level.upper())
+        if not self.settings.sources:
+            raise ConfigError([f"{config_path}: no [[sources]] to collect from"])
+        self.notifier = notifier or Notifier()
+        self.stop = threading.Event()
+        self._reload = threading.Event()
+        self._failures: dict[str, int] = {}
+        self.db = Store.open(
+            self.settings.database_url, lock_timeout=self.settings.archive.lock_timeout
+        )
+        ring = Keyring.load(self.db, self.settings.keys_dir)
+        # Workers are forked here, before the scheduler starts any thread.
+        self.pipeline = Pipeline(
+            self.db,
+            ring,
+            IngestPolicy.from_settings(self.settings.ingest, ring),
+            self.settings.ingest.workers,
+        )
+        self.collector = Collector(self.settings, self.pipeline)
+        self.scheduler = BackgroundScheduler(
+            timezone=UTC,
+            executors={"default": ThreadPoolExecutor(max(1, len(self.settings.sources)))},
+            job_defaults={"coalesce": True, "max_instances": 1},
+        )
+
+    def _schedule(self, source: SourceSettings, first_run: datetime | None) -> None:
+        interval = source.interval_seconds
+        self.scheduler.add_job(
+            self._cycle,
+            IntervalTrigger(
+                seconds=interval,
+                jitter=int(parse_duration(self.settings.daemon.jitter)) or None,
+                timezone=UTC,
+            ),
+            args=[source.name],
+            id=source.name,
+            name=f"poll {source.name}",
+            replace_existing=True,
+            misfire_grace_time=max(1, int(interval)),
+            next_run_time=first_run,
+        )
+
+    def _cycle(self, name: str) -> None:
+        if self.stop.is_set():
+            return
+        try:
+            source = self.settings.source(name)
+        except ConfigError:
+            return  # removed by a reload
+        try:
+            report = self.collector.poll(source, self.stop)
+        except SourceBusy as exc:
+            log.info("%s", exc)
+            self._completed(f"{name}: polled by another daemon")
+            return
+        except ArchiverError as exc:
+            self._back_off(source, str(exc))
+            return
+        except Exception as exc:  # a bug must not kill the scheduler thread silently
+            log.exception("source %s: unexpected failure", name)
+            self._back_off(source, f"unexpected {type(exc).__name__}: {exc}")
+            return
+        self._failures.pop(name, None)
+        for error in report.errors:
+            log.warning("source %s: %s", name, error)
+        log.info(
+            "source %s: fetched %d, archived %d, duplicates %d, quarantined %d, moved %d, "
+            "waiting %d",
+            name,
+            report.fetched,
+            report.archived,
+            report.duplicates,
+            report.quarantined,
+            report.moved,
+            report.waiting,
+        )
+        self._completed(
+            f"{name}: {report.archived} archived, {report.waiting} waiting at "
+            f"{datetime.now().astimezone():%H:%M}"
+        )
+
+    def _back_off(self, source: SourceSettings, error: str) -> None:
+        failures = self._failures.get(source.name, 0) + 1
+        self._failures[source.name] = failures
+        delay = min(
+            source.interval_seconds * 2 ** (failures - 1),
+            parse_duration(self.settings.daemon.max_backoff),
+        )
+        log.error(
+            "source %s: %s (failure %d; next try in %.0f s)", source.name, error, failures, delay
+        )
+        job = self.scheduler.get_job(source.name)
+        if job is not None and not self.stop.is_set():
+            job.modify(next_run_time=datetime.now(UTC) + timedelta(seconds=delay))
+        self._completed(f"{source.name}: failing ({failures}x): {error[:120]}")
+
+    def _completed(self, status: str) -> None:
+        self.notifier.notify(WATCHDOG="1", STATUS=status)
+
+    def _apply_reload(self) -> None:
+        try:
+            new = load_settings(self.config_path)
+        except ConfigError as exc:
+            log.error(
+                "config reload failed; keeping the running config:\n%s", "\n".join(exc.problems)
+            )
+            return
+        for key in ("archive", "ingest"):
+            if getattr(new, key) != getattr(self.settings, key):
+                log.warning("[%s] changed: restart the service to apply it", key)
+        old = {s.name for s in self.settings.sources}
+        self.settings = new
+        self.collector.settings = new
+        for name in old - {s.name for s in new.sources}:
+            self.scheduler.remove_job(name)
+        for source in new.sources:
+            self.collector.forget(source.name)
+            self._schedule(source, None if source.name in old else datetime.now(UTC))
+        log.info("config reloaded: %d sources", len(new.sources))
+
+    def run(self) -> int:
+        """Collect until SIGTERM or SIGINT; the exit code."""
+
+        def on_stop(signum: int, frame: FrameType | None) -> None:
+            log.info(
+                "%s: finishing the messages in hand, then stopping", signal.Signals(signum).name
+            )
+            self.stop.set()
+
+        def on_hup(signum: int, frame: FrameType | None) -> None:
+            self._reload.set()
+
+        signal.signal(signal.SIGTERM, on_stop)
+        signal.signal(signal.SIGINT, on_stop)
+        signal.signal(signal.SIGHUP, on_hup)
+        now = datetime.now(UTC)
+        for source in self.settings.sources:
+            self._schedule(source, now)
+        self.scheduler.start()
+        names = ", ".join(s.name for s in self.settings.sources)
+        log.info("collecting from %s", names)
+        self.notifier.notify(READY="1", STATUS=f"collecting from {names}")
+        try:
+            while not self.stop.wait(0.5):
+                if self._reload.is_set():
+                    self._reload.clear()
+                    self.notifier.notify(RELOADING="1")
+                    self._apply_reload()
+                    self.notifier.notify(READY="1")
+        finally:
+            self.notifier.notify(STOPPING="1")
+            self.scheduler.shutdown(wait=True)
+            self.pipeline.close()
+            self.db.close()
+        log.info("stopped")
+        return 0

@@ -1,0 +1,194 @@
+"""An IMAP mailbox, for collecting: the only user of imapclient.
+
+One connection per poll cycle, with socket timeouts, TLS verified by default. Messages are
+fetched with BODY.PEEK[] (never marking them read) by UID, and moved out only when told to,
+after their records are committed: MOVE where the server has it, else COPY, flag \\Deleted and
+UID EXPUNGE of exactly those UIDs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ssl
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientError, LoginError
+
+from archiver.errors import ArchiverError, ConfigError
+from archiver.settings import SourceSettings
+from archiver.sources.auth import Authenticator, AuthError
+
+_SIZE_CHUNK = 500  # UIDs per RFC822.SIZE request: long UID sets are refused by some servers
+
+
+class SourceError(ArchiverError):
+    """The mail server failed us (down, dropped the connection, refused a command)."""
+
+    retryable = True
+
+
+@dataclass(frozen=True)
+class Folder:
+    name: str
+    uidvalidity: int
+    uids: list[int]
+
+
+class Mailbox:
+    """A logged-in IMAP connection for one source, used as a context manager."""
+
+    def __init__(self, source: SourceSettings, auth: Authenticator, config_dir: Path) -> None:
+        self.source = source
+        self.auth = auth
+        self.config_dir = config_dir
+        self._client: IMAPClient | None = None
+        self._has_move = False
+
+    @property
+    def where(self) -> str:
+        return f"{self.source.host}:{self.source.effective_port}"
+
+    def _tls_context(self) -> ssl.SSLContext:
+        if not self.source.ca_file:
+            ctx = ssl.create_default_context()
+        else:
+            path = Path(self.source.ca_file)
+            path = path if path.is_absolute() else self.config_dir / path
+            try:
+                ctx = ssl.create_default_context(cafile=str(path))
+            except (OSError, ssl.SSLError) as exc:
+                raise ConfigError([f"source {self.source.name}: ca_file {path}: {exc}"]) from None
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+        return ctx
+
+    def __enter__(self) -> Mailbox:
+        s = self.source
+        login = self.auth.login()
+        try:
+            client = IMAPClient(
+                s.host,
+                port=s.effective_port,
+                ssl=s.tls == "implicit",
+                ssl_context=self._tls_context() if s.tls == "implicit" else None,
+                timeout=s.timeout_seconds,
+            )
+        except (OSError, IMAPClientError) as exc:
+            raise SourceError(f"source {s.name}: cannot connect to {self.where}: {exc}") from None
+        self._client = client
+        try:
+            if s.tls == "starttls":
+                client.starttls(self._tls_context())
+            if login.mechanism == "password":
+                client.login(login.username, login.secret)
+            else:
+                client.oauth2_login(login.username, login.secret)
+            self._has_move = client.has_capability("MOVE")
+        except LoginError as exc:
+            self._drop()
+            raise AuthError(
+                f"source {s.name}: {self.where} refused the login for {login.username}: "
+                f"{_text(exc)}"
+            ) from None
+        except ssl.SSLError as exc:
+            self._drop()
+            raise SourceError(f"source {s.name}: TLS with {self.where} failed: {exc}") from None
+        except (OSError, IMAPClientError) as exc:
+            self._drop()
+            raise SourceError(f"source {s.name}: {self.where}: {exc}") from None
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._client is not None:
+            with contextlib.suppress(OSError, IMAPClientError):
+                self._client.logout()
+            self._drop()
+
+    def _drop(self) -> None:
+        if self._client is not None:
+            with contextlib.suppress(OSError, IMAPClientError):
+                self._client.shutdown()
+            self._client = None
+
+    @property
+    def client(self) -> IMAPClient:
+        assert self._client is not None, "use Mailbox as a context manager"
+        return self._client
+
+    def _fail(self, doing: str, exc: BaseException) -> SourceError:
+        return SourceError(f"source {self.source.name}: {self.where}: {doing} failed: {exc}")
+
+    def open(self, folder: str) -> Folder:
+        """Select `folder`; its UIDVALIDITY and every UID in it."""
+        try:
+            info = self.client.select_folder(folder)
+            uids = [int(u) for u in self.client.search("ALL")]
+        except (OSError, IMAPClientError) as exc:
+            raise self._fail(f"opening folder {folder!r}", exc) from None
+        return Folder(folder, int(info.get(b"UIDVALIDITY", 0)), sorted(uids))
+
+    def sizes(self, uids: list[int]) -> dict[int, int]:
+        """RFC822.SIZE of each UID still present."""
+        out: dict[int, int] = {}
+        try:
+            for i in range(0, len(uids), _SIZE_CHUNK):
+                answer = self.client.fetch(uids[i : i + _SIZE_CHUNK], ["RFC822.SIZE"])
+                out.update({int(u): int(d[b"RFC822.SIZE"]) for u, d in answer.items()})
+        except (OSError, IMAPClientError, KeyError) as exc:
+            raise self._fail("reading message sizes", exc) from None
+        return out
+
+    def fetch(self, uids: list[int]) -> dict[int, bytes]:
+        """The exact bytes of each UID (BODY.PEEK[]: the \\Seen flag is not set)."""
+        try:
+            answer = self.client.fetch(uids, ["BODY.PEEK[]"])
+            return {int(u): bytes(d[b"BODY[]"]) for u, d in answer.items() if b"BODY[]" in d}
+        except (OSError, IMAPClientError) as exc:
+            raise self._fail(f"fetching {len(uids)} messages", exc) from None
+
+    def ensure(self, folder: str) -> None:
+        """Create `folder` if it does not exist."""
+        try:
+            if not self.client.folder_exists(folder):
+                self.client.create_folder(folder)
+        except (OSError, IMAPClientError) as exc:
+            raise self._fail(f"creating folder {folder!r}", exc) from None
+
+    def move(self, uids: list[int], folder: str) -> None:
+        """Move `uids` of the selected folder to `folder`."""
+        if not uids:
+            return
+        try:
+            if self._has_move:
+                self.client.move(uids, folder)
+            else:
+                self.client.copy(uids, folder)
+                self.client.add_flags(uids, [b"\\Deleted"], silent=True)
+                self.client.uid_expunge(uids)  # only these: never another client's \Deleted mail
+        except (OSError, IMAPClientError) as exc:
+            raise self._fail(f"moving {len(uids)} messages to {folder!r}", exc) from None
+
+
+def batches(sizes: dict[int, int], count: int, limit_bytes: int) -> Iterator[list[int]]:
+    """UIDs in order, grouped by count and bytes; a message over the byte limit goes alone."""
+    batch: list[int] = []
+    total = 0
+    for uid in sorted(sizes):
+        size = sizes[uid]
+        if batch and (len(batch) >= count or total + size > limit_bytes):
+            yield batch
+            batch, total = [], 0
+        batch.append(uid)
+        total += size
+    if batch:
+        yield batch
+
+
+def _text(exc: BaseException) -> str:
+    value = exc.args[0] if exc.args else exc
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)

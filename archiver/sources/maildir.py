@@ -1,0 +1,99 @@
+"""A maildir on this host as a collection source: read new/ and cur/, file messages away.
+
+Acknowledging a message renames it into a Maildir++ subfolder (`.Archived/cur/`), which is
+atomic: a message is either waiting or filed, never lost or in both places.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from archiver.errors import ArchiverError
+from archiver.sources.arrival import Arrival, Message
+
+
+class MaildirError(ArchiverError):
+    """The maildir cannot be read or written."""
+
+    retryable = True
+
+
+def _subfolder(root: Path, name: str) -> Path:
+    folder = root / f".{name}"
+    for sub in ("cur", "new", "tmp"):
+        (folder / sub).mkdir(mode=0o700, parents=True, exist_ok=True)
+    return folder
+
+
+class LocalMaildir:
+    """The messages waiting in a maildir, and filing them once archived."""
+
+    def __init__(self, root: Path, source_name: str, allowed: tuple[str, ...]) -> None:
+        self.root = root
+        self.source_name = source_name
+        self.allowed = allowed
+
+    def waiting(self) -> list[Path]:
+        """Paths of messages not yet filed, oldest delivery first."""
+        if not all((self.root / sub).is_dir() for sub in ("cur", "new", "tmp")):
+            raise MaildirError(
+                f"source {self.source_name}: {self.root} is not a maildir "
+                "(it needs cur/, new/ and tmp/)"
+            )
+        paths = []
+        for sub in ("new", "cur"):
+            try:
+                names = os.listdir(self.root / sub)
+            except OSError as exc:
+                raise MaildirError(f"{self.root / sub}: cannot list: {exc.strerror}") from None
+            paths += [self.root / sub / n for n in names if not n.startswith(".")]
+        return sorted(paths, key=lambda p: p.name)
+
+    def messages(self, paths: list[Path], max_bytes: int) -> Iterator[Message]:
+        for path in paths:
+            arrival = Arrival(
+                "maildir",
+                self.source_name,
+                str(path),
+                mailbox=str(self.root),
+                allowed_domains=self.allowed,
+            )
+            try:
+                size = path.stat().st_size
+                if size > max_bytes:
+                    yield Message(
+                        arrival,
+                        None,
+                        f"{path}: message is {size / 1048576:.1f} MB, "
+                        "more than ingest.max_message_mb",
+                        size,
+                    )
+                    continue
+                raw = path.read_bytes()
+            except FileNotFoundError:
+                continue  # filed by someone else meanwhile
+            except OSError as exc:
+                yield Message(arrival, None, f"{path}: cannot read: {exc.strerror}")
+                continue
+            if not raw:
+                yield Message(arrival, None, f"{path}: empty file: no message in it")
+                continue
+            yield Message(arrival, raw, None, len(raw))
+
+    def file(self, path: Path, folder: str) -> None:
+        """Move a message into subfolder `folder` (created if missing)."""
+        target = _subfolder(self.root, folder) / "cur" / path.name
+        try:
+            os.rename(path, target)
+        except FileNotFoundError:
+            pass  # already filed
+        except OSError as exc:
+            raise MaildirError(f"{path}: cannot move to {target.parent}: {exc.strerror}") from None
+
+
+def create(root: Path) -> None:
+    """Make an empty maildir at `root`."""
+    for sub in ("cur", "new", "tmp"):
+        (root / sub).mkdir(mode=0o700, parents=True, exist_ok=True)
