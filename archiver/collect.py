@@ -15,7 +15,7 @@ import logging
 import os
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -86,14 +86,19 @@ class Collector:
         self.settings = settings
         self.pipeline = pipeline
         self.db = pipeline.db
-        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}"
+        self.owner = owner or _process_identity(os.getpid())
         self._auth: dict[str, Authenticator] = {}
         self._lease_length = timedelta(seconds=parse_duration(settings.daemon.lease))
+        self._heartbeat: Callable[[], None] | None = None
 
     def authenticator(self, source: SourceSettings) -> Authenticator:
         if source.name not in self._auth:
             self._auth[source.name] = Authenticator(source, self.settings.base_dir)
         return self._auth[source.name]
+
+    def _beat(self) -> None:
+        if self._heartbeat is not None:
+            self._heartbeat()
 
     def forget(self, name: str) -> None:
         """Drop what is cached for a source (its credentials), e.g. after a config reload."""
@@ -101,19 +106,41 @@ class Collector:
 
     def _claim(self, source: SourceSettings) -> None:
         now = datetime.now(UTC)
+        until = now + self._lease_length
         with self.db.transaction() as tx:
-            if tx.claim_lease(source.name, self.owner, now, now + self._lease_length):
+            if tx.claim_lease(source.name, self.owner, now, until):
                 return
             holder = tx.lease(source.name)
+            # A holder on this host that no longer runs (killed, crashed) need not be waited for.
+            if (
+                holder
+                and _dead_here(holder[0])
+                and tx.take_over_lease(source.name, holder[0], self.owner, until)
+            ):
+                log.warning(
+                    "source %s: took over the lease of %s, which is no longer running",
+                    source.name,
+                    holder[0],
+                )
+                return
         who, until = holder if holder else ("another process", now)
         raise SourceBusy(
             f"source {source.name} is being polled by {who} (lease until "
             f"{until:%Y-%m-%d %H:%M:%S} UTC)"
         )
 
-    def poll(self, source: SourceSettings, stop: threading.Event | None = None) -> PollReport:
+    def poll(
+        self,
+        source: SourceSettings,
+        stop: threading.Event | None = None,
+        heartbeat: Callable[[], None] | None = None,
+    ) -> PollReport:
         """One cycle of `source`; raises ArchiverError (SourceBusy, SourceError, AuthError,
-        DatabaseError, ...) when the cycle could not finish; what was committed stays."""
+        DatabaseError, ...) when the cycle could not finish; what was committed stays.
+
+        `heartbeat` is called after each committed and acknowledged batch (proof of progress).
+        """
+        self._heartbeat = heartbeat
         started = datetime.now(UTC)
         report = PollReport(source.name)
         self._claim(source)
@@ -221,6 +248,7 @@ class Collector:
                     for target, uids in by_folder.items():
                         box.move(uids, target)
                         report.moved += len(uids)
+                    self._beat()
 
                 report.tally(self.pipeline.run(messages(), source.name, committed, stop=stop))
                 report.waiting += len(box.open(folder_name).uids)
@@ -269,9 +297,33 @@ class Collector:
                 if target is not None:
                     box.file(Path(msg.arrival.label), target)
                     report.moved += 1
+            self._beat()
 
         report.tally(self.pipeline.run(messages(), source.name, committed, stop=stop))
         report.waiting = len(box.waiting())
+
+
+def _start_time(pid: int) -> str | None:
+    """When process `pid` started (clock ticks since boot), or None if there is no such process;
+    a pid and its start time name one process even when pids are reused."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
+def _process_identity(pid: int) -> str:
+    return f"{socket.gethostname()}:{pid}:{_start_time(pid) or '?'}"
+
+
+def _dead_here(owner: str) -> bool:
+    """Whether `owner` names a process on this host that is gone."""
+    host, _, rest = owner.partition(":")
+    pid, _, started = rest.partition(":")
+    if host != socket.gethostname() or not pid.isdigit() or started == "?":
+        return False
+    return _start_time(int(pid)) != started
 
 
 def status(settings: Settings, db: Store) -> list[dict[str, Any]]:

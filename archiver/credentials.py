@@ -12,17 +12,22 @@ import stat
 from pathlib import Path
 
 
+def _credentials_dir() -> Path | None:
+    creds = os.environ.get("CREDENTIALS_DIRECTORY")
+    return Path(creds) if creds else None
+
+
 def locate(name: str, fallback_dir: Path) -> Path:
-    """Where the secret file `name` is: an absolute path as given, else a credential, else disk."""
+    """Where the secret file `name` is: an absolute path as given, else a credential with its
+    file name, else `name` relative to `fallback_dir` (so "secrets/x" works both ways)."""
     path = Path(name).expanduser()
     if path.is_absolute():
         return path
-    creds = os.environ.get("CREDENTIALS_DIRECTORY")
-    if creds and os.sep not in name:
-        base = Path(creds)
-        if (base / name).exists():
-            return base / name
-        found = sorted(base.glob(f"*_{name}"))
+    creds = _credentials_dir()
+    if creds is not None:
+        if (creds / path.name).exists():
+            return creds / path.name
+        found = sorted(creds.glob(f"*_{path.name}"))
         if found:
             return found[0]
     return fallback_dir / path
@@ -38,6 +43,9 @@ def exposure_problem(path: Path) -> str | None:
         return f"{path}: cannot read: {exc.strerror}"
     if not stat.S_ISREG(st.st_mode):
         return f"{path}: not a regular file"
+    creds = _credentials_dir()
+    if creds is not None and path.parent == creds:
+        return None  # systemd's private copy (0400, or 0440 from systemd 254 on)
     if st.st_mode & 0o077:
         return (
             f"{path}: readable by others (mode {stat.S_IMODE(st.st_mode):04o}); "

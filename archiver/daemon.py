@@ -64,7 +64,7 @@ class Daemon:
             job_defaults={"coalesce": True, "max_instances": 1},
         )
 
-    def _schedule(self, source: SourceSettings, first_run: datetime | None) -> None:
+    def _schedule(self, source: SourceSettings, first_run: datetime) -> None:
         interval = source.interval_seconds
         self.scheduler.add_job(
             self._cycle,
@@ -89,7 +89,7 @@ class Daemon:
         except ConfigError:
             return  # removed by a reload
         try:
-            report = self.collector.poll(source, self.stop)
+            report = self.collector.poll(source, self.stop, self._alive)
         except SourceBusy as exc:
             log.info("%s", exc)
             self._completed(f"{name}: polled by another daemon")
@@ -135,6 +135,9 @@ class Daemon:
             job.modify(next_run_time=datetime.now(UTC) + timedelta(seconds=delay))
         self._completed(f"{source.name}: failing ({failures}x): {error[:120]}")
 
+    def _alive(self) -> None:
+        self.notifier.notify(WATCHDOG="1")  # a batch was committed and filed: real progress
+
     def _completed(self, status: str) -> None:
         self.notifier.notify(WATCHDOG="1", STATUS=status)
 
@@ -156,7 +159,10 @@ class Daemon:
             self.scheduler.remove_job(name)
         for source in new.sources:
             self.collector.forget(source.name)
-            self._schedule(source, None if source.name in old else datetime.now(UTC))
+            job = self.scheduler.get_job(source.name)
+            # A source already scheduled keeps its next run (and any back-off); a new one starts.
+            due = job.next_run_time if job is not None and job.next_run_time else None
+            self._schedule(source, due or datetime.now(UTC))
         log.info("config reloaded: %d sources", len(new.sources))
 
     def run(self) -> int:

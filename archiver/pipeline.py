@@ -23,6 +23,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 
 from archiver import ingest
+from archiver.errors import ArchiverError
 from archiver.ingest import IngestPolicy, Outcome, Prepared
 from archiver.keys import Keyring
 from archiver.sources.arrival import Arrival, Message
@@ -56,6 +57,8 @@ def _die_with_parent(parent: int) -> None:
 def _worker_init(policy: IngestPolicy, parent: int) -> None:
     global _worker_policy
     _die_with_parent(parent)
+    # Ctrl-C reaches the whole process group; the parent decides what stops, not the workers.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _worker_policy = policy
 
 
@@ -131,14 +134,18 @@ class Pipeline:
 
         `committed` is called after each transaction with the messages it made safe.
         `stop`, when set, ends reading; what was read is still finished and committed.
-        Raises DatabaseError if the database fails (what was committed stays committed).
+        If the source fails part way, or `committed` does, what was read is still committed
+        and then that error is raised. Raises DatabaseError if the database fails (what was
+        committed stays committed).
         """
         outcomes: list[Outcome] = []
         pending: deque[_Window] = deque()
         batch: list[tuple[Message, Prepared]] = []
         done_bytes = 0
+        failure: ArchiverError | None = None  # the source's or the acknowledger's
 
         def commit() -> None:
+            nonlocal failure
             if not batch:
                 return
             with self.db.transaction() as tx:
@@ -146,8 +153,11 @@ class Pipeline:
             pairs = [(m, o) for (m, _), o in zip(batch, results, strict=True)]
             batch.clear()
             outcomes.extend(o for _, o in pairs)
-            if committed is not None:
-                committed(pairs)
+            if committed is not None and failure is None:
+                try:
+                    committed(pairs)
+                except ArchiverError as exc:  # not acknowledged: fetched again next time
+                    failure = exc
 
         def finish_oldest() -> None:
             nonlocal done_bytes
@@ -159,13 +169,20 @@ class Pipeline:
             if progress:
                 progress(done_bytes)
 
-        for msgs in _windows(messages, stop):
-            pending.append(self._submit(msgs))
-            while len(pending) > 2 * self.workers:
-                finish_oldest()
+        try:
+            for msgs in _windows(messages, stop):
+                pending.append(self._submit(msgs))
+                while len(pending) > 2 * self.workers:
+                    finish_oldest()
+                if failure is not None:
+                    break
+        except ArchiverError as exc:  # the source failed mid-stream: keep what it gave us
+            failure = exc
         while pending:
             finish_oldest()
         commit()
+        if failure is not None:
+            raise failure
         return outcomes
 
     def _submit(self, msgs: list[Message]) -> _Window:

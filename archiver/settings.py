@@ -85,7 +85,7 @@ class DaemonSettings:
         metadata=_help("Up to this much random delay is added to each poll, to spread load."),
     )
     max_backoff: str = field(
-        default="1h",
+        default="10m",
         metadata=_help("While a source keeps failing, polls back off up to this interval."),
     )
     lease: str = field(

@@ -100,13 +100,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         admin.dispose()
 
 
-def make_archive(root: Path, database_url: str, **ingest: int) -> Archive:
-    """Write a config for `database_url`, create the schema and the keys."""
+def make_archive(root: Path, database_url: str, extra: str = "", **ingest: int) -> Archive:
+    """Write a config for `database_url` (plus `extra` TOML), create the schema and the keys."""
     root.mkdir(parents=True, exist_ok=True)
     lines = [f'[archive]\ndatabase = "{database_url}"\nkeys_dir = "keys"\n']
     if ingest:
         lines.append("[ingest]\n" + "".join(f"{k} = {v}\n" for k, v in ingest.items()))
-    (root / "archiver.toml").write_text("\n".join(lines))
+    (root / "archiver.toml").write_text("\n".join([*lines, extra]))
     archive = Archive(root, database_url)
     archive.ok("db", "upgrade")
     archive.ok("keys", "generate")

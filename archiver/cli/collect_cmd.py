@@ -71,12 +71,16 @@ def run(ctx: click.Context) -> int:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 def status_(ctx: click.Context, as_json: bool) -> int:
-    """Per source: last successful cycle, last error, messages waiting, archived today."""
+    """Per source: last successful cycle, last error, messages waiting, archived today.
+
+    Exit code 1 if a source's latest cycle failed (for monitoring).
+    """
     a = app(ctx)
     rows = status(a.settings, a.store)
+    failing = 1 if any(r["last_error"] for r in rows) else 0
     if as_json:
         emit_json({"sources": rows})
-        return 0
+        return failing
     for r in rows:
         state = f"ERROR since {r['last_error_at']}: {r['last_error']}" if r["last_error"] else "ok"
         click.echo(f"{r['source']} ({r['kind']}): {state}")
@@ -86,4 +90,4 @@ def status_(ctx: click.Context, as_json: bool) -> int:
             f"{r['archived_today']}"
             + (f"; being polled by {r['polled_by']}" if r["polled_by"] else "")
         )
-    return 1 if any(r["last_error"] for r in rows) else 0
+    return failing

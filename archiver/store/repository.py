@@ -247,6 +247,15 @@ class StoreTx:
             return False  # the row exists and is someone else's, unexpired
         return True
 
+    def take_over_lease(self, source: str, old_owner: str, owner: str, until: datetime) -> bool:
+        """Take the lease from `old_owner` (known to be gone); False if it changed meanwhile."""
+        taken = self._conn.execute(
+            update(source_lease)
+            .where(source_lease.c.source_name == source, source_lease.c.owner == old_owner)
+            .values(owner=owner, expires_at=until, token=source_lease.c.token + 1)
+        )
+        return taken.rowcount == 1
+
     def release_lease(self, source: str, owner: str, now: datetime) -> None:
         self._conn.execute(
             update(source_lease)

@@ -1,0 +1,41 @@
+"""Fixtures: a real Dovecot IMAP server (one per session) and TCP fault-injection proxies."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from tests.integration.dovecot import Dovecot, FaultProxy
+
+
+@pytest.fixture(scope="session")
+def dovecot() -> Iterator[Dovecot]:
+    """Dovecot 2.3 on 127.0.0.1 (started on first use); fails, not skips, if it is missing."""
+    server = Dovecot.launch()
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture
+def imap_user(dovecot: Dovecot) -> str:
+    """A fresh user with an empty mailbox; log in with `dovecot.password` or a token."""
+    dovecot.start()  # no-op if up; recovers from a test that stopped it and then failed
+    return dovecot.new_user()
+
+
+@pytest.fixture
+def fault_proxy() -> Iterator[Callable[[str, int], FaultProxy]]:
+    """Factory `(host, port) -> FaultProxy`; every proxy it made is closed at teardown."""
+    proxies: list[FaultProxy] = []
+
+    def make(host: str, port: int) -> FaultProxy:
+        proxy = FaultProxy(host, port)
+        proxies.append(proxy)
+        return proxy
+
+    yield make
+    for proxy in proxies:
+        proxy.close()

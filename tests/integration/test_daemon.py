@@ -1,0 +1,165 @@
+"""The poller and the daemon as processes: killed, stopped, reloaded, doubled up."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import create_engine, func, select
+
+from archiver.store.tables import arrival
+from tests.conftest import Archive
+from tests.integration.dovecot import Dovecot, FaultProxy
+from tests.integration.test_imap_collect import forward, generated, imap_archive
+
+
+def _archiver(archive: Archive, *args: str, **popen: object) -> subprocess.Popen[str]:
+    return subprocess.Popen(  # type: ignore[no-any-return]
+        [sys.executable, "-m", "archiver", "--config", str(archive.config), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        **popen,  # type: ignore[call-overload]
+    )
+
+
+def _wait_for(condition: Callable[[], bool], seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.2)
+
+
+def _arrivals(archive: Archive) -> int:
+    engine = create_engine(archive.database_url)
+    with engine.connect() as conn:
+        n = int(conn.execute(select(func.count()).select_from(arrival)).scalar_one())
+    engine.dispose()
+    return n
+
+
+def test_poller_killed_at_random_points_then_rerun_files_everything_once(
+    tmp_path: Path, database_url: str, dovecot: Dovecot, imap_user: str
+) -> None:
+    messages = generated(400, seed=21)
+    dovecot.append(imap_user, "INBOX", messages)
+    archive = imap_archive(
+        tmp_path, database_url, imap_user, dovecot.port, dovecot.password, batch_messages=20
+    )
+    rng = random.Random(7)
+    killed = 0
+    for _ in range(5):
+        proc = _archiver(archive, "poll")
+        time.sleep(rng.uniform(0.4, 1.6))
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)
+            killed += 1
+        proc.communicate()
+    assert killed >= 3
+    final = archive.cli("poll", "--json")
+    assert final.code == 0, final.err
+    assert dovecot.count(imap_user, "INBOX") == 0
+    assert dovecot.count(imap_user, "Archived") == 400  # nothing left behind, nothing twice
+    verify = archive.ok("verify", "--json").json()
+    assert verify["checked"] == len(set(messages)) and verify["failed"] == []
+    assert archive.ok("audit", "verify", "--json").json()["ok"]
+
+
+def test_daemon_notifies_systemd_and_stops_cleanly_on_sigterm(
+    tmp_path: Path, database_url: str, dovecot: Dovecot, imap_user: str
+) -> None:
+    dovecot.append(imap_user, "INBOX", generated(600, seed=5))
+    archive = imap_archive(
+        tmp_path, database_url, imap_user, dovecot.port, dovecot.password, batch_messages=25
+    )
+    notify_path = str(tmp_path / "notify.sock")
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    listener.bind(notify_path)
+    listener.settimeout(30)
+    proc = _archiver(archive, "run", env={**os.environ, "NOTIFY_SOCKET": notify_path})
+    try:
+        first = listener.recv(4096).decode()
+        assert "READY=1" in first
+        beat = listener.recv(4096).decode()  # a committed batch is proof of progress
+        assert "WATCHDOG=1" in beat
+        os.kill(proc.pid, signal.SIGTERM)  # mid-cycle: 600 messages take a while
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        listener.close()
+    assert proc.returncode == 0, err
+    assert "finishing the messages in hand" in err and "stopped" in err
+    left = dovecot.count(imap_user, "INBOX")
+    filed = dovecot.count(imap_user, "Archived")
+    assert left + filed == 600
+    assert archive.ok("verify", "--json").json()["checked"] == filed  # committed means filed
+    archive.ok("poll")
+    assert dovecot.count(imap_user, "Archived") == 600
+
+
+def test_two_daemons_on_one_database_archive_each_message_once(
+    tmp_path: Path, database_url: str, dovecot: Dovecot, imap_user: str
+) -> None:
+    archive = imap_archive(
+        tmp_path, database_url, imap_user, dovecot.port, dovecot.password, batch_messages=10
+    )
+    daemons = [_archiver(archive, "run") for _ in range(2)]
+    try:
+        for chunk in range(3):
+            dovecot.append(imap_user, "INBOX", generated(100, seed=40 + chunk))
+            time.sleep(1.0)
+        _wait_for(lambda: dovecot.count(imap_user, "Archived") == 300, 90, "300 filed")
+        _wait_for(lambda: dovecot.count(imap_user, "INBOX") == 0, 30, "an empty INBOX")
+    finally:
+        for d in daemons:
+            d.send_signal(signal.SIGTERM)
+        outputs = [d.communicate(timeout=60) for d in daemons]
+    assert [d.returncode for d in daemons] == [0, 0], [err for _, err in outputs]
+    assert archive.ok("verify", "--json").json()["checked"] == 300
+    assert _arrivals(archive) == 300  # no message was even fetched twice
+
+
+def test_failing_source_backs_off_and_sighup_reloads_sources(
+    tmp_path: Path,
+    database_url: str,
+    dovecot: Dovecot,
+    imap_user: str,
+    fault_proxy: Callable[[str, int], FaultProxy],
+) -> None:
+    proxy = fault_proxy(dovecot.host, dovecot.port)
+    proxy.refuse()
+    archive = imap_archive(tmp_path, database_url, imap_user, proxy.port, dovecot.password)
+    maildir = archive.root / "dropbox"
+    for sub in ("cur", "new", "tmp"):
+        (maildir / sub).mkdir(parents=True)
+    (maildir / "new" / "1.host").write_bytes(forward(1))
+    proc = _archiver(archive, "run")
+    try:
+        time.sleep(4)
+        status = archive.cli("status", "--json")
+        assert status.code == 1 and "cannot connect" in status.json()["sources"][0]["last_error"]
+        with archive.config.open("a") as f:
+            f.write(
+                '\n[[sources]]\nname = "dropbox"\nkind = "maildir"\npath = "dropbox"\n'
+                'interval = "1s"\n'
+            )
+        os.kill(proc.pid, signal.SIGHUP)
+        _wait_for(lambda: not any((maildir / "new").iterdir()), 20, "the maildir source")
+        proxy.resume()
+        _wait_for(lambda: archive.cli("status").code == 0, 30, "the IMAP source to recover")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0
+    assert "failure 1; next try in 1 s" in err and "failure 2; next try in 2 s" in err
+    assert "config reloaded: 2 sources" in err
+    assert (maildir / ".Archived" / "cur" / "1.host").exists()
