@@ -90,6 +90,7 @@ class Collector:
         self._auth: dict[str, Authenticator] = {}
         self._lease_length = timedelta(seconds=parse_duration(settings.daemon.lease))
         self._heartbeat: Callable[[], None] | None = None
+        self._renewed: dict[str, datetime] = {}
 
     def authenticator(self, source: SourceSettings) -> Authenticator:
         if source.name not in self._auth:
@@ -109,6 +110,7 @@ class Collector:
         until = now + self._lease_length
         with self.db.transaction() as tx:
             if tx.claim_lease(source.name, self.owner, now, until):
+                self._renewed[source.name] = now
                 return
             holder = tx.lease(source.name)
             # A holder on this host that no longer runs (killed, crashed) need not be waited for.
@@ -122,6 +124,7 @@ class Collector:
                     source.name,
                     holder[0],
                 )
+                self._renewed[source.name] = now
                 return
         who, until = holder if holder else ("another process", now)
         raise SourceBusy(
@@ -189,7 +192,10 @@ class Collector:
             )
 
     def _renew(self, source: SourceSettings) -> None:
-        self._claim(source)  # a lease we still hold is renewed; a lost one raises SourceBusy
+        """Renew our lease once a quarter of it has passed; raises SourceBusy if it was lost."""
+        now = datetime.now(UTC)
+        if now - self._renewed.get(source.name, now - self._lease_length) >= self._lease_length / 4:
+            self._claim(source)
 
     def _arrival(self, source: SourceSettings, folder: str, uidvalidity: int, uid: int) -> Arrival:
         return Arrival(
@@ -206,7 +212,9 @@ class Collector:
         self, source: SourceSettings, report: PollReport, stop: threading.Event | None
     ) -> None:
         max_bytes = self.pipeline.policy.max_message_bytes
-        with Mailbox(source, self.authenticator(source), self.settings.base_dir) as box:
+        auth = self.authenticator(source)
+        base = self.settings.base_dir
+        with Mailbox(source, auth, base) as box:
             box.ensure(source.archived_folder)
             box.ensure(source.quarantine_folder)
             for folder_name in source.folders:
@@ -221,13 +229,14 @@ class Collector:
                             "than ingest.max_message_mb: left in the folder"
                         )
                 wanted = {u: s for u, s in sizes.items() if s <= max_bytes}
+                uid_batches = batches(wanted, source.batch_messages, source.batch_mb << 20)
 
                 def messages(
                     folder_name: str = folder_name,
                     validity: int = folder.uidvalidity,
-                    wanted: dict[int, int] = wanted,
+                    uid_batches: Iterator[list[int]] = uid_batches,
                 ) -> Iterator[Message]:
-                    for uids in batches(wanted, source.batch_messages, source.batch_mb << 20):
+                    for uids in uid_batches:
                         if stop is not None and stop.is_set():
                             return
                         self._renew(source)

@@ -78,6 +78,10 @@ class Mailbox:
             )
         except (OSError, IMAPClientError) as exc:
             raise SourceError(f"source {s.name}: cannot connect to {self.where}: {exc}") from None
+        # imapclient turns on imaplib's protocol trace (debug=5), which formats every response,
+        # message bodies included, with repr() whether or not anything is logged: two thirds
+        # of the fetch time, and message content headed for the journal at DEBUG. Turn it off.
+        client._imap.debug = 0
         self._client = client
         try:
             if s.tls == "starttls":
