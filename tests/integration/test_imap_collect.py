@@ -348,3 +348,23 @@ def test_xoauth2_login_with_a_microsoft_365_token(
     dovecot.revoke_token(token)
     refused = archive.cli("poll")
     assert refused.code == 1 and "refused the login" in refused.err
+
+
+def test_servers_without_move_get_copy_flag_and_uid_expunge(
+    collecting: Callable[..., Archive],
+    dovecot: Dovecot,
+    imap_user: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real = imap_module.IMAPClient.has_capability
+    monkeypatch.setattr(
+        imap_module.IMAPClient,
+        "has_capability",
+        lambda self, cap: cap.upper() != "MOVE" and real(self, cap),
+    )
+    messages = [forward(i) for i in range(12)]
+    dovecot.append(imap_user, "INBOX", messages)
+    doc = poll(collecting(batch_messages=5))
+    assert (doc["exit_code"], doc["archived"], doc["moved"]) == (0, 12, 12)
+    assert dovecot.count(imap_user, "INBOX") == 0
+    assert sorted(dovecot.messages(imap_user, "Archived")) == sorted(messages)
