@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import corpus
+import imapclient
 import pytest
 
 from archiver.sources import imap as imap_module
@@ -356,9 +357,9 @@ def test_servers_without_move_get_copy_flag_and_uid_expunge(
     imap_user: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    real = imap_module.IMAPClient.has_capability
+    real = imapclient.IMAPClient.has_capability
     monkeypatch.setattr(
-        imap_module.IMAPClient,
+        imapclient.IMAPClient,
         "has_capability",
         lambda self, cap: cap.upper() != "MOVE" and real(self, cap),
     )
