@@ -16,10 +16,12 @@ from archiver import sealing
 from archiver.errors import DatabaseError
 from archiver.keys import Keyring
 from archiver.records import audit
+from archiver.records.roster import Roster
 from archiver.settings import IngestSettings
 from archiver.sources.arrival import Arrival
 from archiver.store.repository import ArrivalRow, RecordRow, StoreTx
 from archiver.understand.parse import parse
+from archiver.understand.students import TagInput
 
 ARCHIVED = "archived"
 DUPLICATE = "duplicate"
@@ -57,6 +59,7 @@ class Prepared:
     data_key: bytes
     locator: bytes
     error: str | None = None
+    tag_input: TagInput | None = None  # never stored: what tagging reads, in memory only
 
 
 @dataclass(frozen=True)
@@ -124,7 +127,16 @@ def prepare(raw: bytes, arrival: Arrival, policy: IngestPolicy, sha256: bytes = 
         stored_size=sum(len(p) for p in sealed.parts.values()),
     )
     locator = sealing.seal_locator(sealed.data_key, sealed.record_id, arrival.label)
-    return Prepared(arrival, sha256, size, row, sealed.parts, sealed.data_key, locator)
+    return Prepared(
+        arrival,
+        sha256,
+        size,
+        row,
+        sealed.parts,
+        sealed.data_key,
+        locator,
+        tag_input=parsed.tag_input(),
+    )
 
 
 def _arrival_row(prep: Prepared, record_id: str, locator: bytes) -> ArrivalRow:
@@ -141,7 +153,9 @@ def _arrival_row(prep: Prepared, record_id: str, locator: bytes) -> ArrivalRow:
     )
 
 
-def _write(tx: StoreTx, ring: Keyring, batch: list[Prepared]) -> list[Outcome] | None:
+def _write(
+    tx: StoreTx, ring: Keyring, batch: list[Prepared], roster: Roster | None
+) -> list[Outcome] | None:
     """One attempt at writing `batch`; None if another writer archived one of its hashes first."""
     live = [p for p in batch if p.error is None]
     existing = tx.records_by_sha(list({p.sha256 for p in live}))
@@ -165,6 +179,11 @@ def _write(tx: StoreTx, ring: Keyring, batch: list[Prepared]) -> list[Outcome] |
         rec = new.get(p.sha256)
         if rec is not None and p.record is not None and rec.id == p.record.id:
             arrivals.append(_arrival_row(p, rec.id, p.locator))
+            if roster is not None and p.tag_input is not None:
+                tags = roster.tagger.tag(p.tag_input)
+                tx.set_automatic_tags(
+                    rec.id, {roster.row_ids[sid]: src for sid, src in tags.items()}, now
+                )
             outcomes.append(
                 Outcome(
                     label,
@@ -185,14 +204,17 @@ def _write(tx: StoreTx, ring: Keyring, batch: list[Prepared]) -> list[Outcome] |
     return outcomes
 
 
-def store_batch(tx: StoreTx, ring: Keyring, batch: list[Prepared], source: str) -> list[Outcome]:
+def store_batch(
+    tx: StoreTx, ring: Keyring, batch: list[Prepared], source: str, roster: Roster | None = None
+) -> list[Outcome]:
     """Write prepared messages in `tx`: new records, or more arrivals of existing ones.
 
-    One audit event names the records created. Raises DatabaseError (retryable), and
+    New records are tagged with the students of `roster`. One audit event names the records
+    created. Raises DatabaseError (retryable), and
     IntegrityError if an existing record's data key cannot be unwrapped.
     """
     for _attempt in range(5):
-        outcomes = _write(tx, ring, batch)
+        outcomes = _write(tx, ring, batch, roster)
         if outcomes is not None:
             break
     else:

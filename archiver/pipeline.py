@@ -26,6 +26,7 @@ from archiver import ingest
 from archiver.errors import ArchiverError
 from archiver.ingest import IngestPolicy, Outcome, Prepared
 from archiver.keys import Keyring
+from archiver.records.roster import RosterCache
 from archiver.sources.arrival import Arrival, Message
 from archiver.store.repository import Store
 
@@ -106,6 +107,7 @@ class Pipeline:
         self.ring = ring
         self.policy = policy
         self.workers = workers or os.cpu_count() or 1
+        self.roster = RosterCache(ring)
         self._pool: ProcessPoolExecutor | None = None
         if self.workers > 1:
             # Forked workers start at once with everything imported, and are this process's
@@ -149,7 +151,8 @@ class Pipeline:
             if not batch:
                 return
             with self.db.transaction() as tx:
-                results = ingest.store_batch(tx, self.ring, [p for _, p in batch], source)
+                roster = self.roster.current(tx)
+                results = ingest.store_batch(tx, self.ring, [p for _, p in batch], source, roster)
             pairs = [(m, o) for (m, _), o in zip(batch, results, strict=True)]
             batch.clear()
             outcomes.extend(o for _, o in pairs)

@@ -17,6 +17,7 @@ from archiver.cli import (
     init_cmd,
     keys_cmd,
     records_cmd,
+    students_cmd,
 )
 from archiver.cli.context import App
 from archiver.errors import ArchiverError, ConfigError
@@ -50,6 +51,8 @@ for command in (
     collect_cmd.poll,
     collect_cmd.run,
     collect_cmd.status_,
+    students_cmd.students,
+    students_cmd.tag,
 ):
     cli.add_command(command)
 

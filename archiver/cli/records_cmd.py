@@ -74,6 +74,8 @@ def show(ctx: click.Context, record_id: str, raw: bool, as_json: bool) -> None:
         click.echo(
             f"{'Attached:':<10}{att['filename']} ({att['content_type']}, {_size(att['size'])})"
         )
+    for s in view["students"]:
+        click.echo(f"{'Student:':<10}{s['name']} ({s['id']}, {s['source']})")
     for arr in view["arrivals"]:
         click.echo(
             f"{'Arrived:':<10}{arr['arrived_at']} via {arr['source_name']} "

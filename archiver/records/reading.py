@@ -9,6 +9,8 @@ from archiver import sealing
 from archiver.errors import IntegrityError
 from archiver.keys import Keyring
 from archiver.records import audit
+from archiver.records.roster import load_roster
+from archiver.records.tagging import record_students
 from archiver.store.repository import ArrivalRow, RecordRow, Store
 from archiver.understand.parse import parse
 
@@ -19,6 +21,7 @@ class OpenedRecord:
     raw: bytes
     meta: dict[str, Any]
     arrivals: list[tuple[ArrivalRow, str]]  # each arrival with its unsealed locator
+    students: list[dict[str, str]]  # id, name, source of each student tag
 
 
 def open_record(db: Store, ring: Keyring, record_id: str, view: str) -> OpenedRecord:
@@ -39,8 +42,9 @@ def open_record(db: Store, ring: Keyring, record_id: str, view: str) -> OpenedRe
         except IntegrityError as exc:
             failure = str(exc)
         else:
+            students = record_students(tx, load_roster(tx, ring), row.id)
             audit.append(tx, ring, "show", target=row.id, details={"view": view})
-            return OpenedRecord(row, raw, meta, arrivals)
+            return OpenedRecord(row, raw, meta, arrivals, students)
     audit.record_event(db, ring, "show", target=row.id, details={"view": view, "ok": False})
     raise IntegrityError(failure)
 
@@ -77,7 +81,7 @@ def record_view(rec: OpenedRecord) -> dict[str, Any]:
             "body": None,
             "provenance": None,
         },
-        "students": [],
+        "students": rec.students,
         "subject": meta.get("subject"),
         "from": [_address(a) for a in senders],
         "to": [_address(a) for a in meta.get("to") or []],

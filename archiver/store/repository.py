@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Row, func, insert, or_, select, update
@@ -22,9 +22,13 @@ from archiver.store.tables import (
     key_registry,
     mailbox_state,
     record,
+    record_tag,
+    roster_state,
     sealed_part,
     source_lease,
     source_state,
+    student,
+    tag_override,
 )
 
 MIN_ID_PREFIX = 6
@@ -82,6 +86,15 @@ class SourceStateRow:
     last_error_at: datetime | None = None
     waiting: int | None = None
     last_cycle: str | None = None
+
+
+@dataclass(frozen=True)
+class StudentRow:
+    id: int  # 0 until stored
+    lookup: bytes
+    key_id: str
+    sealed: bytes
+    exit_date: date | None
 
 
 @dataclass(frozen=True)
@@ -320,6 +333,131 @@ class StoreTx:
             .where(arrival.c.source_name == source, record.c.archived_at >= since)
         )
         return int(self._conn.execute(q).scalar_one())
+
+    # students and tags ---------------------------------------------------------------------
+    def roster_version(self) -> int:
+        version = self._conn.execute(
+            select(roster_state.c.version).where(roster_state.c.id == 1)
+        ).scalar_one_or_none()
+        return int(version or 0)
+
+    def bump_roster_version(self, now: datetime) -> int:
+        version = self.roster_version() + 1
+        if version == 1:
+            self._conn.execute(insert(roster_state).values(id=1, version=1, updated_at=now))
+        else:
+            self._conn.execute(
+                update(roster_state)
+                .where(roster_state.c.id == 1)
+                .values(version=version, updated_at=now)
+            )
+        return version
+
+    def students(self) -> list[StudentRow]:
+        rows = self._conn.execute(select(student).order_by(student.c.id)).all()
+        return [
+            StudentRow(r.id, bytes(r.lookup), r.key_id, bytes(r.sealed), r.exit_date) for r in rows
+        ]
+
+    def student_by_lookup(self, lookup: bytes) -> StudentRow | None:
+        r = self._conn.execute(select(student).where(student.c.lookup == lookup)).first()
+        return (
+            StudentRow(r.id, bytes(r.lookup), r.key_id, bytes(r.sealed), r.exit_date) if r else None
+        )
+
+    def add_student(self, row: StudentRow, now: datetime) -> int:
+        result = self._conn.execute(
+            insert(student).values(
+                lookup=row.lookup,
+                key_id=row.key_id,
+                sealed=row.sealed,
+                exit_date=row.exit_date,
+                updated_at=now,
+            )
+        )
+        key = result.inserted_primary_key
+        assert key is not None
+        return int(key[0])
+
+    def update_student(self, row: StudentRow, now: datetime) -> None:
+        self._conn.execute(
+            update(student)
+            .where(student.c.id == row.id)
+            .values(key_id=row.key_id, sealed=row.sealed, exit_date=row.exit_date, updated_at=now)
+        )
+
+    def tags(self, record_id: str) -> dict[int, str]:
+        """Student row id -> tag source, for one record."""
+        rows = self._conn.execute(
+            select(record_tag.c.student_id, record_tag.c.source).where(
+                record_tag.c.record_id == record_id
+            )
+        ).all()
+        return {int(r[0]): str(r[1]) for r in rows}
+
+    def set_automatic_tags(self, record_id: str, tags: dict[int, str], now: datetime) -> None:
+        """Replace a record's automatic tags; manual tags and manual removals are kept."""
+        manual = {
+            int(r[0])
+            for r in self._conn.execute(
+                select(record_tag.c.student_id).where(
+                    record_tag.c.record_id == record_id, record_tag.c.source == "manual"
+                )
+            )
+        }
+        removed = {
+            int(r[0])
+            for r in self._conn.execute(
+                select(tag_override.c.student_id).where(tag_override.c.record_id == record_id)
+            )
+        }
+        self._conn.execute(
+            record_tag.delete().where(
+                record_tag.c.record_id == record_id, record_tag.c.source != "manual"
+            )
+        )
+        rows = [
+            {"record_id": record_id, "student_id": sid, "source": source, "tagged_at": now}
+            for sid, source in tags.items()
+            if sid not in manual and sid not in removed
+        ]
+        if rows:
+            self._conn.execute(insert(record_tag), rows)
+
+    def add_manual_tag(self, record_id: str, student_id: int, now: datetime) -> None:
+        self._conn.execute(
+            tag_override.delete().where(
+                tag_override.c.record_id == record_id, tag_override.c.student_id == student_id
+            )
+        )
+        self._conn.execute(
+            record_tag.delete().where(
+                record_tag.c.record_id == record_id, record_tag.c.student_id == student_id
+            )
+        )
+        self._conn.execute(
+            insert(record_tag).values(
+                record_id=record_id, student_id=student_id, source="manual", tagged_at=now
+            )
+        )
+
+    def remove_tag(self, record_id: str, student_id: int, now: datetime) -> bool:
+        """Remove a tag and keep automatic tagging from restoring it; False if there was none."""
+        gone = self._conn.execute(
+            record_tag.delete().where(
+                record_tag.c.record_id == record_id, record_tag.c.student_id == student_id
+            )
+        )
+        exists = self._conn.execute(
+            select(tag_override.c.at).where(
+                tag_override.c.record_id == record_id, tag_override.c.student_id == student_id
+            )
+        ).first()
+        if exists is None:
+            self._conn.execute(
+                insert(tag_override).values(record_id=record_id, student_id=student_id, at=now)
+            )
+        return gone.rowcount > 0
 
     # keys ----------------------------------------------------------------------------------
     def registered_keys(self) -> list[KeyRow]:

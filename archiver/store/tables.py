@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import (
     BigInteger,
     Column,
+    Date,
     DateTime,
     ForeignKey,
     Integer,
@@ -140,4 +141,51 @@ source_lease = Table(
     Column("owner", String(128), nullable=False),
     Column("expires_at", DateTime(timezone=True), nullable=False),
     Column("token", BigInteger, nullable=False),  # grows with every claim (a fencing token)
+)
+
+# Students: the roster's fields are sealed; `lookup` is a blind index (keyed hash) of the
+# student id, so an import can find a student again without the id being readable.
+student = Table(
+    "student",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("lookup", LargeBinary(16), nullable=False, unique=True),
+    Column("key_id", String(64), nullable=False),
+    Column("sealed", LargeBinary, nullable=False),
+    Column("exit_date", Date),  # plaintext: it starts retention clocks
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# One row per (record, student): the strongest source that tagged it.
+record_tag = Table(
+    "record_tag",
+    metadata,
+    Column("record_id", String(32), ForeignKey("record.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "student_id",
+        Integer,
+        ForeignKey("student.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
+    Column("source", String(16), nullable=False),  # explicit | address | name | manual
+    Column("tagged_at", DateTime(timezone=True), nullable=False),
+)
+
+# A person removed this tag by hand: automatic tagging must not put it back.
+tag_override = Table(
+    "tag_override",
+    metadata,
+    Column("record_id", String(32), ForeignKey("record.id", ondelete="CASCADE"), primary_key=True),
+    Column("student_id", Integer, ForeignKey("student.id", ondelete="CASCADE"), primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+
+# Bumped by every roster import, so long-running processes know to reload the roster.
+roster_state = Table(
+    "roster_state",
+    metadata,
+    Column("id", SmallInteger, primary_key=True, autoincrement=False),
+    Column("version", BigInteger, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
 )

@@ -28,6 +28,7 @@ from typing import Any
 from mailparser.utils import convert_mail_date, decode_header_part, get_addresses, get_header
 
 from archiver.understand.html import html_to_text
+from archiver.understand.students import TagInput
 
 # mail-parser logs an error for every header it has to repair; that is data, not news.
 logging.getLogger("mailparser").setLevel(logging.CRITICAL)
@@ -72,6 +73,11 @@ class ParsedMessage:
     html: str | None = None
     attachments: list[Attachment] = field(default_factory=list)
     defects: list[str] = field(default_factory=list)
+
+    def tag_input(self) -> TagInput:
+        """What student tagging looks at in this message."""
+        people = [*self.sender, *self.to, *self.cc]
+        return TagInput("", (self.subject, self.text), tuple(p.address for p in people))
 
     def metadata(self) -> dict[str, Any]:
         """The JSON-able derived data sealed beside the raw bytes (no body text)."""

@@ -17,6 +17,8 @@ SECRETS = [
     "guardian.vasquez-olmedo@gmail.example",  # an address
     "Xanthippe_IEP_plan.pdf",  # an attachment name
     "Quindlen-Ashby",  # in the file name the message was imported from
+    "778812",  # the student's id in the roster
+    "mtkachenko27@students.district.example.org",  # the student's address in the roster
 ]
 
 
@@ -64,6 +66,15 @@ def test_database_reveals_no_subject_body_address_attachment_or_student(
     rid = doc["items"][0]["id"]
     shown = archive.ok("show", "--json", rid).json()
     assert "Zephyrine Quokkabridge" in shown["subject"]  # the content is there, sealed
+    roster = tmp_path / "roster.csv"
+    roster.write_text(
+        "student_id,first_name,last_name,preferred_name,email,grade,enrollment_status,exit_date\n"
+        "778812,Marisol,Tkachenko-Oyelaran,,mtkachenko27@students.district.example.org,"
+        "7,active,\n"
+    )
+    assert archive.ok("students", "import", "--json", str(roster)).json()["records_retagged"] == 5
+    students = archive.ok("show", "--json", rid).json()["students"]
+    assert students == [{"id": "778812", "name": "Marisol Tkachenko-Oyelaran", "source": "name"}]
     archive.ok("verify")
     archive.ok("keys", "rotate")
 

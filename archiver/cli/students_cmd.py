@@ -1,0 +1,129 @@
+"""`archiver students import|list` and `archiver tag add|remove`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from archiver.cli.context import Progress, app, emit_json
+from archiver.records import audit
+from archiver.records.roster import PRESETS, import_students, load_roster, read_roster
+from archiver.records.tagging import add_tag, remove_tag, retag_all
+
+
+@click.group()
+def students() -> None:
+    """The student roster."""
+
+
+@students.command("import")
+@click.argument("csv_path", metavar="CSV", type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["auto", *PRESETS]),
+    default="auto",
+    show_default=True,
+    help="The export's layout (auto: recognised by its columns).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON report.")
+@click.pass_context
+def import_(ctx: click.Context, csv_path: Path, fmt: str, as_json: bool) -> None:
+    """Import or update the roster from a student-information-system CSV export, then tag
+    every record again (a new student, address or name can change what records concern)."""
+    a = app(ctx)
+    name, rows = read_roster(csv_path, fmt)
+    result = import_students(a.store, a.keyring, rows, name, csv_path.name)
+    with a.store.transaction() as tx:
+        total = tx.count_records()
+    progress = Progress("re-tagging", total)
+    retag = retag_all(a.store, a.keyring, progress)
+    progress.finish()
+    if as_json:
+        emit_json(
+            {
+                "format": result.format,
+                "added": result.added,
+                "updated": result.updated,
+                "unchanged": result.unchanged,
+                "roster_version": result.version,
+                "records_checked": retag.checked,
+                "records_retagged": retag.changed,
+            }
+        )
+        return
+    click.echo(
+        f"{csv_path}: {result.format} export; {result.added} added, {result.updated} "
+        f"updated, {result.unchanged} unchanged"
+    )
+    click.echo(f"re-tagged {retag.changed} of {retag.checked} records")
+
+
+@students.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def list_(ctx: click.Context, as_json: bool) -> None:
+    """The roster as imported (the access is audited)."""
+    a = app(ctx)
+    ring = a.keyring  # loaded before the transaction: loading opens one of its own
+    with a.store.transaction() as tx:
+        roster = load_roster(tx, ring)
+        audit.append(tx, ring, "students.list", details={"count": len(roster.students)})
+    rows = sorted(roster.students.values(), key=lambda s: (s.last.lower(), s.first.lower()))
+    if as_json:
+        emit_json(
+            [
+                {
+                    "id": s.student_id,
+                    "first": s.first,
+                    "last": s.last,
+                    "preferred": s.preferred,
+                    "email": s.email,
+                    "grade": s.grade,
+                    "status": s.status,
+                    "exit_date": s.exit_date.isoformat() if s.exit_date else None,
+                }
+                for s in rows
+            ]
+        )
+        return
+    for s in rows:
+        click.echo(
+            f"{s.student_id:<10} {s.last}, {s.first}"
+            + (f" ({s.preferred})" if s.preferred else "")
+            + f"  grade {s.grade or '?'}  {s.status}"
+            + (f"  left {s.exit_date}" if s.exit_date else "")
+        )
+
+
+@click.group()
+def tag() -> None:
+    """Student tags on records, set by hand."""
+
+
+@tag.command("add")
+@click.argument("record_id")
+@click.argument("student_id")
+@click.pass_context
+def tag_add(ctx: click.Context, record_id: str, student_id: str) -> None:
+    """Tag record RECORD_ID with student STUDENT_ID (audited)."""
+    a = app(ctx)
+    rid = add_tag(a.store, a.keyring, record_id, student_id)
+    click.echo(f"tagged {rid} with student {student_id}")
+
+
+@tag.command("remove")
+@click.argument("record_id")
+@click.argument("student_id")
+@click.pass_context
+def tag_remove(ctx: click.Context, record_id: str, student_id: str) -> None:
+    """Remove student STUDENT_ID from record RECORD_ID for good: automatic tagging will not
+    put it back (audited)."""
+    a = app(ctx)
+    rid, had = remove_tag(a.store, a.keyring, record_id, student_id)
+    click.echo(
+        f"removed student {student_id} from {rid}"
+        if had
+        else f"{rid} had no tag for student {student_id}; it will not be tagged with it"
+    )

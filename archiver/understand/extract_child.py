@@ -1,0 +1,469 @@
+"""The sandboxed side of attachment text extraction; `archiver.understand.extract` runs it.
+
+This module is the only one that imports pypdf and python-docx, and it does so only in the
+child process (`main`), never when the parent imports the protocol constants from here.
+
+The child limits itself before it reads any attachment: it dies with its parent, cannot be
+traced or dump core, cannot write files (RLIMIT_FSIZE 0), may open few files, and has an
+address-space limit and a CPU-time limit. Doing this in the child rather than in a
+`preexec_fn` keeps the parent's `Popen` free of Python code between fork and exec, which is
+unsafe when the parent has threads; nothing untrusted reaches the child before it is done.
+
+Protocol, over stdin and stdout: each frame is a HEADER (two unsigned 32-bit big-endian
+lengths), that many bytes of JSON metadata, then that many bytes of payload. The child first
+sends a "ready" frame, then answers each request frame (payload: the attachment) with one
+response frame (payload: the text, UTF-8). End of input ends the child.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import dataclasses
+import io
+import json
+import logging
+import os
+import re
+import resource
+import signal
+import struct
+import sys
+import warnings
+import zipfile
+from collections.abc import Callable
+from typing import Any, BinaryIO
+
+HEADER = struct.Struct("!II")
+MAX_META = 64 * 1024  # bytes of JSON metadata in any frame
+MAX_DOCX_UNCOMPRESSED = 100 * 1024 * 1024  # declared size of all the parts of a DOCX together
+MAX_DOCX_ENTRIES = 10_000
+MAX_FILES = 32  # RLIMIT_NOFILE: the pipes, and the package files of late imports
+DECOMPRESSED_LIMIT = 50 * 1024 * 1024  # pypdf's per-stream decompression limits (default 75 MB)
+
+_PR_SET_PDEATHSIG = 1
+_PR_SET_DUMPABLE = 4
+_PR_SET_NO_NEW_PRIVS = 38
+
+# Recent pypdf (7.x) reads its limits from a Configuration, and refuses to open a file once the
+# old module constants were changed; older versions read those constants in pypdf.filters.
+_PYPDF_CONFIGURATION: dict[str, Any] = {
+    "maximum_declared_stream_length": DECOMPRESSED_LIMIT,
+    "array_based_stream_maximum_output_length": DECOMPRESSED_LIMIT,
+    "jbig2_maximum_output_length": DECOMPRESSED_LIMIT,
+    "lzw_maximum_output_length": DECOMPRESSED_LIMIT,
+    "run_length_maximum_output_length": DECOMPRESSED_LIMIT,
+    "zlib_maximum_output_length": DECOMPRESSED_LIMIT,
+    "brotli_maximum_output_length": DECOMPRESSED_LIMIT,
+    "image_maximum_buffer_size": DECOMPRESSED_LIMIT,
+    "jbig2dec_binary": None,  # never run an external decoder
+    "disable_legacy_handling": True,
+}
+_PYPDF_LEGACY: dict[str, Any] = {
+    "MAX_DECLARED_STREAM_LENGTH": DECOMPRESSED_LIMIT,
+    "MAX_ARRAY_BASED_STREAM_OUTPUT_LENGTH": DECOMPRESSED_LIMIT,
+    "JBIG2_MAX_OUTPUT_LENGTH": DECOMPRESSED_LIMIT,
+    "LZW_MAX_OUTPUT_LENGTH": DECOMPRESSED_LIMIT,
+    "RUN_LENGTH_MAX_OUTPUT_LENGTH": DECOMPRESSED_LIMIT,
+    "ZLIB_MAX_OUTPUT_LENGTH": DECOMPRESSED_LIMIT,
+    "FLATE_MAX_BUFFER_SIZE": DECOMPRESSED_LIMIT,
+    "JBIG2DEC_BINARY": None,
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class ChildConfig:
+    """What the parent tells the child on its command line (one JSON argument)."""
+
+    parent: int  # the parent's pid: the child exits if it is not its parent any more
+    memory_mb: int  # RLIMIT_AS
+    cpu_seconds: int  # RLIMIT_CPU hard limit: CPU time for the child's whole life
+    max_input: int  # bytes of attachment accepted in one request
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> ChildConfig:
+        raw = json.loads(text)
+        return cls(**{f.name: int(raw[f.name]) for f in dataclasses.fields(cls)})
+
+
+# ---------------------------------------------------------------------------------------------
+# Text
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\ud800-\udfff]")  # not storable in a text column
+_SPACES = re.compile(r"[^\S\n]+")
+
+
+def normalise(block: str) -> str:
+    """Whitespace collapsed to single spaces, lines kept (empty ones dropped), no controls."""
+    block = _CONTROL.sub(" ", block.replace("\r\n", "\n").replace("\r", "\n"))
+    lines = (_SPACES.sub(" ", line).strip() for line in block.split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+class _Full(Exception):
+    """The text reached its cap: stop extracting."""
+
+
+class _Refused(Exception):
+    """The attachment is refused without being parsed (status and a reason)."""
+
+    def __init__(self, status: str, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+class Sink:
+    """Collects normalised blocks of text, one per line, up to `max_chars` characters."""
+
+    def __init__(self, max_chars: int) -> None:
+        self.max_chars = max_chars
+        self.parts: list[str] = []
+        self.size = 0
+
+    def add(self, block: str) -> None:
+        text = normalise(block)
+        if not text:
+            return
+        separator = 1 if self.parts else 0
+        room = self.max_chars - self.size - separator
+        if len(text) > room:
+            if room > 0:
+                self.parts.append(text[:room])
+                self.size += separator + room
+            raise _Full
+        self.parts.append(text)
+        self.size += separator + len(text)
+
+    def text(self) -> str:
+        return "\n".join(self.parts)
+
+
+# ---------------------------------------------------------------------------------------------
+# PDF
+
+
+def _configure_pypdf() -> None:
+    import pypdf
+
+    overwrite = getattr(pypdf, "overwrite_configuration", None)
+    configuration = getattr(pypdf, "Configuration", None)
+    if overwrite is not None and configuration is not None:
+        names = {field.name for field in dataclasses.fields(configuration)}
+        overwrite(**{k: v for k, v in _PYPDF_CONFIGURATION.items() if k in names})
+    else:  # pragma: no cover - pypdf before the Configuration API
+        from pypdf import filters
+
+        for name, value in _PYPDF_LEGACY.items():
+            if hasattr(filters, name):
+                setattr(filters, name, value)
+
+
+def _pdf(data: bytes, sink: Sink) -> str | None:
+    from pypdf import PasswordType, PdfReader
+
+    reader = PdfReader(io.BytesIO(data), strict=False)
+    if reader.is_encrypted:
+        try:  # many PDFs are encrypted with an empty password only to restrict printing
+            opened = reader.decrypt("")
+        except Exception as exc:
+            raise _Refused("failed", f"encrypted ({type(exc).__name__})") from None
+        if opened == PasswordType.NOT_DECRYPTED:
+            raise _Refused("failed", "encrypted")
+    pages = reader.pages
+    total = len(pages)
+    bad = 0
+    first: Exception | None = None
+    for page in pages:
+        try:
+            text = page.extract_text()
+        except MemoryError:
+            raise
+        except Exception as exc:  # one bad page does not lose the others
+            bad += 1
+            first = first or exc
+            continue
+        sink.add(text)
+    if first is not None:
+        if bad == total:
+            raise first
+        return f"{bad} of {total} pages unreadable ({reason(first)})"
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# DOCX
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
+_P, _T, _TAB, _BR, _CR = _W + "p", _W + "t", _W + "tab", _W + "br", _W + "cr"
+_NO_BREAK_HYPHEN = _W + "noBreakHyphen"
+# Properties hold no text; mc:Fallback repeats mc:Choice (a text box drawn the old way).
+_NO_TEXT = frozenset(
+    _W + tag
+    for tag in ("pPr", "rPr", "sectPr", "tblPr", "tblGrid", "trPr", "tcPr", "sdtPr", "sdtEndPr")
+) | {_MC + "Fallback"}
+
+
+def _check_zip(data: bytes) -> None:
+    """Refuse a zip bomb before opening it: Python's zipfile never inflates a member past its
+    declared size, so the declared sizes bound what python-docx can be made to inflate."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError):
+        raise _Refused("failed", "not a zip file") from None
+    if len(members) > MAX_DOCX_ENTRIES:
+        raise _Refused("too_large", f"{len(members)} zip entries (limit {MAX_DOCX_ENTRIES})")
+    declared = sum(member.file_size for member in members)
+    if declared > MAX_DOCX_UNCOMPRESSED:
+        raise _Refused(
+            "too_large",
+            f"declares {declared >> 20} MB uncompressed (limit {MAX_DOCX_UNCOMPRESSED >> 20} MB)",
+        )
+
+
+def _paragraph(element: Any, out: list[str]) -> None:
+    """The text of a w:p in document order: runs, hyperlinks, fields' results, content
+    controls, tracked insertions, and text boxes (whose paragraphs become lines)."""
+    for child in element:
+        tag = child.tag
+        if not isinstance(tag, str) or tag in _NO_TEXT:
+            continue
+        if tag == _T:
+            out.append(child.text or "")
+        elif tag == _TAB:
+            out.append("\t")
+        elif tag in (_BR, _CR):
+            out.append("\n")
+        elif tag == _NO_BREAK_HYPHEN:
+            out.append("-")
+        elif tag == _P:
+            out.append("\n")
+            _paragraph(child, out)
+            out.append("\n")
+        else:  # w:r, w:hyperlink, w:ins, w:smartTag, w:sdt, drawings, ... (not w:delText)
+            _paragraph(child, out)
+
+
+def _blocks(element: Any, sink: Sink) -> None:
+    """Each paragraph of a story (body, table cell, header, ...) in order, one per line;
+    tables row by row, content controls and custom XML included."""
+    for child in element:
+        tag = child.tag
+        if not isinstance(tag, str) or tag in _NO_TEXT:
+            continue
+        if tag == _P:
+            out: list[str] = []
+            _paragraph(child, out)
+            sink.add("".join(out))
+        else:  # w:tbl, w:tr, w:tc, w:sdt, w:sdtContent, w:customXml, mc:AlternateContent, ...
+            _blocks(child, sink)
+
+
+def _docx(data: bytes, sink: Sink) -> None:
+    import docx
+
+    _check_zip(data)
+    document = docx.Document(io.BytesIO(data))
+    seen: set[int] = set()
+
+    def stories(kind: str) -> list[Any]:
+        found = []
+        for section in document.sections:
+            for name in (f"first_page_{kind}", kind, f"even_page_{kind}"):
+                story = getattr(section, name)
+                if story.is_linked_to_previous:  # no definition of its own
+                    continue
+                part = story.part
+                if id(part) not in seen:
+                    seen.add(id(part))
+                    found.append(part.element)
+        return found
+
+    headers, footers = stories("header"), stories("footer")
+    for header in headers:
+        _blocks(header, sink)
+    _blocks(document.element.body, sink)
+    for footer in footers:
+        _blocks(footer, sink)
+    comments = getattr(document, "comments", None)  # python-docx >= 1.2
+    if comments is not None:
+        for comment in comments:
+            sink.add(comment.text)
+
+
+# ---------------------------------------------------------------------------------------------
+# Requests
+
+
+_REASONS = {
+    "BadZipFile": "not a zip file",
+    "PackageNotFoundError": "not a Word document",
+    "FileNotDecryptedError": "encrypted",
+    "LimitReachedError": "a decompression or parsing limit was reached",
+    "RecursionError": "nested too deeply",
+    "XMLSyntaxError": "malformed XML",
+}
+
+
+def reason(exc: BaseException) -> str:
+    """A short reason for an exception: its type, never its message (which may quote the
+    document)."""
+    name = type(exc).__name__
+    return _REASONS.get(name, name)
+
+
+def extract(kind: str, data: bytes, max_chars: int) -> tuple[str, str, str | None]:
+    """(status, text, error) for one attachment. Raises MemoryError only."""
+    sink = Sink(max_chars)
+    try:
+        if kind == "pdf":
+            note = _pdf(data, sink)
+        elif kind == "docx":
+            _docx(data, sink)
+            note = None
+        else:
+            return "unsupported", "", None
+    except _Full:
+        return "truncated", sink.text(), None
+    except _Refused as refused:
+        return refused.status, "", refused.reason
+    except MemoryError:
+        raise
+    except Exception as exc:
+        return "failed", "", reason(exc)
+    return "ok", sink.text(), note
+
+
+def _prctl(option: int, value: int) -> bool:
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        return int(libc.prctl(option, value, 0, 0, 0)) == 0
+    except (OSError, AttributeError):  # not Linux
+        return False
+
+
+def _sandbox(config: ChildConfig) -> None:
+    """Limit this process before it sees any input. Raises OSError if a limit cannot be set."""
+    _prctl(_PR_SET_NO_NEW_PRIVS, 1)
+    _prctl(_PR_SET_DUMPABLE, 0)  # no ptrace by others of this user, no core
+    limits = [
+        (resource.RLIMIT_CORE, 0),
+        (resource.RLIMIT_FSIZE, 0),
+        (resource.RLIMIT_NOFILE, MAX_FILES),
+        (resource.RLIMIT_AS, config.memory_mb * 1024 * 1024),
+        (resource.RLIMIT_CPU, config.cpu_seconds),
+    ]
+    for which, value in limits:
+        hard = resource.getrlimit(which)[1]
+        if hard != resource.RLIM_INFINITY:
+            value = min(value, hard)
+        resource.setrlimit(which, (value, value))
+
+
+def _cpu_used() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _rss() -> int:
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def _read_exact(stream: BinaryIO, size: int) -> bytes | None:
+    data = stream.read(size) if size else b""
+    return data if len(data) == size else None
+
+
+def _send(fd: int, meta: dict[str, Any], payload: bytes = b"") -> None:
+    head = json.dumps(meta).encode()
+    view = memoryview(HEADER.pack(len(head), len(payload)) + head + payload)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _serve(config: ChildConfig, stream: BinaryIO, out: int) -> None:
+    while True:
+        header = _read_exact(stream, HEADER.size)
+        if header is None:
+            return  # the parent closed our input: done
+        meta_size, data_size = HEADER.unpack(header)
+        if meta_size > MAX_META or data_size > config.max_input:
+            return
+        raw_meta = _read_exact(stream, meta_size)
+        data = _read_exact(stream, data_size)
+        if raw_meta is None or data is None:
+            return
+        request = json.loads(raw_meta)
+        # This request's CPU budget; the hard limit bounds the child's whole life.
+        hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
+        budget = int(_cpu_used()) + int(request.get("cpu", 60))
+        resource.setrlimit(resource.RLIMIT_CPU, (min(budget, hard), hard))
+        retire = False
+        try:
+            status, text, error = extract(str(request.get("kind")), data, int(request["max_chars"]))
+        except MemoryError:
+            status, text, error = "failed", "", "memory limit exceeded"
+            retire = True  # the heap may be in a poor state: let the parent start another
+        del data
+        payload = text.encode("utf-8", "replace")
+        del text
+        meta = {"status": status, "error": error, "cpu": _cpu_used(), "rss": _rss()}
+        _send(out, {**meta, "retire": retire}, payload)
+        if retire:
+            return
+
+
+def _quiet() -> None:
+    logging.disable(logging.CRITICAL)  # pypdf logs warnings for every oddity in a file
+    warnings.simplefilter("ignore")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    config = ChildConfig.from_json(args[0])
+    # Die with the parent; if it already died, the kernel will not tell us.
+    _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != config.parent:
+        return 1
+    # The protocol owns the real stdout; anything a library prints goes to stderr (/dev/null).
+    out = os.dup(1)
+    os.dup2(2, 1)
+    _quiet()
+    versions: dict[str, str | None] = {}
+    loaders: dict[str, Callable[[], None]] = {"pypdf": _configure_pypdf, "docx": _load_docx}
+    for name, load in loaders.items():
+        try:  # imported before the limits, so that they need not allow for it
+            load()
+            versions[name] = str(getattr(sys.modules[name], "__version__", "?"))
+        except Exception:
+            versions[name] = None
+    try:
+        _sandbox(config)
+    except OSError as exc:
+        _send(out, {"ready": False, "error": f"cannot limit the extractor ({exc.strerror})"})
+        return 1
+    _send(out, {"ready": True, "versions": versions})
+    _serve(config, sys.stdin.buffer, out)
+    return 0
+
+
+def _load_docx() -> None:
+    import docx
+
+    with contextlib.suppress(ImportError):  # python-docx >= 1.2; imported now, not under limits
+        import docx.comments  # noqa: F401
+
+
+if __name__ == "__main__":
+    sys.exit(main())

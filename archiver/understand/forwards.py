@@ -1,0 +1,791 @@
+"""The original message inside an inline forward.
+
+A teacher who forwards a parent's message from a personal account sends the archive a new
+message: the teacher's note, then a block the client wrote ("---------- Forwarded message
+---------", "Begin forwarded message:", an Outlook "From: / Sent: / To: / Subject:" block...),
+then the original text. `split_forward` finds those blocks, outermost first, and reads the
+original sender, recipients, date and subject back out of them. Nothing here can be verified
+against real headers: callers record the result as reconstructed from text.
+
+How a block is recognised:
+- A banner line: a phrase between dashes ("-------- Forwarded Message --------", also on
+  Yahoo's one-line form "----- Forwarded Message ----- From: … To: … Subject: …"), an intro
+  line ending in a colon (Apple Mail "Begin forwarded message:"), or Outlook's line of
+  underscores. Forward phrases count on their own; "Original Message" banners and underscore
+  lines, which Outlook also writes above replies, only count with a header block under them.
+- A header block without a banner (Outlook desktop, Outlook for Mac): From, then a date and a
+  To or Subject line, where the date parses or the sender has an address.
+- Inside a forwarded message whose own subject is a reply ("RE: …"), the Outlook-style blocks
+  are the quoted message it replied to, not a forward, and stay in its body. "On … wrote:"
+  reply attributions are never blocks.
+
+The words (banners, labels, months) are in `forward_locales`. Credit: the per-client and
+per-language facts come largely from crisp-oss/email-forward-parser (MIT); the code is ours.
+
+Safety: input is cut to MAX_TEXT characters, lines longer than MAX_LINE are never read as
+banners or headers, every pattern is matched from the start of one stripped line (or scans a
+bounded date string), and nothing here raises.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from email.utils import getaddresses
+from zoneinfo import ZoneInfo
+
+from archiver.understand import forward_locales as locales
+from archiver.understand.html import html_to_text
+
+DEFAULT_ZONE = "America/New_York"
+MAX_TEXT = 256 * 1024  # characters of text considered
+MAX_HTML = 1024 * 1024  # characters of HTML converted when the text has no block
+MAX_LINE = 2000  # a longer line is never a banner or a header line
+MAX_DEPTH = 20  # forwards inside forwards
+_HEADER_WINDOW = 40  # lines one header block may span
+_MAX_DATE = 200  # characters of a date looked at
+
+
+@dataclass(frozen=True)
+class Party:
+    name: str  # display name, may be ""
+    address: str  # may be "" when the client showed only a name
+
+
+@dataclass(frozen=True)
+class Original:
+    sender: Party | None
+    to: tuple[Party, ...]
+    cc: tuple[Party, ...]
+    date_text: str | None  # exactly as written in the block
+    date: datetime | None  # aware, UTC
+    subject: str | None
+    body: str  # the forwarded text without its header block or any nested block, trimmed
+
+
+@dataclass(frozen=True)
+class ForwardSplit:
+    note: str  # the forwarder's own text above the first block, trimmed
+    chain: tuple[Original, ...]  # outermost first
+
+
+# --- tables built from forward_locales --------------------------------------------------------
+
+_FIELDS = ("from", "to", "cc", "bcc", "date", "subject", "reply_to", "other")
+
+
+def _key(word: str) -> str:
+    return " ".join(word.casefold().split())
+
+
+def _flex(phrase: str) -> str:
+    """A phrase as a pattern: its words, any run of spaces or tabs between them."""
+    return r"[ \t]+".join(re.escape(word) for word in phrase.split())
+
+
+def _alternation(phrases: set[str]) -> str:
+    return "|".join(_flex(p) for p in sorted(phrases, key=lambda p: (-len(p), p)))
+
+
+def _label_tables() -> tuple[dict[str, str], dict[str, frozenset[str]], set[str]]:
+    field_of: dict[str, str] = {}
+    langs_of: dict[str, set[str]] = {}
+    labels: set[str] = set()
+    for loc in locales.LOCALES:
+        groups = (
+            ("from", loc.from_labels),
+            ("to", loc.to_labels),
+            ("cc", loc.cc_labels),
+            ("bcc", loc.bcc_labels),
+            ("date", loc.date_labels),
+            ("subject", loc.subject_labels),
+            ("reply_to", loc.reply_to_labels),
+            ("other", loc.other_labels),
+        )
+        for name, words in groups:
+            for label in words:
+                key = _key(label)
+                # The first language to claim a label decides its field.
+                field_of.setdefault(key, name)
+                if field_of[key] == name:
+                    langs_of.setdefault(key, set()).add(loc.code)
+                    labels.add(label)
+    return field_of, {k: frozenset(v) for k, v in langs_of.items()}, labels
+
+
+_FIELD_OF, _LABEL_LANGS, _LABELS = _label_tables()
+
+# "From: x", "*From:* x", "De : x", "发件人：x" (a line already stripped).
+_HEADER_RE = re.compile(
+    r"(?:\*[ \t]?)?(?P<label>" + _alternation(_LABELS) + r")(?:[ \t]?\*)?[ \t]*[:：]"
+    r"(?:[ \t]?\*)?(?P<value>.*)",
+    re.IGNORECASE,
+)
+# Yahoo writes the block on one line: "From: X <x@y>To: A <a@b>Sent: …Subject: …".
+_INLINE_LABEL_RE = re.compile(r"(?P<label>" + _alternation(_LABELS) + r")[ \t]?[:：]")
+
+
+def _banner_tables() -> tuple[dict[str, tuple[bool, frozenset[str]]], set[str], set[str]]:
+    kinds: dict[str, tuple[bool, set[str]]] = {}
+    dashed: set[str] = set()
+    intro: set[str] = set()
+    for loc in locales.LOCALES:
+        for phrase in loc.forward_banners:
+            dashed.add(phrase)
+            kinds.setdefault(_key(phrase), (True, set()))[1].add(loc.code)
+        for phrase in loc.original_banners:
+            dashed.add(phrase)
+            kinds.setdefault(_key(phrase), (False, set()))[1].add(loc.code)
+        for phrase in loc.intro_banners:
+            intro.add(phrase)
+    return {k: (strong, frozenset(v)) for k, (strong, v) in kinds.items()}, dashed, intro
+
+
+_BANNER_KINDS, _DASHED, _INTRO = _banner_tables()
+_INTRO_LANGS: dict[str, frozenset[str]] = {
+    _key(p): frozenset(loc.code for loc in locales.LOCALES if p in loc.intro_banners)
+    for p in _INTRO
+}
+_DASH_RE = re.compile(
+    r"[-=_*~]{2,}[ \t]*(?P<phrase>" + _alternation(_DASHED) + r")[ \t]*[-=_*~]{2,}(?P<rest>.*)",
+    re.IGNORECASE,
+)
+_INTRO_RE = re.compile(r"(?P<phrase>" + _alternation(_INTRO) + r")[ \t]*[:：]?", re.IGNORECASE)
+_UNDERSCORES_RE = re.compile(r"_{10,}")
+
+
+def _month_tables() -> tuple[dict[str, list[tuple[str, int]]], frozenset[str]]:
+    months: dict[str, list[tuple[str, int]]] = {}
+    weekdays: set[str] = set()
+    for loc in locales.LOCALES:
+        for number, words in enumerate(loc.months, start=1):
+            for word in words:
+                options = months.setdefault(word.casefold(), [])
+                if all(lang != loc.code for lang, _ in options):
+                    options.append((loc.code, number))
+        weekdays.update(w.casefold() for w in loc.weekdays)
+    return months, frozenset(weekdays)
+
+
+_MONTH_WORDS, _WEEKDAY_WORDS = _month_tables()
+_DAY_FIRST = {loc.code: loc.day_first for loc in locales.LOCALES}
+
+
+def _prefix_tables() -> tuple[frozenset[str], str]:
+    forward: set[str] = {"fwd", "fw"}
+    every: set[str] = {"Fwd", "Fw", "Re"}
+    for loc in locales.LOCALES:
+        forward.update(p.casefold() for p in loc.forward_prefixes)
+        every.update(loc.forward_prefixes)
+        every.update(loc.reply_prefixes)
+    return frozenset(forward), _alternation(every)
+
+
+_FORWARD_PREFIXES, _PREFIX_ALT = _prefix_tables()
+# "Fwd: ", "RE[2]: ", "[Fwd: …]", "转发：" at the start of a subject.
+_PREFIX_RE = re.compile(
+    r"[ \t]*(?P<bracket>\[[ \t]?)?(?P<prefix>" + _PREFIX_ALT + r")"
+    r"(?:\[\d{1,3}\]|\(\d{1,3}\)|\^\d{1,3})?[ \t]*[:：][ \t]*",
+    re.IGNORECASE,
+)
+
+_HTML_MARKERS_RE = re.compile(
+    r"gmail_quote|divRplyFwdMsg|moz-forward-container|yahoo_quoted|OutlookMessageHeader"
+    r"|border-top:[ \t]*solid[ \t]*#(?:E1E1E1|B5C4DF)|type=[\"']?cite",
+    re.IGNORECASE,
+)
+
+# --- public API -------------------------------------------------------------------------------
+
+
+def split_forward(text: str, html: str | None = None) -> ForwardSplit | None:
+    """The forward blocks in a message's plain text (or, when there is no usable text, its HTML),
+    or None if it is not an inline forward."""
+    try:
+        return _split_forward(text, html)
+    except Exception:  # never raise on mail
+        return None
+
+
+def parse_client_date(text: str, default_zone: str = DEFAULT_ZONE) -> datetime | None:
+    """A date as a mail client wrote it in a forward block, in UTC, or None.
+
+    Without a zone in the text, the time is taken as local to `default_zone`."""
+    try:
+        return _parse_date(text, default_zone, frozenset())
+    except Exception:
+        return None
+
+
+def strip_subject_prefixes(subject: str) -> str:
+    """The subject without its leading forward and reply prefixes ("Fwd: RE: TR: …")."""
+    try:
+        return _strip_prefixes(subject)[0]
+    except Exception:
+        return subject
+
+
+def is_forward_subject(subject: str) -> bool:
+    """Whether the subject starts with a forward prefix in any supported language."""
+    try:
+        return any(p in _FORWARD_PREFIXES for p in _strip_prefixes(subject)[1])
+    except Exception:
+        return False
+
+
+# --- subjects ---------------------------------------------------------------------------------
+
+
+def _strip_prefixes(subject: str) -> tuple[str, list[str]]:
+    rest = subject or ""
+    found: list[str] = []
+    brackets = 0
+    for _ in range(100):
+        m = _PREFIX_RE.match(rest)
+        if m is None:
+            break
+        found.append(m.group("prefix").casefold())
+        if m.group("bracket"):
+            brackets += 1
+        rest = rest[m.end() :]
+    rest = rest.strip()
+    while brackets and rest.endswith("]"):
+        rest = rest[:-1].rstrip()
+        brackets -= 1
+    return rest, found
+
+
+def _is_reply_subject(subject: str | None) -> bool:
+    if not subject:
+        return False
+    found = _strip_prefixes(subject)[1]
+    return bool(found) and found[0] not in _FORWARD_PREFIXES
+
+
+# --- splitting --------------------------------------------------------------------------------
+
+
+def _split_forward(text: str, html: str | None) -> ForwardSplit | None:
+    plain = (text or "")[:MAX_TEXT]
+    if plain.strip():
+        found = _split_text(plain, html_mode=False)
+        if found is not None:
+            return found
+        if not html or not _HTML_MARKERS_RE.search(html, 0, MAX_HTML):
+            return None
+    if not html:
+        return None
+    converted = html_to_text(html[:MAX_HTML])[:MAX_TEXT]
+    return _split_text(converted, html_mode=True)
+
+
+def _split_text(text: str, html_mode: bool) -> ForwardSplit | None:
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
+    note, chain = _scan(text.split("\n"), html_mode, None, 0)
+    if not chain:
+        return None
+    return ForwardSplit(note=note, chain=tuple(chain))
+
+
+@dataclass
+class _Headers:
+    fields: dict[str, str] = field(default_factory=dict)
+    langs: set[str] = field(default_factory=set)
+    end: int = 0  # index of the first line after the block
+    depth: int | None = None  # quote depth of the header lines
+
+
+@dataclass(frozen=True)
+class _Block:
+    headers: _Headers
+    quote_depth: int
+
+
+def _scan(
+    lines: list[str], html_mode: bool, parent_subject: str | None, depth: int
+) -> tuple[str, list[Original]]:
+    """The text before the first block in `lines`, and the chain of originals from there."""
+    in_reply = _is_reply_subject(parent_subject)
+    for i in range(len(lines)):
+        block = _block_at(lines, i, html_mode, in_reply)
+        if block is None:
+            continue
+        head = _tidy(lines[:i])
+        fields = block.headers.fields
+        subject = fields.get("subject")
+        body_lines = [_strip_quotes(line, block.quote_depth) for line in lines[block.headers.end :]]
+        if depth + 1 < MAX_DEPTH:
+            body, inner = _scan(body_lines, html_mode, subject, depth + 1)
+        else:
+            body, inner = _tidy(body_lines), []
+        date_text = fields.get("date") or None
+        senders = _parse_parties(fields.get("from", ""))
+        original = Original(
+            sender=senders[0] if senders else None,
+            to=tuple(_parse_parties(fields.get("to", ""))),
+            cc=tuple(_parse_parties(fields.get("cc", ""))),
+            date_text=date_text,
+            date=_date_or_none(date_text, frozenset(block.headers.langs)),
+            subject=subject,
+            body=body,
+        )
+        return head, [original, *inner]
+    return _tidy(lines), []
+
+
+def _block_at(lines: list[str], i: int, html_mode: bool, in_reply: bool) -> _Block | None:
+    raw = lines[i]
+    if len(raw) > MAX_LINE:
+        return None
+    unquoted, depth = _unquote(raw)
+    text = _clean(unquoted)
+    if not text:
+        return None
+    strong: bool | None = None
+    langs: frozenset[str] = frozenset()
+    rest: str | None = None
+    m = _DASH_RE.match(text)
+    if m is not None:
+        strong, langs = _BANNER_KINDS.get(_key(m.group("phrase")), (False, frozenset()))
+        rest = m.group("rest").strip(" \t-=_*~") or None
+    elif (m := _INTRO_RE.fullmatch(text)) is not None:
+        strong, langs = True, _INTRO_LANGS.get(_key(m.group("phrase")), frozenset())
+    elif _UNDERSCORES_RE.fullmatch(text):
+        strong = False
+    if strong is not None:
+        if not strong and in_reply:
+            return None
+        headers = _read_headers(lines, i + 1, html_mode, rest)
+        headers.langs |= langs
+        f = headers.fields
+        if not strong and not (f.get("from") and ("date" in f or "to" in f or "subject" in f)):
+            return None
+        if strong and not f and rest:
+            return None  # "----- Forwarded Message ----- and more words": not a banner
+        quote = headers.depth if headers.depth is not None else depth
+        return _Block(headers, quote)
+    # A header block with no banner: Outlook desktop, Outlook for Mac.
+    if in_reply or _header_field(text) != "from":
+        return None
+    headers = _read_headers(lines, i, html_mode, None)
+    f = headers.fields
+    if not (f.get("from") and f.get("date") and ("to" in f or "subject" in f)):
+        return None
+    if "@" not in f["from"] and _date_or_none(f["date"], frozenset(headers.langs)) is None:
+        return None
+    return _Block(headers, headers.depth if headers.depth is not None else depth)
+
+
+def _read_headers(lines: list[str], start: int, html_mode: bool, rest: str | None) -> _Headers:
+    headers = _Headers(end=start)
+    fields = headers.fields
+    if rest:
+        _read_inline(rest, headers)
+    j = start
+    leading_blanks = 0
+    last: str | None = None
+    last_raw = ""
+    awaiting: str | None = None  # HTML tables put a label and its value on separate lines
+    while j < len(lines) and j - start < _HEADER_WINDOW:
+        raw = lines[j]
+        if len(raw) > MAX_LINE:
+            break
+        unquoted, depth = _unquote(raw)
+        text = _clean(unquoted)
+        if not text:
+            if not fields:
+                leading_blanks += 1
+                if leading_blanks > (3 if html_mode else 2):
+                    break
+                j += 1
+                continue
+            if not html_mode:
+                break
+            k = j
+            while k < len(lines) and k - j < 3 and not _clean(_unquote(lines[k])[0]):
+                k += 1
+            if k < len(lines) and len(lines[k]) <= MAX_LINE:
+                ahead = _header_field(_clean(_unquote(lines[k])[0]))
+                if awaiting or (ahead is not None and (ahead not in fields or ahead == "other")):
+                    j = k
+                    continue
+            break
+        m = _HEADER_RE.match(text)
+        if m is not None:
+            label = _key(m.group("label"))
+            name = _FIELD_OF.get(label, "other")
+            if name in fields and name != "other":
+                break
+            value = m.group("value").strip()
+            if not fields and not rest and len(_INLINE_LABEL_RE.findall(value)) >= 2:
+                _read_inline(text, headers)
+            else:
+                fields[name] = value
+                headers.langs |= _LABEL_LANGS.get(label, frozenset())
+            if headers.depth is None:
+                headers.depth = depth
+            awaiting = name if (html_mode and not value) else None
+            last, last_raw = name, raw
+            j += 1
+            headers.end = j
+            continue
+        if awaiting is not None:
+            fields[awaiting] = text
+            awaiting = None
+            j += 1
+            headers.end = j
+            continue
+        if last in ("to", "cc", "bcc") and fields[last].endswith((",", ";")):
+            fields[last] = f"{fields[last]} {text}"
+            j += 1
+            headers.end = j
+            continue
+        if (
+            not html_mode
+            and last in ("to", "cc", "bcc", "subject")
+            and last_raw.endswith(" ")
+            and not last_raw.endswith("  ")
+            and fields[last]
+        ):
+            # format=flowed: a soft line break inside a long header value.
+            fields[last] = f"{fields[last]} {text}"
+            last_raw = raw
+            j += 1
+            headers.end = j
+            continue
+        break
+    if rest and fields and headers.end == start:
+        headers.depth = headers.depth if headers.depth is not None else 0
+    return headers
+
+
+def _read_inline(text: str, headers: _Headers) -> None:
+    """Fields of a header block written on one line (Yahoo)."""
+    text = _clean(text)[:MAX_LINE]
+    seen: set[str] = set(headers.fields)
+    kept: list[tuple[int, int, str, str]] = []  # start, end, field, label key
+    for m in _INLINE_LABEL_RE.finditer(text):
+        label = m.group("label")
+        key = _key(label)
+        name = _FIELD_OF.get(key, "other")
+        start = m.start()
+        if start > 0 and len(label) < 2 and text[start - 1].isalpha():
+            continue  # "A:" inside a word
+        if name in seen and name != "other":
+            continue
+        if not kept and start != 0:
+            return  # the line does not start with a label
+        seen.add(name)
+        kept.append((start, m.end(), name, key))
+    for n, (_, end, name, key) in enumerate(kept):
+        stop = kept[n + 1][0] if n + 1 < len(kept) else len(text)
+        headers.fields[name] = text[end:stop].strip()
+        headers.langs |= _LABEL_LANGS.get(key, frozenset())
+
+
+def _header_field(text: str) -> str | None:
+    if not text or len(text) > MAX_LINE:
+        return None
+    m = _HEADER_RE.match(text)
+    if m is None:
+        return None
+    return _FIELD_OF.get(_key(m.group("label")), "other")
+
+
+# --- lines ------------------------------------------------------------------------------------
+
+
+def _unquote(raw: str) -> tuple[str, int]:
+    """The line without its leading '>' quote markers, and how many there were."""
+    depth = 0
+    i = 0
+    n = len(raw)
+    while True:
+        j = i
+        while j < n and raw[j] in " \t":
+            j += 1
+        if j < n and raw[j] == ">":
+            depth += 1
+            i = j + 1
+        else:
+            break
+    return (raw[i:], depth) if depth else (raw, 0)
+
+
+def _strip_quotes(raw: str, levels: int) -> str:
+    """The line with up to `levels` leading quote markers (and the space after them) removed."""
+    if levels <= 0:
+        return raw
+    i = 0
+    n = len(raw)
+    removed = 0
+    while removed < levels:
+        j = i
+        while j < n and raw[j] in " \t":
+            j += 1
+        if j < n and raw[j] == ">":
+            removed += 1
+            i = j + 1
+        else:
+            break
+    if removed and i < n and raw[i] == " ":
+        i += 1
+    return raw[i:] if removed else raw
+
+
+def _clean(text: str) -> str:
+    text = text.replace("\xa0", " ").replace("\u202f", " ").replace("\u2007", " ")
+    return unicodedata.normalize("NFC", text.strip())
+
+
+def _tidy(lines: list[str]) -> str:
+    """Lines joined and trimmed, without blank or bare-quote-marker lines at either end."""
+    start, end = 0, len(lines)
+    while start < end and not lines[start].strip(" \t>\xa0"):
+        start += 1
+    while end > start and not lines[end - 1].strip(" \t>\xa0"):
+        end -= 1
+    return "\n".join(lines[start:end]).strip()
+
+
+# --- addresses --------------------------------------------------------------------------------
+
+_NESTED_MAILTO_RE = re.compile(r"<([^<>\s]+)<mailto:[^<>\s]*>>", re.IGNORECASE)
+_MAILTO_RE = re.compile(r"[\[<]mailto:([^\]<>\s]+)[\]>]", re.IGNORECASE)
+_PAREN_ADDRESS_RE = re.compile(r"\(([^()\s]+@[^()\s]+)\)")
+_SINGLE_QUOTED_RE = re.compile(r"(^|[,;][ \t]*)'([^'<>\"]*)'([ \t]*<)")
+_BARE_BEFORE_ANGLE_RE = re.compile(r"(^|[,;][ \t]*)([^\s<>\"',;]+@[^\s<>\"',;]+)([ \t]*<)")
+_ADDRESS_RE = re.compile(r"[^\s<>()\[\]\"',;:]+@[^\s<>()\[\]\"',;:]+")
+
+
+def _parse_parties(value: str) -> list[Party]:
+    value = _clean(value)
+    if not value:
+        return []
+    value = _NESTED_MAILTO_RE.sub(r"<\1>", value)
+    value = _MAILTO_RE.sub(r"<\1>", value)
+    value = _PAREN_ADDRESS_RE.sub(r"<\1>", value)
+    if "@" not in value:
+        # Names only (Outlook). "Doherty, Patricia" is one name; Outlook separates with ';'.
+        names = (n.strip(" \t\"'") for n in value.split(";"))
+        return [Party(name=n, address="") for n in names if n]
+    value = _SINGLE_QUOTED_RE.sub(r'\1"\2"\3', value)
+    value = _BARE_BEFORE_ANGLE_RE.sub(r'\1"\2"\3', value)
+    value = _semicolons_to_commas(value)
+    parties: list[Party] = []
+    carry = ""
+    for name, address in getaddresses([value]):
+        name, address = name.strip(), address.strip()
+        if not address or "@" not in address:
+            # A piece of an unquoted "Last, First <addr>", or a name with no address.
+            piece = " ".join(p for p in (name, address) if p)
+            carry = f"{carry}, {piece}" if carry else piece
+            continue
+        if carry:
+            name = f"{carry}, {name}" if name else carry
+            carry = ""
+        name = name.strip(" \t\"'")
+        if name.casefold() == address.casefold():
+            name = ""
+        parties.append(Party(name=name, address=address))
+    if carry:
+        parties.append(Party(name=carry.strip(" \t\"'"), address=""))
+    if not any(p.address for p in parties):
+        found = [Party(name="", address=a) for a in _ADDRESS_RE.findall(value)]
+        if found:
+            return found
+    return parties
+
+
+def _semicolons_to_commas(value: str) -> str:
+    out: list[str] = []
+    quoted = False
+    angle = False
+    for ch in value:
+        if ch == '"':
+            quoted = not quoted
+        elif ch == "<" and not quoted:
+            angle = True
+        elif ch == ">" and not quoted:
+            angle = False
+        out.append("," if ch == ";" and not quoted and not angle else ch)
+    return "".join(out)
+
+
+# --- dates ------------------------------------------------------------------------------------
+
+_ISO_RE = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:?\d{2})?")
+_GMT_OFFSET_RE = re.compile(
+    r"(?<![A-Za-z])(?:GMT|UTC|UT)[ \t]?(?P<sign>[+-−])[ \t]?(?P<h>\d{1,2})(?::?(?P<m>\d{2}))?(?!\d)"
+)
+_NUM_OFFSET_RE = re.compile(r"(?<![\w:+\-−])(?P<sign>[+-−])(?P<h>\d{2}):?(?P<m>\d{2})(?!\d)")
+_ZONE_ABBR_RE = re.compile(
+    r"(?<![A-Za-z])(?P<abbr>"
+    + "|".join(sorted(locales.ZONE_ABBREVIATIONS, key=lambda a: (-len(a), a)))
+    + r")(?![A-Za-z])"
+)
+_NUM_DATE_RE = re.compile(
+    r"(?<![\d.:/-])(?P<a>\d{1,4})[ \t]?(?P<sep>[./-])[ \t]?(?P<b>\d{1,2})[ \t]?(?P=sep)[ \t]?"
+    r"(?P<c>\d{2,4})(?![\d:])"
+)
+_CJK_DATE_RE = re.compile(
+    r"(?P<y>\d{4})[ \t]?[年년][ \t]?(?P<m>\d{1,2})[ \t]?[月월][ \t]?(?P<d>\d{1,2})[ \t]?[日일]?"
+)
+_VI_MONTH_RE = re.compile(r"(?<![^\W\d_])(?:thg|tháng)[ \t]?(?P<m>\d{1,2})(?!\d)", re.IGNORECASE)
+_TIME_RE = re.compile(
+    r"(?P<pre>" + "|".join(locales.AM_MARKERS[:-1] + locales.PM_MARKERS[:-1]) + r")?[ \t]?"
+    r"(?<![\d.:])(?P<h>[01]?\d|2[0-3])"
+    r"(?:[:：](?P<m>[0-5]\d)(?:[:.](?P<s>[0-5]\d))?"
+    r"|\.(?P<m2>[0-5]\d)(?:\.(?P<s2>[0-5]\d))?"
+    r"|[ \t]?[hH][ \t]?(?P<m3>[0-5]\d))(?!\d)"
+    r"(?:[ \t]?(?P<post>[AaPp]\.?[ \t]?[Mm]\.?(?![A-Za-z])|SA(?![A-Za-z])|CH(?![A-Za-z])))?"
+)
+_TOKEN_RE = re.compile(r"\d+|[^\W\d_]+(?:['ʼ][^\W\d_]+)?")
+
+
+def _date_or_none(text: str | None, langs: frozenset[str]) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return _parse_date(text, DEFAULT_ZONE, langs)
+    except Exception:
+        return None
+
+
+def _parse_date(text: str, default_zone: str, langs: frozenset[str]) -> datetime | None:
+    s = " ".join(unicodedata.normalize("NFKC", text).split())[:_MAX_DATE]
+    if not s:
+        return None
+    if _ISO_RE.fullmatch(s):
+        parsed = datetime.fromisoformat(s.replace("Z", "+00:00"))
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=ZoneInfo(default_zone))
+        return parsed.astimezone(UTC)
+
+    offset: int | None = None
+    m_gmt = _GMT_OFFSET_RE.search(s)
+    m_num = _NUM_OFFSET_RE.search(s)
+    explicit = m_num or m_gmt
+    if explicit is not None:
+        minutes = int(explicit.group("h")) * 60 + int(explicit.group("m") or 0)
+        offset = -minutes if explicit.group("sign") in "-−" else minutes
+    for m in (m_num, m_gmt):
+        if m is not None:
+            s = s[: m.start()] + " " + s[m.end() :]
+    for m in list(_ZONE_ABBR_RE.finditer(s))[:3]:
+        abbr = m.group("abbr")
+        if offset is None:
+            if abbr in locales.AMBIGUOUS_ZONES:
+                return None
+            offset = locales.ZONE_ABBREVIATIONS[abbr]
+    s = _ZONE_ABBR_RE.sub(" ", s)
+
+    year = month = day = None
+    m_date = _NUM_DATE_RE.search(s)
+    if m_date is not None:
+        ymd = _numeric_date(m_date, langs)
+        if ymd is not None:
+            year, month, day = ymd
+            s = s[: m_date.start()] + " " + s[m_date.end() :]
+    if year is None and (m_cjk := _CJK_DATE_RE.search(s)) is not None:
+        year, month, day = int(m_cjk.group("y")), int(m_cjk.group("m")), int(m_cjk.group("d"))
+        s = s[: m_cjk.start()] + " " + s[m_cjk.end() :]
+
+    hour = minute = second = 0
+    m_time = _TIME_RE.search(s)
+    if m_time is not None:
+        hour = int(m_time.group("h"))
+        minute = int(m_time.group("m") or m_time.group("m2") or m_time.group("m3") or 0)
+        second = int(m_time.group("s") or m_time.group("s2") or 0)
+        marker = m_time.group("pre") or m_time.group("post") or ""
+        letter = marker[:1].casefold()
+        pm = marker in locales.PM_MARKERS or letter == "p"
+        am = marker in locales.AM_MARKERS or letter == "a"
+        if pm and hour < 12:
+            hour += 12
+        elif am and hour == 12:
+            hour = 0
+        s = s[: m_time.start()] + " " + s[m_time.end() :]
+
+    if year is None:
+        ymd = _word_date(s, langs)
+        if ymd is None:
+            return None
+        year, month, day = ymd
+    if month is None or day is None:
+        return None
+    zone: tzinfo = (
+        timezone(timedelta(minutes=offset)) if offset is not None else ZoneInfo(default_zone)
+    )
+    local = datetime(year, month, day, hour, minute, second, tzinfo=zone)
+    return local.astimezone(UTC)
+
+
+def _numeric_date(m: re.Match[str], langs: frozenset[str]) -> tuple[int, int, int] | None:
+    a_text, b_text, c_text = m.group("a"), m.group("b"), m.group("c")
+    a, b, c = int(a_text), int(b_text), int(c_text)
+    if len(a_text) == 4:
+        year, month, day = a, b, c
+    elif len(a_text) <= 2:
+        year = c if len(c_text) == 4 else (2000 + c if c < 70 else 1900 + c)
+        if len(c_text) == 3:
+            return None
+        if m.group("sep") == "." or a > 12:
+            day, month = a, b
+        elif b > 12:
+            month, day = a, b
+        elif any(_DAY_FIRST.get(lang, True) for lang in langs):
+            day, month = a, b
+        else:
+            month, day = a, b  # United States order when nothing says otherwise
+    else:
+        return None
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return None
+    return year, month, day
+
+
+def _word_date(s: str, langs: frozenset[str]) -> tuple[int, int, int] | None:
+    tokens = [(t.group(), t.start()) for t in _TOKEN_RE.finditer(s)]
+    year: int | None = None
+    year_at = -1
+    for word, at in tokens:
+        if word.isdigit() and len(word) == 4 and 1900 <= int(word) <= 2100:
+            year, year_at = int(word), at
+            break
+    if year is None:
+        return None
+    # Month candidates: (position, month).
+    candidates: list[tuple[int, int, bool]] = []  # position, month, is also a weekday
+    m_vi = _VI_MONTH_RE.search(s)
+    if m_vi is not None and 1 <= int(m_vi.group("m")) <= 12:
+        candidates.append((m_vi.start(), int(m_vi.group("m")), False))
+    for word, at in tokens:
+        if word.isdigit():
+            continue
+        key = word.casefold()
+        options = _MONTH_WORDS.get(key)
+        if not options:
+            continue
+        chosen = next((n for lang, n in options if lang in langs), options[0][1])
+        candidates.append((at, chosen, key in _WEEKDAY_WORDS))
+    if not candidates:
+        return None
+    plain = [c for c in candidates if not c[2]]
+    month_at, month, _ = (plain or candidates)[-1]
+    vi_span = (m_vi.start(), m_vi.end()) if m_vi is not None else (-1, -1)
+    days = [
+        (abs(at - month_at), int(word))
+        for word, at in tokens
+        if word.isdigit()
+        and len(word) <= 2
+        and 1 <= int(word) <= 31
+        and at != year_at
+        and not (vi_span[0] <= at < vi_span[1])
+    ]
+    if not days:
+        return None
+    day = min(days)[1]
+    return year, month, day
