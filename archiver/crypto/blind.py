@@ -1,0 +1,28 @@
+"""Blind-index terms: a keyed hash of (field, word), so search works without plaintext.
+
+Each term is HMAC-SHA256 under a key derived from the index key, over the field name and the
+word, truncated to 64 bits and stored as a signed integer. Without the index key, the database
+shows only how often each (unknown) term occurs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Iterable
+
+from archiver.crypto import envelope
+
+
+class BlindIndex:
+    """Turns (field, word) into the 64-bit terms stored in and queried from the index."""
+
+    def __init__(self, index_key: bytes) -> None:
+        self._key = envelope.derive(index_key, "archiver search terms v1")
+
+    def term(self, field: str, word: str) -> int:
+        digest = hmac.new(self._key, f"{field}\0{word}".encode(), hashlib.sha256).digest()
+        return int.from_bytes(digest[:8], "big", signed=True)
+
+    def terms(self, field: str, words: Iterable[str]) -> set[int]:
+        return {self.term(field, w) for w in words}
