@@ -6,6 +6,11 @@ to write files, and a deadline the parent enforces by killing it. The child is s
 first use and kept for the next attachments (a new Python with pypdf and python-docx costs
 about a quarter of a second), and replaced when it times out, dies, or has grown or aged.
 
+The child runs as the same user as the parent: the limits stop a file from hanging or
+exhausting ingest, not code that a parser bug let an attacker run (that would need a
+separate user, seccomp or Landlock). pypdf is pure Python; lxml (libxml2) and zlib are the
+native code that reads attachment bytes.
+
 One `Extractor` per process: each ingest worker makes its own, after the fork. An extractor
 inherited across a fork leaves the child to the process that started it and starts its own.
 """
@@ -24,6 +29,7 @@ import sys
 import tempfile
 import threading
 import time
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -50,9 +56,10 @@ GENERIC_TYPES = frozenset(
 )
 
 MAX_REQUESTS = 1000  # attachments per child before it is replaced (bounds slow leaks)
-CPU_LIFETIME = 600  # seconds of CPU per child (RLIMIT_CPU hard limit); replaced well before
+CPU_LIFETIME = 600  # seconds of CPU per child at least (RLIMIT_CPU hard limit); replaced before
 START_TIMEOUT = 15.0  # seconds a new child may take to be ready (at least `timeout`)
 RETRY_START_AFTER = 30.0  # seconds before trying again when a child could not be started
+SOFT_DEADLINE = 0.7  # of `timeout`: the child stops between pages and sends the text so far
 _CLOSE_GRACE = 1.0  # seconds a child may take to exit once its input is closed
 _CHUNK = 1 << 20
 
@@ -61,10 +68,12 @@ _CHUNK = 1 << 20
 class Extraction:
     """The outcome of extracting one attachment's text.
 
-    status: "ok", "truncated" (text cut at the cap), "unsupported" (not a PDF or DOCX),
-    "failed", "timeout" or "too_large". text: "" unless ok or truncated. error: a short reason
-    for failed, timeout and too_large (for ok, pages that could not be read), never any text
-    of the document.
+    status: "ok", "truncated" (text cut at `max_chars`, or at the soft time limit),
+    "unsupported" (not a PDF or DOCX), "failed", "timeout" or "too_large". text: "" unless ok
+    or truncated. error: a short reason for failed, timeout and too_large; also set for a
+    truncated text cut at the time limit ("time limit reached") and for an ok PDF some pages
+    of which could not be read ("2 of 9 pages unreadable (...)"). Never any text of the
+    document: reasons name exception types, not their messages.
     """
 
     status: str
@@ -164,6 +173,10 @@ class _Child:
             self.kill()
             raise _Protocol(str(ready.get("error") or "did not start"))
         self.versions = ready.get("versions")
+        # Its working directory goes now: nothing can be made in a deleted directory, and
+        # nothing is left behind if this process is killed.
+        with contextlib.suppress(OSError):
+            os.rmdir(self.workdir)
 
     @property
     def pid(self) -> int:
@@ -231,7 +244,7 @@ class _Child:
         with contextlib.suppress(OSError):
             self.proc.kill()
         self._reap()
-        return _death(ended if ended is not None else self.proc.returncode)
+        return _death(ended)
 
     def close(self) -> None:
         """Let the child finish (it exits at the end of its input), or kill it."""
@@ -260,13 +273,31 @@ class _Child:
         self.proc.returncode = 0  # nothing for this process to reap
 
 
+_EXTRACTORS: weakref.WeakSet[Extractor] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    # A forked process must not hold the pipes of its parent's children: they would not see
+    # the end of their input when the parent closes them.
+    for extractor in list(_EXTRACTORS):
+        extractor._after_fork()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 class Extractor:
     """A sandboxed text extractor: a child process, reused across calls, replaced on trouble.
 
     timeout: seconds one attachment may take (sending, parsing, answering); then the child is
-    killed. memory_mb: the child's address-space limit. max_chars: text kept per attachment
-    (more gives status "truncated"). max_input_mb: larger attachments are "too_large" unread.
-    Safe to share between threads (calls are serialised), not across processes.
+    killed (status "timeout"). Before that, at 70% of it, the child stops between pages or
+    paragraphs and answers with the text so far ("truncated", error "time limit reached").
+    memory_mb: the child's address-space limit. max_chars: text kept per attachment (more
+    gives "truncated"). max_input_mb: larger attachments are "too_large" without being read.
+
+    Calls are serialised, but use an extractor from one long-lived thread: Linux kills the
+    child when the *thread* that started it ends (PR_SET_PDEATHSIG). A forked copy of the
+    process leaves the child alone and starts its own on first use.
     """
 
     def __init__(
@@ -276,8 +307,9 @@ class Extractor:
         max_chars: int = 1_000_000,
         max_input_mb: int = 50,
     ) -> None:
-        if timeout <= 0 or memory_mb < 64 or max_chars < 1 or max_input_mb < 1:
-            raise ValueError("Extractor limits must be positive (memory_mb at least 64)")
+        if timeout <= 0 or memory_mb < 128 or max_chars < 1 or max_input_mb < 1:
+            # The child needs about 60 MB of address space before it reads anything.
+            raise ValueError("Extractor limits must be positive, and memory_mb at least 128")
         self.timeout = timeout
         self.memory_mb = memory_mb
         self.max_chars = max_chars
@@ -286,6 +318,8 @@ class Extractor:
         self._lock = threading.Lock()
         self._pid = os.getpid()
         self._unavailable: tuple[float, str] | None = None  # (until, why)
+        self._cpu_lifetime = max(CPU_LIFETIME, 10 * (math.ceil(timeout) + 2))
+        _EXTRACTORS.add(self)
 
     @property
     def pid(self) -> int | None:
@@ -324,8 +358,13 @@ class Extractor:
             if child is None:
                 return Extraction("failed", "", problem)
         deadline = time.monotonic() + self.timeout
-        request = {"op": "extract", "kind": kind, "max_chars": self.max_chars}
-        request["cpu"] = math.ceil(self.timeout) + 1
+        request = {
+            "op": "extract",
+            "kind": kind,
+            "max_chars": self.max_chars,
+            "seconds": self.timeout * SOFT_DEADLINE,  # then it answers with what it has
+            "cpu": math.ceil(self.timeout) + 1,  # then the kernel stops it (RLIMIT_CPU)
+        }
         try:
             child.requests += 1
             child.send(request, data, deadline)
@@ -359,7 +398,7 @@ class Extractor:
         return bool(
             meta.get("retire")
             or child.requests >= MAX_REQUESTS
-            or (isinstance(cpu, (int, float)) and cpu > CPU_LIFETIME - 2 * (self.timeout + 2))
+            or (isinstance(cpu, (int, float)) and cpu > self._cpu_lifetime - 2 * (self.timeout + 2))
             or (isinstance(rss, int) and rss > self.memory_mb * 1024 * 1024 // 2)
         )
 
@@ -370,15 +409,16 @@ class Extractor:
         config = ChildConfig(
             parent=os.getpid(),
             memory_mb=self.memory_mb,
-            cpu_seconds=CPU_LIFETIME,
+            cpu_seconds=self._cpu_lifetime,
             max_input=self.max_input_mb * 1024 * 1024,
         )
         try:
             child = _Child(config, now + max(self.timeout, START_TIMEOUT))
         except (OSError, _Timeout, _Gone, _Protocol) as exc:
             why = str(exc) if isinstance(exc, _Protocol) else type(exc).__name__
-            self._unavailable = (time.monotonic() + RETRY_START_AFTER, f"extractor unavailable ({why})")
-            return None, self._unavailable[1]
+            problem = f"extractor unavailable ({why})"
+            self._unavailable = (time.monotonic() + RETRY_START_AFTER, problem)
+            return None, problem
         self._unavailable = None
         self._child = child
         return child, ""

@@ -3,11 +3,14 @@
 This module is the only one that imports pypdf and python-docx, and it does so only in the
 child process (`main`), never when the parent imports the protocol constants from here.
 
-The child limits itself before it reads any attachment: it dies with its parent, cannot be
-traced or dump core, cannot write files (RLIMIT_FSIZE 0), may open few files, and has an
-address-space limit and a CPU-time limit. Doing this in the child rather than in a
-`preexec_fn` keeps the parent's `Popen` free of Python code between fork and exec, which is
-unsafe when the parent has threads; nothing untrusted reaches the child before it is done.
+The child limits itself before it reads any attachment: it dies with its parent
+(PR_SET_PDEATHSIG), cannot be traced by other processes or dump core, cannot write files
+(RLIMIT_FSIZE 0), holds few files open at once (RLIMIT_NOFILE), and has an address-space
+limit (RLIMIT_AS) and a CPU-time limit (RLIMIT_CPU: per request, and for its whole life).
+Doing this in the child rather than in a `preexec_fn` keeps the parent's `Popen` free of
+Python code between fork and exec, which is unsafe when the parent has threads; nothing
+untrusted reaches the child before it is done. (setrlimit is the prlimit64 system call, which
+the service unit's `SystemCallFilter=~@resources` allows; `setrlimit` proper it would not.)
 
 Protocol, over stdin and stdout: each frame is a HEADER (two unsigned 32-bit big-endian
 lengths), that many bytes of JSON metadata, then that many bytes of payload. The child first
@@ -24,12 +27,14 @@ import dataclasses
 import io
 import json
 import logging
+import math
 import os
 import re
 import resource
 import signal
 import struct
 import sys
+import time
 import warnings
 import zipfile
 from collections.abc import Callable
@@ -39,6 +44,7 @@ HEADER = struct.Struct("!II")
 MAX_META = 64 * 1024  # bytes of JSON metadata in any frame
 MAX_DOCX_UNCOMPRESSED = 100 * 1024 * 1024  # declared size of all the parts of a DOCX together
 MAX_DOCX_ENTRIES = 10_000
+ZIP_STEP = 1024 * 1024  # bytes zipfile may inflate in one step
 MAX_FILES = 32  # RLIMIT_NOFILE: the pipes, and the package files of late imports
 DECOMPRESSED_LIMIT = 50 * 1024 * 1024  # pypdf's per-stream decompression limits (default 75 MB)
 
@@ -106,7 +112,7 @@ def normalise(block: str) -> str:
 
 
 class _Full(Exception):
-    """The text reached its cap: stop extracting."""
+    """The text reached its cap, or the time for extraction ran out: stop extracting."""
 
 
 class _Refused(Exception):
@@ -119,14 +125,21 @@ class _Refused(Exception):
 
 
 class Sink:
-    """Collects normalised blocks of text, one per line, up to `max_chars` characters."""
+    """Collects normalised blocks of text, one per line, up to `max_chars` characters, until
+    `deadline` (time.monotonic()): a long document gives the text of its beginning rather
+    than nothing when the parent's deadline would strike."""
 
-    def __init__(self, max_chars: int) -> None:
+    def __init__(self, max_chars: int, deadline: float = math.inf) -> None:
         self.max_chars = max_chars
+        self.deadline = deadline
         self.parts: list[str] = []
         self.size = 0
+        self.late = False
 
     def add(self, block: str) -> None:
+        if time.monotonic() > self.deadline:
+            self.late = True
+            raise _Full
         text = normalise(block)
         if not text:
             return
@@ -210,9 +223,17 @@ _NO_TEXT = frozenset(
 ) | {_MC + "Fallback"}
 
 
+def _bound_zip_reads() -> None:
+    """Make zipfile inflate at most 1 MB per step when reading a whole member (the default
+    is 2 GB in one step, before it cuts the result at the member's declared size)."""
+    if isinstance(getattr(zipfile.ZipExtFile, "MAX_N", None), int):
+        zipfile.ZipExtFile.MAX_N = ZIP_STEP
+
+
 def _check_zip(data: bytes) -> None:
-    """Refuse a zip bomb before opening it: Python's zipfile never inflates a member past its
-    declared size, so the declared sizes bound what python-docx can be made to inflate."""
+    """Refuse a zip bomb before opening it. zipfile stops a member at its declared size
+    (and then fails its CRC if it lied), and with `_bound_zip_reads` gets there in small
+    steps, so the declared sizes bound what python-docx can be made to inflate."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
@@ -270,7 +291,10 @@ def _docx(data: bytes, sink: Sink) -> None:
     import docx
 
     _check_zip(data)
-    document = docx.Document(io.BytesIO(data))
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except zipfile.BadZipFile:  # a member's CRC or size is wrong
+        raise _Refused("failed", "damaged zip member") from None
     seen: set[int] = set()
 
     def stories(kind: str) -> list[Any]:
@@ -319,9 +343,12 @@ def reason(exc: BaseException) -> str:
     return _REASONS.get(name, name)
 
 
-def extract(kind: str, data: bytes, max_chars: int) -> tuple[str, str, str | None]:
-    """(status, text, error) for one attachment. Raises MemoryError only."""
-    sink = Sink(max_chars)
+def extract(
+    kind: str, data: bytes, max_chars: int, seconds: float = math.inf
+) -> tuple[str, str, str | None]:
+    """(status, text, error) for one attachment, whose text extraction stops after about
+    `seconds` (status "truncated"). Raises MemoryError only."""
+    sink = Sink(max_chars, time.monotonic() + seconds)
     try:
         if kind == "pdf":
             note = _pdf(data, sink)
@@ -331,7 +358,7 @@ def extract(kind: str, data: bytes, max_chars: int) -> tuple[str, str, str | Non
         else:
             return "unsupported", "", None
     except _Full:
-        return "truncated", sink.text(), None
+        return "truncated", sink.text(), "time limit reached" if sink.late else None
     except _Refused as refused:
         return refused.status, "", refused.reason
     except MemoryError:
@@ -411,7 +438,9 @@ def _serve(config: ChildConfig, stream: BinaryIO, out: int) -> None:
         resource.setrlimit(resource.RLIMIT_CPU, (min(budget, hard), hard))
         retire = False
         try:
-            status, text, error = extract(str(request.get("kind")), data, int(request["max_chars"]))
+            kind, max_chars = str(request.get("kind")), int(request["max_chars"])
+            seconds = float(request.get("seconds", math.inf))
+            status, text, error = extract(kind, data, max_chars, seconds)
         except MemoryError:
             status, text, error = "failed", "", "memory limit exceeded"
             retire = True  # the heap may be in a poor state: let the parent start another
@@ -450,8 +479,8 @@ def main(argv: list[str] | None = None) -> int:
             versions[name] = None
     try:
         _sandbox(config)
-    except OSError as exc:
-        _send(out, {"ready": False, "error": f"cannot limit the extractor ({exc.strerror})"})
+    except (OSError, ValueError) as exc:
+        _send(out, {"ready": False, "error": f"cannot limit the extractor ({exc})"})
         return 1
     _send(out, {"ready": True, "versions": versions})
     _serve(config, sys.stdin.buffer, out)
@@ -460,6 +489,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _load_docx() -> None:
     import docx
+
+    _bound_zip_reads()
 
     with contextlib.suppress(ImportError):  # python-docx >= 1.2; imported now, not under limits
         import docx.comments  # noqa: F401

@@ -77,7 +77,12 @@ class ParsedMessage:
     def tag_input(self) -> TagInput:
         """What student tagging looks at in this message."""
         people = [*self.sender, *self.to, *self.cc]
-        return TagInput("", (self.subject, self.text), tuple(p.address for p in people))
+        return TagInput(
+            "",
+            (self.subject, self.text),
+            tuple(p.address for p in people),
+            tuple(p.name for p in people),
+        )
 
     def metadata(self) -> dict[str, Any]:
         """The JSON-able derived data sealed beside the raw bytes (no body text)."""

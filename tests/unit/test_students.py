@@ -24,8 +24,10 @@ ROSTER = [
 ]
 
 
-def tag(note: str = "", *texts: str, addresses: tuple[str, ...] = ()) -> dict[str, str]:
-    return Tagger(ROSTER).tag(TagInput(note, texts, addresses))
+def tag(
+    note: str = "", *texts: str, addresses: tuple[str, ...] = (), names: tuple[str, ...] = ()
+) -> dict[str, str]:
+    return Tagger(ROSTER).tag(TagInput(note, texts, addresses, names))
 
 
 def test_note_names_and_ids_are_explicit() -> None:
@@ -40,7 +42,30 @@ def test_full_and_preferred_names_in_the_original() -> None:
 
 
 def test_first_name_alone_or_surname_alone_does_not_tag() -> None:
-    assert tag("", "Liam was upset today. Mrs. Doherty called.") == {}
+    assert tag("", "Liam was upset today.") == {}
+    assert tag("", "Mrs. Doherty called about the bus.") == {}
+
+
+def test_first_name_with_the_family_surname_in_the_message_tags() -> None:
+    assert tag("", "Liam was upset today.\n\nPatricia Doherty") == {"104233": NAME}
+    both = tag(
+        "", "Liam was upset today.", addresses=("pd@gmail.example",), names=("Patricia Doherty",)
+    )
+    assert both == {"104233": NAME}
+    assert tag("", "Maria was upset. Maria Santos's mom") == {}  # two Maria Santoses
+
+
+def test_adults_sharing_a_students_name_and_places_are_not_students() -> None:
+    assert (
+        tag(
+            "",
+            "Thanks,\nLiam Doherty",
+            addresses=("liam.d@gmail.example",),
+            names=("Liam Doherty",),
+        )
+        == {}
+    )
+    assert tag("", "Meet at Hope Summers Park after the game.") == {}
 
 
 def test_common_words_only_tag_when_written_as_a_name() -> None:
