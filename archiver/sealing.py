@@ -45,13 +45,18 @@ def seal_record(
     """Seal `raw` and its derived `meta` under a fresh data key wrapped by `kek`."""
     record_id = new_record_id()
     data_key = envelope.new_key()
-    meta_bytes = json.dumps(meta, ensure_ascii=False, separators=(",", ":")).encode()
     parts = {
         RAW: envelope.seal(data_key, record_id, RAW, compression.compress(raw, level)),
-        META: envelope.seal(data_key, record_id, META, compression.compress(meta_bytes, level)),
+        META: seal_meta(data_key, record_id, meta, level),
     }
     wrapped = envelope.wrap(kek, kek_id, record_id, data_key)
     return SealedRecord(record_id, kek_id, wrapped, data_key, parts)
+
+
+def seal_meta(key: bytes, record_id: str, meta: dict[str, Any], level: int = 3) -> bytes:
+    """A record's derived metadata, sealed under its data key (used again when re-derived)."""
+    data = json.dumps(meta, ensure_ascii=False, separators=(",", ":")).encode()
+    return envelope.seal(key, record_id, META, compression.compress(data, level))
 
 
 def data_key(ring: Keyring, row: RecordRow) -> bytes:

@@ -46,13 +46,22 @@ def evaluate() -> dict[str, object]:
         cat[1] += len(extra)
         cat[2] += len(missed)
         if extra or missed:
-            mistakes.append({"message": name, "category": label["category"],
-                             "extra": sorted(extra), "missed": sorted(missed)})
+            mistakes.append(
+                {
+                    "message": name,
+                    "category": label["category"],
+                    "extra": sorted(extra),
+                    "missed": sorted(missed),
+                }
+            )
     precision = tp / (tp + fp) if tp + fp else 1.0
     recall = tp / (tp + fn) if tp + fn else 1.0
     return {
-        "messages": len(labels), "labelled_pairs": tp + fn, "tags": tp + fp,
-        "precision": round(precision, 3), "recall": round(recall, 3),
+        "messages": len(labels),
+        "labelled_pairs": tp + fn,
+        "tags": tp + fp,
+        "precision": round(precision, 3),
+        "recall": round(recall, 3),
         "per_category": {
             c: {"correct": v[0], "extra": v[1], "missed": v[2]} for c, v in sorted(per.items())
         },
@@ -71,10 +80,14 @@ def main() -> int:
     if args.json:
         print(json.dumps(result, indent=2, ensure_ascii=False))
         return 0
-    print(f"messages {result['messages']}, labelled pairs {result['labelled_pairs']}, "
-          f"tags {result['tags']}: precision {result['precision']}, recall {result['recall']}")
+    print(
+        f"messages {result['messages']}, labelled pairs {result['labelled_pairs']}, "
+        f"tags {result['tags']}: precision {result['precision']}, recall {result['recall']}"
+    )
     for cat, v in result["per_category"].items():  # type: ignore[attr-defined]
-        print(f"  {cat:<16} correct {v['correct']:>3}  extra {v['extra']:>2}  missed {v['missed']:>2}")
+        print(
+            f"  {cat:<16} correct {v['correct']:>3}  extra {v['extra']:>2}  missed {v['missed']:>2}"
+        )
     for m in result.get("mistakes", []):  # type: ignore[attr-defined]
         print(f"  {m['message']} ({m['category']}): extra {m['extra']} missed {m['missed']}")
     return 0

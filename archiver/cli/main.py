@@ -47,6 +47,7 @@ for command in (
     import_cmd.import_,
     records_cmd.show,
     records_cmd.verify,
+    records_cmd.rederive,
     audit_cmd.audit,
     collect_cmd.poll,
     collect_cmd.run,

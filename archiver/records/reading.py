@@ -49,15 +49,32 @@ def open_record(db: Store, ring: Keyring, record_id: str, view: str) -> OpenedRe
     raise IntegrityError(failure)
 
 
+_NO_ORIGINAL: dict[str, Any] = {
+    "from": None,
+    "to": [],
+    "cc": [],
+    "date": None,
+    "date_text": None,
+    "subject": None,
+    "body": None,
+    "provenance": None,
+}
+
+
 def _address(entry: dict[str, str] | None) -> dict[str, str] | None:
     return {"name": entry["name"], "address": entry["address"]} if entry else None
 
 
 def record_view(rec: OpenedRecord) -> dict[str, Any]:
-    """The `show --json` document (DESIGN.md section 10), plus outer headers and arrivals."""
+    """The `show --json` document (DESIGN.md section 10), plus outer headers and arrivals.
+
+    Records archived before forwards were understood have no `originals` until
+    `archiver rederive` has run.
+    """
     row, meta = rec.row, rec.meta
     parsed = parse(rec.raw)
     senders = meta.get("sender") or []
+    originals = meta.get("originals") or []
     return {
         "id": row.id,
         "sha256": row.sha256.hex(),
@@ -70,17 +87,10 @@ def record_view(rec: OpenedRecord) -> dict[str, Any]:
         ),
         "archived_at": row.archived_at.isoformat(),
         "sent_at": row.sent_at.isoformat() if row.sent_at else None,
-        "forwarder": _address(senders[0] if senders else None),
-        "note": None,
-        "original": {
-            "from": None,
-            "to": [],
-            "cc": [],
-            "date": None,
-            "subject": None,
-            "body": None,
-            "provenance": None,
-        },
+        "forwarder": _address(meta.get("forwarder")),
+        "note": meta.get("note"),
+        "original": originals[0] if originals else dict(_NO_ORIGINAL),
+        "chain": originals,
         "students": rec.students,
         "subject": meta.get("subject"),
         "from": [_address(a) for a in senders],

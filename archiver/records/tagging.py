@@ -7,67 +7,126 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from archiver import sealing
-from archiver.errors import ArchiverError, UsageError
+from archiver.errors import IntegrityError, UsageError
 from archiver.keys import Keyring
 from archiver.records import audit
 from archiver.records.roster import Roster, RosterSeal, load_roster
-from archiver.store.repository import Store, StoreTx
-from archiver.understand.parse import parse
+from archiver.store.repository import RecordRow, Store, StoreTx
+from archiver.understand.parse import parse, tag_input_from_metadata
+from archiver.understand.students import TagInput
 
 _PAGE = 200
 
 
 @dataclass(frozen=True)
-class RetagResult:
+class Rework:
     checked: int
     changed: int
-    failed: list[str]  # record ids that could not be opened
+    failed: list[str]  # record ids that could not be opened (`verify` says why)
 
 
-def retag_all(
-    db: Store, ring: Keyring, progress: Callable[[int], None] | None = None
-) -> RetagResult:
-    """Tag every record again with the current roster; manual tags and removals are kept."""
-    with db.transaction() as tx:
-        roster = load_roster(tx, ring)
+def _each_record(
+    db: Store,
+    ring: Keyring,
+    progress: Callable[[int], None] | None,
+    work: Callable[[StoreTx, RecordRow, bytes], bool],
+) -> Rework:
+    """Run `work` (given the record's data key) on every record, page by page, each page in
+    its own transaction; `work` says whether it changed the record."""
     checked = changed = 0
     failed: list[str] = []
     after = ""
     while True:
         with db.transaction() as tx:
             page = tx.records_after(after, _PAGE)
-            now = datetime.now(UTC)
             for row in page:
                 checked += 1
                 try:
-                    key = sealing.data_key(ring, row)
-                    raw = sealing.open_raw(key, row, tx.get_part(row.id, sealing.RAW))
-                except ArchiverError:
-                    failed.append(row.id)  # `verify` names the damage; tagging goes on
-                    continue
-                found = roster.tagger.tag(parse(raw).tag_input())
-                tags = {roster.row_ids[sid]: src for sid, src in found.items()}
-                before = {k: v for k, v in tx.tags(row.id).items() if v != "manual"}
-                if tags != before:
-                    tx.set_automatic_tags(row.id, tags, now)
-                    changed += 1
+                    changed += work(tx, row, sealing.data_key(ring, row))
+                except IntegrityError:
+                    failed.append(row.id)
         if not page:
             break
         after = page[-1].id
         if progress:
             progress(checked)
+    return Rework(checked, changed, failed)
+
+
+def _retag(tx: StoreTx, roster: Roster, record_id: str, item: TagInput) -> bool:
+    found = roster.tagger.tag(item)
+    tags = {roster.row_ids[sid]: src for sid, src in found.items()}
+    before = {k: v for k, v in tx.tags(record_id).items() if v != "manual"}
+    if tags == before:
+        return False
+    tx.set_automatic_tags(record_id, tags, datetime.now(UTC))
+    return True
+
+
+def retag_all(db: Store, ring: Keyring, progress: Callable[[int], None] | None = None) -> Rework:
+    """Tag every record again with the current roster (from its sealed metadata); manual tags
+    and manual removals are kept."""
+    with db.transaction() as tx:
+        roster = load_roster(tx, ring)
+
+    def work(tx: StoreTx, row: RecordRow, key: bytes) -> bool:
+        meta = sealing.open_meta(key, row, tx.get_part(row.id, sealing.META))
+        if "originals" not in meta:  # archived before forwards were understood
+            return _retag(
+                tx,
+                roster,
+                row.id,
+                parse(sealing.open_raw(key, row, tx.get_part(row.id, sealing.RAW))).tag_input(),
+            )
+        return _retag(tx, roster, row.id, tag_input_from_metadata(meta))
+
+    result = _each_record(db, ring, progress, work)
     audit.record_event(
         db,
         ring,
         "tags.retag",
         details={
-            "checked": checked,
-            "changed": changed,
+            "checked": result.checked,
+            "changed": result.changed,
             "roster_version": roster.version,
-            "failed": failed,
+            "failed": result.failed,
         },
     )
-    return RetagResult(checked, changed, failed)
+    return result
+
+
+def rederive_all(
+    db: Store, ring: Keyring, level: int, progress: Callable[[int], None] | None = None
+) -> Rework:
+    """Understand every record again from its original bytes (which never change): new
+    metadata sealed in place of the old, the original's date, and automatic tags."""
+    with db.transaction() as tx:
+        roster = load_roster(tx, ring)
+
+    def work(tx: StoreTx, row: RecordRow, key: bytes) -> bool:
+        parsed = parse(sealing.open_raw(key, row, tx.get_part(row.id, sealing.RAW)))
+        meta = parsed.metadata()
+        if row.quarantine_code:  # a quarantine's reason may come from its source's rules
+            old = sealing.open_meta(key, row, tx.get_part(row.id, sealing.META))
+            meta["quarantine"], meta["problem"] = old.get("quarantine"), old.get("problem")
+        tx.set_part(row.id, sealing.META, sealing.seal_meta(key, row.id, meta, level))
+        if parsed.sent_at != row.sent_at:
+            tx.set_sent_at(row.id, parsed.sent_at)
+        _retag(tx, roster, row.id, parsed.tag_input())
+        return True
+
+    result = _each_record(db, ring, progress, work)
+    audit.record_event(
+        db,
+        ring,
+        "records.rederive",
+        details={
+            "checked": result.checked,
+            "rederived": result.changed,
+            "failed": result.failed,
+        },
+    )
+    return result
 
 
 def _student_row(tx: StoreTx, ring: Keyring, student_id: str) -> int:

@@ -205,6 +205,16 @@ class StoreTx:
         rows = self._conn.execute(q.order_by(record.c.id).limit(limit)).all()
         return [RecordRow.from_row(r) for r in rows]
 
+    def set_part(self, record_id: str, part: str, data: bytes) -> None:
+        self._conn.execute(
+            update(sealed_part)
+            .where(sealed_part.c.record_id == record_id, sealed_part.c.part == part)
+            .values(data=data)
+        )
+
+    def set_sent_at(self, record_id: str, sent_at: datetime | None) -> None:
+        self._conn.execute(update(record).where(record.c.id == record_id).values(sent_at=sent_at))
+
     def set_wrapped_key(self, record_id: str, kek_id: str, wrapped: bytes) -> None:
         self._conn.execute(
             update(record)

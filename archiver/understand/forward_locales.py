@@ -9,10 +9,12 @@ Sources. The separator phrases and header labels for Apple Mail, Gmail, Outlook 
 "new" 2019), Thunderbird and Yahoo in cs, da, de, en, es, fi, fr, hr, hu, it, nl, no, pl, pt,
 pt-BR, ro, ru, sk, sv, tr and uk are facts recorded by crisp-oss/email-forward-parser
 (`lib/parser.js` and its test fixtures, MIT). The tables and their layout are ours. Outlook
-desktop labels and "Original Message" banners come from the localised Outlook builds; month and
-weekday names are the CLDR ones clients use. Entries marked "unverified" are our best rendering
-where no client sample was available (Haitian Creole, several Apple Mail zh/ja/vi banners):
-confirm them against a real message before relying on them.
+desktop labels ("Gesendet", "Enviada em", "发送时间"...) and "Original Message" banners in other
+languages, Gmail's zh/ja banners, and the month and weekday abbreviations (CLDR style) are from
+what those clients are known to print, checked against samples where we had them, less
+certainly than crisp's. Entries marked "unverified" are our best rendering where no client
+sample was available (Haitian Creole, several Apple Mail zh/ja/vi banners): confirm them
+against a real message before relying on them.
 
 Order matters: when a word means different months in two languages ("listopad" is October in
 Croatian and November in Polish and Czech), the language listed first wins unless the header
@@ -54,6 +56,16 @@ class Locale:
 
 def _words(text: str) -> tuple[str, ...]:
     return tuple(text.split())
+
+
+def _zones(text: str) -> dict[str, int]:
+    """ "ABBR ABBR: minutes" lines into {abbreviation: UTC offset in minutes}."""
+    zones: dict[str, int] = {}
+    for line in text.strip().splitlines():
+        names, minutes = line.split(":")
+        for name in names.split():
+            zones[name] = int(minutes)
+    return zones
 
 
 def _months(text: str) -> tuple[tuple[str, ...], ...]:
@@ -777,71 +789,37 @@ PM_MARKERS: tuple[str, ...] = ("下午", "午後", "오후", "晚上", "中午",
 # Time zone abbreviations clients print, as UTC offsets in minutes. Ambiguous ones resolve to
 # the North American reading ("CST" is US Central, "AST" Atlantic), as this archive is in
 # Massachusetts. German (MEZ, OESZ), French-Canadian (HNE, HAE) forms included.
-ZONE_ABBREVIATIONS: dict[str, int] = {
-    "UT": 0,
-    "UTC": 0,
-    "GMT": 0,
-    "WET": 0,
-    "WEZ": 0,
-    "BST": 60,
-    "CET": 60,
-    "MEZ": 60,
-    "WEST": 60,
-    "WESZ": 60,
-    "WAT": 60,
-    "CEST": 120,
-    "MESZ": 120,
-    "EET": 120,
-    "OEZ": 120,
-    "CAT": 120,
-    "SAST": 120,
-    "EEST": 180,
-    "OESZ": 180,
-    "MSK": 180,
-    "EAT": 180,
-    "TRT": 180,
-    "PKT": 300,
-    "ICT": 420,
-    "WIB": 420,
-    "HKT": 480,
-    "SGT": 480,
-    "AWST": 480,
-    "PHT": 480,
-    "JST": 540,
-    "KST": 540,
-    "ACST": 570,
-    "AEST": 600,
-    "AEDT": 660,
-    "NZST": 720,
-    "NZDT": 780,
-    "NST": -210,
-    "NDT": -150,
-    "AST": -240,
-    "ADT": -180,
-    "EST": -300,
-    "EDT": -240,
-    "HNE": -300,
-    "HAE": -240,
-    "CST": -360,
-    "CDT": -300,
-    "HNC": -360,
-    "HAC": -300,
-    "MST": -420,
-    "MDT": -360,
-    "HNR": -420,
-    "HAR": -360,
-    "PST": -480,
-    "PDT": -420,
-    "HNP": -480,
-    "HAP": -420,
-    "AKST": -540,
-    "AKDT": -480,
-    "HST": -600,
-    "BRT": -180,
-    "ART": -180,
-    "CLT": -240,
-    "COT": -300,
-    "PET": -300,
-}
+ZONE_ABBREVIATIONS: dict[str, int] = _zones(
+    """
+    UT UTC GMT WET WEZ: 0
+    BST CET MEZ WEST WESZ WAT SEČ SEC: 60
+    CEST MESZ SELČ SELC EET OEZ CAT SAST: 120
+    EEST OESZ MSK EAT TRT: 180
+    PKT: 300
+    ICT WIB: 420
+    HKT SGT AWST PHT: 480
+    JST KST: 540
+    ACST: 570
+    AEST: 600
+    AEDT: 660
+    NZST: 720
+    NZDT: 780
+    NST: -210
+    NDT: -150
+    AST: -240
+    ADT BRT ART: -180
+    EST HNE COT PET: -300
+    EDT HAE CLT: -240
+    CST HNC: -360
+    CDT HAC: -300
+    MST HNR: -420
+    MDT HAR: -360
+    PST HNP: -480
+    PDT HAP: -420
+    AKST: -540
+    AKDT: -480
+    HST: -600
+    """
+)
 # "IST" is India (+5:30), Ireland (+1) or Israel (+2): keep the text, give no date.
 AMBIGUOUS_ZONES: frozenset[str] = frozenset({"IST"})

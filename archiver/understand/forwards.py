@@ -15,16 +15,18 @@ How a block is recognised:
   lines, which Outlook also writes above replies, only count with a header block under them.
 - A header block without a banner (Outlook desktop, Outlook for Mac): From, then a date and a
   To or Subject line, where the date parses or the sender has an address.
-- Inside a forwarded message whose own subject is a reply ("RE: …"), the Outlook-style blocks
-  are the quoted message it replied to, not a forward, and stay in its body. "On … wrote:"
-  reply attributions are never blocks.
+- Outlook writes the same header block (with or without underscores or "-----Original
+  Message-----") above replies. So inside a forwarded message whose own subject is a reply
+  ("RE: …"), and wherever it is '>'-quoted (a reply quoting it), such a block is the quoted
+  message and stays in the body. "On … wrote:" reply attributions are never blocks.
 
 The words (banners, labels, months) are in `forward_locales`. Credit: the per-client and
 per-language facts come largely from crisp-oss/email-forward-parser (MIT); the code is ours.
 
-Safety: input is cut to MAX_TEXT characters, lines longer than MAX_LINE are never read as
-banners or headers, every pattern is matched from the start of one stripped line (or scans a
-bounded date string), and nothing here raises.
+Safety: input is cut to MAX_TEXT characters (HTML to MAX_HTML, and rid of unclosed tags and
+comments before the stdlib parser sees it), lines longer than MAX_LINE are never read as banners
+or headers, every pattern is matched from the start of one stripped line (or scans a bounded
+date string), and nothing here raises.
 """
 
 from __future__ import annotations
@@ -41,11 +43,13 @@ from archiver.understand.html import html_to_text
 
 DEFAULT_ZONE = "America/New_York"
 MAX_TEXT = 256 * 1024  # characters of text considered
-MAX_HTML = 1024 * 1024  # characters of HTML converted when the text has no block
+MAX_HTML = 512 * 1024  # characters of HTML converted when the text has no block
 MAX_LINE = 2000  # a longer line is never a banner or a header line
 MAX_DEPTH = 20  # forwards inside forwards
 _HEADER_WINDOW = 40  # lines one header block may span
 _MAX_DATE = 200  # characters of a date looked at
+_MAX_INTRO = 100  # an intro banner ("Begin forwarded message:") is a short line
+_LABEL_SPAN = 60  # the colon after a header label comes this early in the line
 
 
 @dataclass(frozen=True)
@@ -72,8 +76,6 @@ class ForwardSplit:
 
 
 # --- tables built from forward_locales --------------------------------------------------------
-
-_FIELDS = ("from", "to", "cc", "bcc", "date", "subject", "reply_to", "other")
 
 
 def _key(word: str) -> str:
@@ -117,14 +119,14 @@ def _label_tables() -> tuple[dict[str, str], dict[str, frozenset[str]], set[str]
 
 _FIELD_OF, _LABEL_LANGS, _LABELS = _label_tables()
 
-# "From: x", "*From:* x", "De : x", "发件人：x" (a line already stripped).
+# "From: x", "*From:* x", "De : x", "发件人" + a full-width colon (a line already stripped).
 _HEADER_RE = re.compile(
-    r"(?:\*[ \t]?)?(?P<label>" + _alternation(_LABELS) + r")(?:[ \t]?\*)?[ \t]*[:：]"
+    r"(?:\*[ \t]?)?(?P<label>" + _alternation(_LABELS) + r")(?:[ \t]?\*)?[ \t]*[:\uff1a]"
     r"(?:[ \t]?\*)?(?P<value>.*)",
     re.IGNORECASE,
 )
 # Yahoo writes the block on one line: "From: X <x@y>To: A <a@b>Sent: …Subject: …".
-_INLINE_LABEL_RE = re.compile(r"(?P<label>" + _alternation(_LABELS) + r")[ \t]?[:：]")
+_INLINE_LABEL_RE = re.compile(r"(?P<label>" + _alternation(_LABELS) + r")[ \t]?[:\uff1a]")
 
 
 def _banner_tables() -> tuple[dict[str, tuple[bool, frozenset[str]]], set[str], set[str]]:
@@ -152,7 +154,7 @@ _DASH_RE = re.compile(
     r"[-=_*~]{2,}[ \t]*(?P<phrase>" + _alternation(_DASHED) + r")[ \t]*[-=_*~]{2,}(?P<rest>.*)",
     re.IGNORECASE,
 )
-_INTRO_RE = re.compile(r"(?P<phrase>" + _alternation(_INTRO) + r")[ \t]*[:：]?", re.IGNORECASE)
+_INTRO_RE = re.compile(r"(?P<phrase>" + _alternation(_INTRO) + r")[ \t]*[:\uff1a]?", re.IGNORECASE)
 _UNDERSCORES_RE = re.compile(r"_{10,}")
 
 
@@ -184,10 +186,10 @@ def _prefix_tables() -> tuple[frozenset[str], str]:
 
 
 _FORWARD_PREFIXES, _PREFIX_ALT = _prefix_tables()
-# "Fwd: ", "RE[2]: ", "[Fwd: …]", "转发：" at the start of a subject.
+# "Fwd: ", "RE[2]: ", "[Fwd: …]", "转发" + a full-width colon, at the start of a subject.
 _PREFIX_RE = re.compile(
-    r"[ \t]*(?P<bracket>\[[ \t]?)?(?P<prefix>" + _PREFIX_ALT + r")"
-    r"(?:\[\d{1,3}\]|\(\d{1,3}\)|\^\d{1,3})?[ \t]*[:：][ \t]*",
+    r"(?P<bracket>\[[ \t]?)?(?P<prefix>" + _PREFIX_ALT + r")\.?"
+    r"(?:\[\d{1,3}\]|\(\d{1,3}\)|\^\d{1,3})?[ \t]*[:\uff1a][ \t]*",
     re.IGNORECASE,
 )
 
@@ -243,6 +245,7 @@ def _strip_prefixes(subject: str) -> tuple[str, list[str]]:
     found: list[str] = []
     brackets = 0
     for _ in range(100):
+        rest = rest.lstrip(" \t")
         m = _PREFIX_RE.match(rest)
         if m is None:
             break
@@ -257,7 +260,8 @@ def _strip_prefixes(subject: str) -> tuple[str, list[str]]:
     return rest, found
 
 
-def _is_reply_subject(subject: str | None) -> bool:
+def is_reply_subject(subject: str | None) -> bool:
+    """Whether the subject's outermost prefix is a reply's ("Re:", "AW:", "RV:"...)."""
     if not subject:
         return False
     found = _strip_prefixes(subject)[1]
@@ -307,7 +311,7 @@ def _scan(
     lines: list[str], html_mode: bool, parent_subject: str | None, depth: int
 ) -> tuple[str, list[Original]]:
     """The text before the first block in `lines`, and the chain of originals from there."""
-    in_reply = _is_reply_subject(parent_subject)
+    in_reply = is_reply_subject(parent_subject)
     for i in range(len(lines)):
         block = _block_at(lines, i, html_mode, in_reply)
         if block is None:
@@ -340,19 +344,19 @@ def _block_at(lines: list[str], i: int, html_mode: bool, in_reply: bool) -> _Blo
     if len(raw) > MAX_LINE:
         return None
     unquoted, depth = _unquote(raw)
-    text = _clean(unquoted)
+    text, source = _view(unquoted)
     if not text:
         return None
     strong: bool | None = None
     langs: frozenset[str] = frozenset()
     rest: str | None = None
-    m = _DASH_RE.match(text)
+    m = _DASH_RE.match(text) if text[0] in "-=_*~" else None
     if m is not None:
         strong, langs = _BANNER_KINDS.get(_key(m.group("phrase")), (False, frozenset()))
-        rest = m.group("rest").strip(" \t-=_*~") or None
-    elif (m := _INTRO_RE.fullmatch(text)) is not None:
+        rest = source[m.start("rest") :].strip(" \t-=_*~") or None
+    elif len(text) <= _MAX_INTRO and (m := _INTRO_RE.fullmatch(text)) is not None:
         strong, langs = True, _INTRO_LANGS.get(_key(m.group("phrase")), frozenset())
-    elif _UNDERSCORES_RE.fullmatch(text):
+    elif text[0] == "_" and _UNDERSCORES_RE.fullmatch(text):
         strong = False
     if strong is not None:
         if not strong and in_reply:
@@ -360,14 +364,18 @@ def _block_at(lines: list[str], i: int, html_mode: bool, in_reply: bool) -> _Blo
         headers = _read_headers(lines, i + 1, html_mode, rest)
         headers.langs |= langs
         f = headers.fields
-        if not strong and not (f.get("from") and ("date" in f or "to" in f or "subject" in f)):
-            return None
+        if not strong and (
+            not (f.get("from") and ("date" in f or "to" in f or "subject" in f))
+            or depth > 0
+            or bool(headers.depth)
+        ):
+            return None  # Outlook writes the same block above replies; quoted, it is one
         if strong and not f and rest:
             return None  # "----- Forwarded Message ----- and more words": not a banner
         quote = headers.depth if headers.depth is not None else depth
         return _Block(headers, quote)
     # A header block with no banner: Outlook desktop, Outlook for Mac.
-    if in_reply or _header_field(text) != "from":
+    if in_reply or depth > 0 or _header_field(text) != "from":
         return None
     headers = _read_headers(lines, i, html_mode, None)
     f = headers.fields
@@ -393,7 +401,7 @@ def _read_headers(lines: list[str], start: int, html_mode: bool, rest: str | Non
         if len(raw) > MAX_LINE:
             break
         unquoted, depth = _unquote(raw)
-        text = _clean(unquoted)
+        text, source = _view(unquoted)
         if not text:
             if not fields:
                 leading_blanks += 1
@@ -412,15 +420,15 @@ def _read_headers(lines: list[str], start: int, html_mode: bool, rest: str | Non
                     j = k
                     continue
             break
-        m = _HEADER_RE.match(text)
+        m = _HEADER_RE.match(text) if _has_colon(text) else None
         if m is not None:
             label = _key(m.group("label"))
             name = _FIELD_OF.get(label, "other")
             if name in fields and name != "other":
                 break
-            value = m.group("value").strip()
+            value = source[m.start("value") :].strip()
             if not fields and not rest and len(_INLINE_LABEL_RE.findall(value)) >= 2:
-                _read_inline(text, headers)
+                _read_inline(source, headers)
             else:
                 fields[name] = value
                 headers.langs |= _LABEL_LANGS.get(label, frozenset())
@@ -432,13 +440,13 @@ def _read_headers(lines: list[str], start: int, html_mode: bool, rest: str | Non
             headers.end = j
             continue
         if awaiting is not None:
-            fields[awaiting] = text
+            fields[awaiting] = source
             awaiting = None
             j += 1
             headers.end = j
             continue
         if last in ("to", "cc", "bcc") and fields[last].endswith((",", ";")):
-            fields[last] = f"{fields[last]} {text}"
+            fields[last] = f"{fields[last]} {source}"[:MAX_LINE]
             j += 1
             headers.end = j
             continue
@@ -450,20 +458,18 @@ def _read_headers(lines: list[str], start: int, html_mode: bool, rest: str | Non
             and fields[last]
         ):
             # format=flowed: a soft line break inside a long header value.
-            fields[last] = f"{fields[last]} {text}"
+            fields[last] = f"{fields[last]} {source}"[:MAX_LINE]
             last_raw = raw
             j += 1
             headers.end = j
             continue
         break
-    if rest and fields and headers.end == start:
-        headers.depth = headers.depth if headers.depth is not None else 0
     return headers
 
 
-def _read_inline(text: str, headers: _Headers) -> None:
+def _read_inline(line: str, headers: _Headers) -> None:
     """Fields of a header block written on one line (Yahoo)."""
-    text = _clean(text)[:MAX_LINE]
+    text, source = _view(line[:MAX_LINE])
     seen: set[str] = set(headers.fields)
     kept: list[tuple[int, int, str, str]] = []  # start, end, field, label key
     for m in _INLINE_LABEL_RE.finditer(text):
@@ -481,12 +487,17 @@ def _read_inline(text: str, headers: _Headers) -> None:
         kept.append((start, m.end(), name, key))
     for n, (_, end, name, key) in enumerate(kept):
         stop = kept[n + 1][0] if n + 1 < len(kept) else len(text)
-        headers.fields[name] = text[end:stop].strip()
+        headers.fields[name] = source[end:stop].strip()
         headers.langs |= _LABEL_LANGS.get(key, frozenset())
 
 
+def _has_colon(text: str) -> bool:
+    head = text[:_LABEL_SPAN]
+    return ":" in head or "\uff1a" in head
+
+
 def _header_field(text: str) -> str | None:
-    if not text or len(text) > MAX_LINE:
+    if not text or len(text) > MAX_LINE or not _has_colon(text):
         return None
     m = _HEADER_RE.match(text)
     if m is None:
@@ -535,9 +546,24 @@ def _strip_quotes(raw: str, levels: int) -> str:
     return raw[i:] if removed else raw
 
 
+_SPACES = str.maketrans({"\xa0": " ", "\u202f": " ", "\u2007": " ", "\u3000": " "})
+
+
+def _view(unquoted: str) -> tuple[str, str]:
+    """The stripped line twice: normalised for matching, and as written (same positions)."""
+    translated = unquoted.translate(_SPACES)
+    text = translated.strip()
+    if not text:
+        return "", ""
+    start = len(translated) - len(translated.lstrip())
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+        return text, text
+    return text, unquoted[start : start + len(text)]
+
+
 def _clean(text: str) -> str:
-    text = text.replace("\xa0", " ").replace("\u202f", " ").replace("\u2007", " ")
-    return unicodedata.normalize("NFC", text.strip())
+    return _view(text)[0]
 
 
 def _tidy(lines: list[str]) -> str:
@@ -554,52 +580,68 @@ def _tidy(lines: list[str]) -> str:
 
 _NESTED_MAILTO_RE = re.compile(r"<([^<>\s]+)<mailto:[^<>\s]*>>", re.IGNORECASE)
 _MAILTO_RE = re.compile(r"[\[<]mailto:([^\]<>\s]+)[\]>]", re.IGNORECASE)
-_PAREN_ADDRESS_RE = re.compile(r"\(([^()\s]+@[^()\s]+)\)")
+_PAREN_ADDRESS_RE = re.compile(r"\(([^()\s@]+@[^()\s]+)\)")
 _SINGLE_QUOTED_RE = re.compile(r"(^|[,;][ \t]*)'([^'<>\"]*)'([ \t]*<)")
-_BARE_BEFORE_ANGLE_RE = re.compile(r"(^|[,;][ \t]*)([^\s<>\"',;]+@[^\s<>\"',;]+)([ \t]*<)")
-_ADDRESS_RE = re.compile(r"[^\s<>()\[\]\"',;:]+@[^\s<>()\[\]\"',;:]+")
+_BARE_BEFORE_ANGLE_RE = re.compile(r"(^|[,;][ \t]*)([^\s<>\"',;@]+@[^\s<>\"',;]+)([ \t]*<)")
+_ADDRESS_RE = re.compile(r"[^\s<>()\[\]\"',;:@]+@[^\s<>()\[\]\"',;:]+")
 
 
 def _parse_parties(value: str) -> list[Party]:
+    """The people in a From/To/Cc value: "Name <addr>", "Name [mailto:addr]", "addr", "Name"."""
     value = _clean(value)
     if not value:
         return []
     value = _NESTED_MAILTO_RE.sub(r"<\1>", value)
     value = _MAILTO_RE.sub(r"<\1>", value)
     value = _PAREN_ADDRESS_RE.sub(r"<\1>", value)
-    if "@" not in value:
-        # Names only (Outlook). "Doherty, Patricia" is one name; Outlook separates with ';'.
-        names = (n.strip(" \t\"'") for n in value.split(";"))
-        return [Party(name=n, address="") for n in names if n]
     value = _SINGLE_QUOTED_RE.sub(r'\1"\2"\3', value)
     value = _BARE_BEFORE_ANGLE_RE.sub(r'\1"\2"\3', value)
-    value = _semicolons_to_commas(value)
+    # Outlook separates recipients with ';' and writes names as "Last, First": when there is a
+    # ';' (or no address at all) a comma belongs to a name.
+    separator = ";" if ";" in _outside_quotes(value) or "@" not in value else ","
     parties: list[Party] = []
-    carry = ""
-    for name, address in getaddresses([value]):
-        name, address = name.strip(), address.strip()
-        if not address or "@" not in address:
-            # A piece of an unquoted "Last, First <addr>", or a name with no address.
-            piece = " ".join(p for p in (name, address) if p)
-            carry = f"{carry}, {piece}" if carry else piece
+    for party in (
+        p for segment in _split_outside_quotes(value, separator) for p in _parse_party(segment)
+    ):
+        previous = parties[-1] if parties else None
+        if (
+            separator == ","
+            and previous is not None
+            and not previous.address
+            and " " not in previous.name
+            and party.address
+            and party.name
+            and " " not in party.name
+        ):
+            # An unquoted "Doherty, Patricia <p@example.org>".
+            parties[-1] = Party(f"{previous.name}, {party.name}", party.address)
             continue
-        if carry:
-            name = f"{carry}, {name}" if name else carry
-            carry = ""
-        name = name.strip(" \t\"'")
-        if name.casefold() == address.casefold():
-            name = ""
-        parties.append(Party(name=name, address=address))
-    if carry:
-        parties.append(Party(name=carry.strip(" \t\"'"), address=""))
-    if not any(p.address for p in parties):
-        found = [Party(name="", address=a) for a in _ADDRESS_RE.findall(value)]
-        if found:
-            return found
+        parties.append(party)
     return parties
 
 
-def _semicolons_to_commas(value: str) -> str:
+def _parse_party(segment: str) -> list[Party]:
+    segment = segment.strip()
+    if "@" not in segment:
+        name = segment.strip(" \t\"'<>:")
+        return [Party(name=name, address="")] if name else []
+    pairs = [
+        (n.strip(), a.strip())
+        for n, a in getaddresses([segment])
+        if _ADDRESS_RE.fullmatch(a.strip())
+    ]
+    if not pairs:
+        # Not one mailbox: "a@example.org b@example.org", or a stray quote.
+        return [Party(name="", address=a) for a in _ADDRESS_RE.findall(segment)]
+    name = next((n for n, _ in pairs if n), "").strip(" \t\"'")
+    address = pairs[0][1]
+    if name.casefold() == address.casefold():
+        name = ""
+    return [Party(name=name, address=address)]
+
+
+def _outside_quotes(value: str) -> str:
+    """The characters of `value` that are not inside "quotes" or <angle brackets>."""
     out: list[str] = []
     quoted = False
     angle = False
@@ -610,20 +652,51 @@ def _semicolons_to_commas(value: str) -> str:
             angle = True
         elif ch == ">" and not quoted:
             angle = False
-        out.append("," if ch == ";" and not quoted and not angle else ch)
+        elif not quoted and not angle:
+            out.append(ch)
     return "".join(out)
+
+
+def _split_outside_quotes(value: str, separator: str) -> list[str]:
+    segments: list[str] = []
+    current: list[str] = []
+    quoted = False
+    angle = False
+    for ch in value:
+        if ch == '"':
+            quoted = not quoted
+        elif ch == "<" and not quoted:
+            angle = True
+        elif ch == ">" and not quoted:
+            angle = False
+        elif ch == separator and not quoted and not angle:
+            segments.append("".join(current))
+            current = []
+            continue
+        current.append(ch)
+    segments.append("".join(current))
+    return segments
 
 
 # --- dates ------------------------------------------------------------------------------------
 
-_ISO_RE = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:?\d{2})?")
-_GMT_OFFSET_RE = re.compile(
-    r"(?<![A-Za-z])(?:GMT|UTC|UT)[ \t]?(?P<sign>[+-−])[ \t]?(?P<h>\d{1,2})(?::?(?P<m>\d{2}))?(?!\d)"
+_ISO_RE = re.compile(
+    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:?\d{2})?"
 )
-_NUM_OFFSET_RE = re.compile(r"(?<![\w:+\-−])(?P<sign>[+-−])(?P<h>\d{2}):?(?P<m>\d{2})(?!\d)")
+_GMT_OFFSET_RE = re.compile(
+    r"(?<![A-Za-z])(?:GMT|UTC|UT)[ \t]?(?P<sign>[+\-\u2212])[ \t]?(?P<h>\d{1,2})"
+    r"(?::?(?P<m>\d{2}))?(?!\d)"
+)
+_NUM_OFFSET_RE = re.compile(
+    r"(?<![\w:+\-\u2212])(?P<sign>[+\-\u2212])(?P<h>\d{2}):?(?P<m>\d{2})(?!\d)"
+)
 _ZONE_ABBR_RE = re.compile(
     r"(?<![A-Za-z])(?P<abbr>"
-    + "|".join(sorted(locales.ZONE_ABBREVIATIONS, key=lambda a: (-len(a), a)))
+    + "|".join(
+        sorted(
+            set(locales.ZONE_ABBREVIATIONS) | locales.AMBIGUOUS_ZONES, key=lambda a: (-len(a), a)
+        )
+    )
     + r")(?![A-Za-z])"
 )
 _NUM_DATE_RE = re.compile(
@@ -634,15 +707,21 @@ _CJK_DATE_RE = re.compile(
     r"(?P<y>\d{4})[ \t]?[年년][ \t]?(?P<m>\d{1,2})[ \t]?[月월][ \t]?(?P<d>\d{1,2})[ \t]?[日일]?"
 )
 _VI_MONTH_RE = re.compile(r"(?<![^\W\d_])(?:thg|tháng)[ \t]?(?P<m>\d{1,2})(?!\d)", re.IGNORECASE)
+_MARKERS = locales.AM_MARKERS + locales.PM_MARKERS
 _TIME_RE = re.compile(
-    r"(?P<pre>" + "|".join(locales.AM_MARKERS[:-1] + locales.PM_MARKERS[:-1]) + r")?[ \t]?"
+    r"(?P<pre>" + "|".join(m for m in _MARKERS if not m.isascii()) + r")?[ \t]?"
     r"(?<![\d.:])(?P<h>[01]?\d|2[0-3])"
-    r"(?:[:：](?P<m>[0-5]\d)(?:[:.](?P<s>[0-5]\d))?"
+    r"(?:[:\uff1a](?P<m>[0-5]\d)(?:[:.](?P<s>[0-5]\d))?"
     r"|\.(?P<m2>[0-5]\d)(?:\.(?P<s2>[0-5]\d))?"
     r"|[ \t]?[hH][ \t]?(?P<m3>[0-5]\d))(?!\d)"
     r"(?:[ \t]?(?P<post>[AaPp]\.?[ \t]?[Mm]\.?(?![A-Za-z])|SA(?![A-Za-z])|CH(?![A-Za-z])))?"
 )
-_TOKEN_RE = re.compile(r"\d+|[^\W\d_]+(?:['ʼ][^\W\d_]+)?")
+_TOKEN_RE = re.compile(r"\d+|[^\W\d_]+(?:['\u02bc][^\W\d_]+)?")
+
+
+def _blank(s: str, m: re.Match[str]) -> str:
+    """`s` with the match replaced by as many spaces (later matches keep their positions)."""
+    return s[: m.start()] + " " * (m.end() - m.start()) + s[m.end() :]
 
 
 def _date_or_none(text: str | None, langs: frozenset[str]) -> datetime | None:
@@ -655,7 +734,7 @@ def _date_or_none(text: str | None, langs: frozenset[str]) -> datetime | None:
 
 
 def _parse_date(text: str, default_zone: str, langs: frozenset[str]) -> datetime | None:
-    s = " ".join(unicodedata.normalize("NFKC", text).split())[:_MAX_DATE]
+    s = " ".join(unicodedata.normalize("NFKC", text.strip()[: _MAX_DATE * 2]).split())[:_MAX_DATE]
     if not s:
         return None
     if _ISO_RE.fullmatch(s):
@@ -670,10 +749,10 @@ def _parse_date(text: str, default_zone: str, langs: frozenset[str]) -> datetime
     explicit = m_num or m_gmt
     if explicit is not None:
         minutes = int(explicit.group("h")) * 60 + int(explicit.group("m") or 0)
-        offset = -minutes if explicit.group("sign") in "-−" else minutes
+        offset = -minutes if explicit.group("sign") in "-\u2212" else minutes
     for m in (m_num, m_gmt):
         if m is not None:
-            s = s[: m.start()] + " " + s[m.end() :]
+            s = _blank(s, m)
     for m in list(_ZONE_ABBR_RE.finditer(s))[:3]:
         abbr = m.group("abbr")
         if offset is None:
@@ -688,10 +767,10 @@ def _parse_date(text: str, default_zone: str, langs: frozenset[str]) -> datetime
         ymd = _numeric_date(m_date, langs)
         if ymd is not None:
             year, month, day = ymd
-            s = s[: m_date.start()] + " " + s[m_date.end() :]
+            s = _blank(s, m_date)
     if year is None and (m_cjk := _CJK_DATE_RE.search(s)) is not None:
         year, month, day = int(m_cjk.group("y")), int(m_cjk.group("m")), int(m_cjk.group("d"))
-        s = s[: m_cjk.start()] + " " + s[m_cjk.end() :]
+        s = _blank(s, m_cjk)
 
     hour = minute = second = 0
     m_time = _TIME_RE.search(s)
@@ -707,7 +786,9 @@ def _parse_date(text: str, default_zone: str, langs: frozenset[str]) -> datetime
             hour += 12
         elif am and hour == 12:
             hour = 0
-        s = s[: m_time.start()] + " " + s[m_time.end() :]
+        s = _blank(s, m_time)
+        if offset is None and _unknown_zone(s[m_time.end() :]):
+            return None  # a zone we cannot read: better no date than a wrong one
 
     if year is None:
         ymd = _word_date(s, langs)
@@ -721,6 +802,21 @@ def _parse_date(text: str, default_zone: str, langs: frozenset[str]) -> datetime
     )
     local = datetime(year, month, day, hour, minute, second, tzinfo=zone)
     return local.astimezone(UTC)
+
+
+def _unknown_zone(after_time: str) -> bool:
+    """Whether the word after the time looks like a zone abbreviation we do not know."""
+    words = after_time.split()
+    if not words:
+        return False
+    word = words[0].strip("(),.")
+    return (
+        2 < len(word) <= 5
+        and word.isalpha()
+        and word.isupper()
+        and word.casefold() not in _MONTH_WORDS
+        and word.casefold() not in _WEEKDAY_WORDS
+    )
 
 
 def _numeric_date(m: re.Match[str], langs: frozenset[str]) -> tuple[int, int, int] | None:

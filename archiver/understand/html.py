@@ -51,10 +51,54 @@ class _TextCollector(HTMLParser):
 
 
 def html_to_text(html: str) -> str:
-    """Text of an HTML document, one line per block element, whitespace tidied."""
+    """Text of an HTML document, one line per block element, whitespace tidied.
+
+    Safe on hostile input: the HTML is first reduced to what the parser reads in one pass.
+    """
     collector = _TextCollector()
-    collector.feed(html)
+    collector.feed(_safe_html(html))
     collector.close()
     text = "".join(collector.parts).replace("\xa0", " ")
     lines = (re.sub(r"[ \t]+", " ", line).strip() for line in text.splitlines())
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+_TAG_RE = re.compile(r"</?[A-Za-z][^<>]*>|<![^<>]*>|<\?[^<>]*>")
+
+
+def _safe_html(html: str) -> str:
+    """The HTML with comments dropped and every '<' that does not open a closed tag escaped.
+
+    The stdlib HTMLParser behind html_to_text takes quadratic time on unclosed tags and
+    comments ("<a <a <a …" costs minutes for 100 KB); what is left here it reads in one pass.
+    """
+    out: list[str] = []
+    n = len(html)
+    i = 0
+    gt = -2  # the next '>' after the current '<' (cached: positions only grow)
+    lt = html.find("<")
+    while lt != -1:
+        out.append(html[i:lt])
+        if html.startswith("<!--", lt):
+            end = html.find("-->", lt + 4)
+            if end == -1:
+                return "".join(out)
+            i = end + 3
+            lt = html.find("<", i)
+            continue
+        following = html.find("<", lt + 1)
+        if gt != -1 and gt <= lt:
+            gt = html.find(">", lt + 1)
+        if (
+            gt == -1
+            or (following != -1 and following < gt)
+            or not _TAG_RE.fullmatch(html, lt, gt + 1)
+        ):
+            out.append("&lt;")
+            i = lt + 1
+        else:
+            out.append(html[lt : gt + 1])
+            i = gt + 1
+        lt = following
+    out.append(html[i:n])
+    return "".join(out)

@@ -27,6 +27,7 @@ from typing import Any
 
 from mailparser.utils import convert_mail_date, decode_header_part, get_addresses, get_header
 
+from archiver.understand import forwards
 from archiver.understand.html import html_to_text
 from archiver.understand.students import TagInput
 
@@ -55,6 +56,38 @@ class Attachment:
     sha256: str
 
 
+PROVENANCE_HEADERS = "headers"  # an attached message/rfc822 part, with its real headers
+PROVENANCE_RECONSTRUCTED = "reconstructed"  # read back from an inline forward block
+PROVENANCE_NONE = "none"  # not a forward: the original is the message itself
+_MAX_DEPTH = 10  # forwards inside forwards
+
+
+@dataclass
+class OriginalMessage:
+    """A message the forwarder passed on (or the message itself, when it is not a forward)."""
+
+    sender: Address | None
+    to: list[Address]
+    cc: list[Address]
+    date_text: str | None
+    date: datetime | None
+    subject: str | None
+    body: str
+    provenance: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "from": asdict(self.sender) if self.sender else None,
+            "to": [asdict(a) for a in self.to],
+            "cc": [asdict(a) for a in self.cc],
+            "date": self.date.isoformat() if self.date else None,
+            "date_text": self.date_text,
+            "subject": self.subject,
+            "body": self.body,
+            "provenance": self.provenance,
+        }
+
+
 @dataclass
 class ParsedMessage:
     """What parsing found. `quarantine` is a code when the bytes are not a usable message."""
@@ -73,23 +106,53 @@ class ParsedMessage:
     html: str | None = None
     attachments: list[Attachment] = field(default_factory=list)
     defects: list[str] = field(default_factory=list)
+    forwarder: Address | None = None
+    note: str = ""
+    originals: list[OriginalMessage] = field(default_factory=list)  # outermost first
+    embedded: list[email.message.Message] = field(default_factory=list, repr=False)
+
+    @property
+    def sent_at(self) -> datetime | None:
+        """When the original was sent, if known, else when this message was."""
+        first = self.originals[0] if self.originals else None
+        return (first.date if first else None) or self.date
 
     def tag_input(self) -> TagInput:
-        """What student tagging looks at in this message."""
-        people = [*self.sender, *self.to, *self.cc]
-        return TagInput(
-            "",
-            (self.subject, self.text),
-            tuple(p.address for p in people),
-            tuple(p.name for p in people),
-        )
+        """What student tagging looks at: the note, the originals, everyone in them."""
+        meta = self.metadata()
+        if not self.originals:  # unparseable: whatever text there is
+            meta["originals"] = [_itself(self, PROVENANCE_NONE).to_json()]
+        return tag_input_from_metadata(meta)
 
     def metadata(self) -> dict[str, Any]:
-        """The JSON-able derived data sealed beside the raw bytes (no body text)."""
+        """The JSON-able derived data sealed beside the raw bytes (the note and the originals'
+        text included: they are what a records officer reads)."""
         out = asdict(self)
-        del out["text"], out["html"]
+        for key in ("text", "html", "embedded", "originals"):
+            del out[key]
         out["date"] = self.date.isoformat() if self.date else None
+        out["originals"] = [o.to_json() for o in self.originals]
         return out
+
+
+def tag_input_from_metadata(meta: dict[str, Any]) -> TagInput:
+    """What student tagging looks at, from a record's sealed metadata: the note, the originals'
+    subjects and bodies, and everyone in the message and in the originals."""
+    people: list[dict[str, str]] = [
+        *meta.get("sender", []),
+        *meta.get("to", []),
+        *meta.get("cc", []),
+    ]
+    texts: list[str] = []
+    for o in meta.get("originals", []):
+        people += [*([o["from"]] if o.get("from") else []), *o.get("to", []), *o.get("cc", [])]
+        texts += [o.get("subject") or "", o.get("body") or ""]
+    return TagInput(
+        meta.get("note") or "",
+        tuple(texts),
+        tuple(p.get("address", "") for p in people),
+        tuple(p.get("name", "") for p in people),
+    )
 
 
 class _Runs:
@@ -187,6 +250,9 @@ def _walk(part: email.message.Message, out: ParsedMessage, html: list[str], runs
     ctype = part.get_content_type()
     if ctype in _EMBEDDED:
         out.attachments.append(_attachment(part, out.defects, runs))
+        inner = part.get_payload(0) if part.is_multipart() else None
+        if isinstance(inner, email.message.Message):
+            out.embedded.append(inner)
         return
     if part.is_multipart():
         for child in part.get_payload():
@@ -224,10 +290,23 @@ def parse(raw: bytes) -> ParsedMessage:
         return ParsedMessage(
             quarantine=QUARANTINE_UNPARSEABLE, problem=f"{type(exc).__name__}: {exc}"
         )
-    out = ParsedMessage()
+    out = _read(msg, runs)
     if not {k.lower() for k in msg} & _IDENTIFYING_HEADERS:
         out.quarantine = QUARANTINE_NO_HEADERS
         out.problem = "no From, To, Date, Subject or Message-ID header found"
+    try:
+        _find_originals(msg, out, runs, 0)
+    except RecursionError:
+        out.defects.append("NestingTooDeepDefect")
+    except Exception as exc:  # a forward we cannot read is still archived as it is
+        out.defects.append(f"ForwardDefect: {type(exc).__name__}")
+    out.defects = sorted(set(out.defects))
+    return out
+
+
+def _read(msg: email.message.Message, runs: _Runs) -> ParsedMessage:
+    """Headers, text and attachments of one message (an outer or an embedded one)."""
+    out = ParsedMessage()
     header_defects: list[str] = []
     try:
         out.sender = _addresses(msg, "From", header_defects)
@@ -255,5 +334,68 @@ def parse(raw: bytes) -> ParsedMessage:
         out.defects.append(f"{type(exc).__name__}: {exc}")
     if header_defects:
         out.defects.append("AddressHeaderDefect")
-    out.defects = sorted(set(out.defects))
     return out
+
+
+def _party(p: forwards.Party | None) -> Address | None:
+    return Address(p.name, p.address) if p else None
+
+
+def _itself(m: ParsedMessage, provenance: str) -> OriginalMessage:
+    return OriginalMessage(
+        m.sender[0] if m.sender else None,
+        m.to,
+        m.cc,
+        m.date_text,
+        m.date,
+        m.subject or None,
+        m.text.strip(),
+        provenance,
+    )
+
+
+def _find_originals(
+    msg: email.message.Message, out: ParsedMessage, runs: _Runs, depth: int
+) -> None:
+    """Fill in the forwarder, the note and the chain of originals, outermost first.
+
+    An attached message (message/rfc822) is the most faithful original: it has its real
+    headers. Failing that, an inline forward block is read back from the text (not for a
+    reply that merely quotes). Otherwise the message is its own original, forwarded by an
+    auto-forward rule (X-Forwarded-For) or sent straight to the archive.
+    """
+    out.forwarder = out.sender[0] if out.sender else None
+    if out.embedded and depth < _MAX_DEPTH:
+        inner = _read(out.embedded[0], runs)
+        _find_originals(out.embedded[0], inner, runs, depth + 1)
+        out.note = out.text.strip()
+        out.originals = [_itself(inner, PROVENANCE_HEADERS)]
+        if inner.originals and inner.originals[0].provenance != PROVENANCE_NONE:
+            out.originals += inner.originals
+        return
+    replying = forwards.is_reply_subject(out.subject) and not forwards.is_forward_subject(
+        out.subject
+    )
+    split = None if replying else forwards.split_forward(out.text, out.html)
+    if split is not None and split.chain:
+        out.note = split.note
+        out.originals = [
+            OriginalMessage(
+                _party(o.sender),
+                [Address(p.name, p.address) for p in o.to],
+                [Address(p.name, p.address) for p in o.cc],
+                o.date_text,
+                o.date,
+                o.subject,
+                o.body,
+                PROVENANCE_RECONSTRUCTED,
+            )
+            for o in split.chain
+        ]
+        return
+    forwarded_for = msg.get("X-Forwarded-For") or msg.get("Resent-From")
+    if forwarded_for:
+        first = str(forwarded_for).replace(",", " ").split()
+        if first:
+            out.forwarder = Address("", first[0].strip("<>"))
+    out.originals = [_itself(out, PROVENANCE_NONE)]

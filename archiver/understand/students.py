@@ -36,6 +36,14 @@ _MAX_TEXT = 512 * 1024
 _SPACE = re.compile(r"^[ \t]*\r?\n?[ \t>]*$|^\s$")  # within a name: spaces, at most a line break
 _GRADE = re.compile(r"(?i)\bgrade\s+(\d{1,2})\b|\b(\d{1,2})(?:st|nd|rd|th)[\s-]+grade")
 _KINDERGARTEN = re.compile(r"(?i)\bkindergarten|\bkinder\b")
+_AGE = re.compile(r"(?i)\b(?:age|aged)\s+(\d{1,2})\b|\b(\d{1,2})[ -]years?[ -]old\b")
+_GRADE_WORDS: dict[tuple[str, ...], set[str]] = {
+    ("freshman",): {"9"},
+    ("sophomore",): {"10"},
+    ("high school", "varsity", " jv "): {"9", "10", "11", "12"},
+    ("middle school",): {"6", "7", "8"},
+    ("elementary",): {"K", "1", "2", "3", "4", "5"},
+}
 # Given names that are everyday words: alone, they say nothing ("will", "hope", "grace").
 _COMMON_WORDS = {
     "will",
@@ -229,14 +237,44 @@ class _Mention:
     exact: tuple[str, ...]
     written: str
     source: str
+    text: str
+    start: int
+    end: int
 
 
 def _grades(text: str) -> set[str]:
-    """Grades a text mentions: "grade 3", "3rd grade", "kindergarten"."""
+    """Grades a text points to: "grade 3", "3rd grade", "kindergarten", "freshman",
+    "age 8", "high school"."""
     found = {str(int(g)) for g in _GRADE.findall(text) for g in g if g}
+    for pair in _AGE.findall(text):
+        age = int(next(a for a in pair if a))
+        if 5 <= age <= 18:
+            found.add(str(age - 5) if age > 5 else "K")
+    lowered = text.lower()
+    for words, grades in _GRADE_WORDS.items():
+        if any(w in lowered for w in words):
+            found |= grades
     if _KINDERGARTEN.search(text):
         found.add("K")
     return found
+
+
+def _initial(text: str, start: int) -> bool:
+    """Whether the word at `start` begins a sentence or a line (capitalised for that alone)."""
+    i = start - 1
+    while i >= 0 and text[i] in " \t>\u00a0":
+        i -= 1
+    return i < 0 or text[i] in '\n.!?:;"\u201c(-*\u2022'
+
+
+def _in_full_name(text: str, tokens: list[_Token], k: int) -> bool:
+    """Whether token k stands next to another capitalised word on the same line."""
+    for j in (k - 1, k + 1):
+        if 0 <= j < len(tokens) and tokens[j].capitalised:
+            a, b = (tokens[j], tokens[k]) if j < k else (tokens[k], tokens[j])
+            if re.fullmatch(r"[ \t]+", text[a.end : b.start]):
+                return True
+    return False
 
 
 def _grade(value: str) -> str:
@@ -256,6 +294,7 @@ class Tagger:
         self._exact: dict[str, set[tuple[str, ...]]] = {}  # id -> its names, accents kept
         self._given: dict[str, set[str]] = {}  # one-word first or preferred name -> ids
         self._surname: dict[str, tuple[str, ...]] = {}
+        self._exact_surname: dict[str, tuple[str, ...]] = {}
         self._emails: dict[str, str] = {}
         self._longest = 1
         for s in self.students.values():
@@ -264,6 +303,7 @@ class Tagger:
                 continue
             self._surname[s.student_id] = last
             exact_last = tuple(w.casefold() for w in _WORD.findall(s.last))
+            self._exact_surname[s.student_id] = exact_last
             for given in {s.first, s.preferred} - {""}:
                 first = tuple(_words(given))
                 if not first:
@@ -275,7 +315,7 @@ class Tagger:
                     {exact_first + exact_last, exact_last + exact_first}
                 )
                 self._longest = max(self._longest, len(first) + len(last))
-                if len(first) == 1 and first[0] not in _COMMON_WORDS:
+                if len(first) == 1:
                     self._given.setdefault(first[0], set()).add(s.student_id)
             if s.email:
                 self._emails[s.email.strip().lower()] = s.student_id
@@ -317,26 +357,38 @@ class Tagger:
                 if not place:
                     written = text[window[0].start : window[-1].end]
                     found.append(
-                        _Mention(frozenset(ids), tuple(t.exact for t in window), written, source)
+                        _Mention(
+                            frozenset(ids),
+                            tuple(t.exact for t in window),
+                            written,
+                            source,
+                            text,
+                            window[0].start,
+                            window[-1].end,
+                        )
                     )
                 matched = n
                 break
             i += matched or 1
         return found
 
-    def _present(self, texts: Iterable[str]) -> set[tuple[str, ...]]:
-        """Every run of one to three capitalised words in `texts` (surnames to look for)."""
-        runs: set[tuple[str, ...]] = set()
+    def _present(self, texts: Iterable[str]) -> tuple[set[tuple[str, ...]], set[tuple[str, ...]]]:
+        """Every run of one to three capitalised words in `texts` (surnames to look for):
+        (as compared, with accents kept), each counting only where not starting a sentence
+        when it is an everyday word."""
+        folded: set[tuple[str, ...]] = set()
+        exact: set[tuple[str, ...]] = set()
         for text in texts:
             tokens = _tokens(text)
             for i, t in enumerate(tokens):
-                if not t.capitalised:
+                if not t.capitalised or (t.folded in _COMMON_WORDS and _initial(text, t.start)):
                     continue
                 for n in range(1, 4):
                     window = tokens[i : i + n]
                     if len(window) == n and window[-1].capitalised:
-                        runs.add(tuple(w.folded for w in window))
-        return runs
+                        folded.add(tuple(w.folded for w in window))
+                        exact.add(tuple(w.exact for w in window))
+        return folded, exact
 
     def tag(self, item: TagInput) -> dict[str, str]:
         """Student id -> the strongest source that tagged it."""
@@ -355,19 +407,12 @@ class Tagger:
         for text in item.texts:
             for student_id in self._ids_in(text):
                 add(student_id, NAME)
-        # Adults in the conversation who share a student's name are not that student.
-        adults = {
-            fold(n.strip())
-            for n, a in zip(item.names, item.addresses, strict=False)
-            if n.strip() and a.strip().lower() not in self._emails
-        }
         grades = set().union(*(_grades(t) for t in (item.note, *item.texts)))
         mentions = self._mentions(item.note, EXPLICIT)
         for text in item.texts:
             mentions += self._mentions(text, NAME)
+        named: set[str] = set()  # given names of students named in full here
         for m in mentions:
-            if fold(m.written) in adults:
-                continue
             ids = set(m.ids)
             if len(ids) > 1:  # a shared name: the spelling, a grade or the message decides
                 ids = {i for i in ids if m.exact in self._exact.get(i, set())} or ids
@@ -376,25 +421,43 @@ class Tagger:
             if len(ids) > 1:
                 ids = ids & tags.keys() or ids
             if len(ids) == 1:
-                add(next(iter(ids)), m.source)
-        self._given_names(item, adults, add)
+                student = self.students[next(iter(ids))]
+                add(student.student_id, m.source)
+                named |= {fold(g) for g in (student.first, student.preferred) if g}
+        spans = {(m.text, m.start, m.end) for m in mentions}
+        self._given_names(item, add, named, spans)
         return tags
 
-    def _given_names(self, item: TagInput, adults: set[str], add: Any) -> None:
+    def _given_names(
+        self, item: TagInput, add: Any, named: set[str], spans: set[tuple[str, int, int]]
+    ) -> None:
         """A first name alone is not enough; a first name and the family's surname written in
-        the same message ("her brother Ethan" in a message from Mrs. Chen) are."""
-        present = self._present((item.note, *item.texts, *item.names))
+        the same message ("her brother Ethan" in a message from Mrs. Chen) are. A first name
+        that is an everyday word ("Miles", "Hope") counts only inside a sentence."""
+        present, exact = self._present((item.note, *item.texts, *item.names))
         for text, source in ((item.note, EXPLICIT), *((t, NAME) for t in item.texts)):
-            for token in _tokens(text):
+            tokens = _tokens(text)
+            for k, token in enumerate(tokens):
                 if not token.capitalised or token.folded not in self._given:
                     continue
+                if token.folded in _COMMON_WORDS and _initial(text, token.start):
+                    continue
+                if token.folded in named or any(
+                    t == text and s <= token.start < e for t, s, e in spans
+                ):
+                    continue  # the student named in full, or part of a full name
+                if _in_full_name(text, tokens, k):
+                    continue  # "Ruth Ellis", "Ellis Morgan": a surname, or someone's full name
+                after = tuple(t.folded for t in tokens[k + 1 : k + 4])
                 ids = {
                     i
                     for i in self._given[token.folded]
                     if self._surname[i] in present
-                    and f"{token.folded} {' '.join(self._surname[i])}" not in adults
+                    # "First Last" together is a full name: matched as one, places excluded
+                    and after[: len(self._surname[i])] != self._surname[i]
                 }
+                if len(ids) > 1:  # "Hernández" as written tells two families apart
+                    ids = {i for i in ids if self._exact_surname[i] in exact} or ids
                 if len(ids) == 1:
                     add(next(iter(ids)), source)
-                # Several fit: if one is already tagged the name is most likely that one;
-                # otherwise it cannot be told, and nobody is tagged.
+                # Several fit: it cannot be told, and nobody is tagged.

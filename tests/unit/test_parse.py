@@ -69,3 +69,12 @@ def test_skipping_base64_runs_changes_nothing_parsed(monkeypatch: pytest.MonkeyP
     slow = [parse(m) for m in messages]
     for a, b in zip(fast, slow, strict=True):
         assert (a.metadata(), a.text, a.html) == (b.metadata(), b.text, b.html)
+
+
+def test_hostile_html_is_converted_in_linear_time() -> None:
+    import time
+
+    for hostile in ("<a " * 30_000, "<!--" * 25_000, "<div>" * 50_000 + "x"):
+        start = time.perf_counter()
+        html_to_text(hostile)
+        assert time.perf_counter() - start < 2.0

@@ -55,17 +55,21 @@ def test_first_name_with_the_family_surname_in_the_message_tags() -> None:
     assert tag("", "Maria was upset. Maria Santos's mom") == {}  # two Maria Santoses
 
 
-def test_adults_sharing_a_students_name_and_places_are_not_students() -> None:
-    assert (
-        tag(
-            "",
-            "Thanks,\nLiam Doherty",
-            addresses=("liam.d@gmail.example",),
-            names=("Liam Doherty",),
-        )
-        == {}
-    )
+def test_places_named_like_students_are_not_students() -> None:
     assert tag("", "Meet at Hope Summers Park after the game.") == {}
+    assert tag("", "Drop-off at Will Price Field. Hope you can come.") == {}
+
+
+def test_a_student_writing_from_a_personal_account_is_tagged() -> None:
+    found = tag(
+        "", "Thanks,\nLiam Doherty", addresses=("liam.d@gmail.example",), names=("Liam Doherty",)
+    )
+    assert found == {"104233": NAME}
+
+
+def test_a_surname_or_someone_elses_full_name_is_not_a_first_name() -> None:
+    assert tag("", "Ruth Liam wrote. The Doherty family.") == {}
+    assert tag("", "Isabela Mendes and Liam came; Mrs. Mendes drove.") == {"104234": NAME}
 
 
 def test_common_words_only_tag_when_written_as_a_name() -> None:

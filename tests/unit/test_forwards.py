@@ -1,0 +1,1236 @@
+# ruff: noqa: RUF001, RUF003  (expected values in other scripts, on purpose)
+"""Inline forwards: the original message inside what a teacher forwarded to the archive.
+
+The fixtures are in tests/data/forwards (see its README): bodies per client and language written
+for this project, real HTML bodies from quotequail (MIT), and the demo messages in examples/.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import random
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+
+from archiver.understand.forwards import (
+    DEFAULT_ZONE,
+    ForwardSplit,
+    Original,
+    Party,
+    is_forward_subject,
+    parse_client_date,
+    split_forward,
+    strip_subject_prefixes,
+)
+
+DATA = Path(__file__).parents[1] / "data" / "forwards"
+EXAMPLES = Path(__file__).parents[2] / "examples"
+LENA_GMAIL = Party("Lena Brooks", "lena.brooks.teach@gmail.example")
+LENA_ICLOUD = Party("Lena Brooks", "lena.brooks.teach@icloud.example")
+LENA_OUTLOOK = Party("Lena Brooks", "lena.brooks.teach@outlook.example")
+LENA_YAHOO = Party("Lena Brooks", "lena.brooks.teach@yahoo.example")
+
+
+def utc(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def load(name: str) -> ForwardSplit | None:
+    body = (DATA / name).read_text(encoding="utf-8")
+    if name.endswith(".html"):
+        return split_forward("", body)
+    return split_forward(body)
+
+
+def only(name: str) -> tuple[str, Original]:
+    found = load(name)
+    assert found is not None, name
+    assert len(found.chain) == 1, found.chain
+    return found.note, found.chain[0]
+
+
+@dataclass(frozen=True)
+class Case:
+    file: str
+    sender: Party | None
+    date_text: str
+    date: str  # UTC, ISO
+    subject: str
+    to: tuple[Party, ...]
+    body_start: str
+    note: str = ""
+    cc: tuple[Party, ...] = ()
+
+
+# --- every client, and every language --------------------------------------------------------
+
+CASES = [
+    # Gmail
+    Case(
+        "gmail_en.txt",
+        Party("Marisol Ortega", "marisol.ortega@gmail.example"),
+        "Wed, Oct 15, 2025 at 9:31 AM",
+        "2025-10-15T13:31:00",
+        "Field trip form for Diego",
+        (LENA_GMAIL,),
+        "Hi Ms. Brooks,\n\nDiego left the field trip form",
+        note="Forwarding for the record - Diego's mom wrote to my personal Gmail.",
+        cc=(
+            Party("Rafael Ortega", "rafa.ortega@yahoo.example"),
+            Party("Front Office", "office@pierce.example.org"),
+        ),
+    ),
+    Case(
+        "gmail_en.html",
+        Party("Marisol Ortega", "marisol.ortega@gmail.example"),
+        "Wed, Oct 15, 2025 at 9:31\u202fAM",
+        "2025-10-15T13:31:00",
+        "Field trip form for Diego",
+        (LENA_GMAIL,),
+        "Hi Ms. Brooks,",
+        note="Forwarding for the record.",
+        cc=(Party("Rafael Ortega", "rafa.ortega@yahoo.example"),),
+    ),
+    Case(
+        "gmail_en_no_note.txt",
+        Party("Marisol Ortega", "marisol.ortega@gmail.example"),
+        "Thu, Oct 16, 2025 at 7:05 PM",
+        "2025-10-16T23:05:00",
+        "Diego's inhaler",
+        (Party("", "lena.brooks.teach@gmail.example"),),
+        "Diego's new inhaler",
+        note="",
+    ),
+    # Outlook 2013: [mailto:] forms, a name without address, ';' between recipients
+    Case(
+        "outlook2013_en.txt",
+        Party("Patricia Doherty", "pdoherty74@gmail.example"),
+        "Wednesday, October 15, 2025 9:31 AM",
+        "2025-10-15T13:31:00",
+        "Liam - bus change",
+        (Party("Rachel Okafor", ""),),
+        "Hi Ms. Okafor,",
+        note="Please file.",
+        cc=(
+            Party("Front Office", "office@pierce.example.org"),
+            Party("Sean Doherty", "sean.doherty@gmail.example"),
+        ),
+    ),
+    # Outlook 2016/2019 desktop: no separator, names only ("Okafor, Rachel" is one name)
+    Case(
+        "outlook2016_en.txt",
+        Party("Patricia Doherty", ""),
+        "Wednesday, October 15, 2025 9:31 PM",
+        "2025-10-16T01:31:00",
+        "Liam's reading log",
+        (Party("Okafor, Rachel", ""), Party("Front Office", "")),
+        "Liam finished the reading log",
+        note="FYI for the archive.\n\nRachel",
+    ),
+    Case(
+        "outlook2016_en.html",
+        Party("Patricia Doherty", "pdoherty74@gmail.example"),
+        "Wednesday, October 15, 2025 9:31 AM",
+        "2025-10-15T13:31:00",
+        "Liam - bus change",
+        (Party("Rachel Okafor", "rachel.okafor.teach@outlook.example"),),
+        "Hi Ms. Okafor,\n\nLiam will take bus 14",
+        note="Please file this with Liam's records.",
+        cc=(
+            Party("Sean Doherty", "sean.doherty@gmail.example"),
+            Party("Front Office", "office@pierce.example.org"),
+        ),
+    ),
+    # New Outlook / Outlook for Mac: "Date:", and the body right under "Subject:"
+    Case(
+        "outlook_new_en.txt",
+        Party("Patricia Doherty", "pdoherty74@gmail.example"),
+        "Wednesday, October 15, 2025 at 9:31 AM",
+        "2025-10-15T13:31:00",
+        "Picture day",
+        (Party("Rachel Okafor", "rachel.okafor.teach@outlook.example"),),
+        "Liam's picture day form",
+        note="Forwarding from my personal account.",
+    ),
+    # Outlook on the web / Outlook.com
+    Case(
+        "owa_en.txt",
+        Party("Guerline Pierre", "guerline.pierre@gmail.example"),
+        "Wednesday, October 15, 2025 9:31 AM",
+        "2025-10-15T13:31:00",
+        "Science fair",
+        (
+            Party("Marcus Greene", "mgreene.science@outlook.example"),
+            Party("Ana Souza", "ana.souza@school.example.org"),
+        ),
+        "Good morning Mr. Greene,",
+        note="Forwarding for the record.\n\nMarcus Greene\nGrade 8 Science",
+        cc=(Party("Jean Pierre", "jean.pierre@gmail.example"),),
+    ),
+    Case(
+        "owa_en.html",
+        Party("Guerline Pierre", "guerline.pierre@gmail.example"),
+        "Wednesday, October 15, 2025 9:31 AM",
+        "2025-10-15T13:31:00",
+        "Science fair",
+        (Party("Marcus Greene", "mgreene.science@outlook.example"),),
+        "Good morning Mr. Greene,",
+        note="For the record.",
+    ),
+    # Apple Mail (macOS quotes the block; iOS does not, and puts U+202F before PM)
+    Case(
+        "apple_macos_en.txt",
+        Party("Brigid Kelly", "brigid.kelly@icloud.example"),
+        "October 15, 2025 at 9:31:08 AM EDT",
+        "2025-10-15T13:31:08",
+        "Nora - dismissal",
+        (Party("Karen Whitfield", "kwhitfield@comcast.example"),),
+        "Hi Mrs. Whitfield,\n\nSean will pick Nora up",
+        note="For the archive.",
+        cc=(Party("Sean Kelly", "sean.kelly@icloud.example"),),
+    ),
+    Case(
+        "apple_macos_en.html",
+        Party("Brigid Kelly", "brigid.kelly@icloud.example"),
+        "October 15, 2025 at 9:31:08\u202fAM EDT",
+        "2025-10-15T13:31:08",
+        "Nora - dismissal",
+        (Party("Karen Whitfield", "kwhitfield@comcast.example"),),
+        "Hi Mrs. Whitfield,",
+        note="For the archive.",
+    ),
+    Case(
+        "apple_ios_en.txt",
+        Party("Mai Nguyễn", "mai.nguyen.boston@yahoo.example"),
+        "October 15, 2025 at 9:31:08\u202fPM EDT",
+        "2025-10-16T01:31:08",
+        "Re: Anh's Spanish project",
+        (Party("Ferreira, Tomás", "tomas.ferreira@icloud.example"),),
+        "Thank you, Mr. Ferreira.",  # the byte-order mark before it is gone
+        note="Sent from my iPhone",
+    ),
+    # Thunderbird: tab-aligned labels; the HTML table puts label and value on separate lines
+    Case(
+        "thunderbird_en.txt",
+        Party("Brigid Kelly", "brigid.kelly@icloud.example"),
+        "Wed, 15 Oct 2025 09:31:55 -0400",
+        "2025-10-15T13:31:55",
+        "Nora's lunch account",
+        (Party("", "kwhitfield@comcast.example"),),
+        "Hi Mrs. Whitfield,",
+        note="Forwarding for the record.\n\n--\nKaren Whitfield",
+        cc=(
+            Party("Sean Kelly", "sean.kelly@icloud.example"),
+            Party("", "office@glover.example.org"),
+        ),
+    ),
+    Case(
+        "thunderbird_en.html",
+        Party("Brigid Kelly", "brigid.kelly@icloud.example"),
+        "Wed, 15 Oct 2025 09:31:55 -0400",
+        "2025-10-15T13:31:55",
+        "Nora's lunch account",
+        (Party("", "kwhitfield@comcast.example"),),
+        "Hi Mrs. Whitfield,",
+        note="Forwarding for the record.",
+    ),
+    # Yahoo: one header per line, or the whole block on the banner line
+    Case(
+        "yahoo_en.txt",
+        Party("Wilner Desrosiers", "wdesrosiers@gmail.example"),
+        "Wednesday, October 15, 2025, 09:31:12 AM EDT",
+        "2025-10-15T13:31:12",
+        "Naomie's allergy plan",
+        (
+            Party("Nadine Joseph", "nadine.joseph.ht@yahoo.example"),
+            Party("Tucker Office", "office@tucker.example.org"),
+        ),
+        "Hello Mrs. Joseph,",
+        note="Forwarding for the archive.\n\nNadine Joseph",
+    ),
+    Case(
+        "yahoo_en_oneline.txt",
+        Party("Wilner Desrosiers", "wdesrosiers@gmail.example"),
+        "Wednesday, October 15, 2025, 09:31:12 AM EDT",
+        "2025-10-15T13:31:12",
+        "Naomie's bus pass",
+        (Party("", "nadine.joseph.ht@yahoo.example"),),
+        "Hello Mrs. Joseph,\n\nNaomie lost her bus pass.",
+        note="Please archive.",
+        cc=(
+            Party("Tucker Office", "office@tucker.example.org"),
+            Party("Marie Desrosiers", "marie.d@gmail.example"),
+        ),
+    ),
+    Case(
+        "yahoo_en.html",
+        Party("Wilner Desrosiers", "wdesrosiers@gmail.example"),
+        "Wednesday, October 15, 2025 at 09:31:12 AM EDT",
+        "2025-10-15T13:31:12",
+        "Naomie's allergy plan",
+        (Party("Nadine Joseph", "nadine.joseph.ht@yahoo.example"),),
+        "Hello Mrs. Joseph,",
+        note="Forwarding for the archive.",
+    ),
+    # Others
+    Case(
+        "ionos_en.txt",
+        Party("Robert Callahan", "rcallahan@web.example"),
+        "October 15, 2025 at 9:31 AM",
+        "2025-10-15T13:31:00",
+        "Siobhan's retake",
+        (Party("Kevin Tran", "kevin.tran.math@gmail.example"),),
+        "Mr. Tran, when can Siobhan",
+        note="For the record.",
+    ),
+    Case(
+        "samsung_en.txt",
+        Party("Jennifer Walsh-Parker", "jwalshparker@gmail.example"),
+        "10/15/25 9:31 AM (GMT-05:00)",
+        "2025-10-15T14:31:00",
+        "Owen's reading log",
+        (Party("Emily Brennan", "emily.brennan.teach@gmail.example"),),
+        "Owen finished his reading log.",
+        note="Sent from my Galaxy",
+    ),
+    Case(
+        "protonmail_en.txt",
+        Party("Robert Callahan", "rcallahan@proton.example"),
+        "On Wednesday, October 15th, 2025 at 9:31 AM",
+        "2025-10-15T13:31:00",
+        "Meeting on Friday",
+        (Party("Kevin Tran", "kevin.tran.math@gmail.example"),),
+        "Friday at 3 works for us.",
+        note="Forwarding.",
+    ),
+    # --- one or more per language: localised banner, labels and date ---
+    Case(  # es: Apple Mail iOS
+        "apple_es.txt",
+        Party("Marisol Ortega", "marisol.ortega@gmail.example"),
+        "15 de octubre de 2025, 9:31:08\u202fa.\u202fm. EDT",
+        "2025-10-15T13:31:08",
+        "Excursión de Diego",
+        (LENA_GMAIL,),
+        "Hola, maestra:",
+        note="Enviado desde mi iPhone",
+    ),
+    Case(  # es: Outlook desktop HTML ("Enviado el:")
+        "outlook2016_es.html",
+        Party("Guadalupe Hernández", "lupita.hernandez88@gmail.example"),
+        "miércoles, 15 de octubre de 2025 9:31",
+        "2025-10-15T13:31:00",
+        "Intérprete para la reunión",
+        (Party("Ana Rivera", "ana.rivera.esl@gmail.example"),),
+        "Buenos días, maestra:",
+        note="Para el archivo.",
+    ),
+    Case(  # pt (Portugal): Apple Mail, WEST
+        "apple_pt.txt",
+        Party("Joana Lopes", "joana.lopes@sapo.example"),
+        "15 de outubro de 2025, às 14:31:08 WEST",
+        "2025-10-15T13:31:08",
+        "Visita de estudo",
+        (LENA_ICLOUD,),
+        "Boa tarde, professora.",
+        note="Reencaminho para o arquivo.",
+    ),
+    Case(  # pt-BR: Gmail with the localised banner
+        "gmail_pt_br.txt",
+        Party("Cláudia Souza", "claudia.souza@gmail.example"),
+        "qua., 15 de out. de 2025 às 09:31",
+        "2025-10-15T13:31:00",
+        "Reunião de pais",
+        (LENA_GMAIL,),
+        "Oi professora, tudo bem?",
+        note="Encaminhando para o arquivo da escola.",
+    ),
+    Case(  # fr: Apple Mail macOS, quoted, "UTC−4" with a minus sign
+        "apple_fr.txt",
+        Party("Nadège Pierre-Louis", "nadege.pl@orange.example"),
+        "15 octobre 2025 à 09:31:08 UTC\u22124",
+        "2025-10-15T13:31:08",
+        "Absence de Kevin",
+        (LENA_ICLOUD,),
+        "Bonjour Madame,\n\nKevin sera absent",
+        note="Bonjour, je transfère ce message pour les archives.",
+        cc=(Party("Jean Pierre-Louis", "jean.pl@orange.example"),),
+    ),
+    Case(  # fr: Outlook on the web ("De :", "Envoyé :")
+        "owa_fr.txt",
+        Party("Nadège Pierre-Louis", "nadege.pl@orange.example"),
+        "mercredi 15 octobre 2025 09:31",
+        "2025-10-15T13:31:00",
+        "Rendez-vous avec la conseillère",
+        (LENA_OUTLOOK,),
+        "Bonjour,\n\nEst-ce possible",
+        note="Pour le dossier.",
+    ),
+    Case(
+        "owa_fr.html",
+        Party("Nadège Pierre-Louis", "nadege.pl@orange.example"),
+        "mercredi 15 octobre 2025 09:31",
+        "2025-10-15T13:31:00",
+        "Rendez-vous avec la conseillère",
+        (LENA_OUTLOOK,),
+        "Bonjour, est-ce possible",
+        note="Pour le dossier.",
+    ),
+    Case(  # de: Outlook desktop, "-----Ursprüngliche Nachricht-----"
+        "outlook_de.txt",
+        Party("Katrin Vogel", "k.vogel@web.example"),
+        "Mittwoch, 15. Oktober 2025 09:31",
+        "2025-10-15T13:31:00",
+        "Elternsprechtag",
+        (LENA_OUTLOOK,),
+        "Guten Tag Frau Brooks,",
+        note="Zur Ablage.",
+        cc=(Party("Thomas Vogel", "t.vogel@web.example"),),
+    ),
+    Case(  # de: Apple Mail, MESZ
+        "apple_de.txt",
+        Party("Katrin Vogel", "k.vogel@web.example"),
+        "15. Oktober 2025 um 15:31:08 MESZ",
+        "2025-10-15T13:31:08",
+        "Krankmeldung Jonas",
+        (LENA_ICLOUD,),
+        "Jonas hat Fieber",
+    ),
+    Case(  # it: Yahoo
+        "yahoo_it.txt",
+        Party("Giulia Romano", "giulia.romano@libero.example"),
+        "mercoledì 15 ottobre 2025, 15:31:08 CEST",
+        "2025-10-15T13:31:08",
+        "Gita scolastica",
+        (LENA_YAHOO,),
+        "Gentile maestra,",
+        note="Inoltro per l'archivio.",
+    ),
+    Case(  # nl: Apple Mail
+        "apple_nl.txt",
+        Party("Sanne de Vries", "sanne.devries@ziggo.example"),
+        "15 oktober 2025 om 15:31:08 CEST",
+        "2025-10-15T13:31:08",
+        "Ouderavond",
+        (LENA_ICLOUD,),
+        "Beste juf,",
+    ),
+    Case(  # pl: Yahoo, the whole block on the banner line ("…CESTTemat:")
+        "yahoo_pl_oneline.txt",
+        Party("Agnieszka Nowak", "a.nowak@wp.example"),
+        "środa, 15 października 2025 15:31:08 CEST",
+        "2025-10-15T13:31:08",
+        "Wycieczka szkolna",
+        (LENA_YAHOO,),
+        "Dzień dobry,",
+        note="Przesyłam do archiwum.",
+    ),
+    Case(  # ru: Mail.ru ("От кого:")
+        "mailru_ru.txt",
+        Party("Ольга Смирнова", "olga.smirnova@mail.example"),
+        "Среда, 15 октября 2025, 16:31 +03:00",
+        "2025-10-15T13:31:00",
+        "Экскурсия",
+        (LENA_GMAIL,),
+        "Здравствуйте!",
+        note="Пересылаю для архива.",
+    ),
+    Case(  # uk: Apple Mail
+        "apple_uk.txt",
+        Party("Оксана Коваленко", "oksana.kovalenko@ukr.example"),
+        "15 жовтня 2025 р. о 16:31:08 EEST",
+        "2025-10-15T13:31:08",
+        "Батьківські збори",
+        (LENA_ICLOUD,),
+        "Добрий день!",
+    ),
+    Case(  # tr: Yahoo
+        "yahoo_tr.txt",
+        Party("Ayşe Yılmaz", "ayse.yilmaz@hotmail.example"),
+        "15 Ekim 2025 Çarşamba 16:31:08 GMT+3",
+        "2025-10-15T13:31:08",
+        "Veli toplantısı",
+        (LENA_YAHOO,),
+        "Merhaba öğretmenim,",
+        note="Arşiv için iletiyorum.",
+    ),
+    Case(  # sv: Apple Mail
+        "apple_sv.txt",
+        Party("Anna Lindqvist", "anna.lindqvist@telia.example"),
+        "15 oktober 2025 15:31:08 CEST",
+        "2025-10-15T13:31:08",
+        "Utflykt",
+        (LENA_ICLOUD,),
+        "Hej!",
+    ),
+    Case(  # da: Apple Mail, "kl. 15.31.08"
+        "apple_da.txt",
+        Party("Mette Hansen", "mette.hansen@tdc.example"),
+        "15. oktober 2025 kl. 15.31.08 CEST",
+        "2025-10-15T13:31:08",
+        "Skoleudflugt",
+        (LENA_ICLOUD,),
+        "Hej Lena,",
+    ),
+    Case(  # no: Yahoo
+        "yahoo_no.txt",
+        Party("Ingrid Berg", "ingrid.berg@online.example"),
+        "onsdag 15. oktober 2025, 15:31:08 CEST",
+        "2025-10-15T13:31:08",
+        "Foreldremøte",
+        (LENA_YAHOO,),
+        "Hei!",
+    ),
+    Case(  # fi: Apple Mail, "klo 16.31.08"
+        "apple_fi.txt",
+        Party("Aino Virtanen", "aino.virtanen@elisa.example"),
+        "15. lokakuuta 2025 klo 16.31.08 UTC+3",
+        "2025-10-15T13:31:08",
+        "Retki",
+        (LENA_ICLOUD,),
+        "Hei,",
+    ),
+    Case(  # cs: Apple Mail, SELČ
+        "apple_cs.txt",
+        Party("Jana Novotná", "jana.novotna@seznam.example"),
+        "15. října 2025 v 15:31:08 SELČ",
+        "2025-10-15T13:31:08",
+        "Školní výlet",
+        (LENA_ICLOUD,),
+        "Dobrý den,",
+    ),
+    Case(  # sk: Apple Mail
+        "apple_sk.txt",
+        Party("Zuzana Kováčová", "zuzana.kovacova@azet.example"),
+        "15. októbra 2025 o 15:31:08 SELČ",
+        "2025-10-15T13:31:08",
+        "Rodičovské združenie",
+        (LENA_ICLOUD,),
+        "Dobrý deň,",
+    ),
+    Case(  # hu: Apple Mail, year first
+        "apple_hu.txt",
+        Party("Kovács Eszter", "kovacs.eszter@freemail.example"),
+        "2025. október 15. 15:31:08 CEST",
+        "2025-10-15T13:31:08",
+        "Szülői értekezlet",
+        (LENA_ICLOUD,),
+        "Kedves Tanárnő!",
+    ),
+    Case(  # ro: Yahoo ("De la:", "Către:")
+        "yahoo_ro.txt",
+        Party("Ioana Popescu", "ioana.popescu@yahoo.example"),
+        "miercuri, 15 octombrie 2025, 16:31:08 EEST",
+        "2025-10-15T13:31:08",
+        "Excursie",
+        (LENA_YAHOO,),
+        "Bună ziua,",
+    ),
+    Case(  # hr: Thunderbird; "listopada" is October in Croatian (November in Polish)
+        "thunderbird_hr.txt",
+        Party("Ivana Horvat", "ivana.horvat@t-com.example"),
+        "srijeda, 15. listopada 2025. 09:31",
+        "2025-10-15T13:31:00",
+        "Izlet",
+        (Party("Lena Brooks", "lena.brooks.teach@comcast.example"),),
+        "Poštovana učiteljice,",
+        note="Prosljeđujem za arhivu.",
+    ),
+    Case(  # ht: Kreyòl labels (our rendering; see the fixtures README)
+        "gmail_ht.txt",
+        Party("Wilner Desrosiers", "wdesrosiers@gmail.example"),
+        "mèkredi 15 oktòb 2025 a 6:58 PM",
+        "2025-10-15T22:58:00",
+        "Sòti lekòl Naomie",
+        (Party("Nadine Joseph", "nadine.joseph.ht@gmail.example"),),
+        "Bonjou Madan Joseph,",
+        note="Mwen voye sa pou achiv la.",
+    ),
+    Case(  # zh: Gmail, full-width colons, 上午
+        "gmail_zh.txt",
+        Party("王丽", "wang.li@qq.example"),
+        "2025年10月15日周三 上午9:31",
+        "2025-10-15T13:31:00",
+        "家长会",
+        (LENA_GMAIL,),
+        "Brooks老师您好：",
+        note="转发存档。",
+    ),
+    Case(  # zh-TW: Outlook desktop, 下午
+        "outlook_zh_tw.txt",
+        Party("陳美玲", "meiling.chen@hotmail.example"),
+        "2025年10月15日 下午 09:31",
+        "2025-10-16T01:31:00",
+        "請假",
+        (LENA_OUTLOOK,),
+        "老師您好，",
+        note="For the record.",
+    ),
+    Case(  # vi: Gmail ("Từ:", "Th 4, 15 thg 10, 2025 lúc 09:31")
+        "gmail_vi.txt",
+        Party("Nguyễn Thị Lan", "lan.nguyen@gmail.example"),
+        "Th 4, 15 thg 10, 2025 lúc 09:31",
+        "2025-10-15T13:31:00",
+        "Họp phụ huynh",
+        (LENA_GMAIL,),
+        "Chào cô,",
+        note="Chuyển tiếp để lưu trữ.",
+    ),
+    Case(  # vi: Outlook on the web ("Đã gửi:", "9:31 SA")
+        "owa_vi.txt",
+        Party("Trần Văn Minh", "minh.tran@outlook.example"),
+        "Thứ Tư, ngày 15 tháng 10 năm 2025 9:31 SA",
+        "2025-10-15T13:31:00",
+        "Xin phép nghỉ học",
+        (LENA_OUTLOOK,),
+        "Kính gửi cô,",
+    ),
+    Case(  # ja: Gmail
+        "gmail_ja.txt",
+        Party("佐藤 花子", "hanako.sato@docomo.example"),
+        "2025年10月15日(水) 9:31",
+        "2025-10-15T13:31:00",
+        "保護者面談",
+        (LENA_GMAIL,),
+        "ブルックス先生",
+        note="アーカイブ用に転送します。",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.file for c in CASES])
+def test_client_and_language_fixtures(case: Case) -> None:
+    note, original = only(case.file)
+    assert original.sender == case.sender
+    assert original.to == case.to
+    assert original.cc == case.cc
+    assert original.date_text == case.date_text
+    assert original.date == utc(case.date)
+    assert original.subject == case.subject
+    assert original.body.startswith(case.body_start), original.body
+    assert note == case.note
+
+
+def test_every_fixture_is_covered() -> None:
+    stated = {c.file for c in CASES} | set(NOT_FORWARDS) | set(CHAINS)
+    on_disk = {p.name for p in DATA.iterdir() if p.suffix in (".txt", ".html")}
+    assert on_disk == stated
+
+
+def test_bodies_end_where_the_message_ends() -> None:
+    _, original = only("gmail_en.txt")
+    assert original.body.endswith("Thanks,\nMarisol Ortega")
+    # Apple Mail's quote markers are gone from the body, the trailing ">" line too.
+    _, original = only("apple_fr.txt")
+    assert original.body == (
+        "Bonjour Madame,\n\nKevin sera absent demain matin : il a rendez-vous chez "
+        "l'orthophoniste.\n\nCordialement,\nNadège Pierre-Louis"
+    )
+    # An underscore line in the original's signature is not another forward.
+    _, original = only("owa_en.txt")
+    assert original.body.endswith("This email is confidential.")
+    # Thunderbird format=flowed lines keep their text.
+    _, original = only("thunderbird_en.txt")
+    assert original.body == (
+        "Hi Mrs. Whitfield,\n\nI added $20 to Nora's lunch account this morning.\n\nBrigid Kelly"
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "parties"),
+    [
+        ("Foo Bar (foo@bar.example)", [Party("Foo Bar", "foo@bar.example")]),
+        ("Walter Sheltan [mailto:ws@acme.example]", [Party("Walter Sheltan", "ws@acme.example")]),
+        (
+            "Walter Sheltan <ws@acme.example<mailto:ws@acme.example>>",
+            [Party("Walter Sheltan", "ws@acme.example")],
+        ),
+        ("ws@acme.example <ws@acme.example>", [Party("", "ws@acme.example")]),
+        ("<ws@acme.example>", [Party("", "ws@acme.example")]),
+        ("ws@acme.example", [Party("", "ws@acme.example")]),
+        ('"Ferreira, Tomás" <tf@icloud.example>', [Party("Ferreira, Tomás", "tf@icloud.example")]),
+        ("'Bessie, Berry' <bb@acme.example>", [Party("Bessie, Berry", "bb@acme.example")]),
+        ("Doherty, Patricia <pd@gmail.example>", [Party("Doherty, Patricia", "pd@gmail.example")]),
+        ("Okafor, Rachel; Front Office", [Party("Okafor, Rachel", ""), Party("Front Office", "")]),
+        (
+            "A One <a@x.example>; b@x.example <b@x.example>",
+            [Party("A One", "a@x.example"), Party("", "b@x.example")],
+        ),
+        (
+            "A One <a@x.example>, Front Office",
+            [Party("A One", "a@x.example"), Party("Front Office", "")],
+        ),
+        ("a@x.example b@x.example", [Party("", "a@x.example"), Party("", "b@x.example")]),
+    ],
+)
+def test_recipient_forms(value: str, parties: list[Party]) -> None:
+    body = f"---------- Forwarded message ---------\nFrom: A <a@x.example>\nTo: {value}\n\nhi\n"
+    found = split_forward(body)
+    assert found is not None
+    assert list(found.chain[0].to) == parties
+
+
+@pytest.mark.parametrize(
+    ("line", "date"),
+    [
+        (
+            "----- Пересылаемое сообщение ----- От: Ольга <olga@mail.example>Кому: "
+            '"lena@yahoo.example" <lena@yahoo.example>Копия: Максим <max@mail.example>'
+            "Отправлено: среда, 15 октября 2025 г., 16:31:08 GMT+3Тема: Экскурсия",
+            "2025-10-15T13:31:08",
+        ),
+        (
+            "----- Weitergeleitete Nachricht ----- Von: Olga <olga@mail.example>An: "
+            '"lena@yahoo.example" <lena@yahoo.example>CC: Max <max@mail.example>'
+            "Gesendet: Mittwoch, 15. Oktober 2025, 15:31:08 MESZBetreff: Exkursion",
+            "2025-10-15T13:31:08",
+        ),
+        (
+            "----- Message transmis ----- De : Olga <olga@mail.example>À : "
+            '"lena@yahoo.example" <lena@yahoo.example>Cc : Max <max@mail.example>'
+            "Envoyé : mercredi 15 octobre 2025, 15:31:08 UTC+2Objet : Excursion",
+            "2025-10-15T13:31:08",
+        ),
+        (
+            "----- Továbbított üzenet ----- Feladó: Olga <olga@mail.example>Címzett: "
+            '"lena@yahoo.example" <lena@yahoo.example>Másolat: Max <max@mail.example>'
+            "Elküldve: 2025. október 15., szerda 15:31:08 CESTTárgy: Kirándulás",
+            "2025-10-15T13:31:08",
+        ),
+    ],
+)
+def test_yahoo_one_line_blocks(line: str, date: str) -> None:
+    found = split_forward(f"Note.\n\n   {line}\n Hello,\n\nsee you.\n")
+    assert found is not None and found.note == "Note."
+    [o] = found.chain
+    assert o.sender is not None and o.sender.address == "olga@mail.example"
+    assert o.to == (Party("", "lena@yahoo.example"),)
+    assert o.cc is not None and o.cc[0].address == "max@mail.example"
+    assert o.date == utc(date)
+    assert o.subject and o.body == "Hello,\n\nsee you."
+
+
+# --- forwards of forwards --------------------------------------------------------------------
+
+CHAINS = [
+    "chain2_gmail.txt",
+    "chain3_mixed.txt",
+    "outlook_fw_of_reply.txt",
+    "reply_quoting_forward.txt",
+]
+
+
+def test_a_forward_of_a_forward_keeps_the_chain() -> None:
+    found = load("chain2_gmail.txt")
+    assert found is not None
+    assert found.note == "Forwarding the whole thread for the record."
+    outer, inner = found.chain
+    assert outer.sender == Party("Front Office", "office@pierce.example.org")
+    assert outer.subject == "Fwd: Liam out Thursday and Friday"
+    assert outer.body == "Rachel - see below from Liam's mom."
+    assert inner.sender == Party("Patricia Doherty", "pdoherty74@gmail.example")
+    assert inner.date == utc("2025-10-14T01:47:00")
+    assert inner.to == (Party("Front Office", "office@pierce.example.org"),)
+    assert (
+        inner.body == "Liam will be absent Thursday and Friday for a funeral.\n\nPatricia Doherty"
+    )
+
+
+def test_a_chain_of_three_across_clients() -> None:
+    found = load("chain3_mixed.txt")
+    assert found is not None
+    assert [o.sender for o in found.chain] == [
+        Party("Dr. Janet Moore", "jmoore@milton.k12.example.org"),
+        Party("Minh Tran", "minh.tran.parent@icloud.example"),
+        Party("Huy Tran", "huy.tran@gmail.example"),
+    ]
+    assert [o.date for o in found.chain] == [
+        utc("2025-10-15T15:15:00"),
+        utc("2025-10-15T00:02:11"),
+        utc("2025-10-14T23:40:00"),
+    ]
+    assert [o.body for o in found.chain] == [
+        "Kevin, please follow up with the family.",
+        "Forwarding my husband's note.",
+        "We think Linh should be in Algebra II, not Geometry.\n\nHuy",
+    ]
+    assert found.chain[2].subject == "Concern about math placement"
+
+
+def test_the_quoted_message_in_a_forwarded_reply_is_not_a_forward() -> None:
+    found = load("outlook_fw_of_reply.txt")
+    assert found is not None and len(found.chain) == 1
+    reply = found.chain[0]
+    assert reply.sender == Party("Carla Mendes", "carla.mendes@gmail.example")
+    assert reply.subject == "RE: Izzy - practice tomorrow"
+    assert reply.body.startswith("Thank you Coach, she will be there at 3.")
+    assert "From: Dan Sullivan" in reply.body and reply.body.endswith("not 3:30.")
+
+
+def test_a_reply_that_quotes_a_forward_block_counts() -> None:
+    found = load("reply_quoting_forward.txt")
+    assert found is not None
+    assert found.note.startswith("Thanks, filing this for the record.\n\nOn Wed, Oct 15")
+    [original] = found.chain
+    assert original.sender == Party("Patricia Doherty", "pdoherty74@gmail.example")
+    assert original.body == "I will pick Liam up at 1:00 today for the dentist.\n\nPatricia"
+
+
+def test_nesting_is_bounded() -> None:
+    block = "---------- Forwarded message ---------\nFrom: A <a@b.example>\n\nhi\n"
+    found = split_forward(block * 100)
+    assert found is not None and len(found.chain) == 20
+    assert found.chain[-1].body.count("Forwarded message") == 80
+
+
+# --- not forwards ----------------------------------------------------------------------------
+
+NOT_FORWARDS = [
+    "reply_en.txt",
+    "reply_fr.txt",
+    "reply_de.txt",
+    "reply_es.txt",
+    "reply_pt_br.txt",
+    "reply_outlook2019_en.txt",
+    "reply_quoting_outlook.txt",  # a '>'-quoted Outlook block is a quoted reply
+    "mention.txt",
+    "signature_dashes.txt",
+    "memo.txt",
+]
+
+
+@pytest.mark.parametrize("name", NOT_FORWARDS)
+def test_replies_mentions_and_signatures_are_not_forwards(name: str) -> None:
+    assert load(name) is None
+
+
+def test_empty_and_plain_messages() -> None:
+    assert split_forward("") is None
+    assert split_forward("", None) is None
+    assert split_forward("   \n\n", "") is None
+    assert split_forward("Hello,\n\nSee you Thursday.\n") is None
+
+
+# --- real HTML bodies (quotequail, MIT) --------------------------------------------------------
+
+
+def quotequail(name: str) -> ForwardSplit | None:
+    return split_forward("", (DATA / "quotequail" / name).read_text(encoding="utf-8"))
+
+
+def test_quotequail_apple() -> None:
+    found = quotequail("apple_forward.html")
+    assert found is not None and found.note == "test\n\nblah"
+    [o] = found.chain
+    assert o.sender == Party("Foo Bar", "foo@bar.example")
+    assert o.to == (Party("John Doe", "john@doe.example"),)
+    assert o.subject == "The Subject"
+    assert o.date_text == "March 24, 2016 at 20:16:25 GMT+1"
+    assert o.date == utc("2016-03-24T19:16:25")
+    assert o.body == "Text of the original email"
+
+
+def test_quotequail_gmail() -> None:
+    found = quotequail("gmail_forward.html")
+    assert found is not None and found.note == "test\n\nblah"
+    [o] = found.chain
+    assert o.sender == Party("Foo Bar", "foo@bar.example")
+    assert o.to == (Party("John Doe", "john@doe.example"),)
+    assert o.subject == "The Subject"
+    assert o.date_text == "Thu, Mar 24, 2016 at 5:17 PM"
+    assert o.date == utc("2016-03-24T21:17:00")  # no zone given: America/New_York (EDT)
+    assert o.body == "Some text"
+
+
+def test_quotequail_outlook() -> None:
+    found = quotequail("outlook_forward.html")
+    assert found is not None
+    assert found.note == "Original message\n\nMore text"  # the forwarder's own words
+    [o] = found.chain
+    assert o.sender == Party("John Doe", "")  # Outlook showed a name only
+    assert o.to == (Party("Foo Bar", "foo@bar.example"),)  # "Foo Bar (foo@bar.example)"
+    assert o.subject == "The subject!"
+    assert o.date_text == "Wednesday, July 09, 2014 10:27 AM"
+    assert o.date == utc("2014-07-09T14:27:00")
+    assert o.body == "Hi Foo,\n\nHow are you doing?\n\nJohn"
+
+
+def test_quotequail_thunderbird() -> None:
+    found = quotequail("thunderbird_forward.html")
+    assert found is not None and found.note == ""
+    [o] = found.chain
+    assert o.sender == Party("John Doe", "johndoe@example.com")
+    assert o.to == (Party("Foo Bar", "foobar@example.com"),)
+    assert o.subject == "Re: Example subject"
+    assert o.date == utc("2016-05-03T12:54:27")
+    assert o.body == "Dear John,\n\nThis is a test."
+
+
+def test_quotequail_mailru() -> None:
+    found = quotequail("mailru_forward.html")
+    assert found is not None and found.note == ""
+    [o] = found.chain
+    assert o.sender == Party("Иван Иванов", "ivanivanov@example.com")
+    assert o.to == (Party("Петр Петров", "petrpetrov@example.com"),)
+    assert o.subject == "Тестовая тема"
+    assert o.date_text == "Среда, 14 июня 2017, 15:19 +03:00"
+    assert o.date == utc("2017-06-14T12:19:00")
+    assert o.body.startswith("Дорогой Петр,\n\nЭто тест!")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "mailru_forward_unwrapped.html",
+        "outlook_forward_unwrapped.html",
+        "outlook_forward_unwrapped_top.html",
+        "thunderbird_forward_unwrapped.html",
+    ],
+)
+def test_quotequail_unwrapped_bodies_hold_no_forward(name: str) -> None:
+    assert quotequail(name) is None
+
+
+# --- the demo messages in examples/ ------------------------------------------------------------
+
+
+def example_parts(name: str) -> tuple[str, str | None]:
+    msg = email.message_from_bytes((EXAMPLES / name).read_bytes(), policy=email.policy.default)
+    assert isinstance(msg, EmailMessage)
+    plain = msg.get_body(preferencelist=("plain",))
+    html = msg.get_body(preferencelist=("html",))
+    text = plain.get_content() if plain is not None else ""
+    return text, (html.get_content() if html is not None else None)
+
+
+EXAMPLE_SENDERS = {
+    "01-gmail-inline-absence.eml": (
+        Party("Patricia Doherty", "pdoherty74@gmail.example"),
+        "2025-10-14T01:47:00",
+    ),
+    "02-outlook-desktop-fw-coach-texts.eml": (
+        Party("Dan Sullivan", "dan.sullivan.coach@outlook.example"),
+        "2025-09-19T01:14:00",
+    ),
+    "03-apple-iphone-forward.eml": (
+        Party("Mai Nguyễn", "mai.nguyen.boston@yahoo.example"),
+        "2025-11-04T01:05:47",
+    ),
+    "05-spanish-gmail-forward.eml": (
+        Party("Guadalupe Hernández", "lupita.hernandez88@gmail.example"),
+        "2026-01-12T11:32:00",
+    ),
+    "06-haitian-creole-yahoo-forward.eml": (
+        Party("Wilner Desrosiers", "wdesrosiers@gmail.example"),
+        "2025-10-21T22:58:12",
+    ),
+    "07-outlook-web-students-line.eml": (
+        Party("Guerline Pierre", "guerline.pierre@gmail.example"),
+        "2026-02-05T01:21:00",
+    ),
+    "09-thunderbird-forward.eml": (
+        Party("Brigid Kelly", "brigid.kelly@icloud.example"),
+        "2025-09-09T01:04:55",
+    ),
+    "10-outlook-html-only-forward.eml": (
+        Party("Fatima Hassan", "fatimahassan.2027@gmail.example"),
+        "2026-01-26T03:47:00",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLE_SENDERS))
+def test_examples_inline_forwards(name: str) -> None:
+    sender, date = EXAMPLE_SENDERS[name]
+    found = split_forward(*example_parts(name))
+    assert found is not None
+    [original] = found.chain
+    assert original.sender == sender
+    assert original.date == utc(date)
+    assert original.subject and original.body and found.note
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "04-forward-as-attachment-complaint.eml",  # message/rfc822: handled by the caller
+        "08-not-a-forward-phone-log.eml",
+        "11-gmail-auto-forward-filter.eml",  # the delivered message is the original
+    ],
+)
+def test_examples_without_an_inline_block(name: str) -> None:
+    assert split_forward(*example_parts(name)) is None
+
+
+def test_example_details() -> None:
+    found = split_forward(*example_parts("03-apple-iphone-forward.eml"))
+    assert found is not None
+    [o] = found.chain
+    assert o.date_text == "November 3, 2025 at 8:05:47\u202fPM EST"
+    assert o.subject == "Anh’s missing work in Spanish 1"
+    assert o.body.startswith("Dear Mr. Ferreira,")  # the U+FEFF before it is dropped
+    assert found.note.endswith("Sent from my iPhone")
+
+    found = split_forward(*example_parts("05-spanish-gmail-forward.eml"))
+    assert found is not None
+    assert found.chain[0].date_text == "lun, 12 ene 2026 a las 6:32"
+    assert found.chain[0].to == (Party("Ana Rivera", "ana.rivera.esl@gmail.example"),)
+
+    found = split_forward(*example_parts("07-outlook-web-students-line.eml"))
+    assert found is not None
+    assert "Students: Jayden Pierre, Ana Souza" in found.note
+
+
+# --- text or HTML ------------------------------------------------------------------------------
+
+
+def test_html_is_read_when_the_text_has_no_block_but_the_html_does() -> None:
+    html = (DATA / "owa_en.html").read_text(encoding="utf-8")
+    found = split_forward("For the record.\n\nGood morning Mr. Greene,", html)
+    assert found is not None
+    assert found.chain[0].sender == Party("Guerline Pierre", "guerline.pierre@gmail.example")
+
+
+def test_text_wins_when_it_has_a_block() -> None:
+    text = (DATA / "gmail_en.txt").read_text(encoding="utf-8")
+    html = (DATA / "owa_en.html").read_text(encoding="utf-8")
+    found = split_forward(text, html)
+    assert found is not None
+    assert found.chain[0].sender == Party("Marisol Ortega", "marisol.ortega@gmail.example")
+
+
+def test_html_without_markers_is_not_read_over_usable_text() -> None:
+    html = "<p>Reminder</p><p>From: A &lt;a@b.example&gt;<br>Sent: Monday, May 4, 2026 9:00 AM"
+    html += "<br>To: B &lt;b@c.example&gt;<br>Subject: x</p>"
+    assert split_forward("Reminder", html) is None
+    assert split_forward("", html) is not None
+
+
+def test_invalid_default_zone_gives_no_date_and_no_error() -> None:
+    assert parse_client_date("Wed, Oct 27, 2021 at 9:31 AM", "Nowhere/Nothing") is None
+    assert parse_client_date("Wed, 27 Oct 2021 09:31 +0000", "Nowhere/Nothing") == utc(
+        "2021-10-27T09:31:00"
+    )
+
+
+# --- dates -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # what the issue names
+        ("Wed, Oct 27, 2021 at 9:31 AM", "2021-10-27T13:31:00"),
+        ("27 octobre 2021 à 09:31", "2021-10-27T13:31:00"),
+        ("27. Oktober 2021 um 09:31", "2021-10-27T13:31:00"),
+        ("2021年10月27日 9:31", "2021-10-27T13:31:00"),
+        ("27 thg 10, 2021 lúc 09:31", "2021-10-27T13:31:00"),
+        # Gmail in each locale (crisp-oss fixtures' formats)
+        ("mer. 27 oct. 2021 à 09:31", "2021-10-27T13:31:00"),
+        ("Mi., 27. Okt. 2021 um 09:31 Uhr", "2021-10-27T13:31:00"),
+        ("mié, 27 oct 2021 a las 9:31", "2021-10-27T13:31:00"),
+        ("qua., 27 de out. de 2021 às 09:31", "2021-10-27T13:31:00"),
+        ("mer 27 ott 2021 alle ore 09:31", "2021-10-27T13:31:00"),
+        ("wo 27 okt. 2021 om 09:31", "2021-10-27T13:31:00"),
+        ("śr., 27 paź 2021 o 09:31", "2021-10-27T13:31:00"),
+        ("ср, 27 окт. 2021 г. в 09:31", "2021-10-27T13:31:00"),
+        ("ср, 27 жовт. 2021 р. о 09:31", "2021-10-27T13:31:00"),
+        ("27 Eki 2021 Çar, 09:31", "2021-10-27T13:31:00"),
+        ("ons 27 okt. 2021 kl. 09:31", "2021-10-27T13:31:00"),
+        ("ons. 27. okt. 2021 kl. 09.31", "2021-10-27T13:31:00"),
+        ("ke 27. lokak. 2021 klo 9.31", "2021-10-27T13:31:00"),
+        ("st 27. 10. 2021 v 9:31", "2021-10-27T13:31:00"),
+        ("st, 27. 10. 2021 o 9:31", "2021-10-27T13:31:00"),
+        ("2021. okt. 27., Sze, 9:31", "2021-10-27T13:31:00"),
+        ("mie., 27 oct. 2021 la 09:31", "2021-10-27T13:31:00"),
+        ("sri, 27. lis 2021. u 09:31", "2021-11-27T14:31:00"),  # alone, "lis" reads Polish
+        ("2021年10月27日周三 下午9:31", "2021-10-28T01:31:00"),
+        ("2021年10月27日(水) 9:31", "2021-10-27T13:31:00"),
+        ("Th 4, 27 thg 10, 2021 lúc 21:31", "2021-10-28T01:31:00"),
+        ("mèkredi 27 oktòb 2021 a 9:31 AM", "2021-10-27T13:31:00"),
+        # Outlook, Apple, Yahoo, Thunderbird forms
+        ("Wednesday, October 27, 2021 9:31 PM", "2021-10-28T01:31:00"),
+        ("Mittwoch, 27. Oktober 2021 09:31", "2021-10-27T13:31:00"),
+        ("jueves, 28 de octubre de 2021, 12:46", "2021-10-28T16:46:00"),
+        ("October 13, 2025 at 9:47:03\u202fPM EDT", "2025-10-14T01:47:03"),
+        ("25 October 2021 at 11:17:21 EEST", "2021-10-25T08:17:21"),
+        ("Tuesday, November 2, 2021, 09:26:50 AM GMT+1", "2021-11-02T08:26:50"),
+        ("Dienstag, 2. November 2021, 09:26:50 MEZ", "2021-11-02T08:26:50"),
+        ("Wed, 3 Nov 2021 15:51:30 +0100", "2021-11-03T14:51:30"),
+        ("Mon, 8 Sep 2025 21:04:55 -0400 (EDT)", "2025-09-09T01:04:55"),
+        ("10/27/21 9:31 AM (GMT-05:00)", "2021-10-27T14:31:00"),
+        ("28/10/2021 12:46", "2021-10-28T16:46:00"),
+        ("2021-10-27T09:31:00Z", "2021-10-27T09:31:00"),
+        ("lun, 12 ene 2026 a las 6:32 p. m.", "2026-01-12T23:32:00"),
+        ("12:05 AM, Jan 1, 2022", "2022-01-01T05:05:00"),
+        ("mar, 26 mar 2021 10:00", "2021-03-26T14:00:00"),  # Tuesday, 26 March
+        ("mar. 26 oct. 2021 10:00", "2021-10-26T14:00:00"),  # Tuesday, 26 October
+    ],
+)
+def test_client_dates(text: str, expected: str) -> None:
+    assert parse_client_date(text) == utc(expected)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "Monday",
+        "yesterday at 9:31",
+        "99/99/9999 99:99",
+        "25 October 2021 at 11:17:21 IST",  # India, Ireland or Israel: no guess
+        "27. októbra 2021 o 9:31:08 XYZT",  # a zone we do not know: no guess
+        "\x00" * 50,
+    ],
+)
+def test_dates_that_do_not_parse(text: str) -> None:
+    assert parse_client_date(text) is None
+
+
+def test_dates_without_a_zone_use_the_default_zone() -> None:
+    assert DEFAULT_ZONE == "America/New_York"
+    winter = parse_client_date("Monday, January 12, 2026 6:32 AM")
+    assert winter == utc("2026-01-12T11:32:00")
+    assert parse_client_date("12 January 2026 06:32", "Europe/Paris") == utc("2026-01-12T05:32:00")
+    parsed = parse_client_date("Wed, Oct 27, 2021 at 9:31 AM")
+    assert parsed is not None and parsed.utcoffset() is not None
+
+
+def test_the_language_of_the_labels_settles_ambiguous_month_names() -> None:
+    # "listopada" is November in Polish and October in Croatian: Croatian labels decide.
+    body = (
+        "-------- Proslijeđena poruka --------\nNaslov: Izlet\n"
+        "Datum: srijeda, 27. listopada 2021. 09:31\nŠalje: Ivana <i@t-com.example>\n\nbok\n"
+    )
+    found = split_forward(body)
+    assert found is not None
+    assert found.chain[0].date == utc("2021-10-27T13:31:00")
+    assert parse_client_date("srijeda, 27. listopada 2021. 09:31") == utc("2021-11-27T14:31:00")
+
+
+def test_an_unparsed_date_keeps_its_text() -> None:
+    body = (
+        "---------- Forwarded message ---------\nFrom: A <a@b.example>\n"
+        "Date: sometime last week\nSubject: s\n\nhello\n"
+    )
+    found = split_forward(body)
+    assert found is not None
+    assert found.chain[0].date_text == "sometime last week"
+    assert found.chain[0].date is None
+
+
+# --- subjects ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("subject", "stripped", "forward"),
+    [
+        (
+            "Fwd: RE: FW: TR: WG: RV: ENC: I: VS: PD: İLT: 转发: 回复: Field trip",
+            "Field trip",
+            True,
+        ),
+        ("Fw: Lab group - Jayden", "Lab group - Jayden", True),
+        ("FW: dropping AP chem?", "dropping AP chem?", True),
+        ("RE: FW: bus", "bus", True),
+        ("Re: bus", "bus", False),
+        ("AW: WG: Elternsprechtag", "Elternsprechtag", True),
+        ("RES: ENC: Reunião", "Reunião", True),
+        ("SV: VB: Utflykt", "Utflykt", True),
+        ("Odp: PD: Wycieczka", "Wycieczka", True),
+        ("VL: Retki", "Retki", True),
+        ("Redir.: Excursie", "Excursie", True),  # Outlook ro
+        ("RE[2]: Fwd: notes", "notes", True),
+        ("[Fwd: Picture day]", "Picture day", True),
+        ("转发：家长会", "家长会", True),
+        ("Regarding: the trip", "Regarding: the trip", False),
+        ("Fwdx: y", "Fwdx: y", False),
+        ("I forwarded the form", "I forwarded the form", False),
+        ("", "", False),
+    ],
+)
+def test_subject_prefixes(subject: str, stripped: str, forward: bool) -> None:
+    assert strip_subject_prefixes(subject) == stripped
+    assert is_forward_subject(subject) is forward
+
+
+# --- robustness --------------------------------------------------------------------------------
+
+ADVERSARIAL = [
+    "-" * 200_000,
+    ">" * 200_000,
+    "_" * 200_000,
+    " " * 200_000 + "x",
+    "From: " + "a" * 200_000,
+    "From: " + "a:" * 100_000,
+    "a@" * 100_000,
+    "<" * 200_000,
+    "<a " * 66_000,
+    "<!--" * 50_000,
+    "-- Forwarded message " * 9_500,
+    "Fwd: " * 40_000,
+    "---------- Forwarded message --------- From: " + "To: x " * 33_000,
+    "Date: " + "12:34 PM " * 22_000,
+]
+
+
+@pytest.mark.parametrize("line", ADVERSARIAL, ids=[f"adversarial-{i}" for i in range(14)])
+def test_a_200kb_adversarial_line_finishes_quickly(line: str) -> None:
+    start = time.perf_counter()
+    split_forward(line)
+    split_forward("", line)
+    split_forward(line + "\n" + line[:1000], line)
+    parse_client_date(line)
+    strip_subject_prefixes(line)
+    is_forward_subject(line)
+    assert time.perf_counter() - start < 1.0
+
+
+def test_many_candidate_lines_finish_quickly() -> None:
+    start = time.perf_counter()
+    split_forward("From: a@b.example\n" * 14_000)
+    split_forward("________________________________\n" * 7_000)
+    split_forward("Begin forwarded message:\n" * 10_000)
+    assert time.perf_counter() - start < 3.0
+
+
+def test_only_the_first_256kb_is_read() -> None:
+    block = (DATA / "gmail_en.txt").read_text(encoding="utf-8")
+    assert split_forward("x\n" * 140_000 + block) is None
+
+
+def test_never_raises_on_noise() -> None:
+    rng = random.Random(20251015)
+    alphabet = "-_=>:\t \n<>@[]();,\"'*FromDateSubjectToCc\u202f\xa0\ufeff年月日上午下午ÀÉçğış—–−"
+    pieces = [
+        "---------- Forwarded message ---------\n",
+        "From: A <a@b.example>\n",
+        "Sent: Wednesday, October 15, 2025 9:31 AM\n",
+        "> Begin forwarded message:\n",
+        "________________________________\n",
+        "----- Forwarded Message ----- From: x To: y Subject: ",
+        "Date: \n",
+        "<div class=gmail_quote>",
+    ]
+    for _ in range(300):
+        parts = [
+            rng.choice(pieces) if rng.random() < 0.3 else rng.choice(alphabet) for _ in range(200)
+        ]
+        text = "".join(parts)
+        found = split_forward(text, text)
+        assert found is None or found.chain
+        parse_client_date(text[:80])
+        strip_subject_prefixes(text)
+        is_forward_subject(text)
+
+
+def test_results_are_frozen() -> None:
+    found = load("gmail_en.txt")
+    assert found is not None
+    with pytest.raises(AttributeError):
+        found.chain[0].subject = "x"  # type: ignore[misc]
