@@ -109,7 +109,6 @@ class ParsedMessage:
     forwarder: Address | None = None
     note: str = ""
     originals: list[OriginalMessage] = field(default_factory=list)  # outermost first
-    embedded: list[email.message.Message] = field(default_factory=list, repr=False)
 
     @property
     def sent_at(self) -> datetime | None:
@@ -128,7 +127,7 @@ class ParsedMessage:
         """The JSON-able derived data sealed beside the raw bytes (the note and the originals'
         text included: they are what a records officer reads)."""
         out = asdict(self)
-        for key in ("text", "html", "embedded", "originals"):
+        for key in ("text", "html", "originals"):
             del out[key]
         out["date"] = self.date.isoformat() if self.date else None
         out["originals"] = [o.to_json() for o in self.originals]
@@ -156,11 +155,13 @@ def tag_input_from_metadata(meta: dict[str, Any]) -> TagInput:
 
 
 class _Runs:
-    """Base64 runs taken out of a message before parsing, keyed by their placeholder."""
+    """What one parse keeps on the side: base64 runs taken out of the message before parsing
+    (keyed by their placeholder), and the attached messages found."""
 
     def __init__(self) -> None:
         self.prefix = f"ARCHIVER-RUN-{os.urandom(6).hex()}-"
         self.runs: dict[str, str] = {}
+        self.embedded: list[email.message.Message] = []  # attached messages, as found
 
     def shrink(self, raw: bytes) -> bytes:
         if len(raw) < 8192:
@@ -252,7 +253,7 @@ def _walk(part: email.message.Message, out: ParsedMessage, html: list[str], runs
         out.attachments.append(_attachment(part, out.defects, runs))
         inner = part.get_payload(0) if part.is_multipart() else None
         if isinstance(inner, email.message.Message):
-            out.embedded.append(inner)
+            runs.embedded.append(inner)
         return
     if part.is_multipart():
         for child in part.get_payload():
@@ -290,12 +291,12 @@ def parse(raw: bytes) -> ParsedMessage:
         return ParsedMessage(
             quarantine=QUARANTINE_UNPARSEABLE, problem=f"{type(exc).__name__}: {exc}"
         )
-    out = _read(msg, runs)
+    out, attached = _read(msg, runs)
     if not {k.lower() for k in msg} & _IDENTIFYING_HEADERS:
         out.quarantine = QUARANTINE_NO_HEADERS
         out.problem = "no From, To, Date, Subject or Message-ID header found"
     try:
-        _find_originals(msg, out, runs, 0)
+        _find_originals(msg, out, attached, runs, 0)
     except RecursionError:
         out.defects.append("NestingTooDeepDefect")
     except Exception as exc:  # a forward we cannot read is still archived as it is
@@ -304,8 +305,12 @@ def parse(raw: bytes) -> ParsedMessage:
     return out
 
 
-def _read(msg: email.message.Message, runs: _Runs) -> ParsedMessage:
-    """Headers, text and attachments of one message (an outer or an embedded one)."""
+def _read(
+    msg: email.message.Message, runs: _Runs
+) -> tuple[ParsedMessage, list[email.message.Message]]:
+    """Headers, text and attachments of one message (an outer or an embedded one), and the
+    messages attached to it."""
+    first = len(runs.embedded)
     out = ParsedMessage()
     header_defects: list[str] = []
     try:
@@ -334,7 +339,7 @@ def _read(msg: email.message.Message, runs: _Runs) -> ParsedMessage:
         out.defects.append(f"{type(exc).__name__}: {exc}")
     if header_defects:
         out.defects.append("AddressHeaderDefect")
-    return out
+    return out, runs.embedded[first:]
 
 
 def _party(p: forwards.Party | None) -> Address | None:
@@ -355,7 +360,11 @@ def _itself(m: ParsedMessage, provenance: str) -> OriginalMessage:
 
 
 def _find_originals(
-    msg: email.message.Message, out: ParsedMessage, runs: _Runs, depth: int
+    msg: email.message.Message,
+    out: ParsedMessage,
+    attached: list[email.message.Message],
+    runs: _Runs,
+    depth: int,
 ) -> None:
     """Fill in the forwarder, the note and the chain of originals, outermost first.
 
@@ -365,9 +374,9 @@ def _find_originals(
     auto-forward rule (X-Forwarded-For) or sent straight to the archive.
     """
     out.forwarder = out.sender[0] if out.sender else None
-    if out.embedded and depth < _MAX_DEPTH:
-        inner = _read(out.embedded[0], runs)
-        _find_originals(out.embedded[0], inner, runs, depth + 1)
+    if attached and depth < _MAX_DEPTH:
+        inner, inner_attached = _read(attached[0], runs)
+        _find_originals(attached[0], inner, inner_attached, runs, depth + 1)
         out.note = out.text.strip()
         out.originals = [_itself(inner, PROVENANCE_HEADERS)]
         if inner.originals and inner.originals[0].provenance != PROVENANCE_NONE:
