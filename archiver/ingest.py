@@ -109,9 +109,8 @@ def prepare(raw: bytes, arrival: Arrival, policy: IngestPolicy, sha256: bytes = 
             parsed.problem = (
                 f"forwarder {sender or '(none)'} is not in the source's allowed_forwarder_domains"
             )
-    sealed = sealing.seal_record(
-        raw, parsed.metadata(), policy.kek_id, policy.kek, policy.compression_level
-    )
+    meta = parsed.metadata()
+    sealed = sealing.seal_record(raw, meta, policy.kek_id, policy.kek, policy.compression_level)
     row = RecordRow(
         id=sealed.record_id,
         sha256=sha256,
@@ -135,7 +134,7 @@ def prepare(raw: bytes, arrival: Arrival, policy: IngestPolicy, sha256: bytes = 
         sealed.parts,
         sealed.data_key,
         locator,
-        tag_input=parsed.tag_input(),
+        tag_input=parsed.tag_input(meta),
     )
 
 
@@ -171,6 +170,7 @@ def _write(
     outcomes: list[Outcome] = []
     arrivals: list[ArrivalRow] = []
     keys = {p.record.id: p.data_key for p in live if p.record is not None}
+    tags: list[tuple[str, int, str]] = []  # a new record has no tags yet: only inserts
     for p in batch:
         label = p.arrival.label
         if p.error is not None:
@@ -180,10 +180,8 @@ def _write(
         if rec is not None and p.record is not None and rec.id == p.record.id:
             arrivals.append(_arrival_row(p, rec.id, p.locator))
             if roster is not None and p.tag_input is not None:
-                tags = roster.tagger.tag(p.tag_input)
-                tx.set_automatic_tags(
-                    rec.id, {roster.row_ids[sid]: src for sid, src in tags.items()}, now
-                )
+                found = roster.tagger.tag(p.tag_input)
+                tags += [(rec.id, roster.row_ids[sid], src) for sid, src in found.items()]
             outcomes.append(
                 Outcome(
                     label,
@@ -201,6 +199,7 @@ def _write(
         arrivals.append(_arrival_row(p, rec.id, sealing.seal_locator(keys[rec.id], rec.id, label)))
         outcomes.append(Outcome(label, rec.id, DUPLICATE, record_status=rec.status))
     tx.insert_arrivals(arrivals)
+    tx.insert_tags(tags, now)
     return outcomes
 
 

@@ -112,7 +112,7 @@ def rederive_all(
         tx.set_part(row.id, sealing.META, sealing.seal_meta(key, row.id, meta, level))
         if parsed.sent_at != row.sent_at:
             tx.set_sent_at(row.id, parsed.sent_at)
-        _retag(tx, roster, row.id, parsed.tag_input())
+        _retag(tx, roster, row.id, parsed.tag_input(meta))
         return True
 
     result = _each_record(db, ring, progress, work)

@@ -405,6 +405,17 @@ class StoreTx:
         ).all()
         return {int(r[0]): str(r[1]) for r in rows}
 
+    def insert_tags(self, tags: list[tuple[str, int, str]], now: datetime) -> None:
+        """Tag new records: (record id, student row id, source) each."""
+        if tags:
+            self._conn.execute(
+                insert(record_tag),
+                [
+                    {"record_id": r, "student_id": s, "source": src, "tagged_at": now}
+                    for r, s, src in tags
+                ],
+            )
+
     def set_automatic_tags(self, record_id: str, tags: dict[int, str], now: datetime) -> None:
         """Replace a record's automatic tags; manual tags and manual removals are kept."""
         manual = {

@@ -116,9 +116,10 @@ class ParsedMessage:
         first = self.originals[0] if self.originals else None
         return (first.date if first else None) or self.date
 
-    def tag_input(self) -> TagInput:
-        """What student tagging looks at: the note, the originals, everyone in them."""
-        meta = self.metadata()
+    def tag_input(self, meta: dict[str, Any] | None = None) -> TagInput:
+        """What student tagging looks at: the note, the originals, everyone in them (from
+        `meta`, this message's metadata, when the caller already has it)."""
+        meta = dict(meta or self.metadata())
         if not self.originals:  # unparseable: whatever text there is
             meta["originals"] = [_itself(self, PROVENANCE_NONE).to_json()]
         return tag_input_from_metadata(meta)
@@ -126,12 +127,23 @@ class ParsedMessage:
     def metadata(self) -> dict[str, Any]:
         """The JSON-able derived data sealed beside the raw bytes (the note and the originals'
         text included: they are what a records officer reads)."""
-        out = asdict(self)
-        for key in ("text", "html", "originals"):
-            del out[key]
-        out["date"] = self.date.isoformat() if self.date else None
-        out["originals"] = [o.to_json() for o in self.originals]
-        return out
+        return {
+            "quarantine": self.quarantine,
+            "problem": self.problem,
+            "sender": [asdict(a) for a in self.sender],
+            "to": [asdict(a) for a in self.to],
+            "cc": [asdict(a) for a in self.cc],
+            "subject": self.subject,
+            "date_text": self.date_text,
+            "date": self.date.isoformat() if self.date else None,
+            "message_id": self.message_id,
+            "authentication_results": self.authentication_results,
+            "attachments": [asdict(a) for a in self.attachments],
+            "defects": self.defects,
+            "forwarder": asdict(self.forwarder) if self.forwarder else None,
+            "note": self.note,
+            "originals": [o.to_json() for o in self.originals],
+        }
 
 
 def tag_input_from_metadata(meta: dict[str, Any]) -> TagInput:
@@ -228,21 +240,30 @@ def _attachment(part: email.message.Message, defects: list[str], runs: _Runs) ->
     runs.restore(part)
     ctype = part.get_content_type()
     if ctype in _EMBEDDED and part.is_multipart():
+        # An attached message is read as an original, not hashed: regenerating its bytes to
+        # hash them cost more than parsing the whole outer message. Its size is what its parts
+        # take as sent.
         inner = part.get_payload(0)
-        data, subject = b"", None
+        subject, size = None, 0
         if isinstance(inner, email.message.Message):
-            data, subject = inner.as_bytes(), inner.get("Subject")
+            subject = inner.get("Subject")
+            size = sum(
+                len(str(leaf.get_payload())) for leaf in inner.walk() if not leaf.is_multipart()
+            )
         name = part.get_filename() or _text(subject) + ".eml"
-    else:
-        raw = part.get_payload(decode=True)
-        data = raw if isinstance(raw, bytes) else b""
-        name = part.get_filename() or ""
+        return Attachment(_filename(name, defects), ctype, size, "")
+    raw = part.get_payload(decode=True)
+    data = raw if isinstance(raw, bytes) else b""
+    name = part.get_filename() or ""
+    return Attachment(_filename(name, defects), ctype, len(data), hashlib.sha256(data).hexdigest())
+
+
+def _filename(name: str, defects: list[str]) -> str:
     try:
-        filename = decode_header_part(name)
+        return str(decode_header_part(name))
     except Exception:  # a filename must not stop the message being archived
         defects.append("FilenameDecodeDefect")
-        filename = str(name)
-    return Attachment(filename, ctype, len(data), hashlib.sha256(data).hexdigest())
+        return str(name)
 
 
 def _walk(part: email.message.Message, out: ParsedMessage, html: list[str], runs: _Runs) -> None:

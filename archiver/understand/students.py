@@ -14,6 +14,7 @@ the same message (an id, an address) says which one. Possessives ("Liam Doherty'
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import unicodedata
@@ -196,6 +197,7 @@ class TagInput:
     names: tuple[str, ...] = ()
 
 
+@functools.lru_cache(maxsize=65536)
 def fold(word: str) -> str:
     """Lower-case, accents removed, possessive dropped: how names are compared."""
     word = _POSSESSIVE.sub("", word)
@@ -216,16 +218,18 @@ class _Token:
     end: int
 
 
+@functools.lru_cache(maxsize=65536)
+def _exact(word: str) -> str:
+    return _POSSESSIVE.sub("", word).casefold()
+
+
+@functools.lru_cache(maxsize=64)
 def _tokens(text: str) -> list[_Token]:
+    """The words of a text (cached: one message's texts are read by several rules)."""
     return [
-        _Token(
-            fold(m.group()),
-            _POSSESSIVE.sub("", m.group()).casefold(),
-            m.group()[:1].isupper(),
-            m.start(),
-            m.end(),
-        )
+        _Token(fold(w), _exact(w), w[:1].isupper(), m.start(), m.end())
         for m in _WORD.finditer(text[:_MAX_TEXT])
+        for w in (m.group(),)
     ]
 
 
@@ -297,6 +301,8 @@ class Tagger:
         self._exact_surname: dict[str, tuple[str, ...]] = {}
         self._emails: dict[str, str] = {}
         self._longest = 1
+        self._starts: set[str] = set()  # words a name can begin with
+        self._surname_starts: set[str] = set()
         for s in self.students.values():
             last = tuple(_words(s.last))
             if not last:
@@ -311,6 +317,8 @@ class Tagger:
                 exact_first = tuple(w.casefold() for w in _WORD.findall(given))
                 self._names.setdefault(first + last, set()).add(s.student_id)
                 self._reversed.setdefault(last + first, set()).add(s.student_id)
+                self._starts |= {first[0], last[0]}
+                self._surname_starts.add(last[0])
                 self._exact.setdefault(s.student_id, set()).update(
                     {exact_first + exact_last, exact_last + exact_first}
                 )
@@ -330,6 +338,9 @@ class Tagger:
         i = 0
         while i < len(tokens):
             matched = 0
+            if tokens[i].folded not in self._starts:
+                i += 1
+                continue
             for n in range(min(self._longest, len(tokens) - i), 1, -1):
                 window = tokens[i : i + n]
                 if not (window[0].capitalised and window[-1].capitalised) or not all(
@@ -381,7 +392,9 @@ class Tagger:
         for text in texts:
             tokens = _tokens(text)
             for i, t in enumerate(tokens):
-                if not t.capitalised or (t.folded in _COMMON_WORDS and _initial(text, t.start)):
+                if not t.capitalised or t.folded not in self._surname_starts:
+                    continue
+                if t.folded in _COMMON_WORDS and _initial(text, t.start):
                     continue
                 for n in range(1, 4):
                     window = tokens[i : i + n]
@@ -393,6 +406,8 @@ class Tagger:
     def tag(self, item: TagInput) -> dict[str, str]:
         """Student id -> the strongest source that tagged it."""
         tags: dict[str, str] = {}
+        if not self.students:
+            return tags
 
         def add(student_id: str, source: str) -> None:
             if student_id not in tags or _STRENGTH[source] < _STRENGTH[tags[student_id]]:
