@@ -20,8 +20,7 @@ from archiver.records.roster import Roster
 from archiver.settings import IngestSettings
 from archiver.sources.arrival import Arrival
 from archiver.store.repository import ArrivalRow, RecordRow, StoreTx
-from archiver.understand.parse import parse
-from archiver.understand.students import TagInput
+from archiver.understand.parse import parse, tag_input_from_metadata
 
 ARCHIVED = "archived"
 DUPLICATE = "duplicate"
@@ -59,7 +58,10 @@ class Prepared:
     data_key: bytes
     locator: bytes
     error: str | None = None
-    tag_input: TagInput | None = None  # never stored: what tagging reads, in memory only
+    # Students found (id -> tag source) against the roster at `roster_version`; the writer
+    # tags again from the sealed metadata if the roster has changed since.
+    students: dict[str, str] | None = None
+    roster_version: int = -1
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,13 @@ def already_archived(raw: bytes, arrival: Arrival, sha256: bytes) -> Prepared:
     return Prepared(arrival, sha256, len(raw), None, {}, b"", b"")
 
 
-def prepare(raw: bytes, arrival: Arrival, policy: IngestPolicy, sha256: bytes = b"") -> Prepared:
+def prepare(
+    raw: bytes,
+    arrival: Arrival,
+    policy: IngestPolicy,
+    sha256: bytes = b"",
+    roster: Roster | None = None,
+) -> Prepared:
     """Hash, parse and seal `raw`. Never raises for bad input: the result says what failed."""
     size = len(raw)
     sha256 = sha256 or digest(raw)
@@ -134,7 +142,8 @@ def prepare(raw: bytes, arrival: Arrival, policy: IngestPolicy, sha256: bytes = 
         sealed.parts,
         sealed.data_key,
         locator,
-        tag_input=parsed.tag_input(meta),
+        students=roster.tagger.tag(parsed.tag_input(meta)) if roster else None,
+        roster_version=roster.version if roster else -1,
     )
 
 
@@ -179,8 +188,11 @@ def _write(
         rec = new.get(p.sha256)
         if rec is not None and p.record is not None and rec.id == p.record.id:
             arrivals.append(_arrival_row(p, rec.id, p.locator))
-            if roster is not None and p.tag_input is not None:
-                found = roster.tagger.tag(p.tag_input)
+            if roster is not None and roster.students:
+                found = p.students if p.roster_version == roster.version else None
+                if found is None:  # tagged against an older roster, or not at all
+                    meta = sealing.open_meta(p.data_key, rec, p.parts[sealing.META])
+                    found = roster.tagger.tag(tag_input_from_metadata(meta))
                 tags += [(rec.id, roster.row_ids[sid], src) for sid, src in found.items()]
             outcomes.append(
                 Outcome(

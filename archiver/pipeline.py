@@ -26,7 +26,7 @@ from archiver import ingest
 from archiver.errors import ArchiverError
 from archiver.ingest import IngestPolicy, Outcome, Prepared
 from archiver.keys import Keyring
-from archiver.records.roster import RosterCache
+from archiver.records.roster import Roster, RosterCache
 from archiver.sources.arrival import Arrival, Message
 from archiver.store.repository import Store
 
@@ -36,6 +36,7 @@ WINDOW_BYTES = 8 << 20  # ... or fewer, if they are large
 
 _PR_SET_PDEATHSIG = 1
 _worker_policy: IngestPolicy | None = None
+_worker_roster: Roster | None = None
 
 Committed = Callable[[list[tuple[Message, Outcome]]], None]
 
@@ -55,17 +56,21 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _worker_init(policy: IngestPolicy, parent: int) -> None:
-    global _worker_policy
+def _worker_init(policy: IngestPolicy, parent: int, roster: Roster | None) -> None:
+    global _worker_policy, _worker_roster
     _die_with_parent(parent)
     # Ctrl-C reaches the whole process group; the parent decides what stops, not the workers.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _worker_policy = policy
+    _worker_roster = roster
 
 
 def _worker_prepare(work: list[tuple[bytes, Arrival, bytes]]) -> list[Prepared]:
     assert _worker_policy is not None
-    return [ingest.prepare(raw, arrival, _worker_policy, sha) for raw, arrival, sha in work]
+    return [
+        ingest.prepare(raw, arrival, _worker_policy, sha, _worker_roster)
+        for raw, arrival, sha in work
+    ]
 
 
 @dataclass
@@ -108,6 +113,8 @@ class Pipeline:
         self.policy = policy
         self.workers = workers or os.cpu_count() or 1
         self.roster = RosterCache(ring)
+        with db.transaction() as tx:  # tagging runs in the workers, against this roster
+            self._start_roster: Roster | None = self.roster.current(tx)
         self._pool: ProcessPoolExecutor | None = None
         if self.workers > 1:
             # Forked workers start at once with everything imported, and are this process's
@@ -116,7 +123,7 @@ class Pipeline:
                 self.workers,
                 mp_context=multiprocessing.get_context("fork"),
                 initializer=_worker_init,
-                initargs=(policy, os.getpid()),
+                initargs=(policy, os.getpid(), self._start_roster),
             )
 
     def close(self) -> None:
@@ -192,6 +199,7 @@ class Pipeline:
         digests = [ingest.digest(m.raw) if m.raw is not None else b"" for m in msgs]
         with self.db.transaction() as tx:
             known = tx.known_hashes([d for d in digests if d])
+            roster = self.roster.current(tx) if self._pool is None else self._start_roster
         ready: list[Prepared | None] = []
         work: list[tuple[bytes, Arrival, bytes]] = []
         for msg, sha in zip(msgs, digests, strict=True):
@@ -206,5 +214,5 @@ class Pipeline:
         if self._pool is not None and work:
             task = self._pool.submit(_worker_prepare, work)
         else:
-            task = [ingest.prepare(raw, arr, self.policy, sha) for raw, arr, sha in work]
+            task = [ingest.prepare(raw, arr, self.policy, sha, roster) for raw, arr, sha in work]
         return _Window(msgs, ready, task)

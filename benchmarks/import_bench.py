@@ -10,6 +10,7 @@ Prints, for a generated mbox of teacher forwards:
 Usage:
   python benchmarks/import_bench.py [--size 200M] [--seed 7] [--workers 0] [--keep DIR]
       [--database postgresql+psycopg://postgres@127.0.0.1/bench]   (default: SQLite)
+      [--roster tests/data/tagging/roster.csv]   (tag every record against a roster)
 
 Targets (issue 2): import >= 1.3x the parse-only rate on 2 cores; peak RSS < 300 MB for a
 1 GB mbox (--size 1G); archive size <= 0.8x the corpus.
@@ -117,7 +118,9 @@ def _archiver(config: Path, *args: str) -> list[str]:
     return [_exe(), "--config", str(config), *args]
 
 
-def run_import(mbox: Path, work: Path, workers: int, database: str | None) -> dict[str, float]:
+def run_import(
+    mbox: Path, work: Path, workers: int, database: str | None, roster: Path | None = None
+) -> dict[str, float]:
     subprocess.run([_exe(), "init", str(work)], check=True, stdout=subprocess.DEVNULL)
     config = work / "archiver.toml"
     if database:
@@ -125,6 +128,12 @@ def run_import(mbox: Path, work: Path, workers: int, database: str | None) -> di
         config.write_text(text)
         subprocess.run(_archiver(config, "db", "upgrade"), check=True, stdout=subprocess.DEVNULL)
         subprocess.run(_archiver(config, "keys", "generate"), check=True, stdout=subprocess.DEVNULL)
+    if roster:  # tagging against a real roster costs the writer time: measure it too
+        subprocess.run(
+            _archiver(config, "students", "import", str(roster)),
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
     empty = archive_bytes(work, database)
     start = time.perf_counter()
     proc = subprocess.Popen(
@@ -176,6 +185,7 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=0, help="0 = one per core")
     ap.add_argument("--database", help="PostgreSQL URL of an empty database (default: SQLite)")
     ap.add_argument("--keep", type=Path, help="keep the corpus and archive in this directory")
+    ap.add_argument("--roster", type=Path, help="import this roster first (tags every record)")
     args = ap.parse_args()
 
     root = args.keep or Path(tempfile.mkdtemp(prefix="archiver-bench-"))
@@ -190,7 +200,7 @@ def main() -> int:
     shutil.rmtree(work, ignore_errors=True)
 
     n, size, parse_s = parse_only(mbox)
-    result = run_import(mbox, work, args.workers, args.database)
+    result = run_import(mbox, work, args.workers, args.database, args.roster)
     stored = archive_bytes(work, args.database)
 
     mb = 1 << 20
@@ -200,6 +210,7 @@ def main() -> int:
         "corpus": {"messages": n, "message_bytes": size, "mbox_bytes": corpus_bytes},
         "cpu_cores": os.cpu_count(),
         "database": "postgresql" if args.database else "sqlite",
+        "roster": str(args.roster) if args.roster else None,
         "parse_only": {
             "messages_per_s": round(parse_rate, 1),
             "mb_per_s": round(size / mb / parse_s, 2),

@@ -129,3 +129,32 @@ def test_manual_tags_survive_retagging(archive: Archive, tmp_path: Path) -> None
     assert missing.code == 2 and "no student with id 999999" in missing.err
     chain = archive.ok("audit", "verify", "--json").json()
     assert chain["ok"]
+
+
+def test_a_roster_imported_while_a_collector_runs_is_used_at_once(
+    archive: Archive, tmp_path: Path
+) -> None:
+    from archiver.ingest import IngestPolicy
+    from archiver.keys import Keyring
+    from archiver.pipeline import Pipeline
+    from archiver.settings import load_settings
+    from archiver.sources import files
+    from archiver.store.repository import Store
+
+    settings = load_settings(archive.config)
+    db = Store.open(settings.database_url)
+    ring = Keyring.load(db, settings.keys_dir)
+    pipeline = Pipeline(db, ring, IngestPolicy.from_settings(settings.ingest, ring), 2)
+    try:  # its workers were started with an empty roster; now the roster arrives
+        roster = tmp_path / "r.csv"
+        roster.write_text(ASPEN)
+        archive.ok("students", "import", str(roster))
+        path = tmp_path / "late.eml"
+        path.write_bytes(_message("pickup", "Izzy Mendes will be picked up at 2."))
+        scan = files.Scan([])
+        [outcome] = pipeline.run(files.read_paths([path], 1 << 20, scan), "test")
+    finally:
+        pipeline.close()
+        db.close()
+    assert outcome.record_id is not None
+    assert _students(archive, outcome.record_id) == {"102486": "name"}
