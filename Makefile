@@ -27,6 +27,7 @@ demo: install
 	rm -rf $(DEMO)
 	$(BIN)/archiver init $(DEMO)
 	$(ARCHIVER) import examples/*.eml
+	$(ARCHIVER) students import examples/students.csv
 	@echo; echo "# The same message again is no new record, just a second arrival of the first:"
 	$(ARCHIVER) show $$($(ARCHIVER) import --json examples/01-gmail-inline-absence.eml \
 	  | $(BIN)/python -c 'import json, sys; print(json.load(sys.stdin)["items"][0]["id"])')
