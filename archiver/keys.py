@@ -174,14 +174,15 @@ def list_keys(store: Store, keys_dir: Path) -> list[KeyInfo]:
     with store.transaction() as tx:
         rows = tx.registered_keys()
         counts = tx.count_by_kek()
+    ring = Keyring(keys_dir, rows)
     out = []
     for row in rows:
         path = locate_key(keys_dir, row.id)
-        problem = key_file_problem(path)
-        if problem is None and not secrets.compare_digest(
-            envelope.key_check(read_key_file(path)), row.check_value
-        ):
-            problem = f"{path}: file does not hold key {row.id}"
+        problem = None
+        try:
+            ring.material(row.id)  # the same checks as every use of the key
+        except KeyFileError as exc:
+            problem = "; ".join(exc.problems)
         out.append(
             KeyInfo(
                 row.id,

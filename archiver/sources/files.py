@@ -40,8 +40,8 @@ def is_maildir(path: Path) -> bool:
     return all((path / sub).is_dir() for sub in ("cur", "new", "tmp"))
 
 
-def _read_one(path: Path, max_bytes: int) -> Message:
-    arrival = _arrival("file", str(path))
+def read_message(path: Path, arrival: Arrival, max_bytes: int) -> Message | None:
+    """One message file, or why it cannot be archived; None if the file is gone."""
     try:
         size = path.stat().st_size
         if size > max_bytes:
@@ -53,11 +53,19 @@ def _read_one(path: Path, max_bytes: int) -> Message:
                 size,
             )
         raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
     except OSError as exc:
         return Message(arrival, None, f"{path}: cannot read: {exc.strerror}")
     if not raw:
         return Message(arrival, None, f"{path}: empty file: no message in it")
     return Message(arrival, raw, None, len(raw))
+
+
+def _read_one(path: Path, max_bytes: int, kind: str = "file") -> Message:
+    arrival = _arrival(kind, str(path))
+    found = read_message(path, arrival, max_bytes)
+    return found or Message(arrival, None, f"{path}: no such file or directory")
 
 
 def read_mbox(path: Path, max_bytes: int) -> Iterator[Message]:
@@ -136,13 +144,7 @@ def read_maildir(path: Path, max_bytes: int) -> Iterator[Message]:
         for name in names:
             if name.startswith("."):
                 continue
-            msg = _read_one(path / sub / name, max_bytes)
-            yield Message(
-                Arrival("maildir", SOURCE_NAME, msg.arrival.label),
-                msg.raw,
-                msg.error,
-                msg.read_bytes,
-            )
+            yield _read_one(path / sub / name, max_bytes, "maildir")
 
 
 def _looks_like_mbox(path: Path) -> bool:

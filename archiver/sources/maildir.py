@@ -12,6 +12,7 @@ from pathlib import Path
 
 from archiver.errors import ArchiverError
 from archiver.sources.arrival import Arrival, Message
+from archiver.sources.files import read_message
 
 
 class MaildirError(ArchiverError):
@@ -60,27 +61,9 @@ class LocalMaildir:
                 mailbox=str(self.root),
                 allowed_domains=self.allowed,
             )
-            try:
-                size = path.stat().st_size
-                if size > max_bytes:
-                    yield Message(
-                        arrival,
-                        None,
-                        f"{path}: message is {size / 1048576:.1f} MB, "
-                        "more than ingest.max_message_mb",
-                        size,
-                    )
-                    continue
-                raw = path.read_bytes()
-            except FileNotFoundError:
-                continue  # filed by someone else meanwhile
-            except OSError as exc:
-                yield Message(arrival, None, f"{path}: cannot read: {exc.strerror}")
-                continue
-            if not raw:
-                yield Message(arrival, None, f"{path}: empty file: no message in it")
-                continue
-            yield Message(arrival, raw, None, len(raw))
+            msg = read_message(path, arrival, max_bytes)
+            if msg is not None:  # None: filed by someone else meanwhile
+                yield msg
 
     def file(self, path: Path, folder: str) -> None:
         """Move a message into subfolder `folder` (created if missing)."""

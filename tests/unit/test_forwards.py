@@ -30,6 +30,7 @@ from archiver.understand.forwards import (
 )
 
 DATA = Path(__file__).parents[1] / "data" / "forwards"
+QUOTEQUAIL = Path(__file__).parents[1] / "data" / "corpus" / "forwards-html"  # MIT, quotequail
 EXAMPLES = Path(__file__).parents[2] / "examples"
 LENA_GMAIL = Party("Lena Brooks", "lena.brooks.teach@gmail.example")
 LENA_ICLOUD = Party("Lena Brooks", "lena.brooks.teach@icloud.example")
@@ -820,7 +821,7 @@ def test_empty_and_plain_messages() -> None:
 
 
 def quotequail(name: str) -> ForwardSplit | None:
-    return split_forward("", (DATA / "quotequail" / name).read_text(encoding="utf-8"))
+    return split_forward("", (QUOTEQUAIL / name).read_text(encoding="utf-8"))
 
 
 def test_quotequail_apple() -> None:
