@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from archiver import sealing
+from archiver.crypto.blind import BlindIndex
 from archiver.errors import DatabaseError
 from archiver.keys import Keyring
 from archiver.records import audit
 from archiver.records.roster import Roster
 from archiver.settings import IngestSettings
 from archiver.sources.arrival import Arrival
-from archiver.store.repository import ArrivalRow, RecordRow, StoreTx
+from archiver.store.repository import ArrivalRow, IndexEntry, RecordRow, StoreTx
+from archiver.understand.indexing import IndexDoc, attachment_texts, index_doc
 from archiver.understand.parse import parse, tag_input_from_metadata
 
 ARCHIVED = "archived"
@@ -36,14 +38,27 @@ class IngestPolicy:
 
     kek_id: str
     kek: bytes
+    index_key_id: str
+    index_key: bytes
     compression_level: int = 3
     max_message_bytes: int = 150 * 1024 * 1024
+    attachment_text_timeout: float = 10.0
 
     @classmethod
     def from_settings(cls, settings: IngestSettings, ring: Keyring) -> IngestPolicy:
-        """The policy for these settings, sealing under the current key-encryption key."""
+        """The policy for these settings: sealing under the current key-encryption key,
+        indexing under the current index key."""
         kek_id, kek = ring.current_kek()
-        return cls(kek_id, kek, settings.compression_level, settings.max_message_mb << 20)
+        index_id, index_key = ring.index_key()
+        return cls(
+            kek_id,
+            kek,
+            index_id,
+            index_key,
+            settings.compression_level,
+            settings.max_message_mb << 20,
+            settings.attachment_text_timeout,
+        )
 
 
 @dataclass(frozen=True)
@@ -62,6 +77,7 @@ class Prepared:
     # tags again from the sealed metadata if the roster has changed since.
     students: dict[str, str] | None = None
     roster_version: int = -1
+    index: IndexDoc | None = None
 
 
 @dataclass(frozen=True)
@@ -144,7 +160,23 @@ def prepare(
         locator,
         students=roster.tagger.tag(parsed.tag_input(meta)) if roster else None,
         roster_version=roster.version if roster else -1,
+        index=index_doc(
+            blind_index(policy.index_key),
+            policy.index_key_id,
+            meta,
+            attachment_texts(parsed.extractable, policy.attachment_text_timeout),
+        ),
     )
+
+
+_blind: dict[bytes, BlindIndex] = {}
+
+
+def blind_index(key: bytes) -> BlindIndex:
+    """The term maker for an index key (made once per process and key)."""
+    if key not in _blind:
+        _blind[key] = BlindIndex(key)
+    return _blind[key]
 
 
 def _arrival_row(prep: Prepared, record_id: str, locator: bytes) -> ArrivalRow:
@@ -212,7 +244,29 @@ def _write(
         outcomes.append(Outcome(label, rec.id, DUPLICATE, record_status=rec.status))
     tx.insert_arrivals(arrivals)
     tx.insert_tags(tags, now)
+    created = {r.id for r in new.values()}
+    _index(tx, [p for p in live if p.record is not None and p.record.id in created])
     return outcomes
+
+
+def _index(tx: StoreTx, batch: list[Prepared]) -> None:
+    """Index new records in the transaction that stores them, so the index is never stale."""
+    entries = [
+        IndexEntry(
+            p.record.id, p.index.key_id, p.index.tokenizer, p.index.terms, p.index.attachments
+        )
+        for p in batch
+        if p.record is not None and p.index is not None
+    ]
+    if not entries:
+        return
+    state = tx.search_state()
+    tx.index(entries, state.generation)
+    key_id = state.key_id or entries[0].key_id
+    matches = all(e.key_id == key_id and e.tokenizer == state.tokenizer for e in entries)
+    complete = state.complete and matches and len(entries) == len(batch)
+    if (complete, key_id) != (state.complete, state.key_id):
+        tx.set_search_state(replace(state, key_id=key_id, complete=complete), datetime.now(UTC))
 
 
 def store_batch(

@@ -74,6 +74,13 @@ class IngestSettings:
         default=3,
         metadata=_help("zstd level for sealed records: 1 (fastest) to 19 (smallest)."),
     )
+    attachment_text_timeout: int = field(
+        default=10,
+        metadata=_help(
+            "Seconds the sandboxed reader may spend on one PDF or DOCX attachment's text for"
+            " the search index (1 to 300); a file taking longer is archived, its text unindexed."
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -348,6 +355,8 @@ def _range_problems(settings: Settings) -> list[tuple[str, str]]:
         out.append(("ingest.max_message_mb", "must be between 1 and 1024"))
     if not 1 <= ing.compression_level <= 19:
         out.append(("ingest.compression_level", "must be between 1 and 19"))
+    if not 1 <= ing.attachment_text_timeout <= 300:
+        out.append(("ingest.attachment_text_timeout", "must be between 1 and 300"))
     if not settings.archive.database.strip():
         out.append(("archive.database", "must not be empty"))
     if settings.archive.lock_timeout < 1:

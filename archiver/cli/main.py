@@ -17,6 +17,7 @@ from archiver.cli import (
     init_cmd,
     keys_cmd,
     records_cmd,
+    search_cmd,
     students_cmd,
 )
 from archiver.cli.context import App
@@ -48,6 +49,8 @@ for command in (
     records_cmd.show,
     records_cmd.verify,
     records_cmd.rederive,
+    search_cmd.search_,
+    search_cmd.reindex,
     audit_cmd.audit,
     collect_cmd.poll,
     collect_cmd.run,

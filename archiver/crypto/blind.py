@@ -13,16 +13,26 @@ from collections.abc import Iterable
 
 from archiver.crypto import envelope
 
+CACHE_SIZE = 100_000  # terms remembered per process: most words of most messages are common
+
 
 class BlindIndex:
     """Turns (field, word) into the 64-bit terms stored in and queried from the index."""
 
     def __init__(self, index_key: bytes) -> None:
         self._key = envelope.derive(index_key, "archiver search terms v1")
+        self._cache: dict[str, int] = {}
 
     def term(self, field: str, word: str) -> int:
-        digest = hmac.new(self._key, f"{field}\0{word}".encode(), hashlib.sha256).digest()
-        return int.from_bytes(digest[:8], "big", signed=True)
+        text = f"{field}\0{word}"
+        found = self._cache.get(text)
+        if found is None:
+            digest = hmac.digest(self._key, text.encode(), hashlib.sha256)
+            found = int.from_bytes(digest[:8], "big", signed=True)
+            if len(self._cache) >= CACHE_SIZE:
+                self._cache.clear()
+            self._cache[text] = found
+        return found
 
     def terms(self, field: str, words: Iterable[str]) -> set[int]:
-        return {self.term(field, w) for w in words}
+        return {self.term(field, w) for w in set(words)}

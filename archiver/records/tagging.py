@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from archiver import sealing
+from archiver.crypto.blind import BlindIndex
 from archiver.errors import IntegrityError, UsageError
 from archiver.keys import Keyring
 from archiver.records import audit
 from archiver.records.roster import Roster, RosterSeal, load_roster
-from archiver.store.repository import RecordRow, Store, StoreTx
+from archiver.store.repository import IndexEntry, RecordRow, Store, StoreTx
+from archiver.understand.indexing import attachment_texts, index_doc
 from archiver.understand.parse import parse, tag_input_from_metadata
 from archiver.understand.students import TagInput
 
@@ -99,9 +101,12 @@ def rederive_all(
     db: Store, ring: Keyring, level: int, progress: Callable[[int], None] | None = None
 ) -> Rework:
     """Understand every record again from its original bytes (which never change): new
-    metadata sealed in place of the old, the original's date, and automatic tags."""
+    metadata sealed in place of the old, the original's date, automatic tags, and the record's
+    search index entry."""
     with db.transaction() as tx:
         roster = load_roster(tx, ring)
+    key_id, index_key = ring.index_key()
+    blind = BlindIndex(index_key)
 
     def work(tx: StoreTx, row: RecordRow, key: bytes) -> bool:
         parsed = parse(sealing.open_raw(key, row, tx.get_part(row.id, sealing.RAW)))
@@ -112,6 +117,12 @@ def rederive_all(
         tx.set_part(row.id, sealing.META, sealing.seal_meta(key, row.id, meta, level))
         if parsed.sent_at != row.sent_at:
             tx.set_sent_at(row.id, parsed.sent_at)
+        doc = index_doc(blind, key_id, meta, attachment_texts(parsed.extractable))
+        tx.unindex([row.id])  # the index follows the metadata, in the same transaction
+        tx.index(
+            [IndexEntry(row.id, doc.key_id, doc.tokenizer, doc.terms, doc.attachments)],
+            tx.search_state().generation,
+        )
         _retag(tx, roster, row.id, parsed.tag_input(meta))
         return True
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, Row, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError as SAIntegrityError
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
@@ -16,6 +17,7 @@ from archiver.errors import DatabaseError, UsageError
 from archiver.store import schema
 from archiver.store.engine import make_engine
 from archiver.store.tables import (
+    POSTING_BLOCK,
     arrival,
     audit_event,
     audit_head,
@@ -25,6 +27,9 @@ from archiver.store.tables import (
     record_tag,
     roster_state,
     sealed_part,
+    search_doc,
+    search_state,
+    search_term,
     source_lease,
     source_state,
     student,
@@ -119,6 +124,37 @@ class AuditRow:
     hash: bytes
 
 
+@dataclass(frozen=True)
+class SearchState:
+    """What every index entry must have been made with; `complete` if they all were."""
+
+    generation: int
+    key_id: str | None
+    tokenizer: int
+    complete: bool
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    """One record's search document: its terms (packed 64-bit integers) and attachments."""
+
+    record_id: str
+    key_id: str
+    tokenizer: int
+    terms: bytes
+    attachments: int
+
+
+_COPY_POSTINGS = "COPY search_term (block, term, doc) FROM STDIN"
+_INSERT_POSTINGS = "INSERT INTO search_term (block, term, doc) VALUES (?, ?, ?)"
+
+
+def _terms(packed: bytes) -> list[int]:
+    out = array("q")
+    out.frombytes(packed)
+    return out.tolist()
+
+
 class StoreTx:
     """One database transaction's worth of operations."""
 
@@ -205,6 +241,23 @@ class StoreTx:
         rows = self._conn.execute(q.order_by(record.c.id).limit(limit)).all()
         return [RecordRow.from_row(r) for r in rows]
 
+    def records_by_id(self, ids: list[str]) -> dict[str, RecordRow]:
+        if not ids:
+            return {}
+        rows = self._conn.execute(select(record).where(record.c.id.in_(ids))).all()
+        return {r.id: RecordRow.from_row(r) for r in rows}
+
+    def parts(self, ids: list[str], part: str) -> dict[str, bytes]:
+        """One sealed part of several records, by record id."""
+        if not ids:
+            return {}
+        rows = self._conn.execute(
+            select(sealed_part.c.record_id, sealed_part.c.data).where(
+                sealed_part.c.record_id.in_(ids), sealed_part.c.part == part
+            )
+        ).all()
+        return {r[0]: bytes(r[1]) for r in rows}
+
     def set_part(self, record_id: str, part: str, data: bytes) -> None:
         self._conn.execute(
             update(sealed_part)
@@ -245,6 +298,121 @@ class StoreTx:
             m["arrived_at"] = _utc(m["arrived_at"])
             out.append(ArrivalRow(**m))
         return out
+
+    def delete_record(self, record_id: str) -> None:
+        """Delete a record with everything it has: index entries, parts, arrivals, tags."""
+        self.unindex([record_id])
+        self._conn.execute(delete(record).where(record.c.id == record_id))
+
+    # search index --------------------------------------------------------------------------
+    def search_state(self) -> SearchState:
+        r = self._conn.execute(select(search_state).where(search_state.c.id == 1)).one()
+        return SearchState(int(r.generation), r.key_id, int(r.tokenizer), bool(r.complete))
+
+    def set_search_state(self, state: SearchState, now: datetime) -> None:
+        self._conn.execute(
+            update(search_state)
+            .where(search_state.c.id == 1)
+            .values(
+                generation=state.generation,
+                key_id=state.key_id,
+                tokenizer=state.tokenizer,
+                complete=state.complete,
+                updated_at=now,
+            )
+        )
+
+    def index(self, entries: list[IndexEntry], generation: int) -> None:
+        """Add search documents and their postings (records not indexed before)."""
+        if not entries:
+            return
+        self._conn.execute(
+            insert(search_doc),
+            [
+                {
+                    "record_id": e.record_id,
+                    "key_id": e.key_id,
+                    "tokenizer": e.tokenizer,
+                    "generation": generation,
+                    "attachments": e.attachments,
+                }
+                for e in entries
+            ],
+        )
+        seqs = dict(
+            self._conn.execute(
+                select(search_doc.c.record_id, search_doc.c.seq).where(
+                    search_doc.c.record_id.in_([e.record_id for e in entries])
+                )
+            ).all()
+        )
+        # In key order: each insert lands beside the one before in the postings' B-tree.
+        postings = sorted(
+            (seqs[e.record_id] // POSTING_BLOCK, t, seqs[e.record_id])
+            for e in entries
+            for t in _terms(e.terms)
+        )
+        self._insert_postings(postings)
+
+    def _insert_postings(self, rows: list[tuple[int, int, int]]) -> None:
+        # Hundreds of rows per record: straight to the driver (COPY on PostgreSQL), not
+        # through SQLAlchemy's per-row parameter handling, which cost more than the inserts.
+        if self._conn.dialect.name == "postgresql":
+            raw: Any = self._conn.connection.driver_connection
+            with raw.cursor() as cur, cur.copy(_COPY_POSTINGS) as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        self._conn.exec_driver_sql(_INSERT_POSTINGS, rows)
+
+    def unindex(self, record_ids: list[str]) -> None:
+        """Remove records' search documents and postings."""
+        if not record_ids:
+            return
+        seqs = self._conn.execute(
+            select(search_doc.c.seq).where(search_doc.c.record_id.in_(record_ids))
+        ).scalars()
+        blocks: dict[int, list[int]] = {}
+        for seq in seqs:
+            blocks.setdefault(int(seq) // POSTING_BLOCK, []).append(int(seq))
+        for block, docs in blocks.items():  # one pass over each block (1024 documents)
+            self._conn.execute(
+                delete(search_term).where(search_term.c.block == block, search_term.c.doc.in_(docs))
+            )
+        self._conn.execute(delete(search_doc).where(search_doc.c.record_id.in_(record_ids)))
+
+    def _stale(self, state: SearchState, generation: bool = True) -> Any:
+        stale = [
+            search_doc.c.seq.is_(None),
+            search_doc.c.key_id != state.key_id,
+            search_doc.c.tokenizer != state.tokenizer,
+        ]
+        if generation:
+            stale.append(search_doc.c.generation != state.generation)
+        return or_(*stale)
+
+    def unindexed_after(self, after_id: str, limit: int, state: SearchState) -> list[RecordRow]:
+        """Records in id order after `after_id` without an index entry made as `state` says
+        (its key, tokenizer and generation)."""
+        rows = self._conn.execute(
+            select(record)
+            .select_from(record.outerjoin(search_doc, search_doc.c.record_id == record.c.id))
+            .where(record.c.id > after_id, self._stale(state))
+            .order_by(record.c.id)
+            .limit(limit)
+        ).all()
+        return [RecordRow.from_row(r) for r in rows]
+
+    def count_unindexed(self, state: SearchState, generation: bool = True) -> int:
+        """Records without an index entry made as `state` says (ignoring its generation if
+        not `generation`: an entry of an older generation still answers searches)."""
+        return int(
+            self._conn.execute(
+                select(func.count())
+                .select_from(record.outerjoin(search_doc, search_doc.c.record_id == record.c.id))
+                .where(self._stale(state, generation))
+            ).scalar_one()
+        )
 
     # collection ----------------------------------------------------------------------------
     def claim_lease(self, source: str, owner: str, now: datetime, until: datetime) -> bool:
@@ -393,7 +561,13 @@ class StoreTx:
         self._conn.execute(
             update(student)
             .where(student.c.id == row.id)
-            .values(key_id=row.key_id, sealed=row.sealed, exit_date=row.exit_date, updated_at=now)
+            .values(
+                lookup=row.lookup,
+                key_id=row.key_id,
+                sealed=row.sealed,
+                exit_date=row.exit_date,
+                updated_at=now,
+            )
         )
 
     def tags(self, record_id: str) -> dict[int, str]:
@@ -404,6 +578,26 @@ class StoreTx:
             )
         ).all()
         return {int(r[0]): str(r[1]) for r in rows}
+
+    def tags_of(self, record_ids: list[str]) -> dict[str, dict[int, str]]:
+        """Student row id -> tag source, for several records."""
+        out: dict[str, dict[int, str]] = {}
+        if record_ids:
+            for r in self._conn.execute(
+                select(record_tag.c.record_id, record_tag.c.student_id, record_tag.c.source).where(
+                    record_tag.c.record_id.in_(record_ids)
+                )
+            ):
+                out.setdefault(str(r[0]), {})[int(r[1])] = str(r[2])
+        return out
+
+    def students_by_id(self, ids: list[int]) -> list[StudentRow]:
+        if not ids:
+            return []
+        rows = self._conn.execute(select(student).where(student.c.id.in_(ids))).all()
+        return [
+            StudentRow(r.id, bytes(r.lookup), r.key_id, bytes(r.sealed), r.exit_date) for r in rows
+        ]
 
     def insert_tags(self, tags: list[tuple[str, int, str]], now: datetime) -> None:
         """Tag new records: (record id, student row id, source) each."""

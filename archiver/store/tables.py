@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Date,
     DateTime,
@@ -187,5 +188,53 @@ roster_state = Table(
     metadata,
     Column("id", SmallInteger, primary_key=True, autoincrement=False),
     Column("version", BigInteger, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# Search (DESIGN.md section 6). Each indexed record has a document row with a small integer
+# `seq`, so postings are (64-bit term, seq) pairs. `seq` is never reused (AUTOINCREMENT on
+# SQLite), so a posting can never point at the wrong record.
+search_doc = Table(
+    "search_doc",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "record_id",
+        String(32),
+        ForeignKey("record.id", ondelete="CASCADE"),
+        nullable=False,
+        unique=True,
+    ),
+    Column("key_id", String(64), nullable=False),  # the index key the terms were made with
+    Column("tokenizer", SmallInteger, nullable=False),  # the tokenizer version
+    Column("generation", Integer, nullable=False),  # `reindex --all` bumps the target
+    Column("attachments", SmallInteger, nullable=False),  # plaintext count: --has-attachment
+    sqlite_autoincrement=True,
+)
+
+# The postings, clustered by (block, term): a block is 1024 consecutive documents. New
+# documents all land in the last block, so a commit rewrites a few pages of a small subtree
+# instead of one page per posting across the whole index (random 64-bit terms would scatter
+# them); a term's postings are one key range per block.
+POSTING_BLOCK = 1024
+search_term = Table(
+    "search_term",
+    metadata,
+    Column("block", Integer, primary_key=True, autoincrement=False),
+    Column("term", BigInteger, primary_key=True, autoincrement=False),
+    Column("doc", Integer, primary_key=True, autoincrement=False),
+    sqlite_with_rowid=False,
+)
+
+# One row: what every document must have been indexed with for the index to be complete, and
+# whether it is. Searches read it to say when results may be missing records.
+search_state = Table(
+    "search_state",
+    metadata,
+    Column("id", SmallInteger, primary_key=True, autoincrement=False),
+    Column("generation", Integer, nullable=False),
+    Column("key_id", String(64)),  # the index key of a complete index
+    Column("tokenizer", SmallInteger, nullable=False),
+    Column("complete", Boolean, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )

@@ -27,7 +27,7 @@ from typing import Any
 
 from mailparser.utils import convert_mail_date, decode_header_part, get_addresses, get_header
 
-from archiver.understand import forwards
+from archiver.understand import extract, forwards
 from archiver.understand.html import html_to_text
 from archiver.understand.students import TagInput
 
@@ -109,6 +109,9 @@ class ParsedMessage:
     forwarder: Address | None = None
     note: str = ""
     originals: list[OriginalMessage] = field(default_factory=list)  # outermost first
+    # PDF and DOCX attachments at any depth, (filename, content type, bytes), for the search
+    # index's text extraction; not part of the metadata.
+    extractable: list[tuple[str, str, bytes]] = field(default_factory=list)
 
     @property
     def sent_at(self) -> datetime | None:
@@ -174,6 +177,7 @@ class _Runs:
         self.prefix = f"ARCHIVER-RUN-{os.urandom(6).hex()}-"
         self.runs: dict[str, str] = {}
         self.embedded: list[email.message.Message] = []  # attached messages, as found
+        self.extractable: list[tuple[str, str, bytes]] = []
 
     def shrink(self, raw: bytes) -> bytes:
         if len(raw) < 8192:
@@ -254,8 +258,10 @@ def _attachment(part: email.message.Message, defects: list[str], runs: _Runs) ->
         return Attachment(_filename(name, defects), ctype, size, "")
     raw = part.get_payload(decode=True)
     data = raw if isinstance(raw, bytes) else b""
-    name = part.get_filename() or ""
-    return Attachment(_filename(name, defects), ctype, len(data), hashlib.sha256(data).hexdigest())
+    name = _filename(part.get_filename() or "", defects)
+    if data and extract.supported(ctype, name):
+        runs.extractable.append((name, ctype, data))
+    return Attachment(name, ctype, len(data), hashlib.sha256(data).hexdigest())
 
 
 def _filename(name: str, defects: list[str]) -> str:
@@ -323,6 +329,7 @@ def parse(raw: bytes) -> ParsedMessage:
     except Exception as exc:  # a forward we cannot read is still archived as it is
         out.defects.append(f"ForwardDefect: {type(exc).__name__}")
     out.defects = sorted(set(out.defects))
+    out.extractable = runs.extractable
     return out
 
 

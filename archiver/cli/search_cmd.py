@@ -1,0 +1,156 @@
+"""`archiver search` and `archiver reindex`."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+import click
+
+from archiver.cli.context import Progress, app, emit_json
+from archiver.records.search import STATUSES, SearchRequest, reindex_all, search
+
+_SPACE = re.compile(r"\s")
+
+
+def _query(parts: tuple[str, ...]) -> str:
+    """The query from the command line's words: an argument the shell kept whole despite its
+    spaces (`"field trip"`) is a phrase."""
+    return " ".join(
+        f'"{p}"' if _SPACE.search(p) and '"' not in p and not p.startswith("-") else p
+        for p in parts
+    )
+
+
+def _who(entry: dict[str, str] | None) -> str:
+    if not entry:
+        return "?"
+    return entry["name"] or entry["address"] or "?"
+
+
+_DAY = click.DateTime(formats=["%Y-%m-%d"])
+
+
+@click.command("search", context_settings={"ignore_unknown_options": True})
+@click.argument("query", nargs=-1, type=click.UNPROCESSED)
+@click.option(
+    "--from", "sender", metavar="WHO", help="The original's sender: address, @domain or name."
+)
+@click.option("--to", metavar="WHO", help="A recipient (To or Cc) of the original.")
+@click.option("--participant", metavar="WHO", help="Anyone in the message or its originals.")
+@click.option("--forwarder", metavar="WHO", help="Whoever forwarded it to the archive.")
+@click.option("--student", metavar="ID", help="Tagged with this student (roster id).")
+@click.option("--since", type=_DAY, metavar="YYYY-MM-DD", help="Sent on or after this day (UTC).")
+@click.option("--until", type=_DAY, metavar="YYYY-MM-DD", help="Sent on or before this day (UTC).")
+@click.option("--status", type=click.Choice(STATUSES), help="Only records in this state.")
+@click.option(
+    "--has-attachment/--no-attachment",
+    "has_attachment",
+    default=None,
+    help="Only records with (or without) attached files.",
+)
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
+@click.option("--offset", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def search_(
+    ctx: click.Context,
+    query: tuple[str, ...],
+    sender: str | None,
+    to: str | None,
+    participant: str | None,
+    forwarder: str | None,
+    student: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    status: str | None,
+    has_attachment: bool | None,
+    limit: int,
+    offset: int,
+    as_json: bool,
+) -> int:
+    """Search the archive: every WORD must match, "quoted phrases" match as phrases, and
+    -WORD excludes. Filters narrow it; newest first. The search is audited."""
+    a = app(ctx)
+    result = search(
+        a.store,
+        a.keyring,
+        SearchRequest(
+            query=_query(query),
+            sender=sender,
+            to=to,
+            participant=participant,
+            forwarder=forwarder,
+            student=student,
+            since=since.date() if since else None,
+            until=until.date() if until else None,
+            status=status,
+            has_attachment=has_attachment,
+            limit=limit,
+            offset=offset,
+        ),
+    )
+    if result.unindexed:
+        click.echo(
+            f"warning: {result.unindexed} records are not in the search index yet "
+            "(run `archiver reindex`): words cannot find them",
+            err=True,
+        )
+    if as_json:
+        emit_json(
+            {
+                "total": result.total,
+                "offset": offset,
+                "unindexed": result.unindexed,
+                "results": result.results,
+            }
+        )
+        return 0
+    for r in result.results:
+        if "error" in r:
+            click.echo(f"{'':<10}  {r['id'][:12]}  cannot be opened: {r['error']}")
+            continue
+        day = (r["date"] or "")[:10] or "?"
+        students = ", ".join(s["name"] for s in r["students"])
+        line = f"{day:<10}  {r['id'][:12]}  {_who(r['from'])[:28]:<28}  {r['subject'] or ''}"
+        click.echo(line + (f"  [{students}]" if students else ""))
+    shown = len(result.results)
+    first = offset + 1 if shown else offset
+    click.echo(
+        f"{first}-{offset + shown} of {result.total} records"
+        if shown
+        else f"{result.total} records"
+    )
+    return 0
+
+
+@click.command()
+@click.option(
+    "--all", "rebuild_all", is_flag=True, help="Index every record again, not just stale ones."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON report.")
+@click.pass_context
+def reindex(ctx: click.Context, rebuild_all: bool, as_json: bool) -> int:
+    """Rebuild the search index from the sealed records: the records not indexed under the
+    current index key and tokenizer (all of them with --all). Safe to interrupt: run it again
+    to go on."""
+    a = app(ctx)
+    progress = Progress("indexing", None, " records")
+    result = reindex_all(a.store, a.keyring, rebuild_all, progress)
+    progress.finish()
+    if as_json:
+        emit_json(
+            {
+                "indexed": result.indexed,
+                "failed": result.failed,
+                "remaining": result.remaining,
+                "students_resealed": result.students_resealed,
+            }
+        )
+    else:
+        click.echo(f"indexed {result.indexed} records; {result.remaining} not indexed")
+        if result.students_resealed:
+            click.echo(f"sealed {result.students_resealed} students under the current index key")
+        for rid in result.failed:
+            click.echo(f"FAILED {rid}: cannot be opened (see `archiver verify`)", err=True)
+    return 3 if result.failed else 1 if result.remaining else 0

@@ -1,0 +1,327 @@
+"""Searching the archive through the blind index, and rebuilding that index (`reindex`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from archiver import sealing
+from archiver.crypto.blind import BlindIndex
+from archiver.errors import IntegrityError, UsageError
+from archiver.keys import Keyring
+from archiver.records import audit
+from archiver.records.roster import RosterSeal
+from archiver.store import search as store_search
+from archiver.store.repository import IndexEntry, RecordRow, SearchState, Store, StoreTx
+from archiver.understand import extract
+from archiver.understand.indexing import (
+    PAIRS,
+    TOKENIZER,
+    WORDS,
+    attachment_texts,
+    filter_tokens,
+    index_doc,
+)
+from archiver.understand.parse import parse
+from archiver.understand.tokens import bigrams, parse_query
+
+STATUSES = ("active", "quarantined")
+REINDEX_PAGE = 100
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """A search: words, "phrases" and -words (`query`) and filters; every given part must hold.
+
+    Address filters take an address (`pat@example.org`), a domain (`@example.org`) or name
+    words (`Pat Doe`). `student` is a student id from the roster. `since` and `until` are
+    inclusive days (UTC) of the original message's date.
+    """
+
+    query: str = ""
+    sender: str | None = None
+    to: str | None = None
+    participant: str | None = None
+    forwarder: str | None = None
+    student: str | None = None
+    since: date | None = None
+    until: date | None = None
+    status: str | None = None
+    has_attachment: bool | None = None
+    limit: int = 50
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    total: int  # every matching record, not just this page
+    results: list[dict[str, Any]]
+    unindexed: int  # records not searchable by words until `archiver reindex` has run
+
+
+_ADDRESS_FILTERS = (("sender", "from"), ("to", "to"), ("participant", "participant"))
+
+
+def _terms(blind: BlindIndex, req: SearchRequest) -> tuple[list[int], list[int], list[str]]:
+    """Required and excluded index terms of a request, and the names of the filters used."""
+    q = parse_query(req.query)
+    required = [blind.term(WORDS, w) for w in q.words]
+    for phrase in q.phrases:
+        required += [blind.term(PAIRS, pair) for pair in bigrams(list(phrase))]
+    used = [
+        n for n, v in (("words", q.words), ("phrases", q.phrases), ("excluded", q.excluded)) if v
+    ]
+    for attr, fld in (*_ADDRESS_FILTERS, ("forwarder", "forwarder")):
+        value = getattr(req, attr)
+        if value is None:
+            continue
+        option = "--from" if attr == "sender" else f"--{attr}"
+        tokens = filter_tokens(value)
+        if not tokens:
+            raise UsageError(f"{option} {value!r}: give an address, an @domain or name words")
+        required += [blind.term(fld, t) for t in tokens]
+        used.append(option[2:])
+    return required, [blind.term(WORDS, w) for w in q.excluded], used
+
+
+def _check(req: SearchRequest) -> None:
+    if req.limit < 1 or req.offset < 0:
+        raise UsageError("--limit must be at least 1 and --offset at least 0")
+    if req.since and req.until and req.since > req.until:
+        raise UsageError(f"--since {req.since} is after --until {req.until}")
+    if req.status is not None and req.status not in STATUSES:
+        raise UsageError(f"--status {req.status!r}: one of {', '.join(STATUSES)}")
+
+
+def _day(d: date) -> datetime:
+    return datetime.combine(d, time(0), UTC)
+
+
+def _address(entry: dict[str, str] | None) -> dict[str, str] | None:
+    return {"name": entry.get("name", ""), "address": entry.get("address", "")} if entry else None
+
+
+def _summary(row: RecordRow, meta: dict[str, Any]) -> dict[str, Any]:
+    originals = meta.get("originals") or []
+    first = originals[0] if originals else {}
+    senders = meta.get("sender") or []
+    return {
+        "id": row.id,
+        "date": row.sent_at.isoformat() if row.sent_at else None,
+        "subject": first.get("subject") or meta.get("subject"),
+        "from": _address(first.get("from") or (senders[0] if senders else None)),
+        "to": [_address(a) for a in first.get("to") or meta.get("to") or []],
+        "forwarder": _address(meta.get("forwarder")),
+        "status": row.status,
+        "attachments": len(meta.get("attachments") or []),
+        "archived_at": row.archived_at.isoformat(),
+    }
+
+
+def _students(tx: StoreTx, ring: Keyring, ids: list[str]) -> dict[str, list[dict[str, str]]]:
+    tags = tx.tags_of(ids)
+    rows = tx.students_by_id(sorted({s for t in tags.values() for s in t}))
+    if not rows:
+        return {}
+    seal = RosterSeal(ring)
+    people = {row.id: seal.open(row) for row in rows}
+    return {
+        rid: [
+            {"id": people[s].student_id, "name": people[s].name, "source": src}
+            for s, src in sorted(t.items())
+            if s in people
+        ]
+        for rid, t in tags.items()
+    }
+
+
+def _page(tx: StoreTx, ring: Keyring, ids: list[str]) -> list[dict[str, Any]]:
+    """The result entries of `ids`: each record's metadata opened for display."""
+    rows = tx.records_by_id(ids)
+    metas = tx.parts(ids, sealing.META)
+    students = _students(tx, ring, ids)
+    out = []
+    for rid in ids:
+        row = rows[rid]
+        try:
+            meta = sealing.open_meta(sealing.data_key(ring, row), row, metas.get(rid))
+        except IntegrityError as exc:
+            out.append({"id": rid, "status": row.status, "error": str(exc)})
+            continue
+        entry = _summary(row, meta)
+        entry["students"] = students.get(rid, [])
+        out.append(entry)
+    return out
+
+
+def _unindexed(tx: StoreTx, key_id: str) -> int:
+    state = tx.search_state()
+    if state.complete and state.tokenizer == TOKENIZER and state.key_id in (None, key_id):
+        return 0
+    return tx.count_unindexed(SearchState(state.generation, key_id, TOKENIZER, False), False)
+
+
+def search(db: Store, ring: Keyring, req: SearchRequest) -> SearchResult:
+    """Run a search; the results on the requested page are opened for display. Audited."""
+    _check(req)
+    key_id, key = ring.index_key()
+    required, excluded, used = _terms(BlindIndex(key), req)
+    used += [
+        name
+        for name, value in (
+            ("student", req.student),
+            ("since", req.since),
+            ("until", req.until),
+            ("status", req.status),
+            ("has-attachment", req.has_attachment),
+        )
+        if value is not None
+    ]
+    if not required and not used:
+        raise UsageError("give words to search for, or a filter (see archiver search --help)")
+    with db.transaction() as tx:
+        student = None
+        if req.student is not None:
+            found = tx.student_by_lookup(RosterSeal(ring).lookup(req.student.strip()))
+            if found is None:
+                raise UsageError(f"--student {req.student}: no student with that id in the roster")
+            student = found.id
+        hits = store_search.find(
+            tx,
+            store_search.TermQuery(
+                key_id=key_id,
+                tokenizer=TOKENIZER,
+                required=tuple(required),
+                excluded=tuple(excluded),
+                student=student,
+                since=_day(req.since) if req.since else None,
+                before=_day(req.until + timedelta(days=1)) if req.until else None,
+                status=req.status,
+                has_attachment=req.has_attachment,
+            ),
+        )
+        ids = [rid for rid, _ in hits[req.offset : req.offset + req.limit]]
+        results = _page(tx, ring, ids)
+        unindexed = _unindexed(tx, key_id)
+        audit.append(
+            tx,
+            ring,
+            "search",
+            details={"filters": sorted(used), "total": len(hits), "records": ids},
+        )
+    return SearchResult(len(hits), results, unindexed)
+
+
+# reindex -------------------------------------------------------------------------------------
+
+
+@dataclass
+class ReindexResult:
+    indexed: int = 0
+    failed: list[str] = field(default_factory=list)  # records that could not be opened
+    students_resealed: int = 0
+    remaining: int = 0  # records still not indexed as the index key and tokenizer require
+    generation: int = 0
+
+
+def _needs_raw(meta: dict[str, Any]) -> bool:
+    """Whether the original bytes must be read: metadata from before forwards were
+    understood, or attachments whose text is indexed (PDF, DOCX, attached messages)."""
+    if "originals" not in meta:
+        return True
+    return any(
+        a.get("content_type") in ("message/rfc822", "message/global")
+        or extract.supported(a.get("content_type") or "", a.get("filename") or "")
+        for a in meta.get("attachments") or []
+    )
+
+
+def _reseal_students(tx: StoreTx, ring: Keyring, now: datetime) -> int:
+    """Seal again under the current index key the students sealed under an older one (their
+    lookup changes with the key)."""
+    seal = RosterSeal(ring)
+    done = 0
+    for row in tx.students():
+        if row.key_id != seal.key_id:
+            new = seal.seal(seal.open(row))
+            tx.update_student(replace(new, id=row.id), now)
+            done += 1
+    return done
+
+
+def reindex_all(
+    db: Store,
+    ring: Keyring,
+    rebuild_all: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> ReindexResult:
+    """Index every record not indexed under the current index key and tokenizer, page by page
+    (each page its own transaction: an interrupted run resumes where it stopped).
+
+    `rebuild_all` starts a new generation, so every record is indexed again; if an earlier
+    rebuild is unfinished, that one is finished instead.
+    """
+    key_id, key = ring.index_key()
+    blind = BlindIndex(key)
+    result = ReindexResult()
+    now = datetime.now(UTC)
+    with db.transaction() as tx:
+        result.students_resealed = _reseal_students(tx, ring, now)
+        state = tx.search_state()
+        settled = state.complete and state.key_id == key_id and state.tokenizer == TOKENIZER
+        generation = state.generation + 1 if rebuild_all and settled else state.generation
+        target = SearchState(generation, key_id, TOKENIZER, False)
+        tx.set_search_state(target, now)
+    result.generation = generation
+    after = ""
+    while True:
+        with db.transaction() as tx:
+            page = tx.unindexed_after(after, REINDEX_PAGE, target)
+            entries = []
+            for row in page:
+                try:
+                    entries.append(_index_entry(tx, ring, blind, key_id, row))
+                except IntegrityError:
+                    result.failed.append(row.id)
+            tx.unindex([e.record_id for e in entries])
+            tx.index(entries, generation)
+        if not page:
+            break
+        after = page[-1].id
+        result.indexed += len(entries)
+        if progress:
+            progress(result.indexed)
+    with db.transaction() as tx:
+        result.remaining = tx.count_unindexed(target)
+        tx.set_search_state(replace(target, complete=result.remaining == 0), datetime.now(UTC))
+        audit.append(
+            tx,
+            ring,
+            "search.reindex",
+            details={
+                "indexed": result.indexed,
+                "failed": result.failed,
+                "remaining": result.remaining,
+                "generation": generation,
+                "students_resealed": result.students_resealed,
+            },
+        )
+    return result
+
+
+def _index_entry(
+    tx: StoreTx, ring: Keyring, blind: BlindIndex, key_id: str, row: RecordRow
+) -> IndexEntry:
+    """A record's index entry, from its sealed metadata (and its bytes, when needed)."""
+    key = sealing.data_key(ring, row)
+    meta = sealing.open_meta(key, row, tx.get_part(row.id, sealing.META))
+    texts: list[str] = []
+    if _needs_raw(meta):
+        parsed = parse(sealing.open_raw(key, row, tx.get_part(row.id, sealing.RAW)))
+        if "originals" not in meta:
+            meta = parsed.metadata()
+        texts = attachment_texts(parsed.extractable)
+    doc = index_doc(blind, key_id, meta, texts)
+    return IndexEntry(row.id, doc.key_id, doc.tokenizer, doc.terms, doc.attachments)
