@@ -169,6 +169,18 @@ def generate_missing(store: Store, keys_dir: Path, now: datetime | None = None) 
     return made
 
 
+def rotate_index_key(store: Store, keys_dir: Path, now: datetime | None = None) -> str:
+    """Make a new index key current (the old one stays readable for the audit chain and for
+    students not yet sealed again); its id. The search index must then be rebuilt."""
+    now = now or datetime.now(UTC)
+    with store.transaction() as tx:
+        ring = Keyring(keys_dir, tx.registered_keys())
+        old = ring.current_id("index")
+        ring.material(old)  # the old key must be readable before we replace it
+        tx.set_key_state(old, RETIRED)
+        return _register(tx, keys_dir, "index", now)
+
+
 def list_keys(store: Store, keys_dir: Path) -> list[KeyInfo]:
     """Every registered key with its state, use count and whether its file is usable."""
     with store.transaction() as tx:

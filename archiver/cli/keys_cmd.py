@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import click
 
-from archiver.cli.context import Progress, app, emit_json
-from archiver.keys import Keyring, generate_missing, list_keys, rotate
+from archiver.cli.context import App, Progress, app, emit_json
+from archiver.keys import Keyring, generate_missing, list_keys, rotate, rotate_index_key
 from archiver.records import audit
+from archiver.records.search import reindex_all
 
 
 @click.group()
@@ -58,13 +59,21 @@ def list_(ctx: click.Context, as_json: bool) -> int:
 
 
 @keys.command("rotate")
+@click.option(
+    "--index",
+    "index",
+    is_flag=True,
+    help="Rotate the index key instead: students are sealed again and the search index rebuilt.",
+)
 @click.pass_context
-def rotate_(ctx: click.Context) -> None:
+def rotate_(ctx: click.Context, index: bool) -> int:
     """Make a new key-encryption key current and re-wrap every data key under it.
 
     Messages are not re-encrypted. Safe to interrupt: running it again finishes the job.
     """
     a = app(ctx)
+    if index:
+        return _rotate_index(a)
     with a.store.transaction() as tx:
         total = tx.count_records()
     progress = Progress("re-wrapping", total)
@@ -84,3 +93,29 @@ def rotate_(ctx: click.Context) -> None:
     verb = "created" if result.created else "finished rotating to"
     click.echo(f"{verb} {result.kek_id}; re-wrapped {result.rewrapped} data keys")
     click.echo("Old key files are still needed to read old backups; keep them until those expire.")
+    return 0
+
+
+def _rotate_index(a: App) -> int:
+    key_id = rotate_index_key(a.store, a.settings.keys_dir)
+    ring = Keyring.load(a.store, a.settings.keys_dir)
+    audit.record_event(a.store, ring, "keys.rotate", details={"index": key_id})
+    click.echo(f"created index key {key_id}; rebuilding the search index")
+    progress = Progress("indexing", None, " records")
+    result = reindex_all(
+        a.store, ring, progress=progress, text_timeout=a.settings.ingest.attachment_text_timeout
+    )
+    progress.finish()
+    click.echo(
+        f"sealed {result.students_resealed} students and indexed {result.indexed} records "
+        "under the new key"
+    )
+    if result.failed or result.remaining:
+        click.echo(
+            f"{len(result.failed)} records could not be opened and {result.remaining} are not "
+            "indexed: see `archiver verify`, then run `archiver reindex`",
+            err=True,
+        )
+        return 1
+    click.echo("Restart running daemons so they index new records under the new key.")
+    return 0

@@ -126,7 +126,10 @@ def rederive(ctx: click.Context, as_json: bool) -> int:
     with a.store.transaction() as tx:
         total = tx.count_records()
     progress = Progress("re-deriving", total)
-    result = rederive_all(a.store, a.keyring, a.settings.ingest.compression_level, progress)
+    ingest = a.settings.ingest
+    result = rederive_all(
+        a.store, a.keyring, ingest.compression_level, progress, ingest.attachment_text_timeout
+    )
     progress.finish()
     if as_json:
         emit_json({"checked": result.checked, "rederived": result.changed, "failed": result.failed})

@@ -136,7 +136,8 @@ def reindex(ctx: click.Context, rebuild_all: bool, as_json: bool) -> int:
     to go on."""
     a = app(ctx)
     progress = Progress("indexing", None, " records")
-    result = reindex_all(a.store, a.keyring, rebuild_all, progress)
+    timeout = a.settings.ingest.attachment_text_timeout
+    result = reindex_all(a.store, a.keyring, rebuild_all, progress, timeout)
     progress.finish()
     if as_json:
         emit_json(

@@ -21,6 +21,7 @@ from archiver.understand.indexing import (
     TOKENIZER,
     WORDS,
     attachment_texts,
+    files,
     filter_tokens,
     index_doc,
 )
@@ -115,7 +116,7 @@ def _summary(row: RecordRow, meta: dict[str, Any]) -> dict[str, Any]:
         "to": [_address(a) for a in first.get("to") or meta.get("to") or []],
         "forwarder": _address(meta.get("forwarder")),
         "status": row.status,
-        "attachments": len(meta.get("attachments") or []),
+        "attachments": len(files(meta)),
         "archived_at": row.archived_at.isoformat(),
     }
 
@@ -256,6 +257,7 @@ def reindex_all(
     ring: Keyring,
     rebuild_all: bool = False,
     progress: Callable[[int], None] | None = None,
+    text_timeout: float = 10.0,
 ) -> ReindexResult:
     """Index every record not indexed under the current index key and tokenizer, page by page
     (each page its own transaction: an interrupted run resumes where it stopped).
@@ -282,7 +284,7 @@ def reindex_all(
             entries = []
             for row in page:
                 try:
-                    entries.append(_index_entry(tx, ring, blind, key_id, row))
+                    entries.append(_index_entry(tx, ring, blind, key_id, row, text_timeout))
                 except IntegrityError:
                     result.failed.append(row.id)
             tx.unindex([e.record_id for e in entries])
@@ -312,7 +314,7 @@ def reindex_all(
 
 
 def _index_entry(
-    tx: StoreTx, ring: Keyring, blind: BlindIndex, key_id: str, row: RecordRow
+    tx: StoreTx, ring: Keyring, blind: BlindIndex, key_id: str, row: RecordRow, timeout: float
 ) -> IndexEntry:
     """A record's index entry, from its sealed metadata (and its bytes, when needed)."""
     key = sealing.data_key(ring, row)
@@ -322,6 +324,6 @@ def _index_entry(
         parsed = parse(sealing.open_raw(key, row, tx.get_part(row.id, sealing.RAW)))
         if "originals" not in meta:
             meta = parsed.metadata()
-        texts = attachment_texts(parsed.extractable)
+        texts = attachment_texts(parsed.extractable, timeout)
     doc = index_doc(blind, key_id, meta, texts)
     return IndexEntry(row.id, doc.key_id, doc.tokenizer, doc.terms, doc.attachments)

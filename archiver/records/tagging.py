@@ -98,7 +98,11 @@ def retag_all(db: Store, ring: Keyring, progress: Callable[[int], None] | None =
 
 
 def rederive_all(
-    db: Store, ring: Keyring, level: int, progress: Callable[[int], None] | None = None
+    db: Store,
+    ring: Keyring,
+    level: int,
+    progress: Callable[[int], None] | None = None,
+    text_timeout: float = 10.0,
 ) -> Rework:
     """Understand every record again from its original bytes (which never change): new
     metadata sealed in place of the old, the original's date, automatic tags, and the record's
@@ -117,7 +121,7 @@ def rederive_all(
         tx.set_part(row.id, sealing.META, sealing.seal_meta(key, row.id, meta, level))
         if parsed.sent_at != row.sent_at:
             tx.set_sent_at(row.id, parsed.sent_at)
-        doc = index_doc(blind, key_id, meta, attachment_texts(parsed.extractable))
+        doc = index_doc(blind, key_id, meta, attachment_texts(parsed.extractable, text_timeout))
         tx.unindex([row.id])  # the index follows the metadata, in the same transaction
         tx.index(
             [IndexEntry(row.id, doc.key_id, doc.tokenizer, doc.terms, doc.attachments)],

@@ -39,9 +39,6 @@ class IndexDoc:
     terms: bytes  # packed signed 64-bit integers, native order
     attachments: int
 
-    def term_list(self) -> list[int]:
-        return unpack(self.terms)
-
 
 _extractor: Extractor | None = None
 
@@ -108,12 +105,22 @@ def _people(meta: dict[str, Any]) -> dict[str, list[dict[str, str]]]:
     }
 
 
+def files(meta: dict[str, Any]) -> list[dict[str, Any]]:
+    """The files attached to the message or to the originals in it (forwarded messages are
+    originals, not files)."""
+    every = [
+        *(meta.get("attachments") or []),
+        *(a for o in meta.get("originals") or [] for a in o.get("attachments") or []),
+    ]
+    return [a for a in every if a.get("content_type") not in _MESSAGES]
+
+
 def texts(meta: dict[str, Any], attachment_texts: Iterable[str] = ()) -> list[str]:
     """The texts a record is searched by, each indexed on its own (phrases do not span two)."""
     out = [meta.get("subject") or "", meta.get("note") or ""]
     for o in meta.get("originals") or []:
         out += [o.get("subject") or "", o.get("body") or ""]
-    out += [a.get("filename") or "" for a in meta.get("attachments") or []]
+    out += [a.get("filename") or "" for a in files(meta)]
     out += list(attachment_texts)
     return [t for t in out if t]
 
@@ -136,5 +143,4 @@ def index_doc(
             terms.update(
                 blind.terms(field, address_tokens(p.get("address", ""), p.get("name", "")))
             )
-    files = [a for a in meta.get("attachments") or [] if a.get("content_type") not in _MESSAGES]
-    return IndexDoc(key_id, TOKENIZER, pack(terms), min(len(files), 32767))
+    return IndexDoc(key_id, TOKENIZER, pack(terms), min(len(files(meta)), 32767))

@@ -74,6 +74,7 @@ class OriginalMessage:
     subject: str | None
     body: str
     provenance: str
+    attachments: list[Attachment] = field(default_factory=list)  # its own, when it has headers
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -85,6 +86,7 @@ class OriginalMessage:
             "subject": self.subject,
             "body": self.body,
             "provenance": self.provenance,
+            "attachments": [asdict(a) for a in self.attachments],
         }
 
 
@@ -384,6 +386,7 @@ def _itself(m: ParsedMessage, provenance: str) -> OriginalMessage:
         m.subject or None,
         m.text.strip(),
         provenance,
+        m.attachments if provenance == PROVENANCE_HEADERS else [],
     )
 
 
