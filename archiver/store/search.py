@@ -79,7 +79,8 @@ def _base(tx: StoreTx, q: TermQuery) -> Select[Any]:
                 )
             )
         return stmt.where(search_doc.c.key_id == q.key_id, search_doc.c.tokenizer == q.tokenizer)
-    joined = record.join(search_doc, search_doc.c.record_id == record.c.id)
+    # Outer join: filters find records the index lacks (archived before it existed).
+    joined = record.outerjoin(search_doc, search_doc.c.record_id == record.c.id)
     if q.student is not None:
         return (
             select(*cols)

@@ -12,6 +12,8 @@ from sqlalchemy import create_engine, func, select, text
 
 from archiver.keys import Keyring
 from archiver.records import search as search_service
+from archiver.store import schema
+from archiver.store.engine import make_engine
 from archiver.store.repository import Store
 from archiver.store.tables import audit_event, search_doc, search_term
 from tests.conftest import Archive
@@ -322,3 +324,29 @@ def test_index_key_rotation_reseals_students_and_rebuilds_the_index(
     assert found(archive, "--student", "102486") == {ids["practice"]}
     assert archive.ok("search", "--json", "tacos").json()["unindexed"] == 0
     archive.ok("audit", "verify")  # events before and after the rotation
+
+
+def test_filters_find_records_the_index_lacks(
+    officer_archive: tuple[Archive, dict[str, str]],
+) -> None:
+    archive, ids = officer_archive
+    _drop_index(archive.database_url)
+    assert found(archive, "--student", "104233") == {ids["trip"]}
+    assert found(archive, "--since", "2026-05-01") == {ids["practice"]}
+    assert found(archive, "aquarium") == set()  # words need the index
+
+
+def test_upgrading_an_archive_with_records_asks_for_reindex(
+    officer_archive: tuple[Archive, dict[str, str]],
+) -> None:
+    archive, ids = officer_archive
+    engine = make_engine(archive.database_url)
+    try:
+        schema.downgrade(engine, "0003")  # as the archive was before search existed
+    finally:
+        engine.dispose()
+    archive.ok("db", "upgrade")
+    before = archive.ok("search", "--json", "aquarium")
+    assert before.json()["unindexed"] == 4 and "archiver reindex" in before.err
+    assert archive.ok("reindex", "--json").json()["indexed"] == 4
+    assert found(archive, "aquarium") == {ids["trip"]}
