@@ -253,7 +253,12 @@ def _index(tx: StoreTx, batch: list[Prepared]) -> None:
     """Index new records in the transaction that stores them, so the index is never stale."""
     entries = [
         IndexEntry(
-            p.record.id, p.index.key_id, p.index.tokenizer, p.index.terms, p.index.attachments
+            p.record.id,
+            p.index.key_id,
+            p.index.tokenizer,
+            p.index.terms,
+            p.index.attachments,
+            p.record.sent_at,
         )
         for p in batch
         if p.record is not None and p.index is not None

@@ -5,7 +5,8 @@ Prints, for a generated mbox of teacher forwards:
   - the parse-only rate of mail-parser on one core (messages/s, MB/s): the baseline;
   - the rate of `archiver import` of the same file into a fresh archive, and the ratio;
   - peak RSS of the import (the main process, and all its processes together);
-  - archive size (database files) / corpus size, and the growth over an empty archive / corpus.
+  - archive size (database files) / corpus size, and the growth over an empty archive / corpus;
+  - the search index's size (per record, and the archive without it / corpus).
 
 Usage:
   python benchmarks/import_bench.py [--size 200M] [--seed 7] [--workers 0] [--keep DIR]
@@ -178,6 +179,39 @@ def archive_bytes(work: Path, database: str | None) -> int:
     return sum(p.stat().st_size for p in work.glob("archive.db*"))
 
 
+SEARCH_TABLES = ("search_doc", "search_term")
+
+
+def index_bytes(work: Path, database: str | None) -> int:
+    """Bytes the search index takes (its tables and their indexes)."""
+    if database:
+        import sqlalchemy
+
+        engine = sqlalchemy.create_engine(database)
+        with engine.connect() as conn:
+            total = sum(
+                int(
+                    conn.execute(
+                        sqlalchemy.text(f"SELECT pg_total_relation_size('{t}')")
+                    ).scalar_one()
+                )
+                for t in SEARCH_TABLES
+            )
+        engine.dispose()
+        return total
+    import sqlite3
+
+    lite = sqlite3.connect(work / "archive.db")
+    names = ",".join("?" * len(SEARCH_TABLES))
+    row = lite.execute(
+        "SELECT SUM(pgsize) FROM dbstat WHERE name IN "
+        f"({names}) OR name LIKE 'sqlite_autoindex_search_%'",
+        SEARCH_TABLES,
+    ).fetchone()
+    lite.close()
+    return int(row[0] or 0)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--size", default="200M", help="corpus size (e.g. 200M, 1G)")
@@ -202,6 +236,7 @@ def main() -> int:
     n, size, parse_s = parse_only(mbox)
     result = run_import(mbox, work, args.workers, args.database, args.roster)
     stored = archive_bytes(work, args.database)
+    index = index_bytes(work, args.database)
 
     mb = 1 << 20
     parse_rate = n / parse_s
@@ -230,6 +265,9 @@ def main() -> int:
         },
         "archive_bytes": stored,
         "archive_vs_corpus": round(stored / corpus_bytes, 3),
+        "search_index_bytes": index,
+        "search_index_per_record": round(index / max(1, result["archived"])),
+        "archive_without_index_vs_corpus": round((stored - index) / corpus_bytes, 3),
         "empty_archive_bytes": result["empty_archive_bytes"],
         "growth_vs_corpus": round((stored - result["empty_archive_bytes"]) / corpus_bytes, 3),
     }

@@ -203,7 +203,7 @@ def search(db: Store, ring: Keyring, req: SearchRequest) -> SearchResult:
                 has_attachment=req.has_attachment,
             ),
         )
-        ids = [rid for rid, _ in hits[req.offset : req.offset + req.limit]]
+        ids = hits[req.offset : req.offset + req.limit]
         results = _page(tx, ring, ids)
         unindexed = _unindexed(tx, key_id)
         audit.append(
@@ -326,4 +326,4 @@ def _index_entry(
             meta = parsed.metadata()
         texts = attachment_texts(parsed.extractable, timeout)
     doc = index_doc(blind, key_id, meta, texts)
-    return IndexEntry(row.id, doc.key_id, doc.tokenizer, doc.terms, doc.attachments)
+    return IndexEntry(row.id, doc.key_id, doc.tokenizer, doc.terms, doc.attachments, row.sent_at)

@@ -124,7 +124,11 @@ def rederive_all(
         doc = index_doc(blind, key_id, meta, attachment_texts(parsed.extractable, text_timeout))
         tx.unindex([row.id])  # the index follows the metadata, in the same transaction
         tx.index(
-            [IndexEntry(row.id, doc.key_id, doc.tokenizer, doc.terms, doc.attachments)],
+            [
+                IndexEntry(
+                    row.id, doc.key_id, doc.tokenizer, doc.terms, doc.attachments, parsed.sent_at
+                )
+            ],
             tx.search_state().generation,
         )
         _retag(tx, roster, row.id, parsed.tag_input(meta))

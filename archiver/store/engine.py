@@ -49,8 +49,12 @@ def make_engine(url: str, lock_timeout: int = 30) -> Engine:
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
         try:
+            # No JIT: it compiles the search's joins for tens of milliseconds, every time, to
+            # save less than that (the planner's row estimates for postings are high).
             return create_engine(
-                parsed, pool_pre_ping=True, connect_args={"connect_timeout": lock_timeout}
+                parsed,
+                pool_pre_ping=True,
+                connect_args={"connect_timeout": lock_timeout, "options": "-c jit=off"},
             )
         except ModuleNotFoundError:
             raise ConfigError(

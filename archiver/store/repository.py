@@ -102,6 +102,10 @@ class StudentRow:
     exit_date: date | None
 
 
+def _student(r: Row[Any]) -> StudentRow:
+    return StudentRow(r.id, bytes(r.lookup), r.key_id, bytes(r.sealed), r.exit_date)
+
+
 @dataclass(frozen=True)
 class KeyRow:
     id: str
@@ -143,6 +147,7 @@ class IndexEntry:
     tokenizer: int
     terms: bytes
     attachments: int
+    sent_at: datetime | None
 
 
 _COPY_POSTINGS = "COPY search_term (block, term, doc) FROM STDIN"
@@ -335,6 +340,7 @@ class StoreTx:
                     "tokenizer": e.tokenizer,
                     "generation": generation,
                     "attachments": e.attachments,
+                    "sent": int(e.sent_at.timestamp()) if e.sent_at else None,
                 }
                 for e in entries
             ],
@@ -346,12 +352,11 @@ class StoreTx:
                 )
             ).all()
         )
-        # In key order: each insert lands beside the one before in the postings' B-tree.
-        postings = sorted(
-            (seqs[e.record_id] // POSTING_BLOCK, t, seqs[e.record_id])
-            for e in entries
-            for t in _terms(e.terms)
-        )
+        postings = []
+        for e in entries:
+            seq = seqs[e.record_id]
+            block = seq // POSTING_BLOCK
+            postings += [(block, t, seq) for t in _terms(e.terms)]
         self._insert_postings(postings)
 
     def _insert_postings(self, rows: list[tuple[int, int, int]]) -> None:
@@ -533,15 +538,11 @@ class StoreTx:
 
     def students(self) -> list[StudentRow]:
         rows = self._conn.execute(select(student).order_by(student.c.id)).all()
-        return [
-            StudentRow(r.id, bytes(r.lookup), r.key_id, bytes(r.sealed), r.exit_date) for r in rows
-        ]
+        return [_student(r) for r in rows]
 
     def student_by_lookup(self, lookup: bytes) -> StudentRow | None:
         r = self._conn.execute(select(student).where(student.c.lookup == lookup)).first()
-        return (
-            StudentRow(r.id, bytes(r.lookup), r.key_id, bytes(r.sealed), r.exit_date) if r else None
-        )
+        return _student(r) if r else None
 
     def add_student(self, row: StudentRow, now: datetime) -> int:
         result = self._conn.execute(
@@ -595,9 +596,7 @@ class StoreTx:
         if not ids:
             return []
         rows = self._conn.execute(select(student).where(student.c.id.in_(ids))).all()
-        return [
-            StudentRow(r.id, bytes(r.lookup), r.key_id, bytes(r.sealed), r.exit_date) for r in rows
-        ]
+        return [_student(r) for r in rows]
 
     def insert_tags(self, tags: list[tuple[str, int, str]], now: datetime) -> None:
         """Tag new records: (record id, student row id, source) each."""

@@ -209,6 +209,9 @@ search_doc = Table(
     Column("tokenizer", SmallInteger, nullable=False),  # the tokenizer version
     Column("generation", Integer, nullable=False),  # `reindex --all` bumps the target
     Column("attachments", SmallInteger, nullable=False),  # plaintext count: --has-attachment
+    # The record's `sent_at` in seconds since 1970 (UTC), so a search sorts its hits without
+    # reading the records; written with the entry, which is replaced whenever `sent_at` is.
+    Column("sent", BigInteger),
     sqlite_autoincrement=True,
 )
 

@@ -30,6 +30,7 @@ def upgrade() -> None:
         sa.Column("tokenizer", sa.SmallInteger(), nullable=False),
         sa.Column("generation", sa.Integer(), nullable=False),
         sa.Column("attachments", sa.SmallInteger(), nullable=False),
+        sa.Column("sent", sa.BigInteger(), nullable=True),
         sa.ForeignKeyConstraint(
             ["record_id"], ["record.id"], name="fk_search_doc_record_id_record", ondelete="CASCADE"
         ),
