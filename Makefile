@@ -31,6 +31,9 @@ demo: install
 	@echo; echo "# The same message again is no new record, just a second arrival of the first:"
 	$(ARCHIVER) show $$($(ARCHIVER) import --json examples/01-gmail-inline-absence.eml \
 	  | $(BIN)/python -c 'import json, sys; print(json.load(sys.stdin)["items"][0]["id"])')
+	@echo; echo "# Search: every word must match, quoted words are a phrase; and by student:"
+	$(ARCHIVER) search spanish '"missing work"'
+	$(ARCHIVER) search --student 104233
 	@echo
 	$(ARCHIVER) verify
 	$(ARCHIVER) audit verify

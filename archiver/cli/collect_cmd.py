@@ -9,6 +9,7 @@ from archiver.collect import Collector, status
 from archiver.daemon import Daemon
 from archiver.errors import ArchiverError, UsageError
 from archiver.pipeline import Pipeline
+from archiver.records.search import index_status
 from archiver.settings import find_config
 
 
@@ -77,9 +78,10 @@ def status_(ctx: click.Context, as_json: bool) -> int:
     """
     a = app(ctx)
     rows = status(a.settings, a.store)
+    index = index_status(a.store)
     failing = 1 if any(r["last_error"] for r in rows) else 0
     if as_json:
-        emit_json({"sources": rows})
+        emit_json({"sources": rows, "search_index": index})
         return failing
     for r in rows:
         state = f"ERROR since {r['last_error_at']}: {r['last_error']}" if r["last_error"] else "ok"
@@ -89,5 +91,9 @@ def status_(ctx: click.Context, as_json: bool) -> int:
             f"{'?' if r['waiting'] is None else r['waiting']}; archived today "
             f"{r['archived_today']}"
             + (f"; being polled by {r['polled_by']}" if r["polled_by"] else "")
+        )
+    if not index["complete"]:
+        click.echo(
+            f"search index: {index['unindexed']} records not indexed: run `archiver reindex`"
         )
     return failing

@@ -68,7 +68,7 @@ def _registry_problems(settings: Settings) -> list[str]:
     except ArchiverError as exc:
         return [f"{settings.config_path}: archive.database: {exc}"]
     try:
-        if schema.current_revision(db.engine) != schema.head_revision():
+        if schema.current_revision(db.engine) != schema.HEAD:
             return []  # nothing registered yet, or `db upgrade` will say what to do
         return [k.problem for k in list_keys(db, settings.keys_dir) if k.problem]
     except ArchiverError as exc:

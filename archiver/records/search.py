@@ -164,6 +164,14 @@ def _unindexed(tx: StoreTx, key_id: str) -> int:
     return tx.count_unindexed(SearchState(state.generation, key_id, TOKENIZER, False), False)
 
 
+def index_status(db: Store) -> dict[str, Any]:
+    """For `archiver status`: whether every record can be found by words (no key is read)."""
+    with db.transaction() as tx:
+        current = [k.id for k in tx.registered_keys() if k.kind == "index" and k.state == "current"]
+        unindexed = _unindexed(tx, current[0]) if current else tx.count_records()
+    return {"complete": unindexed == 0, "unindexed": unindexed}
+
+
 def search(db: Store, ring: Keyring, req: SearchRequest) -> SearchResult:
     """Run a search; the results on the requested page are opened for display. Audited."""
     _check(req)

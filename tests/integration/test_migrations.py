@@ -17,7 +17,7 @@ def test_base_head_base_head_and_no_pending_diff(database_url: str) -> None:
     try:
         assert schema.current_revision(engine) is None
         schema.upgrade(engine)
-        assert schema.current_revision(engine) == schema.head_revision()
+        assert schema.current_revision(engine) == schema.head_revision() == schema.HEAD
         schema.downgrade(engine, "base")
         assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
         schema.upgrade(engine)

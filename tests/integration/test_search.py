@@ -259,7 +259,13 @@ def test_reindex_rebuilds_an_empty_index_and_resumes_after_an_interruption(
 ) -> None:
     archive, ids = officer_archive
     before = _counts(archive.database_url)
+    assert archive.ok("status", "--json").json()["search_index"] == {
+        "complete": True,
+        "unindexed": 0,
+    }
     _drop_index(archive.database_url)
+    status = archive.ok("status")
+    assert "search index: 4 records not indexed: run `archiver reindex`" in status.text
     result = archive.ok("search", "--json", "aquarium")
     assert result.json()["total"] == 0 and result.json()["unindexed"] == 4
     assert "4 records are not in the search index" in result.err
