@@ -8,7 +8,7 @@ from datetime import datetime
 import click
 
 from archiver.cli.context import Progress, app, emit_json
-from archiver.records.search import STATUSES, SearchRequest, reindex_all, search
+from archiver.records.search import MAX_LIMIT, STATUSES, SearchRequest, reindex_all, search
 
 _SPACE = re.compile(r"\s")
 
@@ -50,7 +50,11 @@ _DAY = click.DateTime(formats=["%Y-%m-%d"])
     help="Only records with (or without) attached files.",
 )
 @click.option(
-    "--limit", type=click.IntRange(min=1), default=50, show_default=True, help="Records to show."
+    "--limit",
+    type=click.IntRange(min=1, max=MAX_LIMIT),
+    default=50,
+    show_default=True,
+    help="Records to show.",
 )
 @click.option(
     "--offset",

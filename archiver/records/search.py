@@ -30,6 +30,8 @@ from archiver.understand.tokens import bigrams, parse_query
 
 STATUSES = ("active", "quarantined")
 REINDEX_PAGE = 100
+MAX_TERMS = 64  # words, phrase pairs and filter tokens in one search
+MAX_LIMIT = 10_000
 
 
 @dataclass(frozen=True)
@@ -88,8 +90,8 @@ def _terms(blind: BlindIndex, req: SearchRequest) -> tuple[list[int], list[int],
 
 
 def _check(req: SearchRequest) -> None:
-    if req.limit < 1 or req.offset < 0:
-        raise UsageError("--limit must be at least 1 and --offset at least 0")
+    if not 1 <= req.limit <= MAX_LIMIT or req.offset < 0:
+        raise UsageError(f"--limit must be 1 to {MAX_LIMIT} and --offset at least 0")
     if req.since and req.until and req.since > req.until:
         raise UsageError(f"--since {req.since} is after --until {req.until}")
     if req.status is not None and req.status not in STATUSES:
@@ -190,6 +192,8 @@ def search(db: Store, ring: Keyring, req: SearchRequest) -> SearchResult:
     ]
     if not required and not used:
         raise UsageError("give words to search for, or a filter (see archiver search --help)")
+    if len(set(required)) + len(set(excluded)) > MAX_TERMS:
+        raise UsageError(f"too many words: a search takes at most {MAX_TERMS}")
     with db.transaction() as tx:
         student = None
         if req.student is not None:

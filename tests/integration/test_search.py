@@ -189,6 +189,8 @@ def test_bad_searches_are_usage_errors(officer_archive: tuple[Archive, dict[str,
         (("--since", "2026-05-01", "--until", "2026-01-01"), "is after"),
         (("--since", "May 1"), "'--since': 'May 1'"),
         (("--from", "!!!"), "--from"),
+        (tuple(f"w{i}" for i in range(70)), "too many words"),
+        (("--limit", "20000", "x"), "--limit"),
     ):
         result = archive.cli("search", *args)
         assert result.code == 2, (args, result.err)
@@ -356,3 +358,15 @@ def test_upgrading_an_archive_with_records_asks_for_reindex(
     assert before.json()["unindexed"] == 4 and "archiver reindex" in before.err
     assert archive.ok("reindex", "--json").json()["indexed"] == 4
     assert found(archive, "aquarium") == {ids["trip"]}
+
+
+def test_rederive_replaces_index_entries_in_place(
+    officer_archive: tuple[Archive, dict[str, str]],
+) -> None:
+    archive, ids = officer_archive
+    before = _counts(archive.database_url)
+    archive.ok("rederive")
+    assert _counts(archive.database_url) == before
+    assert found(archive, '"field trip"', "--since", "2026-03-02") == {ids["trip"]}
+    assert found(archive, "tacos") == {ids["menu"]}
+    assert archive.ok("search", "--json", "aquarium").json()["unindexed"] == 0
