@@ -48,8 +48,8 @@ def _bytes(text: str) -> int:
     return int(text)
 
 
-def _tree_rss(pid: int) -> tuple[int, int]:
-    """(RSS of `pid`, RSS of `pid` and all its descendants), in bytes, from /proc."""
+def _tree_rss(pid: int) -> tuple[int, int, int]:
+    """(RSS of `pid`, RSS of `pid` and all its descendants, their PSS), in bytes, from /proc."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
     page = os.sysconf("SC_PAGE_SIZE")
@@ -72,7 +72,19 @@ def _tree_rss(pid: int) -> tuple[int, int]:
         seen.add(p)
         total += rss.get(p, 0)
         stack.extend(children.get(p, []))
-    return rss.get(pid, 0), total
+    return rss.get(pid, 0), total, sum(_pss(p) for p in seen)
+
+
+def _pss(pid: int) -> int:
+    """Proportional set size: shared pages divided among the processes sharing them."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return 0
 
 
 class RssSampler(threading.Thread):
@@ -83,13 +95,15 @@ class RssSampler(threading.Thread):
         self.pid = pid
         self.peak_main = 0
         self.peak_tree = 0
+        self.peak_pss = 0
         self.done = threading.Event()
 
     def run(self) -> None:
         while not self.done.is_set():
-            main, tree = _tree_rss(self.pid)
+            main, tree, pss = _tree_rss(self.pid)
             self.peak_main = max(self.peak_main, main)
             self.peak_tree = max(self.peak_tree, tree)
+            self.peak_pss = max(self.peak_pss, pss)
             time.sleep(0.05)
 
 
@@ -158,6 +172,7 @@ def run_import(
         "empty_archive_bytes": empty,
         "peak_rss_main": sampler.peak_main,
         "peak_rss_tree": sampler.peak_tree,
+        "peak_pss_tree": sampler.peak_pss,
     }
 
 
@@ -262,6 +277,7 @@ def main() -> int:
         "peak_rss_mb": {
             "main": round(result["peak_rss_main"] / mb, 1),
             "all_processes": round(result["peak_rss_tree"] / mb, 1),
+            "all_processes_pss": round(result["peak_pss_tree"] / mb, 1),
         },
         "archive_bytes": stored,
         "archive_vs_corpus": round(stored / corpus_bytes, 3),
