@@ -118,6 +118,8 @@ def test_one_poll_archives_1000_messages(
     status = archive.ok("status", "--json").json()["sources"][0]
     assert status["archived_today"] == 1000 and status["waiting"] == 0
     assert status["last_error"] is None and status["last_success_at"]
+    index = archive.ok("search", "--json", "--status", "active").json()  # indexed as polled
+    assert index["total"] == 1000 and index["unindexed"] == 0
     again = poll(archive)
     assert (again["fetched"], again["archived"]) == (0, 0)
 
@@ -141,6 +143,11 @@ def test_bytes_arrive_exactly_and_sender_rules_quarantine(
         records[raw] = archive.ok("show", "--json", rid).json()
         assert archive.ok("show", "--raw", rid).out == raw
     assert records[inside]["status"] == "active"
+    quarantined = archive.ok("search", "--json", "--status", "quarantined").json()
+    assert {r["id"] for r in quarantined["results"]} == {
+        records[outside]["id"],
+        records[not_mail]["id"],
+    }
     assert records[outside]["quarantine"]["code"] == "sender_not_allowed"
     assert records[not_mail]["quarantine"]["code"] == "no_headers"
     assert "dmarc=pass" in records[inside]["authentication_results"][0]
