@@ -13,14 +13,15 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from archiver import sealing
-from archiver.crypto.blind import BlindIndex
+from archiver.crypto import blind
 from archiver.errors import DatabaseError
 from archiver.keys import Keyring
 from archiver.records import audit
 from archiver.records.roster import Roster
+from archiver.records.search import index_entry
 from archiver.settings import IngestSettings
 from archiver.sources.arrival import Arrival
-from archiver.store.repository import ArrivalRow, IndexEntry, RecordRow, StoreTx
+from archiver.store.repository import ArrivalRow, RecordRow, StoreTx
 from archiver.understand.indexing import IndexDoc, attachment_texts, index_doc
 from archiver.understand.parse import parse, tag_input_from_metadata
 
@@ -161,22 +162,12 @@ def prepare(
         students=roster.tagger.tag(parsed.tag_input(meta)) if roster else None,
         roster_version=roster.version if roster else -1,
         index=index_doc(
-            blind_index(policy.index_key),
+            blind.for_key(policy.index_key),
             policy.index_key_id,
             meta,
             attachment_texts(parsed.extractable, policy.attachment_text_timeout),
         ),
     )
-
-
-_blind: dict[bytes, BlindIndex] = {}
-
-
-def blind_index(key: bytes) -> BlindIndex:
-    """The term maker for an index key (made once per process and key)."""
-    if key not in _blind:
-        _blind[key] = BlindIndex(key)
-    return _blind[key]
 
 
 def _arrival_row(prep: Prepared, record_id: str, locator: bytes) -> ArrivalRow:
@@ -252,14 +243,7 @@ def _write(
 def _index(tx: StoreTx, batch: list[Prepared]) -> None:
     """Index new records in the transaction that stores them, so the index is never stale."""
     entries = [
-        IndexEntry(
-            p.record.id,
-            p.index.key_id,
-            p.index.tokenizer,
-            p.index.terms,
-            p.index.attachments,
-            p.record.sent_at,
-        )
+        index_entry(p.record.id, p.index, p.record.sent_at)
         for p in batch
         if p.record is not None and p.index is not None
     ]

@@ -217,11 +217,20 @@ def index_bytes(work: Path, database: str | None) -> int:
     import sqlite3
 
     lite = sqlite3.connect(work / "archive.db")
-    names = ",".join("?" * len(SEARCH_TABLES))
+    marks = ",".join("?" * len(SEARCH_TABLES))
+    objects = [
+        *SEARCH_TABLES,
+        *(
+            row[0]  # their indexes, automatic ones included
+            for row in lite.execute(
+                f"SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ({marks})",
+                SEARCH_TABLES,
+            )
+        ),
+    ]
+    names = ",".join("?" * len(objects))
     row = lite.execute(
-        "SELECT SUM(pgsize) FROM dbstat WHERE name IN "
-        f"({names}) OR name LIKE 'sqlite_autoindex_search_%'",
-        SEARCH_TABLES,
+        f"SELECT SUM(pgsize) FROM dbstat WHERE name IN ({names})", objects
     ).fetchone()
     lite.close()
     return int(row[0] or 0)

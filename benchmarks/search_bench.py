@@ -50,7 +50,6 @@ import json
 import math
 import os
 import shutil
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -69,6 +68,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(REPO))
 
 import corpus  # noqa: E402
+import import_bench  # noqa: E402
 
 DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 DEFAULT_PG_NAME = "archiver_search_bench"
@@ -77,7 +77,6 @@ SQLITE_P95_TARGET_MS = 200.0
 COMMON_WORDS = ("please", "school")  # each in about a quarter of the corpus's messages
 PHRASE = ("field", "trip")  # in about 4% of them
 DATE_RANGE = (date(2025, 3, 1), date(2025, 3, 31))  # the corpus spans 2025-2026: ~1/24 of it
-SEARCH_TABLES = ("search_doc", "search_term")
 
 
 def log(text: str) -> None:
@@ -387,7 +386,7 @@ def _current(database: str | None, work: Path) -> bool:
         if schema.current_revision(engine) != schema.head_revision():
             return False
         found = sqlalchemy.inspect(engine)
-        for name in SEARCH_TABLES:
+        for name in import_bench.SEARCH_TABLES:
             want = {c.name for c in tables.metadata.tables[name].columns}
             if {c["name"] for c in found.get_columns(name)} != want:
                 return False
@@ -492,65 +491,30 @@ def time_cli(config: Path, query: str, runs: int) -> Timing:
     return timing
 
 
-def sqlite_sizes(work: Path) -> dict[str, Any]:
-    db = work / "archive.db"
-    lite = sqlite3.connect(db)
-    try:
-        lite.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        objects = [SEARCH_TABLES[0], SEARCH_TABLES[1]] + [
-            row[0]
-            for row in lite.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN (?, ?)",
-                SEARCH_TABLES,
-            )
-        ]
-        marks = ", ".join("?" for _ in objects)
-        try:
-            index = lite.execute(
-                f"SELECT SUM(pgsize) FROM dbstat WHERE name IN ({marks})", objects
-            ).fetchone()[0]
-            method = "dbstat: " + ", ".join(objects)
-        except sqlite3.OperationalError:  # no dbstat: the database's share of its pages
-            index, method = None, "unavailable (SQLite built without dbstat)"
-        records = lite.execute("SELECT COUNT(*) FROM record").fetchone()[0]
-        docs = lite.execute(f"SELECT COUNT(*) FROM {SEARCH_TABLES[0]}").fetchone()[0]
-    finally:
-        lite.close()
-    whole = sum(p.stat().st_size for p in work.glob("archive.db*"))
-    return {
-        "index_bytes": index,
-        "archive_bytes": whole,
-        "records": records,
-        "docs": docs,
-        "method": method,
-    }
-
-
-def pg_sizes(database: str) -> dict[str, Any]:
+def _count(database: str | None, work: Path, table: str) -> int:
     import sqlalchemy
 
-    engine = sqlalchemy.create_engine(database)
+    url = database or f"sqlite:///{work / 'archive.db'}"
+    engine = sqlalchemy.create_engine(url)
     try:
         with engine.connect() as conn:
-            index = conn.execute(
-                sqlalchemy.text(
-                    "SELECT pg_total_relation_size('search_term') "
-                    "+ pg_total_relation_size('search_doc')"
-                )
-            ).scalar_one()
-            whole = conn.execute(
-                sqlalchemy.text("SELECT pg_database_size(current_database())")
-            ).scalar_one()
-            records = conn.execute(sqlalchemy.text("SELECT COUNT(*) FROM record")).scalar_one()
-            docs = conn.execute(sqlalchemy.text("SELECT COUNT(*) FROM search_doc")).scalar_one()
+            return int(conn.execute(sqlalchemy.text(f"SELECT COUNT(*) FROM {table}")).scalar_one())
     finally:
         engine.dispose()
+
+
+def archive_sizes(work: Path, database: str | None) -> dict[str, Any]:
+    """The search index's and the whole archive's bytes (as `import_bench.py` measures them)."""
     return {
-        "index_bytes": int(index),
-        "archive_bytes": int(whole),
-        "records": int(records),
-        "docs": int(docs),
-        "method": "pg_total_relation_size(search_term) + pg_total_relation_size(search_doc)",
+        "index_bytes": import_bench.index_bytes(work, database),
+        "archive_bytes": import_bench.archive_bytes(work, database),
+        "records": _count(database, work, "record"),
+        "docs": _count(database, work, "search_doc"),
+        "method": (
+            "pg_total_relation_size of search_doc and search_term"
+            if database
+            else "dbstat: search_doc, search_term and their indexes"
+        ),
     }
 
 
@@ -975,14 +939,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     sizes: dict[str, dict[str, Any]] = {}
     records = c.count
     try:
-        s = sqlite_sizes(sqlite_work)
+        s = archive_sizes(sqlite_work, None)
         records = s["records"] or records
         sizes["SQLite search tables"] = s
     except Exception as exc:
         sizes["SQLite search tables"] = {"error": f"{type(exc).__name__}: {exc}"}
     if pg_url:
         try:
-            sizes["PostgreSQL search tables"] = pg_sizes(pg_url)
+            sizes["PostgreSQL search tables"] = archive_sizes(pg_work, pg_url)
         except Exception as exc:
             sizes["PostgreSQL search tables"] = {"error": f"{type(exc).__name__}: {exc}"}
     if nm is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from array import array
 from collections.abc import Iterable
 
 from archiver.crypto import envelope
@@ -27,7 +28,8 @@ class BlindIndex:
         text = f"{field}\0{word}"
         found = self._cache.get(text)
         if found is None:
-            digest = hmac.digest(self._key, text.encode(), hashlib.sha256)
+            # surrogatepass: text decoded with surrogateescape must not stop ingest.
+            digest = hmac.digest(self._key, text.encode("utf-8", "surrogatepass"), hashlib.sha256)
             found = int.from_bytes(digest[:8], "big", signed=True)
             if len(self._cache) >= CACHE_SIZE:
                 self._cache.clear()
@@ -36,3 +38,24 @@ class BlindIndex:
 
     def terms(self, field: str, words: Iterable[str]) -> set[int]:
         return {self.term(field, w) for w in set(words)}
+
+
+_by_key: dict[bytes, BlindIndex] = {}
+
+
+def for_key(index_key: bytes) -> BlindIndex:
+    """The term maker of an index key, made once per process (its cache is kept)."""
+    if index_key not in _by_key:
+        _by_key[index_key] = BlindIndex(index_key)
+    return _by_key[index_key]
+
+
+def pack(terms: Iterable[int]) -> bytes:
+    """Terms as sorted, unique signed 64-bit integers in native byte order."""
+    return array("q", sorted(set(terms))).tobytes()
+
+
+def unpack(data: bytes) -> list[int]:
+    out = array("q")
+    out.frombytes(data)
+    return out.tolist()

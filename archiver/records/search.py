@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from archiver import sealing
+from archiver.crypto import blind
 from archiver.crypto.blind import BlindIndex
 from archiver.errors import IntegrityError, UsageError
 from archiver.keys import Keyring
@@ -20,12 +21,13 @@ from archiver.understand.indexing import (
     PAIRS,
     TOKENIZER,
     WORDS,
+    IndexDoc,
     attachment_texts,
     files,
     filter_tokens,
     index_doc,
 )
-from archiver.understand.parse import parse
+from archiver.understand.parse import MESSAGE_TYPES, parse
 from archiver.understand.tokens import bigrams, parse_query
 
 STATUSES = ("active", "quarantined")
@@ -64,19 +66,36 @@ class SearchResult:
     unindexed: int  # records not searchable by words until `archiver reindex` has run
 
 
-_ADDRESS_FILTERS = (("sender", "from"), ("to", "to"), ("participant", "participant"))
+# SearchRequest attribute -> index field
+_ADDRESS_FILTERS = (
+    ("sender", "from"),
+    ("to", "to"),
+    ("participant", "participant"),
+    ("forwarder", "forwarder"),
+)
 
 
-def _terms(blind: BlindIndex, req: SearchRequest) -> tuple[list[int], list[int], list[str]]:
+def index_entry(record_id: str, doc: IndexDoc, sent_at: datetime | None) -> IndexEntry:
+    """What the store writes for a record's index document."""
+    return IndexEntry(record_id, doc.key_id, doc.tokenizer, doc.terms, doc.attachments, sent_at)
+
+
+def replace_entry(tx: StoreTx, entry: IndexEntry) -> None:
+    """Replace a record's index entry in `tx` (its metadata or date changed)."""
+    tx.unindex([entry.record_id])
+    tx.index([entry], tx.search_state().generation)
+
+
+def _terms(terms: BlindIndex, req: SearchRequest) -> tuple[list[int], list[int], list[str]]:
     """Required and excluded index terms of a request, and the names of the filters used."""
     q = parse_query(req.query)
-    required = [blind.term(WORDS, w) for w in q.words]
+    required = [terms.term(WORDS, w) for w in q.words]
     for phrase in q.phrases:
-        required += [blind.term(PAIRS, pair) for pair in bigrams(list(phrase))]
+        required += [terms.term(PAIRS, pair) for pair in bigrams(list(phrase))]
     used = [
         n for n, v in (("words", q.words), ("phrases", q.phrases), ("excluded", q.excluded)) if v
     ]
-    for attr, fld in (*_ADDRESS_FILTERS, ("forwarder", "forwarder")):
+    for attr, fld in _ADDRESS_FILTERS:
         value = getattr(req, attr)
         if value is None:
             continue
@@ -84,9 +103,9 @@ def _terms(blind: BlindIndex, req: SearchRequest) -> tuple[list[int], list[int],
         tokens = filter_tokens(value)
         if not tokens:
             raise UsageError(f"{option} {value!r}: give an address, an @domain or name words")
-        required += [blind.term(fld, t) for t in tokens]
+        required += [terms.term(fld, t) for t in tokens]
         used.append(option[2:])
-    return required, [blind.term(WORDS, w) for w in q.excluded], used
+    return required, [terms.term(WORDS, w) for w in q.excluded], used
 
 
 def _check(req: SearchRequest) -> None:
@@ -178,7 +197,7 @@ def search(db: Store, ring: Keyring, req: SearchRequest) -> SearchResult:
     """Run a search; the results on the requested page are opened for display. Audited."""
     _check(req)
     key_id, key = ring.index_key()
-    required, excluded, used = _terms(BlindIndex(key), req)
+    required, excluded, used = _terms(blind.for_key(key), req)
     used += [
         name
         for name, value in (
@@ -236,7 +255,6 @@ class ReindexResult:
     failed: list[str] = field(default_factory=list)  # records that could not be opened
     students_resealed: int = 0
     remaining: int = 0  # records still not indexed as the index key and tokenizer require
-    generation: int = 0
 
 
 def _needs_raw(meta: dict[str, Any]) -> bool:
@@ -245,7 +263,7 @@ def _needs_raw(meta: dict[str, Any]) -> bool:
     if "originals" not in meta:
         return True
     return any(
-        a.get("content_type") in ("message/rfc822", "message/global")
+        a.get("content_type") in MESSAGE_TYPES
         or extract.supported(a.get("content_type") or "", a.get("filename") or "")
         for a in meta.get("attachments") or []
     )
@@ -278,7 +296,7 @@ def reindex_all(
     rebuild is unfinished, that one is finished instead.
     """
     key_id, key = ring.index_key()
-    blind = BlindIndex(key)
+    terms = blind.for_key(key)
     result = ReindexResult()
     now = datetime.now(UTC)
     with db.transaction() as tx:
@@ -288,7 +306,6 @@ def reindex_all(
         generation = state.generation + 1 if rebuild_all and settled else state.generation
         target = SearchState(generation, key_id, TOKENIZER, False)
         tx.set_search_state(target, now)
-    result.generation = generation
     after = ""
     while True:
         with db.transaction() as tx:
@@ -296,7 +313,7 @@ def reindex_all(
             entries = []
             for row in page:
                 try:
-                    entries.append(_index_entry(tx, ring, blind, key_id, row, text_timeout))
+                    entries.append(_index_entry(tx, ring, terms, key_id, row, text_timeout))
                 except IntegrityError:
                     result.failed.append(row.id)
             tx.unindex([e.record_id for e in entries])
@@ -326,7 +343,7 @@ def reindex_all(
 
 
 def _index_entry(
-    tx: StoreTx, ring: Keyring, blind: BlindIndex, key_id: str, row: RecordRow, timeout: float
+    tx: StoreTx, ring: Keyring, terms: BlindIndex, key_id: str, row: RecordRow, timeout: float
 ) -> IndexEntry:
     """A record's index entry, from its sealed metadata (and its bytes, when needed)."""
     key = sealing.data_key(ring, row)
@@ -337,5 +354,4 @@ def _index_entry(
         if "originals" not in meta:
             meta = parsed.metadata()
         texts = attachment_texts(parsed.extractable, timeout)
-    doc = index_doc(blind, key_id, meta, texts)
-    return IndexEntry(row.id, doc.key_id, doc.tokenizer, doc.terms, doc.attachments, row.sent_at)
+    return index_entry(row.id, index_doc(terms, key_id, meta, texts), row.sent_at)

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from archiver import sealing
-from archiver.crypto.blind import BlindIndex
+from archiver.crypto import blind
 from archiver.errors import IntegrityError, UsageError
 from archiver.keys import Keyring
 from archiver.records import audit
 from archiver.records.roster import Roster, RosterSeal, load_roster
-from archiver.store.repository import IndexEntry, RecordRow, Store, StoreTx
+from archiver.records.search import index_entry, replace_entry
+from archiver.store.repository import RecordRow, Store, StoreTx
 from archiver.understand.indexing import attachment_texts, index_doc
 from archiver.understand.parse import parse, tag_input_from_metadata
 from archiver.understand.students import TagInput
@@ -110,7 +111,7 @@ def rederive_all(
     with db.transaction() as tx:
         roster = load_roster(tx, ring)
     key_id, index_key = ring.index_key()
-    blind = BlindIndex(index_key)
+    terms = blind.for_key(index_key)
 
     def work(tx: StoreTx, row: RecordRow, key: bytes) -> bool:
         parsed = parse(sealing.open_raw(key, row, tx.get_part(row.id, sealing.RAW)))
@@ -121,16 +122,8 @@ def rederive_all(
         tx.set_part(row.id, sealing.META, sealing.seal_meta(key, row.id, meta, level))
         if parsed.sent_at != row.sent_at:
             tx.set_sent_at(row.id, parsed.sent_at)
-        doc = index_doc(blind, key_id, meta, attachment_texts(parsed.extractable, text_timeout))
-        tx.unindex([row.id])  # the index follows the metadata, in the same transaction
-        tx.index(
-            [
-                IndexEntry(
-                    row.id, doc.key_id, doc.tokenizer, doc.terms, doc.attachments, parsed.sent_at
-                )
-            ],
-            tx.search_state().generation,
-        )
+        doc = index_doc(terms, key_id, meta, attachment_texts(parsed.extractable, text_timeout))
+        replace_entry(tx, index_entry(row.id, doc, parsed.sent_at))  # in the same transaction
         _retag(tx, roster, row.id, parsed.tag_input(meta))
         return True
 

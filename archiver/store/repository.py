@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from array import array
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
@@ -13,6 +12,7 @@ from sqlalchemy import Connection, Engine, Row, delete, func, insert, or_, selec
 from sqlalchemy.exc import IntegrityError as SAIntegrityError
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
+from archiver.crypto.blind import unpack
 from archiver.errors import DatabaseError, UsageError
 from archiver.store import schema
 from archiver.store.engine import make_engine
@@ -152,12 +152,6 @@ class IndexEntry:
 
 _COPY_POSTINGS = "COPY search_term (block, term, doc) FROM STDIN"
 _INSERT_POSTINGS = "INSERT INTO search_term (block, term, doc) VALUES (?, ?, ?)"
-
-
-def _terms(packed: bytes) -> list[int]:
-    out = array("q")
-    out.frombytes(packed)
-    return out.tolist()
 
 
 class StoreTx:
@@ -356,7 +350,7 @@ class StoreTx:
         for e in entries:
             seq = seqs[e.record_id]
             block = seq // POSTING_BLOCK
-            postings += [(block, t, seq) for t in _terms(e.terms)]
+            postings += [(block, t, seq) for t in unpack(e.terms)]
         self._insert_postings(postings)
 
     def _insert_postings(self, rows: list[tuple[int, int, int]]) -> None:

@@ -54,13 +54,6 @@ def _frequency(tx: StoreTx, blocks: list[int], term: int) -> int:
 def _by_terms(tx: StoreTx, q: TermQuery) -> Select[Any]:
     blocks = _blocks(tx)
     ranked = sorted(set(q.required), key=lambda t: _frequency(tx, blocks, t))
-    if tx._conn.dialect.name == "postgresql":
-        # The planner cannot know how often a hashed term occurs (it guessed 1,731 postings
-        # for a word in 4 records, and scanned every document to merge-join them); we counted.
-        # Nested loops from the rarest term, reading postings from the index alone (not the
-        # table's pages, as a bitmap scan does) are the plan, for the rest of this transaction.
-        for setting in ("enable_mergejoin", "enable_hashjoin", "enable_bitmapscan"):
-            tx._conn.exec_driver_sql(f"SET LOCAL {setting} = off")
     lead = search_term.alias("lead")
     stmt = (
         select(search_doc.c.record_id, search_doc.c.sent)
@@ -119,6 +112,13 @@ def _by_filters(q: TermQuery) -> Select[Any]:
 def find(tx: StoreTx, q: TermQuery) -> list[str]:
     """The ids of every matching record, newest first; records of unknown date last."""
     stmt = _by_terms(tx, q) if q.required else _by_filters(q)
+    if q.required and tx._conn.dialect.name == "postgresql":
+        # The planner cannot know how often a hashed term occurs (it guessed 1,731 postings
+        # for a word in 4 records, and scanned every document to merge-join them); we counted.
+        # Nested loops from the rarest term, reading postings from the index alone (not the
+        # table's pages, as a bitmap scan does) are the plan, for the rest of this transaction.
+        for setting in ("enable_mergejoin", "enable_hashjoin", "enable_bitmapscan"):
+            tx._conn.exec_driver_sql(f"SET LOCAL {setting} = off")
     for i, term in enumerate(sorted(set(q.excluded))):
         gone = search_term.alias(f"x{i}")
         stmt = stmt.where(

@@ -13,21 +13,19 @@ Student tags are not terms: they live in `record_tag`, where manual changes are 
 
 from __future__ import annotations
 
-from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from archiver.crypto.blind import BlindIndex
+from archiver.crypto.blind import BlindIndex, pack
 from archiver.understand.extract import Extractor
+from archiver.understand.parse import MESSAGE_TYPES
 from archiver.understand.tokens import bigrams, words
 
 TOKENIZER = 1  # bump when `tokens` or this module change what is indexed: reindex follows
 MAX_TEXT_CHARS = 400_000  # text indexed per record; more is left out (said in the docs)
 WORDS = "w"
 PAIRS = "p"
-ADDRESS_FIELDS = ("from", "to", "participant", "forwarder")
-_MESSAGES = {"message/rfc822", "message/global"}  # forwarded messages, not attached files
 
 
 @dataclass(frozen=True)
@@ -58,16 +56,6 @@ def attachment_texts(items: Iterable[tuple[str, str, bytes]], timeout: float = 1
         if text:
             out.append(text)
     return out
-
-
-def pack(terms: Iterable[int]) -> bytes:
-    return array("q", sorted(set(terms))).tobytes()
-
-
-def unpack(data: bytes) -> list[int]:
-    out = array("q")
-    out.frombytes(data)
-    return out.tolist()
 
 
 def address_tokens(address: str, name: str = "") -> set[str]:
@@ -112,7 +100,7 @@ def files(meta: dict[str, Any]) -> list[dict[str, Any]]:
         *(meta.get("attachments") or []),
         *(a for o in meta.get("originals") or [] for a in o.get("attachments") or []),
     ]
-    return [a for a in every if a.get("content_type") not in _MESSAGES]
+    return [a for a in every if a.get("content_type") not in MESSAGE_TYPES]
 
 
 def texts(meta: dict[str, Any], attachment_texts: Iterable[str] = ()) -> list[str]:

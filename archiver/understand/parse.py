@@ -37,7 +37,7 @@ logging.getLogger("mailparser").setLevel(logging.CRITICAL)
 QUARANTINE_UNPARSEABLE = "unparseable"
 QUARANTINE_NO_HEADERS = "no_headers"
 _IDENTIFYING_HEADERS = {"from", "to", "date", "subject", "message-id", "sender"}
-_EMBEDDED = {"message/rfc822", "message/global"}
+MESSAGE_TYPES = frozenset({"message/rfc822", "message/global"})  # attached messages
 # 40 or more full base64 lines of 60-100 characters (about 2.5 KB and up).
 _BASE64_RUN = re.compile(rb"(?:[A-Za-z0-9+/]{60,100}(\r?\n)){40,}")
 
@@ -245,7 +245,7 @@ def _decode_text(part: email.message.Message, defects: list[str]) -> str:
 def _attachment(part: email.message.Message, defects: list[str], runs: _Runs) -> Attachment:
     runs.restore(part)
     ctype = part.get_content_type()
-    if ctype in _EMBEDDED and part.is_multipart():
+    if ctype in MESSAGE_TYPES and part.is_multipart():
         # An attached message is read as an original, not hashed: regenerating its bytes to
         # hash them cost more than parsing the whole outer message. Its size is what its parts
         # take as sent.
@@ -278,7 +278,7 @@ def _walk(part: email.message.Message, out: ParsedMessage, html: list[str], runs
     """Collect body text, attachments and defects; embedded messages are attachments."""
     out.defects.extend(type(d).__name__ for d in part.defects)
     ctype = part.get_content_type()
-    if ctype in _EMBEDDED:
+    if ctype in MESSAGE_TYPES:
         out.attachments.append(_attachment(part, out.defects, runs))
         inner = part.get_payload(0) if part.is_multipart() else None
         if isinstance(inner, email.message.Message):

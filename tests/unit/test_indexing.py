@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from archiver.cli.search_cmd import _query
-from archiver.crypto.blind import BlindIndex
+from archiver.crypto.blind import BlindIndex, unpack
 from archiver.understand.indexing import (
     PAIRS,
     WORDS,
     address_tokens,
     filter_tokens,
     index_doc,
-    unpack,
 )
 
 META: dict[str, Any] = {
