@@ -194,7 +194,7 @@ def archive_bytes(work: Path, database: str | None) -> int:
     return sum(p.stat().st_size for p in work.glob("archive.db*"))
 
 
-SEARCH_TABLES = ("search_doc", "search_term")
+SEARCH_TABLES = ("search_doc", "search_term", "search_packed", "search_live")
 
 
 def index_bytes(work: Path, database: str | None) -> int:

@@ -511,9 +511,9 @@ def archive_sizes(work: Path, database: str | None) -> dict[str, Any]:
         "records": _count(database, work, "record"),
         "docs": _count(database, work, "search_doc"),
         "method": (
-            "pg_total_relation_size of search_doc and search_term"
+            "pg_total_relation_size of the search tables"
             if database
-            else "dbstat: search_doc, search_term and their indexes"
+            else "dbstat: the search tables and their indexes"
         ),
     }
 

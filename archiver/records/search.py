@@ -233,17 +233,18 @@ def search(db: Store, ring: Keyring, req: SearchRequest) -> SearchResult:
                 status=req.status,
                 has_attachment=req.has_attachment,
             ),
+            req.offset,
+            req.limit,
         )
-        ids = hits[req.offset : req.offset + req.limit]
-        results = _page(tx, ring, ids)
+        results = _page(tx, ring, hits.ids)
         unindexed = _unindexed(tx, key_id)
         audit.append(
             tx,
             ring,
             "search",
-            details={"filters": sorted(used), "total": len(hits), "records": ids},
+            details={"filters": sorted(used), "total": hits.total, "records": hits.ids},
         )
-    return SearchResult(len(hits), results, unindexed)
+    return SearchResult(hits.total, results, unindexed)
 
 
 # reindex -------------------------------------------------------------------------------------
@@ -325,6 +326,7 @@ def reindex_all(
         if progress:
             progress(result.indexed)
     with db.transaction() as tx:
+        tx.pack_postings()
         result.remaining = tx.count_unindexed(target)
         tx.set_search_state(replace(target, complete=result.remaining == 0), datetime.now(UTC))
         audit.append(

@@ -14,10 +14,9 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from archiver.crypto.blind import unpack
 from archiver.errors import DatabaseError, UsageError
-from archiver.store import schema
+from archiver.store import postings, schema
 from archiver.store.engine import make_engine
 from archiver.store.tables import (
-    POSTING_BLOCK,
     arrival,
     audit_event,
     audit_head,
@@ -29,7 +28,6 @@ from archiver.store.tables import (
     sealed_part,
     search_doc,
     search_state,
-    search_term,
     source_lease,
     source_state,
     student,
@@ -148,10 +146,6 @@ class IndexEntry:
     terms: bytes
     attachments: int
     sent_at: datetime | None
-
-
-_COPY_POSTINGS = "COPY search_term (block, term, doc) FROM STDIN"
-_INSERT_POSTINGS = "INSERT INTO search_term (block, term, doc) VALUES (?, ?, ?)"
 
 
 class StoreTx:
@@ -346,23 +340,12 @@ class StoreTx:
                 )
             ).all()
         )
-        postings = []
-        for e in entries:
-            seq = seqs[e.record_id]
-            block = seq // POSTING_BLOCK
-            postings += [(block, t, seq) for t in unpack(e.terms)]
-        self._insert_postings(postings)
+        postings.add(self._conn, [(t, seqs[e.record_id]) for e in entries for t in unpack(e.terms)])
+        postings.pack_full_blocks(self._conn, postings.PACK_PER_INGEST)
 
-    def _insert_postings(self, rows: list[tuple[int, int, int]]) -> None:
-        # Hundreds of rows per record: straight to the driver (COPY on PostgreSQL), not
-        # through SQLAlchemy's per-row parameter handling, which cost more than the inserts.
-        if self._conn.dialect.name == "postgresql":
-            raw: Any = self._conn.connection.driver_connection
-            with raw.cursor() as cur, cur.copy(_COPY_POSTINGS) as copy:
-                for row in rows:
-                    copy.write_row(row)
-            return
-        self._conn.exec_driver_sql(_INSERT_POSTINGS, rows)
+    def pack_postings(self) -> int:
+        """Pack every full block's common terms (`reindex` catches up after an upgrade)."""
+        return postings.pack_full_blocks(self._conn)
 
     def unindex(self, record_ids: list[str]) -> None:
         """Remove records' search documents and postings."""
@@ -371,13 +354,7 @@ class StoreTx:
         seqs = self._conn.execute(
             select(search_doc.c.seq).where(search_doc.c.record_id.in_(record_ids))
         ).scalars()
-        blocks: dict[int, list[int]] = {}
-        for seq in seqs:
-            blocks.setdefault(int(seq) // POSTING_BLOCK, []).append(int(seq))
-        for block, docs in blocks.items():  # one pass over each block (1024 documents)
-            self._conn.execute(
-                delete(search_term).where(search_term.c.block == block, search_term.c.doc.in_(docs))
-            )
+        postings.remove(self._conn, [int(s) for s in seqs])
         self._conn.execute(delete(search_doc).where(search_doc.c.record_id.in_(record_ids)))
 
     def _stale(self, state: SearchState, generation: bool = True) -> Any:

@@ -1,25 +1,26 @@
-"""The search query: postings intersected in SQL, filters on plaintext columns in the same query.
+"""The search query: term bitmaps intersected in Python, then only the page's documents read.
 
-Postings are clustered by (block, term), so a term is one range of the primary key in each
-block of 1024 documents. The rarest required term drives the query (each term's frequency is
-counted first, up to a cap: no statistics are needed); every other required term and every
-excluded term is one primary-key probe per candidate. Hits are sorted by the document's copy
-of the sent date, so records are read only for a `--status` filter. Without terms the query
-starts from the student's tags or the records (finding records the index lacks, too).
+A term's postings come as one bitmap per block of documents (`store.postings`), so required
+terms intersect and excluded ones subtract as integers, and the total is a bit count. Hits are
+ordered by the document's copy of the sent date: for many hits by walking the date index
+newest first until the page is full, for few by reading their dates. Filters (student, dates,
+status, attachments), or an index not yet wholly made with the query's key and tokenizer,
+check every hit in SQL instead. Without terms the query starts from the student's tags or the
+records (finding records the index lacks, too).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, String, exists, func, select, type_coerce
+from sqlalchemy import exists, func, select, tuple_
 
+from archiver.store import postings
 from archiver.store.repository import StoreTx
-from archiver.store.tables import POSTING_BLOCK, record, record_tag, search_doc, search_term
-
-_FREQUENCY_CAP = 20_000  # postings counted per term to find the rarest
+from archiver.store.tables import record, record_tag, search_doc
 
 
 @dataclass(frozen=True)
@@ -37,102 +38,176 @@ class TermQuery:
     has_attachment: bool | None = None
 
 
-def _blocks(tx: StoreTx) -> list[int]:
-    last = tx._conn.execute(select(func.max(search_doc.c.seq))).scalar_one_or_none()
-    return list(range(int(last or 0) // POSTING_BLOCK + 1))
+@dataclass(frozen=True)
+class Hits:
+    total: int  # every matching record
+    ids: list[str]  # the requested page of them, newest first
 
 
-def _frequency(tx: StoreTx, blocks: list[int], term: int) -> int:
-    capped = (
-        select(search_term.c.doc)
-        .where(search_term.c.block.in_(blocks), search_term.c.term == term)
-        .limit(_FREQUENCY_CAP)
-    )
-    return int(tx._conn.execute(select(func.count()).select_from(capped.subquery())).scalar_one())
-
-
-def _by_terms(tx: StoreTx, q: TermQuery) -> Select[Any]:
-    blocks = _blocks(tx)
-    ranked = sorted(set(q.required), key=lambda t: _frequency(tx, blocks, t))
-    lead = search_term.alias("lead")
-    stmt = (
-        select(search_doc.c.record_id, search_doc.c.sent)
-        .select_from(lead.join(search_doc, search_doc.c.seq == lead.c.doc))
-        .where(lead.c.block.in_(blocks), lead.c.term == ranked[0])
-    )
-    for i, term in enumerate(ranked[1:]):
-        other = search_term.alias(f"t{i}")
-        stmt = stmt.where(
-            exists().where(
-                other.c.block == lead.c.block, other.c.term == term, other.c.doc == lead.c.doc
-            )
-        )
-    stmt = stmt.where(search_doc.c.key_id == q.key_id, search_doc.c.tokenizer == q.tokenizer)
-    if q.since is not None:
-        stmt = stmt.where(search_doc.c.sent >= int(q.since.timestamp()))
-    if q.before is not None:
-        stmt = stmt.where(search_doc.c.sent < int(q.before.timestamp()))
-    if q.status is not None:
-        stmt = stmt.where(
-            exists().where(record.c.id == search_doc.c.record_id, record.c.status == q.status)
-        )
+def _by_filters(tx: StoreTx, q: TermQuery, offset: int, limit: int | None) -> Hits:
+    """Records by filters alone (finding records the index lacks, too), newest first: the
+    count, then the page in the date index's order."""
+    indexed = q.has_attachment is not None or bool(q.excluded)  # needs the index's columns
+    source: Any = record
+    if indexed:
+        source = source.join(search_doc, search_doc.c.record_id == record.c.id)
     if q.student is not None:
-        stmt = stmt.where(
-            exists().where(
-                record_tag.c.record_id == search_doc.c.record_id,
-                record_tag.c.student_id == q.student,
-            )
-        )
-    return stmt
-
-
-def _by_filters(q: TermQuery) -> Select[Any]:
-    # The raw sent_at sorts as well as a parsed one (ISO text on SQLite), and costs nothing.
-    cols = (record.c.id, type_coerce(record.c.sent_at, String))
-    joined = record.outerjoin(search_doc, search_doc.c.record_id == record.c.id)
+        source = record_tag.join(source, record.c.id == record_tag.c.record_id)
+    stmt = select(record.c.id).select_from(source)
     if q.student is not None:
-        stmt = (
-            select(*cols)
-            .select_from(record_tag.join(joined, record.c.id == record_tag.c.record_id))
-            .where(record_tag.c.student_id == q.student)
-        )
-    else:
-        stmt = select(*cols).select_from(joined)
+        stmt = stmt.where(record_tag.c.student_id == q.student)
     if q.since is not None:
         stmt = stmt.where(record.c.sent_at >= q.since)
     if q.before is not None:
         stmt = stmt.where(record.c.sent_at < q.before)
     if q.status is not None:
         stmt = stmt.where(record.c.status == q.status)
-    if q.excluded:
-        stmt = stmt.where(search_doc.c.key_id == q.key_id, search_doc.c.tokenizer == q.tokenizer)
-    return stmt
-
-
-def find(tx: StoreTx, q: TermQuery) -> list[str]:
-    """The ids of every matching record, newest first; records of unknown date last."""
-    stmt = _by_terms(tx, q) if q.required else _by_filters(q)
-    if q.required and tx._conn.dialect.name == "postgresql":
-        # The planner cannot know how often a hashed term occurs (it guessed 1,731 postings
-        # for a word in 4 records, and scanned every document to merge-join them); we counted.
-        # Nested loops from the rarest term, reading postings from the index alone (not the
-        # table's pages, as a bitmap scan does) are the plan, for the rest of this transaction.
-        for setting in ("enable_mergejoin", "enable_hashjoin", "enable_bitmapscan"):
-            tx._conn.exec_driver_sql(f"SET LOCAL {setting} = off")
-    for i, term in enumerate(sorted(set(q.excluded))):
-        gone = search_term.alias(f"x{i}")
-        stmt = stmt.where(
-            ~exists().where(
-                gone.c.block == search_doc.c.seq // POSTING_BLOCK,
-                gone.c.term == term,
-                gone.c.doc == search_doc.c.seq,
-            )
-        )
     if q.has_attachment is not None:
-        stmt = stmt.where(
-            search_doc.c.attachments > 0 if q.has_attachment else search_doc.c.attachments == 0
+        has = search_doc.c.attachments
+        stmt = stmt.where(has > 0 if q.has_attachment else has == 0)
+    order = (record.c.sent_at.desc().nulls_last(), record.c.id.desc())
+    if q.excluded:  # the whole list: excluded words are subtracted here, by their bitmaps
+        stmt = stmt.add_columns(search_doc.c.seq).where(
+            search_doc.c.key_id == q.key_id, search_doc.c.tokenizer == q.tokenizer
         )
-    rows = tx._conn.execute(stmt).all()
-    dated = sorted(((r[1], r[0]) for r in rows if r[1] is not None), reverse=True)
-    undated = sorted((r[0] for r in rows if r[1] is None), reverse=True)
-    return [rid for _, rid in dated] + undated
+        gone = postings.bitmaps(tx._conn, sorted(set(q.excluded))).values()
+        ids = [
+            rid
+            for rid, seq in tx._conn.execute(stmt.order_by(*order))
+            if not any(postings.holds(g, seq) for g in gone)
+        ]
+        return Hits(len(ids), ids[offset : None if limit is None else offset + limit])
+    total = tx._conn.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+    page = tx._conn.execute(stmt.order_by(*order).offset(offset).limit(limit)).scalars()
+    return Hits(int(total), list(page))
+
+
+def _filtered(q: TermQuery) -> bool:
+    return any(v is not None for v in (q.student, q.since, q.before, q.status, q.has_attachment))
+
+
+def _matches(tx: StoreTx, q: TermQuery) -> dict[int, int]:
+    """Per block, the bitmap of documents with every required term and no excluded one."""
+    found = postings.bitmaps(tx._conn, sorted(set(q.required) | set(q.excluded)))
+    required = sorted(set(q.required), key=lambda t: len(found[t]))
+    hits = found[required[0]]
+    for term in required[1:]:
+        other = found[term]
+        hits = {b: m & other[b] for b, m in hits.items() if b in other and m & other[b]}
+    for term in q.excluded:
+        other = found[term]
+        hits = {b: m & ~other.get(b, 0) for b, m in hits.items() if m & ~other.get(b, 0)}
+    return hits
+
+
+def _order(rows: Iterable[tuple[int, int | None]]) -> list[tuple[int, int | None]]:
+    """(seq, sent) newest first: by date, then latest indexed; undated last."""
+    return sorted(rows, key=lambda r: (r[1] is not None, r[1] or 0, r[0]), reverse=True)
+
+
+def _chunks(seqs: list[int], size: int = 5000) -> Iterator[list[int]]:
+    for i in range(0, len(seqs), size):
+        yield seqs[i : i + size]
+
+
+def _walk(tx: StoreTx, hits: dict[int, int], want: int, batch: int) -> list[int]:
+    """The first `want` hits in date order, found by reading documents newest first (fewer
+    rows than the hits when they are many): dated ones by the date index, then undated."""
+    doc = search_doc.c
+    out: list[int] = []
+    for dated in (True, False):
+        after: tuple[int, int] | None = None
+        size = batch
+        while len(out) < want:
+            stmt = select(doc.seq, doc.sent)
+            if dated:
+                stmt = stmt.where(doc.sent.is_not(None)).order_by(doc.sent.desc(), doc.seq.desc())
+                if after is not None:
+                    stmt = stmt.where(tuple_(doc.sent, doc.seq) < tuple_(*after))
+            else:
+                stmt = stmt.where(doc.sent.is_(None)).order_by(doc.seq.desc())
+                if after is not None:
+                    stmt = stmt.where(doc.seq < after[1])
+            rows = tx._conn.execute(stmt.limit(size)).all()
+            out += [int(r[0]) for r in rows if postings.holds(hits, int(r[0]))]
+            if len(rows) < size:
+                break
+            after = (rows[-1][1], rows[-1][0])
+            size *= 2
+    return out[:want]
+
+
+def _page_by_terms(tx: StoreTx, hits: dict[int, int], total: int, want: int) -> list[int]:
+    """The first `want` of `total` hits (unfiltered) in date order."""
+    docs = postings.last_seq(tx._conn)
+    # Reading documents newest first finds `want` hits after about want * docs / total rows;
+    # reading every hit's date costs `total` lookups.
+    walk = want * docs // max(total, 1)
+    if walk < total:
+        return _walk(tx, hits, want, max(256, 2 * walk))
+    rows: list[tuple[int, int | None]] = []
+    for chunk in _chunks(postings.seqs_of(hits)):
+        rows += [
+            (int(seq), sent)
+            for seq, sent in tx._conn.execute(
+                select(search_doc.c.seq, search_doc.c.sent).where(search_doc.c.seq.in_(chunk))
+            )
+        ]
+    return [seq for seq, _ in _order(rows)][:want]
+
+
+def _checked(tx: StoreTx, q: TermQuery, hits: dict[int, int]) -> list[int]:
+    """Hits that pass the filters and were indexed as `q` says, in date order."""
+    doc = search_doc.c
+    rows: list[tuple[int, int | None]] = []
+    for chunk in _chunks(postings.seqs_of(hits)):
+        stmt = select(doc.seq, doc.sent).where(
+            doc.seq.in_(chunk), doc.key_id == q.key_id, doc.tokenizer == q.tokenizer
+        )
+        if q.since is not None:
+            stmt = stmt.where(doc.sent >= int(q.since.timestamp()))
+        if q.before is not None:
+            stmt = stmt.where(doc.sent < int(q.before.timestamp()))
+        if q.status is not None:
+            stmt = stmt.where(
+                exists().where(record.c.id == doc.record_id, record.c.status == q.status)
+            )
+        if q.student is not None:
+            stmt = stmt.where(
+                exists().where(
+                    record_tag.c.record_id == doc.record_id, record_tag.c.student_id == q.student
+                )
+            )
+        if q.has_attachment is not None:
+            stmt = stmt.where(doc.attachments > 0 if q.has_attachment else doc.attachments == 0)
+        rows += [(int(seq), sent) for seq, sent in tx._conn.execute(stmt)]
+    return [seq for seq, _ in _order(rows)]
+
+
+def _record_ids(tx: StoreTx, seqs: list[int]) -> list[str]:
+    found: dict[int, str] = {
+        int(seq): rid
+        for seq, rid in tx._conn.execute(
+            select(search_doc.c.seq, search_doc.c.record_id).where(search_doc.c.seq.in_(seqs))
+        )
+    }
+    return [found[s] for s in seqs if s in found]
+
+
+def find(tx: StoreTx, q: TermQuery, offset: int = 0, limit: int | None = None) -> Hits:
+    """The number of matching records and the ids of `limit` of them from `offset`, newest
+    first (records of unknown date last)."""
+    if not q.required:
+        return _by_filters(tx, q, offset, limit)
+    end = None if limit is None else offset + limit
+    hits = _matches(tx, q)
+    state = tx.search_state()
+    current = state.complete and (state.key_id, state.tokenizer) == (q.key_id, q.tokenizer)
+    if current and not _filtered(q):
+        # Every document was indexed with the query's key and tokenizer: the bitmaps are
+        # the answer, and only the page's documents are read.
+        total = sum(m.bit_count() for m in hits.values())
+        seqs = _page_by_terms(tx, hits, total, total if end is None else min(end, total))
+        return Hits(total, _record_ids(tx, seqs[offset:]))
+    seqs = _checked(tx, q, hits)
+    return Hits(len(seqs), _record_ids(tx, seqs[offset:end]))

@@ -9,6 +9,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -212,6 +213,8 @@ search_doc = Table(
     # The record's `sent_at` in seconds since 1970 (UTC), so a search sorts its hits without
     # reading the records; written with the entry, which is replaced whenever `sent_at` is.
     Column("sent", BigInteger),
+    # Newest first: a search pages through its hits in date order without sorting them all.
+    Index("ix_search_doc_sent", "sent", "seq"),
     sqlite_autoincrement=True,
 )
 
@@ -229,6 +232,29 @@ search_term = Table(
     sqlite_with_rowid=False,
 )
 
+# Once a block is full (no new document can land in it), each term with at least
+# `postings.PACK_MIN` postings there moves to one row holding a bitmap of the block's documents
+# (128 bytes for up to 1024 postings): a common word is then about a hundred rows for 100,000
+# records instead of tens of thousands, and two common words intersect as bitmaps.
+search_packed = Table(
+    "search_packed",
+    metadata,
+    Column("block", Integer, primary_key=True, autoincrement=False),
+    Column("term", BigInteger, primary_key=True, autoincrement=False),
+    Column("bits", LargeBinary, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+# Per packed block, the bitmap of its documents still indexed. Removing a document clears its
+# bit here instead of rewriting every bitmap that holds it; searches mask packed bitmaps with
+# it, so a removed document is never found.
+search_live = Table(
+    "search_live",
+    metadata,
+    Column("block", Integer, primary_key=True, autoincrement=False),
+    Column("bits", LargeBinary, nullable=False),
+)
+
 # One row: what every document must have been indexed with for the index to be complete, and
 # whether it is. Searches read it to say when results may be missing records.
 search_state = Table(
@@ -240,4 +266,5 @@ search_state = Table(
     Column("tokenizer", SmallInteger, nullable=False),
     Column("complete", Boolean, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("packed_blocks", Integer, nullable=False, server_default="0"),  # blocks below: packed
 )

@@ -15,7 +15,13 @@ from archiver.records import search as search_service
 from archiver.store import schema
 from archiver.store.engine import make_engine
 from archiver.store.repository import Store
-from archiver.store.tables import audit_event, search_doc, search_term
+from archiver.store.tables import (
+    audit_event,
+    search_doc,
+    search_live,
+    search_packed,
+    search_term,
+)
 from tests.conftest import Archive
 from tests.unit.test_extract import make_docx, make_pdf, slow_pdf, text_page
 
@@ -250,8 +256,9 @@ def test_deleting_a_record_deletes_its_index_entries(
 def _drop_index(url: str) -> None:
     engine = create_engine(url)
     with engine.begin() as conn:
-        conn.execute(search_term.delete())
-        conn.execute(search_doc.delete())
+        for table in (search_term, search_packed, search_live, search_doc):
+            conn.execute(table.delete())
+        conn.execute(text("UPDATE search_state SET packed_blocks = 0"))
         conn.execute(text("UPDATE search_state SET complete = :no"), {"no": False})
     engine.dispose()
 
