@@ -867,6 +867,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                     f"PostgreSQL: VACUUM ANALYZE was run after the import (autovacuum is "
                     f"{autovacuum} on this server); --no-analyze measures without it"
                 )
+            notes.append(
+                "PostgreSQL's index size includes the space of postings rows that packing "
+                "deleted, until later rows reuse it (after a vacuum) or VACUUM FULL returns it"
+            )
         except Exception as exc:  # no server, or the import failed: say so, go on with SQLite
             message = f"{type(exc).__name__}: {str(exc).strip()[:400]}"
             log(f"PostgreSQL skipped: {message}")
