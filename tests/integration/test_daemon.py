@@ -49,7 +49,9 @@ def _arrivals(archive: Archive) -> int:
 def test_poller_killed_at_random_points_then_rerun_files_everything_once(
     tmp_path: Path, database_url: str, dovecot: Dovecot, imap_user: str
 ) -> None:
-    messages = generated(400, seed=21)
+    # Enough that five polls killed after 0.4-1.6 s (start-up included) cannot finish them:
+    # with 400, a fast moment of the machine let a poll finish before its kill.
+    messages = generated(800, seed=21)
     dovecot.append(imap_user, "INBOX", messages)
     archive = imap_archive(
         tmp_path, database_url, imap_user, dovecot.port, dovecot.password, batch_messages=20
@@ -67,7 +69,7 @@ def test_poller_killed_at_random_points_then_rerun_files_everything_once(
     final = archive.cli("poll", "--json")
     assert final.code == 0, final.err
     assert dovecot.count(imap_user, "INBOX") == 0
-    assert dovecot.count(imap_user, "Archived") == 400  # nothing left behind, nothing twice
+    assert dovecot.count(imap_user, "Archived") == 800  # nothing left behind, nothing twice
     verify = archive.ok("verify", "--json").json()
     assert verify["checked"] == len(set(messages)) and verify["failed"] == []
     assert archive.ok("audit", "verify", "--json").json()["ok"]
