@@ -126,13 +126,23 @@ def _check_filters_alone(
     assert [r["id"] for r in doc.json()["results"]] == without
 
 
-def test_packed_blocks_answer_as_rows_do(
-    archive: Archive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def small_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Blocks of 8 documents; terms with 3 postings in a full block are packed."""
     monkeypatch.setattr(tables, "POSTING_BLOCK", 8)
     monkeypatch.setattr(postings, "PACK_MIN", 3)
-    messages = _messages(60, seed=4)
-    ids = import_all(archive, tmp_path / "in", {n: m[0] for n, m in messages.items()})
+
+
+def _imported(
+    archive: Archive, folder: Path, count: int, seed: int
+) -> tuple[dict[str, Message], dict[str, str]]:
+    messages = _messages(count, seed)
+    return messages, import_all(archive, folder, {n: m[0] for n, m in messages.items()})
+
+
+@pytest.mark.usefixtures("small_blocks")
+def test_packed_blocks_answer_as_rows_do(archive: Archive, tmp_path: Path) -> None:
+    messages, ids = _imported(archive, tmp_path / "in", 60, seed=4)
     rows, packed, live, _ = _counts(archive.database_url)
     assert packed > 0 and live > 0  # some full blocks packed as they filled
     dates = [r["date"] for r in archive.ok("search", "--json", "zorblat").json()["results"]]
@@ -183,13 +193,9 @@ def _postings(url: str) -> set[tuple[int, int]]:
     return {(t, s) for t, blocks in found.items() for s in postings.seqs_of(blocks)}
 
 
-def test_downgrading_unpacks_every_posting(
-    archive: Archive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(tables, "POSTING_BLOCK", 8)
-    monkeypatch.setattr(postings, "PACK_MIN", 3)
-    messages = _messages(30, seed=5)
-    import_all(archive, tmp_path / "in", {n: m[0] for n, m in messages.items()})
+@pytest.mark.usefixtures("small_blocks")
+def test_downgrading_unpacks_every_posting(archive: Archive, tmp_path: Path) -> None:
+    messages, _ = _imported(archive, tmp_path / "in", 30, seed=5)
     archive.ok("reindex")
     held = _postings(archive.database_url)
     assert _counts(archive.database_url)[1] > 0
