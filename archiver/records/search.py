@@ -32,6 +32,7 @@ from archiver.understand.tokens import bigrams, parse_query
 
 STATUSES = ("active", "quarantined")
 REINDEX_PAGE = 100
+PACK_PAGE = 8  # blocks of postings packed per transaction (about 1.3 s on SQLite)
 MAX_TERMS = 64  # words, phrase pairs and filter tokens in one search
 MAX_LIMIT = 10_000
 
@@ -325,8 +326,11 @@ def reindex_all(
         result.indexed += len(entries)
         if progress:
             progress(result.indexed)
+    while True:  # a few blocks per transaction: ingest is not held up for long
+        with db.transaction() as tx:
+            if not tx.pack_postings(PACK_PAGE):
+                break
     with db.transaction() as tx:
-        tx.pack_postings()
         result.remaining = tx.count_unindexed(target)
         tx.set_search_state(replace(target, complete=result.remaining == 0), datetime.now(UTC))
         audit.append(

@@ -33,7 +33,7 @@ from archiver.store.tables import search_doc, search_live, search_packed, search
 # At 16 postings, a term's rows in a block cost more than its 128-byte bitmap row.
 PACK_MIN = 16
 # Blocks packed by one ingest transaction at most: an archive upgraded with many unpacked
-# blocks catches up a little at each ingest (or at once with `archiver reindex`).
+# blocks catches up a little at each ingest (or with `archiver reindex`).
 PACK_PER_INGEST = 2
 
 _COPY = "COPY search_term (block, term, doc) FROM STDIN"

@@ -343,9 +343,10 @@ class StoreTx:
         postings.add(self._conn, [(t, seqs[e.record_id]) for e in entries for t in unpack(e.terms)])
         postings.pack_full_blocks(self._conn, postings.PACK_PER_INGEST)
 
-    def pack_postings(self) -> int:
-        """Pack every full block's common terms (`reindex` catches up after an upgrade)."""
-        return postings.pack_full_blocks(self._conn)
+    def pack_postings(self, limit: int) -> int:
+        """Pack up to `limit` full blocks' common terms; how many were packed (`reindex`
+        catches up after an upgrade)."""
+        return postings.pack_full_blocks(self._conn, limit)
 
     def unindex(self, record_ids: list[str]) -> None:
         """Remove records' search documents and postings."""

@@ -1,7 +1,7 @@
 """Packed postings: full blocks keep a common term's postings as one bitmap row.
 
 Existing postings stay rows until their blocks are packed: a little at each ingest, and all
-at once by `archiver reindex`. Searches read both forms, so nothing needs rebuilding.
+by `archiver reindex`. Searches read both forms, so nothing needs rebuilding.
 
 Revision ID: 0005
 Revises: 0004
