@@ -40,8 +40,18 @@ _DAY = click.DateTime(formats=["%Y-%m-%d"])
 @click.option("--participant", metavar="WHO", help="Anyone in the message or its originals.")
 @click.option("--forwarder", metavar="WHO", help="Whoever forwarded it to the archive.")
 @click.option("--student", metavar="ID", help="Tagged with this student (roster id).")
-@click.option("--since", type=_DAY, metavar="YYYY-MM-DD", help="Sent on or after this day (UTC).")
-@click.option("--until", type=_DAY, metavar="YYYY-MM-DD", help="Sent on or before this day (UTC).")
+@click.option(
+    "--since",
+    type=_DAY,
+    metavar="YYYY-MM-DD",
+    help="Sent on or after this day (the server's time zone).",
+)
+@click.option(
+    "--until",
+    type=_DAY,
+    metavar="YYYY-MM-DD",
+    help="Sent on or before this day (the server's time zone).",
+)
 @click.option("--status", type=click.Choice(STATUSES), help="Only records in this state.")
 @click.option(
     "--has-attachment/--no-attachment",
@@ -122,7 +132,9 @@ def search_(
         if "error" in r:
             click.echo(f"{'':<10}  {r['id'][:12]}  cannot be opened: {r['error']}")
             continue
-        day = (r["date"] or "")[:10] or "?"
+        day = (
+            datetime.fromisoformat(r["date"]).astimezone().date().isoformat() if r["date"] else "?"
+        )
         students = ", ".join(s["name"] for s in r["students"])
         line = f"{day:<10}  {r['id'][:12]}  {_who(r['from'])[:28]:<28}  {r['subject'] or ''}"
         click.echo(line + (f"  [{students}]" if students else ""))

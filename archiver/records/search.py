@@ -43,7 +43,7 @@ class SearchRequest:
 
     Address filters take an address (`pat@example.org`), a domain (`@example.org`) or name
     words (`Pat Doe`). `student` is a student id from the roster. `since` and `until` are
-    inclusive days (UTC) of the original message's date.
+    inclusive days (in the server's time zone) of the original message's date.
     """
 
     query: str = ""
@@ -119,7 +119,9 @@ def _check(req: SearchRequest) -> None:
 
 
 def _day(d: date) -> datetime:
-    return datetime.combine(d, time(0), UTC)
+    """When day `d` begins in the server's time zone (as `status` counts today), in UTC: a
+    records officer's "March" is the district's March."""
+    return datetime.combine(d, time(0)).astimezone().astimezone(UTC)
 
 
 def _address(entry: dict[str, str] | None) -> dict[str, str] | None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -164,6 +166,40 @@ def test_filters(officer_archive: tuple[Archive, dict[str, str]]) -> None:
         ids["menu"],
     }
     assert found(archive, "--status", "quarantined") == set()
+
+
+@pytest.fixture
+def in_boston(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The server's time zone is America/New_York."""
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.usefixtures("in_boston")
+def test_days_are_the_servers_days(archive: Archive, tmp_path: Path) -> None:
+    # 9:30 pm on March 31 in Boston is already April 1 in UTC.
+    ids = import_all(
+        archive,
+        tmp_path / "in",
+        {
+            "late": forward(
+                "Bus late", "The bus was late.", date="Mon, 31 Mar 2025 21:30:00 -0400"
+            ),
+            "next": forward("Bus again", "The bus again.", date="Tue, 01 Apr 2025 08:00:00 -0400"),
+        },
+    )
+    assert found(archive, "--since", "2025-03-31", "--until", "2025-03-31") == {ids["late"]}
+    assert found(archive, "--since", "2025-04-01") == {ids["next"]}
+    assert found(archive, "bus", "--until", "2025-03-31") == {ids["late"]}  # with words too
+    lines = archive.ok("search", "bus").out.decode().splitlines()
+    assert lines[0].startswith(f"2025-04-01  {ids['next'][:12]}")
+    assert lines[1].startswith(f"2025-03-31  {ids['late'][:12]}")
+    # JSON keeps the instant in UTC.
+    doc = archive.ok("search", "--json", "bus").json()
+    assert doc["results"][1]["date"] == "2025-04-01T01:30:00+00:00"
 
 
 def test_json_shape_order_paging_and_text_output(
