@@ -86,29 +86,29 @@ def pack_full_blocks(conn: Connection, limit: int | None = None) -> int:
     state = conn.execute(select(search_state.c.packed_blocks).where(search_state.c.id == 1))
     if int(state.scalar_one()) >= last:
         return 0
-    first = _lock_state(conn)
-    end = last if limit is None else min(last, first + limit)
+    first = _lock_state(conn)  # another writer may have packed some meanwhile
+    end = max(first, last if limit is None else min(last, first + limit))
     for block in range(first, end):
         _pack(conn, block)
     if end > first:
         conn.execute(update(search_state).where(search_state.c.id == 1).values(packed_blocks=end))
-    return max(0, end - first)
+    return end - first
 
 
 def _pack(conn: Connection, block: int) -> None:
     base = block * tables.POSTING_BLOCK
-    frequent = (
-        select(search_term.c.term)
-        .where(search_term.c.block == block)
-        .group_by(search_term.c.term)
-        .having(func.count() >= PACK_MIN)
-    )
-    moving = delete(search_term).where(
-        search_term.c.block == block, search_term.c.term.in_(frequent)
-    )
     # Each frequent term's documents as one aggregate row (a few thousand rows, not a few
     # hundred thousand), and exactly the rows deleted are packed, whatever other writers do.
     if conn.dialect.name == "postgresql":
+        frequent = (
+            select(search_term.c.term)
+            .where(search_term.c.block == block)
+            .group_by(search_term.c.term)
+            .having(func.count() >= PACK_MIN)
+        )
+        moving = delete(search_term).where(
+            search_term.c.block == block, search_term.c.term.in_(frequent)
+        )
         moved = moving.returning(search_term.c.term, search_term.c.doc).cte("moved")
         rows = conn.execute(
             select(moved.c.term, func.array_agg(moved.c.doc - base)).group_by(moved.c.term)
@@ -117,10 +117,14 @@ def _pack(conn: Connection, block: int) -> None:
     else:  # SQLite: the transaction holds the write lock, so nothing changes in between
         rows = conn.execute(
             select(search_term.c.term, func.group_concat(search_term.c.doc - base))
-            .where(search_term.c.block == block, search_term.c.term.in_(frequent))
+            .where(search_term.c.block == block)
             .group_by(search_term.c.term)
+            .having(func.count() >= PACK_MIN)
         ).all()
-        conn.execute(moving)
+        terms = [int(term) for term, _ in rows]
+        conn.execute(
+            delete(search_term).where(search_term.c.block == block, search_term.c.term.in_(terms))
+        )
         found = [(int(term), map(int, docs.split(","))) for term, docs in rows]
     if not found:
         return
@@ -171,10 +175,11 @@ def remove(conn: Connection, seqs: list[int]) -> None:
             conn.execute(delete(search_live).where(search_live.c.block == block))
 
 
-def bitmaps(conn: Connection, terms: list[int]) -> dict[int, dict[int, int]]:
+def bitmaps(conn: Connection, terms: list[int], last: int) -> dict[int, dict[int, int]]:
     """Per term, per block, the bitmap of the live documents having the term (bit i is the
-    block's i-th document). One statement, so PostgreSQL reads every form in one snapshot."""
-    blocks = list(range(_last_block(conn) + 1))
+    block's i-th document), documents up to `last_seq()` = `last`. One statement, so
+    PostgreSQL reads every form in one snapshot."""
+    blocks = list(range(block_of(last) + 1))
     stmt = union_all(
         select(
             search_packed.c.term,

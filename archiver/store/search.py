@@ -72,7 +72,8 @@ def _by_filters(tx: StoreTx, q: TermQuery, offset: int, limit: int | None) -> Hi
         stmt = stmt.add_columns(search_doc.c.seq).where(
             search_doc.c.key_id == q.key_id, search_doc.c.tokenizer == q.tokenizer
         )
-        gone = postings.bitmaps(tx._conn, sorted(set(q.excluded))).values()
+        last = postings.last_seq(tx._conn)
+        gone = postings.bitmaps(tx._conn, sorted(set(q.excluded)), last).values()
         ids = [
             rid
             for rid, seq in tx._conn.execute(stmt.order_by(*order))
@@ -88,9 +89,9 @@ def _filtered(q: TermQuery) -> bool:
     return any(v is not None for v in (q.student, q.since, q.before, q.status, q.has_attachment))
 
 
-def _matches(tx: StoreTx, q: TermQuery) -> dict[int, int]:
+def _matches(tx: StoreTx, q: TermQuery, last: int) -> dict[int, int]:
     """Per block, the bitmap of documents with every required term and no excluded one."""
-    found = postings.bitmaps(tx._conn, sorted(set(q.required) | set(q.excluded)))
+    found = postings.bitmaps(tx._conn, sorted(set(q.required) | set(q.excluded)), last)
     required = sorted(set(q.required), key=lambda t: len(found[t]))
     hits = found[required[0]]
     for term in required[1:]:
@@ -143,9 +144,10 @@ def _walk(tx: StoreTx, hits: dict[int, int], want: int, batch: int) -> list[int]
     return out[:want]
 
 
-def _page_by_terms(tx: StoreTx, hits: dict[int, int], total: int, want: int) -> list[int]:
-    """The first `want` of `total` hits (unfiltered) in date order."""
-    docs = postings.last_seq(tx._conn)
+def _page_by_terms(
+    tx: StoreTx, hits: dict[int, int], total: int, want: int, docs: int
+) -> list[int]:
+    """The first `want` of `total` hits (unfiltered) in date order, of about `docs`."""
     # Reading documents newest first finds `want` hits after about want * docs / total rows;
     # reading every hit's date costs `total` lookups.
     walk = want * docs // max(total, 1)
@@ -196,14 +198,16 @@ def find(tx: StoreTx, q: TermQuery, offset: int = 0, limit: int | None = None) -
     if not q.required:
         return _by_filters(tx, q, offset, limit)
     end = None if limit is None else offset + limit
-    hits = _matches(tx, q)
+    last = postings.last_seq(tx._conn)
+    hits = _matches(tx, q, last)
     state = tx.search_state()
     current = state.complete and (state.key_id, state.tokenizer) == (q.key_id, q.tokenizer)
     if current and not _filtered(q):
         # Every document was indexed with the query's key and tokenizer: the bitmaps are
         # the answer, and only the page's documents are read.
         total = sum(m.bit_count() for m in hits.values())
-        seqs = _page_by_terms(tx, hits, total, total if end is None else min(end, total))
+        want = total if end is None else min(end, total)
+        seqs = _page_by_terms(tx, hits, total, want, last)
         return Hits(total, _record_ids(tx, seqs[offset:]))
     seqs = _checked(tx, q, hits)
     return Hits(len(seqs), _record_ids(tx, seqs[offset:end]))

@@ -191,6 +191,7 @@ def _postings(url: str) -> set[tuple[int, int]]:
                     select(search_term.c.term).union(select(search_packed.c.term))
                 ).scalars()
             ),
+            postings.last_seq(conn),
         )
     engine.dispose()
     return {(t, s) for t, blocks in found.items() for s in postings.seqs_of(blocks)}
