@@ -26,6 +26,7 @@ from archiver.errors import ArchiverError, ConfigError
 from archiver.ingest import IngestPolicy
 from archiver.keys import Keyring
 from archiver.pipeline import Pipeline
+from archiver.records import audit
 from archiver.sdnotify import Notifier
 from archiver.settings import SourceSettings, load_settings, parse_duration
 from archiver.store.repository import Store
@@ -49,6 +50,7 @@ class Daemon:
         self.db = Store.open(
             self.settings.database_url, lock_timeout=self.settings.archive.lock_timeout
         )
+        audit.anchor_store(self.db, self.settings.audit_anchor)
         ring = Keyring.load(self.db, self.settings.keys_dir)
         # Workers are forked here, before the scheduler starts any thread.
         self.pipeline = Pipeline(
@@ -115,10 +117,19 @@ class Daemon:
             report.moved,
             report.waiting,
         )
+        self._log_head()
         self._completed(
             f"{name}: {report.archived} archived, {report.waiting} waiting at "
             f"{datetime.now().astimezone():%H:%M}"
         )
+
+    def _log_head(self) -> None:
+        """Put the audit head in the journal: a copy outside the database that
+        `archiver audit verify --expect-head` checks the log against."""
+        try:
+            log.info("audit head %s", audit.head(self.db))
+        except ArchiverError as exc:
+            log.warning("cannot read the audit head: %s", exc)
 
     def _back_off(self, source: SourceSettings, error: str) -> None:
         failures = self._failures.get(source.name, 0) + 1

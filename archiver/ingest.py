@@ -16,12 +16,12 @@ from archiver import sealing
 from archiver.crypto import blind
 from archiver.errors import DatabaseError
 from archiver.keys import Keyring
-from archiver.records import audit
+from archiver.records import audit, facts
 from archiver.records.roster import Roster
 from archiver.records.search import index_entry
 from archiver.settings import IngestSettings
 from archiver.sources.arrival import Arrival
-from archiver.store.repository import ArrivalRow, RecordRow, StoreTx
+from archiver.store.repository import ArrivalRow, RecordRow, StoreTx, TagRow
 from archiver.understand.indexing import IndexDoc, attachment_texts, index_doc
 from archiver.understand.parse import parse, tag_input_from_metadata
 
@@ -170,18 +170,25 @@ def prepare(
     )
 
 
-def _arrival_row(prep: Prepared, record_id: str, locator: bytes) -> ArrivalRow:
+def _arrival_row(
+    ring: Keyring, prep: Prepared, record_id: str, key: bytes, locator: bytes, now: datetime
+) -> ArrivalRow:
+    """An arrival of record `record_id` (data key `key`), placed and authenticated."""
     a = prep.arrival
-    return ArrivalRow(
+    row = ArrivalRow(
         record_id=record_id,
-        arrived_at=datetime.now(UTC),
+        arrived_at=now,
         source_kind=a.source_kind,
         source_name=a.source_name,
         mailbox=a.mailbox,
         uidvalidity=a.uidvalidity,
         uid=a.uid,
         locator=locator,
+        position=sealing.arrival_position(
+            key, record_id, f"{a.source_kind}:{a.source_name}", a.label, a.uidvalidity
+        ),
     )
+    return facts.seal_arrival(ring, row)
 
 
 def _write(
@@ -195,14 +202,14 @@ def _write(
     now = datetime.now(UTC)
     for p in live:
         if p.record is not None and p.sha256 not in existing and p.sha256 not in new:
-            new[p.sha256] = dataclasses.replace(p.record, archived_at=now)
+            new[p.sha256] = facts.seal_record(ring, dataclasses.replace(p.record, archived_at=now))
             parts += [(p.record.id, name, data) for name, data in p.parts.items()]
     if not tx.insert_records(list(new.values()), parts):
         return None
     outcomes: list[Outcome] = []
     arrivals: list[ArrivalRow] = []
     keys = {p.record.id: p.data_key for p in live if p.record is not None}
-    tags: list[tuple[str, int, str]] = []  # a new record has no tags yet: only inserts
+    tags: list[TagRow] = []  # a new record has no tags yet: only inserts
     for p in batch:
         label = p.arrival.label
         if p.error is not None:
@@ -210,13 +217,16 @@ def _write(
             continue
         rec = new.get(p.sha256)
         if rec is not None and p.record is not None and rec.id == p.record.id:
-            arrivals.append(_arrival_row(p, rec.id, p.locator))
+            arrivals.append(_arrival_row(ring, p, rec.id, p.data_key, p.locator, now))
             if roster is not None and roster.students:
                 found = p.students if p.roster_version == roster.version else None
                 if found is None:  # tagged against an older roster, or not at all
                     meta = sealing.open_meta(p.data_key, rec, p.parts[sealing.META])
                     found = roster.tagger.tag(tag_input_from_metadata(meta))
-                tags += [(rec.id, roster.row_ids[sid], src) for sid, src in found.items()]
+                tags += [
+                    facts.seal_tag(ring, TagRow(rec.id, roster.row_ids[sid], src, now))
+                    for sid, src in found.items()
+                ]
             outcomes.append(
                 Outcome(
                     label,
@@ -231,19 +241,21 @@ def _write(
             raise DatabaseError("a record disappeared while importing: run the import again")
         if rec.id not in keys:
             keys[rec.id] = sealing.data_key(ring, rec)
-        arrivals.append(_arrival_row(p, rec.id, sealing.seal_locator(keys[rec.id], rec.id, label)))
+        key = keys[rec.id]
+        locator = sealing.seal_locator(key, rec.id, label)
+        arrivals.append(_arrival_row(ring, p, rec.id, key, locator, now))
         outcomes.append(Outcome(label, rec.id, DUPLICATE, record_status=rec.status))
     tx.insert_arrivals(arrivals)
-    tx.insert_tags(tags, now)
+    tx.insert_tags(tags)
     created = {r.id for r in new.values()}
-    _index(tx, [p for p in live if p.record is not None and p.record.id in created])
+    _index(tx, ring, [p for p in live if p.record is not None and p.record.id in created])
     return outcomes
 
 
-def _index(tx: StoreTx, batch: list[Prepared]) -> None:
+def _index(tx: StoreTx, ring: Keyring, batch: list[Prepared]) -> None:
     """Index new records in the transaction that stores them, so the index is never stale."""
     entries = [
-        index_entry(p.record.id, p.index, p.record.sent_at)
+        index_entry(ring, p.record.id, p.index, p.record.sent_at)
         for p in batch
         if p.record is not None and p.index is not None
     ]

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from archiver import credentials
 from archiver.crypto import envelope
+from archiver.crypto.facts import FactSeal
 from archiver.errors import ArchiverError, IntegrityError, KeyFileError
 from archiver.store.repository import KeyRow, Store, StoreTx
 
@@ -102,6 +103,7 @@ class Keyring:
         self.keys_dir = keys_dir
         self._registry = {k.id: k for k in registry}
         self._material: dict[str, bytes] = {}
+        self._fact_seals: dict[str, FactSeal] = {}
 
     @classmethod
     def load(cls, store: Store, keys_dir: Path) -> Keyring:
@@ -143,6 +145,14 @@ class Keyring:
     def index_key(self) -> tuple[str, bytes]:
         key_id = self.current_id("index")
         return key_id, self.material(key_id)
+
+    def fact_seal(self, key_id: str | None = None) -> FactSeal:
+        """The seal of plaintext facts under index key `key_id` (default: the current one);
+        raises KeyFileError."""
+        key_id = key_id or self.current_id("index")
+        if key_id not in self._fact_seals:
+            self._fact_seals[key_id] = FactSeal(key_id, self.material(key_id))
+        return self._fact_seals[key_id]
 
     def audit_key(self, index_key_id: str) -> bytes:
         """The key that chains audit events, derived from an index key."""

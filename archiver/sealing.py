@@ -103,6 +103,19 @@ def seal_locator(key: bytes, record_id: str, label: str) -> bytes:
     return envelope.seal(key, record_id, LOCATOR, label.encode("utf-8", "surrogateescape"))
 
 
+def arrival_position(
+    key: bytes, record_id: str, source: str, label: str, epoch: int | None
+) -> bytes:
+    """Where a copy of a record came from, as a keyed hash under the record's data key (which
+    never changes, so neither does this): `source` and `label` (a path, an mbox position, a
+    mailbox UID) and the mailbox's UIDVALIDITY `epoch`. Equal for the same place only."""
+    place = "\0".join((record_id, source, label, "" if epoch is None else str(epoch)))
+    return envelope.mac(
+        envelope.derive(key, "archiver arrival position v1"),
+        place.encode("utf-8", "surrogateescape"),
+    )[:16]
+
+
 def open_locator(key: bytes, record_id: str, sealed: bytes) -> str:
     """An arrival's locator; raises IntegrityError naming the record."""
     try:

@@ -56,6 +56,16 @@ class ArchiveSettings:
         default=30,
         metadata=_help("Seconds to wait for another writer (SQLite) before giving up."),
     )
+    audit_anchor: str = field(
+        default="auto",
+        metadata=_help(
+            "A file outside the database where the audit log's newest event (number and hash)\n"
+            "is written after every commit, so `archiver audit verify` notices events, and the\n"
+            "records they name, lost with the database (a deleted WAL, a restored backup).\n"
+            "auto: beside a SQLite database (DATABASE.audit-head), none for PostgreSQL (keep\n"
+            "the head the daemon logs); off; or a path (relative to this file)."
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -247,6 +257,20 @@ class Settings:
     def keys_dir(self) -> Path:
         return self.path(self.archive.keys_dir)
 
+    @property
+    def audit_anchor(self) -> Path | None:
+        """Where the audit head is copied after each commit, or None."""
+        anchor = self.archive.audit_anchor.strip()
+        if anchor == "off":
+            return None
+        if anchor != "auto":
+            return self.path(anchor)
+        db = self.archive.database
+        if "://" in db:
+            file = db.split(":///", 1)[1] if db.startswith("sqlite:///") else ""
+            return Path(file + ".audit-head") if file and file != ":memory:" else None
+        return Path(f"{self.path(db)}.audit-head")
+
     def source(self, name: str) -> SourceSettings:
         """The source called `name`; raises ConfigError listing the known names."""
         for s in self.sources:
@@ -357,6 +381,8 @@ def _range_problems(settings: Settings) -> list[tuple[str, str]]:
         out.append(("ingest.compression_level", "must be between 1 and 19"))
     if not 1 <= ing.attachment_text_timeout <= 300:
         out.append(("ingest.attachment_text_timeout", "must be between 1 and 300"))
+    if not settings.archive.audit_anchor.strip():
+        out.append(("archive.audit_anchor", "must be auto, off or a path"))
     if not settings.archive.database.strip():
         out.append(("archive.database", "must not be empty"))
     if settings.archive.lock_timeout < 1:

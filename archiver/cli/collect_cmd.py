@@ -9,6 +9,7 @@ from archiver.collect import Collector, status
 from archiver.daemon import Daemon
 from archiver.errors import ArchiverError, UsageError
 from archiver.pipeline import Pipeline
+from archiver.records import audit
 from archiver.records.search import index_status
 from archiver.settings import find_config
 
@@ -45,7 +46,7 @@ def poll(ctx: click.Context, source_name: str | None, as_json: bool) -> int:
     finally:
         pipeline.close()
     if as_json:
-        emit_json({"sources": results})
+        emit_json({"sources": results, "audit_head": audit.head(a.store)})
         return code
     for doc in results:
         if doc["error"]:
@@ -80,8 +81,9 @@ def status_(ctx: click.Context, as_json: bool) -> int:
     rows = status(a.settings, a.store)
     index = index_status(a.store)
     failing = 1 if any(r["last_error"] for r in rows) else 0
+    head = audit.head(a.store)
     if as_json:
-        emit_json({"sources": rows, "search_index": index})
+        emit_json({"sources": rows, "search_index": index, "audit_head": head})
         return failing
     for r in rows:
         state = f"ERROR since {r['last_error_at']}: {r['last_error']}" if r["last_error"] else "ok"
@@ -92,8 +94,21 @@ def status_(ctx: click.Context, as_json: bool) -> int:
             f"{r['archived_today']}"
             + (f"; being polled by {r['polled_by']}" if r["polled_by"] else "")
         )
+    click.echo(
+        f"audit head: {head or 'none'} (keep a copy elsewhere: `audit verify --expect-head`)"
+    )
     if not index["complete"]:
         click.echo(
             f"search index: {index['unindexed']} records not indexed: run `archiver reindex`"
         )
+    if index["verified_at"] is None:
+        click.echo("search index: never checked against the records (`archiver verify --index`)")
+    else:
+        found = index["verified_problems"]
+        click.echo(
+            f"search index: last checked {index['verified_at']} ({index['verified_scope']}): "
+            + (f"{found} problems: run `archiver reindex --repair`" if found else "no problems")
+        )
+    if index["verify_unfinished"]:
+        click.echo("search index: a check is unfinished: `archiver verify --index` resumes it")
     return failing

@@ -11,6 +11,7 @@ import click
 
 from archiver.ingest import IngestPolicy
 from archiver.keys import Keyring
+from archiver.records import audit
 from archiver.settings import Settings, find_config, load_settings
 from archiver.store.repository import Store
 
@@ -42,6 +43,7 @@ class App:
             self._store = Store.open(
                 self.settings.database_url, lock_timeout=self.settings.archive.lock_timeout
             )
+            audit.anchor_store(self._store, self.settings.audit_anchor)
         return self._store
 
     @property

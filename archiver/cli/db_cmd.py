@@ -1,10 +1,14 @@
-"""`archiver db upgrade`: create or migrate the schema."""
+"""`archiver db upgrade`: create or migrate the schema, then authenticate what older versions
+wrote (a migration has no keys)."""
 
 from __future__ import annotations
 
 import click
 
 from archiver.cli.context import app
+from archiver.keys import Keyring
+from archiver.records import audit
+from archiver.records.upgrade import authenticate_existing
 from archiver.store import schema
 from archiver.store.repository import Store
 
@@ -17,16 +21,34 @@ def db() -> None:
 @db.command()
 @click.pass_context
 def upgrade(ctx: click.Context) -> None:
-    """Create the schema, or migrate it to this version's."""
-    settings = app(ctx).settings
+    """Create the schema, or migrate it to this version's; then authenticate the facts of
+    records, arrivals, tags, students and index entries written by older versions."""
+    a = app(ctx)
+    settings = a.settings
     store = Store.open(settings.database_url, check_schema=False)
+    audit.anchor_store(store, settings.audit_anchor)
     try:
         before = schema.current_revision(store.engine)
         schema.upgrade(store.engine)
         after = schema.current_revision(store.engine)
+        with store.transaction() as tx:
+            has_keys = bool(tx.registered_keys())
+        if not has_keys:  # a new archive: nothing was written before this version
+            report = None
+        else:
+            report = authenticate_existing(store, Keyring.load(store, settings.keys_dir))
     finally:
         store.close()
     if before == after:
         click.echo(f"database is current (revision {after})")
     else:
         click.echo(f"database upgraded from {before or 'empty'} to revision {after}")
+    if report is not None and report.changed:
+        click.echo(
+            f"authenticated what older versions wrote: {report.records} records, "
+            f"{report.arrivals} arrivals ({report.duplicate_arrivals} repeated arrivals "
+            f"removed), {report.tags} tags, {report.students} students, "
+            f"{report.index_entries} index entries"
+        )
+    for rid in (report.failed or []) if report else []:
+        click.echo(f"FAILED {rid}: its arrivals cannot be opened (see `archiver verify`)", err=True)

@@ -9,6 +9,7 @@ import click
 from archiver import ingest
 from archiver.cli.context import Progress, app, emit_json
 from archiver.importer import import_paths
+from archiver.records import audit
 from archiver.sources.files import total_size
 
 LIST_AT_MOST = 100  # a terminal list longer than this helps nobody; --json has them all
@@ -44,7 +45,7 @@ def import_(ctx: click.Context, paths: tuple[Path, ...], as_json: bool, workers:
     )
     progress.finish()
     if as_json:
-        emit_json(report.to_json())
+        emit_json({**report.to_json(), "audit_head": audit.head(a.store)})
     else:
         doc = report.to_json()
         click.echo(

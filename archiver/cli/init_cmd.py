@@ -29,6 +29,7 @@ def init(directory: Path) -> None:
         if source.kind == MAILDIR:
             maildir.create(settings.path(source.path))
     db = Store.open(settings.database_url, check_schema=False)
+    audit.anchor_store(db, settings.audit_anchor)
     try:
         schema.upgrade(db.engine)
         made = generate_missing(db, settings.keys_dir)

@@ -81,6 +81,13 @@ def run(argv: list[str]) -> int:
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         return 130
+    except MemoryError:
+        click.echo(
+            "error: out of memory: what was committed is kept; lower ingest.workers or "
+            "ingest.max_message_mb, or give the service more memory, and run again",
+            err=True,
+        )
+        return 1
     return code if isinstance(code, int) else 0
 
 

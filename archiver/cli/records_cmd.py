@@ -7,6 +7,7 @@ import sys
 import click
 
 from archiver.cli.context import Progress, app, emit_json
+from archiver.records.index_check import IndexReport, verify_index
 from archiver.records.integrity import verify_all
 from archiver.records.reading import open_record, record_view
 from archiver.records.tagging import rederive_all
@@ -96,12 +97,55 @@ def show(ctx: click.Context, record_id: str, raw: bool, as_json: bool) -> None:
     click.echo(view["body"])
 
 
+def print_index_report(report: IndexReport, as_json: bool, repairing: bool) -> int:
+    """Print a check of the search index; its exit code."""
+    if as_json:
+        emit_json(report.to_json())
+    else:
+        if report.resumed_at_block is not None:
+            click.echo(
+                f"resumed an unfinished check at block {report.resumed_at_block} "
+                f"({report.earlier_problems} problems found before it stopped)"
+            )
+        click.echo(
+            f"checked {report.checked} index entries ({report.scope}): "
+            f"{len(report.problems)} problems"
+            + (f", {report.repaired} repaired" if repairing else "")
+        )
+        for rid, problem in report.problems:
+            click.echo(f"{'REPAIRED' if repairing else 'FAILED'} {rid}: {problem}", err=True)
+        if report.problems and not repairing:
+            click.echo("run `archiver reindex --repair` to rebuild what is wrong", err=True)
+    return 3 if report.problems and not repairing else 0
+
+
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON report.")
+@click.option(
+    "--index",
+    "check_index",
+    is_flag=True,
+    help="Check the search index against the records instead (resumes an unfinished check).",
+)
+@click.option(
+    "--sample",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="With --index: check N random index entries, not all.",
+)
 @click.pass_context
-def verify(ctx: click.Context, as_json: bool) -> int:
-    """Open every record and check every hash; exit code 3 naming any that fail."""
+def verify(ctx: click.Context, as_json: bool, check_index: bool, sample: int | None) -> int:
+    """Open every record, check every hash and every authenticated fact (status, dates,
+    arrivals, tags, students); exit code 3 naming any that fail. With --index, check that the
+    search index holds exactly what was written for each record."""
     a = app(ctx)
+    if sample is not None and not check_index:
+        raise click.UsageError("--sample goes with --index")
+    if check_index:
+        checking = Progress("checking the index", None, " blocks")
+        index_report = verify_index(a.store, a.keyring, sample, progress=checking)
+        checking.finish()
+        return print_index_report(index_report, as_json, repairing=False)
     with a.store.transaction() as tx:
         total = tx.count_records()
     progress = Progress("verifying", total)
@@ -111,9 +155,9 @@ def verify(ctx: click.Context, as_json: bool) -> int:
         emit_json(report.to_json())
     else:
         click.echo(f"checked {report.checked} records: {report.ok} ok, {len(report.failed)} failed")
-        for rid, err in report.failed:
+        for rid, err in report.failed + report.students:
             click.echo(f"FAILED {rid}: {err}", err=True)
-    return 3 if report.failed else 0
+    return 3 if report.failed or report.students else 0
 
 
 @click.command()

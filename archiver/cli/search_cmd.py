@@ -8,6 +8,8 @@ from datetime import datetime
 import click
 
 from archiver.cli.context import Progress, app, emit_json
+from archiver.cli.records_cmd import print_index_report
+from archiver.records.index_check import verify_index
 from archiver.records.search import MAX_LIMIT, STATUSES, SearchRequest, reindex_all, search
 
 _SPACE = re.compile(r"\s")
@@ -152,15 +154,29 @@ def search_(
 @click.option(
     "--all", "rebuild_all", is_flag=True, help="Index every record again, not just stale ones."
 )
+@click.option(
+    "--repair",
+    is_flag=True,
+    help="First check the whole index against the records (as `verify --index`) and rebuild "
+    "every entry found wrong.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON report.")
 @click.pass_context
-def reindex(ctx: click.Context, rebuild_all: bool, as_json: bool) -> int:
+def reindex(ctx: click.Context, rebuild_all: bool, repair: bool, as_json: bool) -> int:
     """Rebuild the search index from the sealed records: the records not indexed under the
     current index key and tokenizer (all of them with --all). Safe to interrupt: run it again
     to go on."""
     a = app(ctx)
-    progress = Progress("indexing", None, " records")
     timeout = a.settings.ingest.attachment_text_timeout
+    if repair:
+        checking = Progress("checking the index", None, " blocks")
+        check = verify_index(
+            a.store, a.keyring, repair=True, progress=checking, text_timeout=timeout
+        )
+        checking.finish()
+        if not as_json:
+            print_index_report(check, False, repairing=True)
+    progress = Progress("indexing", None, " records")
     result = reindex_all(a.store, a.keyring, rebuild_all, progress, timeout)
     progress.finish()
     if as_json:
@@ -170,6 +186,7 @@ def reindex(ctx: click.Context, rebuild_all: bool, as_json: bool) -> int:
                 "failed": result.failed,
                 "remaining": result.remaining,
                 "students_resealed": result.students_resealed,
+                "repair": check.to_json() if repair else None,
             }
         )
     else:

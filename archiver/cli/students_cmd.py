@@ -34,7 +34,7 @@ def import_(ctx: click.Context, csv_path: Path, fmt: str, as_json: bool) -> None
     every record again (a new student, address or name can change what records concern)."""
     a = app(ctx)
     name, rows = read_roster(csv_path, fmt)
-    result = import_students(a.store, a.keyring, rows, name, csv_path.name)
+    result = import_students(a.store, a.keyring, rows, name, csv_path.read_bytes())
     with a.store.transaction() as tx:
         total = tx.count_records()
     progress = Progress("re-tagging", total)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import sys
 from array import array
 from collections.abc import Iterable
 
@@ -22,6 +23,7 @@ class BlindIndex:
 
     def __init__(self, index_key: bytes) -> None:
         self._key = envelope.derive(index_key, "archiver search terms v1")
+        self._digest_key = envelope.derive(index_key, "archiver index entry digest v1")
         self._cache: dict[str, int] = {}
 
     def term(self, field: str, word: str) -> int:
@@ -38,6 +40,19 @@ class BlindIndex:
 
     def terms(self, field: str, words: Iterable[str]) -> set[int]:
         return {self.term(field, w) for w in set(words)}
+
+    def digest(self, record_id: str, about: tuple[int | str | None, ...], terms: bytes) -> bytes:
+        """A 16-byte keyed hash of an index entry: its record, what else it states (`about`:
+        key id, tokenizer, counts, date) and its packed terms. `verify --index` rebuilds the
+        terms from the postings and compares, so an altered, lost or moved posting shows."""
+        canonical = array("q")
+        canonical.frombytes(terms)
+        if sys.byteorder != "little":  # the same digest on any machine
+            canonical.byteswap()
+        head = "\0".join(["entry", record_id, *("" if v is None else str(v) for v in about)])
+        mac = hmac.new(self._digest_key, head.encode() + b"\0", hashlib.sha256)
+        mac.update(canonical.tobytes())
+        return mac.digest()[:16]
 
 
 _by_key: dict[bytes, BlindIndex] = {}

@@ -3,25 +3,104 @@
 Each event's hash is an HMAC, under a key derived from the index key, of the event and the
 previous event's hash. Someone with write access to the database but not the key files can
 neither edit an event nor forge a replacement chain. A one-row head names the newest event,
-so removing events from the end is noticed too.
+so removing events from the end is noticed too. Losing the end of the log together with its
+head (a database restored from an older backup, a deleted SQLite WAL) is noticed against a
+copy of the head kept outside the database: the anchor file written after every commit, or a
+head the daemon logged (`--expect-head`). Ingest events name every record they created, and
+the check confirms each still exists.
 """
 
 from __future__ import annotations
 
+import fcntl
 import getpass
 import json
+import logging
 import os
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from archiver.crypto import envelope
-from archiver.errors import ArchiverError
+from archiver.errors import ArchiverError, UsageError
 from archiver.keys import Keyring
 from archiver.store.repository import AuditRow, Store, StoreTx
 
 GENESIS = bytes(32)
 _PAGE = 1000
+_HEAD = re.compile(r"^\s*(\d+):([0-9a-fA-F]{64})\s*$")
+MISSING_LISTED = 20  # missing records named in the report; the count covers them all
+log = logging.getLogger(__name__)
+
+
+def parse_head(text: str) -> tuple[int, bytes]:
+    """A head written as SEQ:HASH (64 hex digits); raises ValueError."""
+    m = _HEAD.match(text)
+    if not m:
+        raise ValueError(f"not an audit head {text.strip()!r}: expected SEQ:HASH (64 hex digits)")
+    return int(m.group(1)), bytes.fromhex(m.group(2))
+
+
+def format_head(seq: int, digest: bytes) -> str:
+    return f"{seq}:{digest.hex()}"
+
+
+def read_anchor(path: Path) -> tuple[int, bytes] | None:
+    """The head kept in an anchor file, or None if there is none yet; raises ValueError if it
+    is unreadable or not a head."""
+    try:
+        text = path.read_text(encoding="ascii")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{path}: cannot read the audit anchor: {exc}") from None
+    try:
+        return parse_head(text)
+    except ValueError as exc:
+        raise ValueError(f"{path}: {exc}") from None
+
+
+def write_anchor(path: Path, seq: int, digest: bytes) -> None:
+    """Record head (seq, digest) in the anchor file unless it already holds a later event
+    (several processes commit; the file only moves forward). Durable before it returns."""
+    lock = path.with_name(path.name + ".lock")
+    with open(lock, "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        try:
+            current = read_anchor(path)
+        except ValueError:
+            current = None  # a damaged anchor is replaced by a good one
+        if current is not None and current[0] >= seq:
+            return
+        tmp = path.with_name(path.name + ".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            os.write(fd, (format_head(seq, digest) + "\n").encode("ascii"))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+def anchor_store(store: Store, path: Path | None) -> None:
+    """Copy the audit head to `path` after every commit of `store` that appended events."""
+    if path is None:
+        return
+
+    def copy(seq: int, digest: bytes) -> None:
+        try:
+            write_anchor(path, seq, digest)
+        except OSError as exc:  # the record is committed; say so, loudly, and carry on
+            log.error("cannot write the audit anchor %s: %s", path, exc.strerror or exc)
+
+    store.on_audit = copy
 
 
 def current_actor() -> str:
@@ -83,6 +162,13 @@ def append(
     return seq
 
 
+def head(store: Store) -> str | None:
+    """The newest event as SEQ:HASH (what to keep elsewhere for `--expect-head`), or None."""
+    with store.transaction() as tx:
+        found = tx.audit_head()
+    return format_head(*found) if found else None
+
+
 def record_event(
     store: Store,
     ring: Keyring,
@@ -102,18 +188,74 @@ class AuditReport:
     head_hash: str
     broken_seq: int | None
     problem: str | None
+    records_named: int = 0  # records ingest events say were created
+    missing: list[str] = field(default_factory=list)  # the first MISSING_LISTED of them
+    missing_count: int = 0
 
     @property
     def ok(self) -> bool:
         return self.problem is None
 
 
-def verify(store: Store, ring: Keyring) -> AuditReport:
-    """Walk the whole chain; the report names the first broken event, if any."""
+def _created(action: str, details: str) -> list[str]:
+    """The records an event says it created."""
+    if action != "ingest":
+        return []
+    try:
+        records = json.loads(details).get("records") or []
+    except (ValueError, AttributeError):
+        return []
+    return [r for r in records if isinstance(r, str)]
+
+
+def _against(
+    expected: tuple[int, bytes], last: int, hashes: dict[int, bytes], where: str
+) -> str | None:
+    """What is wrong with the chain against a head kept elsewhere, or None."""
+    seq, digest = expected
+    then = (
+        "and with them any records they name: run `archiver reconcile`, then move the anchor "
+        "file aside (keep it: it is evidence)"
+    )
+    if seq > last:
+        return (
+            f"{where} names event {seq}, but the log ends at event {last}: events "
+            f"{last + 1}-{seq} were lost with the database (restored from an older backup? a "
+            f"lost SQLite WAL?), {then}"
+        )
+    if hashes.get(seq) != digest:
+        return (
+            f"event {seq} is not the event {where} names: the log was cut back (restored "
+            f"from an older backup? a lost SQLite WAL?) and written again since, or rewritten; "
+            f"events were lost with the database, {then}"
+        )
+    return None
+
+
+def verify(
+    store: Store,
+    ring: Keyring,
+    expect_head: tuple[int, bytes] | None = None,
+    anchor: Path | None = None,
+) -> AuditReport:
+    """Walk the whole chain, check that every record ingest created still exists, and compare
+    with a head kept elsewhere (`expect_head`, and the anchor file); the report names the first
+    problem. Raises UsageError if the anchor file is damaged."""
     prev = GENESIS
     expected = 1
     checked = 0
     keys: dict[str, bytes] = {}
+    named = 0
+    missing: list[str] = []
+    missing_count = 0
+    anchored = _anchor_head(anchor)
+    heads = [
+        (kept, where)
+        for kept, where in ((expect_head, "--expect-head"), (anchored, str(anchor)))
+        if kept is not None
+    ]
+    wanted = {kept[0] for kept, _ in heads}
+    hashes: dict[int, bytes] = {}
 
     def broken(seq: int, problem: str) -> AuditReport:
         return AuditReport(checked, expected - 1, prev.hex(), seq, problem)
@@ -122,6 +264,11 @@ def verify(store: Store, ring: Keyring) -> AuditReport:
         with store.transaction() as tx:
             page = tx.audit_events(expected - 1, _PAGE)
             head = tx.audit_head() if not page else None
+            created = [rid for ev in page for rid in _created(ev.action, ev.details)]
+            gone = sorted(set(created) - tx.existing_ids(created)) if created else []
+        named += len(created)
+        missing_count += len(gone)
+        missing += gone[: MISSING_LISTED - len(missing)]
         for ev in page:
             if ev.seq != expected:
                 return broken(expected, f"event {expected} is missing (next is {ev.seq})")
@@ -157,6 +304,8 @@ def verify(store: Store, ring: Keyring) -> AuditReport:
                     "its hash (the event was altered)",
                 )
             prev = ev.hash
+            if ev.seq in wanted:
+                hashes[ev.seq] = ev.hash
             expected += 1
             checked += 1
         if not page:
@@ -171,4 +320,23 @@ def verify(store: Store, ring: Keyring) -> AuditReport:
             f"the chain head names event {head[0]} but the log ends at event {last} "
             "(events were removed from the end)",
         )
-    return AuditReport(checked, last, prev.hex(), None, None)
+    for kept, where in heads:
+        problem = _against(kept, last, hashes, where)
+        if problem:
+            return broken(kept[0], problem)
+    problem = None
+    if missing_count:
+        problem = (
+            f"{missing_count} of the {named} records that ingest events name are missing from "
+            f"the database (first: {', '.join(missing[:5])}): run `archiver reconcile`"
+        )
+    return AuditReport(checked, last, prev.hex(), None, problem, named, missing, missing_count)
+
+
+def _anchor_head(anchor: Path | None) -> tuple[int, bytes] | None:
+    if anchor is None:
+        return None
+    try:
+        return read_anchor(anchor)
+    except ValueError as exc:
+        raise UsageError(f"{exc}: remove it, and check the log with --expect-head") from None

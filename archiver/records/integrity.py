@@ -1,4 +1,4 @@
-"""`archiver verify`: open every record and check every hash."""
+"""`archiver verify`: open every record, check every hash and every authenticated fact."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from archiver import sealing
 from archiver.errors import ArchiverError
 from archiver.keys import Keyring
-from archiver.records import audit
+from archiver.records import audit, facts
 from archiver.store.repository import Store
 
 _PAGE = 200
@@ -16,8 +16,9 @@ _PAGE = 200
 
 @dataclass
 class VerifyReport:
-    checked: int = 0
+    checked: int = 0  # records
     failed: list[tuple[str, str]] = field(default_factory=list)  # (record id, error)
+    students: list[tuple[str, str]] = field(default_factory=list)  # (student:ROW, error)
 
     @property
     def ok(self) -> int:
@@ -27,15 +28,21 @@ class VerifyReport:
         return {
             "checked": self.checked,
             "ok": self.ok,
-            "failed": [{"id": rid, "error": err} for rid, err in self.failed],
+            "failed": [{"id": rid, "error": err} for rid, err in self.failed + self.students],
         }
 
 
 def verify_all(
     db: Store, ring: Keyring, progress: Callable[[int], None] | None = None
 ) -> VerifyReport:
-    """Unwrap, decrypt and hash-check every record; the report names each failure."""
+    """Unwrap, decrypt and hash-check every record and check the facts stated about it (its
+    columns, arrivals and tags) and about every student; the report names each failure."""
     report = VerifyReport()
+    with db.transaction() as tx:
+        for student in tx.students():
+            problem = facts.student_problem(ring, student)
+            if problem:
+                report.students.append((f"student:{student.id}", problem))
     after = ""
     while True:
         with db.transaction() as tx:
@@ -44,11 +51,13 @@ def verify_all(
                 r.id: (tx.get_part(r.id, sealing.RAW), tx.get_part(r.id, sealing.META))
                 for r in page
             }
+            problems = {r.id: facts.problems(tx, ring, r) for r in page}
         if not page:
             break
         for row in page:
             raw, meta = parts.pop(row.id)
             try:
+                facts.check("; ".join(problems[row.id]) or None)
                 key = sealing.data_key(ring, row)
                 sealing.open_raw(key, row, raw)
                 sealing.open_meta(key, row, meta)

@@ -8,7 +8,7 @@ from typing import Any
 from archiver import sealing
 from archiver.errors import IntegrityError
 from archiver.keys import Keyring
-from archiver.records import audit
+from archiver.records import audit, facts
 from archiver.records.roster import load_roster
 from archiver.records.tagging import record_students
 from archiver.store.repository import ArrivalRow, RecordRow, Store
@@ -27,11 +27,14 @@ class OpenedRecord:
 def open_record(db: Store, ring: Keyring, record_id: str, view: str) -> OpenedRecord:
     """Open a record (hash checked) and audit the access as `view` (text, json, raw).
 
-    Raises UsageError for an unknown id, IntegrityError naming the record if it fails to open.
+    Raises UsageError for an unknown id, IntegrityError naming the record if it fails to open
+    or any plaintext fact about it (status, dates, arrivals, tags) was changed outside the
+    archiver.
     """
     with db.transaction() as tx:
         row = tx.get_record(record_id)
         try:
+            facts.check(next(iter(facts.problems(tx, ring, row)), None))
             key = sealing.data_key(ring, row)
             raw = sealing.open_raw(key, row, tx.get_part(row.id, sealing.RAW))
             meta = sealing.open_meta(key, row, tx.get_part(row.id, sealing.META))

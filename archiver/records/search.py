@@ -12,7 +12,7 @@ from archiver.crypto import blind
 from archiver.crypto.blind import BlindIndex
 from archiver.errors import IntegrityError, UsageError
 from archiver.keys import Keyring
-from archiver.records import audit
+from archiver.records import audit, facts
 from archiver.records.roster import RosterSeal
 from archiver.store import search as store_search
 from archiver.store.repository import IndexEntry, RecordRow, SearchState, Store, StoreTx
@@ -76,9 +76,18 @@ _ADDRESS_FILTERS = (
 )
 
 
-def index_entry(record_id: str, doc: IndexDoc, sent_at: datetime | None) -> IndexEntry:
-    """What the store writes for a record's index document."""
-    return IndexEntry(record_id, doc.key_id, doc.tokenizer, doc.terms, doc.attachments, sent_at)
+def index_entry(
+    ring: Keyring, record_id: str, doc: IndexDoc, sent_at: datetime | None
+) -> IndexEntry:
+    """What the store writes for a record's index document, with its digest."""
+    entry = IndexEntry(record_id, doc.key_id, doc.tokenizer, doc.terms, doc.attachments, sent_at)
+    return replace(entry, digest=entry_digest(ring, entry))
+
+
+def entry_digest(ring: Keyring, entry: IndexEntry) -> bytes:
+    """The keyed digest of an index entry, under the index key its terms were made with."""
+    about = (entry.key_id, entry.tokenizer, entry.attachments, entry.sent)
+    return blind.for_key(ring.material(entry.key_id)).digest(entry.record_id, about, entry.terms)
 
 
 def replace_entry(tx: StoreTx, entry: IndexEntry) -> None:
@@ -145,32 +154,46 @@ def _summary(row: RecordRow, meta: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _students(tx: StoreTx, ring: Keyring, ids: list[str]) -> dict[str, list[dict[str, str]]]:
-    tags = tx.tags_of(ids)
-    rows = tx.students_by_id(sorted({s for t in tags.values() for s in t}))
-    if not rows:
-        return {}
+def _students(
+    tx: StoreTx, ring: Keyring, ids: list[str], problems: dict[str, str]
+) -> dict[str, list[dict[str, str]]]:
+    """Each record's students (id, name, tag source); a tag or student whose facts fail puts
+    the record in `problems`."""
+    tags = tx.tag_rows(ids)
+    for t in tags:
+        problem = facts.tag_problem(ring, t)
+        if problem:
+            problems.setdefault(t.record_id, problem)
+    rows = tx.students_by_id(sorted({t.student_id for t in tags}))
     seal = RosterSeal(ring)
-    people = {row.id: seal.open(row) for row in rows}
-    return {
-        rid: [
-            {"id": people[s].student_id, "name": people[s].name, "source": src}
-            for s, src in sorted(t.items())
-            if s in people
-        ]
-        for rid, t in tags.items()
-    }
+    people = {}
+    for row in rows:
+        problem = facts.student_problem(ring, row)
+        if problem:
+            problems.update({t.record_id: problem for t in tags if t.student_id == row.id})
+        else:
+            people[row.id] = seal.open(row)
+    out: dict[str, list[dict[str, str]]] = {}
+    for t in sorted(tags, key=lambda t: t.student_id):
+        s = people.get(t.student_id)
+        if s is not None:
+            out.setdefault(t.record_id, []).append(
+                {"id": s.student_id, "name": s.name, "source": t.source}
+            )
+    return out
 
 
 def _page(tx: StoreTx, ring: Keyring, ids: list[str]) -> list[dict[str, Any]]:
     """The result entries of `ids`: each record's metadata opened for display."""
     rows = tx.records_by_id(ids)
     metas = tx.parts(ids, sealing.META)
-    students = _students(tx, ring, ids)
+    problems = {row.id: p for row in rows.values() if (p := facts.record_problem(ring, row))}
+    students = _students(tx, ring, ids, problems)
     out = []
     for rid in ids:
         row = rows[rid]
         try:
+            facts.check(problems.get(rid))
             meta = sealing.open_meta(sealing.data_key(ring, row), row, metas.get(rid))
         except IntegrityError as exc:
             out.append({"id": rid, "status": row.status, "error": str(exc)})
@@ -189,11 +212,20 @@ def _unindexed(tx: StoreTx, key_id: str) -> int:
 
 
 def index_status(db: Store) -> dict[str, Any]:
-    """For `archiver status`: whether every record can be found by words (no key is read)."""
+    """For `archiver status`: whether every record can be found by words, and when the index
+    was last checked against the records (no key is read)."""
     with db.transaction() as tx:
         current = [k.id for k in tx.registered_keys() if k.kind == "index" and k.state == "current"]
         unindexed = _unindexed(tx, current[0]) if current else tx.count_records()
-    return {"complete": unindexed == 0, "unindexed": unindexed}
+        check = tx.index_check()
+    return {
+        "complete": unindexed == 0,
+        "unindexed": unindexed,
+        "verified_at": check.verified_at.isoformat() if check.verified_at else None,
+        "verified_scope": check.scope,
+        "verified_problems": check.verified_problems,
+        "verify_unfinished": check.next_block is not None,
+    }
 
 
 def search(db: Store, ring: Keyring, req: SearchRequest) -> SearchResult:
@@ -281,7 +313,7 @@ def _reseal_students(tx: StoreTx, ring: Keyring, now: datetime) -> int:
     for row in tx.students():
         if row.key_id != seal.key_id:
             new = seal.seal(seal.open(row))
-            tx.update_student(replace(new, id=row.id), now)
+            tx.update_student(facts.seal_student(ring, replace(new, id=row.id)), now)
             done += 1
     return done
 
@@ -317,7 +349,7 @@ def reindex_all(
             entries = []
             for row in page:
                 try:
-                    entries.append(_index_entry(tx, ring, terms, key_id, row, text_timeout))
+                    entries.append(build_entry(tx, ring, terms, key_id, row, text_timeout))
                 except IntegrityError:
                     result.failed.append(row.id)
             tx.unindex([e.record_id for e in entries])
@@ -350,7 +382,7 @@ def reindex_all(
     return result
 
 
-def _index_entry(
+def build_entry(
     tx: StoreTx, ring: Keyring, terms: BlindIndex, key_id: str, row: RecordRow, timeout: float
 ) -> IndexEntry:
     """A record's index entry, from its sealed metadata (and its bytes, when needed)."""
@@ -362,4 +394,4 @@ def _index_entry(
         if "originals" not in meta:
             meta = parsed.metadata()
         texts = attachment_texts(parsed.extractable, timeout)
-    return index_entry(row.id, index_doc(terms, key_id, meta, texts), row.sent_at)
+    return index_entry(ring, row.id, index_doc(terms, key_id, meta, texts), row.sent_at)

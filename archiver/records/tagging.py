@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from archiver import sealing
 from archiver.crypto import blind
 from archiver.errors import IntegrityError, UsageError
 from archiver.keys import Keyring
-from archiver.records import audit
+from archiver.records import audit, facts
 from archiver.records.roster import Roster, RosterSeal, load_roster
 from archiver.records.search import index_entry, replace_entry
-from archiver.store.repository import RecordRow, Store, StoreTx
+from archiver.store.repository import RecordRow, Store, StoreTx, TagRow
 from archiver.understand.indexing import attachment_texts, index_doc
 from archiver.understand.parse import parse, tag_input_from_metadata
 from archiver.understand.students import TagInput
@@ -56,13 +56,13 @@ def _each_record(
     return Rework(checked, changed, failed)
 
 
-def _retag(tx: StoreTx, roster: Roster, record_id: str, item: TagInput) -> bool:
+def _retag(tx: StoreTx, ring: Keyring, roster: Roster, record_id: str, item: TagInput) -> bool:
     found = roster.tagger.tag(item)
     tags = {roster.row_ids[sid]: src for sid, src in found.items()}
     before = {k: v for k, v in tx.tags(record_id).items() if v != "manual"}
     if tags == before:
         return False
-    tx.set_automatic_tags(record_id, tags, datetime.now(UTC))
+    tx.set_automatic_tags(record_id, tags, datetime.now(UTC), lambda row: facts.seal_tag(ring, row))
     return True
 
 
@@ -77,11 +77,12 @@ def retag_all(db: Store, ring: Keyring, progress: Callable[[int], None] | None =
         if "originals" not in meta:  # archived before forwards were understood
             return _retag(
                 tx,
+                ring,
                 roster,
                 row.id,
                 parse(sealing.open_raw(key, row, tx.get_part(row.id, sealing.RAW))).tag_input(),
             )
-        return _retag(tx, roster, row.id, tag_input_from_metadata(meta))
+        return _retag(tx, ring, roster, row.id, tag_input_from_metadata(meta))
 
     result = _each_record(db, ring, progress, work)
     audit.record_event(
@@ -121,10 +122,10 @@ def rederive_all(
             meta["quarantine"], meta["problem"] = old.get("quarantine"), old.get("problem")
         tx.set_part(row.id, sealing.META, sealing.seal_meta(key, row.id, meta, level))
         if parsed.sent_at != row.sent_at:
-            tx.set_sent_at(row.id, parsed.sent_at)
+            tx.set_sent_at(facts.seal_record(ring, replace(row, sent_at=parsed.sent_at)))
         doc = index_doc(terms, key_id, meta, attachment_texts(parsed.extractable, text_timeout))
-        replace_entry(tx, index_entry(row.id, doc, parsed.sent_at))  # in the same transaction
-        _retag(tx, roster, row.id, parsed.tag_input(meta))
+        replace_entry(tx, index_entry(ring, row.id, doc, parsed.sent_at))  # in the same transaction
+        _retag(tx, ring, roster, row.id, parsed.tag_input(meta))
         return True
 
     result = _each_record(db, ring, progress, work)
@@ -153,7 +154,7 @@ def add_tag(db: Store, ring: Keyring, record_id: str, student_id: str) -> str:
     with db.transaction() as tx:
         rec = tx.get_record(record_id)
         sid = _student_row(tx, ring, student_id)
-        tx.add_manual_tag(rec.id, sid, datetime.now(UTC))
+        tx.add_manual_tag(facts.seal_tag(ring, TagRow(rec.id, sid, "manual", datetime.now(UTC))))
         audit.append(tx, ring, "tag.add", target=rec.id, details={"student": sid})
     return rec.id
 
@@ -163,7 +164,7 @@ def remove_tag(db: Store, ring: Keyring, record_id: str, student_id: str) -> tup
     with db.transaction() as tx:
         rec = tx.get_record(record_id)
         sid = _student_row(tx, ring, student_id)
-        had = tx.remove_tag(rec.id, sid, datetime.now(UTC))
+        had = tx.remove_tag(facts.seal_tag(ring, TagRow(rec.id, sid, "removed", datetime.now(UTC))))
         audit.append(tx, ring, "tag.remove", target=rec.id, details={"student": sid})
     return rec.id, had
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
 from archiver.errors import ConfigError
 
@@ -61,3 +61,51 @@ def make_engine(url: str, lock_timeout: int = 30) -> Engine:
                 ["archive.database: PostgreSQL needs psycopg: pip install 'archiver[postgres]'"]
             ) from None
     raise ConfigError([f"archive.database: unsupported database {backend!r} (sqlite, postgresql)"])
+
+
+def where(engine: Engine) -> str:
+    """The database, for messages: a SQLite file's path, or the URL without its password."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite":
+        return url.database or "(in memory)"
+    return url.render_as_string(hide_password=True)
+
+
+def describe(exc: SQLAlchemyError, engine: Engine, doing: str = "") -> str:
+    """One line saying what went wrong with the database and what to do: never the SQL or its
+    parameters (SQLAlchemy's own text has both, on several lines)."""
+    orig = getattr(exc, "orig", None) or exc
+    text = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
+    low = text.lower()
+    db = where(engine)
+    safe = "nothing already archived was lost"
+    prefix = f"{doing}: " if doing else ""
+    if "disk is full" in low or "no space" in low:
+        return (
+            f"{prefix}the disk holding the database {db} is full ({text}): free space and run "
+            f"again; {safe}"
+        )
+    if "readonly" in low or "read-only" in low:
+        return (
+            f"{prefix}cannot write the database {db} ({text}): is its filesystem read-only or "
+            f"the file not writable by this user? Fix it and run again; {safe}"
+        )
+    if "unable to open database file" in low:
+        return (
+            f"{prefix}cannot open the database {db} ({text}): check that it exists and that its "
+            "directory is writable by this user and not on a read-only or full filesystem "
+            f"(SQLite writes -wal and -shm files beside it); {safe}"
+        )
+    if "disk i/o error" in low or "savepoint" in low:
+        return (
+            f"{prefix}the storage of the database {db} failed ({text}): check the disk (full, "
+            f"read-only, failing?) and run again; {safe}"
+        )
+    if "locked" in low:
+        return (
+            f"{prefix}the database {db} stayed locked by another process for longer than "
+            f"archive.lock_timeout ({text}): try again"
+        )
+    if isinstance(exc, OperationalError):
+        return f"{prefix}database {db} unavailable: {text}"
+    return f"{prefix}database error ({type(orig).__name__}): {text}"

@@ -232,3 +232,30 @@ def holds(blocks: dict[int, int], seq: int) -> bool:
 
 def last_seq(conn: Connection) -> int:
     return int(conn.execute(select(func.max(search_doc.c.seq))).scalar_one_or_none() or 0)
+
+
+def block_terms(conn: Connection, block: int) -> dict[int, set[int]]:
+    """Every live document of a block with its terms, rebuilt from both forms of postings
+    (`verify --index` compares them with what each entry's digest says was written)."""
+    size = tables.POSTING_BLOCK
+    base = block * size
+    out: dict[int, set[int]] = {}
+    for term, doc in conn.execute(
+        select(search_term.c.term, search_term.c.doc).where(search_term.c.block == block)
+    ):
+        out.setdefault(int(doc), set()).add(int(term))
+    live_row = conn.execute(
+        select(search_live.c.bits).where(search_live.c.block == block)
+    ).scalar_one_or_none()
+    if live_row is None:
+        return out
+    live = _from_bytes(live_row)
+    for term, bits in conn.execute(
+        select(search_packed.c.term, search_packed.c.bits).where(search_packed.c.block == block)
+    ):
+        mask = _from_bytes(bits) & live
+        while mask:
+            low = mask & -mask
+            out.setdefault(base + low.bit_length() - 1, set()).add(int(term))
+            mask ^= low
+    return out

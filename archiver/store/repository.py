@@ -2,32 +2,34 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, delete, func, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError as SAIntegrityError
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy import Connection, Engine, Row, Table, delete, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
 
 from archiver.crypto.blind import unpack
 from archiver.errors import DatabaseError, UsageError
-from archiver.store import postings, schema
-from archiver.store.engine import make_engine
+from archiver.store import postings, schema, tables
+from archiver.store.engine import describe, make_engine
 from archiver.store.tables import (
     arrival,
     audit_event,
     audit_head,
     key_registry,
     mailbox_state,
+    metadata,
     record,
     record_tag,
     roster_state,
     sealed_part,
     search_doc,
     search_state,
+    search_term,
     source_lease,
     source_state,
     student,
@@ -35,6 +37,14 @@ from archiver.store.tables import (
 )
 
 MIN_ID_PREFIX = 6
+
+
+def _bytes(value: Any) -> bytes | None:
+    return None if value is None else bytes(value)
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -58,6 +68,7 @@ class RecordRow:
     wrapped_key: bytes
     seal_version: int
     stored_size: int
+    facts: bytes | None = None  # tags authenticating the columns above (crypto/facts.py)
 
     @classmethod
     def from_row(cls, row: Row[Any]) -> RecordRow:
@@ -65,6 +76,7 @@ class RecordRow:
         values = {f.name: m[f.name] for f in fields(cls)}
         values["archived_at"] = _utc(values["archived_at"])
         values["sent_at"] = _utc(values["sent_at"])
+        values["facts"] = _bytes(values["facts"])
         return cls(**values)
 
 
@@ -78,6 +90,19 @@ class ArrivalRow:
     uidvalidity: int | None = None
     uid: int | None = None
     locator: bytes | None = None
+    position: bytes | None = None  # keyed hash of where it came from: one row per place
+    facts: bytes | None = None
+
+
+@dataclass(frozen=True)
+class TagRow:
+    """A record's tag with a student (row id), its source, and the tags authenticating it."""
+
+    record_id: str
+    student_id: int
+    source: str
+    tagged_at: datetime
+    facts: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -98,10 +123,13 @@ class StudentRow:
     key_id: str
     sealed: bytes
     exit_date: date | None
+    facts: bytes | None = None
 
 
 def _student(r: Row[Any]) -> StudentRow:
-    return StudentRow(r.id, bytes(r.lookup), r.key_id, bytes(r.sealed), r.exit_date)
+    return StudentRow(
+        r.id, bytes(r.lookup), r.key_id, bytes(r.sealed), r.exit_date, _bytes(r.facts)
+    )
 
 
 @dataclass(frozen=True)
@@ -146,6 +174,38 @@ class IndexEntry:
     terms: bytes
     attachments: int
     sent_at: datetime | None
+    digest: bytes | None = None  # keyed hash of all of the above (crypto/blind.py)
+
+    @property
+    def sent(self) -> int | None:
+        """The sent date as the index keeps it: seconds since 1970, UTC."""
+        return int(self.sent_at.timestamp()) if self.sent_at else None
+
+
+@dataclass(frozen=True)
+class IndexedDoc:
+    """A stored index entry (without its terms, which live in the postings)."""
+
+    seq: int
+    record_id: str
+    key_id: str
+    tokenizer: int
+    attachments: int
+    sent: int | None
+    digest: bytes | None
+
+
+@dataclass(frozen=True)
+class IndexCheck:
+    """Where `verify --index` stands: an unfinished pass (the next block, when it began, what
+    it found so far) and the last finished check."""
+
+    next_block: int | None
+    started_at: datetime | None
+    problems: int
+    verified_at: datetime | None
+    scope: str | None
+    verified_problems: int | None
 
 
 class StoreTx:
@@ -153,6 +213,7 @@ class StoreTx:
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+        self.audit_appended: tuple[int, bytes] | None = None  # the head this transaction made
 
     # records -------------------------------------------------------------------------------
     def records_by_sha(self, digests: list[bytes]) -> dict[bytes, RecordRow]:
@@ -169,37 +230,35 @@ class StoreTx:
         rows = self._conn.execute(select(record.c.sha256).where(record.c.sha256.in_(digests)))
         return {bytes(r[0]) for r in rows}
 
+    def _insert_new(self, table: Table) -> Any:
+        """An INSERT that skips rows a unique key already holds (no savepoint: a savepoint's
+        rollback after a failed write hid the real error, "no such savepoint")."""
+        dialect = postgresql if self._conn.dialect.name == "postgresql" else sqlite
+        return dialect.insert(table).on_conflict_do_nothing()
+
     def insert_records(self, rows: list[RecordRow], parts: list[tuple[str, str, bytes]]) -> bool:
         """Insert records and their sealed parts; False (nothing written) if a hash exists."""
         if not rows:
             return True
-        try:
-            with self._conn.begin_nested():
-                self._conn.execute(insert(record), [r.__dict__ for r in rows])
-                self._conn.execute(
-                    insert(sealed_part),
-                    [{"record_id": rid, "part": name, "data": data} for rid, name, data in parts],
-                )
-        except SAIntegrityError:
-            if not self.known_hashes([r.sha256 for r in rows]):
-                raise  # not a race with another writer: a real constraint violation
+        done = self._conn.execute(
+            self._insert_new(record).returning(record.c.id), [r.__dict__ for r in rows]
+        )
+        inserted = {str(r[0]) for r in done}
+        if len(inserted) < len(rows):  # another writer archived one of these hashes first
+            if inserted:
+                self._conn.execute(delete(record).where(record.c.id.in_(inserted)))
             return False
+        self._conn.execute(
+            insert(sealed_part),
+            [{"record_id": rid, "part": name, "data": data} for rid, name, data in parts],
+        )
         return True
 
     def insert_arrivals(self, rows: list[ArrivalRow]) -> None:
-        """Record arrivals, skipping any mailbox message (source, folder, UID) already recorded."""
-        if not rows:
-            return
-        try:
-            with self._conn.begin_nested():
-                self._conn.execute(insert(arrival), [r.__dict__ for r in rows])
-        except SAIntegrityError:
-            for row in rows:
-                try:
-                    with self._conn.begin_nested():
-                        self._conn.execute(insert(arrival).values(**row.__dict__))
-                except SAIntegrityError:
-                    pass
+        """Record arrivals, skipping any already recorded: the same mailbox message (source,
+        folder, UIDVALIDITY, UID) or the same place (`position`) of the same record."""
+        if rows:
+            self._conn.execute(self._insert_new(arrival), [r.__dict__ for r in rows])
 
     def get_record(self, id_or_prefix: str) -> RecordRow:
         """The record with this id or unique id prefix; raises UsageError."""
@@ -225,14 +284,31 @@ class StoreTx:
         ).scalar_one_or_none()
 
     def records_after(
-        self, after_id: str, limit: int, not_kek: str | None = None
+        self,
+        after_id: str,
+        limit: int,
+        not_kek: str | None = None,
+        unauthenticated: bool = False,
     ) -> list[RecordRow]:
-        """Records in id order after `after_id` (optionally only those not wrapped by `not_kek`)."""
+        """Records in id order after `after_id` (optionally only those not wrapped by `not_kek`,
+        or only those whose facts are not authenticated yet)."""
         q = select(record).where(record.c.id > after_id)
         if not_kek is not None:
             q = q.where(record.c.kek_id != not_kek)
+        if unauthenticated:
+            q = q.where(record.c.facts.is_(None))
         rows = self._conn.execute(q.order_by(record.c.id).limit(limit)).all()
         return [RecordRow.from_row(r) for r in rows]
+
+    def existing_ids(self, ids: list[str]) -> set[str]:
+        """Which of `ids` are records (any number of them: asked 1,000 at a time)."""
+        found: set[str] = set()
+        for i in range(0, len(ids), 1000):
+            chunk = ids[i : i + 1000]
+            found.update(
+                self._conn.execute(select(record.c.id).where(record.c.id.in_(chunk))).scalars()
+            )
+        return found
 
     def records_by_id(self, ids: list[str]) -> dict[str, RecordRow]:
         if not ids:
@@ -258,8 +334,30 @@ class StoreTx:
             .values(data=data)
         )
 
-    def set_sent_at(self, record_id: str, sent_at: datetime | None) -> None:
-        self._conn.execute(update(record).where(record.c.id == record_id).values(sent_at=sent_at))
+    def set_sent_at(self, row: RecordRow) -> None:
+        """Store a record's new `sent_at` (and the facts that authenticate it)."""
+        self._conn.execute(
+            update(record).where(record.c.id == row.id).values(sent_at=row.sent_at, facts=row.facts)
+        )
+
+    def set_facts(self, table: str, rows: list[dict[str, Any]]) -> None:
+        """Set the `facts` of rows of `table` ("record", "arrival", "student", "record_tag",
+        "tag_override"): each dict has the row's key columns and `facts` (arrivals may set
+        `position` too, keyed by their `id`)."""
+        keys = {
+            "record": ("id",),
+            "arrival": ("id",),
+            "student": ("id",),
+            "record_tag": ("record_id", "student_id"),
+            "tag_override": ("record_id", "student_id"),
+        }[table]
+        t = metadata.tables[table]
+        for values in rows:
+            self._conn.execute(
+                update(t)
+                .where(*(t.c[k] == values[k] for k in keys))
+                .values(**{k: v for k, v in values.items() if k not in keys})
+            )
 
     def set_wrapped_key(self, record_id: str, kek_id: str, wrapped: bytes) -> None:
         self._conn.execute(
@@ -290,6 +388,59 @@ class StoreTx:
             del m["id"]
             m["arrived_at"] = _utc(m["arrived_at"])
             out.append(ArrivalRow(**m))
+        return out
+
+    def unauthenticated_arrivals(self, after: int, limit: int) -> list[tuple[int, ArrivalRow]]:
+        """Arrivals (with their row ids, in id order after `after`) written before arrivals had
+        a position and authenticated facts."""
+        rows = self._conn.execute(
+            select(arrival)
+            .where(
+                arrival.c.id > after, or_(arrival.c.position.is_(None), arrival.c.facts.is_(None))
+            )
+            .order_by(arrival.c.id)
+            .limit(limit)
+        ).all()
+        out = []
+        for r in rows:
+            m = dict(r._mapping)
+            row_id = int(m.pop("id"))
+            m["arrived_at"] = _utc(m["arrived_at"])
+            out.append((row_id, ArrivalRow(**m)))
+        return out
+
+    def positions_of(self, record_ids: list[str]) -> set[tuple[str, bytes]]:
+        """The (record id, position) of every placed arrival of these records."""
+        if not record_ids:
+            return set()
+        rows = self._conn.execute(
+            select(arrival.c.record_id, arrival.c.position).where(
+                arrival.c.record_id.in_(record_ids), arrival.c.position.is_not(None)
+            )
+        )
+        return {(str(r[0]), bytes(r[1])) for r in rows}
+
+    def delete_arrivals(self, ids: list[int]) -> None:
+        if ids:
+            self._conn.execute(delete(arrival).where(arrival.c.id.in_(ids)))
+
+    def unauthenticated_tags(self, limit: int) -> list[TagRow]:
+        """Tags, then removals (source "removed"), whose facts are not authenticated yet."""
+        out = [
+            TagRow(r.record_id, int(r.student_id), r.source, _aware(r.tagged_at))
+            for r in self._conn.execute(
+                select(record_tag).where(record_tag.c.facts.is_(None)).limit(limit)
+            )
+        ]
+        if len(out) < limit:
+            out += [
+                TagRow(r.record_id, int(r.student_id), "removed", _aware(r.at))
+                for r in self._conn.execute(
+                    select(tag_override)
+                    .where(tag_override.c.facts.is_(None))
+                    .limit(limit - len(out))
+                )
+            ]
         return out
 
     def delete_record(self, record_id: str) -> None:
@@ -328,7 +479,8 @@ class StoreTx:
                     "tokenizer": e.tokenizer,
                     "generation": generation,
                     "attachments": e.attachments,
-                    "sent": int(e.sent_at.timestamp()) if e.sent_at else None,
+                    "sent": e.sent,
+                    "digest": e.digest,
                 }
                 for e in entries
             ],
@@ -342,6 +494,81 @@ class StoreTx:
         )
         postings.add(self._conn, [(t, seqs[e.record_id]) for e in entries for t in unpack(e.terms)])
         postings.pack_full_blocks(self._conn, postings.PACK_PER_INGEST)
+
+    def index_block(self, block: int) -> tuple[list[IndexedDoc], dict[int, set[int]]]:
+        """A block's index entries, and the terms of every live document in its postings."""
+        start = block * tables.POSTING_BLOCK
+        rows = self._conn.execute(
+            select(search_doc)
+            .where(search_doc.c.seq >= start, search_doc.c.seq < start + tables.POSTING_BLOCK)
+            .order_by(search_doc.c.seq)
+        ).all()
+        docs = [
+            IndexedDoc(
+                int(r.seq),
+                r.record_id,
+                r.key_id,
+                int(r.tokenizer),
+                int(r.attachments),
+                None if r.sent is None else int(r.sent),
+                _bytes(r.digest),
+            )
+            for r in rows
+        ]
+        return docs, postings.block_terms(self._conn, block)
+
+    def index_blocks(self, missing_digest: bool = False) -> list[int]:
+        """The blocks holding index entries or postings (only entries without a digest, if
+        `missing_digest`), ascending."""
+        if missing_digest:
+            block = search_doc.c.seq // tables.POSTING_BLOCK
+            q = select(func.distinct(block)).where(search_doc.c.digest.is_(None))
+            return sorted(int(b) for b in self._conn.execute(q).scalars())
+        last = max(postings.last_seq(self._conn), self._last_posting())
+        return list(range(last // tables.POSTING_BLOCK + 1)) if last else []
+
+    def _last_posting(self) -> int:
+        return int(self._conn.execute(select(func.max(search_term.c.doc))).scalar() or 0)
+
+    def sample_docs(self, n: int) -> dict[int, set[int]]:
+        """Up to `n` random index entries: their document numbers, by block."""
+        q = select(search_doc.c.seq).order_by(func.random()).limit(n)
+        out: dict[int, set[int]] = {}
+        for seq in self._conn.execute(q).scalars():
+            out.setdefault(int(seq) // tables.POSTING_BLOCK, set()).add(int(seq))
+        return out
+
+    def set_digest(self, seq: int, digest: bytes) -> None:
+        self._conn.execute(update(search_doc).where(search_doc.c.seq == seq).values(digest=digest))
+
+    def remove_postings(self, seqs: list[int]) -> None:
+        """Remove the postings of documents (that have no entry: `reindex --repair`)."""
+        postings.remove(self._conn, seqs)
+
+    def index_check(self) -> IndexCheck:
+        r = self._conn.execute(select(search_state).where(search_state.c.id == 1)).one()
+        return IndexCheck(
+            r.verify_next_block,
+            _utc(r.verify_started_at),
+            int(r.verify_problems),
+            _utc(r.verified_at),
+            r.verified_scope,
+            r.verified_problems,
+        )
+
+    def set_index_check(self, check: IndexCheck) -> None:
+        self._conn.execute(
+            update(search_state)
+            .where(search_state.c.id == 1)
+            .values(
+                verify_next_block=check.next_block,
+                verify_started_at=check.started_at,
+                verify_problems=check.problems,
+                verified_at=check.verified_at,
+                verified_scope=check.scope,
+                verified_problems=check.verified_problems,
+            )
+        )
 
     def pack_postings(self, limit: int) -> int:
         """Pack up to `limit` full blocks' common terms; how many were packed (`reindex`
@@ -404,16 +631,12 @@ class StoreTx:
         )
         if taken.rowcount == 1:
             return True
-        try:
-            with self._conn.begin_nested():
-                self._conn.execute(
-                    insert(source_lease).values(
-                        source_name=source, owner=owner, expires_at=until, token=1
-                    )
-                )
-        except SAIntegrityError:
-            return False  # the row exists and is someone else's, unexpired
-        return True
+        made = self._conn.execute(
+            self._insert_new(source_lease)
+            .values(source_name=source, owner=owner, expires_at=until, token=1)
+            .returning(source_lease.c.source_name)
+        )
+        return made.first() is not None  # None: the row is someone else's, unexpired
 
     def take_over_lease(self, source: str, old_owner: str, owner: str, until: datetime) -> bool:
         """Take the lease from `old_owner` (known to be gone); False if it changed meanwhile."""
@@ -517,6 +740,7 @@ class StoreTx:
         return _student(r) if r else None
 
     def add_student(self, row: StudentRow, now: datetime) -> int:
+        """Insert a student; its row id (its facts are set afterwards: they name the id)."""
         result = self._conn.execute(
             insert(student).values(
                 lookup=row.lookup,
@@ -539,9 +763,37 @@ class StoreTx:
                 key_id=row.key_id,
                 sealed=row.sealed,
                 exit_date=row.exit_date,
+                facts=row.facts,
                 updated_at=now,
             )
         )
+
+    def set_student_facts(self, student_id: int, facts: bytes) -> None:
+        self._conn.execute(update(student).where(student.c.id == student_id).values(facts=facts))
+
+    def tag_rows(self, record_ids: list[str]) -> list[TagRow]:
+        """Every tag of these records, with its authenticating facts."""
+        if not record_ids:
+            return []
+        rows = self._conn.execute(
+            select(record_tag).where(record_tag.c.record_id.in_(record_ids))
+        ).all()
+        return [
+            TagRow(r.record_id, int(r.student_id), r.source, _aware(r.tagged_at), _bytes(r.facts))
+            for r in rows
+        ]
+
+    def overrides(self, record_ids: list[str]) -> list[TagRow]:
+        """Tags removed by hand (source "removed"; `tagged_at` is when)."""
+        if not record_ids:
+            return []
+        rows = self._conn.execute(
+            select(tag_override).where(tag_override.c.record_id.in_(record_ids))
+        ).all()
+        return [
+            TagRow(r.record_id, int(r.student_id), "removed", _aware(r.at), _bytes(r.facts))
+            for r in rows
+        ]
 
     def tags(self, record_id: str) -> dict[int, str]:
         """Student row id -> tag source, for one record."""
@@ -552,37 +804,26 @@ class StoreTx:
         ).all()
         return {int(r[0]): str(r[1]) for r in rows}
 
-    def tags_of(self, record_ids: list[str]) -> dict[str, dict[int, str]]:
-        """Student row id -> tag source, for several records."""
-        out: dict[str, dict[int, str]] = {}
-        if record_ids:
-            for r in self._conn.execute(
-                select(record_tag.c.record_id, record_tag.c.student_id, record_tag.c.source).where(
-                    record_tag.c.record_id.in_(record_ids)
-                )
-            ):
-                out.setdefault(str(r[0]), {})[int(r[1])] = str(r[2])
-        return out
-
     def students_by_id(self, ids: list[int]) -> list[StudentRow]:
         if not ids:
             return []
         rows = self._conn.execute(select(student).where(student.c.id.in_(ids))).all()
         return [_student(r) for r in rows]
 
-    def insert_tags(self, tags: list[tuple[str, int, str]], now: datetime) -> None:
-        """Tag new records: (record id, student row id, source) each."""
+    def insert_tags(self, tags: list[TagRow]) -> None:
+        """Tag new records."""
         if tags:
-            self._conn.execute(
-                insert(record_tag),
-                [
-                    {"record_id": r, "student_id": s, "source": src, "tagged_at": now}
-                    for r, s, src in tags
-                ],
-            )
+            self._conn.execute(insert(record_tag), [t.__dict__ for t in tags])
 
-    def set_automatic_tags(self, record_id: str, tags: dict[int, str], now: datetime) -> None:
-        """Replace a record's automatic tags; manual tags and manual removals are kept."""
+    def set_automatic_tags(
+        self,
+        record_id: str,
+        tags: dict[int, str],
+        now: datetime,
+        seal: Callable[[TagRow], TagRow],
+    ) -> None:
+        """Replace a record's automatic tags (each authenticated by `seal`); manual tags and
+        manual removals are kept."""
         manual = {
             int(r[0])
             for r in self._conn.execute(
@@ -603,32 +844,32 @@ class StoreTx:
             )
         )
         rows = [
-            {"record_id": record_id, "student_id": sid, "source": source, "tagged_at": now}
+            seal(TagRow(record_id, sid, source, now)).__dict__
             for sid, source in tags.items()
             if sid not in manual and sid not in removed
         ]
         if rows:
             self._conn.execute(insert(record_tag), rows)
 
-    def add_manual_tag(self, record_id: str, student_id: int, now: datetime) -> None:
+    def add_manual_tag(self, tag: TagRow) -> None:
+        """Tag by hand (source "manual"), replacing any tag or removal of that student."""
         self._conn.execute(
             tag_override.delete().where(
-                tag_override.c.record_id == record_id, tag_override.c.student_id == student_id
+                tag_override.c.record_id == tag.record_id,
+                tag_override.c.student_id == tag.student_id,
             )
         )
         self._conn.execute(
             record_tag.delete().where(
-                record_tag.c.record_id == record_id, record_tag.c.student_id == student_id
+                record_tag.c.record_id == tag.record_id, record_tag.c.student_id == tag.student_id
             )
         )
-        self._conn.execute(
-            insert(record_tag).values(
-                record_id=record_id, student_id=student_id, source="manual", tagged_at=now
-            )
-        )
+        self._conn.execute(insert(record_tag).values(**tag.__dict__))
 
-    def remove_tag(self, record_id: str, student_id: int, now: datetime) -> bool:
-        """Remove a tag and keep automatic tagging from restoring it; False if there was none."""
+    def remove_tag(self, removal: TagRow) -> bool:
+        """Remove a tag and keep automatic tagging from restoring it (`removal`: the override
+        row, `tagged_at` its time); False if there was no tag."""
+        record_id, student_id = removal.record_id, removal.student_id
         gone = self._conn.execute(
             record_tag.delete().where(
                 record_tag.c.record_id == record_id, record_tag.c.student_id == student_id
@@ -641,7 +882,12 @@ class StoreTx:
         ).first()
         if exists is None:
             self._conn.execute(
-                insert(tag_override).values(record_id=record_id, student_id=student_id, at=now)
+                insert(tag_override).values(
+                    record_id=record_id,
+                    student_id=student_id,
+                    at=removal.tagged_at,
+                    facts=removal.facts,
+                )
             )
         return gone.rowcount > 0
 
@@ -678,6 +924,7 @@ class StoreTx:
         return (int(row.seq), bytes(row.hash)) if row else None
 
     def append_audit(self, row: AuditRow, first: bool) -> None:
+        self.audit_appended = (row.seq, row.hash)
         self._conn.execute(insert(audit_event).values(**row.__dict__))
         if first:
             self._conn.execute(insert(audit_head).values(id=1, seq=row.seq, hash=row.hash))
@@ -712,6 +959,8 @@ class Store:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        # Told the audit head (sequence, hash) after each commit that appended events.
+        self.on_audit: Callable[[int, bytes], None] | None = None
 
     @classmethod
     def open(cls, url: str, check_schema: bool = True, lock_timeout: int = 30) -> Store:
@@ -730,11 +979,12 @@ class Store:
         """A transaction, committed when the block ends without an exception."""
         try:
             with self.engine.begin() as conn:
-                yield StoreTx(conn)
-        except OperationalError as exc:
-            raise DatabaseError(f"database unavailable: {exc.orig}") from None
+                tx = StoreTx(conn)
+                yield tx
         except SQLAlchemyError as exc:
-            raise DatabaseError(f"database error: {exc.__class__.__name__}: {exc}") from None
+            raise DatabaseError(describe(exc, self.engine)) from None
+        if tx.audit_appended is not None and self.on_audit is not None:
+            self.on_audit(*tx.audit_appended)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from archiver.errors import DatabaseError, SchemaError
+from archiver.store.engine import describe
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 # The newest migration. Every command checks the database against it, so it is written here
 # rather than read from the migration scripts: importing Alembic to read them cost a quarter of
 # a second on every command (a test keeps the two equal).
-HEAD = "0005"
+HEAD = "0006"
 
 # Migration progress is not news on every command that checks the schema.
 logging.getLogger("alembic").setLevel(logging.WARNING)
@@ -56,7 +57,7 @@ def current_revision(engine: Engine) -> str | None:
                 return None
             return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
     except SQLAlchemyError as exc:
-        raise DatabaseError(f"cannot read the database: {exc.__class__.__name__}: {exc}") from None
+        raise DatabaseError(describe(exc, engine, "cannot read the database")) from None
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
@@ -76,11 +77,29 @@ def downgrade(engine: Engine, revision: str) -> None:
 def _run(engine: Engine, action: Callable[[Config], None]) -> None:
     cfg = _config()
     try:
-        with engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            action(cfg)
+        with engine.connect() as conn:
+            sqlite = conn.dialect.name == "sqlite"
+            if sqlite:
+                # SQLite alters a table by copying it and dropping the old one; with foreign
+                # keys enforced, dropping `record` would cascade-delete every arrival, part and
+                # tag. The pragma only takes effect outside a transaction, hence the driver.
+                conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+            try:
+                with conn.begin():
+                    cfg.attributes["connection"] = conn
+                    action(cfg)
+                    if sqlite:
+                        broken = conn.exec_driver_sql("PRAGMA foreign_key_check").first()
+                        if broken is not None:
+                            raise DatabaseError(
+                                f"migration failed: table {broken[0]} has rows that refer to "
+                                f"missing rows of {broken[2]}; nothing was changed"
+                            )
+            finally:
+                if sqlite:
+                    conn.connection.driver_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
     except SQLAlchemyError as exc:
-        raise DatabaseError(f"migration failed: {exc.__class__.__name__}: {exc}") from None
+        raise DatabaseError(describe(exc, engine, "migration failed")) from None
 
 
 def require_current(engine: Engine) -> None:

@@ -56,6 +56,9 @@ record = Table(
     Column("wrapped_key", LargeBinary, nullable=False),
     Column("seal_version", SmallInteger, nullable=False),
     Column("stored_size", BigInteger, nullable=False),
+    # Keyed tags of the plaintext columns above (crypto/facts.py): an edited status or date is
+    # detected, and named. NULL only until `archiver db upgrade` has authenticated old rows.
+    Column("facts", LargeBinary),
 )
 
 # Sealed bytes live apart from `record` so scans of record metadata never read them.
@@ -86,7 +89,12 @@ arrival = Table(
     Column("uidvalidity", BigInteger),
     Column("uid", BigInteger),
     Column("locator", LargeBinary),  # sealed: a file path can name a student
+    # A keyed hash (under the record's data key) of where it came from: the same file or
+    # mailbox message arriving again (a re-run after a crash) is the same arrival.
+    Column("position", LargeBinary(16)),
+    Column("facts", LargeBinary),  # tags of the plaintext columns (crypto/facts.py)
     UniqueConstraint("source_name", "mailbox", "uidvalidity", "uid", name="uq_arrival_imap_uid"),
+    UniqueConstraint("record_id", "position", name="uq_arrival_position"),
 )
 
 audit_event = Table(
@@ -156,6 +164,7 @@ student = Table(
     Column("sealed", LargeBinary, nullable=False),
     Column("exit_date", Date),  # plaintext: it starts retention clocks
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("facts", LargeBinary),  # tags of lookup, key and exit date, bound to the row id
 )
 
 # One row per (record, student): the strongest source that tagged it.
@@ -172,6 +181,7 @@ record_tag = Table(
     ),
     Column("source", String(16), nullable=False),  # explicit | address | name | manual
     Column("tagged_at", DateTime(timezone=True), nullable=False),
+    Column("facts", LargeBinary),  # tags of source and date, bound to (record, student)
 )
 
 # A person removed this tag by hand: automatic tagging must not put it back.
@@ -181,6 +191,7 @@ tag_override = Table(
     Column("record_id", String(32), ForeignKey("record.id", ondelete="CASCADE"), primary_key=True),
     Column("student_id", Integer, ForeignKey("student.id", ondelete="CASCADE"), primary_key=True),
     Column("at", DateTime(timezone=True), nullable=False),
+    Column("facts", LargeBinary),
 )
 
 # Bumped by every roster import, so long-running processes know to reload the roster.
@@ -213,6 +224,9 @@ search_doc = Table(
     # The record's `sent_at` in seconds since 1970 (UTC), so a search sorts its hits without
     # reading the records; written with the entry, which is replaced whenever `sent_at` is.
     Column("sent", BigInteger),
+    # A keyed hash of everything the entry says (record id, key, tokenizer, counts, date and
+    # every term): `verify --index` rebuilds the terms from the postings and compares.
+    Column("digest", LargeBinary(16)),
     # Newest first: a search pages through its hits in date order without sorting them all.
     Index("ix_search_doc_sent", "sent", "seq"),
     sqlite_autoincrement=True,
@@ -267,4 +281,12 @@ search_state = Table(
     Column("complete", Boolean, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("packed_blocks", Integer, nullable=False, server_default="0"),  # blocks below: packed
+    # `verify --index`: the next block of an unfinished pass (it resumes there), when it began
+    # and what it found so far; and the last finished check (a whole pass or a sample).
+    Column("verify_next_block", Integer),
+    Column("verify_started_at", DateTime(timezone=True)),
+    Column("verify_problems", Integer, nullable=False, server_default="0"),
+    Column("verified_at", DateTime(timezone=True)),
+    Column("verified_scope", String(32)),  # "all" or "sample N"
+    Column("verified_problems", Integer),
 )

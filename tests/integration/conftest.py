@@ -6,6 +6,8 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from archiver.records import search as search_service
+from archiver.store import postings, tables
 from tests.integration.dovecot import Dovecot, FaultProxy
 
 
@@ -39,3 +41,12 @@ def fault_proxy() -> Iterator[Callable[[str, int], FaultProxy]]:
     yield make
     for proxy in proxies:
         proxy.close()
+
+
+@pytest.fixture
+def small_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Blocks of 8 documents; terms with 3 postings in a full block are packed; `reindex`
+    packs 2 blocks per transaction."""
+    monkeypatch.setattr(tables, "POSTING_BLOCK", 8)
+    monkeypatch.setattr(postings, "PACK_MIN", 3)
+    monkeypatch.setattr(search_service, "PACK_PAGE", 2)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import signal
 import socket
 import subprocess
@@ -128,6 +129,11 @@ def test_two_daemons_on_one_database_archive_each_message_once(
     assert [d.returncode for d in daemons] == [0, 0], [err for _, err in outputs]
     assert archive.ok("verify", "--json").json()["checked"] == 300
     assert _arrivals(archive) == 300  # no message was even fetched twice
+    # Each cycle puts the audit head in the journal: a copy the log is checked against.
+    heads = [h for _, err in outputs for h in re.findall(r"audit head (\d+:[0-9a-f]{64})", err)]
+    assert heads
+    newest = max(heads, key=lambda h: int(h.split(":")[0]))
+    assert archive.ok("audit", "verify", "--expect-head", newest).code == 0
 
 
 def test_failing_source_backs_off_and_sighup_reloads_sources(

@@ -25,15 +25,30 @@ def test_every_corpus_message_comes_back_byte_for_byte(archive: Archive) -> None
         assert archive.ok("show", item["id"]).text  # the readable view renders too
 
 
-def test_same_bytes_twice_make_one_record_with_two_arrivals(archive: Archive) -> None:
+def test_same_bytes_twice_make_one_record_with_two_arrivals(
+    archive: Archive, tmp_path: Path
+) -> None:
     msg = CORPUS / "mikel-mail" / "plain_emails" / "basic_email.eml"
+    copy = tmp_path / "copy.eml"
+    copy.write_bytes(msg.read_bytes())
     first = archive.ok("import", "--json", str(msg)).json()
-    second = archive.ok("import", "--json", str(msg)).json()
+    second = archive.ok("import", "--json", str(copy)).json()
     assert first["archived"] == 1 and second["duplicates"] == 1
     rid = first["items"][0]["id"]
     assert second["items"][0]["id"] == rid
     view = archive.ok("show", "--json", rid).json()
-    assert [a["locator"] for a in view["arrivals"]] == [str(msg), str(msg)]
+    assert [a["locator"] for a in view["arrivals"]] == [str(msg), str(copy)]
+
+
+def test_the_same_file_arriving_again_is_the_same_arrival(archive: Archive) -> None:
+    """A re-run (after a crash, as the docs advise) records no second arrival of a file."""
+    msg = CORPUS / "mikel-mail" / "plain_emails" / "basic_email.eml"
+    rid = archive.ok("import", "--json", str(msg)).json()["items"][0]["id"]
+    for _ in range(3):
+        again = archive.ok("import", "--json", str(msg), str(msg)).json()
+        assert [i["status"] for i in again["items"]] == ["duplicate", "duplicate"]
+    view = archive.ok("show", "--json", rid).json()
+    assert [a["locator"] for a in view["arrivals"]] == [str(msg)]
 
 
 def test_empty_file_fails_alone_and_the_rest_is_archived(archive: Archive, tmp_path: Path) -> None:

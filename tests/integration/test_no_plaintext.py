@@ -17,6 +17,7 @@ SECRETS = [
     "guardian.vasquez-olmedo@gmail.example",  # an address
     "Xanthippe_IEP_plan.pdf",  # an attachment name
     "Quindlen-Ashby",  # in the file name the message was imported from
+    "Gwendolyn-Pettigrew",  # in the roster export's file name
     "778812",  # the student's id in the roster
     "mtkachenko27@students.district.example.org",  # the student's address in the roster
 ]
@@ -66,7 +67,7 @@ def test_database_reveals_no_subject_body_address_attachment_or_student(
     rid = doc["items"][0]["id"]
     shown = archive.ok("show", "--json", rid).json()
     assert "Zephyrine Quokkabridge" in shown["subject"]  # the content is there, sealed
-    roster = tmp_path / "roster.csv"
+    roster = tmp_path / "Gwendolyn-Pettigrew roster.csv"
     roster.write_text(
         "student_id,first_name,last_name,preferred_name,email,grade,enrollment_status,exit_date\n"
         "778812,Marisol,Tkachenko-Oyelaran,,mtkachenko27@students.district.example.org,"
@@ -105,7 +106,8 @@ def test_database_reveals_no_subject_body_address_attachment_or_student(
 
     if archive.database_url.startswith("sqlite"):
         db_file = Path(archive.database_url.removeprefix("sqlite:///"))
-        for path in (db_file, db_file.with_name(db_file.name + "-wal")):
+        names = ("", "-wal", ".audit-head")
+        for path in (db_file.with_name(db_file.name + suffix) for suffix in names):
             if path.exists():
                 blob = path.read_bytes().lower()
                 for needle in needles:

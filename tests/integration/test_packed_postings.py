@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, func, select
 
-from archiver.records import search as search_service
-from archiver.store import postings, schema, tables
+from archiver.store import postings, schema
 from archiver.store.engine import make_engine
 from archiver.store.repository import Store
 from archiver.store.tables import search_live, search_packed, search_term
@@ -125,15 +124,6 @@ def _check_filters_alone(
         "search", "--json", "--limit", "1000", "--since", "2025-02-01", "--", "-zorblat"
     )
     assert [r["id"] for r in doc.json()["results"]] == without
-
-
-@pytest.fixture
-def small_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Blocks of 8 documents; terms with 3 postings in a full block are packed; `reindex`
-    packs 2 blocks per transaction."""
-    monkeypatch.setattr(tables, "POSTING_BLOCK", 8)
-    monkeypatch.setattr(postings, "PACK_MIN", 3)
-    monkeypatch.setattr(search_service, "PACK_PAGE", 2)
 
 
 def _imported(

@@ -1,0 +1,98 @@
+"""Authenticating the plaintext facts the database states about records (DESIGN.md promise 2).
+
+A row's facts (status, dates, sizes, tag sources...) are plaintext so they can be filtered on.
+Each fact gets its own keyed tag, so a change names the fact that changed: HMAC-SHA256 under a
+key derived from an index key, over the row kind, the row's identity, the fact's name and its
+value, truncated to 64 bits. The tags are stored in one blob per row, which also names the
+key they were made with (keys rotate; retired keys stay readable).
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime
+
+from archiver.crypto import envelope
+
+FORMAT = 1
+TAG_BYTES = 8
+Value = str | int | bytes | datetime | date | None
+Facts = Sequence[tuple[str, Value]]
+
+
+def _canonical(value: Value) -> bytes:
+    # Typed and unambiguous: None, b"", "" and 0 must all differ.
+    if value is None:
+        return b"n"
+    if isinstance(value, bool):
+        return b"b" + (b"1" if value else b"0")
+    if isinstance(value, int):
+        return b"i" + str(value).encode()
+    if isinstance(value, bytes):
+        return b"x" + value.hex().encode()
+    if isinstance(value, datetime):
+        when = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return b"t" + when.astimezone(UTC).isoformat(timespec="microseconds").encode()
+    if isinstance(value, date):
+        return b"d" + value.isoformat().encode()
+    return b"s" + value.encode("utf-8", "surrogatepass")
+
+
+def _message(kind: str, ident: str, name: str, value: Value) -> bytes:
+    out = bytearray()
+    for piece in (kind.encode(), ident.encode(), name.encode(), _canonical(value)):
+        out += len(piece).to_bytes(4, "big") + piece
+    return bytes(out)
+
+
+class FactSeal:
+    """Makes and checks fact tags under one index key."""
+
+    def __init__(self, key_id: str, index_key: bytes) -> None:
+        self.key_id = key_id
+        self._key = envelope.derive(index_key, "archiver record facts v1")
+
+    def _tags(self, kind: str, ident: str, facts: Facts) -> list[bytes]:
+        return [
+            hmac.digest(self._key, _message(kind, ident, name, value), "sha256")[:TAG_BYTES]
+            for name, value in facts
+        ]
+
+    def seal(self, kind: str, ident: str, facts: Facts) -> bytes:
+        """The blob to store beside the facts of row `ident` of kind `kind`."""
+        key_id = self.key_id.encode()
+        return bytes([FORMAT, len(key_id)]) + key_id + b"".join(self._tags(kind, ident, facts))
+
+    def altered(self, kind: str, ident: str, facts: Facts, blob: bytes) -> list[str]:
+        """The names of the facts that do not match their tags in `blob` (made by this key)."""
+        tags = blob[2 + blob[1] :]
+        if len(tags) != TAG_BYTES * len(facts):
+            return [name for name, _ in facts]
+        want = self._tags(kind, ident, facts)
+        return [
+            name
+            for i, ((name, _), tag) in enumerate(zip(facts, want, strict=True))
+            if not hmac.compare_digest(tag, tags[i * TAG_BYTES : (i + 1) * TAG_BYTES])
+        ]
+
+
+def key_of(blob: bytes) -> str | None:
+    """The id of the key a blob was made with, or None if it is not a fact blob."""
+    if len(blob) < 2 or blob[0] != FORMAT or len(blob) < 2 + blob[1]:
+        return None
+    try:
+        return blob[2 : 2 + blob[1]].decode("ascii")
+    except UnicodeDecodeError:
+        return None
+
+
+def altered(
+    seal_for: Callable[[str], FactSeal], kind: str, ident: str, facts: Facts, blob: bytes | None
+) -> list[str]:
+    """The facts of a row that do not match their stored tags (every fact, if the blob is
+    missing or unreadable); `seal_for` gives the seal of a key id (raises if unknown)."""
+    key_id = key_of(blob) if blob else None
+    if blob is None or key_id is None:
+        return [name for name, _ in facts]
+    return seal_for(key_id).altered(kind, ident, facts, blob)

@@ -1,0 +1,140 @@
+"""Which plaintext facts of each row are authenticated, sealing them, and checking them.
+
+Every plaintext column that states something about a record (its status, dates, sizes, where
+it arrived from, which students it concerns and how) is covered by a keyed tag per fact
+(`crypto/facts.py`), written with the row and checked whenever a record is shown and by
+`archiver verify`. A change made outside the archiver is reported as exit 3, naming the row and
+the fact.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from archiver.crypto.facts import Facts, altered
+from archiver.errors import IntegrityError, KeyFileError
+from archiver.keys import Keyring
+from archiver.store.repository import ArrivalRow, RecordRow, StoreTx, StudentRow, TagRow
+
+RECORD = "record"
+ARRIVAL = "arrival"
+TAG = "record_tag"
+REMOVAL = "tag_override"
+STUDENT = "student"
+
+
+def record_facts(row: RecordRow) -> Facts:
+    return [
+        ("sha256", row.sha256),
+        ("size", row.size),
+        ("archived_at", row.archived_at),
+        ("source_kind", row.source_kind),
+        ("status", row.status),
+        ("quarantine_code", row.quarantine_code),
+        ("sent_at", row.sent_at),
+        ("seal_version", row.seal_version),
+        ("stored_size", row.stored_size),
+    ]
+
+
+def _arrival_id(row: ArrivalRow) -> str:
+    return f"{row.record_id}/{(row.position or b'').hex()}"
+
+
+def arrival_facts(row: ArrivalRow) -> Facts:
+    return [
+        ("arrived_at", row.arrived_at),
+        ("source_kind", row.source_kind),
+        ("source_name", row.source_name),
+        ("mailbox", row.mailbox),
+        ("uidvalidity", row.uidvalidity),
+        ("uid", row.uid),
+    ]
+
+
+def _tag_id(row: TagRow) -> str:
+    return f"{row.record_id}/{row.student_id}"
+
+
+def tag_facts(row: TagRow) -> Facts:
+    return [("source", row.source), ("tagged_at", row.tagged_at)]
+
+
+def student_facts(row: StudentRow) -> Facts:
+    return [("lookup", row.lookup), ("key_id", row.key_id), ("exit_date", row.exit_date)]
+
+
+def seal_record(ring: Keyring, row: RecordRow) -> RecordRow:
+    """`row` with its facts authenticated under the current index key."""
+    return replace(row, facts=ring.fact_seal().seal(RECORD, row.id, record_facts(row)))
+
+
+def seal_arrival(ring: Keyring, row: ArrivalRow) -> ArrivalRow:
+    return replace(row, facts=ring.fact_seal().seal(ARRIVAL, _arrival_id(row), arrival_facts(row)))
+
+
+def seal_tag(ring: Keyring, row: TagRow) -> TagRow:
+    """A tag (or, with source "removed", a removal) with its facts authenticated."""
+    kind = REMOVAL if row.source == "removed" else TAG
+    return replace(row, facts=ring.fact_seal().seal(kind, _tag_id(row), tag_facts(row)))
+
+
+def seal_student(ring: Keyring, row: StudentRow) -> StudentRow:
+    """A stored student (its row id known) with its facts authenticated."""
+    return replace(row, facts=ring.fact_seal().seal(STUDENT, str(row.id), student_facts(row)))
+
+
+def record_problem(ring: Keyring, row: RecordRow) -> str | None:
+    """What is wrong with a record's plaintext facts, or None."""
+    return _problem(ring, f"record {row.id}", RECORD, row.id, record_facts(row), row.facts)
+
+
+def arrival_problem(ring: Keyring, row: ArrivalRow) -> str | None:
+    where = f"record {row.record_id}: an arrival ({row.source_name})"
+    return _problem(ring, where, ARRIVAL, _arrival_id(row), arrival_facts(row), row.facts)
+
+
+def tag_problem(ring: Keyring, row: TagRow) -> str | None:
+    kind = REMOVAL if row.source == "removed" else TAG
+    what = "removal of the tag" if kind == REMOVAL else "tag"
+    where = f"record {row.record_id}: the {what} of student row {row.student_id}"
+    return _problem(ring, where, kind, _tag_id(row), tag_facts(row), row.facts)
+
+
+def student_problem(ring: Keyring, row: StudentRow) -> str | None:
+    where = f"student row {row.id}"
+    return _problem(ring, where, STUDENT, str(row.id), student_facts(row), row.facts)
+
+
+def _problem(
+    ring: Keyring, where: str, kind: str, ident: str, facts: Facts, blob: bytes | None
+) -> str | None:
+    if blob is None:
+        return (
+            f"{where}: its plaintext facts are not authenticated yet (written before this "
+            "version): run `archiver db upgrade`"
+        )
+    try:
+        bad = altered(ring.fact_seal, kind, ident, facts, blob)
+    except KeyFileError as exc:  # a key id nobody registered, or a key file gone
+        return f"{where}: its facts cannot be checked: {'; '.join(exc.problems)}"
+    if not bad:
+        return None
+    return (
+        f"{where}: {', '.join(bad)} {'does' if len(bad) == 1 else 'do'} not match "
+        "the authentication tag (changed outside the archiver)"
+    )
+
+
+def problems(tx: StoreTx, ring: Keyring, row: RecordRow) -> list[str]:
+    """Every problem with the plaintext facts of a record, its arrivals and its tags."""
+    found = [record_problem(ring, row)]
+    found += [arrival_problem(ring, a) for a in tx.arrivals(row.id)]
+    found += [tag_problem(ring, t) for t in [*tx.tag_rows([row.id]), *tx.overrides([row.id])]]
+    return [p for p in found if p is not None]
+
+
+def check(problem: str | None) -> None:
+    """Raise IntegrityError (exit 3) if a check found a problem."""
+    if problem is not None:
+        raise IntegrityError(problem)

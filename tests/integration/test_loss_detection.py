@@ -1,0 +1,117 @@
+"""Loss of committed records is detected: a deleted record named by an ingest event, a lost
+SQLite WAL or a database restored from an older backup, an audit log cut back with its head."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, delete, select, update
+
+from archiver.records.audit import parse_head
+from archiver.store.repository import Store
+from archiver.store.tables import audit_event, audit_head
+from tests.conftest import Archive
+from tests.integration.test_search import forward, import_all
+
+
+def _batch(archive: Archive, folder: Path, first: int, count: int) -> dict[str, str]:
+    return import_all(
+        archive,
+        folder,
+        {
+            f"m{i:03d}": forward(f"Note {i}", f"Message number {i}.")
+            for i in range(first, first + count)
+        },
+    )
+
+
+def test_a_record_deleted_from_the_database_is_named(archive: Archive, tmp_path: Path) -> None:
+    ids = _batch(archive, tmp_path / "in", 0, 6)
+    assert archive.ok("audit", "verify", "--json").json()["records_named"] == 6
+    victim = ids["m003"]
+    store = Store.open(archive.database_url)
+    with store.transaction() as tx:
+        tx.delete_record(victim)
+    store.close()
+    result = archive.cli("audit", "verify", "--json")
+    assert result.code == 3
+    doc = result.json()
+    assert doc["missing_records"] == 1 and doc["missing"] == [victim]
+    assert doc["broken_seq"] is None and "archiver reconcile" in doc["problem"]
+    text = archive.cli("audit", "verify")
+    assert text.code == 3 and f"MISSING {victim}" in text.err
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_records_lost_with_the_wal_are_detected(archive: Archive, tmp_path: Path) -> None:
+    """A crash, then the WAL deleted: the database opens fine without the newest commits, and
+    only the copy of the audit head kept beside it (the anchor) can tell."""
+    _batch(archive, tmp_path / "a", 0, 5)
+    db = Path(archive.database_url.removeprefix("sqlite:///"))
+    anchor = db.with_name(db.name + ".audit-head")
+    assert archive.ok("audit", "verify").code == 0 and anchor.exists()
+    # A reader holding its snapshot keeps the next commits in the WAL (nothing checkpoints
+    # past a reader), as a crash before a checkpoint would.
+    reader = sqlite3.connect(db)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM record").fetchone()
+    lost = _batch(archive, tmp_path / "b", 5, 4)
+    before_crash = tmp_path / "crashed.db"
+    shutil.copyfile(db, before_crash)  # the main file as the crash left it; the WAL is lost
+    reader.close()
+    for suffix in ("", "-wal", "-shm"):
+        db.with_name(db.name + suffix).unlink(missing_ok=True)
+    shutil.copyfile(before_crash, db)
+
+    result = archive.cli("audit", "verify", "--json")  # the loss is named ...
+    assert result.code == 3
+    doc = result.json()
+    assert "lost with the database" in doc["problem"] and "archiver reconcile" in doc["problem"]
+    assert doc["anchor"] == str(anchor)
+    assert archive.ok("verify").code == 0  # ... though every record still there opens fine,
+    after = archive.cli("audit", "verify", "--json")  # and writing again does not hide it
+    assert after.code == 3 and "lost with the database" in after.json()["problem"]
+    shown = archive.cli("show", next(iter(lost.values())))
+    assert shown.code == 2  # gone: no such record
+    # A damaged anchor is one clear error, not a pass.
+    anchor.write_text("garbage\n")
+    damaged = archive.cli("audit", "verify")
+    assert damaged.code == 2 and str(anchor) in damaged.err
+
+
+def test_a_log_cut_back_with_its_head_fails_against_a_head_kept_elsewhere(
+    archive: Archive, tmp_path: Path
+) -> None:
+    first = archive.cli("status", "--json").json()["audit_head"]
+    _batch(archive, tmp_path / "a", 0, 3)
+    kept = archive.ok("import", "--json", *map(str, (tmp_path / "a").iterdir())).json()
+    head = kept["audit_head"]
+    assert head and first and head != first
+    assert archive.cli("status", "--json").json()["audit_head"] == head
+    assert f"audit head: {head}" in archive.cli("status").text
+    assert archive.ok("audit", "verify", "--expect-head", head).code == 0
+    # Someone with write access cuts the newest events and rewinds the head to match.
+    seq, _ = parse_head(head)
+    engine = create_engine(archive.database_url)
+    with engine.begin() as conn:
+        keep = seq - 2
+        digest = conn.execute(
+            select(audit_event.c.hash).where(audit_event.c.seq == keep)
+        ).scalar_one()
+        conn.execute(delete(audit_event).where(audit_event.c.seq > keep))
+        conn.execute(update(audit_head).values(seq=keep, hash=digest))
+    engine.dispose()
+    anchor = archive.root.parent / "archive.db.audit-head"
+    anchor.unlink(missing_ok=True)  # (PostgreSQL has none; on SQLite it would catch this too)
+    assert archive.ok("audit", "verify").code == 0  # the chain alone is consistent
+    result = archive.cli("audit", "verify", "--expect-head", head, "--json")
+    assert result.code == 3
+    assert re.search(r"ends at event \d+", result.json()["problem"])
+    forged = head[:-1] + ("0" if head[-1] != "0" else "1")
+    assert archive.cli("audit", "verify", "--expect-head", forged).code == 3
+    bad = archive.cli("audit", "verify", "--expect-head", "12:abc")
+    assert bad.code == 2 and "SEQ:HASH" in bad.err

@@ -1,0 +1,99 @@
+"""When the database's disk fills up or turns read-only, a command says so in one line, exits
+1, and loses nothing already committed; once the disk is fixed, running again finishes."""
+
+from __future__ import annotations
+
+import os
+import random
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import make_archive
+from tests.integration.test_search import forward
+
+pytestmark = pytest.mark.skipif(
+    os.geteuid() != 0, reason="mounting a small filesystem needs root (CI runs as root)"
+)
+
+
+@pytest.fixture
+def small_fs(tmp_path: Path) -> Iterator[Path]:
+    """A 3 MB filesystem of its own."""
+    mnt = tmp_path / "fs"
+    mnt.mkdir()
+    subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=3m,mode=0700", "tmpfs", str(mnt)], check=True
+    )
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], check=False)
+
+
+def _remount(mnt: Path, options: str) -> None:
+    subprocess.run(["mount", "-o", f"remount,{options}", str(mnt)], check=True)
+
+
+def _messages(folder: Path, count: int, seed: int) -> list[Path]:
+    """Messages of ~30 KB each that do not compress."""
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for i in range(count):
+        blob = rng.randbytes(20_000)
+        raw = forward(
+            f"Scan {seed}-{i}",
+            f"Scanned form {i}.",
+            attachments=[("scan.pdf", "application/pdf", blob)],
+        )
+        path = folder / f"{seed}-{i:03d}.eml"
+        path.write_bytes(raw)
+        out.append(path)
+    return out
+
+
+def _one_line(err: str) -> str:
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert "Traceback" not in err and "[SQL:" not in err and "savepoint" not in err.lower()
+    return lines[0]
+
+
+@pytest.mark.timeout(300)
+def test_a_full_disk_mid_import_is_one_clear_error_and_loses_nothing(
+    small_fs: Path, tmp_path: Path
+) -> None:
+    archive = make_archive(small_fs / "archive", f"sqlite:///{small_fs / 'archive.db'}")
+    # ~6 MB of sealed records: more than fits; 64 messages (2 MB) are written per transaction.
+    paths = _messages(tmp_path / "in", 200, seed=1)
+    result = archive.cli("import", "--workers", "1", *map(str, paths))
+    assert result.code == 1
+    line = _one_line(result.err)
+    assert line.startswith("error: the disk holding the database") and "is full" in line
+    assert str(small_fs / "archive.db") in line
+    _remount(small_fs, "size=64m")  # the administrator makes room
+    kept = archive.ok("verify", "--json").json()
+    assert 0 < kept["checked"] < 200 and kept["failed"] == []
+    assert archive.ok("audit", "verify").code == 0
+    again = archive.ok("import", "--json", "--workers", "1", *map(str, paths)).json()
+    assert again["archived"] == 200 - kept["checked"] and again["duplicates"] == kept["checked"]
+    assert archive.ok("verify", "--json").json()["checked"] == 200
+
+
+@pytest.mark.timeout(300)
+def test_a_read_only_disk_is_one_clear_error(small_fs: Path, tmp_path: Path) -> None:
+    archive = make_archive(small_fs / "archive", f"sqlite:///{small_fs / 'archive.db'}")
+    first = _messages(tmp_path / "a", 3, seed=2)
+    archive.ok("import", *map(str, first))
+    _remount(small_fs, "ro")
+    later = _messages(tmp_path / "b", 3, seed=3)
+    result = archive.cli("import", *map(str, later))
+    assert result.code == 1
+    line = _one_line(result.err)
+    assert "read-only" in line and "nothing already archived was lost" in line
+    _remount(small_fs, "rw")
+    assert archive.ok("verify", "--json").json()["checked"] == 3
+    assert archive.ok("import", "--json", *map(str, later)).json()["archived"] == 3
