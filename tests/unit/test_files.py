@@ -172,6 +172,12 @@ def test_a_from_line_in_a_body_stays_in_the_message(tmp_path: Path, line: bytes)
     assert [m.raw for m in msgs] == [body, MSG_B]
 
 
+def test_a_from_line_longer_than_any_envelope_stays_in_the_message(tmp_path: Path) -> None:
+    body = b"From: t@example.org\n\nHi\n\nFrom " + b"x" * 5000 + b"\nNote: y\n"
+    msgs = _split(tmp_path, ENV + b"\n" + body + b"\n" + ENV + b"\n" + MSG_B, chunk=100)
+    assert [m.raw for m in msgs] == [body, MSG_B]
+
+
 def test_an_envelope_line_not_followed_by_a_header_is_body_text(tmp_path: Path) -> None:
     body = b"From: t@example.org\n\nThe old mbox said:\n\n" + ENV + b"\nand then the letter.\n"
     msgs = _split(tmp_path, ENV + b"\n" + body)
@@ -257,7 +263,7 @@ def test_every_line_of_the_file_is_in_a_message_or_an_envelope(tmp_path: Path) -
 def test_an_oversized_message_waiting_on_a_candidate_still_splits(tmp_path: Path) -> None:
     huge = b"From: h@example.org\n\n" + (b"y" * 99 + b"\n") * 40_000  # 4 MB
     data = ENV + b"\n" + MSG_A + b"\n" + ENV + b"\n" + huge + b"\n" + ENV + b"\n" + MSG_B
-    for chunk in (5, 4099, None):
+    for chunk in (97, 4099, None):
         msgs = _split(tmp_path, data, chunk, limit=1 << 20)
         assert [m.raw for m in msgs] == [MSG_A, None, MSG_B]
         assert [m.arrival.part.line for m in msgs if m.arrival.part] == [1, 9, 40_013]
