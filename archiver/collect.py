@@ -4,8 +4,8 @@ A cycle claims the source's lease, fetches what is waiting, runs it through the 
 only after each transaction commits moves those messages out of the mailbox: to the archived
 folder, or to the quarantine folder when their record is quarantined. A crash at any point
 leaves each message either waiting (to be fetched again; dedup makes that harmless) or
-archived and filed. Messages that cannot be archived (too large) stay where they are and are
-reported every cycle.
+archived and filed. Messages that cannot be archived (too large; in a maildir, anything but a
+regular file) stay where they are and are reported every cycle.
 """
 
 from __future__ import annotations

@@ -12,20 +12,39 @@ from archiver.ingest import IngestPolicy, Outcome
 from archiver.keys import Keyring
 from archiver.pipeline import Pipeline
 from archiver.sources import files
-from archiver.sources.arrival import Message
+from archiver.sources.arrival import Arrival, Message
 from archiver.store.repository import Store
 
 INLINE_BELOW = 1 << 20  # inputs smaller than this are not worth starting workers for
 
 
+@dataclass(frozen=True)
+class Item:
+    """One message of an import: where it came from and what became of it."""
+
+    arrival: Arrival
+    outcome: Outcome
+
+    def to_json(self) -> dict[str, Any]:
+        o, part = self.outcome, self.arrival.part
+        return {
+            "path": self.arrival.name,
+            "id": o.record_id,
+            "status": o.status,
+            "error": o.error,
+            "line": part.line if part else None,
+            "envelope": part.envelope if part else None,
+        }
+
+
 @dataclass
 class ImportReport:
-    items: list[Outcome] = field(default_factory=list)
+    items: list[Item] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     interrupted: bool = False
 
     def count(self, status: str) -> int:
-        return sum(1 for o in self.items if o.status == status)
+        return sum(1 for i in self.items if i.outcome.status == status)
 
     def to_json(self) -> dict[str, Any]:
         """The `import --json` document (DESIGN.md section 10)."""
@@ -35,10 +54,7 @@ class ImportReport:
             "quarantined": self.count(ingest.QUARANTINED),
             "failed": self.count(ingest.FAILED),
             "skipped": self.skipped,
-            "items": [
-                {"path": o.label, "id": o.record_id, "status": o.status, "error": o.error}
-                for o in self.items
-            ],
+            "items": [item.to_json() for item in self.items],
         }
 
 
@@ -63,7 +79,7 @@ def import_paths(
     pipeline = Pipeline(db, ring, policy, workers if total_bytes >= INLINE_BELOW else 1)
 
     def committed(pairs: list[tuple[Message, Outcome]]) -> None:
-        report.items.extend(outcome for _, outcome in pairs)
+        report.items.extend(Item(msg.arrival, outcome) for msg, outcome in pairs)
 
     try:
         pipeline.run(messages, files.SOURCE_NAME, committed, progress)

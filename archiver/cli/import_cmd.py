@@ -55,10 +55,11 @@ def import_(ctx: click.Context, paths: tuple[Path, ...], as_json: bool, workers:
         )
         listed = len(report.items) <= LIST_AT_MOST
         for item in report.items:
-            if item.status == ingest.FAILED:
-                click.echo(f"failed: {item.error}", err=True)
-            elif listed or item.status == ingest.QUARANTINED:
-                click.echo(f"{item.status:<12}{item.record_id}  {item.label}")
+            o = item.outcome
+            if o.status == ingest.FAILED:
+                click.echo(f"failed: {o.error}", err=True)
+            elif listed or o.status == ingest.QUARANTINED:
+                click.echo(f"{o.status:<12}{o.record_id}  {item.arrival.label}")
         if not listed:
             click.echo(f"(records not listed: more than {LIST_AT_MOST}; --json lists every one)")
         for path in report.skipped:

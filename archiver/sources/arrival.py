@@ -6,6 +6,15 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
+class Part:
+    """Where a message split out of a larger file (an mbox) starts in it."""
+
+    name: str  # `FILE#N`: how reports name the message
+    line: int  # the file's line where the message starts (its envelope line, if it has one)
+    envelope: str | None = None  # that `From ` line: not part of the message, kept in the label
+
+
+@dataclass(frozen=True)
 class Arrival:
     """Where a message came from. `label` (a path, a mailbox) is sealed, never stored plain."""
 
@@ -17,6 +26,12 @@ class Arrival:
     uid: int | None = None
     # The source's rule: forwards from other domains are archived as quarantined.
     allowed_domains: tuple[str, ...] = ()
+    part: Part | None = None
+
+    @property
+    def name(self) -> str:
+        """How reports name the message: its part's name, else its label."""
+        return self.part.name if self.part else self.label
 
 
 @dataclass(frozen=True)
