@@ -10,6 +10,8 @@ from archiver.pipeline import Pipeline
 from archiver.reconcile import ReconcileReport, reconcile_sources
 from archiver.settings import parse_duration
 
+SHOWN = 100  # re-ingested record ids listed in the text output
+
 
 @click.command()
 @click.option("--source", "source_name", metavar="NAME", help="Reconcile only this source.")
@@ -61,8 +63,10 @@ def _show(r: ReconcileReport) -> None:
         f"{len(r.reingested)} ({r.quarantined} quarantined), failed {r.failed}, "
         f"removed {r.removed}"
     )
-    for record_id in r.reingested:
+    for record_id in r.reingested[:SHOWN]:
         click.echo(f"{r.source}: re-ingested {record_id}")
+    if len(r.reingested) > SHOWN:
+        click.echo(f"{r.source}: ... and {len(r.reingested) - SHOWN} more (--json lists them all)")
     for error in r.errors:
         click.echo(f"{r.source}: {error}", err=True)
     if r.error:
