@@ -173,6 +173,23 @@ def test_imap_records_lost_by_the_database_come_back_from_the_archived_folders(
 
 
 @pytest.mark.timeout(60)
+def test_imap_nothing_filed_yet_and_a_refused_login(
+    tmp_path: Path, database_url: str, dovecot: Dovecot, imap_user: str
+) -> None:
+    dovecot.append(imap_user, "INBOX", [forward(1)])  # waiting: not reconcile's business
+    archive = imap_archive(tmp_path, database_url, imap_user, dovecot.port, dovecot.password)
+    result, [doc] = reconcile(archive)
+    assert (result.code, doc["checked"], doc["error"]) == (0, 0, None)
+    with dovecot.client(imap_user) as imap:  # no folder was made, nothing was touched
+        assert not imap.folder_exists("Archived") and not imap.folder_exists("Quarantine")
+    assert dovecot.count(imap_user, "INBOX") == 1
+    (archive.root / "imap-password").write_text("not-the-password\n")
+    refused, [doc] = reconcile(archive)
+    assert refused.code == 1 and "refused the login" in doc["error"]
+    assert "not-the-password" not in refused.text + refused.err
+
+
+@pytest.mark.timeout(60)
 def test_maildir_records_lost_by_the_database_come_back(tmp_path: Path, database_url: str) -> None:
     archive = maildir_archive(tmp_path, database_url, "drop", allowed_forwarder_domains=[DISTRICT])
     messages = [forward(0), forward(1), forward(2), forward(3, sender=OUTSIDER)]
@@ -396,10 +413,15 @@ def test_reconcile_and_a_poll_of_the_same_source_exclude_each_other(
 def test_wait_outlasts_a_lease_held_elsewhere(tmp_path: Path, database_url: str) -> None:
     archive = maildir_archive(tmp_path, database_url, "drop")
     deliver(archive, "drop", [forward(1)])
+    other = "other-host:42:1"  # a daemon on another host, polling the source
     now = datetime.now(UTC)
-    with transaction(archive) as tx:  # a daemon on another host is polling, for 3 more seconds
-        assert tx.claim_lease("drop", "other-host:42:1", now, now + timedelta(seconds=3))
+    with transaction(archive) as tx:
+        assert tx.claim_lease("drop", other, now, now + timedelta(hours=1))
     busy = archive.cli("reconcile")
-    assert busy.code == 1 and "other-host:42:1" in busy.err
+    assert busy.code == 1 and other in busy.err and busy.err.count("error:") == 1
+    assert reconcile_events(archive) == []
+    with transaction(archive) as tx:  # its cycle ends in 2 seconds
+        now = datetime.now(UTC)
+        assert tx.claim_lease("drop", other, now, now + timedelta(seconds=2))
     waited, [doc] = reconcile(archive, "--wait", "60s")
     assert (waited.code, doc["present"], doc["error"]) == (0, 1, None)
