@@ -49,8 +49,8 @@ class ReconcileReport:
     damaged: list[str] = field(default_factory=list)  # records that do not open or match
     errors: list[str] = field(default_factory=list)
     error: str | None = None  # why the run stopped early, if it did
-    error_code: int = 0
-    removed_records: list[str] = field(default_factory=list)
+    error_code: int = 0  # ... and that error's exit code
+    removed_records: list[str] = field(default_factory=list)  # whose copies went (for audit)
 
     def fail(self, message: str) -> None:
         self.failed += 1
