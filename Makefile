@@ -34,6 +34,12 @@ demo: install
 	@echo; echo "# Search: every word must match, quoted words are a phrase; and by student:"
 	$(ARCHIVER) search spanish '"missing work"'
 	$(ARCHIVER) search --student 104233
+	@echo; echo "# Mail dropped into the maildir source ($(DEMO)/inbox, outside the archive in"
+	@echo "# $(DEMO)/archive) is collected and filed in $(DEMO)/inbox/.Archived; reconcile checks"
+	@echo "# every filed copy is in the archive, and would re-ingest any the database had lost:"
+	cp examples/09-thunderbird-forward.eml $(DEMO)/inbox/new/
+	$(ARCHIVER) poll
+	$(ARCHIVER) reconcile
 	@echo
 	$(ARCHIVER) verify
 	$(ARCHIVER) audit verify

@@ -10,11 +10,13 @@ regular file) stay where they are and are reported every cycle.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -35,6 +37,7 @@ from archiver.store.repository import SourceStateRow, Store
 
 log = logging.getLogger(__name__)
 QUARANTINED_RECORD = "quarantined"
+LEASE_RETRY = 2.0  # seconds between tries while waiting for a busy source's lease
 
 
 class SourceBusy(ArchiverError):
@@ -128,9 +131,35 @@ class Collector:
                 return
         who, until = holder if holder else ("another process", now)
         raise SourceBusy(
-            f"source {source.name} is being polled by {who} (lease until "
+            f"source {source.name} is being polled (or reconciled) by {who} (lease until "
             f"{until:%Y-%m-%d %H:%M:%S} UTC)"
         )
+
+    @contextlib.contextmanager
+    def leased(self, source: SourceSettings, wait: float = 0.0) -> Iterator[None]:
+        """Hold `source`'s lease for the block, as a poll cycle does (reconcile uses it).
+
+        While another process holds it, try again for up to `wait` seconds, then raise
+        SourceBusy. Call `renew` as the work progresses.
+        """
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                self._claim(source)
+                break
+            except SourceBusy:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise
+                time.sleep(min(LEASE_RETRY, left))
+        try:
+            yield
+        finally:
+            self._release(source)
+
+    def renew(self, source: SourceSettings) -> None:
+        """Renew the lease held on `source` when due; raises SourceBusy if it was lost."""
+        self._renew(source)
 
     def poll(
         self,
@@ -198,15 +227,7 @@ class Collector:
             self._claim(source)
 
     def _arrival(self, source: SourceSettings, folder: str, uidvalidity: int, uid: int) -> Arrival:
-        return Arrival(
-            "imap",
-            source.name,
-            f"{source.username}/{folder}/{uid}",
-            mailbox=folder,
-            uidvalidity=uidvalidity,
-            uid=uid,
-            allowed_domains=tuple(d.lower() for d in source.allowed_forwarder_domains),
-        )
+        return imap_arrival(source, folder, uidvalidity, uid)
 
     def _poll_imap(
         self, source: SourceSettings, report: PollReport, stop: threading.Event | None
@@ -290,9 +311,7 @@ class Collector:
         self, source: SourceSettings, report: PollReport, stop: threading.Event | None
     ) -> None:
         root = self.settings.path(source.path)
-        box = LocalMaildir(
-            root, source.name, tuple(d.lower() for d in source.allowed_forwarder_domains)
-        )
+        box = LocalMaildir(root, source.name, allowed_domains(source))
         max_bytes = self.pipeline.policy.max_message_bytes
 
         def messages() -> Iterator[Message]:
@@ -310,6 +329,24 @@ class Collector:
 
         report.tally(self.pipeline.run(messages(), source.name, committed, stop=stop))
         report.waiting = len(box.waiting())
+
+
+def imap_arrival(source: SourceSettings, folder: str, uidvalidity: int, uid: int) -> Arrival:
+    """Where an IMAP message was found, with the source's forwarder rule for ingest."""
+    return Arrival(
+        "imap",
+        source.name,
+        f"{source.username}/{folder}/{uid}",
+        mailbox=folder,
+        uidvalidity=uidvalidity,
+        uid=uid,
+        allowed_domains=allowed_domains(source),
+    )
+
+
+def allowed_domains(source: SourceSettings) -> tuple[str, ...]:
+    """The source's allowed forwarder domains, as ingest compares them (lower case)."""
+    return tuple(d.lower() for d in source.allowed_forwarder_domains)
 
 
 def _start_time(pid: int) -> str | None:

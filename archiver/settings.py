@@ -39,10 +39,11 @@ class ArchiveSettings:
     """Where records and keys live."""
 
     database: str = field(
-        default="archive.db",
+        default="archive/archive.db",
         metadata=_help(
             "Where records are stored: a SQLite file (a path, relative to this file) or a\n"
-            "SQLAlchemy URL for PostgreSQL, e.g. postgresql+psycopg://archiver@/archiver."
+            "SQLAlchemy URL for PostgreSQL, e.g. postgresql+psycopg://archiver@/archiver.\n"
+            "Keep maildir sources (plaintext mail) out of the SQLite file's directory."
         ),
     )
     keys_dir: str = field(
@@ -209,6 +210,15 @@ class SourceSettings:
             "Megabytes fetched per request (a larger message is fetched alone).", (IMAP,)
         ),
     )
+    remove_archived_after_days: int = field(
+        default=0,
+        metadata=_help(
+            "0 (default): never remove anything from the archived and quarantine folders.\n"
+            "N: `archiver reconcile` deletes a copy there once it is N days old and its record\n"
+            "has been opened and checked. Those copies are the safety net reconcile restores\n"
+            "lost records from; removing them means no plaintext mail is kept there."
+        ),
+    )
 
     @property
     def interval_seconds(self) -> float:
@@ -337,6 +347,8 @@ def _source_problems(i: int, s: SourceSettings) -> list[tuple[str, str]]:
     if not _NAME.match(s.name):
         out.append((f"{key}.name", "must be set: letters, digits, '.', '_' or '-'"))
     out += _duration_problem(f"{key}.interval", s.interval, 1)
+    if not 0 <= s.remove_archived_after_days <= 36500:
+        out.append((f"{key}.remove_archived_after_days", "must be 0 (never) to 36500 (days)"))
     if s.kind == MAILDIR:
         if not s.path:
             out.append((f"{key}.path", "must name the maildir to collect from"))

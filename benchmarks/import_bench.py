@@ -125,6 +125,22 @@ def parse_only(mbox: Path) -> tuple[int, int, float]:
     return count, size, spent
 
 
+# Where `archiver init DIR` puts the SQLite archive, as the config it writes says.
+INIT_DATABASE = 'database = "archive/archive.db"'
+
+
+def sqlite_file(work: Path) -> Path:
+    """The SQLite archive of an archive made by `archiver init work`."""
+    return work / "archive" / "archive.db"
+
+
+def with_database(text: str, database: str) -> str:
+    """The text of a config `archiver init` wrote, using `database` instead of its SQLite file."""
+    if INIT_DATABASE not in text:
+        raise SystemExit(f"no `{INIT_DATABASE}` in the config `archiver init` wrote: update me")
+    return text.replace(INIT_DATABASE, f'database = "{database}"')
+
+
 def _exe() -> str:
     return shutil.which("archiver", path=str(Path(sys.executable).parent)) or "archiver"
 
@@ -139,8 +155,7 @@ def run_import(
     subprocess.run([_exe(), "init", str(work)], check=True, stdout=subprocess.DEVNULL)
     config = work / "archiver.toml"
     if database:
-        text = config.read_text().replace('database = "archive.db"', f'database = "{database}"')
-        config.write_text(text)
+        config.write_text(with_database(config.read_text(), database))
         subprocess.run(_archiver(config, "db", "upgrade"), check=True, stdout=subprocess.DEVNULL)
         subprocess.run(_archiver(config, "keys", "generate"), check=True, stdout=subprocess.DEVNULL)
     if roster:  # tagging against a real roster costs the writer time: measure it too
@@ -188,10 +203,10 @@ def archive_bytes(work: Path, database: str | None) -> int:
         return total
     import sqlite3
 
-    lite = sqlite3.connect(work / "archive.db")
+    lite = sqlite3.connect(sqlite_file(work))
     lite.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     lite.close()
-    return sum(p.stat().st_size for p in work.glob("archive.db*"))
+    return sum(p.stat().st_size for p in sqlite_file(work).parent.glob("archive.db*"))
 
 
 SEARCH_TABLES = ("search_doc", "search_term", "search_packed", "search_live")
@@ -216,7 +231,7 @@ def index_bytes(work: Path, database: str | None) -> int:
         return total
     import sqlite3
 
-    lite = sqlite3.connect(work / "archive.db")
+    lite = sqlite3.connect(sqlite_file(work))
     marks = ",".join("?" * len(SEARCH_TABLES))
     objects = [
         *SEARCH_TABLES,

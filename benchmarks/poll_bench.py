@@ -31,7 +31,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
 import corpus  # noqa: E402
-from import_bench import RssSampler, _bytes, _exe  # noqa: E402
+from import_bench import RssSampler, _bytes, _exe, with_database  # noqa: E402
 
 from archiver.sources.imap import batches  # noqa: E402
 from tests.integration.dovecot import Dovecot  # noqa: E402
@@ -73,7 +73,7 @@ def fresh_archive(work: Path, database: str | None, source: str = "") -> Path:
     config = work / "archiver.toml"
     text = config.read_text()
     if database:
-        text = text.replace('database = "archive.db"', f'database = "{database}"')
+        text = with_database(text, database)
     start = text.index("\n[[sources]]")  # replace the demo's maildir source
     config.write_text(text[: start + 1] + source)
     if database:

@@ -381,7 +381,7 @@ def _current(database: str | None, work: Path) -> bool:
 
     from archiver.store import schema, tables
 
-    engine = sqlalchemy.create_engine(database or f"sqlite:///{work / 'archive.db'}")
+    engine = sqlalchemy.create_engine(database or f"sqlite:///{import_bench.sqlite_file(work)}")
     try:
         if schema.current_revision(engine) != schema.head_revision():
             return False
@@ -425,9 +425,8 @@ def build_archive(
     _run(*_archiver_cmd(), "init", str(work))
     config = work / "archiver.toml"
     if database:
-        text = config.read_text()
-        config.write_text(text.replace('database = "archive.db"', f'database = "{database}"'))
-        (work / "archive.db").unlink(missing_ok=True)
+        config.write_text(import_bench.with_database(config.read_text(), database))
+        import_bench.sqlite_file(work).unlink(missing_ok=True)
         _archiver(config, "db", "upgrade")
         _archiver(config, "keys", "generate")
     _archiver(config, "students", "import", str(roster))
@@ -494,7 +493,7 @@ def time_cli(config: Path, query: str, runs: int) -> Timing:
 def _count(database: str | None, work: Path, table: str) -> int:
     import sqlalchemy
 
-    url = database or f"sqlite:///{work / 'archive.db'}"
+    url = database or f"sqlite:///{import_bench.sqlite_file(work)}"
     engine = sqlalchemy.create_engine(url)
     try:
         with engine.connect() as conn:

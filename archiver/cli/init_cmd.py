@@ -18,13 +18,18 @@ from archiver.store.repository import Store
 @click.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 def init(directory: Path) -> None:
-    """Create DIR/archiver.toml, DIR/keys/ and DIR/archive.db, ready to import into."""
+    """Create DIR/archiver.toml, DIR/archive/archive.db, DIR/keys/ and the maildir DIR/inbox/.
+
+    The sealed archive has a directory of its own, apart from the maildir's plaintext mail.
+    """
     config_path = directory / "archiver.toml"
     if config_path.exists():
         raise UsageError(f"{config_path} already exists: {directory} is already set up")
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     config_path.write_text(render_example(), encoding="utf-8")
     settings = load_settings(config_path)
+    database = settings.path(settings.archive.database)
+    database.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     for source in settings.sources:
         if source.kind == MAILDIR:
             maildir.create(settings.path(source.path))
@@ -38,12 +43,15 @@ def init(directory: Path) -> None:
     finally:
         db.close()
     click.echo(f"Wrote {config_path}")
+    click.echo(f"Created {database} (the sealed archive: back it up)")
     for key_id in made:
         click.echo(f"Wrote {settings.keys_dir / (key_id + '.key')} (mode 0600)")
-    click.echo(f"Created {settings.database_url.removeprefix('sqlite:///')}")
     for source in settings.sources:
-        click.echo(f"Created maildir {settings.path(source.path)} (source {source.name})")
-    click.echo("Back up the keys directory separately from the database: without it, the")
-    click.echo("archive cannot be read. Next:")
+        click.echo(
+            f"Created maildir {settings.path(source.path)} (source {source.name}: plaintext "
+            "mail waiting or filed, not part of the archive)"
+        )
+    click.echo(f"Back up {settings.keys_dir} separately from the archive: without the keys,")
+    click.echo("the archive cannot be read; with them, anyone holding both can read it. Next:")
     click.echo(f"  archiver --config {config_path} import PATH...   # files, mbox, maildirs")
     click.echo(f"  archiver --config {config_path} poll             # collect from the sources")

@@ -16,6 +16,7 @@ from archiver.cli import (
     import_cmd,
     init_cmd,
     keys_cmd,
+    reconcile_cmd,
     records_cmd,
     search_cmd,
     students_cmd,
@@ -55,6 +56,7 @@ for command in (
     collect_cmd.poll,
     collect_cmd.run,
     collect_cmd.status_,
+    reconcile_cmd.reconcile,
     students_cmd.students,
     students_cmd.tag,
 ):

@@ -3,7 +3,8 @@
 One connection per poll cycle, with socket timeouts, TLS verified by default. Messages are
 fetched with BODY.PEEK[] (never marking them read) by UID, and moved out only when told to,
 after their records are committed: MOVE where the server has it, else COPY, flag \\Deleted and
-UID EXPUNGE of exactly those UIDs.
+UID EXPUNGE of exactly those UIDs. Removal (reconcile's, of confirmed old copies) is likewise
+\\Deleted and UID EXPUNGE of exactly those UIDs, never a bare EXPUNGE.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import contextlib
 import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 
@@ -176,6 +178,47 @@ class Mailbox:
                 self.client.uid_expunge(uids)  # only these: never another client's \Deleted mail
         except (OSError, IMAPClientError) as exc:
             raise self._fail(f"moving {len(uids)} messages to {folder!r}", exc) from None
+
+    def exists(self, folder: str) -> bool:
+        """Whether `folder` exists."""
+        try:
+            return bool(self.client.folder_exists(folder))
+        except (OSError, IMAPClientError) as exc:
+            raise self._fail(f"looking for folder {folder!r}", exc) from None
+
+    def internal_dates(self, uids: list[int]) -> dict[int, datetime]:
+        """INTERNALDATE (when the server received it) of each UID still present, aware."""
+        out: dict[int, datetime] = {}
+        try:
+            for i in range(0, len(uids), _SIZE_CHUNK):
+                answer = self.client.fetch(uids[i : i + _SIZE_CHUNK], ["INTERNALDATE"])
+                out.update({int(u): _aware(d[b"INTERNALDATE"]) for u, d in answer.items()})
+        except (OSError, IMAPClientError, KeyError) as exc:
+            raise self._fail("reading message dates", exc) from None
+        return out
+
+    def remove(self, uids: list[int]) -> None:
+        """Delete `uids` of the selected folder: \\Deleted, then UID EXPUNGE of exactly them.
+
+        Refused without UIDPLUS: a bare EXPUNGE would also remove what other clients marked.
+        """
+        if not uids:
+            return
+        try:
+            if not self.client.has_capability("UIDPLUS"):
+                raise SourceError(
+                    f"source {self.source.name}: {self.where} has no UIDPLUS (UID EXPUNGE), "
+                    "so messages cannot be removed one by one: set remove_archived_after_days = 0"
+                )
+            self.client.add_flags(uids, [b"\\Deleted"], silent=True)
+            self.client.uid_expunge(uids)
+        except (OSError, IMAPClientError) as exc:
+            raise self._fail(f"removing {len(uids)} messages", exc) from None
+
+
+def _aware(value: datetime) -> datetime:
+    """imapclient gives INTERNALDATE as naive local time; make it an aware one."""
+    return value if value.tzinfo is not None else value.astimezone()
 
 
 def batches(sizes: dict[int, int], count: int, limit_bytes: int) -> Iterator[list[int]]:

@@ -1,13 +1,15 @@
 """A maildir on this host as a collection source: read new/ and cur/, file messages away.
 
 Acknowledging a message renames it into a Maildir++ subfolder (`.Archived/cur/`), which is
-atomic: a message is either waiting or filed, never lost or in both places.
+atomic: a message is either waiting or filed, never lost or in both places. Filed messages are
+read again, and once confirmed may be removed, by `archiver reconcile`.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 from archiver.errors import ArchiverError
@@ -74,6 +76,38 @@ class LocalMaildir:
             pass  # already filed
         except OSError as exc:
             raise MaildirError(f"{path}: cannot move to {target.parent}: {exc.strerror}") from None
+
+    def filed(self, folder: str) -> list[Path]:
+        """Paths of the messages filed in subfolder `folder`, by name; none if it is missing."""
+        paths = []
+        for sub in ("new", "cur"):
+            where = self.root / f".{folder}" / sub
+            try:
+                names = os.listdir(where)
+            except FileNotFoundError:
+                continue
+            except OSError as exc:
+                raise MaildirError(f"{where}: cannot list: {exc.strerror}") from None
+            paths += [where / n for n in names if not n.startswith(".")]
+        return sorted(paths, key=lambda p: p.name)
+
+    def modified_at(self, path: Path) -> datetime | None:
+        """When the message file was last written (delivery, as filing keeps it); None if gone."""
+        try:
+            return datetime.fromtimestamp(path.stat().st_mtime, UTC)
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise MaildirError(f"{path}: cannot stat: {exc.strerror}") from None
+
+    def remove(self, path: Path) -> None:
+        """Delete a filed message (reconcile does, once its record is confirmed)."""
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            pass  # removed by someone else meanwhile
+        except OSError as exc:
+            raise MaildirError(f"{path}: cannot remove: {exc.strerror}") from None
 
 
 def create(root: Path) -> None:

@@ -19,11 +19,22 @@ def test_init_writes_the_example_config_keys_and_database(tmp_path: Path) -> Non
     keys = sorted(p.name.split("-")[0] for p in (target / "keys").glob("*.key"))
     assert keys == ["index", "kek"]
     assert all(os.stat(p).st_mode & 0o777 == 0o600 for p in (target / "keys").glob("*.key"))
-    assert (target / "archive.db").exists()
+    # The sealed archive has its own directory; the maildir's plaintext mail is not in it.
+    assert (target / "archive" / "archive.db").exists()
+    assert sorted(p.name for p in (target / "archive").iterdir()) == ["archive.db"]
+    assert (target / "inbox" / "new").is_dir()
+    assert "archive/archive.db (the sealed archive: back it up)" in result.text
+    assert f"Back up {target.resolve() / 'keys'} separately" in result.text
     cfg = ("--config", str(config))
     assert run_cli(*cfg, "config", "validate").code == 0
     imported = run_cli(*cfg, "import", "--json", str(CORPUS / "mikel-mail" / "plain_emails"))
     assert imported.code == 0 and imported.json()["archived"] > 10
+    # Mail collected from the demo maildir is filed beside it, never in the archive directory.
+    message = target / "inbox" / "new" / "1.demo"
+    message.write_bytes((REPO / "examples" / "01-gmail-inline-absence.eml").read_bytes())
+    assert run_cli(*cfg, "poll").code == 0
+    assert (target / "inbox" / ".Archived" / "cur" / "1.demo").exists()
+    assert all(p.name.startswith("archive.db") for p in (target / "archive").iterdir())
     again = run_cli("init", str(target))
     assert again.code == 2 and "already" in again.err
 

@@ -18,6 +18,8 @@ UNITS = REPO / "systemd"
 SERVICE = UNITS / "archiver.service"
 SYSUSERS = UNITS / "archiver.sysusers"
 TMPFILES = UNITS / "archiver.tmpfiles"
+RECONCILE = UNITS / "archiver-reconcile.service"
+RECONCILE_TIMER = UNITS / "archiver-reconcile.timer"
 OPERATIONS = REPO / "docs" / "operations.md"
 INSTALLED_BINARY = "/opt/archiver/bin/archiver"
 MAX_EXPOSURE = 2.0
@@ -75,13 +77,13 @@ def snippet_lines(path: Path) -> list[list[str]]:
     return rows
 
 
-def verifiable_copy(tmp_path: Path) -> Path:
+def verifiable_copy(tmp_path: Path, unit: Path = SERVICE) -> Path:
     """The unit in `tmp_path`, ExecStart pointing at this venv's archiver (verify needs one)."""
     binary = Path(sys.executable).parent / "archiver"
     assert binary.exists(), f"{binary} is missing: install the package (make install)"
-    text = SERVICE.read_text(encoding="utf-8")
+    text = unit.read_text(encoding="utf-8")
     assert f"ExecStart={INSTALLED_BINARY} " in text
-    copy = tmp_path / SERVICE.name
+    copy = tmp_path / unit.name
     copy.write_text(text.replace(f"ExecStart={INSTALLED_BINARY} ", f"ExecStart={binary} "))
     return copy
 
@@ -94,10 +96,10 @@ def analyze(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def about_this_unit(line: str) -> bool:
-    """Whether a line of systemd-analyze output may concern our unit (not another one)."""
-    others = [u for u in _OTHER_UNIT.findall(line) if u != SERVICE.name]
-    return SERVICE.name in line or not others
+def about_this_unit(line: str, names: tuple[str, ...] = (SERVICE.name,)) -> bool:
+    """Whether a line of systemd-analyze output may concern our units (not another one)."""
+    others = [u for u in _OTHER_UNIT.findall(line) if u not in names]
+    return any(name in line for name in names) or not others
 
 
 @needs_analyze
@@ -246,3 +248,56 @@ def test_the_configs_in_the_operations_guide_are_valid() -> None:
     assert len(blocks) >= 4, "the install config and the Google, M365 and password sources"
     for block in blocks:
         parse_settings(block, OPERATIONS)
+
+
+# The reconcile service and its timer ----------------------------------------------------------
+
+_NOT_SANDBOXING = {"Type", "NotifyAccess", "ExecStart", "ExecReload", "WatchdogSec", "Restart",
+                   "RestartSec", "RestartPreventExitStatus", "TimeoutStartSec", "KillMode",
+                   "TimeoutStopSec", "Nice", "IOSchedulingClass"}  # fmt: skip
+
+
+@needs_analyze
+def test_systemd_analyze_verify_accepts_the_reconcile_service_and_timer(tmp_path: Path) -> None:
+    service = verifiable_copy(tmp_path, RECONCILE)
+    timer = tmp_path / RECONCILE_TIMER.name
+    shutil.copy(RECONCILE_TIMER, timer)
+    result = analyze("verify", "--man=no", f"./{service.name}", f"./{timer.name}", cwd=tmp_path)
+    output = (result.stdout + result.stderr).strip()
+    names = (RECONCILE.name, RECONCILE_TIMER.name)
+    complaints = [line for line in output.splitlines() if about_this_unit(line, names)]
+    assert result.returncode == 0, output
+    assert not complaints, "\n".join(complaints)
+
+
+@needs_analyze
+def test_reconcile_service_exposure_is_low(tmp_path: Path) -> None:
+    unit = verifiable_copy(tmp_path, RECONCILE)
+    result = analyze("security", "--offline=true", f"./{unit.name}", cwd=tmp_path)
+    output = result.stdout + result.stderr
+    if result.returncode != 0 and re.search(r"(unrecognized|unknown) option", output):
+        pytest.skip(f"this systemd-analyze has no --offline: {output.strip()}")
+    found = re.search(r"Overall exposure level for \S+: (\d+(?:\.\d+)?)", output)
+    assert found, output
+    assert float(found.group(1)) <= MAX_EXPOSURE, output
+
+
+def test_reconcile_service_runs_reconcile_as_the_daemon_runs_and_is_as_confined() -> None:
+    s, daemon = unit_settings(RECONCILE), unit_settings(SERVICE)
+    assert one(s, "Service.Type") == "oneshot"
+    command = one(s, "Service.ExecStart").split()
+    assert command[:4] == [INSTALLED_BINARY, "--config", "/etc/archiver/archiver.toml", "reconcile"]
+    wait = parse_duration(command[command.index("--wait") + 1])
+    assert wait > parse_duration(DaemonSettings().lease), "outlasts a dead daemon's lease"
+    # Same user, credentials, directories and sandbox as archiver.service, key for key.
+    shared = {k: v for k, v in daemon.items() if k.startswith("Service.")}
+    for key, values in shared.items():
+        if key.removeprefix("Service.") not in _NOT_SANDBOXING:
+            assert s.get(key) == values, f"{RECONCILE.name}: {key} differs from {SERVICE.name}"
+
+
+def test_reconcile_timer_starts_the_service_and_catches_up_missed_runs() -> None:
+    t = unit_settings(RECONCILE_TIMER)
+    assert one(t, "Timer.OnCalendar") and one(t, "Timer.Persistent") == "true"
+    assert t.get("Timer.Unit", [RECONCILE.name]) == [RECONCILE.name]
+    assert one(t, "Install.WantedBy") == "timers.target"

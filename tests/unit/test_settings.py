@@ -18,7 +18,7 @@ def test_shipped_example_is_generated_from_the_schema() -> None:
 
 def test_example_parses_to_the_defaults_and_paths_resolve_beside_the_file() -> None:
     settings = parse_settings(render_example(), Path("/etc/archiver/archiver.toml"))
-    assert settings.database_url == "sqlite:////etc/archiver/archive.db"
+    assert settings.database_url == "sqlite:////etc/archiver/archive/archive.db"
     assert settings.keys_dir == Path("/etc/archiver/keys")
     assert settings.ingest.workers == 0
 
@@ -40,3 +40,16 @@ def test_all_problems_are_reported_together() -> None:
     assert any("ingest.compression_level must be an integer" in p for p in problems)
     assert any("unknown key 'bogus'" in p for p in problems)
     assert all(p.startswith("a.toml: ") for p in problems)
+
+
+def test_removing_archived_copies_is_off_by_default_and_checked() -> None:
+    source = '[[sources]]\nname = "m"\nkind = "maildir"\npath = "m"\n'
+    settings = parse_settings(source, Path("a.toml"))
+    assert settings.sources[0].remove_archived_after_days == 0
+    kept = parse_settings(source + "remove_archived_after_days = 90\n", Path("a.toml"))
+    assert kept.sources[0].remove_archived_after_days == 90
+    for bad in ("-1", '"30d"', "true"):
+        with pytest.raises(ConfigError) as err:
+            parse_settings(source + f"remove_archived_after_days = {bad}\n", Path("a.toml"))
+        [problem] = err.value.problems
+        assert problem.startswith("a.toml: sources[0]") and "remove_archived_after_days" in problem
