@@ -276,7 +276,8 @@ def store_batch(
     """Write prepared messages in `tx`: new records, or more arrivals of existing ones.
 
     New records are tagged with the students of `roster`. One audit event names the records
-    created. Raises DatabaseError (retryable), and
+    created, with their SHA-256 (so `audit verify` knows a record that `reconcile` brought back
+    under a new id). Raises DatabaseError (retryable), and
     IntegrityError if an existing record's data key cannot be unwrapped.
     """
     for _attempt in range(5):
@@ -286,6 +287,7 @@ def store_batch(
     else:
         raise DatabaseError("other writers kept archiving the same messages: try again")
     created = [o.record_id for o in outcomes if o.status in (ARCHIVED, QUARANTINED)]
+    digests = {p.record.id: p.sha256.hex() for p in batch if p.record is not None}
     if created or any(o.status == DUPLICATE for o in outcomes):
         audit.append(
             tx,
@@ -294,6 +296,7 @@ def store_batch(
             details={
                 "source": source,
                 "records": created,
+                "sha256": [digests[rid] for rid in created if rid is not None],
                 "quarantined": sum(o.status == QUARANTINED for o in outcomes),
                 "duplicates": sum(o.status == DUPLICATE for o in outcomes),
             },

@@ -64,14 +64,13 @@ def read_anchor(path: Path) -> tuple[int, bytes] | None:
 
 def write_anchor(path: Path, seq: int, digest: bytes) -> None:
     """Record head (seq, digest) in the anchor file unless it already holds a later event
-    (several processes commit; the file only moves forward). Durable before it returns."""
-    lock = path.with_name(path.name + ".lock")
-    with open(lock, "a") as held:
+    (several processes commit; the file only moves forward). Durable before it returns.
+    Raises ValueError if the file is damaged (it is left as it is, for someone to look at),
+    OSError."""
+    held = os.open(path.parent, os.O_RDONLY)  # the directory is the lock: no stray file
+    try:
         fcntl.flock(held, fcntl.LOCK_EX)
-        try:
-            current = read_anchor(path)
-        except ValueError:
-            current = None  # a damaged anchor is replaced by a good one
+        current = read_anchor(path)
         if current is not None and current[0] >= seq:
             return
         tmp = path.with_name(path.name + ".tmp")
@@ -82,11 +81,9 @@ def write_anchor(path: Path, seq: int, digest: bytes) -> None:
         finally:
             os.close(fd)
         os.replace(tmp, path)
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+        os.fsync(held)
+    finally:
+        os.close(held)  # releases the lock
 
 
 def anchor_store(store: Store, path: Path | None) -> None:
@@ -99,6 +96,8 @@ def anchor_store(store: Store, path: Path | None) -> None:
             write_anchor(path, seq, digest)
         except OSError as exc:  # the record is committed; say so, loudly, and carry on
             log.error("cannot write the audit anchor %s: %s", path, exc.strerror or exc)
+        except ValueError as exc:
+            log.error("%s; it is left as it is: `archiver audit verify` reports it", exc)
 
     store.on_audit = copy
 
@@ -197,15 +196,19 @@ class AuditReport:
         return self.problem is None
 
 
-def _created(action: str, details: str) -> list[str]:
-    """The records an event says it created."""
+def _created(action: str, details: str) -> list[tuple[str, str | None]]:
+    """The records an event says it created: (id, SHA-256 in hex, when the event has it)."""
     if action != "ingest":
         return []
     try:
-        records = json.loads(details).get("records") or []
+        doc = json.loads(details)
+        records = doc.get("records") or []
+        digests = doc.get("sha256") or []
     except (ValueError, AttributeError):
         return []
-    return [r for r in records if isinstance(r, str)]
+    if len(digests) != len(records):  # written before events named the hashes
+        digests = [None] * len(records)
+    return [(r, d) for r, d in zip(records, digests, strict=True) if isinstance(r, str)]
 
 
 def _against(
@@ -264,8 +267,12 @@ def verify(
         with store.transaction() as tx:
             page = tx.audit_events(expected - 1, _PAGE)
             head = tx.audit_head() if not page else None
-            created = [rid for ev in page for rid in _created(ev.action, ev.details)]
-            gone = sorted(set(created) - tx.existing_ids(created)) if created else []
+            created = dict(c for ev in page for c in _created(ev.action, ev.details))
+            gone = sorted(set(created) - tx.existing_ids(list(created))) if created else []
+            # A record `reconcile` brought back has a new id but the same bytes.
+            digests = {r: bytes.fromhex(h) for r in gone if (h := created[r])}
+            back = tx.known_hashes(list(digests.values()))
+            gone = [r for r in gone if digests.get(r) not in back]
         named += len(created)
         missing_count += len(gone)
         missing += gone[: MISSING_LISTED - len(missing)]

@@ -195,6 +195,8 @@ def test_maildir_records_lost_by_the_database_come_back(tmp_path: Path, database
     messages = [forward(0), forward(1), forward(2), forward(3, sender=OUTSIDER)]
     deliver(archive, "drop", messages)
     lose(archive, messages[2], messages[3])
+    lost = archive.cli("audit", "verify", "--json")  # the audit log names what is gone
+    assert lost.code == 3 and lost.json()["missing_records"] == 2
     result = archive.cli("reconcile")
     assert result.code == 0, result.err
     back, outside = record_of(archive, messages[2]), record_of(archive, messages[3])
@@ -211,6 +213,8 @@ def test_maildir_records_lost_by_the_database_come_back(tmp_path: Path, database
     shown = archive.ok("show", "--json", outside).json()
     assert (shown["status"], shown["quarantine"]["code"]) == ("quarantined", "sender_not_allowed")
     assert archive.ok("verify", "--json").json()["checked"] == 4
+    # Back under new ids, with the same bytes: the audit log's records are all there again.
+    assert archive.ok("audit", "verify", "--json").json()["missing_records"] == 0
 
 
 @pytest.mark.timeout(60)
