@@ -87,17 +87,35 @@ def write_anchor(path: Path, seq: int, digest: bytes) -> None:
 
 
 def anchor_store(store: Store, path: Path | None) -> None:
-    """Copy the audit head to `path` after every commit of `store` that appended events."""
+    """Copy the audit head to `path` after every commit of `store` that appended events, as
+    long as the event the file names is still in the log as it was: once the database has
+    lost events (the file is ahead of it, or names an event it holds differently), the file
+    is left as it is, evidence for `audit verify`, however many events follow."""
     if path is None:
         return
 
     def copy(seq: int, digest: bytes) -> None:
         try:
+            kept = read_anchor(path)
+            if kept is not None and kept[0] < seq:
+                with store.transaction() as tx:
+                    there = tx.audit_events(kept[0] - 1, 1)
+                if not there or there[0].seq != kept[0] or there[0].hash != kept[1]:
+                    log.error(
+                        "the audit anchor %s names event %d, which the database no longer holds "
+                        "as it was: events were lost (run `archiver audit verify`); the anchor "
+                        "is kept as it is",
+                        path,
+                        kept[0],
+                    )
+                    return
             write_anchor(path, seq, digest)
         except OSError as exc:  # the record is committed; say so, loudly, and carry on
             log.error("cannot write the audit anchor %s: %s", path, exc.strerror or exc)
         except ValueError as exc:
             log.error("%s; it is left as it is: `archiver audit verify` reports it", exc)
+        except ArchiverError as exc:
+            log.error("cannot check the audit anchor %s against the log: %s", path, exc)
 
     store.on_audit = copy
 

@@ -73,7 +73,10 @@ def test_records_lost_with_the_wal_are_detected(archive: Archive, tmp_path: Path
     assert "lost with the database" in doc["problem"] and "archiver reconcile" in doc["problem"]
     assert doc["anchor"] == str(anchor)
     assert archive.ok("verify").code == 0  # ... though every record still there opens fine,
-    after = archive.cli("audit", "verify", "--json")  # and writing again does not hide it
+    for n in range(4):  # and writing again, past the event the anchor names, does not hide it
+        _batch(archive, tmp_path / f"c{n}", 100 + 10 * n, 2)
+    after = archive.cli("audit", "verify", "--json")
+    assert after.json()["head_seq"] > parse_head(anchor.read_text())[0]
     assert after.code == 3 and "lost with the database" in after.json()["problem"]
     shown = archive.cli("show", next(iter(lost.values())))
     assert shown.code == 2  # gone: no such record
