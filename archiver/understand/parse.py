@@ -1,10 +1,11 @@
 """Parse raw message bytes into the derived facts a record keeps.
 
-Speed: the stdlib parser handles a message line by line in Python, so a 300 KB attachment
-costs thousands of steps that learn nothing. Long runs of base64 lines are therefore swapped
-for one-line placeholders before parsing and put back into the parts that hold them, just
-before those parts are decoded. The record's bytes are never touched: this is only how they
-are read.
+Speed and memory: the stdlib parser handles a message line by line in Python, so a 300 KB
+attachment costs thousands of steps that learn nothing, and a long line costs four bytes a
+character in its buffers. Runs of lines the parser only ever keeps as content (base64, text)
+are therefore swapped for one-line placeholders before parsing, and read back from the
+original bytes by the parts that hold them when those are decoded. The record's bytes are
+never touched: this is only how they are read.
 
 The structure comes from the stdlib `email` package (compat32, which keeps every byte it can);
 headers, addresses and dates are decoded with mail-parser's decoders, which recover from the
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import binascii
 import email
+import email.feedparser
 import email.message
 import email.parser
 import hashlib
@@ -40,11 +42,25 @@ QUARANTINE_UNPARSEABLE = "unparseable"
 QUARANTINE_NO_HEADERS = "no_headers"
 _IDENTIFYING_HEADERS = {"from", "to", "date", "subject", "message-id", "sender"}
 MESSAGE_TYPES = frozenset({"message/rfc822", "message/global"})  # attached messages
-# Runs of whole base64 lines of 60-100 characters, found from line starts only (the leading
-# newline is a literal the regex engine scans for quickly), each line once: possessive
-# repeats, and a run too short to swap is skipped whole. 40 lines are about 2.5 KB.
-_BASE64_RUN = re.compile(rb"\n((?:[A-Za-z0-9+/]{60,100}+(\r?\n))++)")
-_MIN_RUN_LINES = 40
+# Runs of lines the stdlib parser only ever keeps as content. The first line of a run may be
+# where the parser expects headers, so it must be no header (printable characters up to a
+# colon), no header's continuation (a leading space or tab), no boundary ("--..."), no mbox
+# "From " line and not empty: then it ends any header block, and the lines after it are body
+# lines, which only a boundary or an empty line (a delivery-status block's end) can change.
+# Base64 lines are tried first: they are most of the bytes, and the cheaper test. Runs are
+# found from line starts only (the leading newline is a literal the regex engine scans for
+# fast) and each line is read once (possessive repeats): linear time, 100-400 MB/s.
+_B64_LINE = rb"[A-Za-z0-9+/]{60,100}+\r?\n"
+_FIRST_LINE = (
+    rb"(?!From )[\x21-\x2c\x2e-\x39\x3b-\x7e][\x21-\x39\x3b-\x7e]*+(?:[^:\r\n][^\r\n]*+)?\r?\n"
+)
+_BODY_LINE = rb"(?!--)[^\r\n]++\r?\n"
+_CONTENT_RUN = re.compile(
+    rb"\n((?:%s|%s)(?:%s|%s)*+)" % (_B64_LINE, _FIRST_LINE, _B64_LINE, _BODY_LINE)
+)
+_MIN_RUN_BYTES = 2048  # a shorter run is not worth a placeholder
+_UUENCODED = frozenset({"x-uuencode", "uuencode", "uue", "x-uue"})
+_FEED_BYTES = 1 << 20  # the parser is fed this much at a time, never the whole text at once
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
 _MAX_HEADER_BYTES = 1 << 20  # headers read back from an unparseable message, at most
 _BASE64_AND_EOL = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/\r\n"
@@ -180,8 +196,9 @@ def tag_input_from_metadata(meta: dict[str, Any]) -> TagInput:
 
 
 class _Runs:
-    """What one parse keeps on the side: where the base64 runs taken out of the message before
-    parsing were (each replaced by a numbered placeholder), and the attached messages found.
+    """What one parse keeps on the side: where the runs of content lines taken out of the
+    message before parsing were (each replaced by a numbered placeholder line), and the
+    attached messages found.
 
     Placeholders are all the same length, so none is a prefix of another, and a part's
     payload is put back together in one pass from views of the original bytes.
@@ -197,19 +214,21 @@ class _Runs:
         self.extractable: list[tuple[str, str, bytes]] = []
 
     def shrink(self) -> bytes:
-        """`raw` with each run of `_MIN_RUN_LINES` base64 lines or more swapped for a token."""
+        """`raw` with each run of content lines of `_MIN_RUN_BYTES` or more swapped for a
+        placeholder line: a content line too, so the parser takes the same path."""
         raw = self.raw
         if len(raw) < 8192:
             return raw
 
         def swap(m: re.Match[bytes]) -> bytes:
             start, end = m.span(1)
-            if raw.count(b"\n", start, end) < _MIN_RUN_LINES:
+            if end - start < _MIN_RUN_BYTES:
                 return m.group(0)
             self.spans.append((start, end))
-            return b"\n" + f"{self.prefix}{len(self.spans) - 1:08d}".encode() + m.group(2)
+            eol = b"\r\n" if raw[end - 2 : end] == b"\r\n" else b"\n"
+            return b"\n" + f"{self.prefix}{len(self.spans) - 1:08d}".encode() + eol
 
-        return _BASE64_RUN.sub(swap, raw)
+        return _CONTENT_RUN.sub(swap, raw)
 
     def _pieces(self, payload: str) -> list[bytes | memoryview]:
         """A payload's bytes, with its runs put back (as views of `raw`), in pieces."""
@@ -227,7 +246,7 @@ class _Runs:
 
     def held(self, part: email.message.Message) -> str | None:
         """A leaf's payload, if it holds placeholders."""
-        payload = part.get_payload()
+        payload = _stored(part)
         if self.spans and isinstance(payload, str) and self.prefix in payload:
             return payload
         return None
@@ -240,19 +259,30 @@ class _Runs:
             part.set_payload(data.decode("ascii", "surrogateescape"))
 
     def decoded(self, part: email.message.Message) -> bytes:
-        """What `part.get_payload(decode=True)` gives for a leaf once its runs are back; base64
-        is decoded from the original bytes without the stdlib's copies of the text."""
-        payload = part.get_payload()
+        """What `part.get_payload(decode=True)` gives for a leaf, its runs put back. It is
+        decoded straight from the original bytes: the stdlib would first make the whole text,
+        and for base64 two more copies of it and an object per line."""
+        payload = _stored(part)
         cte = str(part.get("content-transfer-encoding", "")).lower()
-        if cte == "base64" and isinstance(payload, str):
+        if isinstance(payload, str) and cte not in _UUENCODED:
             held = self.held(part)
-            pieces = self._pieces(held) if held else [payload.encode("ascii", "surrogateescape")]
-            fast = _b64decode(b"".join(pieces))  # one piece is joined without a copy
+            try:
+                pieces = (
+                    self._pieces(held) if held else [payload.encode("ascii", "surrogateescape")]
+                )
+            except UnicodeEncodeError:  # not text parsed from bytes: left to the stdlib
+                pieces = []
+            data = b"".join(pieces)  # one piece is joined without a copy
+            if pieces and cte == "quoted-printable":
+                return binascii.a2b_qp(data)  # what quopri.decodestring does
+            if pieces and cte != "base64":
+                return data
+            fast = _b64decode(data) if pieces else None
             if fast is not None:
                 return fast
         self.restore(part)
-        data = part.get_payload(decode=True)
-        return data if isinstance(data, bytes) else b""
+        decoded = part.get_payload(decode=True)
+        return decoded if isinstance(decoded, bytes) else b""
 
     def length(self, part: email.message.Message) -> int:
         """`len(str(part.get_payload()))` once the leaf's runs are back."""
@@ -261,6 +291,12 @@ class _Runs:
             return sum(len(piece) for piece in self._pieces(payload))
         self.restore(part)
         return len(str(part.get_payload()))
+
+
+def _stored(part: email.message.Message) -> object:
+    """A part's payload as the parser stored it: `get_payload()` decodes again, with
+    replacement characters, text that has raw 8-bit bytes in it."""
+    return getattr(part, "_payload", None)
 
 
 def _b64decode(data: bytes) -> bytes | None:
@@ -397,7 +433,7 @@ def parse(raw: bytes) -> ParsedMessage:
     """Parse `raw`; never raises for bad input: unusable bytes come back with `quarantine` set."""
     runs = _Runs(raw)
     try:
-        msg = email.message_from_bytes(runs.shrink())
+        msg = _message(runs.shrink())
     except RecursionError:
         return _unparseable(raw, "MIME structure nested too deeply")
     except Exception as exc:  # a hostile message must not stop ingest: it is stored, quarantined
@@ -415,6 +451,15 @@ def parse(raw: bytes) -> ParsedMessage:
     out.defects = sorted(set(out.defects))
     out.extractable = runs.extractable
     return out
+
+
+def _message(data: bytes) -> email.message.Message:
+    """`email.message_from_bytes(data)`, fed a piece at a time: it would make the whole text
+    and a buffer of four bytes a character of it."""
+    parser = email.feedparser.BytesFeedParser()
+    for start in range(0, len(data), _FEED_BYTES):
+        parser.feed(data[start : start + _FEED_BYTES])
+    return parser.close()
 
 
 def _unparseable(raw: bytes, problem: str) -> ParsedMessage:
