@@ -43,7 +43,17 @@ sys.path.insert(0, str(HERE))
 from import_bench import RssSampler, _archiver, _exe  # noqa: E402
 
 MB = 1 << 20
-WORDS = "attendance field trip permission slip homework grade report conference".split()
+WORDS = [
+    "attendance",
+    "field",
+    "trip",
+    "permission",
+    "slip",
+    "homework",
+    "grade",
+    "report",
+    "conference",
+]
 
 
 def _headers(n: int, shape: str, content_type: str) -> bytes:
@@ -64,8 +74,8 @@ def _base64_lines(data: bytes) -> bytes:
 
 def _attachment(boundary: str, name: str, ctype: str, data: bytes) -> bytes:
     return (
-        f"--{boundary}\r\nContent-Type: {ctype}; name=\"{name}\"\r\n"
-        f"Content-Disposition: attachment; filename=\"{name}\"\r\n"
+        f'--{boundary}\r\nContent-Type: {ctype}; name="{name}"\r\n'
+        f'Content-Disposition: attachment; filename="{name}"\r\n'
         f"Content-Transfer-Encoding: base64\r\n\r\n"
     ).encode() + _base64_lines(data)
 
