@@ -175,6 +175,10 @@ class Pipeline:
                 initializer=_worker_init,
                 initargs=(policy, os.getpid(), self._start_roster),
             )
+            # The pool forks its workers at the first task: give it one now, while this
+            # process is small and has no threads, not later while it holds a large message
+            # (every worker would start with a copy of it in its resident set).
+            self._pool.submit(os.getpid).result()
 
     def close(self) -> None:
         if self._pool is not None:

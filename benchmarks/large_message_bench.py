@@ -2,6 +2,7 @@
 """Large-message benchmark: peak memory and time of `archiver import` on ~150 MB messages.
 
 For each shape it writes `--count` distinct messages of `--mb` megabytes into a directory,
+with `--small` ordinary generated messages among them (so the workers are alive and busy),
 imports the directory into a fresh SQLite archive with `--workers N`, and prints (JSON) per
 shape: the peak RSS of the importer (main process, and summed over its process tree), the
 tree's peak PSS, the wall time, and the outcome counts. Memory is read from /proc (see
@@ -16,7 +17,7 @@ Shapes:
 
 Usage:
   python benchmarks/large_message_bench.py [--shapes pdf,many,line,qp] [--count 6]
-      [--mb 149] [--workers 6] [--keep DIR]
+      [--mb 149] [--small 60] [--workers 6] [--keep DIR]
 
 Target (issue 9): peak RSS summed over the process tree under 1.5 GB for 150 MB messages,
 whatever the worker count.
@@ -40,6 +41,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import corpus  # noqa: E402
 from import_bench import RssSampler, _archiver, _exe  # noqa: E402
 
 MB = 1 << 20
@@ -156,6 +158,22 @@ SHAPES: dict[str, Callable[[Path, int, int, random.Random], None]] = {
 }
 
 
+def write_folder(
+    folder: Path, shape: str, count: int, small: int, size: int, rng: random.Random
+) -> None:
+    """`count` large messages of `shape` with `small` ordinary ones spread among them (files
+    are imported in name order)."""
+    ordinary = corpus.generate(rng.randrange(1 << 30))
+    per = small // max(1, count)
+    names = iter(range(count * (per + 1) + small + 1))
+    for n in range(count):
+        for _ in range(per):
+            (folder / f"{next(names):04d}.eml").write_bytes(next(ordinary))
+        SHAPES[shape](folder / f"{next(names):04d}.eml", n, size, rng)
+    for _ in range(small - per * count):
+        (folder / f"{next(names):04d}.eml").write_bytes(next(ordinary))
+
+
 def import_dir(folder: Path, work: Path, workers: int) -> dict[str, float]:
     """Import every message in `folder` into a new archive in `work`; time, peaks, counts."""
     subprocess.run([_exe(), "init", str(work)], check=True, stdout=subprocess.DEVNULL)
@@ -189,6 +207,9 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--shapes", default="pdf,many,line,qp", help=f"of {','.join(SHAPES)}")
     ap.add_argument("--count", type=int, default=6, help="messages of each shape")
+    ap.add_argument(
+        "--small", type=int, default=60, help="ordinary messages among them (keeps workers busy)"
+    )
     ap.add_argument("--mb", type=float, default=149, help="size of each message, MB")
     ap.add_argument("--workers", type=int, default=6)
     ap.add_argument("--seed", type=int, default=9)
@@ -200,6 +221,7 @@ def main() -> int:
         "cpu_cores": os.cpu_count(),
         "workers": args.workers,
         "messages_per_shape": args.count,
+        "small_messages_per_shape": args.small,
         "message_mb": args.mb,
     }
     try:
@@ -208,8 +230,7 @@ def main() -> int:
             shutil.rmtree(folder, ignore_errors=True)
             folder.mkdir(parents=True)
             rng = random.Random(f"{args.seed}-{shape}")
-            for n in range(args.count):
-                SHAPES[shape](folder / f"{n:02d}.eml", n, int(args.mb * MB), rng)
+            write_folder(folder, shape, args.count, args.small, int(args.mb * MB), rng)
             work = root / f"archive-{shape}"
             shutil.rmtree(work, ignore_errors=True)
             result = import_dir(folder, work, args.workers)
