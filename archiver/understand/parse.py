@@ -468,7 +468,9 @@ def _unparseable(raw: bytes, problem: str) -> ParsedMessage:
     out = ParsedMessage(quarantine=QUARANTINE_UNPARSEABLE, problem=problem)
     end = _HEADER_END.search(raw, 0, _MAX_HEADER_BYTES)
     try:
-        head = email.parser.BytesParser().parsebytes(raw[: end.end() if end else 0])
+        head = email.parser.BytesParser().parsebytes(
+            raw[: end.end() if end else _MAX_HEADER_BYTES], headersonly=True
+        )
     except Exception:  # the headers are beyond reading too: the reason is all there is
         return out
     _read_headers(head, out)
