@@ -135,15 +135,18 @@ class _Window:
 def _windows(messages: Iterable[Message], stop: threading.Event | None) -> Iterator[list[Message]]:
     window: list[Message] = []
     size = 0
+    # The first window is one message: the pool forks its workers at its first task, and they
+    # should not start with a large message, read meanwhile, in their resident sets.
+    count = 1
     for msg in messages:
         if len(msg.raw or b"") >= LARGE_MESSAGE and window:  # a large message goes alone
             yield window
             window, size = [], 0
         window.append(msg)
         size += len(msg.raw or b"")
-        if len(window) >= WINDOW or size >= WINDOW_BYTES:
+        if len(window) >= count or size >= WINDOW_BYTES:
             yield window
-            window, size = [], 0
+            window, size, count = [], 0, WINDOW
         if stop is not None and stop.is_set():
             break
     if window:
@@ -175,10 +178,6 @@ class Pipeline:
                 initializer=_worker_init,
                 initargs=(policy, os.getpid(), self._start_roster),
             )
-            # The pool forks its workers at the first task: give it one now, while this
-            # process is small and has no threads, not later while it holds a large message
-            # (every worker would start with a copy of it in its resident set).
-            self._pool.submit(os.getpid).result()
 
     def close(self) -> None:
         if self._pool is not None:
