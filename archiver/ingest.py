@@ -135,6 +135,10 @@ def prepare(
                 f"forwarder {sender or '(none)'} is not in the source's allowed_forwarder_domains"
             )
     meta = parsed.metadata()
+    # Attachment text before sealing, so the decoded attachments are gone before the sealed
+    # copies of the message are made.
+    texts = attachment_texts(parsed.extractable, policy.attachment_text_timeout)
+    parsed.extractable = []
     sealed = sealing.seal_record(raw, meta, policy.kek_id, policy.kek, policy.compression_level)
     row = RecordRow(
         id=sealed.record_id,
@@ -161,12 +165,7 @@ def prepare(
         locator,
         students=roster.tagger.tag(parsed.tag_input(meta)) if roster else None,
         roster_version=roster.version if roster else -1,
-        index=index_doc(
-            blind.for_key(policy.index_key),
-            policy.index_key_id,
-            meta,
-            attachment_texts(parsed.extractable, policy.attachment_text_timeout),
-        ),
+        index=index_doc(blind.for_key(policy.index_key), policy.index_key_id, meta, texts),
     )
 
 

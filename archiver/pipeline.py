@@ -4,9 +4,12 @@ The calling process reads messages, hashes them and skips the ones already archi
 processes parse and seal the rest in windows; the calling process writes the results in input
 order, in transactions of up to `COMMIT_EVERY` messages, and after each commit tells the
 source which messages are now safe to acknowledge (move out of the mailbox). Bounded queues
-keep memory independent of the input's size. A crash loses at most the uncommitted
-transaction, and processing the same input again archives what is missing and duplicates
-nothing.
+keep memory independent of the input's size, and a byte budget shared by every run keeps it
+independent of the messages' sizes and of the number of workers: a message costs several
+times its size while it is parsed and sealed, so a large one is prepared alone, in the calling
+process (no copies to and from a worker), and committed before the next is taken on. A crash
+loses at most the uncommitted transaction, and processing the same input again archives what
+is missing and duplicates nothing.
 """
 
 from __future__ import annotations
@@ -33,6 +36,10 @@ from archiver.store.repository import Store
 COMMIT_EVERY = 64  # messages per transaction
 WINDOW = 16  # messages hashed, looked up and sent to a worker together ...
 WINDOW_BYTES = 8 << 20  # ... or fewer, if they are large
+# Bytes of messages read and not yet committed, all runs together; a message of LARGE_MESSAGE
+# bytes or more takes the whole budget (it is prepared alone) and goes in a window of its own.
+IN_FLIGHT_BYTES = 128 << 20
+LARGE_MESSAGE = 32 << 20
 
 _PR_SET_PDEATHSIG = 1
 _worker_policy: IngestPolicy | None = None
@@ -73,6 +80,44 @@ def _worker_prepare(work: list[tuple[bytes, Arrival, bytes]]) -> list[Prepared]:
     ]
 
 
+class _Budget:
+    """Bytes of messages in flight (read, and not yet committed) across every run of one
+    pipeline: the daemon runs a source per thread. Requests are served in turn; one larger
+    than the whole budget waits until nothing else is in flight."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.used = 0
+        self._cond = threading.Condition()
+        self._queue: deque[object] = deque()
+
+    def _fits(self, size: int) -> bool:
+        return self.used == 0 or self.used + size <= self.limit
+
+    def try_take(self, size: int) -> bool:
+        """Take `size` bytes if they are free now and no one is waiting."""
+        with self._cond:
+            if self._queue or not self._fits(size):
+                return False
+            self.used += size
+            return True
+
+    def take(self, size: int) -> None:
+        """Wait for `size` bytes. Call holding none, or the runs can wait for each other."""
+        ticket = object()
+        with self._cond:
+            self._queue.append(ticket)
+            self._cond.wait_for(lambda: self._queue[0] is ticket and self._fits(size))
+            self._queue.popleft()
+            self.used += size
+            self._cond.notify_all()
+
+    def give(self, size: int) -> None:
+        with self._cond:
+            self.used -= size
+            self._cond.notify_all()
+
+
 @dataclass
 class _Window:
     """Messages read together: the ones needing no work, and a task preparing the rest."""
@@ -80,6 +125,7 @@ class _Window:
     messages: list[Message]
     ready: list[Prepared | None]  # None where the task's next result goes
     task: Future[list[Prepared]] | list[Prepared]
+    budget: int = 0  # bytes of the budget it holds until committed
 
     def results(self) -> list[Prepared]:
         done = iter(self.task.result() if isinstance(self.task, Future) else self.task)
@@ -89,12 +135,18 @@ class _Window:
 def _windows(messages: Iterable[Message], stop: threading.Event | None) -> Iterator[list[Message]]:
     window: list[Message] = []
     size = 0
+    # The first window is one message: the pool forks its workers at its first task, and they
+    # should not start with a large message, read meanwhile, in their resident sets.
+    count = 1
     for msg in messages:
-        window.append(msg)
-        size += len(msg.raw or b"")
-        if len(window) >= WINDOW or size >= WINDOW_BYTES:
+        if len(msg.raw or b"") >= LARGE_MESSAGE and window:  # a large message goes alone
             yield window
             window, size = [], 0
+        window.append(msg)
+        size += len(msg.raw or b"")
+        if len(window) >= count or size >= WINDOW_BYTES:
+            yield window
+            window, size, count = [], 0, WINDOW
         if stop is not None and stop.is_set():
             break
     if window:
@@ -115,6 +167,7 @@ class Pipeline:
         self.roster = RosterCache(ring)
         with db.transaction() as tx:  # tagging runs in the workers, against this roster
             self._start_roster: Roster | None = self.roster.current(tx)
+        self.budget = _Budget(IN_FLIGHT_BYTES)
         self._pool: ProcessPoolExecutor | None = None
         if self.workers > 1:
             # Forked workers start at once with everything imported, and are this process's
@@ -151,10 +204,11 @@ class Pipeline:
         pending: deque[_Window] = deque()
         batch: list[tuple[Message, Prepared]] = []
         done_bytes = 0
+        held = batch_held = 0  # budget held by this run, and by its uncommitted batch
         failure: ArchiverError | None = None  # the source's or the acknowledger's
 
         def commit() -> None:
-            nonlocal failure
+            nonlocal failure, held, batch_held
             if not batch:
                 return
             with self.db.transaction() as tx:
@@ -162,6 +216,8 @@ class Pipeline:
                 results = ingest.store_batch(tx, self.ring, [p for _, p in batch], source, roster)
             pairs = [(m, o) for (m, _), o in zip(batch, results, strict=True)]
             batch.clear()
+            self.budget.give(batch_held)
+            held, batch_held = held - batch_held, 0
             outcomes.extend(o for _, o in pairs)
             if committed is not None and failure is None:
                 try:
@@ -170,36 +226,58 @@ class Pipeline:
                     failure = exc
 
         def finish_oldest() -> None:
-            nonlocal done_bytes
+            nonlocal done_bytes, batch_held
             window = pending.popleft()
             batch.extend(zip(window.messages, window.results(), strict=True))
+            batch_held += window.budget
             done_bytes += sum(m.read_bytes for m in window.messages)
             if len(batch) >= COMMIT_EVERY:
                 commit()
             if progress:
                 progress(done_bytes)
 
-        try:
-            for msgs in _windows(messages, stop):
-                pending.append(self._submit(msgs))
-                while len(pending) > 2 * self.workers:
+        def reserve(size: int) -> None:
+            """Take `size` bytes of the budget; if they are not free, first finish and
+            commit what this run holds, so no run waits while holding any."""
+            nonlocal held
+            if not self.budget.try_take(size):
+                while pending:
                     finish_oldest()
-                if failure is not None:
-                    break
-        except ArchiverError as exc:  # the source failed mid-stream: keep what it gave us
-            failure = exc
-        while pending:
-            finish_oldest()
-        commit()
+                commit()
+                self.budget.take(size)
+            held += size
+
+        try:
+            try:
+                for msgs in _windows(messages, stop):
+                    size = sum(len(m.raw or b"") for m in msgs)
+                    large = size >= LARGE_MESSAGE
+                    need = max(size, self.budget.limit) if large else size
+                    reserve(need)
+                    pending.append(self._submit(msgs, need, inline=large))
+                    while len(pending) > 2 * self.workers:
+                        finish_oldest()
+                    if failure is not None:
+                        break
+            except ArchiverError as exc:  # the source failed mid-stream: keep what it gave us
+                failure = exc
+            while pending:
+                finish_oldest()
+            commit()
+        finally:
+            self.budget.give(held)  # what an error left uncommitted
         if failure is not None:
             raise failure
         return outcomes
 
-    def _submit(self, msgs: list[Message]) -> _Window:
+    def _submit(self, msgs: list[Message], budget: int, inline: bool = False) -> _Window:
+        """Start preparing `msgs`: in a worker, or here when `inline` (a large message, which
+        runs alone: copying it to a worker and its result back would cost more memory)."""
         digests = [ingest.digest(m.raw) if m.raw is not None else b"" for m in msgs]
+        pool = None if inline else self._pool
         with self.db.transaction() as tx:
             known = tx.known_hashes([d for d in digests if d])
-            roster = self.roster.current(tx) if self._pool is None else self._start_roster
+            roster = self.roster.current(tx) if pool is None else self._start_roster
         ready: list[Prepared | None] = []
         work: list[tuple[bytes, Arrival, bytes]] = []
         for msg, sha in zip(msgs, digests, strict=True):
@@ -211,8 +289,8 @@ class Pipeline:
                 ready.append(None)
                 work.append((msg.raw, msg.arrival, sha))
         task: Future[list[Prepared]] | list[Prepared]
-        if self._pool is not None and work:
-            task = self._pool.submit(_worker_prepare, work)
+        if pool is not None and work:
+            task = pool.submit(_worker_prepare, work)
         else:
             task = [ingest.prepare(raw, arr, self.policy, sha, roster) for raw, arr, sha in work]
-        return _Window(msgs, ready, task)
+        return _Window(msgs, ready, task, budget)

@@ -55,6 +55,8 @@ def _from_bytes(data: bytes) -> int:
 def add(conn: Connection, postings: list[tuple[int, int]]) -> None:
     """Write (term, document) postings as rows."""
     rows = [(block_of(doc), term, doc) for term, doc in postings]
+    if not rows:  # a message with no words: SQLite's executemany refuses an empty list
+        return
     # Hundreds of rows per record: straight to the driver (COPY on PostgreSQL), not through
     # SQLAlchemy's per-row parameter handling, which cost more than the inserts.
     if conn.dialect.name == "postgresql":

@@ -1,10 +1,11 @@
 """Parse raw message bytes into the derived facts a record keeps.
 
-Speed: the stdlib parser handles a message line by line in Python, so a 300 KB attachment
-costs thousands of steps that learn nothing. Long runs of base64 lines are therefore swapped
-for one-line placeholders before parsing and put back into the parts that hold them, just
-before those parts are decoded. The record's bytes are never touched: this is only how they
-are read.
+Speed and memory: the stdlib parser handles a message line by line in Python, so a 300 KB
+attachment costs thousands of steps that learn nothing, and a long line costs four bytes a
+character in its buffers. Runs of lines the parser only ever keeps as content (base64, text)
+are therefore swapped for one-line placeholders before parsing, and read back from the
+original bytes by the parts that hold them when those are decoded. The record's bytes are
+never touched: this is only how they are read.
 
 The structure comes from the stdlib `email` package (compat32, which keeps every byte it can);
 headers, addresses and dates are decoded with mail-parser's decoders, which recover from the
@@ -15,8 +16,11 @@ complete header dictionaries per message that nothing here reads, which cost 45%
 
 from __future__ import annotations
 
+import binascii
 import email
+import email.feedparser
 import email.message
+import email.parser
 import hashlib
 import logging
 import os
@@ -38,8 +42,28 @@ QUARANTINE_UNPARSEABLE = "unparseable"
 QUARANTINE_NO_HEADERS = "no_headers"
 _IDENTIFYING_HEADERS = {"from", "to", "date", "subject", "message-id", "sender"}
 MESSAGE_TYPES = frozenset({"message/rfc822", "message/global"})  # attached messages
-# 40 or more full base64 lines of 60-100 characters (about 2.5 KB and up).
-_BASE64_RUN = re.compile(rb"(?:[A-Za-z0-9+/]{60,100}(\r?\n)){40,}")
+# Runs of lines the stdlib parser only ever keeps as content. The first line of a run may be
+# where the parser expects headers, so it must be no header (printable characters up to a
+# colon), no header's continuation (a leading space or tab), no boundary ("--..."), no mbox
+# "From " line and not empty: then it ends any header block, and the lines after it are body
+# lines, which only a boundary or an empty line (a delivery-status block's end) can change.
+# Base64 lines are tried first: they are most of the bytes, and the cheaper test. Runs are
+# found from line starts only (the leading newline is a literal the regex engine scans for
+# fast) and each line is read once (possessive repeats): linear time, 100-400 MB/s.
+_B64_LINE = rb"[A-Za-z0-9+/]{60,100}+\r?\n"
+_FIRST_LINE = (
+    rb"(?!From )[\x21-\x2c\x2e-\x39\x3b-\x7e][\x21-\x39\x3b-\x7e]*+(?:[^:\r\n][^\r\n]*+)?\r?\n"
+)
+_BODY_LINE = rb"(?!--)[^\r\n]++\r?\n"
+_CONTENT_RUN = re.compile(
+    rb"\n((?:%s|%s)(?:%s|%s)*+)" % (_B64_LINE, _FIRST_LINE, _B64_LINE, _BODY_LINE)
+)
+_MIN_RUN_BYTES = 2048  # a shorter run is not worth a placeholder
+_UUENCODED = frozenset({"x-uuencode", "uuencode", "uue", "x-uue"})
+_FEED_BYTES = 1 << 20  # the parser is fed this much at a time, never the whole text at once
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
+_MAX_HEADER_BYTES = 1 << 20  # headers read back from an unparseable message, at most
+_BASE64_AND_EOL = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/\r\n"
 
 
 @dataclass(frozen=True)
@@ -172,68 +196,171 @@ def tag_input_from_metadata(meta: dict[str, Any]) -> TagInput:
 
 
 class _Runs:
-    """What one parse keeps on the side: base64 runs taken out of the message before parsing
-    (keyed by their placeholder), and the attached messages found."""
+    """What one parse keeps on the side: where the runs of content lines taken out of the
+    message before parsing were (each replaced by a numbered placeholder line), and the
+    attached messages found.
 
-    def __init__(self) -> None:
+    Placeholders are all the same length, so none is a prefix of another, and a part's
+    payload is put back together in one pass from views of the original bytes.
+    """
+
+    def __init__(self, raw: bytes) -> None:
+        self.raw = raw
         self.prefix = f"ARCHIVER-RUN-{os.urandom(6).hex()}-"
-        self.runs: dict[str, str] = {}
+        # A placeholder, and the line end after it unless the parser gave that to a boundary.
+        self.token = re.compile(re.escape(self.prefix) + r"(\d{8})(\r?\n)?")
+        self.spans: list[tuple[int, int]] = []  # each run's place in `raw`, its last line end too
         self.embedded: list[email.message.Message] = []  # attached messages, as found
         self.extractable: list[tuple[str, str, bytes]] = []
 
-    def shrink(self, raw: bytes) -> bytes:
+    def shrink(self) -> bytes:
+        """`raw` with each run of content lines of `_MIN_RUN_BYTES` or more swapped for a
+        placeholder line: a content line too, so the parser takes the same path."""
+        raw = self.raw
         if len(raw) < 8192:
             return raw
 
         def swap(m: re.Match[bytes]) -> bytes:
-            token = f"{self.prefix}{len(self.runs)}"
-            self.runs[token] = m.group(0).decode("ascii")
-            return token.encode("ascii") + m.group(1)
+            start, end = m.span(1)
+            if end - start < _MIN_RUN_BYTES:
+                return m.group(0)
+            self.spans.append((start, end))
+            eol = b"\r\n" if raw[end - 2 : end] == b"\r\n" else b"\n"
+            return b"\n" + f"{self.prefix}{len(self.spans) - 1:08d}".encode() + eol
 
-        return _BASE64_RUN.sub(swap, raw)
+        return _CONTENT_RUN.sub(swap, raw)
+
+    def _pieces(self, payload: str) -> list[bytes | memoryview]:
+        """A payload's bytes, with its runs put back (as views of `raw`), in pieces."""
+        view = memoryview(self.raw)
+        pieces: list[bytes | memoryview] = []
+        last = 0
+        for m in self.token.finditer(payload):
+            pieces.append(payload[last : m.start()].encode("ascii", "surrogateescape"))
+            start, end = self.spans[int(m.group(1))]
+            end -= 2 if self.raw[end - 2 : end] == b"\r\n" else 1  # its line end is the token's
+            pieces += [view[start:end], (m.group(2) or "").encode("ascii")]
+            last = m.end()
+        pieces.append(payload[last:].encode("ascii", "surrogateescape"))
+        return pieces
+
+    def held(self, part: email.message.Message) -> str | None:
+        """A leaf's payload, if it holds placeholders."""
+        payload = _stored(part)
+        if self.spans and isinstance(payload, str) and self.prefix in payload:
+            return payload
+        return None
 
     def restore(self, part: email.message.Message) -> None:
-        """Put the original lines back into a leaf part, or into an embedded message."""
-        if not self.runs:
-            return
-        for leaf in part.walk():
-            payload = leaf.get_payload()
-            if isinstance(payload, str) and self.prefix in payload:
-                for token, text in self.runs.items():
-                    if token in payload:
-                        # The placeholder line ends as the run did, unless the parser gave that
-                        # line ending to a following boundary.
-                        eol = "\r\n" if text.endswith("\r\n") else "\n"
-                        payload = payload.replace(token + eol, text)
-                        payload = payload.replace(token, text[: -len(eol)])
-                leaf.set_payload(payload)
+        """Put the original lines back into a leaf part."""
+        payload = self.held(part)
+        if payload is not None:
+            data = b"".join(self._pieces(payload))
+            part.set_payload(data.decode("ascii", "surrogateescape"))
+
+    def decoded(self, part: email.message.Message) -> bytes:
+        """What `part.get_payload(decode=True)` gives for a leaf, its runs put back. It is
+        decoded straight from the original bytes: the stdlib would first make the whole text,
+        and for base64 two more copies of it and an object per line."""
+        payload = _stored(part)
+        cte = str(part.get("content-transfer-encoding", "")).lower()
+        if isinstance(payload, str) and cte not in _UUENCODED:
+            held = self.held(part)
+            try:
+                pieces = (
+                    self._pieces(held) if held else [payload.encode("ascii", "surrogateescape")]
+                )
+            except UnicodeEncodeError:  # not text parsed from bytes: left to the stdlib
+                pieces = []
+            data = b"".join(pieces)  # one piece is joined without a copy
+            if pieces and cte == "quoted-printable":
+                return binascii.a2b_qp(data)  # what quopri.decodestring does
+            if pieces and cte != "base64":
+                return data
+            fast = _b64decode(data) if pieces else None
+            if fast is not None:
+                return fast
+        self.restore(part)
+        decoded = part.get_payload(decode=True)
+        return decoded if isinstance(decoded, bytes) else b""
+
+    def length(self, part: email.message.Message) -> int:
+        """`len(str(part.get_payload()))` once the leaf's runs are back."""
+        payload = self.held(part)
+        if payload is not None and payload.isascii():  # one character a byte
+            return sum(len(piece) for piece in self._pieces(payload))
+        self.restore(part)
+        return len(str(part.get_payload()))
+
+
+def _stored(part: email.message.Message) -> object:
+    """A part's payload as the parser stored it: `get_payload()` decodes again, with
+    replacement characters, text that has raw 8-bit bytes in it."""
+    return getattr(part, "_payload", None)
+
+
+def _b64decode(data: bytes) -> bytes | None:
+    """`data` decoded as compat32 decodes a base64 payload, when it is well formed (base64
+    characters and line ends, padding only at the end); None otherwise, for the stdlib to do.
+
+    The stdlib splits the text into lines and joins them before decoding: two more copies of
+    it, and a Python object per line.
+    """
+    rest = data.translate(None, _BASE64_AND_EOL)  # empty, or the padding, when well formed
+    if rest.strip(b"=") or len(rest) > 2 or not data.rstrip(b"\r\n").endswith(rest):
+        return None
+    if (len(data) - data.count(b"\n") - data.count(b"\r")) % 4:
+        return None
+    return binascii.a2b_base64(data)
 
 
 def _addresses(msg: email.message.Message, name: str, defects: list[str]) -> list[Address]:
+    """Everyone in the `name` headers. A value whose display names cannot be decoded keeps its
+    addresses (with the names as written); a value that cannot be read at all is left out.
+    Either is a defect naming the header; mail-parser's repairs are an AddressHeaderDefect."""
     found: list[Address] = []
+    repaired: list[str] = []
     for value in msg.get_all(name) or []:
-        for display, addr in get_addresses(value, defects=defects, decode_names=True):
-            if display or addr:
-                found.append(Address(str(display or ""), str(addr or "")))
+        try:
+            pairs = get_addresses(value, defects=repaired, decode_names=True)
+        except Exception as exc:  # one bad encoded word must not cost the other headers
+            defects.append(_header_defect(name, exc))
+            try:
+                pairs = [
+                    (decode_header_part(display), addr)
+                    for display, addr in get_addresses(value, decode_names=False)
+                ]
+            except Exception:
+                continue
+        found += [Address(str(d or ""), str(a or "")) for d, a in pairs if d or a]
+    if repaired:
+        defects.append("AddressHeaderDefect")
     return found
 
 
-def _header(msg: email.message.Message, name: str) -> str:
-    """The first `name` header, decoded (RFC 2047 words and raw 8-bit UTF-8 alike)."""
-    value = get_header(msg, name)
-    if isinstance(value, list):
-        value = value[0] if value else ""
-    return str(value or "")
+def _header_defect(name: str, exc: BaseException) -> str:
+    return f"HeaderDefect: {name}: {type(exc).__name__}"
+
+
+def _header(msg: email.message.Message, name: str, defects: list[str]) -> str:
+    """The first `name` header, decoded (RFC 2047 words and raw 8-bit UTF-8 alike); "" and a
+    defect if it cannot be."""
+    try:
+        value = get_header(msg, name)
+        if isinstance(value, list):
+            value = value[0] if value else ""
+        return str(value or "")
+    except Exception as exc:
+        defects.append(_header_defect(name, exc))
+        return ""
 
 
 def _text(value: object) -> str:
     return decode_header_part(str(value)) if value is not None else ""
 
 
-def _decode_text(part: email.message.Message, defects: list[str]) -> str:
-    payload = part.get_payload(decode=True)
-    if not isinstance(payload, bytes):
-        return ""
+def _decode_text(part: email.message.Message, defects: list[str], runs: _Runs) -> str:
+    payload = runs.decoded(part)
     charset = part.get_content_charset() or "utf-8"
     try:
         return payload.decode(charset)
@@ -243,7 +370,6 @@ def _decode_text(part: email.message.Message, defects: list[str]) -> str:
 
 
 def _attachment(part: email.message.Message, defects: list[str], runs: _Runs) -> Attachment:
-    runs.restore(part)
     ctype = part.get_content_type()
     if ctype in MESSAGE_TYPES and part.is_multipart():
         # An attached message is read as an original, not hashed: regenerating its bytes to
@@ -253,13 +379,10 @@ def _attachment(part: email.message.Message, defects: list[str], runs: _Runs) ->
         subject, size = None, 0
         if isinstance(inner, email.message.Message):
             subject = inner.get("Subject")
-            size = sum(
-                len(str(leaf.get_payload())) for leaf in inner.walk() if not leaf.is_multipart()
-            )
+            size = sum(runs.length(leaf) for leaf in inner.walk() if not leaf.is_multipart())
         name = part.get_filename() or _text(subject) + ".eml"
         return Attachment(_filename(name, defects), ctype, size, "")
-    raw = part.get_payload(decode=True)
-    data = raw if isinstance(raw, bytes) else b""
+    data = runs.decoded(part)
     name = _filename(part.get_filename() or "", defects)
     if data and extract.supported(ctype, name):
         runs.extractable.append((name, ctype, data))
@@ -296,8 +419,7 @@ def _walk(part: email.message.Message, out: ParsedMessage, html: list[str], runs
         and disposition != "attachment"
         and (not named or disposition == "inline")
     ):
-        runs.restore(part)
-        text = _decode_text(part, out.defects)
+        text = _decode_text(part, out.defects, runs)
         if ctype == "text/plain":
             out.text = f"{out.text}\n{text}" if out.text else text
         else:
@@ -309,17 +431,13 @@ def _walk(part: email.message.Message, out: ParsedMessage, html: list[str], runs
 
 def parse(raw: bytes) -> ParsedMessage:
     """Parse `raw`; never raises for bad input: unusable bytes come back with `quarantine` set."""
-    runs = _Runs()
+    runs = _Runs(raw)
     try:
-        msg = email.message_from_bytes(runs.shrink(raw))
+        msg = _message(runs.shrink())
     except RecursionError:
-        return ParsedMessage(
-            quarantine=QUARANTINE_UNPARSEABLE, problem="MIME structure nested too deeply"
-        )
+        return _unparseable(raw, "MIME structure nested too deeply")
     except Exception as exc:  # a hostile message must not stop ingest: it is stored, quarantined
-        return ParsedMessage(
-            quarantine=QUARANTINE_UNPARSEABLE, problem=f"{type(exc).__name__}: {exc}"
-        )
+        return _unparseable(raw, f"{type(exc).__name__}: {exc}")
     out, attached = _read(msg, runs)
     if not {k.lower() for k in msg} & _IDENTIFYING_HEADERS:
         out.quarantine = QUARANTINE_NO_HEADERS
@@ -335,6 +453,31 @@ def parse(raw: bytes) -> ParsedMessage:
     return out
 
 
+def _message(data: bytes) -> email.message.Message:
+    """`email.message_from_bytes(data)`, fed a piece at a time: it would make the whole text
+    and a buffer of four bytes a character of it."""
+    parser = email.feedparser.BytesFeedParser()
+    for start in range(0, len(data), _FEED_BYTES):
+        parser.feed(data[start : start + _FEED_BYTES])
+    return parser.close()
+
+
+def _unparseable(raw: bytes, problem: str) -> ParsedMessage:
+    """Bytes the parser cannot take apart: quarantined with the reason, and with the headers
+    they start with when those can be read, so the record still says who sent what."""
+    out = ParsedMessage(quarantine=QUARANTINE_UNPARSEABLE, problem=problem)
+    end = _HEADER_END.search(raw, 0, _MAX_HEADER_BYTES)
+    try:
+        head = email.parser.BytesParser().parsebytes(
+            raw[: end.end() if end else _MAX_HEADER_BYTES], headersonly=True
+        )
+    except Exception:  # the headers are beyond reading too: the reason is all there is
+        return out
+    _read_headers(head, out)
+    out.defects = sorted(set(out.defects))
+    return out
+
+
 def _read(
     msg: email.message.Message, runs: _Runs
 ) -> tuple[ParsedMessage, list[email.message.Message]]:
@@ -342,22 +485,8 @@ def _read(
     messages attached to it."""
     first = len(runs.embedded)
     out = ParsedMessage()
-    header_defects: list[str] = []
-    try:
-        out.sender = _addresses(msg, "From", header_defects)
-        out.to = _addresses(msg, "To", header_defects)
-        out.cc = _addresses(msg, "Cc", header_defects)
-        out.subject = _header(msg, "Subject")
-        out.message_id = _header(msg, "Message-ID") or None
-        out.authentication_results = [str(v) for v in msg.get_all("Authentication-Results", [])]
-        date_value = msg.get("Date")
-        if date_value is not None:
-            out.date_text = str(date_value)
-            try:
-                when, _offset = convert_mail_date(out.date_text)
-                out.date = when if when.tzinfo else when.replace(tzinfo=UTC)
-            except (ValueError, TypeError, OverflowError):
-                out.defects.append("DateHeaderDefect")
+    _read_headers(msg, out)
+    try:  # the body's own guard: a part that breaks the walk costs the parts after it
         html: list[str] = []
         _walk(msg, out, html, runs)
         out.html = "\n".join(html) or None
@@ -367,9 +496,31 @@ def _read(
         out.defects.append("NestingTooDeepDefect")
     except Exception as exc:  # partial parse: keep what was found, say what broke
         out.defects.append(f"{type(exc).__name__}: {exc}")
-    if header_defects:
-        out.defects.append("AddressHeaderDefect")
     return out, runs.embedded[first:]
+
+
+def _read_headers(msg: email.message.Message, out: ParsedMessage) -> None:
+    """The headers a record keeps. Each is read on its own: one that cannot be decoded is
+    a defect naming it, and costs only its own value."""
+    out.sender = _addresses(msg, "From", out.defects)
+    out.to = _addresses(msg, "To", out.defects)
+    out.cc = _addresses(msg, "Cc", out.defects)
+    out.subject = _header(msg, "Subject", out.defects)
+    out.message_id = _header(msg, "Message-ID", out.defects) or None
+    try:
+        out.authentication_results = [str(v) for v in msg.get_all("Authentication-Results", [])]
+    except Exception as exc:
+        out.defects.append(_header_defect("Authentication-Results", exc))
+    try:
+        date_value = msg.get("Date")
+        if date_value is not None:
+            out.date_text = str(date_value)
+            when, _offset = convert_mail_date(out.date_text)
+            out.date = when if when.tzinfo else when.replace(tzinfo=UTC)
+    except (ValueError, TypeError, OverflowError):
+        out.defects.append("DateHeaderDefect")
+    except Exception as exc:
+        out.defects.append(_header_defect("Date", exc))
 
 
 def _party(p: forwards.Party | None) -> Address | None:

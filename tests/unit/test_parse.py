@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import email.policy
+import hashlib
 import itertools
+import quopri
+import random
+import textwrap
 from email.message import EmailMessage
 
 import corpus
@@ -10,7 +16,7 @@ import pytest
 
 from archiver.understand import parse as parse_module
 from archiver.understand.html import html_to_text
-from archiver.understand.parse import QUARANTINE_NO_HEADERS, parse
+from archiver.understand.parse import QUARANTINE_NO_HEADERS, QUARANTINE_UNPARSEABLE, parse
 from tests.conftest import corpus_messages
 
 
@@ -60,15 +66,174 @@ def test_html_only_message_gets_readable_text() -> None:
     assert html_to_text("<p>a</p><p>b</p>") == "a\n\nb"
 
 
-def test_skipping_base64_runs_changes_nothing_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
+def _b64_part(name: str, ctype: str, data: bytes, eol: str = "\r\n") -> str:
+    lines = base64.encodebytes(data).decode().splitlines()
+    return eol.join(
+        [
+            f'Content-Type: {ctype}; name="{name}"',
+            f'Content-Disposition: attachment; filename="{name}"',
+            "Content-Transfer-Encoding: base64",
+            "",
+            *lines,
+        ]
+    )
+
+
+def _multipart(parts: list[str], eol: str = "\r\n", preamble: str = "") -> bytes:
+    head = [
+        "From: Coach <coach@example.org>",
+        "To: records@district.example.org",
+        "Subject: hostile shapes",
+        "MIME-Version: 1.0",
+        'Content-Type: multipart/mixed; boundary="XYZ"',
+        "",
+        preamble,
+    ]
+    body = [f"--XYZ{eol}{p}" for p in parts]
+    return (eol.join(head) + eol + eol.join(body) + f"{eol}--XYZ--{eol}").encode(
+        "utf-8", "surrogateescape"
+    )
+
+
+def _hostile_messages() -> list[bytes]:
+    """Shapes the placeholders must survive: many runs, runs at every kind of edge."""
+    rng = random.Random(5)
+    words = ["Maria", "missed", "the", "field", "trip;", "permission", "slip", "attached:"]
+    text = " ".join(rng.choice(words) for _ in range(3000))
+    lines = textwrap.wrap(text, 70)
+    qp = quopri.encodestring(("é " + text).encode()).decode()
+    out = []
+    for eol in ("\r\n", "\n"):
+        many = [
+            _b64_part(f"a{i}.bin", "application/octet-stream", rng.randbytes(4000 + i), eol)
+            for i in range(13)
+        ]
+        out.append(_multipart(many, eol, preamble=eol.join(lines[:60])))
+        b64_body = eol.join(
+            [
+                "Content-Type: text/plain; charset=utf-8",
+                "Content-Transfer-Encoding: base64",
+                "",
+                *base64.encodebytes(text.encode()).decode().splitlines(),
+            ]
+        )
+        out.append(_multipart([*many[:10], b64_body], eol))
+        plain = eol.join(["Content-Type: text/plain", "", *lines])
+        spaced = eol.join(["Content-Type: text/plain", "", lines[0], *(" " + x for x in lines)])
+        qp_head = (
+            "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: quoted-printable"
+        )
+        qp_part = eol.join([*qp_head.split("\n"), "", *qp.splitlines()])
+        latin = eol.join(["Content-Type: text/plain; charset=latin-1", "", *lines])
+        latin = latin.replace("Maria", "Mar\udce9a")  # a raw 8-bit byte in the text
+        one_line = eol.join(["Content-Type: text/html", "", "<p>" + text * 5 + "</p>"])
+        colons = eol.join(
+            ["Content-Type: text/plain", "", lines[0], *(f"Note: {x}" for x in lines)]
+        )
+        no_blank = eol.join(["Content-Type: text/plain", *lines])  # no header/body separator
+        dashes = eol.join(["Content-Type: text/plain", "", lines[0], *(f"-{x}" for x in lines)])
+        status = eol.join(
+            [
+                "Content-Type: message/delivery-status",
+                "",
+                "Reporting-MTA: dns; x",
+                "",
+                *lines,
+                "",
+                "Action: failed",
+                *lines,
+            ]
+        )
+        inner = _multipart([plain, many[0]], eol).decode("utf-8", "surrogateescape")
+        attached = eol.join(["Content-Type: message/rfc822", "", inner])
+        from_lines = eol.join(
+            ["Content-Type: text/plain", "", lines[0], *(f"From {x}" for x in lines)]
+        )
+        bare_cr = eol.join(["Content-Type: text/plain", "", *(f"{x}\r{x}" for x in lines)])
+        for part in (
+            plain,
+            spaced,
+            qp_part,
+            latin,
+            one_line,
+            colons,
+            no_blank,
+            dashes,
+            status,
+            attached,
+            from_lines,
+            bare_cr,
+        ):
+            out.append(_multipart([part, part], eol))
+        flat = ["From: a@example.org", "Subject: flat", "", *lines, *lines[:3]]
+        out.append(eol.join(flat).encode())
+        out.append(eol.join(flat).encode() + b"no final line end " * 1000)
+        out.append(eol.join(["From: a@example.org", *lines]).encode())  # no blank line at all
+    return out
+
+
+def test_placeholders_change_nothing_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
     messages = [p.read_bytes() for p in corpus_messages()]
     messages += list(itertools.islice(corpus.generate(5), 300))
+    messages += _hostile_messages()
     assert sum(len(m) > 20_000 for m in messages) > 50  # plenty with big attachments
     fast = [parse(m) for m in messages]
-    monkeypatch.setattr(parse_module._Runs, "shrink", lambda self, raw: raw)
+    assert sum(len(a.attachments) >= 10 for a in fast) >= 4  # ten runs and more
+    monkeypatch.setattr(parse_module._Runs, "shrink", lambda self: self.raw)
     slow = [parse(m) for m in messages]
     for a, b in zip(fast, slow, strict=True):
-        assert (a.metadata(), a.text, a.html) == (b.metadata(), b.text, b.html)
+        assert (a.metadata(), a.text, a.html, a.extractable) == (
+            b.metadata(),
+            b.text,
+            b.html,
+            b.extractable,
+        )
+
+
+def test_thirteen_attachments_keep_their_own_bytes() -> None:
+    data = [bytes([i]) * (5000 + i) for i in range(13)]
+    raw = _multipart(
+        [_b64_part(f"f{i}.bin", "application/octet-stream", d) for i, d in enumerate(data)]
+    )
+    parsed = parse(raw)
+    assert [(a.filename, a.size, a.sha256) for a in parsed.attachments] == [
+        (f"f{i}.bin", len(d), hashlib.sha256(d).hexdigest()) for i, d in enumerate(data)
+    ]
+
+
+@pytest.mark.timeout(120)
+def test_a_long_line_of_base64_characters_is_parsed_in_linear_time() -> None:
+    body = base64.b64encode(random.Random(3).randbytes(15 << 20))  # 20 MB on one line
+    raw = b"From: a@example.org\r\nSubject: one line\r\n\r\n" + body + b"\r\n"
+    parsed = parse(raw)
+    assert parsed.quarantine is None and parsed.subject == "one line"
+    assert parsed.text.strip() == body.decode()
+
+
+@pytest.mark.parametrize("header", ["From", "To", "Cc"])
+def test_a_bad_encoded_word_costs_only_its_header(header: str) -> None:
+    fields = {"From": "Coach <coach@example.org>", "To": "records@example.org", "Cc": ""}
+    fields[header] = "=?utf-8?B?A?= <b@e.org>"
+    msg = EmailMessage()
+    msg.set_content("Maria Lopez missed practice.")
+    msg.add_attachment(b"%PDF-1.4 x", maintype="application", subtype="pdf", filename="note.pdf")
+    head = "".join(f"{k}: {v}\r\n" for k, v in fields.items() if v)
+    raw = head.encode() + b"Subject: Practice\r\n" + msg.as_bytes(policy=email.policy.SMTP)
+    parsed = parse(raw)
+    assert parsed.subject == "Practice"
+    assert "Maria Lopez missed practice." in parsed.text
+    assert [a.filename for a in parsed.attachments] == ["note.pdf"]
+    people = {"From": parsed.sender, "To": parsed.to, "Cc": parsed.cc}[header]
+    assert [p.address for p in people] == ["b@e.org"]  # the address is kept
+    assert f"HeaderDefect: {header}: HeaderParseError" in parsed.defects
+
+
+def test_a_message_nested_too_deeply_keeps_its_headers() -> None:
+    head = "From: Coach <coach@example.org>\nSubject: deep\nMIME-Version: 1.0\n"
+    parts = [f'Content-Type: multipart/mixed; boundary="b{i}"\n\n--b{i}\n' for i in range(2000)]
+    parsed = parse((head + "".join(parts) + "\nx\n").encode())
+    assert parsed.quarantine == QUARANTINE_UNPARSEABLE and parsed.problem
+    assert parsed.subject == "deep" and parsed.sender[0].address == "coach@example.org"
 
 
 def test_hostile_html_is_converted_in_linear_time() -> None:
