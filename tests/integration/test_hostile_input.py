@@ -128,7 +128,7 @@ def _damage(archive: Archive, rid: str) -> None:
             att["size"], att["sha256"] = first["size"], first["sha256"]
         tx.set_part(rid, META, seal_meta(key, rid, meta))
         doc = index_doc(blind.for_key(index_key), key_id, meta, [])
-        replace_entry(tx, index_entry(rid, doc, row.sent_at))
+        replace_entry(tx, index_entry(ring, rid, doc, row.sent_at))
     db.close()
 
 
