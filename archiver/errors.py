@@ -54,5 +54,12 @@ class IntegrityError(ArchiverError):
     exit_code = 3
 
 
+class WorkerError(ArchiverError):
+    """A worker process died while preparing messages (the kernel killed it for lack of
+    memory, most often); what was committed is kept, the rest is tried again."""
+
+    retryable = True
+
+
 class InputError(ArchiverError):
     """An input (file, message) cannot be archived; the message says what and where."""

@@ -44,6 +44,7 @@ class IngestPolicy:
     compression_level: int = 3
     max_message_bytes: int = 150 * 1024 * 1024
     attachment_text_timeout: float = 10.0
+    attachment_text_budget: float = 60.0
 
     @classmethod
     def from_settings(cls, settings: IngestSettings, ring: Keyring) -> IngestPolicy:
@@ -59,6 +60,7 @@ class IngestPolicy:
             settings.compression_level,
             settings.max_message_mb << 20,
             settings.attachment_text_timeout,
+            settings.attachment_text_budget,
         )
 
 
@@ -134,11 +136,13 @@ def prepare(
             parsed.problem = (
                 f"forwarder {sender or '(none)'} is not in the source's allowed_forwarder_domains"
             )
-    meta = parsed.metadata()
     # Attachment text before sealing, so the decoded attachments are gone before the sealed
-    # copies of the message are made.
-    texts = attachment_texts(parsed.extractable, policy.attachment_text_timeout)
+    # copies of the message are made, and how reading each went is sealed with the record.
+    texts = attachment_texts(
+        parsed.extractable, policy.attachment_text_timeout, policy.attachment_text_budget
+    )
     parsed.extractable = []
+    meta = parsed.metadata(texts.status)
     sealed = sealing.seal_record(raw, meta, policy.kek_id, policy.kek, policy.compression_level)
     row = RecordRow(
         id=sealed.record_id,
@@ -165,7 +169,7 @@ def prepare(
         locator,
         students=roster.tagger.tag(parsed.tag_input(meta)) if roster else None,
         roster_version=roster.version if roster else -1,
-        index=index_doc(blind.for_key(policy.index_key), policy.index_key_id, meta, texts),
+        index=index_doc(blind.for_key(policy.index_key), policy.index_key_id, meta, texts.texts),
     )
 
 

@@ -23,10 +23,11 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 from archiver import ingest
-from archiver.errors import ArchiverError
+from archiver.errors import ArchiverError, WorkerError
 from archiver.ingest import IngestPolicy, Outcome, Prepared
 from archiver.keys import Keyring
 from archiver.records.roster import Roster, RosterCache
@@ -72,11 +73,25 @@ def _worker_init(policy: IngestPolicy, parent: int, roster: Roster | None) -> No
     _worker_roster = roster
 
 
+def _prepare(
+    raw: bytes, arrival: Arrival, policy: IngestPolicy, sha: bytes, roster: Roster | None
+) -> Prepared:
+    """`ingest.prepare`, with running out of memory on one message a failure of that message
+    (it stays where it was, and is tried again), not of the run."""
+    try:
+        return ingest.prepare(raw, arrival, policy, sha, roster)
+    except MemoryError:
+        return ingest.failed(
+            arrival,
+            f"not enough memory to archive this {len(raw) / 1048576:.1f} MB message: lower "
+            "ingest.workers or give the service more memory; it is tried again next time",
+        )
+
+
 def _worker_prepare(work: list[tuple[bytes, Arrival, bytes]]) -> list[Prepared]:
     assert _worker_policy is not None
     return [
-        ingest.prepare(raw, arrival, _worker_policy, sha, _worker_roster)
-        for raw, arrival, sha in work
+        _prepare(raw, arrival, _worker_policy, sha, _worker_roster) for raw, arrival, sha in work
     ]
 
 
@@ -126,6 +141,7 @@ class _Window:
     ready: list[Prepared | None]  # None where the task's next result goes
     task: Future[list[Prepared]] | list[Prepared]
     budget: int = 0  # bytes of the budget it holds until committed
+    pool: ProcessPoolExecutor | None = None  # where it is being prepared
 
     def results(self) -> list[Prepared]:
         done = iter(self.task.result() if isinstance(self.task, Future) else self.task)
@@ -168,16 +184,36 @@ class Pipeline:
         with db.transaction() as tx:  # tagging runs in the workers, against this roster
             self._start_roster: Roster | None = self.roster.current(tx)
         self.budget = _Budget(IN_FLIGHT_BYTES)
-        self._pool: ProcessPoolExecutor | None = None
-        if self.workers > 1:
-            # Forked workers start at once with everything imported, and are this process's
-            # own children, so they can be told to die with it (a fork server would not).
-            self._pool = ProcessPoolExecutor(
-                self.workers,
-                mp_context=multiprocessing.get_context("fork"),
-                initializer=_worker_init,
-                initargs=(policy, os.getpid(), self._start_roster),
-            )
+        self._pool_lock = threading.Lock()
+        self._pool = self._new_pool() if self.workers > 1 else None
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        # Forked workers start at once with everything imported, and are this process's own
+        # children, so they can be told to die with it (a fork server would not).
+        return ProcessPoolExecutor(
+            self.workers,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=_worker_init,
+            initargs=(self.policy, os.getpid(), self._start_roster),
+        )
+
+    def _results(self, window: _Window) -> list[Prepared]:
+        """A window's prepared messages; raises WorkerError (and replaces the pool) if a
+        worker died preparing them."""
+        try:
+            return window.results()
+        except BrokenProcessPool:
+            with self._pool_lock:  # once, however many of its windows fail
+                broken = window.pool if window.pool is self._pool else None
+                if broken is not None:
+                    self._pool = self._new_pool()
+            if broken is not None:
+                broken.shutdown(wait=False, cancel_futures=True)
+            raise WorkerError(
+                "a worker process died while preparing messages (killed for lack of memory?): "
+                "what was committed is kept and the rest is tried again; lower ingest.workers "
+                "if it happens again"
+            ) from None
 
     def close(self) -> None:
         if self._pool is not None:
@@ -228,7 +264,7 @@ class Pipeline:
         def finish_oldest() -> None:
             nonlocal done_bytes, batch_held
             window = pending.popleft()
-            batch.extend(zip(window.messages, window.results(), strict=True))
+            batch.extend(zip(window.messages, self._results(window), strict=True))
             batch_held += window.budget
             done_bytes += sum(m.read_bytes for m in window.messages)
             if len(batch) >= COMMIT_EVERY:
@@ -292,5 +328,5 @@ class Pipeline:
         if pool is not None and work:
             task = pool.submit(_worker_prepare, work)
         else:
-            task = [ingest.prepare(raw, arr, self.policy, sha, roster) for raw, arr, sha in work]
-        return _Window(msgs, ready, task, budget)
+            task = [_prepare(raw, arr, self.policy, sha, roster) for raw, arr, sha in work]
+        return _Window(msgs, ready, task, budget, pool if isinstance(task, Future) else None)

@@ -92,6 +92,14 @@ class IngestSettings:
             " the search index (1 to 300); a file taking longer is archived, its text unindexed."
         ),
     )
+    attachment_text_budget: int = field(
+        default=60,
+        metadata=_help(
+            "Seconds all of one message's PDF and DOCX attachments may take together (1 to\n"
+            "3600): once spent, the rest are archived without their text indexed, and `show`\n"
+            "says which. Bounds ingest, `reindex` and `rederive` per message."
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -393,6 +401,8 @@ def _range_problems(settings: Settings) -> list[tuple[str, str]]:
         out.append(("ingest.compression_level", "must be between 1 and 19"))
     if not 1 <= ing.attachment_text_timeout <= 300:
         out.append(("ingest.attachment_text_timeout", "must be between 1 and 300"))
+    if not 1 <= ing.attachment_text_budget <= 3600:
+        out.append(("ingest.attachment_text_budget", "must be between 1 and 3600"))
     if not settings.archive.audit_anchor.strip():
         out.append(("archive.audit_anchor", "must be auto, off or a path"))
     if not settings.archive.database.strip():

@@ -14,6 +14,7 @@ from archiver.keys import Keyring
 from archiver.records import audit
 from archiver.settings import Settings, find_config, load_settings
 from archiver.store.repository import Store
+from archiver.understand.indexing import TextLimits
 
 
 class App:
@@ -54,6 +55,11 @@ class App:
 
     def ingest_policy(self) -> IngestPolicy:
         return IngestPolicy.from_settings(self.settings.ingest, self.keyring)
+
+    def text_limits(self) -> TextLimits:
+        """How long attachment text may take, for `reindex`, `rederive` and repairs."""
+        ingest = self.settings.ingest
+        return TextLimits(ingest.attachment_text_timeout, ingest.attachment_text_budget)
 
     def close(self) -> None:
         if self._store is not None:

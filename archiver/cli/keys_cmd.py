@@ -102,9 +102,7 @@ def _rotate_index(a: App) -> int:
     audit.record_event(a.store, ring, "keys.rotate", details={"index": key_id})
     click.echo(f"created index key {key_id}; rebuilding the search index")
     progress = Progress("indexing", None, " records")
-    result = reindex_all(
-        a.store, ring, progress=progress, text_timeout=a.settings.ingest.attachment_text_timeout
-    )
+    result = reindex_all(a.store, ring, progress=progress, text=a.text_limits())
     progress.finish()
     click.echo(
         f"sealed {result.students_resealed} students and indexed {result.indexed} records "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 
@@ -22,6 +23,27 @@ def _size(n: int) -> str:
         if value < 1024 or unit == "GB":
             break
     return f"{value:.1f} {unit}"
+
+
+_TEXT_NOTES = {
+    "truncated": "only part of its text can be searched",
+    "timeout": "its text cannot be searched: reading it took too long",
+    "failed": "its text cannot be searched: it could not be read",
+    "too_large": "its text cannot be searched: too large to read",
+    "skipped": "its text cannot be searched: not read",
+}
+
+
+def _text_notes(view: dict[str, Any]) -> list[str]:
+    """What to say of PDF and DOCX attachments (at any depth) whose text the index lacks."""
+    every = [*view["attachments"], *(a for o in view["chain"] for a in o.get("attachments", []))]
+    notes = []
+    for att in every:
+        note = _TEXT_NOTES.get(att.get("text") or "")
+        if note:
+            why = att.get("text_problem")
+            notes.append(f"{att['filename']}: {note}" + (f" ({why})" if why else ""))
+    return notes
 
 
 def _who(entries: list[dict[str, str] | None]) -> str:
@@ -79,6 +101,8 @@ def show(ctx: click.Context, record_id: str, raw: bool, as_json: bool) -> None:
         click.echo(
             f"{'Attached:':<10}{att['filename']} ({att['content_type']}, {_size(att['size'])})"
         )
+    for note in _text_notes(view):
+        click.echo(f"{'Unread:':<10}{note}")
     original = view["original"]
     if original.get("provenance") in ("headers", "reconstructed"):
         who = _who([original["from"]]) if original.get("from") else "?"
@@ -171,9 +195,7 @@ def rederive(ctx: click.Context, as_json: bool) -> int:
         total = tx.count_records()
     progress = Progress("re-deriving", total)
     ingest = a.settings.ingest
-    result = rederive_all(
-        a.store, a.keyring, ingest.compression_level, progress, ingest.attachment_text_timeout
-    )
+    result = rederive_all(a.store, a.keyring, ingest.compression_level, progress, a.text_limits())
     progress.finish()
     if as_json:
         emit_json({"checked": result.checked, "rederived": result.changed, "failed": result.failed})

@@ -167,17 +167,15 @@ def reindex(ctx: click.Context, rebuild_all: bool, repair: bool, as_json: bool) 
     current index key and tokenizer (all of them with --all). Safe to interrupt: run it again
     to go on."""
     a = app(ctx)
-    timeout = a.settings.ingest.attachment_text_timeout
+    text = a.text_limits()
     if repair:
         checking = Progress("checking the index", None, " blocks")
-        check = verify_index(
-            a.store, a.keyring, repair=True, progress=checking, text_timeout=timeout
-        )
+        check = verify_index(a.store, a.keyring, repair=True, progress=checking, text=text)
         checking.finish()
         if not as_json:
             print_index_report(check, False, repairing=True)
     progress = Progress("indexing", None, " records")
-    result = reindex_all(a.store, a.keyring, rebuild_all, progress, timeout)
+    result = reindex_all(a.store, a.keyring, rebuild_all, progress, text)
     progress.finish()
     if as_json:
         emit_json(

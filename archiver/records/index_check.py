@@ -23,7 +23,7 @@ from archiver.keys import Keyring
 from archiver.records import audit
 from archiver.records.search import build_entry, entry_digest
 from archiver.store.repository import IndexedDoc, IndexEntry, Store, StoreTx
-from archiver.understand.indexing import TOKENIZER, index_doc
+from archiver.understand.indexing import DEFAULT_TEXT_LIMITS, TOKENIZER, TextLimits, index_doc
 
 
 @dataclass
@@ -117,7 +117,7 @@ def _repair(
     ring: Keyring,
     block: int,
     found: list[tuple[IndexedDoc | None, int, str]],
-    text_timeout: float,
+    text: TextLimits,
 ) -> int:
     """Rebuild the entries found wrong from their records, and drop postings that belong to no
     entry; how many were repaired."""
@@ -127,7 +127,7 @@ def _repair(
     rows = tx.records_by_id(ids)
     key_id, key = ring.index_key()
     terms = blind.for_key(key)
-    entries = [build_entry(tx, ring, terms, key_id, rows[i], text_timeout) for i in rows]
+    entries = [build_entry(tx, ring, terms, key_id, rows[i], text) for i in rows]
     tx.unindex(ids)
     tx.index(entries, tx.search_state().generation)
     return len(orphans) + len(entries)
@@ -143,7 +143,7 @@ def verify_index(
     sample: int | None = None,
     repair: bool = False,
     progress: Callable[[int], None] | None = None,
-    text_timeout: float = 10.0,
+    text: TextLimits = DEFAULT_TEXT_LIMITS,
 ) -> IndexReport:
     """Check the whole index (resuming an unfinished pass) or `sample` random entries, and
     with `repair` rebuild what is wrong. Audited. Raises DatabaseError."""
@@ -170,7 +170,7 @@ def verify_index(
             report.checked += checked
             report.problems += [(_label(doc, seq), p) for doc, seq, p in found]
             if repair and found:
-                report.repaired += _repair(tx, ring, block, found, text_timeout)
+                report.repaired += _repair(tx, ring, block, found, text)
             if only is None:
                 state = tx.index_check()
                 tx.set_index_check(

@@ -18,10 +18,12 @@ from archiver.store import search as store_search
 from archiver.store.repository import IndexEntry, RecordRow, SearchState, Store, StoreTx
 from archiver.understand import extract
 from archiver.understand.indexing import (
+    DEFAULT_TEXT_LIMITS,
     PAIRS,
     TOKENIZER,
     WORDS,
     IndexDoc,
+    TextLimits,
     attachment_texts,
     files,
     filter_tokens,
@@ -323,7 +325,7 @@ def reindex_all(
     ring: Keyring,
     rebuild_all: bool = False,
     progress: Callable[[int], None] | None = None,
-    text_timeout: float = 10.0,
+    text: TextLimits = DEFAULT_TEXT_LIMITS,
 ) -> ReindexResult:
     """Index every record not indexed under the current index key and tokenizer, page by page
     (each page its own transaction: an interrupted run resumes where it stopped).
@@ -349,7 +351,7 @@ def reindex_all(
             entries = []
             for row in page:
                 try:
-                    entries.append(build_entry(tx, ring, terms, key_id, row, text_timeout))
+                    entries.append(build_entry(tx, ring, terms, key_id, row, text))
                 except IntegrityError:
                     result.failed.append(row.id)
             tx.unindex([e.record_id for e in entries])
@@ -383,7 +385,7 @@ def reindex_all(
 
 
 def build_entry(
-    tx: StoreTx, ring: Keyring, terms: BlindIndex, key_id: str, row: RecordRow, timeout: float
+    tx: StoreTx, ring: Keyring, terms: BlindIndex, key_id: str, row: RecordRow, text: TextLimits
 ) -> IndexEntry:
     """A record's index entry, from its sealed metadata (and its bytes, when needed)."""
     key = sealing.data_key(ring, row)
@@ -393,5 +395,5 @@ def build_entry(
         parsed = parse(sealing.open_raw(key, row, tx.get_part(row.id, sealing.RAW)))
         if "originals" not in meta:
             meta = parsed.metadata()
-        texts = attachment_texts(parsed.extractable, timeout)
+        texts = attachment_texts(parsed.extractable, *text).texts
     return index_entry(ring, row.id, index_doc(terms, key_id, meta, texts), row.sent_at)

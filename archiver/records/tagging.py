@@ -14,7 +14,12 @@ from archiver.records import audit, facts
 from archiver.records.roster import Roster, RosterSeal, load_roster
 from archiver.records.search import index_entry, replace_entry
 from archiver.store.repository import RecordRow, Store, StoreTx, TagRow
-from archiver.understand.indexing import attachment_texts, index_doc
+from archiver.understand.indexing import (
+    DEFAULT_TEXT_LIMITS,
+    TextLimits,
+    attachment_texts,
+    index_doc,
+)
 from archiver.understand.parse import parse, tag_input_from_metadata
 from archiver.understand.students import TagInput
 
@@ -104,7 +109,7 @@ def rederive_all(
     ring: Keyring,
     level: int,
     progress: Callable[[int], None] | None = None,
-    text_timeout: float = 10.0,
+    text: TextLimits = DEFAULT_TEXT_LIMITS,
 ) -> Rework:
     """Understand every record again from its original bytes (which never change): new
     metadata sealed in place of the old, the original's date, automatic tags, and the record's
@@ -116,14 +121,15 @@ def rederive_all(
 
     def work(tx: StoreTx, row: RecordRow, key: bytes) -> bool:
         parsed = parse(sealing.open_raw(key, row, tx.get_part(row.id, sealing.RAW)))
-        meta = parsed.metadata()
+        texts = attachment_texts(parsed.extractable, *text)
+        meta = parsed.metadata(texts.status)
         if row.quarantine_code:  # a quarantine's reason may come from its source's rules
             old = sealing.open_meta(key, row, tx.get_part(row.id, sealing.META))
             meta["quarantine"], meta["problem"] = old.get("quarantine"), old.get("problem")
         tx.set_part(row.id, sealing.META, sealing.seal_meta(key, row.id, meta, level))
         if parsed.sent_at != row.sent_at:
             tx.set_sent_at(facts.seal_record(ring, replace(row, sent_at=parsed.sent_at)))
-        doc = index_doc(terms, key_id, meta, attachment_texts(parsed.extractable, text_timeout))
+        doc = index_doc(terms, key_id, meta, texts.texts)
         replace_entry(tx, index_entry(ring, row.id, doc, parsed.sent_at))  # in the same transaction
         _retag(tx, ring, roster, row.id, parsed.tag_input(meta))
         return True

@@ -327,8 +327,11 @@ class Extractor:
         child = self._child
         return child.pid if child is not None and child.owner == os.getpid() else None
 
-    def extract(self, data: bytes, content_type: str, filename: str) -> Extraction:
-        """The text of one attachment. Never raises (but KeyboardInterrupt and the like)."""
+    def extract(
+        self, data: bytes, content_type: str, filename: str, timeout: float | None = None
+    ) -> Extraction:
+        """The text of one attachment, in `timeout` seconds at most (default: the extractor's).
+        Never raises (but KeyboardInterrupt and the like)."""
         try:
             kind = _kind(content_type, filename)
             if kind is None:
@@ -340,7 +343,7 @@ class Extractor:
                 return Extraction("failed", "", "empty attachment")
             self._after_fork()
             with self._lock:
-                return self._extract(kind, data)
+                return self._extract(kind, data, min(timeout or self.timeout, self.timeout))
         except Exception as exc:  # a bug here must not stop ingest
             self._discard()
             return Extraction("failed", "", f"extractor error ({type(exc).__name__})")
@@ -348,7 +351,7 @@ class Extractor:
             self._discard()
             raise
 
-    def _extract(self, kind: str, data: bytes) -> Extraction:
+    def _extract(self, kind: str, data: bytes, timeout: float) -> Extraction:
         child = self._child
         if child is not None and child.proc.poll() is not None:  # died while idle
             child.kill()
@@ -357,13 +360,13 @@ class Extractor:
             child, problem = self._start()
             if child is None:
                 return Extraction("failed", "", problem)
-        deadline = time.monotonic() + self.timeout
+        deadline = time.monotonic() + timeout
         request = {
             "op": "extract",
             "kind": kind,
             "max_chars": self.max_chars,
-            "seconds": self.timeout * SOFT_DEADLINE,  # then it answers with what it has
-            "cpu": math.ceil(self.timeout) + 1,  # then the kernel stops it (RLIMIT_CPU)
+            "seconds": timeout * SOFT_DEADLINE,  # then it answers with what it has
+            "cpu": math.ceil(timeout) + 1,  # then the kernel stops it (RLIMIT_CPU)
         }
         try:
             child.requests += 1
@@ -372,7 +375,7 @@ class Extractor:
         except _Timeout:
             self._child = None
             child.kill()
-            return Extraction("timeout", "", f"no answer within {self.timeout:g} s")
+            return Extraction("timeout", "", f"no answer within {timeout:g} s")
         except _Gone:
             self._child = None
             return Extraction("failed", "", f"extractor {child.kill(_CLOSE_GRACE)}")

@@ -13,17 +13,19 @@ Student tags are not terms: they live in `record_tag`, where manual changes are 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from archiver.crypto.blind import BlindIndex, pack
 from archiver.understand.extract import Extractor
-from archiver.understand.parse import MESSAGE_TYPES
+from archiver.understand.parse import MESSAGE_TYPES, Extractable
 from archiver.understand.tokens import bigrams, words
 
 TOKENIZER = 1  # bump when `tokens` or this module change what is indexed: reindex follows
 MAX_TEXT_CHARS = 400_000  # text indexed per record; more is left out (said in the docs)
+MIN_TEXT_SECONDS = 0.5  # less left of a message's budget than this: its attachments are skipped
 WORDS = "w"
 PAIRS = "p"
 
@@ -41,21 +43,56 @@ class IndexDoc:
 _extractor: Extractor | None = None
 
 
-def attachment_texts(items: Iterable[tuple[str, str, bytes]], timeout: float = 10.0) -> list[str]:
-    """The text of PDF and DOCX attachments (filename, content type, bytes), read by this
-    process's sandboxed extractor, `timeout` seconds at most each; unreadable ones give
-    nothing (the record is still kept)."""
+class TextLimits(NamedTuple):
+    """How long attachment text may take: `timeout` seconds an attachment, `budget` seconds
+    a message (settings `ingest.attachment_text_timeout` and `_budget`)."""
+
+    timeout: float = 10.0
+    budget: float = 60.0
+
+
+DEFAULT_TEXT_LIMITS = TextLimits()
+
+
+@dataclass(frozen=True)
+class AttachmentTexts:
+    """The text read from a message's attachments, and per attachment (by SHA-256) how its
+    reading went: `status` (ok, truncated, failed, timeout, too_large, or skipped when the
+    message's budget was spent) and `problem`, a short reason or None."""
+
+    texts: list[str]
+    status: dict[str, tuple[str, str | None]]
+
+
+def attachment_texts(
+    items: Iterable[Extractable], timeout: float = 10.0, budget: float = 60.0
+) -> AttachmentTexts:
+    """The text of PDF and DOCX attachments, read by this process's sandboxed extractor:
+    `timeout` seconds at most each, `budget` seconds at most for them all (those left when it
+    is spent are skipped). Unreadable ones give no text; the record is kept all the same."""
     global _extractor
-    out = []
-    for name, ctype, data in items:
+    texts: list[str] = []
+    status: dict[str, tuple[str, str | None]] = {}
+    spent = 0.0
+    for item in items:
+        left = budget - spent
+        if left < MIN_TEXT_SECONDS:
+            status[item.sha256] = (
+                "skipped",
+                f"the message's {budget:g} s for attachment text was spent",
+            )
+            continue
         if _extractor is None or _extractor.timeout != timeout:
             if _extractor is not None:
                 _extractor.close()
             _extractor = Extractor(timeout=timeout, max_chars=MAX_TEXT_CHARS)
-        text = _extractor.extract(data, ctype, name).text
-        if text:
-            out.append(text)
-    return out
+        started = time.monotonic()
+        result = _extractor.extract(item.data, item.content_type, item.filename, left)
+        spent += time.monotonic() - started
+        status[item.sha256] = (result.status, result.error)
+        if result.text:
+            texts.append(result.text)
+    return AttachmentTexts(texts, status)
 
 
 def address_tokens(address: str, name: str = "") -> set[str]:

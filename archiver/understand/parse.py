@@ -27,7 +27,7 @@ import os
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from mailparser.utils import convert_mail_date, decode_header_part, get_addresses, get_header
 
@@ -80,6 +80,26 @@ class Attachment:
     sha256: str
 
 
+class Extractable(NamedTuple):
+    """A PDF or DOCX attachment (at any depth) whose text the search index wants."""
+
+    filename: str
+    content_type: str
+    data: bytes
+    sha256: str  # which attachment it is: how its reading is noted in the metadata
+
+
+TextStatus = dict[str, tuple[str, str | None]]  # attachment SHA-256 -> (status, problem)
+
+
+def _attachment_json(a: Attachment, text: TextStatus | None) -> dict[str, Any]:
+    """An attachment as the metadata keeps it; a PDF or DOCX says how reading its text went."""
+    out: dict[str, Any] = asdict(a)
+    if text and a.sha256 in text:
+        out["text"], out["text_problem"] = text[a.sha256]
+    return out
+
+
 PROVENANCE_HEADERS = "headers"  # an attached message/rfc822 part, with its real headers
 PROVENANCE_RECONSTRUCTED = "reconstructed"  # read back from an inline forward block
 PROVENANCE_NONE = "none"  # not a forward: the original is the message itself
@@ -100,7 +120,7 @@ class OriginalMessage:
     provenance: str
     attachments: list[Attachment] = field(default_factory=list)  # its own, when it has headers
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, text: TextStatus | None = None) -> dict[str, Any]:
         return {
             "from": asdict(self.sender) if self.sender else None,
             "to": [asdict(a) for a in self.to],
@@ -110,7 +130,7 @@ class OriginalMessage:
             "subject": self.subject,
             "body": self.body,
             "provenance": self.provenance,
-            "attachments": [asdict(a) for a in self.attachments],
+            "attachments": [_attachment_json(a, text) for a in self.attachments],
         }
 
 
@@ -137,7 +157,7 @@ class ParsedMessage:
     originals: list[OriginalMessage] = field(default_factory=list)  # outermost first
     # PDF and DOCX attachments at any depth, (filename, content type, bytes), for the search
     # index's text extraction; not part of the metadata.
-    extractable: list[tuple[str, str, bytes]] = field(default_factory=list)
+    extractable: list[Extractable] = field(default_factory=list)
 
     @property
     def sent_at(self) -> datetime | None:
@@ -153,9 +173,10 @@ class ParsedMessage:
             meta["originals"] = [_itself(self, PROVENANCE_NONE).to_json()]
         return tag_input_from_metadata(meta)
 
-    def metadata(self) -> dict[str, Any]:
+    def metadata(self, text: TextStatus | None = None) -> dict[str, Any]:
         """The JSON-able derived data sealed beside the raw bytes (the note and the originals'
-        text included: they are what a records officer reads)."""
+        text included: they are what a records officer reads); `text` says how reading each
+        PDF and DOCX attachment's text went."""
         return {
             "quarantine": self.quarantine,
             "problem": self.problem,
@@ -167,11 +188,11 @@ class ParsedMessage:
             "date": self.date.isoformat() if self.date else None,
             "message_id": self.message_id,
             "authentication_results": self.authentication_results,
-            "attachments": [asdict(a) for a in self.attachments],
+            "attachments": [_attachment_json(a, text) for a in self.attachments],
             "defects": self.defects,
             "forwarder": asdict(self.forwarder) if self.forwarder else None,
             "note": self.note,
-            "originals": [o.to_json() for o in self.originals],
+            "originals": [o.to_json(text) for o in self.originals],
         }
 
 
@@ -211,7 +232,7 @@ class _Runs:
         self.token = re.compile(re.escape(self.prefix) + r"(\d{8})(\r?\n)?")
         self.spans: list[tuple[int, int]] = []  # each run's place in `raw`, its last line end too
         self.embedded: list[email.message.Message] = []  # attached messages, as found
-        self.extractable: list[tuple[str, str, bytes]] = []
+        self.extractable: list[Extractable] = []
 
     def shrink(self) -> bytes:
         """`raw` with each run of content lines of `_MIN_RUN_BYTES` or more swapped for a
@@ -384,9 +405,10 @@ def _attachment(part: email.message.Message, defects: list[str], runs: _Runs) ->
         return Attachment(_filename(name, defects), ctype, size, "")
     data = runs.decoded(part)
     name = _filename(part.get_filename() or "", defects)
+    digest = hashlib.sha256(data).hexdigest()
     if data and extract.supported(ctype, name):
-        runs.extractable.append((name, ctype, data))
-    return Attachment(name, ctype, len(data), hashlib.sha256(data).hexdigest())
+        runs.extractable.append(Extractable(name, ctype, data, digest))
+    return Attachment(name, ctype, len(data), digest)
 
 
 def _filename(name: str, defects: list[str]) -> str:

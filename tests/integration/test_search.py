@@ -365,6 +365,46 @@ def test_hostile_attachment_cannot_hang_ingest(archive: Archive, tmp_path: Path)
     assert view["original"]["subject"] == "Slow file"
 
 
+@pytest.mark.timeout(120)
+def test_a_message_full_of_slow_attachments_spends_its_budget_and_says_so(
+    archive: Archive, tmp_path: Path
+) -> None:
+    """Four PDFs that each take pypdf a minute: with 2 s an attachment and 3 s a message, the
+    first times out, the second times out or is not read (depending on how long the reader
+    took to start), the rest are not read, and `show` says which and why."""
+    (archive.root / "archiver.toml").write_text(
+        archive.config.read_text()
+        + "\n[ingest]\nattachment_text_timeout = 2\nattachment_text_budget = 3\n"
+    )
+    slow = slow_pdf()
+    pdfs = [(f"slow{i}.pdf", "application/pdf", slow + bytes([i])) for i in range(4)]
+    ids = import_all(
+        archive,
+        tmp_path / "in",
+        {
+            "slow": forward(
+                "Slow files", "Four documents that take pypdf a minute.", attachments=pdfs
+            )
+        },
+    )
+    assert found(archive, "pypdf") == {ids["slow"]}
+    view = archive.ok("show", "--json", ids["slow"]).json()
+    attached = view["chain"][0]["attachments"]
+    assert [a["filename"] for a in attached] == [f"slow{i}.pdf" for i in range(4)]
+    statuses = [a["text"] for a in attached]
+    assert statuses[0] == "timeout" and statuses[1] in ("timeout", "skipped")
+    assert statuses[2:] == ["skipped", "skipped"]
+    skipped = attached[3]
+    assert "3 s for attachment text was spent" in skipped["text_problem"]
+    shown = archive.ok("show", ids["slow"]).text
+    assert "Unread:   slow0.pdf: its text cannot be searched: reading it took too long" in shown
+    assert "Unread:   slow3.pdf: its text cannot be searched: not read" in shown
+    # `rederive` reads them again under the same budget, and says the same.
+    archive.ok("rederive")
+    again = archive.ok("show", "--json", ids["slow"]).json()["chain"][0]["attachments"]
+    assert [a["text"] for a in again][2:] == ["skipped", "skipped"]
+
+
 def test_index_key_rotation_reseals_students_and_rebuilds_the_index(
     officer_archive: tuple[Archive, dict[str, str]],
 ) -> None:
