@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from archiver.crypto import envelope
 
 FORMAT = 1
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 TAG_BYTES = 8
 Value = str | int | bytes | datetime | date | None
 Facts = Sequence[tuple[str, Value]]
@@ -33,17 +35,12 @@ def _canonical(value: Value) -> bytes:
         return b"x" + value.hex().encode()
     if isinstance(value, datetime):
         when = value if value.tzinfo else value.replace(tzinfo=UTC)
-        return b"t" + when.astimezone(UTC).isoformat(timespec="microseconds").encode()
+        return b"t%d" % ((when - _EPOCH) // _MICROSECOND)  # exact, whatever the zone
     if isinstance(value, date):
         return b"d" + value.isoformat().encode()
     return b"s" + value.encode("utf-8", "surrogatepass")
 
 
-def _message(kind: str, ident: str, name: str, value: Value) -> bytes:
-    out = bytearray()
-    for piece in (kind.encode(), ident.encode(), name.encode(), _canonical(value)):
-        out += len(piece).to_bytes(4, "big") + piece
-    return bytes(out)
 
 
 class FactSeal:
@@ -54,8 +51,13 @@ class FactSeal:
         self._key = envelope.derive(index_key, "archiver record facts v1")
 
     def _tags(self, kind: str, ident: str, facts: Facts) -> list[bytes]:
+        # Kind, identity and fact name never hold a NUL, and the typed value comes last: the
+        # message is unambiguous without length prefixes.
+        head = f"{kind}\0{ident}\0"
         return [
-            hmac.digest(self._key, _message(kind, ident, name, value), "sha256")[:TAG_BYTES]
+            hmac.digest(self._key, f"{head}{name}\0".encode() + _canonical(value), "sha256")[
+                :TAG_BYTES
+            ]
             for name, value in facts
         ]
 
