@@ -42,6 +42,7 @@ demo: install
 	$(ARCHIVER) reconcile
 	@echo
 	$(ARCHIVER) verify
+	$(ARCHIVER) verify --index
 	$(ARCHIVER) audit verify
 
 bench: install
