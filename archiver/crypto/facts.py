@@ -41,8 +41,6 @@ def _canonical(value: Value) -> bytes:
     return b"s" + value.encode("utf-8", "surrogatepass")
 
 
-
-
 class FactSeal:
     """Makes and checks fact tags under one index key."""
 
