@@ -13,8 +13,10 @@ import time
 from pathlib import Path
 
 import corpus
+from sqlalchemy import create_engine, func, select
 
 from archiver.sources.files import read_mbox
+from archiver.store.tables import arrival
 from tests.conftest import Archive, run_cli
 
 MESSAGES = 1000
@@ -78,6 +80,12 @@ def test_sigkill_at_random_points_then_rerun_archives_everything_once(
     assert archive.ok("audit", "verify", "--json").json()["ok"]
     ids = {item["id"] for item in final["items"]}
     assert len(ids) == len(digests)  # every message is exactly one record
+    # ... with one arrival each: the same mbox position arriving again is the same arrival.
+    engine = create_engine(archive.database_url)
+    with engine.connect() as conn:
+        arrivals = conn.execute(select(func.count()).select_from(arrival)).scalar_one()
+    engine.dispose()
+    assert arrivals == len(digests)
     for item in final["items"][:: max(1, MESSAGES // 20)]:
         raw = archive.ok("show", "--raw", item["id"]).out
         assert hashlib.sha256(raw).digest() in digests
