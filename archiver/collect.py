@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from archiver import ingest
+from archiver.domain import SourceStateRow
 from archiver.errors import ArchiverError
 from archiver.ingest import Outcome
 from archiver.pipeline import Pipeline
@@ -33,7 +34,7 @@ from archiver.sources.arrival import Arrival, Message
 from archiver.sources.auth import Authenticator
 from archiver.sources.imap import Mailbox, batches
 from archiver.sources.maildir import LocalMaildir
-from archiver.store.repository import SourceStateRow, Store
+from archiver.store.db import Store
 
 log = logging.getLogger(__name__)
 QUARANTINED_RECORD = "quarantined"
@@ -112,15 +113,15 @@ class Collector:
         now = datetime.now(UTC)
         until = now + self._lease_length
         with self.db.transaction() as tx:
-            if tx.claim_lease(source.name, self.owner, now, until):
+            if tx.collection.claim_lease(source.name, self.owner, now, until):
                 self._renewed[source.name] = now
                 return
-            holder = tx.lease(source.name)
+            holder = tx.collection.lease(source.name)
             # A holder on this host that no longer runs (killed, crashed) need not be waited for.
             if (
                 holder
                 and _dead_here(holder[0])
-                and tx.take_over_lease(source.name, holder[0], self.owner, until)
+                and tx.collection.take_over_lease(source.name, holder[0], self.owner, until)
             ):
                 log.warning(
                     "source %s: took over the lease of %s, which is no longer running",
@@ -207,14 +208,14 @@ class Collector:
     def _save(self, row: SourceStateRow) -> None:
         try:
             with self.db.transaction() as tx:
-                tx.save_source_state(row)
+                tx.collection.save_state(row)
         except ArchiverError as exc:  # the database may be the very thing that failed
             log.warning("cannot record the state of source %s: %s", row.source_name, exc)
 
     def _release(self, source: SourceSettings) -> None:
         try:
             with self.db.transaction() as tx:
-                tx.release_lease(source.name, self.owner, datetime.now(UTC))
+                tx.collection.release_lease(source.name, self.owner, datetime.now(UTC))
         except ArchiverError as exc:
             log.warning(
                 "cannot release the lease on %s (it expires by itself): %s", source.name, exc
@@ -285,10 +286,10 @@ class Collector:
 
     def _check_uidvalidity(self, source: SourceSettings, folder: str, value: int) -> None:
         with self.db.transaction() as tx:
-            old = tx.uidvalidity(source.name, folder)
+            old = tx.collection.uidvalidity(source.name, folder)
             if old == value:
                 return
-            tx.set_uidvalidity(source.name, folder, value, datetime.now(UTC))
+            tx.collection.set_uidvalidity(source.name, folder, value, datetime.now(UTC))
             if old is not None:
                 # Every UID we knew is void. Nothing depends on them: what is in the folder is
                 # what waits, and dedup by hash makes fetching it again harmless.
@@ -377,10 +378,10 @@ def status(settings: Settings, db: Store) -> list[dict[str, Any]]:
     midnight = datetime.now().astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
     out = []
     with db.transaction() as tx:
-        states = tx.source_states()
+        states = tx.collection.states()
         for source in settings.sources:
             st = states.get(source.name)
-            lease = tx.lease(source.name)
+            lease = tx.collection.lease(source.name)
             now = datetime.now(UTC)
             out.append(
                 {
@@ -391,7 +392,9 @@ def status(settings: Settings, db: Store) -> list[dict[str, Any]]:
                     "last_error": st.last_error if st and _failing(st) else None,
                     "last_error_at": _iso(st.last_error_at if st else None),
                     "waiting": st.waiting if st else None,
-                    "archived_today": tx.archived_since(source.name, midnight.astimezone(UTC)),
+                    "archived_today": tx.records.archived_since(
+                        source.name, midnight.astimezone(UTC)
+                    ),
                     "polled_by": lease[0] if lease and lease[1] > now else None,
                     "last_cycle": json.loads(st.last_cycle) if st and st.last_cycle else None,
                 }

@@ -29,7 +29,7 @@ from archiver.pipeline import Pipeline
 from archiver.records import audit
 from archiver.sdnotify import Notifier
 from archiver.settings import SourceSettings, load_settings, parse_duration
-from archiver.store.repository import Store
+from archiver.store.db import Store
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from archiver.keys import Keyring
 from archiver.pipeline import Pipeline
 from archiver.sources import files
 from archiver.sources.arrival import Arrival, Message
-from archiver.store.repository import Store
+from archiver.store.db import Store
 
 INLINE_BELOW = 1 << 20  # inputs smaller than this are not worth starting workers for
 

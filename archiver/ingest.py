@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 from archiver import sealing
 from archiver.crypto import blind
+from archiver.domain import ArrivalRow, RecordRow, TagRow
 from archiver.errors import DatabaseError
 from archiver.keys import Keyring
 from archiver.records import audit, facts
@@ -21,7 +22,7 @@ from archiver.records.roster import Roster
 from archiver.records.search import index_entry
 from archiver.settings import IngestSettings
 from archiver.sources.arrival import Arrival
-from archiver.store.repository import ArrivalRow, RecordRow, StoreTx, TagRow
+from archiver.store.db import Tx
 from archiver.understand.indexing import IndexDoc, attachment_texts, index_doc
 from archiver.understand.parse import parse, tag_input_from_metadata
 
@@ -195,11 +196,11 @@ def _arrival_row(
 
 
 def _write(
-    tx: StoreTx, ring: Keyring, batch: list[Prepared], roster: Roster | None
+    tx: Tx, ring: Keyring, batch: list[Prepared], roster: Roster | None
 ) -> list[Outcome] | None:
     """One attempt at writing `batch`; None if another writer archived one of its hashes first."""
     live = [p for p in batch if p.error is None]
-    existing = tx.records_by_sha(list({p.sha256 for p in live}))
+    existing = tx.records.by_sha(list({p.sha256 for p in live}))
     new: dict[bytes, RecordRow] = {}
     parts: list[tuple[str, str, bytes]] = []
     now = datetime.now(UTC)
@@ -207,7 +208,7 @@ def _write(
         if p.record is not None and p.sha256 not in existing and p.sha256 not in new:
             new[p.sha256] = facts.seal_record(ring, dataclasses.replace(p.record, archived_at=now))
             parts += [(p.record.id, name, data) for name, data in p.parts.items()]
-    if not tx.insert_records(list(new.values()), parts):
+    if not tx.records.insert(list(new.values()), parts):
         return None
     outcomes: list[Outcome] = []
     arrivals: list[ArrivalRow] = []
@@ -248,14 +249,14 @@ def _write(
         locator = sealing.seal_locator(key, rec.id, label)
         arrivals.append(_arrival_row(ring, p, rec.id, key, locator, now))
         outcomes.append(Outcome(label, rec.id, DUPLICATE, record_status=rec.status))
-    tx.insert_arrivals(arrivals)
-    tx.insert_tags(tags)
+    tx.records.insert_arrivals(arrivals)
+    tx.roster.insert_tags(tags)
     created = {r.id for r in new.values()}
     _index(tx, ring, [p for p in live if p.record is not None and p.record.id in created])
     return outcomes
 
 
-def _index(tx: StoreTx, ring: Keyring, batch: list[Prepared]) -> None:
+def _index(tx: Tx, ring: Keyring, batch: list[Prepared]) -> None:
     """Index new records in the transaction that stores them, so the index is never stale."""
     entries = [
         index_entry(ring, p.record.id, p.index, p.record.sent_at)
@@ -264,17 +265,17 @@ def _index(tx: StoreTx, ring: Keyring, batch: list[Prepared]) -> None:
     ]
     if not entries:
         return
-    state = tx.search_state()
-    tx.index(entries, state.generation)
+    state = tx.index.state()
+    tx.index.add(entries, state.generation)
     key_id = state.key_id or entries[0].key_id
     matches = all(e.key_id == key_id and e.tokenizer == state.tokenizer for e in entries)
     complete = state.complete and matches and len(entries) == len(batch)
     if (complete, key_id) != (state.complete, state.key_id):
-        tx.set_search_state(replace(state, key_id=key_id, complete=complete), datetime.now(UTC))
+        tx.index.set_state(replace(state, key_id=key_id, complete=complete), datetime.now(UTC))
 
 
 def store_batch(
-    tx: StoreTx, ring: Keyring, batch: list[Prepared], source: str, roster: Roster | None = None
+    tx: Tx, ring: Keyring, batch: list[Prepared], source: str, roster: Roster | None = None
 ) -> list[Outcome]:
     """Write prepared messages in `tx`: new records, or more arrivals of existing ones.
 

@@ -20,8 +20,9 @@ from pathlib import Path
 from archiver import credentials
 from archiver.crypto import envelope
 from archiver.crypto.facts import FactSeal
+from archiver.domain import KeyRow
 from archiver.errors import ArchiverError, IntegrityError, KeyFileError
-from archiver.store.repository import KeyRow, Store, StoreTx
+from archiver.store.db import Store, Tx
 
 KINDS = ("kek", "index")
 CURRENT = "current"
@@ -109,7 +110,7 @@ class Keyring:
     def load(cls, store: Store, keys_dir: Path) -> Keyring:
         """The keyring with its current keys read and checked; raises KeyFileError."""
         with store.transaction() as tx:
-            ring = cls(keys_dir, tx.registered_keys())
+            ring = cls(keys_dir, tx.keys.registered())
         ring.material(ring.current_id("kek"))
         ring.material(ring.current_id("index"))
         return ring
@@ -159,11 +160,11 @@ class Keyring:
         return envelope.derive(self.material(index_key_id), "archiver audit chain v1")
 
 
-def _register(tx: StoreTx, keys_dir: Path, kind: str, now: datetime) -> str:
+def _register(tx: Tx, keys_dir: Path, kind: str, now: datetime) -> str:
     key_id = new_key_id(kind, now)
     material = envelope.new_key()
     write_key_file(keys_dir, key_id, material)
-    tx.add_key(KeyRow(key_id, kind, now, envelope.key_check(material), CURRENT))
+    tx.keys.add(KeyRow(key_id, kind, now, envelope.key_check(material), CURRENT))
     return key_id
 
 
@@ -172,7 +173,7 @@ def generate_missing(store: Store, keys_dir: Path, now: datetime | None = None) 
     now = now or datetime.now(UTC)
     made = []
     with store.transaction() as tx:
-        current = {k.kind for k in tx.registered_keys() if k.state == CURRENT}
+        current = {k.kind for k in tx.keys.registered() if k.state == CURRENT}
         for kind in KINDS:
             if kind not in current:
                 made.append(_register(tx, keys_dir, kind, now))
@@ -184,18 +185,18 @@ def rotate_index_key(store: Store, keys_dir: Path, now: datetime | None = None) 
     students not yet sealed again); its id. The search index must then be rebuilt."""
     now = now or datetime.now(UTC)
     with store.transaction() as tx:
-        ring = Keyring(keys_dir, tx.registered_keys())
+        ring = Keyring(keys_dir, tx.keys.registered())
         old = ring.current_id("index")
         ring.material(old)  # the old key must be readable before we replace it
-        tx.set_key_state(old, RETIRED)
+        tx.keys.set_state(old, RETIRED)
         return _register(tx, keys_dir, "index", now)
 
 
 def list_keys(store: Store, keys_dir: Path) -> list[KeyInfo]:
     """Every registered key with its state, use count and whether its file is usable."""
     with store.transaction() as tx:
-        rows = tx.registered_keys()
-        counts = tx.count_by_kek()
+        rows = tx.keys.registered()
+        counts = tx.records.count_by_kek()
     ring = Keyring(keys_dir, rows)
     out = []
     for row in rows:
@@ -241,21 +242,21 @@ def rotate(
     """
     now = now or datetime.now(UTC)
     with store.transaction() as tx:
-        ring = Keyring(keys_dir, tx.registered_keys())
+        ring = Keyring(keys_dir, tx.keys.registered())
         current = ring.current_id("kek")
-        pending = sum(n for k, n in tx.count_by_kek().items() if k != current)
+        pending = sum(n for k, n in tx.records.count_by_kek().items() if k != current)
         created = pending == 0
         if created:
             ring.material(current)  # the old key must be readable before we replace it
-            tx.set_key_state(current, RETIRED)
+            tx.keys.set_state(current, RETIRED)
             current = _register(tx, keys_dir, "kek", now)
-            ring = Keyring(keys_dir, tx.registered_keys())
+            ring = Keyring(keys_dir, tx.keys.registered())
     new_kek = ring.material(current)
     done = 0
     after = ""
     while True:
         with store.transaction() as tx:
-            batch = tx.records_after(after, REWRAP_BATCH, not_kek=current)
+            batch = tx.records.after(after, REWRAP_BATCH, not_kek=current)
             for rec in batch:
                 try:
                     dek = envelope.unwrap(
@@ -263,7 +264,9 @@ def rotate(
                     )
                 except IntegrityError as exc:
                     raise IntegrityError(f"record {rec.id}: {exc}") from None
-                tx.set_wrapped_key(rec.id, current, envelope.wrap(new_kek, current, rec.id, dek))
+                tx.records.set_wrapped_key(
+                    rec.id, current, envelope.wrap(new_kek, current, rec.id, dek)
+                )
         if not batch:
             break
         after = batch[-1].id
@@ -271,7 +274,7 @@ def rotate(
         if progress:
             progress(done)
     with store.transaction() as tx:
-        remaining = tx.count_records() - tx.count_records(kek_id=current)
+        remaining = tx.records.count() - tx.records.count(kek_id=current)
     if remaining:
         raise ArchiverError(f"{remaining} records are still wrapped by older keys: run again")
     return RotateResult(current, created, done, remaining)

@@ -32,7 +32,7 @@ from archiver.ingest import IngestPolicy, Outcome, Prepared
 from archiver.keys import Keyring
 from archiver.records.roster import Roster, RosterCache
 from archiver.sources.arrival import Arrival, Message
-from archiver.store.repository import Store
+from archiver.store.db import Store
 
 COMMIT_EVERY = 64  # messages per transaction
 WINDOW = 16  # messages hashed, looked up and sent to a worker together ...
@@ -312,7 +312,7 @@ class Pipeline:
         digests = [ingest.digest(m.raw) if m.raw is not None else b"" for m in msgs]
         pool = None if inline else self._pool
         with self.db.transaction() as tx:
-            known = tx.known_hashes([d for d in digests if d])
+            known = tx.records.known_hashes([d for d in digests if d])
             roster = self.roster.current(tx) if pool is None else self._start_roster
         ready: list[Prepared | None] = []
         work: list[tuple[bytes, Arrival, bytes]] = []

@@ -275,7 +275,7 @@ class Reconciler:
                 else:
                     readable.append((c, ingest.digest(c.message.raw)))
             with self.db.transaction() as tx:
-                known = tx.known_hashes([d for _, d in readable])
+                known = tx.records.known_hashes([d for _, d in readable])
             old: list[tuple[_Copy, bytes]] = []
             for c, sha in readable:
                 if sha not in known:
@@ -293,8 +293,8 @@ class Reconciler:
         """Remove the copies whose record opens and matches its hash: the last plaintext copy
         goes only when the sealed one is known to be good."""
         with self.db.transaction() as tx:
-            rows = tx.records_by_sha([sha for _, sha in old])
-            sealed = tx.parts([r.id for r in rows.values()], sealing.RAW)
+            rows = tx.records.by_sha([sha for _, sha in old])
+            sealed = tx.records.parts([r.id for r in rows.values()], sealing.RAW)
         sure: list[_Copy] = []
         ids: list[str] = []
         for c, sha in old:

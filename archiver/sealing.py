@@ -15,9 +15,9 @@ from typing import Any
 
 from archiver import compression
 from archiver.crypto import envelope
+from archiver.domain import RecordRow
 from archiver.errors import IntegrityError
 from archiver.keys import Keyring
-from archiver.store.repository import RecordRow
 
 SEAL_VERSION = 1
 RAW = "raw"

@@ -40,7 +40,7 @@ from poll_bench import (  # noqa: E402
 
 from archiver.settings import load_settings  # noqa: E402
 from archiver.sources.imap import batches  # noqa: E402
-from archiver.store.repository import Store  # noqa: E402
+from archiver.store.db import Store  # noqa: E402
 from tests.integration.dovecot import Dovecot  # noqa: E402
 
 
@@ -66,7 +66,7 @@ def lose_everything(config: Path) -> int:
     try:
         while True:
             with db.transaction() as tx:
-                page = tx.records_after("", 500)
+                page = tx.records.after("", 500)
                 for row in page:
                     tx.delete_record(row.id)
             if not page:

@@ -12,7 +12,7 @@ from archiver.keys import key_file_problem, list_keys
 from archiver.settings import MAILDIR, Settings, find_config, load_settings
 from archiver.sources.auth import Authenticator
 from archiver.store import schema
-from archiver.store.repository import Store
+from archiver.store.db import Store
 
 
 @click.group()

@@ -13,7 +13,7 @@ from archiver.ingest import IngestPolicy
 from archiver.keys import Keyring
 from archiver.records import audit
 from archiver.settings import Settings, find_config, load_settings
-from archiver.store.repository import Store
+from archiver.store.db import Store
 from archiver.understand.indexing import TextLimits
 
 

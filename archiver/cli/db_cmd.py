@@ -10,7 +10,7 @@ from archiver.keys import Keyring
 from archiver.records import audit
 from archiver.records.upgrade import authenticate_existing
 from archiver.store import schema
-from archiver.store.repository import Store
+from archiver.store.db import Store
 
 
 @click.group()
@@ -32,7 +32,7 @@ def upgrade(ctx: click.Context) -> None:
         schema.upgrade(store.engine)
         after = schema.current_revision(store.engine)
         with store.transaction() as tx:
-            has_keys = bool(tx.registered_keys())
+            has_keys = bool(tx.keys.registered())
         if not has_keys:  # a new archive: nothing was written before this version
             report = None
         else:

@@ -12,7 +12,7 @@ from archiver.records import audit
 from archiver.settings import MAILDIR, load_settings, render_example
 from archiver.sources import maildir
 from archiver.store import schema
-from archiver.store.repository import Store
+from archiver.store.db import Store
 
 
 @click.command()

@@ -75,7 +75,7 @@ def rotate_(ctx: click.Context, index: bool) -> int:
     if index:
         return _rotate_index(a)
     with a.store.transaction() as tx:
-        total = tx.count_records()
+        total = tx.records.count()
     progress = Progress("re-wrapping", total)
     result = rotate(a.store, a.settings.keys_dir, progress=progress)
     progress.finish()

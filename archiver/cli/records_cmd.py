@@ -171,7 +171,7 @@ def verify(ctx: click.Context, as_json: bool, check_index: bool, sample: int | N
         checking.finish()
         return print_index_report(index_report, as_json, repairing=False)
     with a.store.transaction() as tx:
-        total = tx.count_records()
+        total = tx.records.count()
     progress = Progress("verifying", total)
     report = verify_all(a.store, a.keyring, progress)
     progress.finish()
@@ -192,7 +192,7 @@ def rederive(ctx: click.Context, as_json: bool) -> int:
     student tags. Run after an upgrade that improves them; the original bytes never change."""
     a = app(ctx)
     with a.store.transaction() as tx:
-        total = tx.count_records()
+        total = tx.records.count()
     progress = Progress("re-deriving", total)
     ingest = a.settings.ingest
     result = rederive_all(a.store, a.keyring, ingest.compression_level, progress, a.text_limits())

@@ -36,7 +36,7 @@ def import_(ctx: click.Context, csv_path: Path, fmt: str, as_json: bool) -> None
     name, rows = read_roster(csv_path, fmt)
     result = import_students(a.store, a.keyring, rows, name, csv_path.read_bytes())
     with a.store.transaction() as tx:
-        total = tx.count_records()
+        total = tx.records.count()
     progress = Progress("re-tagging", total)
     retag = retag_all(a.store, a.keyring, progress)
     progress.finish()

@@ -24,9 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from archiver.crypto import envelope
+from archiver.domain import AuditRow
 from archiver.errors import ArchiverError, UsageError
 from archiver.keys import Keyring
-from archiver.store.repository import AuditRow, Store, StoreTx
+from archiver.store.db import Store, Tx
 
 GENESIS = bytes(32)
 _PAGE = 1000
@@ -99,7 +100,7 @@ def anchor_store(store: Store, path: Path | None) -> None:
             kept = read_anchor(path)
             if kept is not None and kept[0] < seq:
                 with store.transaction() as tx:
-                    there = tx.audit_events(kept[0] - 1, 1)
+                    there = tx.audit.events(kept[0] - 1, 1)
                 if not there or there[0].seq != kept[0] or there[0].hash != kept[1]:
                     log.error(
                         "the audit anchor %s names event %d, which the database no longer holds "
@@ -155,7 +156,7 @@ def _canonical(
 
 
 def append(
-    tx: StoreTx,
+    tx: Tx,
     ring: Keyring,
     action: str,
     target: str | None = None,
@@ -164,7 +165,7 @@ def append(
     now: datetime | None = None,
 ) -> int:
     """Add an event in transaction `tx` (ids and counts only, never content); its number."""
-    head = tx.lock_audit_head()
+    head = tx.audit.lock_head()
     seq, prev = (head[0] + 1, head[1]) if head else (1, GENESIS)
     key_id = ring.current_id("index")
     at = now or datetime.now(UTC)
@@ -173,7 +174,7 @@ def append(
     digest = envelope.mac(
         ring.audit_key(key_id), _canonical(seq, at, who, action, target, text, key_id, prev)
     )
-    tx.append_audit(
+    tx.audit.append(
         AuditRow(seq, at, who, action, target, text, key_id, prev, digest), first=head is None
     )
     return seq
@@ -182,7 +183,7 @@ def append(
 def head(store: Store) -> str | None:
     """The newest event as SEQ:HASH (what to keep elsewhere for `--expect-head`), or None."""
     with store.transaction() as tx:
-        found = tx.audit_head()
+        found = tx.audit.head()
     return format_head(*found) if found else None
 
 
@@ -283,13 +284,13 @@ def verify(
 
     while True:
         with store.transaction() as tx:
-            page = tx.audit_events(expected - 1, _PAGE)
-            head = tx.audit_head() if not page else None
+            page = tx.audit.events(expected - 1, _PAGE)
+            head = tx.audit.head() if not page else None
             created = dict(c for ev in page for c in _created(ev.action, ev.details))
-            gone = sorted(set(created) - tx.existing_ids(list(created))) if created else []
+            gone = sorted(set(created) - tx.records.existing_ids(list(created))) if created else []
             # A record `reconcile` brought back has a new id but the same bytes.
             digests = {r: bytes.fromhex(h) for r in gone if (h := created[r])}
-            back = tx.known_hashes(list(digests.values()))
+            back = tx.records.known_hashes(list(digests.values()))
             gone = [r for r in gone if digests.get(r) not in back]
         named += len(created)
         missing_count += len(gone)

@@ -12,9 +12,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 from archiver.crypto.facts import Facts, altered
+from archiver.domain import ArrivalRow, RecordRow, StudentRow, TagRow
 from archiver.errors import IntegrityError, KeyFileError
 from archiver.keys import Keyring
-from archiver.store.repository import ArrivalRow, RecordRow, StoreTx, StudentRow, TagRow
+from archiver.store.db import Tx
 
 RECORD = "record"
 ARRIVAL = "arrival"
@@ -126,11 +127,14 @@ def _problem(
     )
 
 
-def problems(tx: StoreTx, ring: Keyring, row: RecordRow) -> list[str]:
+def problems(tx: Tx, ring: Keyring, row: RecordRow) -> list[str]:
     """Every problem with the plaintext facts of a record, its arrivals and its tags."""
     found = [record_problem(ring, row)]
-    found += [arrival_problem(ring, a) for a in tx.arrivals(row.id)]
-    found += [tag_problem(ring, t) for t in [*tx.tag_rows([row.id]), *tx.overrides([row.id])]]
+    found += [arrival_problem(ring, a) for a in tx.records.arrivals(row.id)]
+    found += [
+        tag_problem(ring, t)
+        for t in [*tx.roster.tag_rows([row.id]), *tx.roster.overrides([row.id])]
+    ]
     return [p for p in found if p is not None]
 
 

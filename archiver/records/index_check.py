@@ -18,11 +18,12 @@ from datetime import UTC, datetime
 
 from archiver import sealing
 from archiver.crypto import blind
+from archiver.domain import IndexedDoc, IndexEntry
 from archiver.errors import ArchiverError
 from archiver.keys import Keyring
 from archiver.records import audit
 from archiver.records.search import build_entry, entry_digest
-from archiver.store.repository import IndexedDoc, IndexEntry, Store, StoreTx
+from archiver.store.db import Store, Tx
 from archiver.understand.indexing import DEFAULT_TEXT_LIMITS, TOKENIZER, TextLimits, index_doc
 
 
@@ -56,7 +57,7 @@ def _entry(doc: IndexedDoc, terms: set[int]) -> IndexEntry:
     )
 
 
-def _doc_problem(tx: StoreTx, ring: Keyring, doc: IndexedDoc, terms: set[int]) -> str | None:
+def _doc_problem(tx: Tx, ring: Keyring, doc: IndexedDoc, terms: set[int]) -> str | None:
     """What is wrong with one entry, or None."""
     if doc.digest is None:
         return "its index entry is not authenticated yet: run `archiver db upgrade`"
@@ -69,7 +70,7 @@ def _doc_problem(tx: StoreTx, ring: Keyring, doc: IndexedDoc, terms: set[int]) -
             )
     except ArchiverError as exc:
         return f"its index entry cannot be checked: {exc}"
-    row = tx.records_by_id([doc.record_id]).get(doc.record_id)
+    row = tx.records.by_id([doc.record_id]).get(doc.record_id)
     if row is None:
         return "its index entry names a record that does not exist"
     sent = int(row.sent_at.timestamp()) if row.sent_at else None
@@ -79,7 +80,7 @@ def _doc_problem(tx: StoreTx, ring: Keyring, doc: IndexedDoc, terms: set[int]) -
         return None  # made by an older tokenizer: `archiver reindex` remakes it anyway
     try:
         key = sealing.data_key(ring, row)
-        meta = sealing.open_meta(key, row, tx.get_part(row.id, sealing.META))
+        meta = sealing.open_meta(key, row, tx.records.part(row.id, sealing.META))
         terms_of = blind.for_key(ring.material(doc.key_id))
         want = set(blind.unpack(index_doc(terms_of, doc.key_id, meta).terms))
     except ArchiverError as exc:
@@ -91,11 +92,11 @@ def _doc_problem(tx: StoreTx, ring: Keyring, doc: IndexedDoc, terms: set[int]) -
 
 
 def _check_block(
-    tx: StoreTx, ring: Keyring, block: int, only: set[int] | None
+    tx: Tx, ring: Keyring, block: int, only: set[int] | None
 ) -> tuple[int, list[tuple[IndexedDoc | None, int, str]]]:
     """Check one block: how many entries were checked, and each problem (the entry or None
     for postings without one, the document number, the problem)."""
-    docs, terms = tx.index_block(block)
+    docs, terms = tx.index.block(block)
     found: list[tuple[IndexedDoc | None, int, str]] = []
     checked = 0
     for doc in docs:
@@ -113,7 +114,7 @@ def _check_block(
 
 
 def _repair(
-    tx: StoreTx,
+    tx: Tx,
     ring: Keyring,
     block: int,
     found: list[tuple[IndexedDoc | None, int, str]],
@@ -122,14 +123,14 @@ def _repair(
     """Rebuild the entries found wrong from their records, and drop postings that belong to no
     entry; how many were repaired."""
     orphans = [seq for doc, seq, _ in found if doc is None]
-    tx.remove_postings(orphans)
+    tx.index.remove_postings(orphans)
     ids = sorted({doc.record_id for doc, _, _ in found if doc is not None})
-    rows = tx.records_by_id(ids)
+    rows = tx.records.by_id(ids)
     key_id, key = ring.index_key()
     terms = blind.for_key(key)
     entries = [build_entry(tx, ring, terms, key_id, rows[i], text) for i in rows]
-    tx.unindex(ids)
-    tx.index(entries, tx.search_state().generation)
+    tx.index.remove(ids)
+    tx.index.add(entries, tx.index.state().generation)
     return len(orphans) + len(entries)
 
 
@@ -149,9 +150,9 @@ def verify_index(
     with `repair` rebuild what is wrong. Audited. Raises DatabaseError."""
     report = IndexReport(scope=f"sample {sample}" if sample else "all")
     with db.transaction() as tx:
-        state = tx.index_check()
+        state = tx.index.check_state()
         if sample:
-            chosen = tx.sample_docs(sample)
+            chosen = tx.index.sample(sample)
             plan = sorted(chosen)
             only: set[int] | None = {seq for seqs in chosen.values() for seq in seqs}
         else:
@@ -162,8 +163,8 @@ def verify_index(
                 report.earlier_problems = state.problems
             else:
                 state = replace(state, next_block=0, started_at=datetime.now(UTC), problems=0)
-                tx.set_index_check(state)
-            plan = [b for b in tx.index_blocks() if b >= start]
+                tx.index.set_check_state(state)
+            plan = [b for b in tx.index.blocks() if b >= start]
     for done, block in enumerate(plan, 1):
         with db.transaction() as tx:
             checked, found = _check_block(tx, ring, block, only)
@@ -172,26 +173,24 @@ def verify_index(
             if repair and found:
                 report.repaired += _repair(tx, ring, block, found, text)
             if only is None:
-                state = tx.index_check()
-                tx.set_index_check(
+                state = tx.index.check_state()
+                tx.index.set_check_state(
                     replace(state, next_block=block + 1, problems=state.problems + len(found))
                 )
         if progress:
             progress(done)
     with db.transaction() as tx:
-        state = tx.index_check()
+        state = tx.index.check_state()
         if only is None:
-            unindexed = tx.count_unindexed(tx.search_state(), generation=False)
-            if unindexed and tx.search_state().complete:
+            unindexed = tx.index.count_unindexed(tx.index.state(), generation=False)
+            if unindexed and tx.index.state().complete:
                 report.problems.append(
                     ("index", f"{unindexed} records have no index entry, yet it is marked complete")
                 )
                 if repair:
-                    tx.set_search_state(
-                        replace(tx.search_state(), complete=False), datetime.now(UTC)
-                    )
+                    tx.index.set_state(replace(tx.index.state(), complete=False), datetime.now(UTC))
         total = len(report.problems) + (report.earlier_problems if only is None else 0)
-        tx.set_index_check(
+        tx.index.set_check_state(
             replace(
                 state,
                 next_block=None if only is None else state.next_block,
@@ -220,13 +219,13 @@ def authenticate_entries(db: Store, ring: Keyring) -> int:
     stand (`archiver db upgrade`); how many."""
     done = 0
     with db.transaction() as tx:
-        blocks = tx.index_blocks(missing_digest=True)
+        blocks = tx.index.blocks(missing_digest=True)
     for block in blocks:
         with db.transaction() as tx:
-            docs, terms = tx.index_block(block)
+            docs, terms = tx.index.block(block)
             for doc in docs:
                 if doc.digest is None:
-                    tx.set_digest(
+                    tx.index.set_digest(
                         doc.seq, entry_digest(ring, _entry(doc, terms.get(doc.seq, set())))
                     )
                     done += 1

@@ -9,7 +9,7 @@ from archiver import sealing
 from archiver.errors import ArchiverError
 from archiver.keys import Keyring
 from archiver.records import audit, facts
-from archiver.store.repository import Store
+from archiver.store.db import Store
 
 _PAGE = 200
 
@@ -39,16 +39,16 @@ def verify_all(
     columns, arrivals and tags) and about every student; the report names each failure."""
     report = VerifyReport()
     with db.transaction() as tx:
-        for student in tx.students():
+        for student in tx.roster.students():
             problem = facts.student_problem(ring, student)
             if problem:
                 report.students.append((f"student:{student.id}", problem))
     after = ""
     while True:
         with db.transaction() as tx:
-            page = tx.records_after(after, _PAGE)
+            page = tx.records.after(after, _PAGE)
             parts = {
-                r.id: (tx.get_part(r.id, sealing.RAW), tx.get_part(r.id, sealing.META))
+                r.id: (tx.records.part(r.id, sealing.RAW), tx.records.part(r.id, sealing.META))
                 for r in page
             }
             problems = {r.id: facts.problems(tx, ring, r) for r in page}

@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from archiver import sealing
+from archiver.domain import ArrivalRow, RecordRow
 from archiver.errors import IntegrityError
 from archiver.keys import Keyring
 from archiver.records import audit, facts
 from archiver.records.roster import load_roster
 from archiver.records.tagging import record_students
-from archiver.store.repository import ArrivalRow, RecordRow, Store
+from archiver.store.db import Store
 from archiver.understand.parse import parse
 
 
@@ -32,15 +33,15 @@ def open_record(db: Store, ring: Keyring, record_id: str, view: str) -> OpenedRe
     archiver.
     """
     with db.transaction() as tx:
-        row = tx.get_record(record_id)
+        row = tx.records.get(record_id)
         try:
             facts.check(next(iter(facts.problems(tx, ring, row)), None))
             key = sealing.data_key(ring, row)
-            raw = sealing.open_raw(key, row, tx.get_part(row.id, sealing.RAW))
-            meta = sealing.open_meta(key, row, tx.get_part(row.id, sealing.META))
+            raw = sealing.open_raw(key, row, tx.records.part(row.id, sealing.RAW))
+            meta = sealing.open_meta(key, row, tx.records.part(row.id, sealing.META))
             arrivals = [
                 (a, sealing.open_locator(key, row.id, a.locator) if a.locator else "")
-                for a in tx.arrivals(row.id)
+                for a in tx.records.arrivals(row.id)
             ]
         except IntegrityError as exc:
             failure = str(exc)

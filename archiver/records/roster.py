@@ -17,10 +17,11 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from archiver.crypto import envelope
+from archiver.domain import StudentRow
 from archiver.errors import InputError
 from archiver.keys import Keyring
 from archiver.records import audit, facts
-from archiver.store.repository import Store, StoreTx, StudentRow
+from archiver.store.db import Store, Tx
 from archiver.understand.students import Student, Tagger
 
 FIELDS = ("student_id", "first", "last", "preferred", "email", "grade", "status", "exit_date")
@@ -217,12 +218,12 @@ def import_students(
     changes: dict[str, list[str]] = {}
     with db.transaction() as tx:
         for s in students:
-            existing = tx.student_by_lookup(seal.lookup(s.student_id))
+            existing = tx.roster.student_by_lookup(seal.lookup(s.student_id))
             if existing is None:
                 new = seal.seal(s)
-                row_id = tx.add_student(new, now)
+                row_id = tx.roster.add_student(new, now)
                 stored = facts.seal_student(ring, replace(new, id=row_id))
-                tx.set_student_facts(row_id, stored.facts or b"")
+                tx.roster.set_student_facts(row_id, stored.facts or b"")
                 added += 1
                 continue
             old = seal.open(existing)
@@ -233,10 +234,12 @@ def import_students(
                 continue
             # Written again when its facts fail too: an import of the district's roster is
             # how a records officer puts right a student row changed outside the archiver.
-            tx.update_student(facts.seal_student(ring, replace(seal.seal(s), id=existing.id)), now)
+            tx.roster.update_student(
+                facts.seal_student(ring, replace(seal.seal(s), id=existing.id)), now
+            )
             updated += 1
             changes[str(existing.id)] = fields  # which fields, never their values
-        version = tx.bump_roster_version(now)
+        version = tx.roster.bump_version(now)
         audit.append(
             tx,
             ring,
@@ -264,16 +267,16 @@ class Roster:
     students: dict[int, Student]  # student row id -> student
 
 
-def load_roster(tx: StoreTx, ring: Keyring) -> Roster:
+def load_roster(tx: Tx, ring: Keyring) -> Roster:
     """The roster, every row's facts checked; raises IntegrityError naming a row that fails
     (importing the roster again writes it anew)."""
     seal = RosterSeal(ring)
-    rows = tx.students()
+    rows = tx.roster.students()
     for row in rows:
         facts.check(facts.student_problem(ring, row))
     students = {row.id: seal.open(row) for row in rows}
     return Roster(
-        version=tx.roster_version(),
+        version=tx.roster.version(),
         tagger=Tagger(students.values()),
         row_ids={s.student_id: rid for rid, s in students.items()},
         students=students,
@@ -287,7 +290,7 @@ class RosterCache:
         self.ring = ring
         self._roster: Roster | None = None
 
-    def current(self, tx: StoreTx) -> Roster:
-        if self._roster is None or self._roster.version != tx.roster_version():
+    def current(self, tx: Tx) -> Roster:
+        if self._roster is None or self._roster.version != tx.roster.version():
             self._roster = load_roster(tx, self.ring)
         return self._roster

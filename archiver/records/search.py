@@ -10,12 +10,13 @@ from typing import Any
 from archiver import sealing
 from archiver.crypto import blind
 from archiver.crypto.blind import BlindIndex
+from archiver.domain import IndexEntry, RecordRow, SearchState
 from archiver.errors import IntegrityError, UsageError
 from archiver.keys import Keyring
 from archiver.records import audit, facts
 from archiver.records.roster import RosterSeal
 from archiver.store import search as store_search
-from archiver.store.repository import IndexEntry, RecordRow, SearchState, Store, StoreTx
+from archiver.store.db import Store, Tx
 from archiver.understand import extract
 from archiver.understand.indexing import (
     DEFAULT_TEXT_LIMITS,
@@ -92,10 +93,10 @@ def entry_digest(ring: Keyring, entry: IndexEntry) -> bytes:
     return blind.for_key(ring.material(entry.key_id)).digest(entry.record_id, about, entry.terms)
 
 
-def replace_entry(tx: StoreTx, entry: IndexEntry) -> None:
+def replace_entry(tx: Tx, entry: IndexEntry) -> None:
     """Replace a record's index entry in `tx` (its metadata or date changed)."""
-    tx.unindex([entry.record_id])
-    tx.index([entry], tx.search_state().generation)
+    tx.index.remove([entry.record_id])
+    tx.index.add([entry], tx.index.state().generation)
 
 
 def _terms(terms: BlindIndex, req: SearchRequest) -> tuple[list[int], list[int], list[str]]:
@@ -157,16 +158,16 @@ def _summary(row: RecordRow, meta: dict[str, Any]) -> dict[str, Any]:
 
 
 def _students(
-    tx: StoreTx, ring: Keyring, ids: list[str], problems: dict[str, str]
+    tx: Tx, ring: Keyring, ids: list[str], problems: dict[str, str]
 ) -> dict[str, list[dict[str, str]]]:
     """Each record's students (id, name, tag source); a tag or student whose facts fail puts
     the record in `problems`."""
-    tags = tx.tag_rows(ids)
+    tags = tx.roster.tag_rows(ids)
     for t in tags:
         problem = facts.tag_problem(ring, t)
         if problem:
             problems.setdefault(t.record_id, problem)
-    rows = tx.students_by_id(sorted({t.student_id for t in tags}))
+    rows = tx.roster.students_by_id(sorted({t.student_id for t in tags}))
     seal = RosterSeal(ring)
     people = {}
     for row in rows:
@@ -185,10 +186,10 @@ def _students(
     return out
 
 
-def _page(tx: StoreTx, ring: Keyring, ids: list[str]) -> list[dict[str, Any]]:
+def _page(tx: Tx, ring: Keyring, ids: list[str]) -> list[dict[str, Any]]:
     """The result entries of `ids`: each record's metadata opened for display."""
-    rows = tx.records_by_id(ids)
-    metas = tx.parts(ids, sealing.META)
+    rows = tx.records.by_id(ids)
+    metas = tx.records.parts(ids, sealing.META)
     problems = {row.id: p for row in rows.values() if (p := facts.record_problem(ring, row))}
     students = _students(tx, ring, ids, problems)
     out = []
@@ -206,20 +207,20 @@ def _page(tx: StoreTx, ring: Keyring, ids: list[str]) -> list[dict[str, Any]]:
     return out
 
 
-def _unindexed(tx: StoreTx, key_id: str) -> int:
-    state = tx.search_state()
+def _unindexed(tx: Tx, key_id: str) -> int:
+    state = tx.index.state()
     if state.complete and state.tokenizer == TOKENIZER and state.key_id in (None, key_id):
         return 0
-    return tx.count_unindexed(SearchState(state.generation, key_id, TOKENIZER, False), False)
+    return tx.index.count_unindexed(SearchState(state.generation, key_id, TOKENIZER, False), False)
 
 
 def index_status(db: Store) -> dict[str, Any]:
     """For `archiver status`: whether every record can be found by words, and when the index
     was last checked against the records (no key is read)."""
     with db.transaction() as tx:
-        current = [k.id for k in tx.registered_keys() if k.kind == "index" and k.state == "current"]
-        unindexed = _unindexed(tx, current[0]) if current else tx.count_records()
-        check = tx.index_check()
+        current = [k.id for k in tx.keys.registered() if k.kind == "index" and k.state == "current"]
+        unindexed = _unindexed(tx, current[0]) if current else tx.records.count()
+        check = tx.index.check_state()
     return {
         "complete": unindexed == 0,
         "unindexed": unindexed,
@@ -253,12 +254,11 @@ def search(db: Store, ring: Keyring, req: SearchRequest) -> SearchResult:
     with db.transaction() as tx:
         student = None
         if req.student is not None:
-            found = tx.student_by_lookup(RosterSeal(ring).lookup(req.student.strip()))
+            found = tx.roster.student_by_lookup(RosterSeal(ring).lookup(req.student.strip()))
             if found is None:
                 raise UsageError(f"--student {req.student}: no student with that id in the roster")
             student = found.id
-        hits = store_search.find(
-            tx,
+        hits = tx.index.find(
             store_search.TermQuery(
                 key_id=key_id,
                 tokenizer=TOKENIZER,
@@ -307,15 +307,15 @@ def _needs_raw(meta: dict[str, Any]) -> bool:
     )
 
 
-def _reseal_students(tx: StoreTx, ring: Keyring, now: datetime) -> int:
+def _reseal_students(tx: Tx, ring: Keyring, now: datetime) -> int:
     """Seal again under the current index key the students sealed under an older one (their
     lookup changes with the key)."""
     seal = RosterSeal(ring)
     done = 0
-    for row in tx.students():
+    for row in tx.roster.students():
         if row.key_id != seal.key_id:
             new = seal.seal(seal.open(row))
-            tx.update_student(facts.seal_student(ring, replace(new, id=row.id)), now)
+            tx.roster.update_student(facts.seal_student(ring, replace(new, id=row.id)), now)
             done += 1
     return done
 
@@ -339,23 +339,23 @@ def reindex_all(
     now = datetime.now(UTC)
     with db.transaction() as tx:
         result.students_resealed = _reseal_students(tx, ring, now)
-        state = tx.search_state()
+        state = tx.index.state()
         settled = state.complete and state.key_id == key_id and state.tokenizer == TOKENIZER
         generation = state.generation + 1 if rebuild_all and settled else state.generation
         target = SearchState(generation, key_id, TOKENIZER, False)
-        tx.set_search_state(target, now)
+        tx.index.set_state(target, now)
     after = ""
     while True:
         with db.transaction() as tx:
-            page = tx.unindexed_after(after, REINDEX_PAGE, target)
+            page = tx.index.unindexed_after(after, REINDEX_PAGE, target)
             entries = []
             for row in page:
                 try:
                     entries.append(build_entry(tx, ring, terms, key_id, row, text))
                 except IntegrityError:
                     result.failed.append(row.id)
-            tx.unindex([e.record_id for e in entries])
-            tx.index(entries, generation)
+            tx.index.remove([e.record_id for e in entries])
+            tx.index.add(entries, generation)
         if not page:
             break
         after = page[-1].id
@@ -364,11 +364,11 @@ def reindex_all(
             progress(result.indexed)
     while True:  # a few blocks per transaction: ingest is not held up for long
         with db.transaction() as tx:
-            if not tx.pack_postings(PACK_PAGE):
+            if not tx.index.pack(PACK_PAGE):
                 break
     with db.transaction() as tx:
-        result.remaining = tx.count_unindexed(target)
-        tx.set_search_state(replace(target, complete=result.remaining == 0), datetime.now(UTC))
+        result.remaining = tx.index.count_unindexed(target)
+        tx.index.set_state(replace(target, complete=result.remaining == 0), datetime.now(UTC))
         audit.append(
             tx,
             ring,
@@ -385,14 +385,14 @@ def reindex_all(
 
 
 def build_entry(
-    tx: StoreTx, ring: Keyring, terms: BlindIndex, key_id: str, row: RecordRow, text: TextLimits
+    tx: Tx, ring: Keyring, terms: BlindIndex, key_id: str, row: RecordRow, text: TextLimits
 ) -> IndexEntry:
     """A record's index entry, from its sealed metadata (and its bytes, when needed)."""
     key = sealing.data_key(ring, row)
-    meta = sealing.open_meta(key, row, tx.get_part(row.id, sealing.META))
+    meta = sealing.open_meta(key, row, tx.records.part(row.id, sealing.META))
     texts: list[str] = []
     if _needs_raw(meta):
-        parsed = parse(sealing.open_raw(key, row, tx.get_part(row.id, sealing.RAW)))
+        parsed = parse(sealing.open_raw(key, row, tx.records.part(row.id, sealing.RAW)))
         if "originals" not in meta:
             meta = parsed.metadata()
         texts = attachment_texts(parsed.extractable, *text).texts

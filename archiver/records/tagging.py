@@ -8,12 +8,13 @@ from datetime import UTC, datetime
 
 from archiver import sealing
 from archiver.crypto import blind
+from archiver.domain import RecordRow, TagRow
 from archiver.errors import IntegrityError, UsageError
 from archiver.keys import Keyring
 from archiver.records import audit, facts
 from archiver.records.roster import Roster, RosterSeal, load_roster
 from archiver.records.search import index_entry, replace_entry
-from archiver.store.repository import RecordRow, Store, StoreTx, TagRow
+from archiver.store.db import Store, Tx
 from archiver.understand.indexing import (
     DEFAULT_TEXT_LIMITS,
     TextLimits,
@@ -37,7 +38,7 @@ def _each_record(
     db: Store,
     ring: Keyring,
     progress: Callable[[int], None] | None,
-    work: Callable[[StoreTx, RecordRow, bytes], bool],
+    work: Callable[[Tx, RecordRow, bytes], bool],
 ) -> Rework:
     """Run `work` (given the record's data key) on every record, page by page, each page in
     its own transaction; `work` says whether it changed the record."""
@@ -46,7 +47,7 @@ def _each_record(
     after = ""
     while True:
         with db.transaction() as tx:
-            page = tx.records_after(after, _PAGE)
+            page = tx.records.after(after, _PAGE)
             for row in page:
                 checked += 1
                 try:
@@ -61,13 +62,15 @@ def _each_record(
     return Rework(checked, changed, failed)
 
 
-def _retag(tx: StoreTx, ring: Keyring, roster: Roster, record_id: str, item: TagInput) -> bool:
+def _retag(tx: Tx, ring: Keyring, roster: Roster, record_id: str, item: TagInput) -> bool:
     found = roster.tagger.tag(item)
     tags = {roster.row_ids[sid]: src for sid, src in found.items()}
-    before = {k: v for k, v in tx.tags(record_id).items() if v != "manual"}
+    before = {k: v for k, v in tx.roster.tags(record_id).items() if v != "manual"}
     if tags == before:
         return False
-    tx.set_automatic_tags(record_id, tags, datetime.now(UTC), lambda row: facts.seal_tag(ring, row))
+    tx.roster.set_automatic_tags(
+        record_id, tags, datetime.now(UTC), lambda row: facts.seal_tag(ring, row)
+    )
     return True
 
 
@@ -77,15 +80,15 @@ def retag_all(db: Store, ring: Keyring, progress: Callable[[int], None] | None =
     with db.transaction() as tx:
         roster = load_roster(tx, ring)
 
-    def work(tx: StoreTx, row: RecordRow, key: bytes) -> bool:
-        meta = sealing.open_meta(key, row, tx.get_part(row.id, sealing.META))
+    def work(tx: Tx, row: RecordRow, key: bytes) -> bool:
+        meta = sealing.open_meta(key, row, tx.records.part(row.id, sealing.META))
         if "originals" not in meta:  # archived before forwards were understood
             return _retag(
                 tx,
                 ring,
                 roster,
                 row.id,
-                parse(sealing.open_raw(key, row, tx.get_part(row.id, sealing.RAW))).tag_input(),
+                parse(sealing.open_raw(key, row, tx.records.part(row.id, sealing.RAW))).tag_input(),
             )
         return _retag(tx, ring, roster, row.id, tag_input_from_metadata(meta))
 
@@ -119,16 +122,16 @@ def rederive_all(
     key_id, index_key = ring.index_key()
     terms = blind.for_key(index_key)
 
-    def work(tx: StoreTx, row: RecordRow, key: bytes) -> bool:
-        parsed = parse(sealing.open_raw(key, row, tx.get_part(row.id, sealing.RAW)))
+    def work(tx: Tx, row: RecordRow, key: bytes) -> bool:
+        parsed = parse(sealing.open_raw(key, row, tx.records.part(row.id, sealing.RAW)))
         texts = attachment_texts(parsed.extractable, *text)
         meta = parsed.metadata(texts.status)
         if row.quarantine_code:  # a quarantine's reason may come from its source's rules
-            old = sealing.open_meta(key, row, tx.get_part(row.id, sealing.META))
+            old = sealing.open_meta(key, row, tx.records.part(row.id, sealing.META))
             meta["quarantine"], meta["problem"] = old.get("quarantine"), old.get("problem")
-        tx.set_part(row.id, sealing.META, sealing.seal_meta(key, row.id, meta, level))
+        tx.records.set_part(row.id, sealing.META, sealing.seal_meta(key, row.id, meta, level))
         if parsed.sent_at != row.sent_at:
-            tx.set_sent_at(facts.seal_record(ring, replace(row, sent_at=parsed.sent_at)))
+            tx.records.set_sent_at(facts.seal_record(ring, replace(row, sent_at=parsed.sent_at)))
         doc = index_doc(terms, key_id, meta, texts.texts)
         replace_entry(tx, index_entry(ring, row.id, doc, parsed.sent_at))  # in the same transaction
         _retag(tx, ring, roster, row.id, parsed.tag_input(meta))
@@ -148,8 +151,8 @@ def rederive_all(
     return result
 
 
-def _student_row(tx: StoreTx, ring: Keyring, student_id: str) -> int:
-    row = tx.student_by_lookup(RosterSeal(ring).lookup(student_id.strip()))
+def _student_row(tx: Tx, ring: Keyring, student_id: str) -> int:
+    row = tx.roster.student_by_lookup(RosterSeal(ring).lookup(student_id.strip()))
     if row is None:
         raise UsageError(f"no student with id {student_id} in the roster")
     return row.id
@@ -158,9 +161,11 @@ def _student_row(tx: StoreTx, ring: Keyring, student_id: str) -> int:
 def add_tag(db: Store, ring: Keyring, record_id: str, student_id: str) -> str:
     """Tag a record with a student by hand; the full record id."""
     with db.transaction() as tx:
-        rec = tx.get_record(record_id)
+        rec = tx.records.get(record_id)
         sid = _student_row(tx, ring, student_id)
-        tx.add_manual_tag(facts.seal_tag(ring, TagRow(rec.id, sid, "manual", datetime.now(UTC))))
+        tx.roster.add_manual_tag(
+            facts.seal_tag(ring, TagRow(rec.id, sid, "manual", datetime.now(UTC)))
+        )
         audit.append(tx, ring, "tag.add", target=rec.id, details={"student": sid})
     return rec.id
 
@@ -168,17 +173,19 @@ def add_tag(db: Store, ring: Keyring, record_id: str, student_id: str) -> str:
 def remove_tag(db: Store, ring: Keyring, record_id: str, student_id: str) -> tuple[str, bool]:
     """Remove a tag by hand, for good; the full record id and whether a tag was there."""
     with db.transaction() as tx:
-        rec = tx.get_record(record_id)
+        rec = tx.records.get(record_id)
         sid = _student_row(tx, ring, student_id)
-        had = tx.remove_tag(facts.seal_tag(ring, TagRow(rec.id, sid, "removed", datetime.now(UTC))))
+        had = tx.roster.remove_tag(
+            facts.seal_tag(ring, TagRow(rec.id, sid, "removed", datetime.now(UTC)))
+        )
         audit.append(tx, ring, "tag.remove", target=rec.id, details={"student": sid})
     return rec.id, had
 
 
-def record_students(tx: StoreTx, roster: Roster, record_id: str) -> list[dict[str, str]]:
+def record_students(tx: Tx, roster: Roster, record_id: str) -> list[dict[str, str]]:
     """The `students` of `show --json`: id, name and tag source of each tag."""
     out = []
-    for row_id, source in sorted(tx.tags(record_id).items()):
+    for row_id, source in sorted(tx.roster.tags(record_id).items()):
         s = roster.students.get(row_id)
         if s is not None:
             out.append({"id": s.student_id, "name": s.name, "source": source})

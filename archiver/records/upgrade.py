@@ -9,11 +9,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from archiver import sealing
+from archiver.domain import ArrivalRow
 from archiver.errors import ArchiverError
 from archiver.keys import Keyring
 from archiver.records import audit, facts
 from archiver.records.index_check import authenticate_entries
-from archiver.store.repository import ArrivalRow, Store, StoreTx
+from archiver.store.db import Store, Tx
 
 _PAGE = 500
 
@@ -37,11 +38,8 @@ def _records(db: Store, ring: Keyring, report: UpgradeReport) -> None:
     after = ""
     while True:
         with db.transaction() as tx:
-            page = tx.records_after(after, _PAGE, unauthenticated=True)
-            tx.set_facts(
-                "record",
-                [{"id": r.id, "facts": facts.seal_record(ring, r).facts} for r in page],
-            )
+            page = tx.records.after(after, _PAGE, unauthenticated=True)
+            tx.records.set_facts([(r.id, facts.seal_record(ring, r).facts or b"") for r in page])
         if not page:
             return
         after = page[-1].id
@@ -53,7 +51,7 @@ def _arrivals(db: Store, ring: Keyring, report: UpgradeReport) -> None:
     failed: list[str] = []
     while True:
         with db.transaction() as tx:
-            page = tx.unauthenticated_arrivals(after, _PAGE)
+            page = tx.records.unauthenticated_arrivals(after, _PAGE)
             _place(tx, ring, page, report, failed)
         if not page:
             break
@@ -62,17 +60,17 @@ def _arrivals(db: Store, ring: Keyring, report: UpgradeReport) -> None:
 
 
 def _place(
-    tx: StoreTx,
+    tx: Tx,
     ring: Keyring,
     page: list[tuple[int, ArrivalRow]],
     report: UpgradeReport,
     failed: list[str],
 ) -> None:
     """Give old arrivals a position and facts; of several at the same place, keep one."""
-    taken = tx.positions_of(sorted({a.record_id for _, a in page}))
-    rows = tx.records_by_id(sorted({a.record_id for _, a in page}))
+    taken = tx.records.positions_of(sorted({a.record_id for _, a in page}))
+    rows = tx.records.by_id(sorted({a.record_id for _, a in page}))
     duplicates: list[int] = []
-    updates = []
+    updates: list[tuple[int, bytes, bytes]] = []
     for row_id, a in page:
         position = a.position
         if position is None:
@@ -89,9 +87,9 @@ def _place(
                 continue
             taken.add((a.record_id, position))
         sealed = facts.seal_arrival(ring, replace(a, position=position))
-        updates.append({"id": row_id, "position": position, "facts": sealed.facts})
-    tx.delete_arrivals(duplicates)
-    tx.set_facts("arrival", updates)
+        updates.append((row_id, position, sealed.facts or b""))
+    tx.records.delete_arrivals(duplicates)
+    tx.records.set_arrival_places(updates)
     report.arrivals += len(updates)
     report.duplicate_arrivals += len(duplicates)
 
@@ -99,20 +97,8 @@ def _place(
 def _tags(db: Store, ring: Keyring, report: UpgradeReport) -> None:
     while True:
         with db.transaction() as tx:
-            page = tx.unauthenticated_tags(_PAGE)
-            for table in ("record_tag", "tag_override"):
-                rows = [t for t in page if (t.source == "removed") == (table == "tag_override")]
-                tx.set_facts(
-                    table,
-                    [
-                        {
-                            "record_id": t.record_id,
-                            "student_id": t.student_id,
-                            "facts": facts.seal_tag(ring, t).facts,
-                        }
-                        for t in rows
-                    ],
-                )
+            page = tx.roster.unauthenticated_tags(_PAGE)
+            tx.roster.set_tag_facts([facts.seal_tag(ring, t) for t in page])
         if not page:
             return
         report.tags += len(page)
@@ -120,10 +106,9 @@ def _tags(db: Store, ring: Keyring, report: UpgradeReport) -> None:
 
 def _students(db: Store, ring: Keyring, report: UpgradeReport) -> None:
     with db.transaction() as tx:
-        rows = [s for s in tx.students() if s.facts is None]
-        tx.set_facts(
-            "student", [{"id": s.id, "facts": facts.seal_student(ring, s).facts} for s in rows]
-        )
+        rows = [s for s in tx.roster.students() if s.facts is None]
+        for s in rows:
+            tx.roster.set_student_facts(s.id, facts.seal_student(ring, s).facts or b"")
     report.students = len(rows)
 
 

@@ -17,12 +17,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, exists, func, literal, literal_column, select, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Integer,
+    exists,
+    func,
+    literal,
+    literal_column,
+    select,
+    tuple_,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 
+from archiver.domain import Hits
 from archiver.store import postings
-from archiver.store.repository import StoreTx
-from archiver.store.tables import record, record_tag, search_doc
+from archiver.store.tables import record, record_tag, search_doc, search_state
 
 
 @dataclass(frozen=True)
@@ -40,13 +50,7 @@ class TermQuery:
     has_attachment: bool | None = None
 
 
-@dataclass(frozen=True)
-class Hits:
-    total: int  # every matching record
-    ids: list[str]  # the requested page of them, newest first
-
-
-def _by_filters(tx: StoreTx, q: TermQuery, offset: int, limit: int | None) -> Hits:
+def _by_filters(conn: Connection, q: TermQuery, offset: int, limit: int | None) -> Hits:
     """Records by filters alone (finding records the index lacks, too), newest first: the
     count, then the page in the date index's order."""
     indexed = q.has_attachment is not None or bool(q.excluded)  # needs the index's columns
@@ -72,16 +76,16 @@ def _by_filters(tx: StoreTx, q: TermQuery, offset: int, limit: int | None) -> Hi
         stmt = stmt.add_columns(search_doc.c.seq).where(
             search_doc.c.key_id == q.key_id, search_doc.c.tokenizer == q.tokenizer
         )
-        last = postings.last_seq(tx._conn)
-        gone = postings.bitmaps(tx._conn, sorted(set(q.excluded)), last).values()
+        last = postings.last_seq(conn)
+        gone = postings.bitmaps(conn, sorted(set(q.excluded)), last).values()
         ids = [
             rid
-            for rid, seq in tx._conn.execute(stmt.order_by(*order))
+            for rid, seq in conn.execute(stmt.order_by(*order))
             if not any(postings.holds(g, seq) for g in gone)
         ]
         return Hits(len(ids), ids[offset : None if limit is None else offset + limit])
-    total = tx._conn.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
-    page = tx._conn.execute(stmt.order_by(*order).offset(offset).limit(limit)).scalars()
+    total = conn.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+    page = conn.execute(stmt.order_by(*order).offset(offset).limit(limit)).scalars()
     return Hits(int(total), list(page))
 
 
@@ -89,9 +93,9 @@ def _filtered(q: TermQuery) -> bool:
     return any(v is not None for v in (q.student, q.since, q.before, q.status, q.has_attachment))
 
 
-def _matches(tx: StoreTx, q: TermQuery, last: int) -> dict[int, int]:
+def _matches(conn: Connection, q: TermQuery, last: int) -> dict[int, int]:
     """Per block, the bitmap of documents with every required term and no excluded one."""
-    found = postings.bitmaps(tx._conn, sorted(set(q.required) | set(q.excluded)), last)
+    found = postings.bitmaps(conn, sorted(set(q.required) | set(q.excluded)), last)
     required = sorted(set(q.required), key=lambda t: len(found[t]))
     hits = found[required[0]]
     for term in required[1:]:
@@ -108,16 +112,16 @@ def _order(rows: Iterable[tuple[int, int | None]]) -> list[tuple[int, int | None
     return sorted(rows, key=lambda r: (r[1] is not None, r[1] or 0, r[0]), reverse=True)
 
 
-def _among(tx: StoreTx, seqs: list[int]) -> ColumnElement[bool]:
+def _among(conn: Connection, seqs: list[int]) -> ColumnElement[bool]:
     """`search_doc.seq` is one of `seqs`: thousands of them as one parameter (a PostgreSQL
     array, a JSON array on SQLite), which both read 2-4x faster than as many parameters."""
-    if tx._conn.dialect.name == "postgresql":
+    if conn.dialect.name == "postgresql":
         return search_doc.c.seq == func.any(literal(seqs, ARRAY(Integer)))
     listed: Any = select(literal_column("value")).select_from(func.json_each(json.dumps(seqs)))
     return search_doc.c.seq.in_(listed)
 
 
-def _walk(tx: StoreTx, hits: dict[int, int], want: int, batch: int) -> list[int]:
+def _walk(conn: Connection, hits: dict[int, int], want: int, batch: int) -> list[int]:
     """The first `want` hits in date order, found by reading documents newest first (fewer
     rows than the hits when they are many): dated ones by the date index, then undated."""
     doc = search_doc.c
@@ -135,7 +139,7 @@ def _walk(tx: StoreTx, hits: dict[int, int], want: int, batch: int) -> list[int]
                 stmt = stmt.where(doc.sent.is_(None)).order_by(doc.seq.desc())
                 if after is not None:
                     stmt = stmt.where(doc.seq < after[1])
-            rows = tx._conn.execute(stmt.limit(size)).all()
+            rows = conn.execute(stmt.limit(size)).all()
             out += [int(r[0]) for r in rows if postings.holds(hits, int(r[0]))]
             if len(rows) < size:
                 break
@@ -145,24 +149,24 @@ def _walk(tx: StoreTx, hits: dict[int, int], want: int, batch: int) -> list[int]
 
 
 def _page_by_terms(
-    tx: StoreTx, hits: dict[int, int], total: int, want: int, docs: int
+    conn: Connection, hits: dict[int, int], total: int, want: int, docs: int
 ) -> list[int]:
     """The first `want` of `total` hits (unfiltered) in date order, of about `docs`."""
     # Reading documents newest first finds `want` hits after about want * docs / total rows;
     # reading every hit's date costs `total` lookups.
     walk = want * docs // max(total, 1)
     if walk < total:
-        return _walk(tx, hits, want, max(256, 2 * walk))
-    stmt = select(search_doc.c.seq, search_doc.c.sent).where(_among(tx, postings.seqs_of(hits)))
-    rows = [(int(seq), sent) for seq, sent in tx._conn.execute(stmt)]
+        return _walk(conn, hits, want, max(256, 2 * walk))
+    stmt = select(search_doc.c.seq, search_doc.c.sent).where(_among(conn, postings.seqs_of(hits)))
+    rows = [(int(seq), sent) for seq, sent in conn.execute(stmt)]
     return [seq for seq, _ in _order(rows)][:want]
 
 
-def _checked(tx: StoreTx, q: TermQuery, hits: dict[int, int]) -> list[int]:
+def _checked(conn: Connection, q: TermQuery, hits: dict[int, int]) -> list[int]:
     """Hits that pass the filters and were indexed as `q` says, in date order."""
     doc = search_doc.c
     stmt = select(doc.seq, doc.sent).where(
-        _among(tx, postings.seqs_of(hits)), doc.key_id == q.key_id, doc.tokenizer == q.tokenizer
+        _among(conn, postings.seqs_of(hits)), doc.key_id == q.key_id, doc.tokenizer == q.tokenizer
     )
     if q.since is not None:
         stmt = stmt.where(doc.sent >= int(q.since.timestamp()))
@@ -178,36 +182,40 @@ def _checked(tx: StoreTx, q: TermQuery, hits: dict[int, int]) -> list[int]:
         )
     if q.has_attachment is not None:
         stmt = stmt.where(doc.attachments > 0 if q.has_attachment else doc.attachments == 0)
-    rows = [(int(seq), sent) for seq, sent in tx._conn.execute(stmt)]
+    rows = [(int(seq), sent) for seq, sent in conn.execute(stmt)]
     return [seq for seq, _ in _order(rows)]
 
 
-def _record_ids(tx: StoreTx, seqs: list[int]) -> list[str]:
+def _record_ids(conn: Connection, seqs: list[int]) -> list[str]:
     found: dict[int, str] = {
         int(seq): rid
-        for seq, rid in tx._conn.execute(
-            select(search_doc.c.seq, search_doc.c.record_id).where(_among(tx, seqs))
+        for seq, rid in conn.execute(
+            select(search_doc.c.seq, search_doc.c.record_id).where(_among(conn, seqs))
         )
     }
     return [found[s] for s in seqs if s in found]
 
 
-def find(tx: StoreTx, q: TermQuery, offset: int = 0, limit: int | None = None) -> Hits:
+def find(conn: Connection, q: TermQuery, offset: int = 0, limit: int | None = None) -> Hits:
     """The number of matching records and the ids of `limit` of them from `offset`, newest
     first (records of unknown date last)."""
     if not q.required:
-        return _by_filters(tx, q, offset, limit)
+        return _by_filters(conn, q, offset, limit)
     end = None if limit is None else offset + limit
-    last = postings.last_seq(tx._conn)
-    hits = _matches(tx, q, last)
-    state = tx.search_state()
+    last = postings.last_seq(conn)
+    hits = _matches(conn, q, last)
+    state = conn.execute(
+        select(search_state.c.complete, search_state.c.key_id, search_state.c.tokenizer).where(
+            search_state.c.id == 1
+        )
+    ).one()
     current = state.complete and (state.key_id, state.tokenizer) == (q.key_id, q.tokenizer)
     if current and not _filtered(q):
         # Every document was indexed with the query's key and tokenizer: the bitmaps are
         # the answer, and only the page's documents are read.
         total = sum(m.bit_count() for m in hits.values())
         want = total if end is None else min(end, total)
-        seqs = _page_by_terms(tx, hits, total, want, last)
-        return Hits(total, _record_ids(tx, seqs[offset:]))
-    seqs = _checked(tx, q, hits)
-    return Hits(len(seqs), _record_ids(tx, seqs[offset:end]))
+        seqs = _page_by_terms(conn, hits, total, want, last)
+        return Hits(total, _record_ids(conn, seqs[offset:]))
+    seqs = _checked(conn, q, hits)
+    return Hits(len(seqs), _record_ids(conn, seqs[offset:end]))

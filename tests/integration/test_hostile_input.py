@@ -16,7 +16,7 @@ from archiver.keys import Keyring
 from archiver.records.search import index_entry, replace_entry
 from archiver.sealing import META, data_key, open_meta, seal_meta
 from archiver.settings import load_settings
-from archiver.store.repository import Store
+from archiver.store.db import Store
 from archiver.understand.indexing import index_doc
 from tests.conftest import Archive
 from tests.integration.test_students_tags import ASPEN
@@ -120,13 +120,13 @@ def _damage(archive: Archive, rid: str) -> None:
     ring = Keyring.load(db, settings.keys_dir)
     key_id, index_key = ring.index_key()
     with db.transaction() as tx:
-        row = tx.get_record(rid)
+        row = tx.records.get(rid)
         key = data_key(ring, row)
-        meta = open_meta(key, row, tx.get_part(rid, META))
+        meta = open_meta(key, row, tx.records.part(rid, META))
         first = meta["attachments"][0]
         for att in meta["attachments"][10:]:
             att["size"], att["sha256"] = first["size"], first["sha256"]
-        tx.set_part(rid, META, seal_meta(key, rid, meta))
+        tx.records.set_part(rid, META, seal_meta(key, rid, meta))
         doc = index_doc(blind.for_key(index_key), key_id, meta, [])
         replace_entry(tx, index_entry(ring, rid, doc, row.sent_at))
     db.close()

@@ -11,7 +11,7 @@ from sqlalchemy import create_engine, delete, insert, select, update
 
 from archiver.keys import Keyring
 from archiver.records import index_check
-from archiver.store.repository import Store
+from archiver.store.db import Store
 from archiver.store.tables import search_doc, search_packed, search_term
 from tests.conftest import Archive
 from tests.integration.test_packed_postings import Message, _imported

@@ -11,7 +11,7 @@ from sqlalchemy import create_engine, func, select
 from archiver import keys as keys_module
 from archiver.keys import rotate
 from archiver.settings import load_settings
-from archiver.store.repository import Store
+from archiver.store.db import Store
 from archiver.store.tables import record
 from tests.conftest import CORPUS, Archive
 

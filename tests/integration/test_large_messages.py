@@ -23,7 +23,7 @@ from archiver.keys import Keyring
 from archiver.pipeline import Pipeline
 from archiver.settings import load_settings
 from archiver.sources.arrival import Arrival, Message
-from archiver.store.repository import Store
+from archiver.store.db import Store
 from tests.conftest import Archive
 
 LARGE = 1 << 20

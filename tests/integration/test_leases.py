@@ -7,7 +7,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 
 from archiver import collect
-from archiver.store.repository import Store
+from archiver.store.db import Store
 from tests.conftest import Archive
 
 
@@ -17,18 +17,20 @@ def test_one_holder_at_a_time_until_release_or_expiry(archive: Archive) -> None:
     later = now + timedelta(minutes=10)
     try:
         with db.transaction() as tx:
-            assert tx.claim_lease("records", "host-a:1:1", now, later)
+            assert tx.collection.claim_lease("records", "host-a:1:1", now, later)
         with db.transaction() as tx:
-            assert not tx.claim_lease("records", "host-b:2:2", now, later)
-            assert tx.claim_lease("records", "host-a:1:1", now, later)  # renewal
-            assert tx.lease("records") == ("host-a:1:1", later)
+            assert not tx.collection.claim_lease("records", "host-b:2:2", now, later)
+            assert tx.collection.claim_lease("records", "host-a:1:1", now, later)  # renewal
+            assert tx.collection.lease("records") == ("host-a:1:1", later)
         with db.transaction() as tx:
-            tx.release_lease("records", "host-a:1:1", now)
+            tx.collection.release_lease("records", "host-a:1:1", now)
         with db.transaction() as tx:
-            assert tx.claim_lease("records", "host-b:2:2", now + timedelta(seconds=1), later)
+            assert tx.collection.claim_lease(
+                "records", "host-b:2:2", now + timedelta(seconds=1), later
+            )
         after_expiry = later + timedelta(seconds=1)
         with db.transaction() as tx:
-            assert tx.claim_lease(
+            assert tx.collection.claim_lease(
                 "records", "host-a:1:1", after_expiry, after_expiry + (later - now)
             )
     finally:
@@ -46,9 +48,11 @@ def test_a_dead_process_on_this_host_loses_its_lease_at_once(archive: Archive) -
     now = datetime.now(UTC)
     try:
         with db.transaction() as tx:
-            assert tx.claim_lease("records", dead_owner, now, now + timedelta(hours=1))
+            assert tx.collection.claim_lease("records", dead_owner, now, now + timedelta(hours=1))
         with db.transaction() as tx:
-            assert tx.take_over_lease("records", dead_owner, "me:1:1", now + timedelta(hours=1))
-            assert not tx.take_over_lease("records", dead_owner, "you:2:2", now)
+            assert tx.collection.take_over_lease(
+                "records", dead_owner, "me:1:1", now + timedelta(hours=1)
+            )
+            assert not tx.collection.take_over_lease("records", dead_owner, "you:2:2", now)
     finally:
         db.close()

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import create_engine, delete, select, update
 
 from archiver.records.audit import parse_head
-from archiver.store.repository import Store
+from archiver.store.db import Store
 from archiver.store.tables import audit_event, audit_head
 from tests.conftest import Archive
 from tests.integration.test_search import forward, import_all

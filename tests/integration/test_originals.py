@@ -9,7 +9,7 @@ from sqlalchemy import create_engine, select, update
 from archiver.keys import Keyring
 from archiver.sealing import META, data_key, seal_meta
 from archiver.settings import load_settings
-from archiver.store.repository import Store
+from archiver.store.db import Store
 from archiver.store.tables import sealed_part
 from tests.conftest import Archive
 
@@ -68,9 +68,9 @@ def test_rederive_fills_in_records_archived_before_forwards_were_understood(
     db = Store.open(settings.database_url)
     ring = Keyring.load(db, settings.keys_dir)
     with db.transaction() as tx:  # make it look like a record from the first release
-        row = tx.get_record(rid)
+        row = tx.records.get(rid)
         old_meta = {"subject": "Fwd: Liam out Thursday and Friday", "sender": [], "to": []}
-        tx.set_part(rid, META, seal_meta(data_key(ring, row), rid, old_meta))
+        tx.records.set_part(rid, META, seal_meta(data_key(ring, row), rid, old_meta))
     db.close()
     assert archive.ok("show", "--json", rid).json()["original"]["provenance"] is None
     doc = archive.ok("rederive", "--json").json()

@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import create_engine, func, select
 
 from archiver.store import postings, schema
+from archiver.store.db import Store
 from archiver.store.engine import make_engine
-from archiver.store.repository import Store
 from archiver.store.tables import search_live, search_packed, search_term
 from tests.conftest import Archive
 from tests.integration.test_search import forward, import_all

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from archiver.sources import imap as imap_module
-from archiver.store.repository import Store, StoreTx
+from archiver.store.db import Store, Tx
 from tests.conftest import Archive, Result, make_archive
 from tests.integration.dovecot import Dovecot
 from tests.integration.test_imap_collect import forward, imap_archive, poll
@@ -29,7 +29,7 @@ DISTRICT = "district.example.org"
 
 
 @contextlib.contextmanager
-def transaction(archive: Archive) -> Iterator[StoreTx]:
+def transaction(archive: Archive) -> Iterator[Tx]:
     """A transaction on the archive's database, from outside the archiver (as a test's hand)."""
     db = Store.open(archive.database_url)
     try:
@@ -42,7 +42,7 @@ def transaction(archive: Archive) -> Iterator[StoreTx]:
 def find_record(archive: Archive, raw: bytes) -> str | None:
     """The id of the record holding exactly `raw`, or None."""
     with transaction(archive) as tx:
-        found = tx.records_by_sha([hashlib.sha256(raw).digest()])
+        found = tx.records.by_sha([hashlib.sha256(raw).digest()])
     return next(iter(found.values())).id if found else None
 
 
@@ -70,7 +70,7 @@ def reconcile(archive: Archive, *args: str) -> tuple[Result, list[dict[str, Any]
 def reconcile_events(archive: Archive) -> list[dict[str, Any]]:
     """The details of each `reconcile` audit event, oldest first."""
     with transaction(archive) as tx:
-        events = tx.audit_events(0, 100_000)
+        events = tx.audit.events(0, 100_000)
     return [json.loads(e.details) | {"target": e.target} for e in events if e.action == "reconcile"]
 
 
@@ -307,9 +307,9 @@ def test_a_copy_whose_record_does_not_open_is_kept_and_named(
     age(path, 5)
     victim = record_of(archive, raw)
     with transaction(archive) as tx:
-        sealed = tx.get_part(victim, "raw")
+        sealed = tx.records.part(victim, "raw")
         assert sealed is not None
-        tx.set_part(victim, "raw", sealed[:-1] + bytes([sealed[-1] ^ 1]))
+        tx.records.set_part(victim, "raw", sealed[:-1] + bytes([sealed[-1] ^ 1]))
     result, [doc] = reconcile(archive)
     assert result.code == 3
     assert (doc["present"], doc["removed"], doc["damaged"]) == (1, 0, [victim])
@@ -420,12 +420,12 @@ def test_wait_outlasts_a_lease_held_elsewhere(tmp_path: Path, database_url: str)
     other = "other-host:42:1"  # a daemon on another host, polling the source
     now = datetime.now(UTC)
     with transaction(archive) as tx:
-        assert tx.claim_lease("drop", other, now, now + timedelta(hours=1))
+        assert tx.collection.claim_lease("drop", other, now, now + timedelta(hours=1))
     busy = archive.cli("reconcile")
     assert busy.code == 1 and other in busy.err and busy.err.count("error:") == 1
     assert reconcile_events(archive) == []
     with transaction(archive) as tx:  # its cycle ends in 2 seconds
         now = datetime.now(UTC)
-        assert tx.claim_lease("drop", other, now, now + timedelta(seconds=2))
+        assert tx.collection.claim_lease("drop", other, now, now + timedelta(seconds=2))
     waited, [doc] = reconcile(archive, "--wait", "60s")
     assert (waited.code, doc["present"], doc["error"]) == (0, 1, None)

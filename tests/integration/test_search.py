@@ -15,8 +15,8 @@ from sqlalchemy import create_engine, func, select, text
 from archiver.keys import Keyring
 from archiver.records import search as search_service
 from archiver.store import schema
+from archiver.store.db import Store
 from archiver.store.engine import make_engine
-from archiver.store.repository import Store
 from archiver.store.tables import (
     audit_event,
     search_doc,

@@ -139,7 +139,7 @@ def test_a_roster_imported_while_a_collector_runs_is_used_at_once(
     from archiver.pipeline import Pipeline
     from archiver.settings import load_settings
     from archiver.sources import files
-    from archiver.store.repository import Store
+    from archiver.store.db import Store
 
     settings = load_settings(archive.config)
     db = Store.open(settings.database_url)

@@ -1,0 +1,381 @@
+"""Typed values that cross layers: what a record says (its sealed metadata: parties,
+attachments, originals) and the rows the store hands to services. Nothing here does I/O.
+
+The sealed metadata is JSON; `RecordMeta.from_json` is the one place it is read, and it reads
+every version written so far (older records lack `originals` until `archiver rederive`, and
+`body` until then too), so old records open without being re-derived.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+MESSAGE_TYPES = frozenset({"message/rfc822", "message/global"})  # attached messages
+PROVENANCE_HEADERS = "headers"  # an attached message/rfc822 part, with its real headers
+PROVENANCE_RECONSTRUCTED = "reconstructed"  # read back from an inline forward block
+PROVENANCE_NONE = "none"  # not a forward: the original is the message itself
+
+
+# What a record says -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Party:
+    """Someone in a message: a display name and an address (either may be empty)."""
+
+    name: str
+    address: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"name": self.name, "address": self.address}
+
+    @classmethod
+    def from_json(cls, doc: dict[str, Any] | None) -> Party | None:
+        if not doc:
+            return None
+        return cls(str(doc.get("name") or ""), str(doc.get("address") or ""))
+
+    def label(self) -> str:
+        """How a person reads it: `Name <address>`, or the address alone."""
+        return f"{self.name} <{self.address}>" if self.name else self.address
+
+
+def _parties(docs: list[dict[str, Any]] | None) -> tuple[Party, ...]:
+    return tuple(p for d in docs or [] if (p := Party.from_json(d)) is not None)
+
+
+@dataclass(frozen=True)
+class AttachmentInfo:
+    """A file attached to a message. For a PDF or DOCX, `text` says how reading its text for
+    the search index went (ok, truncated, timeout, failed, too_large, skipped) and
+    `text_problem` why, when it is not ok; None for other files and older records."""
+
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    text: str | None = None
+    text_problem: str | None = None
+
+    @property
+    def is_message(self) -> bool:
+        """An attached message: an original, not a file."""
+        return self.content_type in MESSAGE_TYPES
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "filename": self.filename,
+            "content_type": self.content_type,
+            "size": self.size,
+            "sha256": self.sha256,
+        }
+        if self.text is not None:
+            out["text"], out["text_problem"] = self.text, self.text_problem
+        return out
+
+    @classmethod
+    def from_json(cls, doc: dict[str, Any]) -> AttachmentInfo:
+        return cls(
+            str(doc.get("filename") or ""),
+            str(doc.get("content_type") or ""),
+            int(doc.get("size") or 0),
+            str(doc.get("sha256") or ""),
+            doc.get("text"),
+            doc.get("text_problem"),
+        )
+
+
+def _date(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+@dataclass(frozen=True)
+class Original:
+    """A message the forwarder passed on (or the message itself, when it is not a forward):
+    `provenance` says whether it has its real headers, was read back from an inline forward
+    block, or is the message itself."""
+
+    sender: Party | None
+    to: tuple[Party, ...]
+    cc: tuple[Party, ...]
+    date_text: str | None
+    date: datetime | None
+    subject: str | None
+    body: str
+    provenance: str
+    attachments: tuple[AttachmentInfo, ...] = ()  # its own, when it has headers
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "from": self.sender.to_json() if self.sender else None,
+            "to": [p.to_json() for p in self.to],
+            "cc": [p.to_json() for p in self.cc],
+            "date": self.date.isoformat() if self.date else None,
+            "date_text": self.date_text,
+            "subject": self.subject,
+            "body": self.body,
+            "provenance": self.provenance,
+            "attachments": [a.to_json() for a in self.attachments],
+        }
+
+    @classmethod
+    def from_json(cls, doc: dict[str, Any]) -> Original:
+        return cls(
+            Party.from_json(doc.get("from")),
+            _parties(doc.get("to")),
+            _parties(doc.get("cc")),
+            doc.get("date_text"),
+            _date(doc.get("date")),
+            doc.get("subject"),
+            str(doc.get("body") or ""),
+            str(doc.get("provenance") or PROVENANCE_NONE),
+            tuple(AttachmentInfo.from_json(a) for a in doc.get("attachments") or []),
+        )
+
+
+@dataclass(frozen=True)
+class RecordMeta:
+    """Everything parsing derived from a record's bytes, sealed beside them: the outer
+    message's headers, the forwarder and their note, the originals (outermost first), the
+    attachments, what was wrong with the message, and its text.
+
+    `originals` is None for a record sealed before forwards were understood, and `body` None
+    for one sealed before the text was kept: `archiver rederive` fills both in.
+    """
+
+    quarantine: str | None = None
+    problem: str | None = None
+    sender: tuple[Party, ...] = ()
+    to: tuple[Party, ...] = ()
+    cc: tuple[Party, ...] = ()
+    subject: str = ""
+    date_text: str | None = None
+    date: datetime | None = None
+    message_id: str | None = None
+    authentication_results: tuple[str, ...] = ()
+    attachments: tuple[AttachmentInfo, ...] = ()
+    defects: tuple[str, ...] = ()
+    forwarder: Party | None = None
+    note: str = ""
+    originals: tuple[Original, ...] | None = ()
+    body: str | None = None
+
+    @property
+    def original(self) -> Original | None:
+        """The original the forwarder passed on (outermost), if known."""
+        return self.originals[0] if self.originals else None
+
+    def files(self) -> list[AttachmentInfo]:
+        """The files attached to the message or to the originals in it (forwarded messages are
+        originals, not files)."""
+        every = [*self.attachments, *(a for o in self.originals or () for a in o.attachments)]
+        return [a for a in every if not a.is_message]
+
+    def people(self) -> list[Party]:
+        """Everyone in the message and in its originals."""
+        out = [*self.sender, *self.to, *self.cc]
+        for o in self.originals or ():
+            out += [*([o.sender] if o.sender else []), *o.to, *o.cc]
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        """The sealed form (seal version 1's JSON)."""
+        out: dict[str, Any] = {
+            "quarantine": self.quarantine,
+            "problem": self.problem,
+            "sender": [p.to_json() for p in self.sender],
+            "to": [p.to_json() for p in self.to],
+            "cc": [p.to_json() for p in self.cc],
+            "subject": self.subject,
+            "date_text": self.date_text,
+            "date": self.date.isoformat() if self.date else None,
+            "message_id": self.message_id,
+            "authentication_results": list(self.authentication_results),
+            "attachments": [a.to_json() for a in self.attachments],
+            "defects": list(self.defects),
+            "forwarder": self.forwarder.to_json() if self.forwarder else None,
+            "note": self.note,
+        }
+        if self.originals is not None:
+            out["originals"] = [o.to_json() for o in self.originals]
+        if self.body is not None:
+            out["body"] = self.body
+        return out
+
+    @classmethod
+    def from_json(cls, doc: dict[str, Any]) -> RecordMeta:
+        """Read sealed metadata of any version."""
+        originals = doc.get("originals")
+        return cls(
+            quarantine=doc.get("quarantine"),
+            problem=doc.get("problem"),
+            sender=_parties(doc.get("sender")),
+            to=_parties(doc.get("to")),
+            cc=_parties(doc.get("cc")),
+            subject=str(doc.get("subject") or ""),
+            date_text=doc.get("date_text"),
+            date=_date(doc.get("date")),
+            message_id=doc.get("message_id"),
+            authentication_results=tuple(doc.get("authentication_results") or ()),
+            attachments=tuple(AttachmentInfo.from_json(a) for a in doc.get("attachments") or []),
+            defects=tuple(doc.get("defects") or ()),
+            forwarder=Party.from_json(doc.get("forwarder")),
+            note=str(doc.get("note") or ""),
+            originals=(
+                None if originals is None else tuple(Original.from_json(o) for o in originals)
+            ),
+            body=doc.get("body"),
+        )
+
+
+# What the store holds ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordRow:
+    id: str
+    sha256: bytes
+    size: int
+    archived_at: datetime
+    source_kind: str
+    status: str
+    quarantine_code: str | None
+    sent_at: datetime | None
+    kek_id: str
+    wrapped_key: bytes
+    seal_version: int
+    stored_size: int
+    facts: bytes | None = None  # tags authenticating the columns above (crypto/facts.py)
+
+
+@dataclass(frozen=True)
+class ArrivalRow:
+    record_id: str
+    arrived_at: datetime
+    source_kind: str
+    source_name: str
+    mailbox: str | None = None
+    uidvalidity: int | None = None
+    uid: int | None = None
+    locator: bytes | None = None
+    position: bytes | None = None  # keyed hash of where it came from: one row per place
+    facts: bytes | None = None
+
+
+@dataclass(frozen=True)
+class TagRow:
+    """A record's tag with a student (row id), its source, and the tags authenticating it;
+    source "removed" for a tag removed by hand (`tagged_at` is then when)."""
+
+    record_id: str
+    student_id: int
+    source: str
+    tagged_at: datetime
+    facts: bytes | None = None
+
+
+@dataclass(frozen=True)
+class SourceStateRow:
+    source_name: str
+    last_attempt_at: datetime | None = None
+    last_success_at: datetime | None = None
+    last_error: str | None = None
+    last_error_at: datetime | None = None
+    waiting: int | None = None
+    last_cycle: str | None = None
+
+
+@dataclass(frozen=True)
+class StudentRow:
+    id: int  # 0 until stored
+    lookup: bytes
+    key_id: str
+    sealed: bytes
+    exit_date: date | None
+    facts: bytes | None = None
+
+
+@dataclass(frozen=True)
+class KeyRow:
+    id: str
+    kind: str
+    created_at: datetime
+    check_value: bytes
+    state: str
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+    target: str | None
+    details: str
+    key_id: str
+    prev_hash: bytes
+    hash: bytes
+
+
+@dataclass(frozen=True)
+class SearchState:
+    """What every index entry must have been made with; `complete` if they all were."""
+
+    generation: int
+    key_id: str | None
+    tokenizer: int
+    complete: bool
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    """One record's search document: its terms (packed 64-bit integers) and attachments."""
+
+    record_id: str
+    key_id: str
+    tokenizer: int
+    terms: bytes
+    attachments: int
+    sent_at: datetime | None
+    digest: bytes | None = None  # keyed hash of all of the above (crypto/blind.py)
+
+    @property
+    def sent(self) -> int | None:
+        """The sent date as the index keeps it: seconds since 1970, UTC."""
+        return int(self.sent_at.timestamp()) if self.sent_at else None
+
+
+@dataclass(frozen=True)
+class IndexedDoc:
+    """A stored index entry (without its terms, which live in the postings)."""
+
+    seq: int
+    record_id: str
+    key_id: str
+    tokenizer: int
+    attachments: int
+    sent: int | None
+    digest: bytes | None
+
+
+@dataclass(frozen=True)
+class IndexCheck:
+    """Where `verify --index` stands: an unfinished pass (the next block, when it began, what
+    it found so far) and the last finished check."""
+
+    next_block: int | None
+    started_at: datetime | None
+    problems: int
+    verified_at: datetime | None
+    scope: str | None
+    verified_problems: int | None
+
+
+@dataclass(frozen=True)
+class Hits:
+    """A search's answer from the index: every matching record counted, one page of ids."""
+
+    total: int
+    ids: list[str] = field(default_factory=list)  # newest first

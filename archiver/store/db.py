@@ -1,0 +1,75 @@
+"""The archive database: transactions, each with one repository per aggregate. Services get a
+`Tx` and never see SQLAlchemy."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from archiver.errors import DatabaseError
+from archiver.store import schema
+from archiver.store.audit import AuditRepo
+from archiver.store.collection import CollectionRepo
+from archiver.store.engine import describe, make_engine
+from archiver.store.index import IndexRepo
+from archiver.store.keys import KeyRepo
+from archiver.store.records import RecordRepo
+from archiver.store.roster import RosterRepo
+
+
+class Tx:
+    """One database transaction: `records`, `index`, `roster`, `collection`, `keys`, `audit`."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.records = RecordRepo(conn)
+        self.index = IndexRepo(conn)
+        self.roster = RosterRepo(conn)
+        self.collection = CollectionRepo(conn)
+        self.keys = KeyRepo(conn)
+        self.audit = AuditRepo(conn)
+
+    def delete_record(self, record_id: str) -> None:
+        """Delete a record with everything it has: index entry and postings, parts, arrivals,
+        tags."""
+        self.index.remove([record_id])
+        self.records.delete(record_id)
+
+
+class Store:
+    """The archive database: opens transactions, checks the schema."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        # Told the audit head (sequence, hash) after each commit that appended events.
+        self.on_audit: Callable[[int, bytes], None] | None = None
+
+    @classmethod
+    def open(cls, url: str, check_schema: bool = True, lock_timeout: int = 30) -> Store:
+        """Connect to `url`; raises SchemaError if the schema is not current, DatabaseError."""
+        store = cls(make_engine(url, lock_timeout))
+        if check_schema:
+            schema.require_current(store.engine)
+        return store
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        """A transaction, committed when the block ends without an exception; raises
+        DatabaseError (one line saying what to do)."""
+        try:
+            with self.engine.begin() as conn:
+                tx = Tx(conn)
+                yield tx
+        except SQLAlchemyError as exc:
+            raise DatabaseError(describe(exc, self.engine)) from None
+        if tx.audit.appended is not None and self.on_audit is not None:
+            self.on_audit(*tx.audit.appended)
+
+    def close(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,231 @@
+"""Records, their sealed parts and their arrivals."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Connection, delete, func, insert, or_, select, update
+
+from archiver.domain import ArrivalRow, RecordRow
+from archiver.errors import UsageError
+from archiver.store.rows import insert_new, record_row, utc
+from archiver.store.tables import arrival, record, sealed_part
+
+MIN_ID_PREFIX = 6
+
+
+class RecordRepo:
+    """Records, their sealed parts and their arrivals."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def by_sha(self, digests: list[bytes]) -> dict[bytes, RecordRow]:
+        """The archived records among `digests`, by hash."""
+        if not digests:
+            return {}
+        rows = self._conn.execute(select(record).where(record.c.sha256.in_(digests))).all()
+        return {bytes(r.sha256): record_row(r) for r in rows}
+
+    def known_hashes(self, digests: list[bytes]) -> set[bytes]:
+        """Which of `digests` are already archived (any number: asked 1,000 at a time)."""
+        found: set[bytes] = set()
+        for i in range(0, len(digests), 1000):
+            chunk = digests[i : i + 1000]
+            rows = self._conn.execute(select(record.c.sha256).where(record.c.sha256.in_(chunk)))
+            found.update(bytes(r[0]) for r in rows)
+        return found
+
+    def insert(self, rows: list[RecordRow], parts: list[tuple[str, str, bytes]]) -> bool:
+        """Insert records and their sealed parts; False (nothing written) if a hash exists."""
+        if not rows:
+            return True
+        done = self._conn.execute(
+            insert_new(self._conn, record).returning(record.c.id), [r.__dict__ for r in rows]
+        )
+        inserted = {str(r[0]) for r in done}
+        if len(inserted) < len(rows):  # another writer archived one of these hashes first
+            if inserted:
+                self._conn.execute(delete(record).where(record.c.id.in_(inserted)))
+            return False
+        self._conn.execute(
+            insert(sealed_part),
+            [{"record_id": rid, "part": name, "data": data} for rid, name, data in parts],
+        )
+        return True
+
+    def insert_arrivals(self, rows: list[ArrivalRow]) -> None:
+        """Record arrivals, skipping any already recorded: the same mailbox message (source,
+        folder, UIDVALIDITY, UID) or the same place (`position`) of the same record."""
+        if rows:
+            self._conn.execute(insert_new(self._conn, arrival), [r.__dict__ for r in rows])
+
+    def get(self, id_or_prefix: str) -> RecordRow:
+        """The record with this id or unique id prefix; raises UsageError."""
+        key = id_or_prefix.strip().lower()
+        if len(key) < MIN_ID_PREFIX or not all(c in "0123456789abcdef" for c in key):
+            raise UsageError(
+                f"record id {id_or_prefix!r}: give at least {MIN_ID_PREFIX} hex digits"
+            )
+        rows = self._conn.execute(
+            select(record).where(record.c.id.startswith(key, autoescape=True)).limit(2)
+        ).all()
+        if not rows:
+            raise UsageError(f"no record {id_or_prefix}")
+        if len(rows) > 1:
+            raise UsageError(f"record id prefix {id_or_prefix} is ambiguous: give more digits")
+        return record_row(rows[0])
+
+    def part(self, record_id: str, part: str) -> bytes | None:
+        return self._conn.execute(
+            select(sealed_part.c.data).where(
+                sealed_part.c.record_id == record_id, sealed_part.c.part == part
+            )
+        ).scalar_one_or_none()
+
+    def after(
+        self,
+        after_id: str,
+        limit: int,
+        not_kek: str | None = None,
+        unauthenticated: bool = False,
+    ) -> list[RecordRow]:
+        """Records in id order after `after_id` (optionally only those not wrapped by `not_kek`,
+        or only those whose facts are not authenticated yet)."""
+        q = select(record).where(record.c.id > after_id)
+        if not_kek is not None:
+            q = q.where(record.c.kek_id != not_kek)
+        if unauthenticated:
+            q = q.where(record.c.facts.is_(None))
+        rows = self._conn.execute(q.order_by(record.c.id).limit(limit)).all()
+        return [record_row(r) for r in rows]
+
+    def existing_ids(self, ids: list[str]) -> set[str]:
+        """Which of `ids` are records (any number of them: asked 1,000 at a time)."""
+        found: set[str] = set()
+        for i in range(0, len(ids), 1000):
+            chunk = ids[i : i + 1000]
+            found.update(
+                self._conn.execute(select(record.c.id).where(record.c.id.in_(chunk))).scalars()
+            )
+        return found
+
+    def by_id(self, ids: list[str]) -> dict[str, RecordRow]:
+        if not ids:
+            return {}
+        rows = self._conn.execute(select(record).where(record.c.id.in_(ids))).all()
+        return {r.id: record_row(r) for r in rows}
+
+    def parts(self, ids: list[str], part: str) -> dict[str, bytes]:
+        """One sealed part of several records, by record id."""
+        if not ids:
+            return {}
+        rows = self._conn.execute(
+            select(sealed_part.c.record_id, sealed_part.c.data).where(
+                sealed_part.c.record_id.in_(ids), sealed_part.c.part == part
+            )
+        ).all()
+        return {r[0]: bytes(r[1]) for r in rows}
+
+    def set_part(self, record_id: str, part: str, data: bytes) -> None:
+        self._conn.execute(
+            update(sealed_part)
+            .where(sealed_part.c.record_id == record_id, sealed_part.c.part == part)
+            .values(data=data)
+        )
+
+    def set_sent_at(self, row: RecordRow) -> None:
+        """Store a record's new `sent_at` (and the facts that authenticate it)."""
+        self._conn.execute(
+            update(record).where(record.c.id == row.id).values(sent_at=row.sent_at, facts=row.facts)
+        )
+
+    def set_wrapped_key(self, record_id: str, kek_id: str, wrapped: bytes) -> None:
+        self._conn.execute(
+            update(record)
+            .where(record.c.id == record_id)
+            .values(kek_id=kek_id, wrapped_key=wrapped)
+        )
+
+    def count(self, kek_id: str | None = None) -> int:
+        q = select(func.count()).select_from(record)
+        if kek_id is not None:
+            q = q.where(record.c.kek_id == kek_id)
+        return int(self._conn.execute(q).scalar_one())
+
+    def count_by_kek(self) -> dict[str, int]:
+        rows = self._conn.execute(
+            select(record.c.kek_id, func.count()).group_by(record.c.kek_id)
+        ).all()
+        return {r[0]: int(r[1]) for r in rows}
+
+    def arrivals(self, record_id: str) -> list[ArrivalRow]:
+        rows = self._conn.execute(
+            select(arrival).where(arrival.c.record_id == record_id).order_by(arrival.c.id)
+        ).all()
+        out = []
+        for r in rows:
+            m = dict(r._mapping)
+            del m["id"]
+            m["arrived_at"] = utc(m["arrived_at"])
+            out.append(ArrivalRow(**m))
+        return out
+
+    def unauthenticated_arrivals(self, after: int, limit: int) -> list[tuple[int, ArrivalRow]]:
+        """Arrivals (with their row ids, in id order after `after`) written before arrivals had
+        a position and authenticated facts."""
+        rows = self._conn.execute(
+            select(arrival)
+            .where(
+                arrival.c.id > after, or_(arrival.c.position.is_(None), arrival.c.facts.is_(None))
+            )
+            .order_by(arrival.c.id)
+            .limit(limit)
+        ).all()
+        out = []
+        for r in rows:
+            m = dict(r._mapping)
+            row_id = int(m.pop("id"))
+            m["arrived_at"] = utc(m["arrived_at"])
+            out.append((row_id, ArrivalRow(**m)))
+        return out
+
+    def positions_of(self, record_ids: list[str]) -> set[tuple[str, bytes]]:
+        """The (record id, position) of every placed arrival of these records."""
+        if not record_ids:
+            return set()
+        rows = self._conn.execute(
+            select(arrival.c.record_id, arrival.c.position).where(
+                arrival.c.record_id.in_(record_ids), arrival.c.position.is_not(None)
+            )
+        )
+        return {(str(r[0]), bytes(r[1])) for r in rows}
+
+    def delete_arrivals(self, ids: list[int]) -> None:
+        if ids:
+            self._conn.execute(delete(arrival).where(arrival.c.id.in_(ids)))
+
+    def archived_since(self, source: str, since: datetime) -> int:
+        """Records created at or after `since` that arrived from `source`."""
+        q = (
+            select(func.count(func.distinct(record.c.id)))
+            .select_from(record.join(arrival, arrival.c.record_id == record.c.id))
+            .where(arrival.c.source_name == source, record.c.archived_at >= since)
+        )
+        return int(self._conn.execute(q).scalar_one())
+
+    def set_facts(self, rows: list[tuple[str, bytes]]) -> None:
+        """Set records' facts: (record id, facts) each."""
+        for rid, blob in rows:
+            self._conn.execute(update(record).where(record.c.id == rid).values(facts=blob))
+
+    def set_arrival_places(self, rows: list[tuple[int, bytes, bytes]]) -> None:
+        """Set arrivals' position and facts: (arrival row id, position, facts) each."""
+        for row_id, position, blob in rows:
+            self._conn.execute(
+                update(arrival).where(arrival.c.id == row_id).values(position=position, facts=blob)
+            )
+
+    def delete(self, record_id: str) -> None:
+        """Delete a record row; its parts, arrivals and tags go with it (foreign keys)."""
+        self._conn.execute(delete(record).where(record.c.id == record_id))
