@@ -330,6 +330,26 @@ class SearchState:
 
 
 @dataclass(frozen=True)
+class IndexTokens:
+    """What a record is found by: per field, its tokens (plaintext, never stored), and how
+    many files it has attached; made by tokenizer version `tokenizer`."""
+
+    tokenizer: int
+    fields: dict[str, set[str]]
+    attachments: int
+
+
+@dataclass(frozen=True)
+class IndexDoc:
+    """One record's index entry: its blind terms (sorted, unique) and its attachment count."""
+
+    key_id: str
+    tokenizer: int
+    terms: bytes  # packed signed 64-bit integers, native order
+    attachments: int
+
+
+@dataclass(frozen=True)
 class IndexEntry:
     """One record's search document: its terms (packed 64-bit integers) and attachments."""
 

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from archiver import sealing
 from archiver.crypto import blind
-from archiver.domain import ArrivalRow, RecordRow, TagRow
+from archiver.domain import ArrivalRow, IndexDoc, RecordRow, TagRow
 from archiver.errors import DatabaseError
 from archiver.keys import Keyring
 from archiver.records import audit, facts
@@ -23,8 +23,8 @@ from archiver.records.search import index_entry
 from archiver.settings import IngestSettings
 from archiver.sources.arrival import Arrival
 from archiver.store.db import Tx
-from archiver.understand.indexing import IndexDoc, attachment_texts, index_doc
-from archiver.understand.parse import parse, tag_input_from_metadata
+from archiver.understand.indexing import attachment_texts, index_tokens
+from archiver.understand.parse import parse, tag_input
 
 ARCHIVED = "archived"
 DUPLICATE = "duplicate"
@@ -170,7 +170,9 @@ def prepare(
         locator,
         students=roster.tagger.tag(parsed.tag_input(meta)) if roster else None,
         roster_version=roster.version if roster else -1,
-        index=index_doc(blind.for_key(policy.index_key), policy.index_key_id, meta, texts.texts),
+        index=blind.for_key(policy.index_key).document(
+            policy.index_key_id, index_tokens(meta, texts.texts)
+        ),
     )
 
 
@@ -226,7 +228,7 @@ def _write(
                 found = p.students if p.roster_version == roster.version else None
                 if found is None:  # tagged against an older roster, or not at all
                     meta = sealing.open_meta(p.data_key, rec, p.parts[sealing.META])
-                    found = roster.tagger.tag(tag_input_from_metadata(meta))
+                    found = roster.tagger.tag(tag_input(meta))
                 tags += [
                     facts.seal_tag(ring, TagRow(rec.id, roster.row_ids[sid], src, now))
                     for sid, src in found.items()

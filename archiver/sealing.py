@@ -11,11 +11,10 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass
-from typing import Any
 
 from archiver import compression
 from archiver.crypto import envelope
-from archiver.domain import RecordRow
+from archiver.domain import RecordMeta, RecordRow
 from archiver.errors import IntegrityError
 from archiver.keys import Keyring
 
@@ -39,9 +38,7 @@ class SealedRecord:
     parts: dict[str, bytes]
 
 
-def seal_record(
-    raw: bytes, meta: dict[str, Any], kek_id: str, kek: bytes, level: int
-) -> SealedRecord:
+def seal_record(raw: bytes, meta: RecordMeta, kek_id: str, kek: bytes, level: int) -> SealedRecord:
     """Seal `raw` and its derived `meta` under a fresh data key wrapped by `kek`."""
     record_id = new_record_id()
     data_key = envelope.new_key()
@@ -53,9 +50,9 @@ def seal_record(
     return SealedRecord(record_id, kek_id, wrapped, data_key, parts)
 
 
-def seal_meta(key: bytes, record_id: str, meta: dict[str, Any], level: int = 3) -> bytes:
+def seal_meta(key: bytes, record_id: str, meta: RecordMeta, level: int = 3) -> bytes:
     """A record's derived metadata, sealed under its data key (used again when re-derived)."""
-    data = json.dumps(meta, ensure_ascii=False, separators=(",", ":")).encode()
+    data = json.dumps(meta.to_json(), ensure_ascii=False, separators=(",", ":")).encode()
     return envelope.seal(key, record_id, META, compression.compress(data, level))
 
 
@@ -86,8 +83,8 @@ def open_raw(key: bytes, row: RecordRow, sealed: bytes | None) -> bytes:
     return raw
 
 
-def open_meta(key: bytes, row: RecordRow, sealed: bytes | None) -> dict[str, Any]:
-    """The derived metadata; raises IntegrityError."""
+def open_meta(key: bytes, row: RecordRow, sealed: bytes | None) -> RecordMeta:
+    """The derived metadata, of any sealed version; raises IntegrityError."""
     data = _open(key, row, META, sealed)
     try:
         meta = json.loads(data)
@@ -95,7 +92,10 @@ def open_meta(key: bytes, row: RecordRow, sealed: bytes | None) -> dict[str, Any
         raise IntegrityError(f"record {row.id}: metadata is not valid JSON") from None
     if not isinstance(meta, dict):
         raise IntegrityError(f"record {row.id}: metadata is not an object")
-    return meta
+    try:
+        return RecordMeta.from_json(meta)
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise IntegrityError(f"record {row.id}: metadata is not readable ({exc})") from None
 
 
 def seal_locator(key: bytes, record_id: str, label: str) -> bytes:

@@ -14,6 +14,7 @@ from array import array
 from collections.abc import Iterable
 
 from archiver.crypto import envelope
+from archiver.domain import IndexDoc, IndexTokens
 
 CACHE_SIZE = 100_000  # terms remembered per process: most words of most messages are common
 
@@ -40,6 +41,14 @@ class BlindIndex:
 
     def terms(self, field: str, words: Iterable[str]) -> set[int]:
         return {self.term(field, w) for w in set(words)}
+
+    def document(self, key_id: str, tokens: IndexTokens) -> IndexDoc:
+        """A record's index entry: its tokens, field by field, as blind terms (`key_id` names
+        this index key)."""
+        terms: set[int] = set()
+        for field, found in tokens.fields.items():
+            terms.update(self.terms(field, found))
+        return IndexDoc(key_id, tokens.tokenizer, pack(terms), tokens.attachments)
 
     def digest(self, record_id: str, about: tuple[int | str | None, ...], terms: bytes) -> bytes:
         """A 16-byte keyed hash of an index entry: its record, what else it states (`about`:

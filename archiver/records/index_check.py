@@ -24,7 +24,7 @@ from archiver.keys import Keyring
 from archiver.records import audit
 from archiver.records.search import build_entry, entry_digest
 from archiver.store.db import Store, Tx
-from archiver.understand.indexing import DEFAULT_TEXT_LIMITS, TOKENIZER, TextLimits, index_doc
+from archiver.understand.indexing import DEFAULT_TEXT_LIMITS, TOKENIZER, TextLimits, index_tokens
 
 
 @dataclass
@@ -82,7 +82,7 @@ def _doc_problem(tx: Tx, ring: Keyring, doc: IndexedDoc, terms: set[int]) -> str
         key = sealing.data_key(ring, row)
         meta = sealing.open_meta(key, row, tx.records.part(row.id, sealing.META))
         terms_of = blind.for_key(ring.material(doc.key_id))
-        want = set(blind.unpack(index_doc(terms_of, doc.key_id, meta).terms))
+        want = set(blind.unpack(terms_of.document(doc.key_id, index_tokens(meta)).terms))
     except ArchiverError as exc:
         return f"its index entry cannot be compared with the record: {exc}"
     missing = len(want - terms)

@@ -6,21 +6,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from archiver import sealing
-from archiver.domain import ArrivalRow, RecordRow
+from archiver.domain import ArrivalRow, RecordMeta, RecordRow
 from archiver.errors import IntegrityError
 from archiver.keys import Keyring
 from archiver.records import audit, facts
 from archiver.records.roster import load_roster
 from archiver.records.tagging import record_students
 from archiver.store.db import Store
-from archiver.understand.parse import parse
 
 
 @dataclass(frozen=True)
 class OpenedRecord:
     row: RecordRow
     raw: bytes
-    meta: dict[str, Any]
+    meta: RecordMeta
     arrivals: list[tuple[ArrivalRow, str]]  # each arrival with its unsealed locator
     students: list[dict[str, str]]  # id, name, source of each student tag
 
@@ -65,10 +64,6 @@ _NO_ORIGINAL: dict[str, Any] = {
 }
 
 
-def _address(entry: dict[str, str] | None) -> dict[str, str] | None:
-    return {"name": entry["name"], "address": entry["address"]} if entry else None
-
-
 def record_view(rec: OpenedRecord) -> dict[str, Any]:
     """The `show --json` document (DESIGN.md section 10), plus outer headers and arrivals.
 
@@ -76,36 +71,32 @@ def record_view(rec: OpenedRecord) -> dict[str, Any]:
     `archiver rederive` has run.
     """
     row, meta = rec.row, rec.meta
-    parsed = parse(rec.raw)
-    senders = meta.get("sender") or []
-    originals = meta.get("originals") or []
+    originals = [o.to_json() for o in meta.originals or ()]
     return {
         "id": row.id,
         "sha256": row.sha256.hex(),
         "size": row.size,
         "status": row.status,
         "quarantine": (
-            {"code": row.quarantine_code, "reason": meta.get("problem")}
-            if row.quarantine_code
-            else None
+            {"code": row.quarantine_code, "reason": meta.problem} if row.quarantine_code else None
         ),
         "archived_at": row.archived_at.isoformat(),
         "sent_at": row.sent_at.isoformat() if row.sent_at else None,
-        "forwarder": _address(meta.get("forwarder")),
-        "note": meta.get("note"),
+        "forwarder": meta.forwarder.to_json() if meta.forwarder else None,
+        "note": meta.note,
         "original": originals[0] if originals else dict(_NO_ORIGINAL),
         "chain": originals,
         "students": rec.students,
-        "subject": meta.get("subject"),
-        "from": [_address(a) for a in senders],
-        "to": [_address(a) for a in meta.get("to") or []],
-        "cc": [_address(a) for a in meta.get("cc") or []],
-        "date": meta.get("date_text"),
-        "message_id": meta.get("message_id"),
-        "authentication_results": meta.get("authentication_results") or [],
-        "attachments": meta.get("attachments") or [],
-        "defects": meta.get("defects") or [],
-        "body": parsed.text,
+        "subject": meta.subject,
+        "from": [p.to_json() for p in meta.sender],
+        "to": [p.to_json() for p in meta.to],
+        "cc": [p.to_json() for p in meta.cc],
+        "date": meta.date_text,
+        "message_id": meta.message_id,
+        "authentication_results": list(meta.authentication_results),
+        "attachments": [a.to_json() for a in meta.attachments],
+        "defects": list(meta.defects),
+        "body": meta.body if meta.body is not None else _body(rec.raw),
         "arrivals": [
             {
                 "arrived_at": a.arrived_at.isoformat(),
@@ -119,3 +110,11 @@ def record_view(rec: OpenedRecord) -> dict[str, Any]:
             for a, label in rec.arrivals
         ],
     }
+
+
+def _body(raw: bytes) -> str:
+    """The message's own text, for a record sealed before it was kept with the metadata
+    (`archiver rederive` keeps it): read again from the original bytes."""
+    from archiver.understand.parse import parse  # only old records need the parser
+
+    return parse(raw).text

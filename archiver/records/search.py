@@ -10,7 +10,7 @@ from typing import Any
 from archiver import sealing
 from archiver.crypto import blind
 from archiver.crypto.blind import BlindIndex
-from archiver.domain import IndexEntry, RecordRow, SearchState
+from archiver.domain import IndexDoc, IndexEntry, RecordMeta, RecordRow, SearchState
 from archiver.errors import IntegrityError, UsageError
 from archiver.keys import Keyring
 from archiver.records import audit, facts
@@ -23,14 +23,12 @@ from archiver.understand.indexing import (
     PAIRS,
     TOKENIZER,
     WORDS,
-    IndexDoc,
     TextLimits,
     attachment_texts,
-    files,
     filter_tokens,
-    index_doc,
+    index_tokens,
 )
-from archiver.understand.parse import MESSAGE_TYPES, parse
+from archiver.understand.parse import parse
 from archiver.understand.tokens import bigrams, parse_query
 
 STATUSES = ("active", "quarantined")
@@ -136,23 +134,18 @@ def _day(d: date) -> datetime:
     return datetime.combine(d, time(0)).astimezone().astimezone(UTC)
 
 
-def _address(entry: dict[str, str] | None) -> dict[str, str] | None:
-    return {"name": entry.get("name", ""), "address": entry.get("address", "")} if entry else None
-
-
-def _summary(row: RecordRow, meta: dict[str, Any]) -> dict[str, Any]:
-    originals = meta.get("originals") or []
-    first = originals[0] if originals else {}
-    senders = meta.get("sender") or []
+def _summary(row: RecordRow, meta: RecordMeta) -> dict[str, Any]:
+    first = meta.original
+    sender = (first.sender if first else None) or (meta.sender[0] if meta.sender else None)
     return {
         "id": row.id,
         "date": row.sent_at.isoformat() if row.sent_at else None,
-        "subject": first.get("subject") or meta.get("subject"),
-        "from": _address(first.get("from") or (senders[0] if senders else None)),
-        "to": [_address(a) for a in first.get("to") or meta.get("to") or []],
-        "forwarder": _address(meta.get("forwarder")),
+        "subject": (first.subject if first else None) or meta.subject,
+        "from": sender.to_json() if sender else None,
+        "to": [p.to_json() for p in (first.to if first and first.to else meta.to)],
+        "forwarder": meta.forwarder.to_json() if meta.forwarder else None,
         "status": row.status,
-        "attachments": len(files(meta)),
+        "attachments": len(meta.files()),
         "archived_at": row.archived_at.isoformat(),
     }
 
@@ -295,15 +288,13 @@ class ReindexResult:
     remaining: int = 0  # records still not indexed as the index key and tokenizer require
 
 
-def _needs_raw(meta: dict[str, Any]) -> bool:
+def _needs_raw(meta: RecordMeta) -> bool:
     """Whether the original bytes must be read: metadata from before forwards were
     understood, or attachments whose text is indexed (PDF, DOCX, attached messages)."""
-    if "originals" not in meta:
+    if meta.originals is None:
         return True
     return any(
-        a.get("content_type") in MESSAGE_TYPES
-        or extract.supported(a.get("content_type") or "", a.get("filename") or "")
-        for a in meta.get("attachments") or []
+        a.is_message or extract.supported(a.content_type, a.filename) for a in meta.attachments
     )
 
 
@@ -393,7 +384,8 @@ def build_entry(
     texts: list[str] = []
     if _needs_raw(meta):
         parsed = parse(sealing.open_raw(key, row, tx.records.part(row.id, sealing.RAW)))
-        if "originals" not in meta:
+        if meta.originals is None:
             meta = parsed.metadata()
         texts = attachment_texts(parsed.extractable, *text).texts
-    return index_entry(ring, row.id, index_doc(terms, key_id, meta, texts), row.sent_at)
+    doc = terms.document(key_id, index_tokens(meta, texts))
+    return index_entry(ring, row.id, doc, row.sent_at)

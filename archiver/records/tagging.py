@@ -19,9 +19,9 @@ from archiver.understand.indexing import (
     DEFAULT_TEXT_LIMITS,
     TextLimits,
     attachment_texts,
-    index_doc,
+    index_tokens,
 )
-from archiver.understand.parse import parse, tag_input_from_metadata
+from archiver.understand.parse import parse, tag_input
 from archiver.understand.students import TagInput
 
 _PAGE = 200
@@ -82,7 +82,7 @@ def retag_all(db: Store, ring: Keyring, progress: Callable[[int], None] | None =
 
     def work(tx: Tx, row: RecordRow, key: bytes) -> bool:
         meta = sealing.open_meta(key, row, tx.records.part(row.id, sealing.META))
-        if "originals" not in meta:  # archived before forwards were understood
+        if meta.originals is None:  # archived before forwards were understood
             return _retag(
                 tx,
                 ring,
@@ -90,7 +90,7 @@ def retag_all(db: Store, ring: Keyring, progress: Callable[[int], None] | None =
                 row.id,
                 parse(sealing.open_raw(key, row, tx.records.part(row.id, sealing.RAW))).tag_input(),
             )
-        return _retag(tx, ring, roster, row.id, tag_input_from_metadata(meta))
+        return _retag(tx, ring, roster, row.id, tag_input(meta))
 
     result = _each_record(db, ring, progress, work)
     audit.record_event(
@@ -128,11 +128,11 @@ def rederive_all(
         meta = parsed.metadata(texts.status)
         if row.quarantine_code:  # a quarantine's reason may come from its source's rules
             old = sealing.open_meta(key, row, tx.records.part(row.id, sealing.META))
-            meta["quarantine"], meta["problem"] = old.get("quarantine"), old.get("problem")
+            meta = replace(meta, quarantine=old.quarantine, problem=old.problem)
         tx.records.set_part(row.id, sealing.META, sealing.seal_meta(key, row.id, meta, level))
         if parsed.sent_at != row.sent_at:
             tx.records.set_sent_at(facts.seal_record(ring, replace(row, sent_at=parsed.sent_at)))
-        doc = index_doc(terms, key_id, meta, texts.texts)
+        doc = terms.document(key_id, index_tokens(meta, texts.texts))
         replace_entry(tx, index_entry(ring, row.id, doc, parsed.sent_at))  # in the same transaction
         _retag(tx, ring, roster, row.id, parsed.tag_input(meta))
         return True

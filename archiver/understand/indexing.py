@@ -1,6 +1,7 @@
-"""What a record puts in the search index: blind terms for its words, phrases and people.
+"""What a record puts in the search index: the tokens of its words, phrases and people, per
+field (plaintext; `crypto/blind` turns them into blind terms).
 
-Fields (the `field` of each blind term):
+Fields:
 - `w`: words of the subjects, the forwarder's note, the originals' bodies, attachment names
   and the text of PDF and DOCX attachments; `p`: adjacent word pairs of the same texts, so a
   quoted phrase is a lookup, not a scan.
@@ -16,11 +17,11 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
-from archiver.crypto.blind import BlindIndex, pack
+from archiver.domain import IndexTokens, Party, RecordMeta
 from archiver.understand.extract import Extractor
-from archiver.understand.parse import MESSAGE_TYPES, Extractable
+from archiver.understand.parse import Extractable
 from archiver.understand.tokens import bigrams, words
 
 TOKENIZER = 1  # bump when `tokens` or this module change what is indexed: reindex follows
@@ -28,16 +29,6 @@ MAX_TEXT_CHARS = 400_000  # text indexed per record; more is left out (said in t
 MIN_TEXT_SECONDS = 0.5  # less left of a message's budget than this: its attachments are skipped
 WORDS = "w"
 PAIRS = "p"
-
-
-@dataclass(frozen=True)
-class IndexDoc:
-    """One record's index entry: its terms (sorted, unique) and its attachment count."""
-
-    key_id: str
-    tokenizer: int
-    terms: bytes  # packed signed 64-bit integers, native order
-    attachments: int
 
 
 _extractor: Extractor | None = None
@@ -116,56 +107,42 @@ def filter_tokens(value: str) -> set[str]:
     return set(words(value))
 
 
-def _people(meta: dict[str, Any]) -> dict[str, list[dict[str, str]]]:
-    originals = meta.get("originals") or []
-    senders = [o["from"] for o in originals if o.get("from")]
-    recipients = [p for o in originals for p in (*o.get("to", []), *o.get("cc", []))]
-    outer = [*meta.get("sender", []), *meta.get("to", []), *meta.get("cc", [])]
-    forwarder = [meta["forwarder"]] if meta.get("forwarder") else []
+def _people(meta: RecordMeta) -> dict[str, list[Party]]:
+    originals = meta.originals or ()
+    senders = [o.sender for o in originals if o.sender]
+    recipients = [p for o in originals for p in (*o.to, *o.cc)]
+    outer = [*meta.sender, *meta.to, *meta.cc]
     return {
         "from": senders,
         "to": recipients,
-        "forwarder": forwarder,
+        "forwarder": [meta.forwarder] if meta.forwarder else [],
         "participant": [*senders, *recipients, *outer],
     }
 
 
-def files(meta: dict[str, Any]) -> list[dict[str, Any]]:
-    """The files attached to the message or to the originals in it (forwarded messages are
-    originals, not files)."""
-    every = [
-        *(meta.get("attachments") or []),
-        *(a for o in meta.get("originals") or [] for a in o.get("attachments") or []),
-    ]
-    return [a for a in every if a.get("content_type") not in MESSAGE_TYPES]
-
-
-def texts(meta: dict[str, Any], attachment_texts: Iterable[str] = ()) -> list[str]:
+def texts(meta: RecordMeta, attachment_texts: Iterable[str] = ()) -> list[str]:
     """The texts a record is searched by, each indexed on its own (phrases do not span two)."""
-    out = [meta.get("subject") or "", meta.get("note") or ""]
-    for o in meta.get("originals") or []:
-        out += [o.get("subject") or "", o.get("body") or ""]
-    out += [a.get("filename") or "" for a in files(meta)]
+    out = [meta.subject, meta.note]
+    for o in meta.originals or ():
+        out += [o.subject or "", o.body]
+    out += [a.filename for a in meta.files()]
     out += list(attachment_texts)
     return [t for t in out if t]
 
 
-def index_doc(
-    blind: BlindIndex, key_id: str, meta: dict[str, Any], attachment_texts: Iterable[str] = ()
-) -> IndexDoc:
-    """The index entry of a record with sealed metadata `meta`."""
-    terms: set[int] = set()
+def index_tokens(meta: RecordMeta, attachment_texts: Iterable[str] = ()) -> IndexTokens:
+    """The tokens of a record with metadata `meta` (and its attachments' text)."""
+    fields: dict[str, set[str]] = {WORDS: set(), PAIRS: set()}
     budget = MAX_TEXT_CHARS
     for text in texts(meta, attachment_texts):
         if budget <= 0:
             break
         seq = words(text[:budget])
         budget -= len(text)
-        terms.update(blind.terms(WORDS, seq))
-        terms.update(blind.terms(PAIRS, bigrams(seq)))
+        fields[WORDS].update(seq)
+        fields[PAIRS].update(bigrams(seq))
     for field, people in _people(meta).items():
+        found = fields.setdefault(field, set())
         for p in people:
-            terms.update(
-                blind.terms(field, address_tokens(p.get("address", ""), p.get("name", "")))
-            )
-    return IndexDoc(key_id, TOKENIZER, pack(terms), min(len(files(meta)), 32767))
+            found.update(address_tokens(p.address, p.name))
+    return IndexTokens(TOKENIZER, fields, min(len(meta.files()), 32767))

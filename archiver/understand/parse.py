@@ -25,12 +25,22 @@ import hashlib
 import logging
 import os
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from mailparser.utils import convert_mail_date, decode_header_part, get_addresses, get_header
 
+from archiver.domain import (
+    MESSAGE_TYPES,
+    PROVENANCE_HEADERS,
+    PROVENANCE_NONE,
+    PROVENANCE_RECONSTRUCTED,
+    AttachmentInfo,
+    Original,
+    Party,
+    RecordMeta,
+)
 from archiver.understand import extract, forwards
 from archiver.understand.html import html_to_text
 from archiver.understand.students import TagInput
@@ -41,7 +51,6 @@ logging.getLogger("mailparser").setLevel(logging.CRITICAL)
 QUARANTINE_UNPARSEABLE = "unparseable"
 QUARANTINE_NO_HEADERS = "no_headers"
 _IDENTIFYING_HEADERS = {"from", "to", "date", "subject", "message-id", "sender"}
-MESSAGE_TYPES = frozenset({"message/rfc822", "message/global"})  # attached messages
 # Runs of lines the stdlib parser only ever keeps as content. The first line of a run may be
 # where the parser expects headers, so it must be no header (printable characters up to a
 # colon), no header's continuation (a leading space or tab), no boundary ("--..."), no mbox
@@ -66,20 +75,6 @@ _MAX_HEADER_BYTES = 1 << 20  # headers read back from an unparseable message, at
 _BASE64_AND_EOL = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/\r\n"
 
 
-@dataclass(frozen=True)
-class Address:
-    name: str
-    address: str
-
-
-@dataclass(frozen=True)
-class Attachment:
-    filename: str
-    content_type: str
-    size: int
-    sha256: str
-
-
 class Extractable(NamedTuple):
     """A PDF or DOCX attachment (at any depth) whose text the search index wants."""
 
@@ -90,48 +85,23 @@ class Extractable(NamedTuple):
 
 
 TextStatus = dict[str, tuple[str, str | None]]  # attachment SHA-256 -> (status, problem)
-
-
-def _attachment_json(a: Attachment, text: TextStatus | None) -> dict[str, Any]:
-    """An attachment as the metadata keeps it; a PDF or DOCX says how reading its text went."""
-    out: dict[str, Any] = asdict(a)
-    if text and a.sha256 in text:
-        out["text"], out["text_problem"] = text[a.sha256]
-    return out
-
-
-PROVENANCE_HEADERS = "headers"  # an attached message/rfc822 part, with its real headers
-PROVENANCE_RECONSTRUCTED = "reconstructed"  # read back from an inline forward block
-PROVENANCE_NONE = "none"  # not a forward: the original is the message itself
 _MAX_DEPTH = 10  # forwards inside forwards
 
 
-@dataclass
-class OriginalMessage:
-    """A message the forwarder passed on (or the message itself, when it is not a forward)."""
+def _with_text(atts: list[AttachmentInfo], text: TextStatus | None) -> tuple[AttachmentInfo, ...]:
+    """Attachments with how reading each PDF's or DOCX's text went."""
+    if not text:
+        return tuple(atts)
+    return tuple(
+        replace(a, text=text[a.sha256][0], text_problem=text[a.sha256][1])
+        if a.sha256 in text
+        else a
+        for a in atts
+    )
 
-    sender: Address | None
-    to: list[Address]
-    cc: list[Address]
-    date_text: str | None
-    date: datetime | None
-    subject: str | None
-    body: str
-    provenance: str
-    attachments: list[Attachment] = field(default_factory=list)  # its own, when it has headers
 
-    def to_json(self, text: TextStatus | None = None) -> dict[str, Any]:
-        return {
-            "from": asdict(self.sender) if self.sender else None,
-            "to": [asdict(a) for a in self.to],
-            "cc": [asdict(a) for a in self.cc],
-            "date": self.date.isoformat() if self.date else None,
-            "date_text": self.date_text,
-            "subject": self.subject,
-            "body": self.body,
-            "provenance": self.provenance,
-            "attachments": [_attachment_json(a, text) for a in self.attachments],
-        }
+def _with_texts(o: Original, text: TextStatus | None) -> Original:
+    return replace(o, attachments=_with_text(list(o.attachments), text))
 
 
 @dataclass
@@ -140,9 +110,9 @@ class ParsedMessage:
 
     quarantine: str | None = None
     problem: str | None = None
-    sender: list[Address] = field(default_factory=list)
-    to: list[Address] = field(default_factory=list)
-    cc: list[Address] = field(default_factory=list)
+    sender: list[Party] = field(default_factory=list)
+    to: list[Party] = field(default_factory=list)
+    cc: list[Party] = field(default_factory=list)
     subject: str = ""
     date_text: str | None = None
     date: datetime | None = None
@@ -150,13 +120,13 @@ class ParsedMessage:
     authentication_results: list[str] = field(default_factory=list)
     text: str = ""
     html: str | None = None
-    attachments: list[Attachment] = field(default_factory=list)
+    attachments: list[AttachmentInfo] = field(default_factory=list)
     defects: list[str] = field(default_factory=list)
-    forwarder: Address | None = None
+    forwarder: Party | None = None
     note: str = ""
-    originals: list[OriginalMessage] = field(default_factory=list)  # outermost first
-    # PDF and DOCX attachments at any depth, (filename, content type, bytes), for the search
-    # index's text extraction; not part of the metadata.
+    originals: list[Original] = field(default_factory=list)  # outermost first
+    # PDF and DOCX attachments at any depth, for the search index's text extraction; not
+    # part of the metadata.
     extractable: list[Extractable] = field(default_factory=list)
 
     @property
@@ -165,54 +135,50 @@ class ParsedMessage:
         first = self.originals[0] if self.originals else None
         return (first.date if first else None) or self.date
 
-    def tag_input(self, meta: dict[str, Any] | None = None) -> TagInput:
-        """What student tagging looks at: the note, the originals, everyone in them (from
-        `meta`, this message's metadata, when the caller already has it)."""
-        meta = dict(meta or self.metadata())
+    def metadata(self, text: TextStatus | None = None) -> RecordMeta:
+        """What is sealed beside the raw bytes (the note, the originals' text and the
+        message's own text included: they are what a records officer reads); `text` says how
+        reading each PDF and DOCX attachment's text went."""
+        return RecordMeta(
+            quarantine=self.quarantine,
+            problem=self.problem,
+            sender=tuple(self.sender),
+            to=tuple(self.to),
+            cc=tuple(self.cc),
+            subject=self.subject,
+            date_text=self.date_text,
+            date=self.date,
+            message_id=self.message_id,
+            authentication_results=tuple(self.authentication_results),
+            attachments=_with_text(self.attachments, text),
+            defects=tuple(self.defects),
+            forwarder=self.forwarder,
+            note=self.note,
+            originals=tuple(_with_texts(o, text) for o in self.originals),
+            body=self.text,
+        )
+
+    def tag_input(self, meta: RecordMeta | None = None) -> TagInput:
+        """What student tagging looks at (from `meta`, this message's metadata, when the
+        caller already has it); an unparseable message is its own original."""
+        meta = meta or self.metadata()
         if not self.originals:  # unparseable: whatever text there is
-            meta["originals"] = [_itself(self, PROVENANCE_NONE).to_json()]
-        return tag_input_from_metadata(meta)
-
-    def metadata(self, text: TextStatus | None = None) -> dict[str, Any]:
-        """The JSON-able derived data sealed beside the raw bytes (the note and the originals'
-        text included: they are what a records officer reads); `text` says how reading each
-        PDF and DOCX attachment's text went."""
-        return {
-            "quarantine": self.quarantine,
-            "problem": self.problem,
-            "sender": [asdict(a) for a in self.sender],
-            "to": [asdict(a) for a in self.to],
-            "cc": [asdict(a) for a in self.cc],
-            "subject": self.subject,
-            "date_text": self.date_text,
-            "date": self.date.isoformat() if self.date else None,
-            "message_id": self.message_id,
-            "authentication_results": self.authentication_results,
-            "attachments": [_attachment_json(a, text) for a in self.attachments],
-            "defects": self.defects,
-            "forwarder": asdict(self.forwarder) if self.forwarder else None,
-            "note": self.note,
-            "originals": [o.to_json(text) for o in self.originals],
-        }
+            meta = replace(meta, originals=(_itself(self, PROVENANCE_NONE),))
+        return tag_input(meta)
 
 
-def tag_input_from_metadata(meta: dict[str, Any]) -> TagInput:
-    """What student tagging looks at, from a record's sealed metadata: the note, the originals'
+def tag_input(meta: RecordMeta) -> TagInput:
+    """What student tagging looks at, from a record's metadata: the note, the originals'
     subjects and bodies, and everyone in the message and in the originals."""
-    people: list[dict[str, str]] = [
-        *meta.get("sender", []),
-        *meta.get("to", []),
-        *meta.get("cc", []),
-    ]
     texts: list[str] = []
-    for o in meta.get("originals", []):
-        people += [*([o["from"]] if o.get("from") else []), *o.get("to", []), *o.get("cc", [])]
-        texts += [o.get("subject") or "", o.get("body") or ""]
+    for o in meta.originals or ():
+        texts += [o.subject or "", o.body or ""]
+    people = meta.people()
     return TagInput(
-        meta.get("note") or "",
+        meta.note or "",
         tuple(texts),
-        tuple(p.get("address", "") for p in people),
-        tuple(p.get("name", "") for p in people),
+        tuple(p.address for p in people),
+        tuple(p.name for p in people),
     )
 
 
@@ -335,11 +301,11 @@ def _b64decode(data: bytes) -> bytes | None:
     return binascii.a2b_base64(data)
 
 
-def _addresses(msg: email.message.Message, name: str, defects: list[str]) -> list[Address]:
+def _addresses(msg: email.message.Message, name: str, defects: list[str]) -> list[Party]:
     """Everyone in the `name` headers. A value whose display names cannot be decoded keeps its
     addresses (with the names as written); a value that cannot be read at all is left out.
     Either is a defect naming the header; mail-parser's repairs are an AddressHeaderDefect."""
-    found: list[Address] = []
+    found: list[Party] = []
     repaired: list[str] = []
     for value in msg.get_all(name) or []:
         try:
@@ -353,7 +319,7 @@ def _addresses(msg: email.message.Message, name: str, defects: list[str]) -> lis
                 ]
             except Exception:
                 continue
-        found += [Address(str(d or ""), str(a or "")) for d, a in pairs if d or a]
+        found += [Party(str(d or ""), str(a or "")) for d, a in pairs if d or a]
     if repaired:
         defects.append("AddressHeaderDefect")
     return found
@@ -390,7 +356,7 @@ def _decode_text(part: email.message.Message, defects: list[str], runs: _Runs) -
         return payload.decode("utf-8", "replace")
 
 
-def _attachment(part: email.message.Message, defects: list[str], runs: _Runs) -> Attachment:
+def _attachment(part: email.message.Message, defects: list[str], runs: _Runs) -> AttachmentInfo:
     ctype = part.get_content_type()
     if ctype in MESSAGE_TYPES and part.is_multipart():
         # An attached message is read as an original, not hashed: regenerating its bytes to
@@ -402,13 +368,13 @@ def _attachment(part: email.message.Message, defects: list[str], runs: _Runs) ->
             subject = inner.get("Subject")
             size = sum(runs.length(leaf) for leaf in inner.walk() if not leaf.is_multipart())
         name = part.get_filename() or _text(subject) + ".eml"
-        return Attachment(_filename(name, defects), ctype, size, "")
+        return AttachmentInfo(_filename(name, defects), ctype, size, "")
     data = runs.decoded(part)
     name = _filename(part.get_filename() or "", defects)
     digest = hashlib.sha256(data).hexdigest()
     if data and extract.supported(ctype, name):
         runs.extractable.append(Extractable(name, ctype, data, digest))
-    return Attachment(name, ctype, len(data), digest)
+    return AttachmentInfo(name, ctype, len(data), digest)
 
 
 def _filename(name: str, defects: list[str]) -> str:
@@ -545,21 +511,21 @@ def _read_headers(msg: email.message.Message, out: ParsedMessage) -> None:
         out.defects.append(_header_defect("Date", exc))
 
 
-def _party(p: forwards.Party | None) -> Address | None:
-    return Address(p.name, p.address) if p else None
+def _party(p: forwards.Party | None) -> Party | None:
+    return Party(p.name, p.address) if p else None
 
 
-def _itself(m: ParsedMessage, provenance: str) -> OriginalMessage:
-    return OriginalMessage(
+def _itself(m: ParsedMessage, provenance: str) -> Original:
+    return Original(
         m.sender[0] if m.sender else None,
-        m.to,
-        m.cc,
+        tuple(m.to),
+        tuple(m.cc),
         m.date_text,
         m.date,
         m.subject or None,
         m.text.strip(),
         provenance,
-        m.attachments if provenance == PROVENANCE_HEADERS else [],
+        tuple(m.attachments) if provenance == PROVENANCE_HEADERS else (),
     )
 
 
@@ -593,10 +559,10 @@ def _find_originals(
     if split is not None and split.chain:
         out.note = split.note
         out.originals = [
-            OriginalMessage(
+            Original(
                 _party(o.sender),
-                [Address(p.name, p.address) for p in o.to],
-                [Address(p.name, p.address) for p in o.cc],
+                tuple(Party(p.name, p.address) for p in o.to),
+                tuple(Party(p.name, p.address) for p in o.cc),
                 o.date_text,
                 o.date,
                 o.subject,
@@ -610,5 +576,5 @@ def _find_originals(
     if forwarded_for:
         first = str(forwarded_for).replace(",", " ").split()
         if first:
-            out.forwarder = Address("", first[0].strip("<>"))
+            out.forwarder = Party("", first[0].strip("<>"))
     out.originals = [_itself(out, PROVENANCE_NONE)]

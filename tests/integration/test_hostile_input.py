@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import random
 from collections.abc import Callable
+from dataclasses import replace
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from archiver.records.search import index_entry, replace_entry
 from archiver.sealing import META, data_key, open_meta, seal_meta
 from archiver.settings import load_settings
 from archiver.store.db import Store
-from archiver.understand.indexing import index_doc
+from archiver.understand.indexing import index_tokens
 from tests.conftest import Archive
 from tests.integration.test_students_tags import ASPEN
 from tests.unit.test_extract import make_pdf, text_page
@@ -123,11 +124,14 @@ def _damage(archive: Archive, rid: str) -> None:
         row = tx.records.get(rid)
         key = data_key(ring, row)
         meta = open_meta(key, row, tx.records.part(rid, META))
-        first = meta["attachments"][0]
-        for att in meta["attachments"][10:]:
-            att["size"], att["sha256"] = first["size"], first["sha256"]
+        first = meta.attachments[0]
+        wrong = [
+            replace(a, size=first.size, sha256=first.sha256) if i >= 10 else a
+            for i, a in enumerate(meta.attachments)
+        ]
+        meta = replace(meta, attachments=tuple(wrong))
         tx.records.set_part(rid, META, seal_meta(key, rid, meta))
-        doc = index_doc(blind.for_key(index_key), key_id, meta, [])
+        doc = blind.for_key(index_key).document(key_id, index_tokens(meta))
         replace_entry(tx, index_entry(ring, rid, doc, row.sent_at))
     db.close()
 

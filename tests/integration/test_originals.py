@@ -6,6 +6,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, select, update
 
+from archiver.domain import RecordMeta
 from archiver.keys import Keyring
 from archiver.sealing import META, data_key, seal_meta
 from archiver.settings import load_settings
@@ -69,7 +70,10 @@ def test_rederive_fills_in_records_archived_before_forwards_were_understood(
     ring = Keyring.load(db, settings.keys_dir)
     with db.transaction() as tx:  # make it look like a record from the first release
         row = tx.records.get(rid)
-        old_meta = {"subject": "Fwd: Liam out Thursday and Friday", "sender": [], "to": []}
+        old_meta = RecordMeta.from_json(
+            {"subject": "Fwd: Liam out Thursday and Friday", "sender": [], "to": []}
+        )
+        assert old_meta.originals is None and old_meta.body is None
         tx.records.set_part(rid, META, seal_meta(data_key(ring, row), rid, old_meta))
     db.close()
     assert archive.ok("show", "--json", rid).json()["original"]["provenance"] is None

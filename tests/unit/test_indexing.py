@@ -2,37 +2,38 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from archiver.cli.search_cmd import _query
 from archiver.crypto.blind import BlindIndex, unpack
+from archiver.domain import RecordMeta
 from archiver.understand.indexing import (
     PAIRS,
     WORDS,
     address_tokens,
     filter_tokens,
-    index_doc,
+    index_tokens,
 )
 
-META: dict[str, Any] = {
-    "subject": "Fwd: Field trip",
-    "note": "For the record.",
-    "sender": [{"name": "Coach Byrne", "address": "kbyrne@milton.k12.example.org"}],
-    "to": [{"name": "", "address": "records@milton.k12.example.org"}],
-    "cc": [],
-    "forwarder": {"name": "Coach Byrne", "address": "kbyrne@milton.k12.example.org"},
-    "attachments": [{"filename": "Fwd.eml", "content_type": "message/rfc822"}],
-    "originals": [
-        {
-            "from": {"name": "Pat Rivera", "address": "Pat.Rivera@Gmail.example"},
-            "to": [{"name": "", "address": "coach@gmail.example"}],
-            "cc": [],
-            "subject": "Field trip",
-            "body": "Liam can go to the aquarium.",
-            "attachments": [{"filename": "form.pdf", "content_type": "application/pdf"}],
-        }
-    ],
-}
+META = RecordMeta.from_json(
+    {
+        "subject": "Fwd: Field trip",
+        "note": "For the record.",
+        "sender": [{"name": "Coach Byrne", "address": "kbyrne@milton.k12.example.org"}],
+        "to": [{"name": "", "address": "records@milton.k12.example.org"}],
+        "cc": [],
+        "forwarder": {"name": "Coach Byrne", "address": "kbyrne@milton.k12.example.org"},
+        "attachments": [{"filename": "Fwd.eml", "content_type": "message/rfc822"}],
+        "originals": [
+            {
+                "from": {"name": "Pat Rivera", "address": "Pat.Rivera@Gmail.example"},
+                "to": [{"name": "", "address": "coach@gmail.example"}],
+                "cc": [],
+                "subject": "Field trip",
+                "body": "Liam can go to the aquarium.",
+                "attachments": [{"filename": "form.pdf", "content_type": "application/pdf"}],
+            }
+        ],
+    }
+)
 
 
 def test_address_tokens_find_an_address_its_domain_local_part_and_name() -> None:
@@ -49,7 +50,9 @@ def test_address_tokens_find_an_address_its_domain_local_part_and_name() -> None
 
 def test_index_doc_terms_per_field() -> None:
     blind = BlindIndex(b"k" * 32)
-    doc = index_doc(blind, "index-1", META, ["Permission slip text"])
+    tokens = index_tokens(META, ["Permission slip text"])
+    assert "aquarium" in tokens.fields[WORDS]  # plaintext tokens, before any key
+    doc = blind.document("index-1", tokens)
     terms = set(unpack(doc.terms))
     expected = [
         (WORDS, "aquarium"),  # an original's body
