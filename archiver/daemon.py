@@ -21,13 +21,13 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from archiver.collect import Collector, SourceBusy
+from archiver.archive import audit
+from archiver.archive.keys import load_keyring
 from archiver.errors import ArchiverError, ConfigError
-from archiver.ingest import IngestPolicy
-from archiver.keys import Keyring
-from archiver.pipeline import Pipeline
-from archiver.records import audit
-from archiver.sdnotify import Notifier
+from archiver.ingest.collect import Collector, SourceBusy
+from archiver.ingest.pipeline import Pipeline
+from archiver.ingest.prepare import IngestPolicy
+from archiver.platform.sdnotify import Notifier
 from archiver.settings import SourceSettings, load_settings, parse_duration
 from archiver.store.db import Store
 
@@ -51,7 +51,7 @@ class Daemon:
             self.settings.database_url, lock_timeout=self.settings.archive.lock_timeout
         )
         audit.anchor_store(self.db, self.settings.audit_anchor)
-        ring = Keyring.load(self.db, self.settings.keys_dir)
+        ring = load_keyring(self.db, self.settings.keys_dir)
         # Workers are forked here, before the scheduler starts any thread.
         self.pipeline = Pipeline(
             self.db,

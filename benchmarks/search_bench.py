@@ -12,7 +12,7 @@ PostgreSQL database, indexes the maildir with notmuch (Debian package `notmuch`)
   - the index size per record: SQLite's and PostgreSQL's search tables, notmuch's Xapian
     database, and the whole archive for context.
 
-Archiver is timed in process (`archiver.records.search.search`, first page of 50 results with
+Archiver is timed in process (`archiver.archive.search.search`, first page of 50 results with
 the exact total, as `archiver search` shows them); notmuch through its command line
 (`notmuch search --output=summary --limit=50`, the same first page; `notmuch count` gives its
 hits and is timed too). The commands run are printed.
@@ -453,10 +453,10 @@ def build_archive(
 def archiver_calls(
     config: Path, queries: Sequence[Query], limit: int, stack: contextlib.ExitStack
 ) -> tuple[dict[str, Call], Counter[str]]:
-    """A call per query through `archiver.records.search.search`, in this process, on an
+    """A call per query through `archiver.archive.search.search`, in this process, on an
     archive kept open until `stack` closes; and the most records found unindexed per query."""
+    from archiver.archive.search import SearchRequest, search
     from archiver.cli.context import App
-    from archiver.records.search import SearchRequest, search
 
     app = App(str(config))
     stack.callback(app.close)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import click
 
+from archiver.archive.audit import format_head, parse_head
+from archiver.archive.audit import verify as verify_chain
 from archiver.cli.context import app, emit_json
-from archiver.records.audit import format_head, parse_head
-from archiver.records.audit import verify as verify_chain
 
 
 @click.group()

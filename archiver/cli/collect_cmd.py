@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import click
 
+from archiver.archive import audit
+from archiver.archive.search import index_status
 from archiver.cli.context import app, emit_json
-from archiver.collect import Collector, status
 from archiver.daemon import Daemon
 from archiver.errors import ArchiverError, UsageError
-from archiver.pipeline import Pipeline
-from archiver.records import audit
-from archiver.records.search import index_status
+from archiver.ingest.collect import Collector, status
+from archiver.ingest.pipeline import Pipeline
 from archiver.settings import find_config
 
 

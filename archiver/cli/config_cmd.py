@@ -6,9 +6,10 @@ from pathlib import Path
 
 import click
 
+from archiver.archive.keys import list_keys
 from archiver.cli.context import app, emit_json
+from archiver.crypto.keyring import key_file_problem
 from archiver.errors import ArchiverError, ConfigError
-from archiver.keys import key_file_problem, list_keys
 from archiver.settings import MAILDIR, Settings, find_config, load_settings
 from archiver.sources.auth import Authenticator
 from archiver.store import schema

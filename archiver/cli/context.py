@@ -9,9 +9,10 @@ from typing import Any
 
 import click
 
-from archiver.ingest import IngestPolicy
-from archiver.keys import Keyring
-from archiver.records import audit
+from archiver.archive import audit
+from archiver.archive.keys import load_keyring
+from archiver.crypto.keyring import Keyring
+from archiver.ingest.prepare import IngestPolicy
 from archiver.settings import Settings, find_config, load_settings
 from archiver.store.db import Store
 from archiver.understand.indexing import TextLimits
@@ -50,7 +51,7 @@ class App:
     @property
     def keyring(self) -> Keyring:
         if self._keyring is None:
-            self._keyring = Keyring.load(self.store, self.settings.keys_dir)
+            self._keyring = load_keyring(self.store, self.settings.keys_dir)
         return self._keyring
 
     def ingest_policy(self) -> IngestPolicy:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import click
 
+from archiver.archive import audit
+from archiver.archive.keys import load_keyring
+from archiver.archive.upgrade import authenticate_existing
 from archiver.cli.context import app
-from archiver.keys import Keyring
-from archiver.records import audit
-from archiver.records.upgrade import authenticate_existing
 from archiver.store import schema
 from archiver.store.db import Store
 
@@ -36,7 +36,7 @@ def upgrade(ctx: click.Context) -> None:
         if not has_keys:  # a new archive: nothing was written before this version
             report = None
         else:
-            report = authenticate_existing(store, Keyring.load(store, settings.keys_dir))
+            report = authenticate_existing(store, load_keyring(store, settings.keys_dir))
     finally:
         store.close()
     if before == after:

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
-from archiver import ingest
+from archiver.archive import audit
 from archiver.cli.context import Progress, app, emit_json
-from archiver.importer import import_paths
-from archiver.records import audit
+from archiver.ingest import prepare
+from archiver.ingest.importer import import_paths
 from archiver.sources.files import total_size
 
 LIST_AT_MOST = 100  # a terminal list longer than this helps nobody; --json has them all
@@ -56,9 +56,9 @@ def import_(ctx: click.Context, paths: tuple[Path, ...], as_json: bool, workers:
         listed = len(report.items) <= LIST_AT_MOST
         for item in report.items:
             o = item.outcome
-            if o.status == ingest.FAILED:
+            if o.status == prepare.FAILED:
                 click.echo(f"failed: {o.error}", err=True)
-            elif listed or o.status == ingest.QUARANTINED:
+            elif listed or o.status == prepare.QUARANTINED:
                 click.echo(f"{o.status:<12}{o.record_id}  {item.arrival.label}")
         if not listed:
             click.echo(f"(records not listed: more than {LIST_AT_MOST}; --json lists every one)")
@@ -69,4 +69,4 @@ def import_(ctx: click.Context, paths: tuple[Path, ...], as_json: bool, workers:
             "interrupted: what was archived is kept; run the same import again to finish", err=True
         )
         return 130
-    return 1 if report.count(ingest.FAILED) else 0
+    return 1 if report.count(prepare.FAILED) else 0

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
+from archiver.archive import audit
+from archiver.archive.keys import generate_missing, load_keyring
 from archiver.errors import UsageError
-from archiver.keys import Keyring, generate_missing
-from archiver.records import audit
 from archiver.settings import MAILDIR, load_settings, render_example
 from archiver.sources import maildir
 from archiver.store import schema
@@ -38,7 +38,7 @@ def init(directory: Path) -> None:
     try:
         schema.upgrade(db.engine)
         made = generate_missing(db, settings.keys_dir)
-        ring = Keyring.load(db, settings.keys_dir)
+        ring = load_keyring(db, settings.keys_dir)
         audit.record_event(db, ring, "init", details={"keys": made})
     finally:
         db.close()

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import click
 
+from archiver.archive import audit
+from archiver.archive.keys import (
+    generate_missing,
+    list_keys,
+    load_keyring,
+    rotate,
+    rotate_index_key,
+)
+from archiver.archive.search import reindex_all
 from archiver.cli.context import App, Progress, app, emit_json
-from archiver.keys import Keyring, generate_missing, list_keys, rotate, rotate_index_key
-from archiver.records import audit
-from archiver.records.search import reindex_all
 
 
 @click.group()
@@ -79,7 +85,7 @@ def rotate_(ctx: click.Context, index: bool) -> int:
     progress = Progress("re-wrapping", total)
     result = rotate(a.store, a.settings.keys_dir, progress=progress)
     progress.finish()
-    ring = Keyring.load(a.store, a.settings.keys_dir)
+    ring = load_keyring(a.store, a.settings.keys_dir)
     audit.record_event(
         a.store,
         ring,
@@ -98,7 +104,7 @@ def rotate_(ctx: click.Context, index: bool) -> int:
 
 def _rotate_index(a: App) -> int:
     key_id = rotate_index_key(a.store, a.settings.keys_dir)
-    ring = Keyring.load(a.store, a.settings.keys_dir)
+    ring = load_keyring(a.store, a.settings.keys_dir)
     audit.record_event(a.store, ring, "keys.rotate", details={"index": key_id})
     click.echo(f"created index key {key_id}; rebuilding the search index")
     progress = Progress("indexing", None, " records")

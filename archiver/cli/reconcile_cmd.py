@@ -6,8 +6,8 @@ import click
 
 from archiver.cli.context import app, emit_json
 from archiver.errors import UsageError
-from archiver.pipeline import Pipeline
-from archiver.reconcile import ReconcileReport, reconcile_sources
+from archiver.ingest.pipeline import Pipeline
+from archiver.ingest.reconcile import ReconcileReport, reconcile_sources
 from archiver.settings import parse_duration
 
 SHOWN = 100  # re-ingested record ids listed in the text output

@@ -7,11 +7,11 @@ from typing import Any
 
 import click
 
+from archiver.archive.index_check import IndexReport, verify_index
+from archiver.archive.integrity import verify_all
+from archiver.archive.reading import open_record, record_view
+from archiver.archive.tagging import rederive_all
 from archiver.cli.context import Progress, app, emit_json
-from archiver.records.index_check import IndexReport, verify_index
-from archiver.records.integrity import verify_all
-from archiver.records.reading import open_record, record_view
-from archiver.records.tagging import rederive_all
 
 
 def _size(n: int) -> str:

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
+from archiver.archive import audit
+from archiver.archive.roster import PRESETS, import_students, load_roster, read_roster
+from archiver.archive.tagging import add_tag, remove_tag, retag_all
 from archiver.cli.context import Progress, app, emit_json
-from archiver.records import audit
-from archiver.records.roster import PRESETS, import_students, load_roster, read_roster
-from archiver.records.tagging import add_tag, remove_tag, retag_all
 
 
 @click.group()

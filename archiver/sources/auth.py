@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from archiver import credentials
 from archiver.errors import ArchiverError, ConfigError
+from archiver.platform import credentials
 from archiver.settings import SourceSettings
 
 M365_SCOPE = "https://outlook.office365.com/.default"

@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
+from archiver.archive.keys import load_keyring
+from archiver.archive.search import index_entry, replace_entry
 from archiver.crypto import blind
-from archiver.keys import Keyring
-from archiver.records.search import index_entry, replace_entry
-from archiver.sealing import META, data_key, open_meta, seal_meta
+from archiver.crypto.sealing import META, data_key, open_meta, seal_meta
 from archiver.settings import load_settings
 from archiver.store.db import Store
 from archiver.understand.indexing import index_tokens
@@ -118,7 +118,7 @@ def _damage(archive: Archive, rid: str) -> None:
     first one's hash and size, and none of their words indexed."""
     settings = load_settings(archive.config)
     db = Store.open(settings.database_url)
-    ring = Keyring.load(db, settings.keys_dir)
+    ring = load_keyring(db, settings.keys_dir)
     key_id, index_key = ring.index_key()
     with db.transaction() as tx:
         row = tx.records.get(rid)

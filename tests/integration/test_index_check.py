@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, delete, insert, select, update
 
-from archiver.keys import Keyring
-from archiver.records import index_check
+from archiver.archive import index_check
+from archiver.archive.keys import load_keyring
 from archiver.store.db import Store
 from archiver.store.tables import search_doc, search_packed, search_term
 from tests.conftest import Archive
@@ -155,7 +155,7 @@ def test_a_whole_check_resumes_where_it_stopped(archive: Archive, tmp_path: Path
     try:
         with pytest.raises(KeyboardInterrupt):
             index_check.verify_index(
-                store, Keyring.load(store, archive.keys_dir), progress=stop_after_two_blocks
+                store, load_keyring(store, archive.keys_dir), progress=stop_after_two_blocks
             )
     finally:
         store.close()

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, func, select
 
-from archiver import keys as keys_module
-from archiver.keys import rotate
+from archiver.archive import keys as keys_module
+from archiver.archive.keys import rotate
 from archiver.settings import load_settings
 from archiver.store.db import Store
 from archiver.store.tables import record

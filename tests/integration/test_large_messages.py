@@ -17,10 +17,11 @@ from typing import Any
 
 import pytest
 
-from archiver import ingest, pipeline
-from archiver.ingest import IngestPolicy
-from archiver.keys import Keyring
-from archiver.pipeline import Pipeline
+from archiver.archive.keys import load_keyring
+from archiver.ingest import pipeline
+from archiver.ingest import prepare as ingest
+from archiver.ingest.pipeline import Pipeline
+from archiver.ingest.prepare import IngestPolicy
 from archiver.settings import load_settings
 from archiver.sources.arrival import Arrival, Message
 from archiver.store.db import Store
@@ -123,7 +124,7 @@ def test_runs_in_threads_share_the_budget(
     prepared one at a time too, and neither run waits for the other forever."""
     settings = load_settings(archive.config)
     db = Store.open(settings.database_url)
-    ring = Keyring.load(db, settings.keys_dir)
+    ring = load_keyring(db, settings.keys_dir)
     pipe = Pipeline(db, ring, IngestPolicy.from_settings(settings.ingest, ring), workers=2)
     rng = random.Random(13)
     sources = {

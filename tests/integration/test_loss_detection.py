@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, delete, select, update
 
-from archiver.records.audit import parse_head
+from archiver.archive.audit import parse_head
 from archiver.store.db import Store
 from archiver.store.tables import audit_event, audit_head
 from tests.conftest import Archive

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, select, update
 
+from archiver.archive.keys import load_keyring
+from archiver.crypto.sealing import META, data_key, seal_meta
 from archiver.domain import RecordMeta
-from archiver.keys import Keyring
-from archiver.sealing import META, data_key, seal_meta
 from archiver.settings import load_settings
 from archiver.store.db import Store
 from archiver.store.tables import sealed_part
@@ -67,7 +67,7 @@ def test_rederive_fills_in_records_archived_before_forwards_were_understood(
     raw_before = archive.ok("show", "--raw", rid).out
     settings = load_settings(archive.config)
     db = Store.open(settings.database_url)
-    ring = Keyring.load(db, settings.keys_dir)
+    ring = load_keyring(db, settings.keys_dir)
     with db.transaction() as tx:  # make it look like a record from the first release
         row = tx.records.get(rid)
         old_meta = RecordMeta.from_json(

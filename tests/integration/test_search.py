@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, func, select, text
 
-from archiver.keys import Keyring
-from archiver.records import search as search_service
+from archiver.archive import search as search_service
+from archiver.archive.keys import load_keyring
 from archiver.store import schema
 from archiver.store.db import Store
 from archiver.store.engine import make_engine
@@ -324,7 +324,7 @@ def test_reindex_rebuilds_an_empty_index_and_resumes_after_an_interruption(
 
     store = Store.open(archive.database_url)
     try:
-        ring = Keyring.load(store, archive.keys_dir)
+        ring = load_keyring(store, archive.keys_dir)
         with pytest.raises(KeyboardInterrupt):
             search_service.reindex_all(store, ring, progress=interrupt)
     finally:

@@ -134,16 +134,16 @@ def test_manual_tags_survive_retagging(archive: Archive, tmp_path: Path) -> None
 def test_a_roster_imported_while_a_collector_runs_is_used_at_once(
     archive: Archive, tmp_path: Path
 ) -> None:
-    from archiver.ingest import IngestPolicy
-    from archiver.keys import Keyring
-    from archiver.pipeline import Pipeline
+    from archiver.archive.keys import load_keyring
+    from archiver.ingest.pipeline import Pipeline
+    from archiver.ingest.prepare import IngestPolicy
     from archiver.settings import load_settings
     from archiver.sources import files
     from archiver.store.db import Store
 
     settings = load_settings(archive.config)
     db = Store.open(settings.database_url)
-    ring = Keyring.load(db, settings.keys_dir)
+    ring = load_keyring(db, settings.keys_dir)
     pipeline = Pipeline(db, ring, IngestPolicy.from_settings(settings.ingest, ring), 2)
     try:  # its workers were started with an empty roster; now the roster arrives
         roster = tmp_path / "r.csv"

@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from archiver import ingest
+from archiver.archive.keys import load_keyring
 from archiver.errors import WorkerError
-from archiver.ingest import IngestPolicy
-from archiver.keys import Keyring
-from archiver.pipeline import Pipeline
+from archiver.ingest import prepare as ingest
+from archiver.ingest.pipeline import Pipeline
+from archiver.ingest.prepare import IngestPolicy
 from archiver.settings import load_settings
 from archiver.sources.arrival import Arrival, Message
 from archiver.store.db import Store
@@ -70,7 +70,7 @@ def test_a_worker_killed_mid_batch_is_one_clear_error_and_the_next_run_works(
     monkeypatch.setenv("ARCHIVER_TEST_KILL", "1")  # forked workers see it too
     settings = load_settings(archive.config)
     store = Store.open(settings.database_url)
-    ring = Keyring.load(store, settings.keys_dir)
+    ring = load_keyring(store, settings.keys_dir)
     pipe = Pipeline(store, ring, IngestPolicy.from_settings(settings.ingest, ring), 2)
 
     def messages() -> list[Message]:

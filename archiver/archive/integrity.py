@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from archiver import sealing
+from archiver.archive import audit, facts
+from archiver.crypto import sealing
+from archiver.crypto.keyring import Keyring
 from archiver.errors import ArchiverError
-from archiver.keys import Keyring
-from archiver.records import audit, facts
 from archiver.store.db import Store
 
 _PAGE = 200

@@ -16,11 +16,11 @@ from dataclasses import asdict, dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from archiver.archive import audit, facts
 from archiver.crypto import envelope
+from archiver.crypto.keyring import Keyring
 from archiver.domain import StudentRow
 from archiver.errors import InputError
-from archiver.keys import Keyring
-from archiver.records import audit, facts
 from archiver.store.db import Store, Tx
 from archiver.understand.students import Student, Tagger
 

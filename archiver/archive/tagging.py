@@ -6,14 +6,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from archiver import sealing
-from archiver.crypto import blind
+from archiver.archive import audit, facts
+from archiver.archive.roster import Roster, RosterSeal, load_roster
+from archiver.archive.search import index_entry, replace_entry
+from archiver.crypto import blind, sealing
+from archiver.crypto.keyring import Keyring
 from archiver.domain import RecordRow, TagRow
 from archiver.errors import IntegrityError, UsageError
-from archiver.keys import Keyring
-from archiver.records import audit, facts
-from archiver.records.roster import Roster, RosterSeal, load_roster
-from archiver.records.search import index_entry, replace_entry
 from archiver.store.db import Store, Tx
 from archiver.understand.indexing import (
     DEFAULT_TEXT_LIMITS,

@@ -12,11 +12,10 @@ import json
 import uuid
 from dataclasses import dataclass
 
-from archiver import compression
-from archiver.crypto import envelope
+from archiver.crypto import compression, envelope
+from archiver.crypto.keyring import Keyring
 from archiver.domain import RecordMeta, RecordRow
 from archiver.errors import IntegrityError
-from archiver.keys import Keyring
 
 SEAL_VERSION = 1
 RAW = "raw"

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from archiver import ingest
-from archiver.ingest import IngestPolicy, Outcome
-from archiver.keys import Keyring
-from archiver.pipeline import Pipeline
+from archiver.crypto.keyring import Keyring
+from archiver.ingest import prepare
+from archiver.ingest.pipeline import Pipeline
+from archiver.ingest.prepare import IngestPolicy, Outcome
 from archiver.sources import files
 from archiver.sources.arrival import Arrival, Message
 from archiver.store.db import Store
@@ -49,10 +49,10 @@ class ImportReport:
     def to_json(self) -> dict[str, Any]:
         """The `import --json` document (DESIGN.md section 10)."""
         return {
-            "archived": self.count(ingest.ARCHIVED),
-            "duplicates": self.count(ingest.DUPLICATE),
-            "quarantined": self.count(ingest.QUARANTINED),
-            "failed": self.count(ingest.FAILED),
+            "archived": self.count(prepare.ARCHIVED),
+            "duplicates": self.count(prepare.DUPLICATE),
+            "quarantined": self.count(prepare.QUARANTINED),
+            "failed": self.count(prepare.FAILED),
             "skipped": self.skipped,
             "items": [item.to_json() for item in self.items],
         }

@@ -8,12 +8,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from archiver import sealing
+from archiver.archive import audit, facts
+from archiver.archive.index_check import authenticate_entries
+from archiver.crypto import sealing
+from archiver.crypto.keyring import Keyring
 from archiver.domain import ArrivalRow
 from archiver.errors import ArchiverError
-from archiver.keys import Keyring
-from archiver.records import audit, facts
-from archiver.records.index_check import authenticate_entries
 from archiver.store.db import Store, Tx
 
 _PAGE = 500

@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from archiver.crypto import envelope
+from archiver.crypto.keyring import Keyring
 from archiver.domain import AuditRow
 from archiver.errors import ArchiverError, UsageError
-from archiver.keys import Keyring
 from archiver.store.db import Store, Tx
 
 GENESIS = bytes(32)

@@ -23,12 +23,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from archiver import ingest
+from archiver.archive import audit
 from archiver.domain import SourceStateRow
 from archiver.errors import ArchiverError
-from archiver.ingest import Outcome
-from archiver.pipeline import Pipeline
-from archiver.records import audit
+from archiver.ingest import prepare
+from archiver.ingest.pipeline import Pipeline
+from archiver.ingest.prepare import Outcome
 from archiver.settings import IMAP, Settings, SourceSettings, parse_duration
 from archiver.sources.arrival import Arrival, Message
 from archiver.sources.auth import Authenticator
@@ -61,11 +61,11 @@ class PollReport:
 
     def tally(self, outcomes: list[Outcome]) -> None:
         for o in outcomes:
-            if o.status == ingest.ARCHIVED:
+            if o.status == prepare.ARCHIVED:
                 self.archived += 1
-            elif o.status == ingest.DUPLICATE:
+            elif o.status == prepare.DUPLICATE:
                 self.duplicates += 1
-            elif o.status == ingest.QUARANTINED:
+            elif o.status == prepare.QUARANTINED:
                 self.quarantined += 1
             else:
                 self.failed += 1
@@ -76,7 +76,7 @@ class PollReport:
 
 
 def _destination(source: SourceSettings, outcome: Outcome) -> str | None:
-    if outcome.status == ingest.FAILED:
+    if outcome.status == prepare.FAILED:
         return None
     if outcome.record_status == QUARANTINED_RECORD:
         return source.quarantine_folder

@@ -20,11 +20,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from archiver import ingest, sealing
-from archiver.collect import Collector, allowed_domains, imap_arrival
+from archiver.archive import audit
+from archiver.crypto import sealing
 from archiver.errors import ArchiverError, IntegrityError
-from archiver.pipeline import Pipeline
-from archiver.records import audit
+from archiver.ingest import prepare
+from archiver.ingest.collect import Collector, allowed_domains, imap_arrival
+from archiver.ingest.pipeline import Pipeline
 from archiver.settings import IMAP, Settings, SourceSettings
 from archiver.sources.arrival import Arrival, Message
 from archiver.sources.files import is_maildir
@@ -250,10 +251,10 @@ class Reconciler:
         """Re-ingest the copies that are no record; remove old confirmed ones if asked to."""
         missing = self._sort(found, report, cutoff, remove)
         for o in self.pipeline.run(missing, source.name):
-            if o.status in (ingest.ARCHIVED, ingest.QUARANTINED) and o.record_id:
+            if o.status in (prepare.ARCHIVED, prepare.QUARANTINED) and o.record_id:
                 report.reingested.append(o.record_id)
-                report.quarantined += o.status == ingest.QUARANTINED
-            elif o.status == ingest.DUPLICATE:
+                report.quarantined += o.status == prepare.QUARANTINED
+            elif o.status == prepare.DUPLICATE:
                 report.present += 1  # archived meanwhile, or the same bytes twice in the folder
             else:
                 report.fail(o.error or f"{o.label}: failed")
@@ -273,7 +274,7 @@ class Reconciler:
                 if c.message.raw is None:
                     report.fail(c.message.error or f"{c.message.arrival.label}: cannot read")
                 else:
-                    readable.append((c, ingest.digest(c.message.raw)))
+                    readable.append((c, prepare.digest(c.message.raw)))
             with self.db.transaction() as tx:
                 known = tx.records.known_hashes([d for _, d in readable])
             old: list[tuple[_Copy, bytes]] = []

@@ -7,14 +7,13 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from archiver import sealing
-from archiver.crypto import blind
+from archiver.archive import audit, facts
+from archiver.archive.roster import RosterSeal
+from archiver.crypto import blind, sealing
 from archiver.crypto.blind import BlindIndex
+from archiver.crypto.keyring import Keyring
 from archiver.domain import IndexDoc, IndexEntry, RecordMeta, RecordRow, SearchState
 from archiver.errors import IntegrityError, UsageError
-from archiver.keys import Keyring
-from archiver.records import audit, facts
-from archiver.records.roster import RosterSeal
 from archiver.store import search as store_search
 from archiver.store.db import Store, Tx
 from archiver.understand import extract

@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from archiver.crypto.facts import Facts, altered
+from archiver.crypto.keyring import Keyring
 from archiver.domain import ArrivalRow, RecordRow, StudentRow, TagRow
 from archiver.errors import IntegrityError, KeyFileError
-from archiver.keys import Keyring
 from archiver.store.db import Tx
 
 RECORD = "record"

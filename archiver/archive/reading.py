@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from archiver import sealing
+from archiver.archive import audit, facts
+from archiver.archive.roster import load_roster
+from archiver.archive.tagging import record_students
+from archiver.crypto import sealing
+from archiver.crypto.keyring import Keyring
 from archiver.domain import ArrivalRow, RecordMeta, RecordRow
 from archiver.errors import IntegrityError
-from archiver.keys import Keyring
-from archiver.records import audit, facts
-from archiver.records.roster import load_roster
-from archiver.records.tagging import record_students
 from archiver.store.db import Store
 
 

@@ -16,13 +16,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
-from archiver import sealing
-from archiver.crypto import blind
+from archiver.archive import audit
+from archiver.archive.search import build_entry, entry_digest
+from archiver.crypto import blind, sealing
+from archiver.crypto.keyring import Keyring
 from archiver.domain import IndexedDoc, IndexEntry
 from archiver.errors import ArchiverError
-from archiver.keys import Keyring
-from archiver.records import audit
-from archiver.records.search import build_entry, entry_digest
 from archiver.store.db import Store, Tx
 from archiver.understand.indexing import DEFAULT_TEXT_LIMITS, TOKENIZER, TextLimits, index_tokens
 

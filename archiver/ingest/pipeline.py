@@ -26,11 +26,11 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
-from archiver import ingest
+from archiver.archive.roster import Roster, RosterCache
+from archiver.crypto.keyring import Keyring
 from archiver.errors import ArchiverError, WorkerError
-from archiver.ingest import IngestPolicy, Outcome, Prepared
-from archiver.keys import Keyring
-from archiver.records.roster import Roster, RosterCache
+from archiver.ingest import prepare, writer
+from archiver.ingest.prepare import IngestPolicy, Outcome, Prepared
 from archiver.sources.arrival import Arrival, Message
 from archiver.store.db import Store
 
@@ -79,9 +79,9 @@ def _prepare(
     """`ingest.prepare`, with running out of memory on one message a failure of that message
     (it stays where it was, and is tried again), not of the run."""
     try:
-        return ingest.prepare(raw, arrival, policy, sha, roster)
+        return prepare.prepare(raw, arrival, policy, sha, roster)
     except MemoryError:
-        return ingest.failed(
+        return prepare.failed(
             arrival,
             f"not enough memory to archive this {len(raw) / 1048576:.1f} MB message: lower "
             "ingest.workers or give the service more memory; it is tried again next time",
@@ -249,7 +249,7 @@ class Pipeline:
                 return
             with self.db.transaction() as tx:
                 roster = self.roster.current(tx)
-                results = ingest.store_batch(tx, self.ring, [p for _, p in batch], source, roster)
+                results = writer.store_batch(tx, self.ring, [p for _, p in batch], source, roster)
             pairs = [(m, o) for (m, _), o in zip(batch, results, strict=True)]
             batch.clear()
             self.budget.give(batch_held)
@@ -309,7 +309,7 @@ class Pipeline:
     def _submit(self, msgs: list[Message], budget: int, inline: bool = False) -> _Window:
         """Start preparing `msgs`: in a worker, or here when `inline` (a large message, which
         runs alone: copying it to a worker and its result back would cost more memory)."""
-        digests = [ingest.digest(m.raw) if m.raw is not None else b"" for m in msgs]
+        digests = [prepare.digest(m.raw) if m.raw is not None else b"" for m in msgs]
         pool = None if inline else self._pool
         with self.db.transaction() as tx:
             known = tx.records.known_hashes([d for d in digests if d])
@@ -318,9 +318,9 @@ class Pipeline:
         work: list[tuple[bytes, Arrival, bytes]] = []
         for msg, sha in zip(msgs, digests, strict=True):
             if msg.raw is None:
-                ready.append(ingest.failed(msg.arrival, msg.error or "cannot read"))
+                ready.append(prepare.failed(msg.arrival, msg.error or "cannot read"))
             elif sha in known:
-                ready.append(ingest.already_archived(msg.raw, msg.arrival, sha))
+                ready.append(prepare.already_archived(msg.raw, msg.arrival, sha))
             else:
                 ready.append(None)
                 work.append((msg.raw, msg.arrival, sha))

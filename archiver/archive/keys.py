@@ -1,0 +1,166 @@
+"""Key management: loading the keyring, generating, listing and rotating keys (the keys are
+files; the database registers them)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from archiver.crypto import envelope
+from archiver.crypto.keyring import (
+    CURRENT,
+    KINDS,
+    RETIRED,
+    Keyring,
+    locate_key,
+    new_key_id,
+    write_key_file,
+)
+from archiver.domain import KeyRow
+from archiver.errors import ArchiverError, IntegrityError, KeyFileError
+from archiver.store.db import Store, Tx
+
+REWRAP_BATCH = 500
+
+
+def load_keyring(store: Store, keys_dir: Path) -> Keyring:
+    """The keyring of the registered keys, its current keys read and checked; raises
+    KeyFileError."""
+    with store.transaction() as tx:
+        ring = Keyring(keys_dir, tx.keys.registered())
+    ring.material(ring.current_id("kek"))
+    ring.material(ring.current_id("index"))
+    return ring
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    id: str
+    kind: str
+    state: str
+    created_at: datetime
+    records: int
+    file: str
+    problem: str | None
+
+
+def _register(tx: Tx, keys_dir: Path, kind: str, now: datetime) -> str:
+    key_id = new_key_id(kind, now)
+    material = envelope.new_key()
+    write_key_file(keys_dir, key_id, material)
+    tx.keys.add(KeyRow(key_id, kind, now, envelope.key_check(material), CURRENT))
+    return key_id
+
+
+def generate_missing(store: Store, keys_dir: Path, now: datetime | None = None) -> list[str]:
+    """Create and register a KEK and an index key where none is current; the new key ids."""
+    now = now or datetime.now(UTC)
+    made = []
+    with store.transaction() as tx:
+        current = {k.kind for k in tx.keys.registered() if k.state == CURRENT}
+        for kind in KINDS:
+            if kind not in current:
+                made.append(_register(tx, keys_dir, kind, now))
+    return made
+
+
+def rotate_index_key(store: Store, keys_dir: Path, now: datetime | None = None) -> str:
+    """Make a new index key current (the old one stays readable for the audit chain and for
+    students not yet sealed again); its id. The search index must then be rebuilt."""
+    now = now or datetime.now(UTC)
+    with store.transaction() as tx:
+        ring = Keyring(keys_dir, tx.keys.registered())
+        old = ring.current_id("index")
+        ring.material(old)  # the old key must be readable before we replace it
+        tx.keys.set_state(old, RETIRED)
+        return _register(tx, keys_dir, "index", now)
+
+
+def list_keys(store: Store, keys_dir: Path) -> list[KeyInfo]:
+    """Every registered key with its state, use count and whether its file is usable."""
+    with store.transaction() as tx:
+        rows = tx.keys.registered()
+        counts = tx.records.count_by_kek()
+    ring = Keyring(keys_dir, rows)
+    out = []
+    for row in rows:
+        path = locate_key(keys_dir, row.id)
+        problem = None
+        try:
+            ring.material(row.id)  # the same checks as every use of the key
+        except KeyFileError as exc:
+            problem = "; ".join(exc.problems)
+        out.append(
+            KeyInfo(
+                row.id,
+                row.kind,
+                row.state,
+                row.created_at,
+                counts.get(row.id, 0),
+                str(path),
+                problem,
+            )
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class RotateResult:
+    kek_id: str
+    created: bool
+    rewrapped: int
+    remaining: int
+
+
+def rotate(
+    store: Store,
+    keys_dir: Path,
+    now: datetime | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> RotateResult:
+    """Make a new KEK current and re-wrap every data key under it, in resumable batches.
+
+    If an earlier rotation was interrupted (records still wrapped by older keys), this
+    finishes it under the current key instead of making another. Messages are never
+    re-encrypted: only the 60-byte wrapped data keys change.
+    """
+    now = now or datetime.now(UTC)
+    with store.transaction() as tx:
+        ring = Keyring(keys_dir, tx.keys.registered())
+        current = ring.current_id("kek")
+        pending = sum(n for k, n in tx.records.count_by_kek().items() if k != current)
+        created = pending == 0
+        if created:
+            ring.material(current)  # the old key must be readable before we replace it
+            tx.keys.set_state(current, RETIRED)
+            current = _register(tx, keys_dir, "kek", now)
+            ring = Keyring(keys_dir, tx.keys.registered())
+    new_kek = ring.material(current)
+    done = 0
+    after = ""
+    while True:
+        with store.transaction() as tx:
+            batch = tx.records.after(after, REWRAP_BATCH, not_kek=current)
+            for rec in batch:
+                try:
+                    dek = envelope.unwrap(
+                        ring.material(rec.kek_id), rec.kek_id, rec.id, rec.wrapped_key
+                    )
+                except IntegrityError as exc:
+                    raise IntegrityError(f"record {rec.id}: {exc}") from None
+                tx.records.set_wrapped_key(
+                    rec.id, current, envelope.wrap(new_kek, current, rec.id, dek)
+                )
+        if not batch:
+            break
+        after = batch[-1].id
+        done += len(batch)
+        if progress:
+            progress(done)
+    with store.transaction() as tx:
+        remaining = tx.records.count() - tx.records.count(kek_id=current)
+    if remaining:
+        raise ArchiverError(f"{remaining} records are still wrapped by older keys: run again")
+    return RotateResult(current, created, done, remaining)

@@ -1,0 +1,136 @@
+"""Key files and the keyring: finding, reading and checking keys, and deriving sub-keys.
+
+Key material never enters the database. Each key is a file `<id>.key` (base64 of 32 bytes,
+mode 0600) in the keys directory or in systemd's $CREDENTIALS_DIRECTORY. The database's key
+registry names the keys, marks which is current, and holds a check value that catches a
+wrong or corrupted key file before it is used; the keyring is given the registry's rows.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+import secrets
+from datetime import datetime
+from pathlib import Path
+
+from archiver.crypto import envelope
+from archiver.crypto.facts import FactSeal
+from archiver.domain import KeyRow
+from archiver.errors import KeyFileError
+from archiver.platform import credentials
+
+KINDS = ("kek", "index")
+CURRENT = "current"
+RETIRED = "retired"
+
+
+def new_key_id(kind: str, now: datetime) -> str:
+    """A readable, unique key id such as kek-20261128-3fa9c2."""
+    return f"{kind}-{now:%Y%m%d}-{secrets.token_hex(3)}"
+
+
+def key_filename(key_id: str) -> str:
+    return f"{key_id}.key"
+
+
+def write_key_file(keys_dir: Path, key_id: str, material: bytes) -> Path:
+    """Create `<id>.key` (mode 0600, never overwriting) and flush it to disk."""
+    keys_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path = keys_dir / key_filename(key_id)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.write(fd, base64.b64encode(material) + b"\n")
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    dir_fd = os.open(keys_dir, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+    return path
+
+
+def key_file_problem(path: Path) -> str | None:
+    """What is wrong with a key file, or None if it is usable."""
+    problem = credentials.exposure_problem(path)
+    if problem:
+        return problem.replace("file missing", "key file missing")
+    try:
+        material = base64.b64decode(path.read_bytes().strip(), validate=True)
+    except (binascii.Error, ValueError):
+        return f"{path}: not a key file (expected base64 of {envelope.KEY_BYTES} bytes)"
+    except OSError as exc:
+        return f"{path}: cannot read key file: {exc.strerror}"
+    if len(material) != envelope.KEY_BYTES:
+        return f"{path}: key has {len(material)} bytes, expected {envelope.KEY_BYTES}"
+    return None
+
+
+def read_key_file(path: Path) -> bytes:
+    """The key in `path`; raises KeyFileError saying what is wrong."""
+    problem = key_file_problem(path)
+    if problem:
+        raise KeyFileError([problem])
+    return base64.b64decode(path.read_bytes().strip())
+
+
+def locate_key(keys_dir: Path, key_id: str) -> Path:
+    """Where key `key_id` is: a systemd credential, else the keys directory."""
+    return credentials.locate(key_filename(key_id), keys_dir)
+
+
+class Keyring:
+    """Key material for one run, loaded lazily and checked against the registry."""
+
+    def __init__(self, keys_dir: Path, registry: list[KeyRow]) -> None:
+        self.keys_dir = keys_dir
+        self._registry = {k.id: k for k in registry}
+        self._material: dict[str, bytes] = {}
+        self._fact_seals: dict[str, FactSeal] = {}
+
+    def current_id(self, kind: str) -> str:
+        for row in self._registry.values():
+            if row.kind == kind and row.state == CURRENT:
+                return row.id
+        raise KeyFileError(
+            [f"no current {kind} key is registered in the database: run `archiver keys generate`"]
+        )
+
+    def material(self, key_id: str) -> bytes:
+        """The key `key_id`; raises KeyFileError if unknown, missing or not the registered key."""
+        if key_id in self._material:
+            return self._material[key_id]
+        row = self._registry.get(key_id)
+        if row is None:
+            raise KeyFileError([f"key {key_id} is not registered in the database"])
+        path = locate_key(self.keys_dir, key_id)
+        material = read_key_file(path)
+        if not secrets.compare_digest(envelope.key_check(material), row.check_value):
+            raise KeyFileError(
+                [f"{path}: this is not key {key_id} (its check value differs): wrong file?"]
+            )
+        self._material[key_id] = material
+        return material
+
+    def current_kek(self) -> tuple[str, bytes]:
+        key_id = self.current_id("kek")
+        return key_id, self.material(key_id)
+
+    def index_key(self) -> tuple[str, bytes]:
+        key_id = self.current_id("index")
+        return key_id, self.material(key_id)
+
+    def fact_seal(self, key_id: str | None = None) -> FactSeal:
+        """The seal of plaintext facts under index key `key_id` (default: the current one);
+        raises KeyFileError."""
+        key_id = key_id or self.current_id("index")
+        if key_id not in self._fact_seals:
+            self._fact_seals[key_id] = FactSeal(key_id, self.material(key_id))
+        return self._fact_seals[key_id]
+
+    def audit_key(self, index_key_id: str) -> bytes:
+        """The key that chains audit events, derived from an index key."""
+        return envelope.derive(self.material(index_key_id), "archiver audit chain v1")

@@ -1,0 +1,1 @@
+"""Getting messages in: reading sources, preparing (understand, seal) and writing records."""

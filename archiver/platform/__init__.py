@@ -1,0 +1,1 @@
+"""The operating system's services: systemd notifications and credentials."""
