@@ -21,15 +21,12 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from archiver.app import App
 from archiver.archive import audit
-from archiver.archive.keys import load_keyring
 from archiver.errors import ArchiverError, ConfigError
 from archiver.ingest.collect import Collector, SourceBusy
-from archiver.ingest.pipeline import Pipeline
-from archiver.ingest.prepare import IngestPolicy
 from archiver.platform.sdnotify import Notifier
 from archiver.settings import SourceSettings, load_settings, parse_duration
-from archiver.store.db import Store
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +36,8 @@ class Daemon:
 
     def __init__(self, config_path: Path, notifier: Notifier | None = None) -> None:
         self.config_path = config_path
-        self.settings = load_settings(config_path)
+        self.app = App.from_config(config_path)
+        self.settings = self.app.settings
         logging.getLogger().setLevel(self.settings.log.level.upper())
         if not self.settings.sources:
             raise ConfigError([f"{config_path}: no [[sources]] to collect from"])
@@ -47,18 +45,10 @@ class Daemon:
         self.stop = threading.Event()
         self._reload = threading.Event()
         self._failures: dict[str, int] = {}
-        self.db = Store.open(
-            self.settings.database_url, lock_timeout=self.settings.archive.lock_timeout
-        )
-        audit.anchor_store(self.db, self.settings.audit_anchor)
-        ring = load_keyring(self.db, self.settings.keys_dir)
+        self.db = self.app.store
+        self.clock = self.app.clock
         # Workers are forked here, before the scheduler starts any thread.
-        self.pipeline = Pipeline(
-            self.db,
-            ring,
-            IngestPolicy.from_settings(self.settings.ingest, ring),
-            self.settings.ingest.workers,
-        )
+        self.pipeline = self.app.pipeline()
         self.collector = Collector(self.settings, self.pipeline)
         self.scheduler = BackgroundScheduler(
             timezone=UTC,
@@ -120,7 +110,7 @@ class Daemon:
         self._log_head()
         self._completed(
             f"{name}: {report.archived} archived, {report.waiting} waiting at "
-            f"{datetime.now().astimezone():%H:%M}"
+            f"{self.clock.now().astimezone(self.app.district.zone):%H:%M}"
         )
 
     def _log_head(self) -> None:
@@ -143,7 +133,7 @@ class Daemon:
         )
         job = self.scheduler.get_job(source.name)
         if job is not None and not self.stop.is_set():
-            job.modify(next_run_time=datetime.now(UTC) + timedelta(seconds=delay))
+            job.modify(next_run_time=self.clock.now() + timedelta(seconds=delay))
         self._completed(f"{source.name}: failing ({failures}x): {error[:120]}")
 
     def _alive(self) -> None:
@@ -173,7 +163,7 @@ class Daemon:
             job = self.scheduler.get_job(source.name)
             # A source already scheduled keeps its next run (and any back-off); a new one starts.
             due = job.next_run_time if job is not None and job.next_run_time else None
-            self._schedule(source, due or datetime.now(UTC))
+            self._schedule(source, due or self.clock.now())
         log.info("config reloaded: %d sources", len(new.sources))
 
     def run(self) -> int:
@@ -191,7 +181,7 @@ class Daemon:
         signal.signal(signal.SIGTERM, on_stop)
         signal.signal(signal.SIGINT, on_stop)
         signal.signal(signal.SIGHUP, on_hup)
-        now = datetime.now(UTC)
+        now = self.clock.now()
         for source in self.settings.sources:
             self._schedule(source, now)
         self.scheduler.start()
@@ -209,6 +199,6 @@ class Daemon:
             self.notifier.notify(STOPPING="1")
             self.scheduler.shutdown(wait=True)
             self.pipeline.close()
-            self.db.close()
+            self.app.close()
         log.info("stopped")
         return 0

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
+from archiver.clock import District
 from archiver.errors import ConfigError
 
 DEFAULT_SEARCH_PATHS = (Path("archiver.toml"), Path("/etc/archiver/archiver.toml"))
@@ -56,6 +57,14 @@ class ArchiveSettings:
     lock_timeout: int = field(
         default=30,
         metadata=_help("Seconds to wait for another writer (SQLite) before giving up."),
+    )
+    timezone: str = field(
+        default="America/New_York",
+        metadata=_help(
+            "The district's time zone (an IANA name): every day the archive speaks of (search\n"
+            "--since/--until, `status`'s today, and later retention and due dates) is a day\n"
+            "there. Storage is UTC."
+        ),
     )
     audit_anchor: str = field(
         default="auto",
@@ -276,6 +285,11 @@ class Settings:
         return self.path(self.archive.keys_dir)
 
     @property
+    def district(self) -> District:
+        """The district's days (its time zone was checked when the settings were read)."""
+        return District.named(self.archive.timezone)
+
+    @property
     def audit_anchor(self) -> Path | None:
         """Where the audit head is copied after each commit, or None."""
         anchor = self.archive.audit_anchor.strip()
@@ -403,6 +417,16 @@ def _range_problems(settings: Settings) -> list[tuple[str, str]]:
         out.append(("ingest.attachment_text_timeout", "must be between 1 and 300"))
     if not 1 <= ing.attachment_text_budget <= 3600:
         out.append(("ingest.attachment_text_budget", "must be between 1 and 3600"))
+    try:
+        District.named(settings.archive.timezone)
+    except (ValueError, KeyError):  # ZoneInfoNotFoundError is a KeyError
+        out.append(
+            (
+                "archive.timezone",
+                f"unknown time zone {settings.archive.timezone!r}: give an IANA name such as "
+                "America/New_York",
+            )
+        )
     if not settings.archive.audit_anchor.strip():
         out.append(("archive.audit_anchor", "must be auto, off or a path"))
     if not settings.archive.database.strip():
@@ -512,14 +536,19 @@ _IMAP_EXAMPLE = SourceSettings(
 )
 
 
-def render_example() -> str:
-    """The commented example config, generated from the schema (defaults and help)."""
+def render_example(timezone: str | None = None) -> str:
+    """The commented example config, generated from the schema (defaults and help), with
+    `timezone` as the district's time zone if given."""
     lines = [
         "# archiver configuration. Generated from the settings schema; every key is shown",
         "# with its default. Relative paths are resolved against this file's directory.",
         "# Check it with: archiver --config FILE config validate",
     ]
     defaults = Settings()
+    if timezone is not None:
+        defaults = dataclasses.replace(
+            defaults, archive=dataclasses.replace(defaults.archive, timezone=timezone)
+        )
     for name, cls in _SECTIONS.items():
         lines += ["", f"# {cls.__doc__}", f"[{name}]"]
         lines += _render_table(getattr(defaults, name), None)

@@ -455,16 +455,16 @@ def archiver_calls(
 ) -> tuple[dict[str, Call], Counter[str]]:
     """A call per query through `archiver.archive.search.search`, in this process, on an
     archive kept open until `stack` closes; and the most records found unindexed per query."""
+    from archiver.app import App
     from archiver.archive.search import SearchRequest, search
-    from archiver.cli.context import App
 
-    app = App(str(config))
+    app = App.from_config(config)
     stack.callback(app.close)
     db, ring = app.store, app.keyring
     unindexed: Counter[str] = Counter()
 
     def run(key: str, request: SearchRequest) -> int:
-        result = search(db, ring, request)
+        result = search(db, ring, request, app.district)
         unindexed[key] = max(unindexed[key], result.unindexed)
         return result.total
 

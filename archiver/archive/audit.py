@@ -162,13 +162,13 @@ def append(
     target: str | None = None,
     details: dict[str, Any] | None = None,
     actor: str | None = None,
-    now: datetime | None = None,
 ) -> int:
-    """Add an event in transaction `tx` (ids and counts only, never content); its number."""
+    """Add an event in transaction `tx`, at its time (ids and counts only, never content);
+    its number."""
     head = tx.audit.lock_head()
     seq, prev = (head[0] + 1, head[1]) if head else (1, GENESIS)
     key_id = ring.current_id("index")
-    at = now or datetime.now(UTC)
+    at = tx.now
     who = actor or current_actor()
     text = json.dumps(details or {}, sort_keys=True, separators=(",", ":"))
     digest = envelope.mac(

@@ -161,7 +161,7 @@ def verify_index(
                 report.resumed_at_block = start
                 report.earlier_problems = state.problems
             else:
-                state = replace(state, next_block=0, started_at=datetime.now(UTC), problems=0)
+                state = replace(state, next_block=0, started_at=tx.now, problems=0)
                 tx.index.set_check_state(state)
             plan = [b for b in tx.index.blocks() if b >= start]
     for done, block in enumerate(plan, 1):
@@ -187,13 +187,13 @@ def verify_index(
                     ("index", f"{unindexed} records have no index entry, yet it is marked complete")
                 )
                 if repair:
-                    tx.index.set_state(replace(tx.index.state(), complete=False), datetime.now(UTC))
+                    tx.index.set_state(replace(tx.index.state(), complete=False), tx.now)
         total = len(report.problems) + (report.earlier_problems if only is None else 0)
         tx.index.set_check_state(
             replace(
                 state,
                 next_block=None if only is None else state.next_block,
-                verified_at=datetime.now(UTC),
+                verified_at=tx.now,
                 scope=report.scope,
                 verified_problems=total,
             )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from archiver.crypto import envelope
@@ -46,36 +46,34 @@ class KeyInfo:
     problem: str | None
 
 
-def _register(tx: Tx, keys_dir: Path, kind: str, now: datetime) -> str:
-    key_id = new_key_id(kind, now)
+def _register(tx: Tx, keys_dir: Path, kind: str) -> str:
+    key_id = new_key_id(kind, tx.now)
     material = envelope.new_key()
     write_key_file(keys_dir, key_id, material)
-    tx.keys.add(KeyRow(key_id, kind, now, envelope.key_check(material), CURRENT))
+    tx.keys.add(KeyRow(key_id, kind, tx.now, envelope.key_check(material), CURRENT))
     return key_id
 
 
-def generate_missing(store: Store, keys_dir: Path, now: datetime | None = None) -> list[str]:
+def generate_missing(store: Store, keys_dir: Path) -> list[str]:
     """Create and register a KEK and an index key where none is current; the new key ids."""
-    now = now or datetime.now(UTC)
     made = []
     with store.transaction() as tx:
         current = {k.kind for k in tx.keys.registered() if k.state == CURRENT}
         for kind in KINDS:
             if kind not in current:
-                made.append(_register(tx, keys_dir, kind, now))
+                made.append(_register(tx, keys_dir, kind))
     return made
 
 
-def rotate_index_key(store: Store, keys_dir: Path, now: datetime | None = None) -> str:
+def rotate_index_key(store: Store, keys_dir: Path) -> str:
     """Make a new index key current (the old one stays readable for the audit chain and for
     students not yet sealed again); its id. The search index must then be rebuilt."""
-    now = now or datetime.now(UTC)
     with store.transaction() as tx:
         ring = Keyring(keys_dir, tx.keys.registered())
         old = ring.current_id("index")
         ring.material(old)  # the old key must be readable before we replace it
         tx.keys.set_state(old, RETIRED)
-        return _register(tx, keys_dir, "index", now)
+        return _register(tx, keys_dir, "index")
 
 
 def list_keys(store: Store, keys_dir: Path) -> list[KeyInfo]:
@@ -117,7 +115,6 @@ class RotateResult:
 def rotate(
     store: Store,
     keys_dir: Path,
-    now: datetime | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> RotateResult:
     """Make a new KEK current and re-wrap every data key under it, in resumable batches.
@@ -126,7 +123,6 @@ def rotate(
     finishes it under the current key instead of making another. Messages are never
     re-encrypted: only the 60-byte wrapped data keys change.
     """
-    now = now or datetime.now(UTC)
     with store.transaction() as tx:
         ring = Keyring(keys_dir, tx.keys.registered())
         current = ring.current_id("kek")
@@ -135,7 +131,7 @@ def rotate(
         if created:
             ring.material(current)  # the old key must be readable before we replace it
             tx.keys.set_state(current, RETIRED)
-            current = _register(tx, keys_dir, "kek", now)
+            current = _register(tx, keys_dir, "kek")
             ring = Keyring(keys_dir, tx.keys.registered())
     new_kek = ring.material(current)
     done = 0

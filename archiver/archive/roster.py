@@ -13,7 +13,7 @@ import io
 import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from archiver.archive import audit, facts
@@ -213,10 +213,10 @@ def import_students(
     the export's bytes: the audit event keeps their SHA-256, never the file's name (names of
     files can name people)."""
     seal = RosterSeal(ring)
-    now = datetime.now(UTC)
     added = updated = unchanged = 0
     changes: dict[str, list[str]] = {}
     with db.transaction() as tx:
+        now = tx.now
         for s in students:
             existing = tx.roster.student_by_lookup(seal.lookup(s.student_id))
             if existing is None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from archiver.archive import audit, facts
 from archiver.archive.roster import RosterSeal
+from archiver.clock import District
 from archiver.crypto import blind, sealing
 from archiver.crypto.blind import BlindIndex
 from archiver.crypto.keyring import Keyring
@@ -43,7 +44,7 @@ class SearchRequest:
 
     Address filters take an address (`pat@example.org`), a domain (`@example.org`) or name
     words (`Pat Doe`). `student` is a student id from the roster. `since` and `until` are
-    inclusive days (in the server's time zone) of the original message's date.
+    inclusive days (in the district's time zone) of the original message's date.
     """
 
     query: str = ""
@@ -125,12 +126,6 @@ def _check(req: SearchRequest) -> None:
         raise UsageError(f"--since {req.since} is after --until {req.until}")
     if req.status is not None and req.status not in STATUSES:
         raise UsageError(f"--status {req.status!r}: one of {', '.join(STATUSES)}")
-
-
-def _day(d: date) -> datetime:
-    """When day `d` begins in the server's time zone (as `status` counts today), in UTC: a
-    records officer's "March" is the district's March."""
-    return datetime.combine(d, time(0)).astimezone().astimezone(UTC)
 
 
 def _summary(row: RecordRow, meta: RecordMeta) -> dict[str, Any]:
@@ -223,8 +218,10 @@ def index_status(db: Store) -> dict[str, Any]:
     }
 
 
-def search(db: Store, ring: Keyring, req: SearchRequest) -> SearchResult:
-    """Run a search; the results on the requested page are opened for display. Audited."""
+def search(db: Store, ring: Keyring, req: SearchRequest, district: District) -> SearchResult:
+    """Run a search; the results on the requested page are opened for display. Audited.
+    `since` and `until` are the district's days: a records officer's "March" is the
+    district's March, whatever the server's clock says."""
     _check(req)
     key_id, key = ring.index_key()
     required, excluded, used = _terms(blind.for_key(key), req)
@@ -257,8 +254,8 @@ def search(db: Store, ring: Keyring, req: SearchRequest) -> SearchResult:
                 required=tuple(required),
                 excluded=tuple(excluded),
                 student=student,
-                since=_day(req.since) if req.since else None,
-                before=_day(req.until + timedelta(days=1)) if req.until else None,
+                since=district.start(req.since) if req.since else None,
+                before=district.start(req.until + timedelta(days=1)) if req.until else None,
                 status=req.status,
                 has_attachment=req.has_attachment,
             ),
@@ -326,8 +323,8 @@ def reindex_all(
     key_id, key = ring.index_key()
     terms = blind.for_key(key)
     result = ReindexResult()
-    now = datetime.now(UTC)
     with db.transaction() as tx:
+        now = tx.now
         result.students_resealed = _reseal_students(tx, ring, now)
         state = tx.index.state()
         settled = state.complete and state.key_id == key_id and state.tokenizer == TOKENIZER
@@ -358,7 +355,7 @@ def reindex_all(
                 break
     with db.transaction() as tx:
         result.remaining = tx.index.count_unindexed(target)
-        tx.index.set_state(replace(target, complete=result.remaining == 0), datetime.now(UTC))
+        tx.index.set_state(replace(target, complete=result.remaining == 0), tx.now)
         audit.append(
             tx,
             ring,

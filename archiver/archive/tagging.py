@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 
 from archiver.archive import audit, facts
 from archiver.archive.roster import Roster, RosterSeal, load_roster
@@ -67,9 +66,7 @@ def _retag(tx: Tx, ring: Keyring, roster: Roster, record_id: str, item: TagInput
     before = {k: v for k, v in tx.roster.tags(record_id).items() if v != "manual"}
     if tags == before:
         return False
-    tx.roster.set_automatic_tags(
-        record_id, tags, datetime.now(UTC), lambda row: facts.seal_tag(ring, row)
-    )
+    tx.roster.set_automatic_tags(record_id, tags, tx.now, lambda row: facts.seal_tag(ring, row))
     return True
 
 
@@ -162,9 +159,7 @@ def add_tag(db: Store, ring: Keyring, record_id: str, student_id: str) -> str:
     with db.transaction() as tx:
         rec = tx.records.get(record_id)
         sid = _student_row(tx, ring, student_id)
-        tx.roster.add_manual_tag(
-            facts.seal_tag(ring, TagRow(rec.id, sid, "manual", datetime.now(UTC)))
-        )
+        tx.roster.add_manual_tag(facts.seal_tag(ring, TagRow(rec.id, sid, "manual", tx.now)))
         audit.append(tx, ring, "tag.add", target=rec.id, details={"student": sid})
     return rec.id
 
@@ -174,9 +169,7 @@ def remove_tag(db: Store, ring: Keyring, record_id: str, student_id: str) -> tup
     with db.transaction() as tx:
         rec = tx.records.get(record_id)
         sid = _student_row(tx, ring, student_id)
-        had = tx.roster.remove_tag(
-            facts.seal_tag(ring, TagRow(rec.id, sid, "removed", datetime.now(UTC)))
-        )
+        had = tx.roster.remove_tag(facts.seal_tag(ring, TagRow(rec.id, sid, "removed", tx.now)))
         audit.append(tx, ring, "tag.remove", target=rec.id, details={"student": sid})
     return rec.id, had
 

@@ -6,12 +6,10 @@ import click
 
 from archiver.archive import audit
 from archiver.archive.search import index_status
-from archiver.cli.context import app, emit_json
+from archiver.cli.context import app, context, emit_json
 from archiver.daemon import Daemon
 from archiver.errors import ArchiverError, UsageError
 from archiver.ingest.collect import Collector, status
-from archiver.ingest.pipeline import Pipeline
-from archiver.settings import find_config
 
 
 @click.command()
@@ -29,7 +27,7 @@ def poll(ctx: click.Context, source_name: str | None, as_json: bool) -> int:
     sources = [settings.source(source_name)] if source_name else settings.sources
     if not sources:
         raise UsageError(f"{settings.config_path}: no [[sources]] configured")
-    pipeline = Pipeline(a.store, a.keyring, a.ingest_policy(), settings.ingest.workers)
+    pipeline = a.pipeline()
     collector = Collector(settings, pipeline)
     results = []
     code = 0
@@ -66,7 +64,7 @@ def poll(ctx: click.Context, source_name: str | None, as_json: bool) -> int:
 @click.pass_context
 def run(ctx: click.Context) -> int:
     """The collection daemon: poll every source on its interval until SIGTERM."""
-    return Daemon(find_config(app(ctx).config_option)).run()
+    return Daemon(context(ctx).config_path).run()
 
 
 @click.command("status")
@@ -78,7 +76,7 @@ def status_(ctx: click.Context, as_json: bool) -> int:
     Exit code 1 if a source's latest cycle failed (for monitoring).
     """
     a = app(ctx)
-    rows = status(a.settings, a.store)
+    rows = status(a.settings, a.store, a.district)
     index = index_status(a.store)
     failing = 1 if any(r["last_error"] for r in rows) else 0
     head = audit.head(a.store)

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import click
 
+from archiver.app import App
 from archiver.archive.keys import list_keys
-from archiver.cli.context import app, emit_json
+from archiver.cli.context import context, emit_json
 from archiver.crypto.keyring import key_file_problem
 from archiver.errors import ArchiverError, ConfigError
-from archiver.settings import MAILDIR, Settings, find_config, load_settings
+from archiver.settings import MAILDIR, Settings, load_settings
 from archiver.sources.auth import Authenticator
 from archiver.store import schema
-from archiver.store.db import Store
 
 
 @click.group()
@@ -65,7 +65,7 @@ def _source_problems(settings: Settings) -> list[str]:
 def _registry_problems(settings: Settings) -> list[str]:
     """Registered keys whose files are missing or wrong, if the database can be read."""
     try:
-        db = Store.open(settings.database_url, check_schema=False)
+        db = App(settings).open_store(check_schema=False)
     except ArchiverError as exc:
         return [f"{settings.config_path}: archive.database: {exc}"]
     try:
@@ -85,7 +85,7 @@ def validate(ctx: click.Context, as_json: bool) -> int:
     """Report every config error with its file and key; exit code 2 if there are any."""
     path: Path | None = None
     try:
-        path = find_config(app(ctx).config_option)
+        path = context(ctx).config_path
         settings = load_settings(path)
         problems = _key_problems(settings) + _source_problems(settings)
         problems += [p for p in _registry_problems(settings) if p not in problems]

@@ -1,76 +1,54 @@
-"""What every command needs, built once at the edge and passed in: settings, store, keys."""
+"""What every command needs, built once at the edge and passed in: the app (settings, store,
+keys, clock, the district's days), made from the --config option on first use."""
 
 from __future__ import annotations
 
 import json
 import logging
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
 
-from archiver.archive import audit
-from archiver.archive.keys import load_keyring
-from archiver.crypto.keyring import Keyring
-from archiver.ingest.prepare import IngestPolicy
-from archiver.settings import Settings, find_config, load_settings
-from archiver.store.db import Store
-from archiver.understand.indexing import TextLimits
+from archiver.app import App
+from archiver.settings import find_config, load_settings
 
 
-class App:
-    """Lazily loaded settings, database and keyring for one command."""
+class Context:
+    """The command line's --config option, and the app it names (made on first use)."""
 
     def __init__(self, config: str | None) -> None:
-        self._config = config
-        self._settings: Settings | None = None
-        self._store: Store | None = None
-        self._keyring: Keyring | None = None
+        self.config_option = config
+        self._app: App | None = None
 
     @property
-    def config_option(self) -> str | None:
-        """The --config value, if one was given."""
-        return self._config
+    def config_path(self) -> Path:
+        """The config file: --config, $ARCHIVER_CONFIG, ./archiver.toml or /etc's."""
+        return find_config(self.config_option)
 
     @property
-    def settings(self) -> Settings:
-        if self._settings is None:
-            self._settings = load_settings(find_config(self._config))
-            logging.getLogger().setLevel(self._settings.log.level.upper())
-        return self._settings
-
-    @property
-    def store(self) -> Store:
-        if self._store is None:
-            self._store = Store.open(
-                self.settings.database_url, lock_timeout=self.settings.archive.lock_timeout
-            )
-            audit.anchor_store(self._store, self.settings.audit_anchor)
-        return self._store
-
-    @property
-    def keyring(self) -> Keyring:
-        if self._keyring is None:
-            self._keyring = load_keyring(self.store, self.settings.keys_dir)
-        return self._keyring
-
-    def ingest_policy(self) -> IngestPolicy:
-        return IngestPolicy.from_settings(self.settings.ingest, self.keyring)
-
-    def text_limits(self) -> TextLimits:
-        """How long attachment text may take, for `reindex`, `rederive` and repairs."""
-        ingest = self.settings.ingest
-        return TextLimits(ingest.attachment_text_timeout, ingest.attachment_text_budget)
+    def app(self) -> App:
+        if self._app is None:
+            settings = load_settings(self.config_path)
+            logging.getLogger().setLevel(settings.log.level.upper())
+            self._app = App(settings)
+        return self._app
 
     def close(self) -> None:
-        if self._store is not None:
-            self._store.close()
+        if self._app is not None:
+            self._app.close()
+
+
+def context(ctx: click.Context) -> Context:
+    obj = ctx.find_object(Context)
+    assert obj is not None
+    return obj
 
 
 def app(ctx: click.Context) -> App:
-    obj = ctx.find_object(App)
-    assert obj is not None
-    return obj
+    """The app of this command line."""
+    return context(ctx).app
 
 
 def emit_json(doc: Any) -> None:

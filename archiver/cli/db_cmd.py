@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import click
 
-from archiver.archive import audit
 from archiver.archive.keys import load_keyring
 from archiver.archive.upgrade import authenticate_existing
 from archiver.cli.context import app
 from archiver.store import schema
-from archiver.store.db import Store
 
 
 @click.group()
@@ -25,8 +23,7 @@ def upgrade(ctx: click.Context) -> None:
     records, arrivals, tags, students and index entries written by older versions."""
     a = app(ctx)
     settings = a.settings
-    store = Store.open(settings.database_url, check_schema=False)
-    audit.anchor_store(store, settings.audit_anchor)
+    store = a.open_store(check_schema=False)
     try:
         before = schema.current_revision(store.engine)
         schema.upgrade(store.engine)

@@ -31,13 +31,10 @@ def import_(ctx: click.Context, paths: tuple[Path, ...], as_json: bool, workers:
     Exit code 1 if any input could not be archived; everything else is kept.
     """
     a = app(ctx)
-    policy = a.ingest_policy()
     total = total_size(list(paths))
     progress = Progress("importing", total)
     report = import_paths(
-        a.store,
-        a.keyring,
-        policy,
+        a.pipeline,
         list(paths),
         a.settings.ingest.workers if workers is None else workers,
         progress,

@@ -6,13 +6,14 @@ from pathlib import Path
 
 import click
 
+from archiver.app import App
 from archiver.archive import audit
 from archiver.archive.keys import generate_missing, load_keyring
 from archiver.errors import UsageError
-from archiver.settings import MAILDIR, load_settings, render_example
+from archiver.platform.timezone import district_zone
+from archiver.settings import MAILDIR, ArchiveSettings, load_settings, render_example
 from archiver.sources import maildir
 from archiver.store import schema
-from archiver.store.db import Store
 
 
 @click.command()
@@ -26,15 +27,15 @@ def init(directory: Path) -> None:
     if config_path.exists():
         raise UsageError(f"{config_path} already exists: {directory} is already set up")
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    config_path.write_text(render_example(), encoding="utf-8")
+    default_zone = ArchiveSettings().timezone
+    config_path.write_text(render_example(district_zone(default_zone)), encoding="utf-8")
     settings = load_settings(config_path)
     database = settings.path(settings.archive.database)
     database.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     for source in settings.sources:
         if source.kind == MAILDIR:
             maildir.create(settings.path(source.path))
-    db = Store.open(settings.database_url, check_schema=False)
-    audit.anchor_store(db, settings.audit_anchor)
+    db = App(settings).open_store(check_schema=False)
     try:
         schema.upgrade(db.engine)
         made = generate_missing(db, settings.keys_dir)

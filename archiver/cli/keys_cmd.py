@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from archiver.app import App
 from archiver.archive import audit
 from archiver.archive.keys import (
     generate_missing,
@@ -13,7 +14,7 @@ from archiver.archive.keys import (
     rotate_index_key,
 )
 from archiver.archive.search import reindex_all
-from archiver.cli.context import App, Progress, app, emit_json
+from archiver.cli.context import Progress, app, emit_json
 
 
 @click.group()

@@ -21,7 +21,7 @@ from archiver.cli import (
     search_cmd,
     students_cmd,
 )
-from archiver.cli.context import App
+from archiver.cli.context import Context
 from archiver.errors import ArchiverError, ConfigError
 
 
@@ -36,9 +36,9 @@ from archiver.errors import ArchiverError, ConfigError
 @click.pass_context
 def cli(ctx: click.Context, config: str | None) -> None:
     """Archive forwarded school records: collect, seal, search, retain."""
-    app = App(config)
-    ctx.obj = app
-    ctx.call_on_close(app.close)
+    context = Context(config)
+    ctx.obj = context
+    ctx.call_on_close(context.close)
 
 
 for command in (

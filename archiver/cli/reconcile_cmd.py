@@ -6,7 +6,6 @@ import click
 
 from archiver.cli.context import app, emit_json
 from archiver.errors import UsageError
-from archiver.ingest.pipeline import Pipeline
 from archiver.ingest.reconcile import ReconcileReport, reconcile_sources
 from archiver.settings import parse_duration
 
@@ -43,7 +42,7 @@ def reconcile(ctx: click.Context, source_name: str | None, wait: str, as_json: b
         wait_seconds = parse_duration(wait)
     except ValueError as exc:
         raise UsageError(f"--wait: {exc}") from None
-    pipeline = Pipeline(a.store, a.keyring, a.ingest_policy(), settings.ingest.workers)
+    pipeline = a.pipeline()
     try:
         reports = reconcile_sources(settings, pipeline, sources, wait_seconds)
     finally:

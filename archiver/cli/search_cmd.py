@@ -113,6 +113,7 @@ def search_(
             limit=limit,
             offset=offset,
         ),
+        a.district,
     )
     if result.unindexed:
         click.echo(
@@ -134,9 +135,7 @@ def search_(
         if "error" in r:
             click.echo(f"{'':<10}  {r['id'][:12]}  cannot be opened: {r['error']}")
             continue
-        day = (
-            datetime.fromisoformat(r["date"]).astimezone().date().isoformat() if r["date"] else "?"
-        )
+        day = a.district.day_of(datetime.fromisoformat(r["date"])).isoformat() if r["date"] else "?"
         students = ", ".join(s["name"] for s in r["students"])
         line = f"{day:<10}  {r['id'][:12]}  {_who(r['from'])[:28]:<28}  {r['subject'] or ''}"
         click.echo(line + (f"  [{students}]" if students else ""))

@@ -19,11 +19,12 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from archiver.archive import audit
+from archiver.clock import District
 from archiver.domain import SourceStateRow
 from archiver.errors import ArchiverError
 from archiver.ingest import prepare
@@ -110,7 +111,7 @@ class Collector:
         self._auth.pop(name, None)
 
     def _claim(self, source: SourceSettings) -> None:
-        now = datetime.now(UTC)
+        now = self.db.clock.now()
         until = now + self._lease_length
         with self.db.transaction() as tx:
             if tx.collection.claim_lease(source.name, self.owner, now, until):
@@ -174,7 +175,7 @@ class Collector:
         `heartbeat` is called after each committed and acknowledged batch (proof of progress).
         """
         self._heartbeat = heartbeat
-        started = datetime.now(UTC)
+        started = self.db.clock.now()
         report = PollReport(source.name)
         self._claim(source)
         try:
@@ -188,7 +189,7 @@ class Collector:
                     source.name,
                     last_attempt_at=started,
                     last_error=str(exc),
-                    last_error_at=datetime.now(UTC),
+                    last_error_at=self.db.clock.now(),
                 )
             )
             raise
@@ -198,7 +199,7 @@ class Collector:
             SourceStateRow(
                 source.name,
                 last_attempt_at=started,
-                last_success_at=datetime.now(UTC),
+                last_success_at=self.db.clock.now(),
                 waiting=report.waiting,
                 last_cycle=json.dumps(report.to_json()),
             )
@@ -215,7 +216,7 @@ class Collector:
     def _release(self, source: SourceSettings) -> None:
         try:
             with self.db.transaction() as tx:
-                tx.collection.release_lease(source.name, self.owner, datetime.now(UTC))
+                tx.collection.release_lease(source.name, self.owner, tx.now)
         except ArchiverError as exc:
             log.warning(
                 "cannot release the lease on %s (it expires by itself): %s", source.name, exc
@@ -223,7 +224,7 @@ class Collector:
 
     def _renew(self, source: SourceSettings) -> None:
         """Renew our lease once a quarter of it has passed; raises SourceBusy if it was lost."""
-        now = datetime.now(UTC)
+        now = self.db.clock.now()
         if now - self._renewed.get(source.name, now - self._lease_length) >= self._lease_length / 4:
             self._claim(source)
 
@@ -289,7 +290,7 @@ class Collector:
             old = tx.collection.uidvalidity(source.name, folder)
             if old == value:
                 return
-            tx.collection.set_uidvalidity(source.name, folder, value, datetime.now(UTC))
+            tx.collection.set_uidvalidity(source.name, folder, value, tx.now)
             if old is not None:
                 # Every UID we knew is void. Nothing depends on them: what is in the folder is
                 # what waits, and dedup by hash makes fetching it again harmless.
@@ -373,16 +374,17 @@ def _dead_here(owner: str) -> bool:
     return _start_time(int(pid)) != started
 
 
-def status(settings: Settings, db: Store) -> list[dict[str, Any]]:
-    """Per configured source: last success, last error, messages waiting, archived today."""
-    midnight = datetime.now().astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
+def status(settings: Settings, db: Store, district: District) -> list[dict[str, Any]]:
+    """Per configured source: last success, last error, messages waiting, archived today (the
+    district's today)."""
     out = []
     with db.transaction() as tx:
+        midnight = district.start(district.day_of(tx.now))
         states = tx.collection.states()
         for source in settings.sources:
             st = states.get(source.name)
             lease = tx.collection.lease(source.name)
-            now = datetime.now(UTC)
+            now = tx.now
             out.append(
                 {
                     "source": source.name,
@@ -392,9 +394,7 @@ def status(settings: Settings, db: Store) -> list[dict[str, Any]]:
                     "last_error": st.last_error if st and _failing(st) else None,
                     "last_error_at": _iso(st.last_error_at if st else None),
                     "waiting": st.waiting if st else None,
-                    "archived_today": tx.records.archived_since(
-                        source.name, midnight.astimezone(UTC)
-                    ),
+                    "archived_today": tx.records.archived_since(source.name, midnight),
                     "polled_by": lease[0] if lease and lease[1] > now else None,
                     "last_cycle": json.loads(st.last_cycle) if st and st.last_cycle else None,
                 }

@@ -7,13 +7,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from archiver.crypto.keyring import Keyring
 from archiver.ingest import prepare
 from archiver.ingest.pipeline import Pipeline
-from archiver.ingest.prepare import IngestPolicy, Outcome
+from archiver.ingest.prepare import Outcome
 from archiver.sources import files
 from archiver.sources.arrival import Arrival, Message
-from archiver.store.db import Store
 
 INLINE_BELOW = 1 << 20  # inputs smaller than this are not worth starting workers for
 
@@ -59,9 +57,7 @@ class ImportReport:
 
 
 def import_paths(
-    db: Store,
-    ring: Keyring,
-    policy: IngestPolicy,
+    make_pipeline: Callable[[int], Pipeline],
     paths: list[Path],
     workers: int,
     progress: Callable[[int], None] | None = None,
@@ -69,14 +65,17 @@ def import_paths(
 ) -> ImportReport:
     """Archive every message under `paths`; the report lists each message's outcome.
 
-    `total_bytes` (the inputs' size, if the caller has it) decides whether workers are worth
-    starting. Raises DatabaseError if the database fails (what was committed stays committed).
+    `make_pipeline(workers)` makes the pipeline (the app's); `total_bytes` (the inputs' size,
+    if the caller has it) decides whether workers are worth starting. Raises DatabaseError if
+    the database fails (what was committed stays committed).
     """
     report = ImportReport()
-    messages = files.read_paths(paths, policy.max_message_bytes, files.Scan(report.skipped))
     if total_bytes is None:
         total_bytes = files.total_size(paths)
-    pipeline = Pipeline(db, ring, policy, workers if total_bytes >= INLINE_BELOW else 1)
+    pipeline = make_pipeline(workers if total_bytes >= INLINE_BELOW else 1)
+    messages = files.read_paths(
+        paths, pipeline.policy.max_message_bytes, files.Scan(report.skipped)
+    )
 
     def committed(pairs: list[tuple[Message, Outcome]]) -> None:
         report.items.extend(Item(msg.arrival, outcome) for msg, outcome in pairs)

@@ -24,6 +24,7 @@ QUARANTINED = "quarantined"
 FAILED = "failed"
 ACTIVE = "active"
 QUARANTINE_SENDER = "sender_not_allowed"
+NOT_YET = datetime.min.replace(tzinfo=UTC)  # archived_at until the writer commits the record
 
 
 @dataclass(frozen=True)
@@ -139,7 +140,7 @@ def prepare(
         id=sealed.record_id,
         sha256=sha256,
         size=size,
-        archived_at=datetime.now(UTC),
+        archived_at=NOT_YET,  # the writer stamps it with its transaction's time
         source_kind=arrival.source_kind,
         status=QUARANTINED if parsed.quarantine else ACTIVE,
         quarantine_code=parsed.quarantine,

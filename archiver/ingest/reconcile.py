@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -119,12 +119,11 @@ class Reconciler:
         source: SourceSettings,
         report: ReconcileReport,
         wait: float = 0.0,
-        now: datetime | None = None,
     ) -> None:
         """Reconcile `source` into `report`; raises ArchiverError (SourceBusy after `wait`
         seconds, SourceError, MaildirError, DatabaseError, ...) if it cannot finish."""
         days = source.remove_archived_after_days
-        cutoff = (now or datetime.now(UTC)) - timedelta(days=days) if days else None
+        cutoff = self.collector.db.clock.now() - timedelta(days=days) if days else None
         with self.collector.leased(source, wait):
             try:
                 if source.kind == IMAP:

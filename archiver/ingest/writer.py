@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 
 from archiver.archive import audit, facts
 from archiver.archive.roster import Roster
@@ -49,7 +49,7 @@ def _write(
     existing = tx.records.by_sha(list({p.sha256 for p in live}))
     new: dict[bytes, RecordRow] = {}
     parts: list[tuple[str, str, bytes]] = []
-    now = datetime.now(UTC)
+    now = tx.now
     for p in live:
         if p.record is not None and p.sha256 not in existing and p.sha256 not in new:
             new[p.sha256] = facts.seal_record(ring, dataclasses.replace(p.record, archived_at=now))
@@ -117,7 +117,7 @@ def _index(tx: Tx, ring: Keyring, batch: list[Prepared]) -> None:
     matches = all(e.key_id == key_id and e.tokenizer == state.tokenizer for e in entries)
     complete = state.complete and matches and len(entries) == len(batch)
     if (complete, key_id) != (state.complete, state.key_id):
-        tx.index.set_state(replace(state, key_id=key_id, complete=complete), datetime.now(UTC))
+        tx.index.set_state(replace(state, key_id=key_id, complete=complete), tx.now)
 
 
 def store_batch(

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from archiver.clock import Clock, SystemClock
 from archiver.errors import DatabaseError
 from archiver.store import schema
 from archiver.store.audit import AuditRepo
@@ -21,9 +23,11 @@ from archiver.store.roster import RosterRepo
 
 
 class Tx:
-    """One database transaction: `records`, `index`, `roster`, `collection`, `keys`, `audit`."""
+    """One database transaction: `records`, `index`, `roster`, `collection`, `keys`, `audit`;
+    `now` is when it began, by the store's clock: every time it writes."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, now: datetime) -> None:
+        self.now = now
         self.records = RecordRepo(conn)
         self.index = IndexRepo(conn)
         self.roster = RosterRepo(conn)
@@ -41,15 +45,22 @@ class Tx:
 class Store:
     """The archive database: opens transactions, checks the schema."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, clock: Clock | None = None) -> None:
         self.engine = engine
+        self.clock: Clock = clock or SystemClock()
         # Told the audit head (sequence, hash) after each commit that appended events.
         self.on_audit: Callable[[int, bytes], None] | None = None
 
     @classmethod
-    def open(cls, url: str, check_schema: bool = True, lock_timeout: int = 30) -> Store:
+    def open(
+        cls,
+        url: str,
+        check_schema: bool = True,
+        lock_timeout: int = 30,
+        clock: Clock | None = None,
+    ) -> Store:
         """Connect to `url`; raises SchemaError if the schema is not current, DatabaseError."""
-        store = cls(make_engine(url, lock_timeout))
+        store = cls(make_engine(url, lock_timeout), clock)
         if check_schema:
             schema.require_current(store.engine)
         return store
@@ -64,7 +75,7 @@ class Store:
         DatabaseError (one line saying what to do)."""
         try:
             with self.engine.begin() as conn:
-                tx = Tx(conn)
+                tx = Tx(conn, self.clock.now())
                 yield tx
         except SQLAlchemyError as exc:
             raise DatabaseError(describe(exc, self.engine)) from None

@@ -5,17 +5,25 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import CORPUS, run_cli
 
 REPO = Path(__file__).resolve().parents[2]
 
 
-def test_init_writes_the_example_config_keys_and_database(tmp_path: Path) -> None:
+def test_init_writes_the_example_config_keys_and_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TZ", "America/Chicago")  # a machine in another district's zone
     target = tmp_path / "demo"
     result = run_cli("init", str(target))
     assert result.code == 0, result.err
     config = target / "archiver.toml"
-    assert config.read_text() == (REPO / "config" / "archiver.example.toml").read_text()
+    example = (REPO / "config" / "archiver.example.toml").read_text()
+    assert config.read_text() == example.replace(
+        'timezone = "America/New_York"', 'timezone = "America/Chicago"'
+    )
     keys = sorted(p.name.split("-")[0] for p in (target / "keys").glob("*.key"))
     assert keys == ["index", "kek"]
     assert all(os.stat(p).st_mode & 0o777 == 0o600 for p in (target / "keys").glob("*.key"))
@@ -76,3 +84,20 @@ def test_missing_or_broken_config_is_exit_code_2(tmp_path: Path) -> None:
     broken.write_text("[archive\n")
     result = run_cli("--config", str(broken), "verify")
     assert result.code == 2 and "not valid TOML" in result.err
+
+
+def test_init_on_a_utc_machine_writes_the_districts_zone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Servers often run on UTC; a district's days are not UTC days."""
+    monkeypatch.setenv("TZ", "Etc/UTC")
+    assert run_cli("init", str(tmp_path / "demo")).code == 0
+    assert 'timezone = "America/New_York"' in (tmp_path / "demo" / "archiver.toml").read_text()
+
+
+def test_an_unknown_time_zone_is_a_config_error(tmp_path: Path) -> None:
+    config = tmp_path / "archiver.toml"
+    config.write_text('[archive]\ntimezone = "America/Boston"\n')
+    result = run_cli("--config", str(config), "config", "validate")
+    assert result.code == 2
+    assert "archive.timezone" in result.err and "America/Boston" in result.err

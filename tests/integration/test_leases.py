@@ -38,7 +38,10 @@ def test_one_holder_at_a_time_until_release_or_expiry(archive: Archive) -> None:
 
 
 def test_a_dead_process_on_this_host_loses_its_lease_at_once(archive: Archive) -> None:
-    code = "import os; from archiver.ingest import collect; print(collect._process_identity(os.getpid()))"
+    code = (
+        "import os; from archiver.ingest import collect; "
+        "print(collect._process_identity(os.getpid()))"
+    )
     gone = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     dead_owner = gone.stdout.strip()  # a poller that has since exited
     assert collect._dead_here(dead_owner)

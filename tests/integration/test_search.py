@@ -169,37 +169,48 @@ def test_filters(officer_archive: tuple[Archive, dict[str, str]]) -> None:
 
 
 @pytest.fixture
-def in_boston(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The server's time zone is America/New_York."""
-    monkeypatch.setenv("TZ", "America/New_York")
+def on_utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The server runs on UTC, as servers often do."""
+    monkeypatch.setenv("TZ", "UTC")
     time.tzset()
     yield
     monkeypatch.undo()
     time.tzset()
 
 
-@pytest.mark.usefixtures("in_boston")
-def test_days_are_the_servers_days(archive: Archive, tmp_path: Path) -> None:
-    # 9:30 pm on March 31 in Boston is already April 1 in UTC.
+@pytest.mark.usefixtures("on_utc")
+def test_days_are_the_districts_days_whatever_the_servers_zone(
+    archive: Archive, tmp_path: Path
+) -> None:
+    """A message sent Friday Oct 31, 11:21 PM in Boston is Oct 31's (November's in UTC)."""
     ids = import_all(
         archive,
         tmp_path / "in",
         {
             "late": forward(
-                "Bus late", "The bus was late.", date="Mon, 31 Mar 2025 21:30:00 -0400"
+                "Bus late", "The bus was late.", date="Fri, 31 Oct 2025 23:21:00 -0400"
             ),
-            "next": forward("Bus again", "The bus again.", date="Tue, 01 Apr 2025 08:00:00 -0400"),
+            "next": forward("Bus again", "The bus again.", date="Sat, 01 Nov 2025 08:00:00 -0400"),
         },
     )
-    assert found(archive, "--since", "2025-03-31", "--until", "2025-03-31") == {ids["late"]}
-    assert found(archive, "--since", "2025-04-01") == {ids["next"]}
-    assert found(archive, "bus", "--until", "2025-03-31") == {ids["late"]}  # with words too
+    assert found(archive, "--until", "2025-10-31") == {ids["late"]}
+    assert found(archive, "--since", "2025-10-31", "--until", "2025-10-31") == {ids["late"]}
+    assert found(archive, "--since", "2025-11-01") == {ids["next"]}
+    assert found(archive, "bus", "--until", "2025-10-31") == {ids["late"]}  # with words too
     lines = archive.ok("search", "bus").out.decode().splitlines()
-    assert lines[0].startswith(f"2025-04-01  {ids['next'][:12]}")
-    assert lines[1].startswith(f"2025-03-31  {ids['late'][:12]}")
+    assert lines[0].startswith(f"2025-11-01  {ids['next'][:12]}")
+    assert lines[1].startswith(f"2025-10-31  {ids['late'][:12]}")
     # JSON keeps the instant in UTC.
     doc = archive.ok("search", "--json", "bus").json()
-    assert doc["results"][1]["date"] == "2025-04-01T01:30:00+00:00"
+    assert doc["results"][1]["date"] == "2025-11-01T03:21:00+00:00"
+    # Another district's days are its own: in Los Angeles it was 8:21 PM on Oct 31.
+    (archive.root / "archiver.toml").write_text(
+        archive.config.read_text().replace(
+            "[archive]\n", '[archive]\ntimezone = "America/Los_Angeles"\n'
+        )
+    )
+    assert found(archive, "--since", "2025-11-01") == {ids["next"]}
+    assert found(archive, "--until", "2025-10-31") == {ids["late"]}
 
 
 def test_json_shape_order_paging_and_text_output(

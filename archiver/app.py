@@ -1,0 +1,96 @@
+"""The composition root: settings -> database, keyring, clock and the district's days, and the
+services' shared parts (the ingest policy and pipeline). Each edge (the CLI, the daemon, the
+benchmarks, later the web application) builds one `App` and passes it down; nothing else opens
+the database or loads the keys.
+
+Heavy modules (SQLAlchemy, cryptography, the parser) are imported when first needed, so a
+command that needs none of them (`archiver --help`) starts at once.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from archiver.clock import Clock, District, SystemClock
+from archiver.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from archiver.crypto.keyring import Keyring
+    from archiver.ingest.pipeline import Pipeline
+    from archiver.ingest.prepare import IngestPolicy
+    from archiver.store.db import Store
+    from archiver.understand.indexing import TextLimits
+
+
+class App:
+    """What one process needs, built once from its settings; the store and keyring are
+    opened on first use and closed by `close`."""
+
+    def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
+        self.settings = settings
+        self.clock: Clock = clock or SystemClock()
+        self.district: District = settings.district
+        self._store: Store | None = None
+        self._keyring: Keyring | None = None
+
+    @classmethod
+    def from_config(cls, path: Path, clock: Clock | None = None) -> App:
+        """The app of a config file; raises ConfigError listing every problem."""
+        return cls(load_settings(path), clock)
+
+    def open_store(self, check_schema: bool = True) -> Store:
+        """A new connection to the archive database (the audit head copied to the anchor file
+        after every commit); raises SchemaError unless `check_schema` is off, DatabaseError."""
+        from archiver.archive import audit
+        from archiver.store.db import Store
+
+        store = Store.open(
+            self.settings.database_url,
+            check_schema=check_schema,
+            lock_timeout=self.settings.archive.lock_timeout,
+            clock=self.clock,
+        )
+        audit.anchor_store(store, self.settings.audit_anchor)
+        return store
+
+    @property
+    def store(self) -> Store:
+        """The archive database (its schema checked)."""
+        if self._store is None:
+            self._store = self.open_store()
+        return self._store
+
+    @property
+    def keyring(self) -> Keyring:
+        """The registered keys, the current ones read and checked; raises KeyFileError."""
+        if self._keyring is None:
+            from archiver.archive.keys import load_keyring
+
+            self._keyring = load_keyring(self.store, self.settings.keys_dir)
+        return self._keyring
+
+    def ingest_policy(self) -> IngestPolicy:
+        from archiver.ingest.prepare import IngestPolicy
+
+        return IngestPolicy.from_settings(self.settings.ingest, self.keyring)
+
+    def pipeline(self, workers: int | None = None) -> Pipeline:
+        """An ingest pipeline (`workers` processes; default `ingest.workers`). Make it before
+        starting threads: its workers are forked."""
+        from archiver.ingest.pipeline import Pipeline
+
+        count = self.settings.ingest.workers if workers is None else workers
+        return Pipeline(self.store, self.keyring, self.ingest_policy(), count)
+
+    def text_limits(self) -> TextLimits:
+        """How long attachment text may take, for `reindex`, `rederive` and repairs."""
+        from archiver.understand.indexing import TextLimits
+
+        ingest = self.settings.ingest
+        return TextLimits(ingest.attachment_text_timeout, ingest.attachment_text_budget)
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
