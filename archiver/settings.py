@@ -531,7 +531,7 @@ _IMAP_EXAMPLE = SourceSettings(
     name="records-archive",
     host="imap.gmail.com",
     username="records-archive@district.example.org",
-    secret_file="imap-password",
+    secret_file="imap-password",  # noqa: S106 -- the name of a file, not a password
     allowed_forwarder_domains=["district.example.org"],
 )
 

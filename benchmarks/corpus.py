@@ -694,7 +694,7 @@ _EDT = timezone(timedelta(hours=-4))
 
 
 def _nth_sunday(year: int, month: int, n: int) -> int:
-    first = datetime(year, month, 1)
+    first = datetime(year, month, 1, tzinfo=UTC)
     offset = (6 - first.weekday()) % 7
     return 1 + offset + 7 * (n - 1)
 

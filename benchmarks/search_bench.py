@@ -315,7 +315,7 @@ def measure(calls: dict[str, Call], warmup: int, runs: int) -> dict[str, Timing]
             start = time.perf_counter()
             try:
                 timing.hits = call()
-            except Exception as exc:  # report it; the figures of the others still count
+            except Exception as exc:  # noqa: BLE001 -- report it; the others still count
                 timing.error = f"{type(exc).__name__}: {exc}"
                 timing.runs = []
                 continue
@@ -390,7 +390,7 @@ def _current(database: str | None, work: Path) -> bool:
             want = {c.name for c in tables.metadata.tables[name].columns}
             if {c["name"] for c in found.get_columns(name)} != want:
                 return False
-    except Exception:  # no database, no such table, or a schema from elsewhere
+    except Exception:  # noqa: BLE001 -- no database, no such table, or another schema
         return False
     finally:
         engine.dispose()
@@ -870,7 +870,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "PostgreSQL's index size includes the space of postings rows that packing "
                 "deleted, until later rows reuse it (after a vacuum) or VACUUM FULL returns it"
             )
-        except Exception as exc:  # no server, or the import failed: say so, go on with SQLite
+        except Exception as exc:  # noqa: BLE001 -- no server, or the import failed: say so
             message = f"{type(exc).__name__}: {str(exc).strip()[:400]}"
             log(f"PostgreSQL skipped: {message}")
             notes.append(f"PostgreSQL skipped: {message}")
@@ -898,7 +898,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 found, unindexed[engine] = archiver_calls(
                     work / "archiver.toml", queries, args.limit, stack
                 )
-            except Exception as exc:  # the search API is missing or broken: say how
+            except Exception as exc:  # noqa: BLE001 -- the search API is missing or broken
                 error = f"{type(exc).__name__}: {exc}"
                 timings[engine] = {q.key: Timing(error=error) for q in queries}
                 continue
@@ -945,12 +945,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         s = archive_sizes(sqlite_work, None)
         records = s["records"] or records
         sizes["SQLite search tables"] = s
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 -- a benchmark reports what it could not measure
         sizes["SQLite search tables"] = {"error": f"{type(exc).__name__}: {exc}"}
     if pg_url:
         try:
             sizes["PostgreSQL search tables"] = archive_sizes(pg_work, pg_url)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 -- reported, as above
             sizes["PostgreSQL search tables"] = {"error": f"{type(exc).__name__}: {exc}"}
     if nm is not None:
         sizes["notmuch .notmuch/xapian"] = {"index_bytes": nm.size(), "archive_bytes": None}

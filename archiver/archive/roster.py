@@ -13,7 +13,7 @@ import io
 import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from archiver.archive import audit, facts
@@ -80,7 +80,7 @@ def parse_date(text: str) -> date | None:
         return None
     for fmt in _DATE_FORMATS:
         try:
-            return datetime.strptime(text, fmt).date()
+            return datetime.strptime(text, fmt).replace(tzinfo=UTC).date()
         except ValueError:
             continue
     raise ValueError(f"not a date: {text!r}")

@@ -42,7 +42,8 @@ class Context:
 
 def context(ctx: click.Context) -> Context:
     obj = ctx.find_object(Context)
-    assert obj is not None
+    if obj is None:  # every command runs under the `archiver` group, which makes one
+        raise RuntimeError("no command-line context")
     return obj
 
 

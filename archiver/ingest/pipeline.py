@@ -43,8 +43,6 @@ IN_FLIGHT_BYTES = 128 << 20
 LARGE_MESSAGE = 32 << 20
 
 _PR_SET_PDEATHSIG = 1
-_worker_policy: IngestPolicy | None = None
-_worker_roster: Roster | None = None
 
 Committed = Callable[[list[tuple[Message, Outcome]]], None]
 
@@ -64,13 +62,22 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
+@dataclass
+class _WorkerState:
+    """What a worker process was started with (set once, by its initializer)."""
+
+    policy: IngestPolicy | None = None
+    roster: Roster | None = None
+
+
+_WORKER = _WorkerState()
+
+
 def _worker_init(policy: IngestPolicy, parent: int, roster: Roster | None) -> None:
-    global _worker_policy, _worker_roster
     _die_with_parent(parent)
     # Ctrl-C reaches the whole process group; the parent decides what stops, not the workers.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _worker_policy = policy
-    _worker_roster = roster
+    _WORKER.policy, _WORKER.roster = policy, roster
 
 
 def _prepare(
@@ -89,10 +96,10 @@ def _prepare(
 
 
 def _worker_prepare(work: list[tuple[bytes, Arrival, bytes]]) -> list[Prepared]:
-    assert _worker_policy is not None
-    return [
-        _prepare(raw, arrival, _worker_policy, sha, _worker_roster) for raw, arrival, sha in work
-    ]
+    policy = _WORKER.policy
+    if policy is None:  # only a pool made by `Pipeline` runs this, after its initializer
+        raise RuntimeError("an ingest worker was not initialized")
+    return [_prepare(raw, arrival, policy, sha, _WORKER.roster) for raw, arrival, sha in work]
 
 
 class _Budget:

@@ -89,7 +89,7 @@ class Authenticator:
             )
         try:
             result = self._client.acquire_token_for_client(scopes=[M365_SCOPE])
-        except Exception as exc:  # network failures surface from inside msal in many types
+        except (OSError, ValueError, RuntimeError) as exc:  # requests' errors are OSErrors
             raise AuthError(f"source {s.name}: cannot reach Microsoft Entra: {exc}") from None
         if "access_token" not in result:
             reason = result.get("error_description") or result.get("error") or "no token"
@@ -114,8 +114,9 @@ class Authenticator:
                 ) from None
             self._client = creds.with_subject(s.username)
         requests = _extra("google.auth.transport.requests", "google", s)
+        failures = (_extra("google.auth.exceptions", "google", s).GoogleAuthError, OSError)
         try:
             self._client.refresh(requests.Request())
-        except Exception as exc:  # google-auth raises RefreshError and transport errors
+        except failures as exc:  # RefreshError and TransportError are GoogleAuthErrors
             raise AuthError(f"source {s.name}: Google refused the service account: {exc}") from None
         return str(self._client.token)

@@ -123,7 +123,8 @@ class Mailbox:
 
     @property
     def client(self) -> IMAPClient:
-        assert self._client is not None, "use Mailbox as a context manager"
+        if self._client is None:
+            raise RuntimeError("use Mailbox as a context manager")
         return self._client
 
     def _fail(self, doing: str, exc: BaseException) -> SourceError:

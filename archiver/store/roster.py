@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import Connection, insert, select, update
 
 from archiver.domain import StudentRow, TagRow
+from archiver.errors import DatabaseError
 from archiver.store.rows import as_bytes, aware, student_row
 from archiver.store.tables import record_tag, roster_state, student, tag_override
 
@@ -57,7 +58,8 @@ class RosterRepo:
             )
         )
         key = result.inserted_primary_key
-        assert key is not None
+        if key is None:  # every database here returns the new row's id
+            raise DatabaseError("the database did not say which id the new student got")
         return int(key[0])
 
     def update_student(self, row: StudentRow, now: datetime) -> None:

@@ -28,7 +28,8 @@ logging.getLogger("alembic").setLevel(logging.WARNING)
 
 def _script_location() -> Path:
     spec = importlib.util.find_spec("archiver.migrations")
-    assert spec is not None and spec.submodule_search_locations
+    if spec is None or not spec.submodule_search_locations:
+        raise SchemaError("the schema history (archiver.migrations) is not installed")
     return Path(next(iter(spec.submodule_search_locations)))
 
 
@@ -45,7 +46,8 @@ def head_revision() -> str:
     from alembic.script import ScriptDirectory
 
     head = ScriptDirectory.from_config(_config()).get_current_head()
-    assert head is not None
+    if head is None:
+        raise SchemaError("the schema history has no head revision")
     return head
 
 

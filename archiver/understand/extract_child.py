@@ -184,7 +184,8 @@ def _pdf(data: bytes, sink: Sink) -> str | None:
     if reader.is_encrypted:
         try:  # many PDFs are encrypted with an empty password only to restrict printing
             opened = reader.decrypt("")
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 -- this child exists to contain what a
+            # hostile file makes a parser raise, of whatever type: it is reported, not raised.
             raise _Refused("failed", f"encrypted ({type(exc).__name__})") from None
         if opened == PasswordType.NOT_DECRYPTED:
             raise _Refused("failed", "encrypted")
@@ -197,7 +198,8 @@ def _pdf(data: bytes, sink: Sink) -> str | None:
             text = page.extract_text()
         except MemoryError:
             raise
-        except Exception as exc:  # one bad page does not lose the others
+        except Exception as exc:  # noqa: BLE001 -- one bad page, whatever the parser raised,
+            # does not lose the others (the child is there to contain it)
             bad += 1
             first = first or exc
             continue
@@ -363,7 +365,7 @@ def extract(
         return refused.status, "", refused.reason
     except MemoryError:
         raise
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 -- contained and reported: the child's purpose
         return "failed", "", reason(exc)
     return "ok", sink.text(), note
 
@@ -387,10 +389,9 @@ def _sandbox(config: ChildConfig) -> None:
         (resource.RLIMIT_AS, config.memory_mb * 1024 * 1024),
         (resource.RLIMIT_CPU, config.cpu_seconds),
     ]
-    for which, value in limits:
+    for which, wanted in limits:
         hard = resource.getrlimit(which)[1]
-        if hard != resource.RLIM_INFINITY:
-            value = min(value, hard)
+        value = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
         resource.setrlimit(which, (value, value))
 
 
@@ -475,7 +476,7 @@ def main(argv: list[str] | None = None) -> int:
         try:  # imported before the limits, so that they need not allow for it
             load()
             versions[name] = str(getattr(sys.modules[name], "__version__", "?"))
-        except Exception:
+        except ImportError:  # a parser missing from this installation: its files fail
             versions[name] = None
     try:
         _sandbox(config)

@@ -31,7 +31,14 @@ WORDS = "w"
 PAIRS = "p"
 
 
-_extractor: Extractor | None = None
+@dataclass
+class _ExtractorHolder:
+    """This process's extractor: made on first use, remade when the timeout changes."""
+
+    extractor: Extractor | None = None
+
+
+_HOLDER = _ExtractorHolder()
 
 
 class TextLimits(NamedTuple):
@@ -61,7 +68,6 @@ def attachment_texts(
     """The text of PDF and DOCX attachments, read by this process's sandboxed extractor:
     `timeout` seconds at most each, `budget` seconds at most for them all (those left when it
     is spent are skipped). Unreadable ones give no text; the record is kept all the same."""
-    global _extractor
     texts: list[str] = []
     status: dict[str, tuple[str, str | None]] = {}
     spent = 0.0
@@ -73,12 +79,13 @@ def attachment_texts(
                 f"the message's {budget:g} s for attachment text was spent",
             )
             continue
-        if _extractor is None or _extractor.timeout != timeout:
-            if _extractor is not None:
-                _extractor.close()
-            _extractor = Extractor(timeout=timeout, max_chars=MAX_TEXT_CHARS)
+        extractor = _HOLDER.extractor
+        if extractor is None or extractor.timeout != timeout:
+            if extractor is not None:
+                extractor.close()
+            extractor = _HOLDER.extractor = Extractor(timeout=timeout, max_chars=MAX_TEXT_CHARS)
         started = time.monotonic()
-        result = _extractor.extract(item.data, item.content_type, item.filename, left)
+        result = extractor.extract(item.data, item.content_type, item.filename, left)
         spent += time.monotonic() - started
         status[item.sha256] = (result.status, result.error)
         if result.text:

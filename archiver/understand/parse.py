@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import binascii
 import email
+import email.errors
 import email.feedparser
 import email.message
 import email.parser
@@ -73,6 +74,19 @@ _FEED_BYTES = 1 << 20  # the parser is fed this much at a time, never the whole 
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
 _MAX_HEADER_BYTES = 1 << 20  # headers read back from an unparseable message, at most
 _BASE64_AND_EOL = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/\r\n"
+# What the stdlib's email package and mail-parser's decoders raise on malformed input
+# (RecursionError is a RuntimeError, UnicodeError a ValueError, HeaderParseError a
+# MessageError): the message is kept and the defect named. MemoryError is not among them.
+MALFORMED: tuple[type[Exception], ...] = (
+    ValueError,
+    TypeError,
+    LookupError,
+    AttributeError,
+    ArithmeticError,
+    AssertionError,
+    RuntimeError,
+    email.errors.MessageError,
+)
 
 
 class Extractable(NamedTuple):
@@ -310,15 +324,15 @@ def _addresses(msg: email.message.Message, name: str, defects: list[str]) -> lis
     for value in msg.get_all(name) or []:
         try:
             pairs = get_addresses(value, defects=repaired, decode_names=True)
-        except Exception as exc:  # one bad encoded word must not cost the other headers
+        except MALFORMED as exc:  # one bad encoded word must not cost the other headers
             defects.append(_header_defect(name, exc))
             try:
                 pairs = [
                     (decode_header_part(display), addr)
                     for display, addr in get_addresses(value, decode_names=False)
                 ]
-            except Exception:
-                continue
+            except MALFORMED:
+                continue  # the defect is noted: this header gives nothing
         found += [Party(str(d or ""), str(a or "")) for d, a in pairs if d or a]
     if repaired:
         defects.append("AddressHeaderDefect")
@@ -337,7 +351,7 @@ def _header(msg: email.message.Message, name: str, defects: list[str]) -> str:
         if isinstance(value, list):
             value = value[0] if value else ""
         return str(value or "")
-    except Exception as exc:
+    except MALFORMED as exc:
         defects.append(_header_defect(name, exc))
         return ""
 
@@ -380,7 +394,7 @@ def _attachment(part: email.message.Message, defects: list[str], runs: _Runs) ->
 def _filename(name: str, defects: list[str]) -> str:
     try:
         return str(decode_header_part(name))
-    except Exception:  # a filename must not stop the message being archived
+    except MALFORMED:  # a filename must not stop the message being archived
         defects.append("FilenameDecodeDefect")
         return str(name)
 
@@ -424,7 +438,7 @@ def parse(raw: bytes) -> ParsedMessage:
         msg = _message(runs.shrink())
     except RecursionError:
         return _unparseable(raw, "MIME structure nested too deeply")
-    except Exception as exc:  # a hostile message must not stop ingest: it is stored, quarantined
+    except MALFORMED as exc:  # a hostile message must not stop ingest: it is stored, quarantined
         return _unparseable(raw, f"{type(exc).__name__}: {exc}")
     out, attached = _read(msg, runs)
     if not {k.lower() for k in msg} & _IDENTIFYING_HEADERS:
@@ -434,7 +448,7 @@ def parse(raw: bytes) -> ParsedMessage:
         _find_originals(msg, out, attached, runs, 0)
     except RecursionError:
         out.defects.append("NestingTooDeepDefect")
-    except Exception as exc:  # a forward we cannot read is still archived as it is
+    except MALFORMED as exc:  # a forward we cannot read is still archived as it is
         out.defects.append(f"ForwardDefect: {type(exc).__name__}")
     out.defects = sorted(set(out.defects))
     out.extractable = runs.extractable
@@ -459,7 +473,7 @@ def _unparseable(raw: bytes, problem: str) -> ParsedMessage:
         head = email.parser.BytesParser().parsebytes(
             raw[: end.end() if end else _MAX_HEADER_BYTES], headersonly=True
         )
-    except Exception:  # the headers are beyond reading too: the reason is all there is
+    except MALFORMED:  # the headers are beyond reading too: the reason is all there is
         return out
     _read_headers(head, out)
     out.defects = sorted(set(out.defects))
@@ -482,7 +496,7 @@ def _read(
             out.text = html_to_text(out.html)
     except RecursionError:
         out.defects.append("NestingTooDeepDefect")
-    except Exception as exc:  # partial parse: keep what was found, say what broke
+    except MALFORMED as exc:  # partial parse: keep what was found, say what broke
         out.defects.append(f"{type(exc).__name__}: {exc}")
     return out, runs.embedded[first:]
 
@@ -497,7 +511,7 @@ def _read_headers(msg: email.message.Message, out: ParsedMessage) -> None:
     out.message_id = _header(msg, "Message-ID", out.defects) or None
     try:
         out.authentication_results = [str(v) for v in msg.get_all("Authentication-Results", [])]
-    except Exception as exc:
+    except MALFORMED as exc:
         out.defects.append(_header_defect("Authentication-Results", exc))
     try:
         date_value = msg.get("Date")
@@ -507,7 +521,7 @@ def _read_headers(msg: email.message.Message, out: ParsedMessage) -> None:
             out.date = when if when.tzinfo else when.replace(tzinfo=UTC)
     except (ValueError, TypeError, OverflowError):
         out.defects.append("DateHeaderDefect")
-    except Exception as exc:
+    except MALFORMED as exc:
         out.defects.append(_header_defect("Date", exc))
 
 

@@ -184,10 +184,15 @@ def test_google_token_impersonates_the_mailbox_with_the_mail_scope(
         def refresh(self, request: object) -> None:
             seen["refreshed"] = True
 
+    class GoogleAuthError(Exception):
+        pass
+
     sa = types.SimpleNamespace(Credentials=Creds)
-    transport = types.SimpleNamespace(Request=lambda: object())
+    transport = types.SimpleNamespace(Request=object)
+    errors = types.SimpleNamespace(GoogleAuthError=GoogleAuthError)
     monkeypatch.setitem(sys.modules, "google.oauth2.service_account", sa)
     monkeypatch.setitem(sys.modules, "google.auth.transport.requests", transport)
+    monkeypatch.setitem(sys.modules, "google.auth.exceptions", errors)
     login = _source(tmp_path, "xoauth2-google", '{"type": "service_account"}').login()
     assert login.secret == "ya29.token"
     assert seen["scopes"] == [GOOGLE_SCOPE] and seen["subject"] == "records@district.example.org"
