@@ -23,8 +23,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from archiver.app import App
 from archiver.archive import audit
-from archiver.errors import ArchiverError, ConfigError
-from archiver.ingest.collect import Collector, SourceBusy
+from archiver.errors import ArchiverError, ConfigError, SourceBusy
+from archiver.ingest.collect import Collector
 from archiver.platform.sdnotify import Notifier
 from archiver.settings import SourceSettings, load_settings, parse_duration
 

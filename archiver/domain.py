@@ -8,6 +8,8 @@ every version written so far (older records lack `originals` until `archiver red
 
 from __future__ import annotations
 
+from array import array
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -337,6 +339,19 @@ class IndexTokens:
     tokenizer: int
     fields: dict[str, set[str]]
     attachments: int
+
+
+def pack_terms(terms: Iterable[int]) -> bytes:
+    """Blind terms as an index entry keeps them: sorted, unique signed 64-bit integers in
+    native byte order."""
+    return array("q", sorted(set(terms))).tobytes()
+
+
+def unpack_terms(data: bytes) -> list[int]:
+    """The terms of `pack_terms`."""
+    out = array("q")
+    out.frombytes(data)
+    return out.tolist()
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,35 @@ class IntegrityError(ArchiverError):
     exit_code = 3
 
 
+class CompressionError(IntegrityError):
+    """Compressed bytes are malformed (inside a seal, only tampering or corruption does it)."""
+
+
+class SourceError(ArchiverError):
+    """The mail server failed us (down, dropped the connection, refused a command)."""
+
+    retryable = True
+
+
+class AuthError(ArchiverError):
+    """The server or the identity provider refused our credentials."""
+
+
+class MaildirError(ArchiverError):
+    """The maildir cannot be read or written."""
+
+    retryable = True
+
+
+class SourceBusy(ArchiverError):
+    """Another process holds this source's lease (it is polling or reconciling it)."""
+
+
+class NotRegularFile(OSError):
+    """A path names something other than a regular file (or a symlink to one): a FIFO, a
+    device, a socket. An OSError, so every reader's handling of unreadable files covers it."""
+
+
 class WorkerError(ArchiverError):
     """A worker process died while preparing messages (the kernel killed it for lack of
     memory, most often); what was committed is kept, the rest is tried again."""

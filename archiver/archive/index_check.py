@@ -17,10 +17,11 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from archiver.archive import audit
-from archiver.archive.search import build_entry, entry_digest
+from archiver.archive.index_entry import entry_digest
+from archiver.archive.reindex import build_entry
 from archiver.crypto import blind, sealing
 from archiver.crypto.keyring import Keyring
-from archiver.domain import IndexedDoc, IndexEntry
+from archiver.domain import IndexedDoc, IndexEntry, pack_terms, unpack_terms
 from archiver.errors import ArchiverError
 from archiver.store.db import Store, Tx
 from archiver.understand.indexing import DEFAULT_TEXT_LIMITS, TOKENIZER, TextLimits, index_tokens
@@ -52,7 +53,7 @@ class IndexReport:
 def _entry(doc: IndexedDoc, terms: set[int]) -> IndexEntry:
     sent = datetime.fromtimestamp(doc.sent, UTC) if doc.sent is not None else None
     return IndexEntry(
-        doc.record_id, doc.key_id, doc.tokenizer, blind.pack(terms), doc.attachments, sent
+        doc.record_id, doc.key_id, doc.tokenizer, pack_terms(terms), doc.attachments, sent
     )
 
 
@@ -81,7 +82,7 @@ def _doc_problem(tx: Tx, ring: Keyring, doc: IndexedDoc, terms: set[int]) -> str
         key = sealing.data_key(ring, row)
         meta = sealing.open_meta(key, row, tx.records.part(row.id, sealing.META))
         terms_of = blind.for_key(ring.material(doc.key_id))
-        want = set(blind.unpack(terms_of.document(doc.key_id, index_tokens(meta)).terms))
+        want = set(unpack_terms(terms_of.document(doc.key_id, index_tokens(meta)).terms))
     except ArchiverError as exc:
         return f"its index entry cannot be compared with the record: {exc}"
     missing = len(want - terms)

@@ -6,8 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from archiver.archive import audit, facts
+from archiver.archive.index_entry import index_entry, replace_entry
 from archiver.archive.roster import Roster, RosterSeal, load_roster
-from archiver.archive.search import index_entry, replace_entry
 from archiver.crypto import blind, sealing
 from archiver.crypto.keyring import Keyring
 from archiver.domain import RecordRow, TagRow

@@ -13,7 +13,7 @@ from archiver.archive.keys import (
     rotate,
     rotate_index_key,
 )
-from archiver.archive.search import reindex_all
+from archiver.archive.reindex import reindex_all
 from archiver.cli.context import Progress, app, emit_json
 
 

@@ -8,7 +8,8 @@ from datetime import datetime
 import click
 
 from archiver.archive.index_check import verify_index
-from archiver.archive.search import MAX_LIMIT, STATUSES, SearchRequest, reindex_all, search
+from archiver.archive.reindex import reindex_all
+from archiver.archive.search import MAX_LIMIT, STATUSES, SearchRequest, search
 from archiver.cli.context import Progress, app, emit_json
 from archiver.cli.records_cmd import print_index_report
 

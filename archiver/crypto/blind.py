@@ -14,7 +14,7 @@ from array import array
 from collections.abc import Iterable
 
 from archiver.crypto import envelope
-from archiver.domain import IndexDoc, IndexTokens
+from archiver.domain import IndexDoc, IndexTokens, pack_terms
 
 CACHE_SIZE = 100_000  # terms remembered per process: most words of most messages are common
 
@@ -48,7 +48,7 @@ class BlindIndex:
         terms: set[int] = set()
         for field, found in tokens.fields.items():
             terms.update(self.terms(field, found))
-        return IndexDoc(key_id, tokens.tokenizer, pack(terms), tokens.attachments)
+        return IndexDoc(key_id, tokens.tokenizer, pack_terms(terms), tokens.attachments)
 
     def digest(self, record_id: str, about: tuple[int | str | None, ...], terms: bytes) -> bytes:
         """A 16-byte keyed hash of an index entry: its record, what else it states (`about`:
@@ -72,14 +72,3 @@ def for_key(index_key: bytes) -> BlindIndex:
     if index_key not in _by_key:
         _by_key[index_key] = BlindIndex(index_key)
     return _by_key[index_key]
-
-
-def pack(terms: Iterable[int]) -> bytes:
-    """Terms as sorted, unique signed 64-bit integers in native byte order."""
-    return array("q", sorted(set(terms))).tobytes()
-
-
-def unpack(data: bytes) -> list[int]:
-    out = array("q")
-    out.frombytes(data)
-    return out.tolist()

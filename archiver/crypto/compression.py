@@ -11,9 +11,7 @@ import functools
 
 import zstandard
 
-
-class CompressionError(ValueError):
-    """Compressed bytes are malformed."""
+from archiver.errors import CompressionError
 
 
 @functools.lru_cache(maxsize=4)

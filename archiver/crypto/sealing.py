@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from archiver.crypto import compression, envelope
 from archiver.crypto.keyring import Keyring
 from archiver.domain import RecordMeta, RecordRow
-from archiver.errors import IntegrityError
+from archiver.errors import CompressionError, IntegrityError
 
 SEAL_VERSION = 1
 RAW = "raw"
@@ -70,7 +70,7 @@ def _open(key: bytes, row: RecordRow, part: str, sealed: bytes | None) -> bytes:
         return compression.decompress(envelope.open_sealed(key, row.id, part, sealed))
     except IntegrityError as exc:
         raise IntegrityError(f"record {row.id}: {exc}") from None
-    except compression.CompressionError as exc:
+    except CompressionError as exc:
         raise IntegrityError(f"record {row.id}: sealed {part}: {exc}") from None
 
 

@@ -26,7 +26,7 @@ from typing import Any
 from archiver.archive import audit
 from archiver.clock import District
 from archiver.domain import SourceStateRow
-from archiver.errors import ArchiverError
+from archiver.errors import ArchiverError, SourceBusy
 from archiver.ingest import prepare
 from archiver.ingest.pipeline import Pipeline
 from archiver.ingest.prepare import Outcome
@@ -40,10 +40,6 @@ from archiver.store.db import Store
 log = logging.getLogger(__name__)
 QUARANTINED_RECORD = "quarantined"
 LEASE_RETRY = 2.0  # seconds between tries while waiting for a busy source's lease
-
-
-class SourceBusy(ArchiverError):
-    """Another process holds this source's lease."""
 
 
 @dataclass

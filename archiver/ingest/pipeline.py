@@ -210,17 +210,22 @@ class Pipeline:
         try:
             return window.results()
         except BrokenProcessPool:
-            with self._pool_lock:  # once, however many of its windows fail
-                broken = window.pool if window.pool is self._pool else None
-                if broken is not None:
-                    self._pool = self._new_pool()
+            raise self._worker_died(window.pool) from None
+
+    def _worker_died(self, pool: ProcessPoolExecutor | None) -> WorkerError:
+        """Replace `pool`, broken by a worker's death (once, however many of its windows
+        fail, and not if it was already replaced); the error to raise."""
+        with self._pool_lock:
+            broken = pool if pool is not None and pool is self._pool else None
             if broken is not None:
-                broken.shutdown(wait=False, cancel_futures=True)
-            raise WorkerError(
-                "a worker process died while preparing messages (killed for lack of memory?): "
-                "what was committed is kept and the rest is tried again; lower ingest.workers "
-                "if it happens again"
-            ) from None
+                self._pool = self._new_pool()
+        if broken is not None:
+            broken.shutdown(wait=False, cancel_futures=True)
+        return WorkerError(
+            "a worker process died while preparing messages (killed for lack of memory?): "
+            "what was committed is kept and the rest is tried again; lower ingest.workers "
+            "if it happens again"
+        )
 
     def close(self) -> None:
         if self._pool is not None:
@@ -333,7 +338,10 @@ class Pipeline:
                 work.append((msg.raw, msg.arrival, sha))
         task: Future[list[Prepared]] | list[Prepared]
         if pool is not None and work:
-            task = pool.submit(_worker_prepare, work)
+            try:
+                task = pool.submit(_worker_prepare, work)
+            except BrokenProcessPool:  # a worker died before this window was handed over
+                raise self._worker_died(pool) from None
         else:
             task = [_prepare(raw, arr, self.policy, sha, roster) for raw, arr, sha in work]
         return _Window(msgs, ready, task, budget, pool if isinstance(task, Future) else None)

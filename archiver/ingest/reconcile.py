@@ -22,7 +22,7 @@ from typing import Any
 
 from archiver.archive import audit
 from archiver.crypto import sealing
-from archiver.errors import ArchiverError, IntegrityError
+from archiver.errors import ArchiverError, IntegrityError, MaildirError
 from archiver.ingest import prepare
 from archiver.ingest.collect import Collector, allowed_domains, imap_arrival
 from archiver.ingest.pipeline import Pipeline
@@ -30,7 +30,7 @@ from archiver.settings import IMAP, Settings, SourceSettings
 from archiver.sources.arrival import Arrival, Message
 from archiver.sources.files import is_maildir
 from archiver.sources.imap import Mailbox, batches
-from archiver.sources.maildir import LocalMaildir, MaildirError
+from archiver.sources.maildir import LocalMaildir
 
 READ_WINDOW = 64  # maildir messages read, hashed and looked up together ...
 READ_WINDOW_BYTES = 16 << 20  # ... or fewer, if they are large

@@ -9,8 +9,8 @@ from dataclasses import replace
 from datetime import datetime
 
 from archiver.archive import audit, facts
+from archiver.archive.index_entry import index_entry
 from archiver.archive.roster import Roster
-from archiver.archive.search import index_entry
 from archiver.crypto import sealing
 from archiver.crypto.keyring import Keyring
 from archiver.domain import ArrivalRow, RecordRow, TagRow

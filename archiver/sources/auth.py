@@ -14,16 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from archiver.errors import ArchiverError, ConfigError
+from archiver.errors import AuthError, ConfigError
 from archiver.platform import credentials
 from archiver.settings import SourceSettings
 
 M365_SCOPE = "https://outlook.office365.com/.default"
 GOOGLE_SCOPE = "https://mail.google.com/"
-
-
-class AuthError(ArchiverError):
-    """The server or the identity provider refused our credentials."""
 
 
 @dataclass(frozen=True)

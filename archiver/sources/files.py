@@ -35,6 +35,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from archiver.errors import NotRegularFile
 from archiver.sources.arrival import Arrival, Message, Part
 
 SOURCE_NAME = "import"
@@ -69,10 +70,6 @@ _KINDS = (
     (stat.S_ISBLK, "block device"),
     (stat.S_ISSOCK, "socket"),
 )
-
-
-class NotRegularFile(OSError):
-    """A path names something other than a regular file (or a symlink to one)."""
 
 
 def _arrival(kind: str, label: str, part: Part | None = None) -> Arrival:

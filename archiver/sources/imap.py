@@ -20,17 +20,11 @@ from types import TracebackType
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
 
-from archiver.errors import ArchiverError, ConfigError
+from archiver.errors import AuthError, ConfigError, SourceError
 from archiver.settings import SourceSettings
-from archiver.sources.auth import Authenticator, AuthError
+from archiver.sources.auth import Authenticator
 
 _SIZE_CHUNK = 500  # UIDs per RFC822.SIZE request: long UID sets are refused by some servers
-
-
-class SourceError(ArchiverError):
-    """The mail server failed us (down, dropped the connection, refused a command)."""
-
-    retryable = True
 
 
 @dataclass(frozen=True)

@@ -12,15 +12,9 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from archiver.errors import ArchiverError
+from archiver.errors import MaildirError
 from archiver.sources.arrival import Arrival, Message
 from archiver.sources.files import read_message
-
-
-class MaildirError(ArchiverError):
-    """The maildir cannot be read or written."""
-
-    retryable = True
 
 
 def _subfolder(root: Path, name: str) -> Path:

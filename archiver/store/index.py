@@ -8,8 +8,15 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, or_, select, update
 
-from archiver.crypto.blind import unpack
-from archiver.domain import Hits, IndexCheck, IndexedDoc, IndexEntry, RecordRow, SearchState
+from archiver.domain import (
+    Hits,
+    IndexCheck,
+    IndexedDoc,
+    IndexEntry,
+    RecordRow,
+    SearchState,
+    unpack_terms,
+)
 from archiver.store import postings, search, tables
 from archiver.store.rows import as_bytes, record_row, utc
 from archiver.store.tables import record, search_doc, search_state, search_term
@@ -64,7 +71,9 @@ class IndexRepo:
                 )
             ).all()
         )
-        postings.add(self._conn, [(t, seqs[e.record_id]) for e in entries for t in unpack(e.terms)])
+        postings.add(
+            self._conn, [(t, seqs[e.record_id]) for e in entries for t in unpack_terms(e.terms)]
+        )
         postings.pack_full_blocks(self._conn, postings.PACK_PER_INGEST)
 
     def block(self, block: int) -> tuple[list[IndexedDoc], dict[int, set[int]]]:

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from archiver.archive import search as search_service
+from archiver.archive import reindex as search_service
 from archiver.store import postings, tables
 from tests.integration.dovecot import Dovecot, FaultProxy
 

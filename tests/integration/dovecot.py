@@ -6,6 +6,7 @@ import atexit
 import contextlib
 import fcntl
 import grp
+import imaplib
 import json
 import os
 import pwd
@@ -588,8 +589,9 @@ class Dovecot:
         finally:
             try:
                 imap.logout()
-            except Exception:
-                with contextlib.suppress(Exception):
+            except (OSError, imaplib.IMAP4.error):
+                # A connection the server already dropped cannot log out; close the socket.
+                with contextlib.suppress(OSError):
                     imap.shutdown()
 
     def _endpoint(self) -> _Introspection:
@@ -601,7 +603,8 @@ class Dovecot:
         root = self.root
         for sub in ("run", "state", "mail"):
             (root / sub).mkdir(exist_ok=True)
-        os.chmod(root, 0o755)  # the dovecot user must reach mail/ and the oauth2 args file
+        # The dovecot user must reach mail/ and the oauth2 args file; nothing here is secret.
+        os.chmod(root, 0o755)  # noqa: S103
         identity, ids = _identity(root)
         oauth2 = root / "dovecot-oauth2.conf.ext"
         oauth2.write_text(_OAUTH2_CONFIG.format(url=self._endpoint().url))

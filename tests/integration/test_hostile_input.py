@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
+from archiver.archive.index_entry import index_entry, replace_entry
 from archiver.archive.keys import load_keyring
-from archiver.archive.search import index_entry, replace_entry
 from archiver.crypto import blind
 from archiver.crypto.sealing import META, data_key, open_meta, seal_meta
 from archiver.settings import load_settings

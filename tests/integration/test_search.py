@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, func, select, text
 
-from archiver.archive import search as search_service
+from archiver.archive import reindex as search_service
 from archiver.archive.keys import load_keyring
 from archiver.store import schema
 from archiver.store.db import Store

@@ -11,10 +11,10 @@ from typing import Any, Literal
 
 import pytest
 
-from archiver.errors import ConfigError
+from archiver.errors import AuthError, ConfigError
 from archiver.platform.sdnotify import Notifier
 from archiver.settings import SourceSettings, parse_duration, parse_settings
-from archiver.sources.auth import GOOGLE_SCOPE, M365_SCOPE, Authenticator, AuthError
+from archiver.sources.auth import GOOGLE_SCOPE, M365_SCOPE, Authenticator
 from archiver.sources.imap import batches
 
 

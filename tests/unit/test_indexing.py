@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from archiver.cli.search_cmd import _query
-from archiver.crypto.blind import BlindIndex, unpack
+from archiver.crypto.blind import BlindIndex
 from archiver.domain import RecordMeta
+from archiver.domain import unpack_terms as unpack
 from archiver.understand.indexing import (
     PAIRS,
     WORDS,

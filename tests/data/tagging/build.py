@@ -135,8 +135,8 @@ class Message:
 def parse_people(value: str, teacher: Teacher) -> list[tuple[str, str]]:
     """Parse "Name <addr>, Name <addr>" (names may contain commas only inside quotes)."""
     people = []
-    for chunk in re.findall(r'(?:"[^"]*"|[^,])+', value):
-        chunk = chunk.strip()
+    for raw in re.findall(r'(?:"[^"]*"|[^,])+', value):
+        chunk = raw.strip()
         if not chunk:
             continue
         if chunk == "@teacher":
@@ -157,13 +157,19 @@ def parse_people(value: str, teacher: Teacher) -> list[tuple[str, str]]:
 
 def local_time(text: str) -> datetime:
     """'2025-10-13 21:47' or '2025-10-13 21:47:05' in US Eastern time."""
-    fmt = "%Y-%m-%d %H:%M:%S" if text.count(":") == 2 else "%Y-%m-%d %H:%M"
-    naive = datetime.strptime(text, fmt)
-    # DST 2025: until 2 Nov 02:00; 2026: from 8 Mar 02:00.
-    dst = datetime(2025, 3, 9, 2) <= naive < datetime(2025, 11, 2, 2) or (
-        datetime(2026, 3, 8, 2) <= naive < datetime(2026, 11, 1, 2)
+    # Read the wall-clock time as if it were UTC, so the DST boundaries (also wall-clock
+    # times) compare like with like; the real offset is attached afterwards.
+    with_seconds = text.count(":") == 2
+    wall = (
+        datetime.strptime(text + "+0000", "%Y-%m-%d %H:%M:%S%z")
+        if with_seconds
+        else datetime.strptime(text + "+0000", "%Y-%m-%d %H:%M%z")
     )
-    return naive.replace(tzinfo=EDT if dst else EST)
+    # DST 2025: until 2 Nov 02:00; 2026: from 8 Mar 02:00.
+    dst = datetime(2025, 3, 9, 2, tzinfo=UTC) <= wall < datetime(2025, 11, 2, 2, tzinfo=UTC) or (
+        datetime(2026, 3, 8, 2, tzinfo=UTC) <= wall < datetime(2026, 11, 1, 2, tzinfo=UTC)
+    )
+    return wall.replace(tzinfo=EDT if dst else EST)
 
 
 def read_source(path: Path) -> tuple[dict[str, Teacher], list[Message]]:
@@ -772,11 +778,11 @@ def yahoo_html(note: str, o: Original, yid: str) -> str:
 def flowed(text: str, width: int = 72) -> str:
     """Encode text as format=flowed (RFC 3676): soft breaks end in a space, space-stuffing."""
     out = []
-    for line in text.split("\n"):
-        if line == "-- ":
-            out.append(line)
+    for given in text.split("\n"):
+        if given == "-- ":
+            out.append(given)
             continue
-        line = line.rstrip(" ")
+        line = given.rstrip(" ")
         pieces = []
         while len(line) > 78:
             cut = line.rfind(" ", 0, width)
@@ -785,10 +791,8 @@ def flowed(text: str, width: int = 72) -> str:
             pieces.append(line[: cut + 1])
             line = line[cut + 1 :]
         pieces.append(line)
-        for p in pieces:
-            if p.startswith((" ", ">", "From ")):
-                p = " " + p
-            out.append(p)
+        # Space-stuffing: a line that could be read as quoted or as a flowed space gets one.
+        out.extend(" " + p if p.startswith((" ", ">", "From ")) else p for p in pieces)
     return "\n".join(out)
 
 
