@@ -235,6 +235,33 @@ class RecordMeta:
 # What the store holds ---------------------------------------------------------------------
 
 
+STATUSES = ("active", "quarantined")  # what a record can be; search filters on it
+MAX_LIMIT = 10_000  # records on one page of search results
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """A search: words, "phrases" and -words (`query`) and filters; every given part must hold.
+
+    Address filters take an address (`pat@example.org`), a domain (`@example.org`) or name
+    words (`Pat Doe`). `student` is a student id from the roster. `since` and `until` are
+    inclusive days (in the district's time zone) of the original message's date.
+    """
+
+    query: str = ""
+    sender: str | None = None
+    to: str | None = None
+    participant: str | None = None
+    forwarder: str | None = None
+    student: str | None = None
+    since: date | None = None
+    until: date | None = None
+    status: str | None = None
+    has_attachment: bool | None = None
+    limit: int = 50
+    offset: int = 0
+
+
 @dataclass(frozen=True)
 class RecordRow:
     id: str

@@ -456,7 +456,8 @@ def archiver_calls(
     """A call per query through `archiver.archive.search.search`, in this process, on an
     archive kept open until `stack` closes; and the most records found unindexed per query."""
     from archiver.app import App
-    from archiver.archive.search import SearchRequest, search
+    from archiver.archive.search import search
+    from archiver.domain import SearchRequest
 
     app = App.from_config(config)
     stack.callback(app.close)

@@ -19,8 +19,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from archiver.archive.roster import read_roster  # noqa: E402
 from archiver.understand.parse import parse  # noqa: E402
+from archiver.understand.roster_file import read_roster  # noqa: E402
 from archiver.understand.students import Tagger  # noqa: E402
 
 DATA = HERE.parent / "tests" / "data" / "tagging"

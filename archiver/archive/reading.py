@@ -6,8 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from archiver.archive import audit, facts
-from archiver.archive.roster import load_roster
-from archiver.archive.tagging import record_students
+from archiver.archive.roster import load_roster, record_students
 from archiver.crypto import sealing
 from archiver.crypto.keyring import Keyring
 from archiver.domain import ArrivalRow, RecordMeta, RecordRow

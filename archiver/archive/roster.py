@@ -7,158 +7,19 @@ student id. The database alone shows how many students there are and their exit 
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
-from datetime import UTC, date, datetime
-from pathlib import Path
+from datetime import date
 
 from archiver.archive import audit, facts
 from archiver.crypto import envelope
 from archiver.crypto.keyring import Keyring
 from archiver.domain import StudentRow
-from archiver.errors import InputError
 from archiver.store.db import Store, Tx
+from archiver.understand.roster_file import FIELDS
 from archiver.understand.students import Student, Tagger
-
-FIELDS = ("student_id", "first", "last", "preferred", "email", "grade", "status", "exit_date")
-REQUIRED = ("student_id", "first", "last")
-
-# Column names in the exports of the student information systems Massachusetts districts use.
-PRESETS: dict[str, dict[str, tuple[str, ...]]] = {
-    "aspen": {
-        "student_id": ("Student ID", "State ID"),
-        "first": ("First Name",),
-        "last": ("Last Name",),
-        "preferred": ("Preferred Name", "Nickname"),
-        "email": ("Student Email", "Email"),
-        "grade": ("Grade", "Grade Level"),
-        "status": ("Enrollment Status", "Status"),
-        "exit_date": ("Withdrawal Date", "Exit Date"),
-    },
-    "powerschool": {
-        "student_id": ("Student_Number",),
-        "first": ("First_Name",),
-        "last": ("Last_Name",),
-        "preferred": ("Nickname", "Pref_First_Name"),
-        "email": ("Student_Email", "Email_Addr"),
-        "grade": ("Grade_Level",),
-        "status": ("Enroll_Status",),
-        "exit_date": ("ExitDate",),
-    },
-    "infinite-campus": {
-        "student_id": ("Student Number", "studentNumber"),
-        "first": ("First Name", "firstName"),
-        "last": ("Last Name", "lastName"),
-        "preferred": ("Alias First Name", "Nickname"),
-        "email": ("Email", "email"),
-        "grade": ("Grade", "grade"),
-        "status": ("Status",),
-        "exit_date": ("End Date", "endDate"),
-    },
-    "generic": {
-        "student_id": ("student_id", "id"),
-        "first": ("first_name", "first"),
-        "last": ("last_name", "last"),
-        "preferred": ("preferred_name", "preferred"),
-        "email": ("email", "student_email"),
-        "grade": ("grade",),
-        "status": ("enrollment_status", "status"),
-        "exit_date": ("exit_date",),
-    },
-}
-_DATE_FORMATS = ("%m/%d/%Y", "%Y-%m-%d", "%m-%d-%Y", "%m/%d/%y", "%Y/%m/%d")
-
-
-def parse_date(text: str) -> date | None:
-    """A date as SIS exports write them (M/D/YYYY, YYYY-MM-DD, ...); None for blank; ValueError."""
-    text = text.strip()
-    if not text:
-        return None
-    for fmt in _DATE_FORMATS:
-        try:
-            return datetime.strptime(text, fmt).replace(tzinfo=UTC).date()
-        except ValueError:
-            continue
-    raise ValueError(f"not a date: {text!r}")
-
-
-def _mapping(header: list[str], fmt: str, path: Path) -> tuple[str, dict[str, int]]:
-    columns = {name.strip(): i for i, name in enumerate(header)}
-    tried = [fmt] if fmt != "auto" else list(PRESETS)
-    for name in tried:
-        preset = PRESETS.get(name)
-        if preset is None:
-            raise InputError(f"unknown roster format {name!r} (use {', '.join(PRESETS)})")
-        found = {
-            field: next(columns[c] for c in candidates if c in columns)
-            for field, candidates in preset.items()
-            if any(c in columns for c in candidates)
-        }
-        if all(f in found for f in REQUIRED):
-            return name, found
-    want = "; ".join(f"{f}: one of {PRESETS[tried[0]][f]}" for f in REQUIRED)
-    raise InputError(
-        f"{path}: line 1: the columns do not look like a {' or '.join(tried)} "
-        f"roster export (need {want}; found {', '.join(columns)})"
-    )
-
-
-def read_roster(path: Path, fmt: str = "auto") -> tuple[str, list[Student]]:
-    """The students in a roster CSV and the format recognised; raises InputError naming lines."""
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        try:
-            text = path.read_bytes().decode("cp1252")  # Excel's default on Windows
-        except UnicodeDecodeError:
-            raise InputError(f"{path}: neither UTF-8 nor Windows-1252 text") from None
-    rows = list(csv.reader(io.StringIO(text)))
-    if not rows:
-        raise InputError(f"{path}: empty file: no roster in it")
-    name, mapping = _mapping(rows[0], fmt, path)
-    students: list[Student] = []
-    problems: list[str] = []
-    seen: dict[str, int] = {}
-    for line, row in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        values = {f: (row[i].strip() if i < len(row) else "") for f, i in mapping.items()}
-        missing = [f for f in REQUIRED if not values.get(f)]
-        if missing:
-            problems.append(f"{path}: line {line}: missing {', '.join(missing)}")
-            continue
-        sid = values["student_id"]
-        if sid in seen:
-            problems.append(f"{path}: line {line}: student id {sid} already on line {seen[sid]}")
-            continue
-        seen[sid] = line
-        try:
-            exit_date = parse_date(values.get("exit_date", ""))
-        except ValueError as exc:
-            problems.append(f"{path}: line {line}: exit date: {exc}")
-            continue
-        students.append(
-            Student(
-                student_id=sid,
-                first=values["first"],
-                last=values["last"],
-                preferred=values.get("preferred", ""),
-                email=values.get("email", "").lower(),
-                grade=values.get("grade", ""),
-                status=values.get("status", ""),
-                exit_date=exit_date,
-            )
-        )
-    if problems:
-        more = f" (and {len(problems) - 20} more)" if len(problems) > 20 else ""
-        raise InputError("\n".join(problems[:20]) + more)
-    return name, students
 
 
 class RosterSeal:
@@ -294,3 +155,13 @@ class RosterCache:
         if self._roster is None or self._roster.version != tx.roster.version():
             self._roster = load_roster(tx, self.ring)
         return self._roster
+
+
+def record_students(tx: Tx, roster: Roster, record_id: str) -> list[dict[str, str]]:
+    """The `students` of `show --json`: id, name and tag source of each tag."""
+    out = []
+    for row_id, source in sorted(tx.roster.tags(record_id).items()):
+        s = roster.students.get(row_id)
+        if s is not None:
+            out.append({"id": s.student_id, "name": s.name, "source": source})
+    return out

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from archiver.archive import audit, facts
@@ -12,7 +12,14 @@ from archiver.clock import District
 from archiver.crypto import blind, sealing
 from archiver.crypto.blind import BlindIndex
 from archiver.crypto.keyring import Keyring
-from archiver.domain import RecordMeta, RecordRow, SearchState
+from archiver.domain import (
+    MAX_LIMIT,
+    STATUSES,
+    RecordMeta,
+    RecordRow,
+    SearchRequest,
+    SearchState,
+)
 from archiver.errors import IntegrityError, UsageError
 from archiver.store import search as store_search
 from archiver.store.db import Store, Tx
@@ -24,32 +31,7 @@ from archiver.understand.indexing import (
 )
 from archiver.understand.tokens import bigrams, parse_query
 
-STATUSES = ("active", "quarantined")
 MAX_TERMS = 64  # words, phrase pairs and filter tokens in one search
-MAX_LIMIT = 10_000
-
-
-@dataclass(frozen=True)
-class SearchRequest:
-    """A search: words, "phrases" and -words (`query`) and filters; every given part must hold.
-
-    Address filters take an address (`pat@example.org`), a domain (`@example.org`) or name
-    words (`Pat Doe`). `student` is a student id from the roster. `since` and `until` are
-    inclusive days (in the district's time zone) of the original message's date.
-    """
-
-    query: str = ""
-    sender: str | None = None
-    to: str | None = None
-    participant: str | None = None
-    forwarder: str | None = None
-    student: str | None = None
-    since: date | None = None
-    until: date | None = None
-    status: str | None = None
-    has_attachment: bool | None = None
-    limit: int = 50
-    offset: int = 0
 
 
 @dataclass(frozen=True)

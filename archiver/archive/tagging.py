@@ -172,13 +172,3 @@ def remove_tag(db: Store, ring: Keyring, record_id: str, student_id: str) -> tup
         had = tx.roster.remove_tag(facts.seal_tag(ring, TagRow(rec.id, sid, "removed", tx.now)))
         audit.append(tx, ring, "tag.remove", target=rec.id, details={"student": sid})
     return rec.id, had
-
-
-def record_students(tx: Tx, roster: Roster, record_id: str) -> list[dict[str, str]]:
-    """The `students` of `show --json`: id, name and tag source of each tag."""
-    out = []
-    for row_id, source in sorted(tx.roster.tags(record_id).items()):
-        s = roster.students.get(row_id)
-        if s is not None:
-            out.append({"id": s.student_id, "name": s.name, "source": source})
-    return out

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import click
 
-from archiver.archive.audit import format_head, parse_head
-from archiver.archive.audit import verify as verify_chain
 from archiver.cli.context import app, emit_json
 
 
@@ -18,6 +16,8 @@ def audit() -> None:
 def _head(ctx: click.Context, param: click.Parameter, value: str | None) -> object:
     if value is None:
         return None
+    from archiver.archive.audit import parse_head
+
     try:
         return parse_head(value)
     except ValueError as exc:
@@ -38,6 +38,9 @@ def verify(ctx: click.Context, expect_head: tuple[int, bytes] | None, as_json: b
     """Check every audit event's hash and link, that every record ingest created still exists,
     and the head against copies kept outside the database (the anchor file, --expect-head);
     exit code 3 naming the first problem."""
+    from archiver.archive.audit import format_head
+    from archiver.archive.audit import verify as verify_chain
+
     a = app(ctx)
     anchor = a.settings.audit_anchor
     report = verify_chain(a.store, a.keyring, expect_head, anchor)

@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import click
 
-from archiver.archive import audit
-from archiver.archive.search import index_status
 from archiver.cli.context import app, context, emit_json
-from archiver.daemon import Daemon
 from archiver.errors import ArchiverError, UsageError
-from archiver.ingest.collect import Collector, status
 
 
 @click.command()
@@ -22,6 +18,9 @@ def poll(ctx: click.Context, source_name: str | None, as_json: bool) -> int:
     Exit code 1 if a source failed or a message could not be archived (it stays in the
     mailbox); 2 for a configuration problem.
     """
+    from archiver.archive import audit
+    from archiver.ingest.collect import Collector
+
     a = app(ctx)
     settings = a.settings
     sources = [settings.source(source_name)] if source_name else settings.sources
@@ -64,6 +63,8 @@ def poll(ctx: click.Context, source_name: str | None, as_json: bool) -> int:
 @click.pass_context
 def run(ctx: click.Context) -> int:
     """The collection daemon: poll every source on its interval until SIGTERM."""
+    from archiver.daemon import Daemon
+
     return Daemon(context(ctx).config_path).run()
 
 
@@ -75,6 +76,10 @@ def status_(ctx: click.Context, as_json: bool) -> int:
 
     Exit code 1 if a source's latest cycle failed (for monitoring).
     """
+    from archiver.archive import audit
+    from archiver.archive.search import index_status
+    from archiver.ingest.collect import status
+
     a = app(ctx)
     rows = status(a.settings, a.store, a.district)
     index = index_status(a.store)

@@ -6,14 +6,9 @@ from pathlib import Path
 
 import click
 
-from archiver.app import App
-from archiver.archive.keys import list_keys
 from archiver.cli.context import context, emit_json
-from archiver.crypto.keyring import key_file_problem
 from archiver.errors import ArchiverError, ConfigError
 from archiver.settings import MAILDIR, Settings, load_settings
-from archiver.sources.auth import Authenticator
-from archiver.store import schema
 
 
 @click.group()
@@ -22,6 +17,8 @@ def config() -> None:
 
 
 def _key_problems(settings: Settings) -> list[str]:
+    from archiver.crypto.keyring import key_file_problem
+
     keys_dir = settings.keys_dir
     if not keys_dir.is_dir():
         return [f"{settings.config_path}: archive.keys_dir: {keys_dir} is not a directory"]
@@ -41,6 +38,8 @@ def _key_problems(settings: Settings) -> list[str]:
 
 def _source_problems(settings: Settings) -> list[str]:
     """Secret files, CA files and maildirs the sources name."""
+    from archiver.sources.auth import Authenticator
+
     problems = []
     for s in settings.sources:
         if s.kind == MAILDIR:
@@ -64,6 +63,10 @@ def _source_problems(settings: Settings) -> list[str]:
 
 def _registry_problems(settings: Settings) -> list[str]:
     """Registered keys whose files are missing or wrong, if the database can be read."""
+    from archiver.app import App
+    from archiver.archive.keys import list_keys
+    from archiver.store import schema
+
     try:
         db = App(settings).open_store(check_schema=False)
     except ArchiverError as exc:

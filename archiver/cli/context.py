@@ -1,5 +1,9 @@
 """What every command needs, built once at the edge and passed in: the app (settings, store,
-keys, clock, the district's days), made from the --config option on first use."""
+keys, clock, the district's days), made from the --config option on first use.
+
+Command modules import the services they call inside the command itself, so `archiver
+--help` and a quick `show` load only what they use (start-up is most of such a command's time).
+"""
 
 from __future__ import annotations
 
@@ -7,12 +11,14 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from archiver.app import App
 from archiver.settings import find_config, load_settings
+
+if TYPE_CHECKING:
+    from archiver.app import App
 
 
 class Context:
@@ -30,6 +36,8 @@ class Context:
     @property
     def app(self) -> App:
         if self._app is None:
+            from archiver.app import App
+
             settings = load_settings(self.config_path)
             logging.getLogger().setLevel(settings.log.level.upper())
             self._app = App(settings)

@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import click
 
-from archiver.archive.keys import load_keyring
-from archiver.archive.upgrade import authenticate_existing
 from archiver.cli.context import app
-from archiver.store import schema
 
 
 @click.group()
@@ -21,6 +18,10 @@ def db() -> None:
 def upgrade(ctx: click.Context) -> None:
     """Create the schema, or migrate it to this version's; then authenticate the facts of
     records, arrivals, tags, students and index entries written by older versions."""
+    from archiver.archive.keys import load_keyring
+    from archiver.archive.upgrade import authenticate_existing
+    from archiver.store import schema
+
     a = app(ctx)
     settings = a.settings
     store = a.open_store(check_schema=False)

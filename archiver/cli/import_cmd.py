@@ -6,11 +6,7 @@ from pathlib import Path
 
 import click
 
-from archiver.archive import audit
 from archiver.cli.context import Progress, app, emit_json
-from archiver.ingest import prepare
-from archiver.ingest.importer import import_paths
-from archiver.sources.files import total_size
 
 LIST_AT_MOST = 100  # a terminal list longer than this helps nobody; --json has them all
 
@@ -30,6 +26,11 @@ def import_(ctx: click.Context, paths: tuple[Path, ...], as_json: bool, workers:
 
     Exit code 1 if any input could not be archived; everything else is kept.
     """
+    from archiver.archive import audit
+    from archiver.ingest import prepare
+    from archiver.ingest.importer import import_paths
+    from archiver.sources.files import total_size
+
     a = app(ctx)
     total = total_size(list(paths))
     progress = Progress("importing", total)

@@ -6,14 +6,8 @@ from pathlib import Path
 
 import click
 
-from archiver.app import App
-from archiver.archive import audit
-from archiver.archive.keys import generate_missing, load_keyring
 from archiver.errors import UsageError
-from archiver.platform.timezone import district_zone
 from archiver.settings import MAILDIR, ArchiveSettings, load_settings, render_example
-from archiver.sources import maildir
-from archiver.store import schema
 
 
 @click.command()
@@ -23,6 +17,13 @@ def init(directory: Path) -> None:
 
     The sealed archive has a directory of its own, apart from the maildir's plaintext mail.
     """
+    from archiver.app import App
+    from archiver.archive import audit
+    from archiver.archive.keys import generate_missing, load_keyring
+    from archiver.platform.timezone import district_zone
+    from archiver.sources import maildir
+    from archiver.store import schema
+
     config_path = directory / "archiver.toml"
     if config_path.exists():
         raise UsageError(f"{config_path} already exists: {directory} is already set up")

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
-from archiver.app import App
-from archiver.archive import audit
-from archiver.archive.keys import (
-    generate_missing,
-    list_keys,
-    load_keyring,
-    rotate,
-    rotate_index_key,
-)
-from archiver.archive.reindex import reindex_all
+if TYPE_CHECKING:
+    from archiver.app import App
 from archiver.cli.context import Progress, app, emit_json
 
 
@@ -26,6 +20,9 @@ def keys() -> None:
 @click.pass_context
 def generate(ctx: click.Context) -> None:
     """Create a key-encryption key and an index key if none is current."""
+    from archiver.archive import audit
+    from archiver.archive.keys import generate_missing
+
     a = app(ctx)
     made = generate_missing(a.store, a.settings.keys_dir)
     if not made:
@@ -41,6 +38,8 @@ def generate(ctx: click.Context) -> None:
 @click.pass_context
 def list_(ctx: click.Context, as_json: bool) -> int:
     """Registered keys, what they protect, and whether their files are usable."""
+    from archiver.archive.keys import list_keys
+
     a = app(ctx)
     infos = list_keys(a.store, a.settings.keys_dir)
     if as_json:
@@ -78,6 +77,9 @@ def rotate_(ctx: click.Context, index: bool) -> int:
 
     Messages are not re-encrypted. Safe to interrupt: running it again finishes the job.
     """
+    from archiver.archive import audit
+    from archiver.archive.keys import load_keyring, rotate
+
     a = app(ctx)
     if index:
         return _rotate_index(a)
@@ -104,6 +106,10 @@ def rotate_(ctx: click.Context, index: bool) -> int:
 
 
 def _rotate_index(a: App) -> int:
+    from archiver.archive import audit
+    from archiver.archive.keys import load_keyring, rotate_index_key
+    from archiver.archive.reindex import reindex_all
+
     key_id = rotate_index_key(a.store, a.settings.keys_dir)
     ring = load_keyring(a.store, a.settings.keys_dir)
     audit.record_event(a.store, ring, "keys.rotate", details={"index": key_id})

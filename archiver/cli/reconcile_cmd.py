@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from archiver.cli.context import app, emit_json
 from archiver.errors import UsageError
-from archiver.ingest.reconcile import ReconcileReport, reconcile_sources
+
+if TYPE_CHECKING:
+    from archiver.ingest.reconcile import ReconcileReport
 from archiver.settings import parse_duration
 
 SHOWN = 100  # re-ingested record ids listed in the text output
@@ -33,6 +37,8 @@ def reconcile(ctx: click.Context, source_name: str | None, wait: str, as_json: b
     Exit code 0 if every copy is present or was re-ingested; 1 if something failed; 2 for a
     configuration problem (an unknown --source); 3 if a record does not match its hash.
     """
+    from archiver.ingest.reconcile import reconcile_sources
+
     a = app(ctx)
     settings = a.settings
     sources = [settings.source(source_name)] if source_name else settings.sources

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from archiver.archive.index_check import IndexReport, verify_index
-from archiver.archive.integrity import verify_all
-from archiver.archive.reading import open_record, record_view
-from archiver.archive.tagging import rederive_all
 from archiver.cli.context import Progress, app, emit_json
+
+if TYPE_CHECKING:
+    from archiver.archive.index_check import IndexReport
 
 
 def _size(n: int) -> str:
@@ -63,6 +62,8 @@ def show(ctx: click.Context, record_id: str, raw: bool, as_json: bool) -> None:
     """Show a record (its hash is checked; the access is audited)."""
     if raw and as_json:
         raise click.UsageError("--raw and --json cannot be combined")
+    from archiver.archive.reading import open_record, record_view
+
     a = app(ctx)
     rec = open_record(
         a.store, a.keyring, record_id, "raw" if raw else "json" if as_json else "text"
@@ -162,6 +163,9 @@ def verify(ctx: click.Context, as_json: bool, check_index: bool, sample: int | N
     """Open every record, check every hash and every authenticated fact (status, dates,
     arrivals, tags, students); exit code 3 naming any that fail. With --index, check that the
     search index holds exactly what was written for each record."""
+    from archiver.archive.index_check import verify_index
+    from archiver.archive.integrity import verify_all
+
     a = app(ctx)
     if sample is not None and not check_index:
         raise click.UsageError("--sample goes with --index")
@@ -190,6 +194,8 @@ def verify(ctx: click.Context, as_json: bool, check_index: bool, sample: int | N
 def rederive(ctx: click.Context, as_json: bool) -> int:
     """Understand every record again from its original bytes: forwarded originals, dates,
     student tags. Run after an upgrade that improves them; the original bytes never change."""
+    from archiver.archive.tagging import rederive_all
+
     a = app(ctx)
     with a.store.transaction() as tx:
         total = tx.records.count()

@@ -7,11 +7,9 @@ from datetime import datetime
 
 import click
 
-from archiver.archive.index_check import verify_index
-from archiver.archive.reindex import reindex_all
-from archiver.archive.search import MAX_LIMIT, STATUSES, SearchRequest, search
 from archiver.cli.context import Progress, app, emit_json
 from archiver.cli.records_cmd import print_index_report
+from archiver.domain import MAX_LIMIT, STATUSES, SearchRequest
 
 _SPACE = re.compile(r"\s")
 
@@ -47,13 +45,13 @@ _DAY = click.DateTime(formats=["%Y-%m-%d"])
     "--since",
     type=_DAY,
     metavar="YYYY-MM-DD",
-    help="Sent on or after this day (the server's time zone).",
+    help="Sent on or after this day (in the district's time zone, [archive] timezone).",
 )
 @click.option(
     "--until",
     type=_DAY,
     metavar="YYYY-MM-DD",
-    help="Sent on or before this day (the server's time zone).",
+    help="Sent on or before this day (in the district's time zone).",
 )
 @click.option("--status", type=click.Choice(STATUSES), help="Only records in this state.")
 @click.option(
@@ -96,6 +94,8 @@ def search_(
 ) -> int:
     """Search the archive: every WORD must match, "quoted phrases" match as phrases, and
     -WORD excludes. Filters narrow it; newest first. The search is audited."""
+    from archiver.archive.search import search
+
     a = app(ctx)
     result = search(
         a.store,
@@ -166,6 +166,9 @@ def reindex(ctx: click.Context, rebuild_all: bool, repair: bool, as_json: bool) 
     """Rebuild the search index from the sealed records: the records not indexed under the
     current index key and tokenizer (all of them with --all). Safe to interrupt: run it again
     to go on."""
+    from archiver.archive.index_check import verify_index
+    from archiver.archive.reindex import reindex_all
+
     a = app(ctx)
     text = a.text_limits()
     if repair:

@@ -6,10 +6,8 @@ from pathlib import Path
 
 import click
 
-from archiver.archive import audit
-from archiver.archive.roster import PRESETS, import_students, load_roster, read_roster
-from archiver.archive.tagging import add_tag, remove_tag, retag_all
 from archiver.cli.context import Progress, app, emit_json
+from archiver.understand.roster_file import PRESETS
 
 
 @click.group()
@@ -32,6 +30,10 @@ def students() -> None:
 def import_(ctx: click.Context, csv_path: Path, fmt: str, as_json: bool) -> None:
     """Import or update the roster from a student-information-system CSV export, then tag
     every record again (a new student, address or name can change what records concern)."""
+    from archiver.archive.roster import import_students
+    from archiver.archive.tagging import retag_all
+    from archiver.understand.roster_file import read_roster
+
     a = app(ctx)
     name, rows = read_roster(csv_path, fmt)
     result = import_students(a.store, a.keyring, rows, name, csv_path.read_bytes())
@@ -65,6 +67,9 @@ def import_(ctx: click.Context, csv_path: Path, fmt: str, as_json: bool) -> None
 @click.pass_context
 def list_(ctx: click.Context, as_json: bool) -> None:
     """The roster as imported (the access is audited)."""
+    from archiver.archive import audit
+    from archiver.archive.roster import load_roster
+
     a = app(ctx)
     ring = a.keyring  # loaded before the transaction: loading opens one of its own
     with a.store.transaction() as tx:
@@ -108,6 +113,8 @@ def tag() -> None:
 @click.pass_context
 def tag_add(ctx: click.Context, record_id: str, student_id: str) -> None:
     """Tag record RECORD_ID with student STUDENT_ID (audited)."""
+    from archiver.archive.tagging import add_tag
+
     a = app(ctx)
     rid = add_tag(a.store, a.keyring, record_id, student_id)
     click.echo(f"tagged {rid} with student {student_id}")
@@ -120,6 +127,8 @@ def tag_add(ctx: click.Context, record_id: str, student_id: str) -> None:
 def tag_remove(ctx: click.Context, record_id: str, student_id: str) -> None:
     """Remove student STUDENT_ID from record RECORD_ID for good: automatic tagging will not
     put it back (audited)."""
+    from archiver.archive.tagging import remove_tag
+
     a = app(ctx)
     rid, had = remove_tag(a.store, a.keyring, record_id, student_id)
     click.echo(

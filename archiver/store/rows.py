@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, Table
-from sqlalchemy.dialects import postgresql, sqlite
 
 from archiver.domain import RecordRow, StudentRow
 
@@ -53,5 +52,12 @@ def student_row(r: Row[Any]) -> StudentRow:
 def insert_new(conn: Connection, table: Table) -> Any:
     """An INSERT that skips rows a unique key already holds (no savepoint: a savepoint's
     rollback after a failed write hid the real error, "no such savepoint")."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table).on_conflict_do_nothing()
+    # Imported here: connecting already loaded the one dialect in use, and importing the
+    # other (PostgreSQL's pulls in asyncio) would slow every command's start.
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert(table).on_conflict_do_nothing()
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.insert(table).on_conflict_do_nothing()

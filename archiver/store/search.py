@@ -28,7 +28,6 @@ from sqlalchemy import (
     select,
     tuple_,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 
 from archiver.domain import Hits
 from archiver.store import postings
@@ -116,6 +115,8 @@ def _among(conn: Connection, seqs: list[int]) -> ColumnElement[bool]:
     """`search_doc.seq` is one of `seqs`: thousands of them as one parameter (a PostgreSQL
     array, a JSON array on SQLite), which both read 2-4x faster than as many parameters."""
     if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import ARRAY  # loaded by connecting already
+
         return search_doc.c.seq == func.any(literal(seqs, ARRAY(Integer)))
     listed: Any = select(literal_column("value")).select_from(func.json_each(json.dumps(seqs)))
     return search_doc.c.seq.in_(listed)

@@ -17,12 +17,14 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from archiver.domain import IndexTokens, Party, RecordMeta
 from archiver.understand.extract import Extractor
-from archiver.understand.parse import Extractable
 from archiver.understand.tokens import bigrams, words
+
+if TYPE_CHECKING:
+    from archiver.understand.parse import Extractable
 
 TOKENIZER = 1  # bump when `tokens` or this module change what is indexed: reindex follows
 MAX_TEXT_CHARS = 400_000  # text indexed per record; more is left out (said in the docs)
