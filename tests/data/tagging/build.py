@@ -12,6 +12,11 @@ Apple Mail on iPhone and Mac, Thunderbird, Yahoo, forward as attachment, Gmail a
 replies copied to the archive, and notes written straight to the archive). It uses the standard
 library only and no randomness: every token (Message-ID, boundary, seconds) is derived from the
 message number with SHA-256, so the output is the same bytes on every run.
+
+Each label also says which part of the set the message is in, ``"split": "tuning"`` or
+``"heldout"`` (see ``split_of``): about a third of each category is held out, chosen by a keyed
+hash of the file name, so the split depends only on the names and the hand-written categories,
+never on what any tagger makes of the messages.
 """
 
 from __future__ import annotations
@@ -1354,6 +1359,30 @@ def finish(text: str) -> bytes:
 # Main
 # ------------------------------------------------------------------------------------------
 
+# The held-out part: in each category, the messages ranked by SHA-256 of SPLIT_KEY + ":" + file
+# name, the first third of them (rounded to the nearest whole message). The key was fixed once,
+# before any tagger was run on either part; changing it would make a new split.
+SPLIT_KEY = "archiver-tagging-split-v1"
+SPLITS = ("tuning", "heldout")
+
+
+def split_rank(name: str) -> str:
+    return hashlib.sha256(f"{SPLIT_KEY}:{name}".encode()).hexdigest()
+
+
+def split_of(categories: dict[str, str]) -> dict[str, str]:
+    """File name -> "tuning" or "heldout", given each message's category."""
+    by_category: dict[str, list[str]] = {}
+    for name, category in categories.items():
+        by_category.setdefault(category, []).append(name)
+    split = {}
+    for names in by_category.values():
+        ranked = sorted(names, key=lambda n: (split_rank(n), n))
+        held = (len(ranked) + 1) // 3
+        for i, name in enumerate(ranked):
+            split[name] = "heldout" if i < held else "tuning"
+    return split
+
 
 def build() -> tuple[dict[str, bytes], bytes]:
     teachers, messages = read_source(SOURCE)
@@ -1373,6 +1402,9 @@ def build() -> tuple[dict[str, bytes], bytes]:
         if category not in CATEGORIES:
             raise ValueError(f"{msg.number}: unknown category {category}")
         labels[name] = {"students": students, "category": category, "why": msg.fields["why"]}
+    split = split_of({name: str(label["category"]) for name, label in labels.items()})
+    for name, label in labels.items():
+        label["split"] = split[name]
     text = json.dumps(labels, ensure_ascii=False, indent=1) + "\n"
     return files, text.encode("utf-8")
 

@@ -11,11 +11,13 @@ Usage::
 Checks: every messages/NNN.eml parses with ``email.policy.default`` and no part has defects,
 every text part decodes, lines end in CRLF and stay within 998 octets, only example domains
 occur; roster.csv has the expected header and valid rows; labels.json covers exactly the
-messages, uses known categories, and names only roster ids. The ``--evidence`` listing is for a
-person reviewing the labels; it is a plain string search, not a tagger, and labels were not
-tuned to it. ``--baseline`` scores the same string search used as a tagger (tag a student when
-their id, school address, "First Last", "Preferred Last" or "Last, First" occurs, accents and
-case ignored) to show what the easy cases are worth; it is a strawman, not the product's tagger.
+messages, uses known categories, and names only roster ids; every label has a ``split``
+(``tuning`` or ``heldout``) and every category has messages in both parts. The ``--evidence``
+listing is for a person reviewing the labels; it is a plain string search, not a tagger, and
+labels were not tuned to it. ``--baseline`` scores the same string search used as a tagger (tag
+a student when their id, school address, "First Last", "Preferred Last" or "Last, First" occurs,
+accents and case ignored) to show what the easy cases are worth; it is a strawman, not the
+product's tagger.
 """
 
 from __future__ import annotations
@@ -231,6 +233,7 @@ def main() -> int:
         problems.append(f"labels/messages mismatch: {sorted(set(labels) ^ names)}")
     categories: Counter[str] = Counter()
     tagged: Counter[str] = Counter()
+    splits: Counter[tuple[str, str]] = Counter()
     pairs = 0
     predicted: dict[str, set[str]] = {}
     for path in files:
@@ -250,6 +253,10 @@ def main() -> int:
             if sid not in by_id:
                 problems.append(f"{path.name}: id {sid} not in roster.csv")
             tagged[sid] += 1
+        if label.get("split") not in ("tuning", "heldout"):
+            problems.append(f"{path.name}: split {label.get('split')!r} is not tuning or heldout")
+        else:
+            splits[label["category"], label["split"]] += 1
         if label["category"] == "none" and label["students"]:
             problems.append(f"{path.name}: category none with students")
         categories[label["category"]] += 1
@@ -274,9 +281,12 @@ def main() -> int:
     )
     print(f"labelled (message, student) pairs: {pairs}; distinct students tagged: {len(tagged)}")
     print(f"messages with no student: {sum(1 for v in labels.values() if not v['students'])}")
-    print("categories:")
+    print("categories (tuning + held-out):")
     for c in CATEGORIES:
-        print(f"  {c:16} {categories[c]}")
+        tuning, heldout = splits[c, "tuning"], splits[c, "heldout"]
+        print(f"  {c:16} {categories[c]:3} = {tuning:3} + {heldout:2}")
+        if not tuning or not heldout:
+            problems.append(f"category {c}: {tuning} tuning and {heldout} held-out messages")
     if args.baseline:
         precision, recall, per = score(labels, predicted)
         print(f"strawman exact-match tagger: precision {precision:.3f}, recall {recall:.3f}")
