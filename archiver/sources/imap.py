@@ -72,6 +72,8 @@ class Mailbox:
                 ssl_context=self._tls_context() if s.tls == "implicit" else None,
                 timeout=s.timeout_seconds,
             )
+        except ssl.SSLError as exc:  # implicit TLS: the handshake is part of connecting
+            raise SourceError(f"source {s.name}: TLS with {self.where} failed: {exc}") from None
         except (OSError, IMAPClientError) as exc:
             raise SourceError(f"source {s.name}: cannot connect to {self.where}: {exc}") from None
         # imapclient turns on imaplib's protocol trace (debug=5), which formats every response,

@@ -28,6 +28,24 @@ def imap_user(dovecot: Dovecot) -> str:
     return dovecot.new_user()
 
 
+@pytest.fixture(scope="session")
+def dovecot_tls() -> Iterator[Dovecot]:
+    """A second Dovecot 2.3 that also serves TLS with a throw-away certificate for 127.0.0.1
+    and localhost: implicit TLS on `imaps_port`, STARTTLS on `port`; trust it with `ca_path`."""
+    server = Dovecot.launch(tls=True)
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture
+def tls_user(dovecot_tls: Dovecot) -> str:
+    """A fresh user with an empty mailbox on `dovecot_tls`."""
+    dovecot_tls.start()
+    return dovecot_tls.new_user()
+
+
 @pytest.fixture
 def fault_proxy() -> Iterator[Callable[[str, int], FaultProxy]]:
     """Factory `(host, port) -> FaultProxy`; every proxy it made is closed at teardown."""

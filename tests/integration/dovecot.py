@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import datetime as dt
 import fcntl
 import grp
 import imaplib
+import ipaddress
 import json
 import os
 import pwd
@@ -21,13 +23,17 @@ import tempfile
 import termios
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from imapclient import IMAPClient, SocketTimeout  # type: ignore[import-untyped, unused-ignore]
 
 DOVECOT_BINARY = Path("/usr/sbin/dovecot")
@@ -38,6 +44,7 @@ STOP_TIMEOUT = 10.0
 APPEND_BATCH_COUNT = 250
 APPEND_BATCH_BYTES = 8 * 1024 * 1024
 FETCH_BATCH = 200
+SERVER_NAMES = (LOCALHOST, "localhost")  # what the TLS server's certificate is for
 
 
 class DovecotError(RuntimeError):
@@ -215,6 +222,115 @@ class _Introspection:
 
 
 # ---------------------------------------------------------------------------------------------
+# Throw-away certificates for serving TLS.
+
+
+def _general_name(name: str) -> x509.GeneralName:
+    try:
+        return x509.IPAddress(ipaddress.ip_address(name))
+    except ValueError:
+        return x509.DNSName(name)
+
+
+class ThrowawayCA:
+    """A self-signed certificate authority made up in memory; nothing else trusts it.
+
+    `issue()` signs server certificates with it; `write()` puts its certificate in a PEM file
+    for a client's `ca_file`. Two instances never trust each other's certificates.
+    """
+
+    def __init__(self, common_name: str = "archiver test CA") -> None:
+        self._key = ec.generate_private_key(ec.SECP256R1())
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+        now = dt.datetime.now(dt.UTC)
+        self.certificate = (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(self._key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(hours=1))
+            .not_valid_after(now + dt.timedelta(days=2))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+            .add_extension(
+                x509.KeyUsage(
+                    digital_signature=False,
+                    content_commitment=False,
+                    key_encipherment=False,
+                    data_encipherment=False,
+                    key_agreement=False,
+                    key_cert_sign=True,
+                    crl_sign=True,
+                    encipher_only=False,
+                    decipher_only=False,
+                ),
+                critical=True,
+            )
+            .add_extension(
+                x509.SubjectKeyIdentifier.from_public_key(self._key.public_key()), critical=False
+            )
+            .sign(self._key, hashes.SHA256())
+        )
+
+    def pem(self) -> bytes:
+        return self.certificate.public_bytes(serialization.Encoding.PEM)
+
+    def write(self, path: Path) -> Path:
+        """Write the CA certificate (PEM) to `path`, world-readable; return `path`."""
+        path.write_bytes(self.pem())
+        os.chmod(path, 0o644)
+        return path
+
+    def issue(self, names: Sequence[str]) -> tuple[bytes, bytes]:
+        """A server certificate for `names` (IP addresses become IP SANs, the rest DNS SANs),
+        signed by this CA: (certificate chain PEM, unencrypted private key PEM)."""
+        if not names:
+            raise ValueError("a server certificate needs at least one name")
+        key = ec.generate_private_key(ec.SECP256R1())
+        now = dt.datetime.now(dt.UTC)
+        ca_key_id = x509.SubjectKeyIdentifier.from_public_key(self._key.public_key())
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])]))
+            .issuer_name(self.certificate.subject)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(hours=1))
+            .not_valid_after(now + dt.timedelta(days=1))
+            .add_extension(
+                x509.SubjectAlternativeName([_general_name(n) for n in names]), critical=False
+            )
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(
+                x509.KeyUsage(
+                    digital_signature=True,
+                    content_commitment=False,
+                    key_encipherment=False,
+                    data_encipherment=False,
+                    key_agreement=False,
+                    key_cert_sign=False,
+                    crl_sign=False,
+                    encipher_only=False,
+                    decipher_only=False,
+                ),
+                critical=True,
+            )
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+            .add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_key_id),
+                critical=False,
+            )
+            .sign(self._key, hashes.SHA256())
+        )
+        key_pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        return cert.public_bytes(serialization.Encoding.PEM), key_pem
+
+
+# ---------------------------------------------------------------------------------------------
 # Dovecot 2.3 configuration.
 
 _CONFIG = """\
@@ -225,7 +341,7 @@ base_dir = {root}/run
 state_dir = {root}/state
 log_path = {root}/dovecot.log
 info_log_path = {root}/dovecot.log
-ssl = no
+{ssl}
 disable_plaintext_auth = no
 auth_mechanisms = plain login xoauth2 oauthbearer
 auth_failure_delay = 0
@@ -260,7 +376,7 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+{imaps}
   }}
 }}
 service anvil {{
@@ -333,13 +449,20 @@ def _check_reachable(root: Path) -> None:
 
 @dataclass
 class Dovecot:
-    """A real Dovecot IMAP server on 127.0.0.1 with its own config and mail in `root`."""
+    """A real Dovecot IMAP server on 127.0.0.1 with its own config and mail in `root`.
+
+    With `tls`, it also serves TLS with a throw-away certificate: implicit TLS on `imaps_port`
+    and STARTTLS on `port` (which still accepts plaintext logins too); clients trust it with
+    `ca_path`. Without, `port` is plaintext only (no STARTTLS offered) and `imaps_port` is 0.
+    """
 
     host: str
     port: int
     password: str
     root: Path
     binary: Path = DOVECOT_BINARY
+    tls: bool = False
+    imaps_port: int = 0
     _introspection: _Introspection | None = field(default=None, init=False, repr=False)
     _process: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
     _owns_root: bool = field(default=False, init=False, repr=False)
@@ -347,9 +470,18 @@ class Dovecot:
     # -- lifecycle -------------------------------------------------------------------------
 
     @classmethod
-    def launch(cls, root: Path | None = None, binary: Path | None = None) -> Dovecot:
+    def launch(
+        cls,
+        root: Path | None = None,
+        binary: Path | None = None,
+        *,
+        tls: bool = False,
+        server_names: Sequence[str] = SERVER_NAMES,
+    ) -> Dovecot:
         """Write a config into `root` (default: a new temp dir), start Dovecot and return it.
 
+        With `tls`, a throw-away CA and a certificate for `server_names` signed by it are made
+        first (in `root`/tls) and TLS is served as the class docstring says.
         Raises DovecotError if Dovecot is missing, not 2.3.x, or does not come up.
         """
         binary = binary if binary is not None else find_dovecot()
@@ -364,13 +496,17 @@ class Dovecot:
             if len(parent) > 40:  # unix socket paths under base_dir are limited to ~108 bytes
                 parent = "/tmp"
             root = Path(tempfile.mkdtemp(prefix="archiver-dovecot-", dir=parent))
-        server = cls(LOCALHOST, 0, secrets.token_hex(8), root, binary)
+        server = cls(LOCALHOST, 0, secrets.token_hex(8), root, binary, tls=tls)
         server._owns_root = owns_root
         server._introspection = _Introspection()
         atexit.register(server.close)  # no stray Dovecot if the caller never closes it
         try:
+            if tls:
+                server._write_certificates(server_names)
             for attempt in range(3):
                 server.port = free_port(server.host)
+                if tls:
+                    server.imaps_port = free_port(server.host)
                 server._write_config()
                 try:
                     server.start()
@@ -476,6 +612,17 @@ class Dovecot:
     @property
     def log_path(self) -> Path:
         return self.root / "dovecot.log"
+
+    @property
+    def ca_path(self) -> Path:
+        """PEM of the throw-away CA that signed the server's certificate (a `ca_file`)."""
+        if not self.tls:
+            raise DovecotError("this Dovecot serves no TLS: launch it with tls=True")
+        return self._tls_dir / "ca.pem"
+
+    @property
+    def _tls_dir(self) -> Path:
+        return self.root / "tls"
 
     def log_tail(self, lines: int = 40) -> str:
         """The last lines of the Dovecot log (for assertion messages)."""
@@ -616,10 +763,42 @@ class Dovecot:
                 root=root,
                 password=self.password,
                 identity=identity,
+                **self._ssl_settings(),
                 **ids,
             )
         )
         os.chmod(self.config_path, 0o644)
+
+    def _ssl_settings(self) -> dict[str, str]:
+        if not self.tls:
+            return {"ssl": "ssl = no", "imaps": "    port = 0"}
+        # `ssl = yes` (not `required`): the plain listener offers STARTTLS but still takes
+        # plaintext logins, which the fixture's own helpers (append, count, ...) use.
+        return {
+            "ssl": (
+                "ssl = yes\n"
+                f"ssl_cert = <{self._tls_dir / 'server.pem'}\n"
+                f"ssl_key = <{self._tls_dir / 'server.key'}"
+            ),
+            "imaps": f"    address = {self.host}\n    port = {self.imaps_port}\n    ssl = yes",
+        }
+
+    def _write_certificates(self, server_names: Sequence[str]) -> None:
+        """A throw-away CA (ca.pem) and a server certificate and key signed by it, in tls/."""
+        directory = self._tls_dir
+        directory.mkdir(exist_ok=True)
+        os.chmod(directory, 0o755)  # noqa: S103  # the CA and the certificate are public
+        ca = ThrowawayCA("archiver test CA (Dovecot fixture)")
+        ca.write(directory / "ca.pem")
+        cert, key = ca.issue(server_names)
+        (directory / "server.pem").write_bytes(cert)
+        os.chmod(directory / "server.pem", 0o644)
+        key_path = directory / "server.key"
+        key_path.touch(mode=0o600)
+        os.chmod(key_path, 0o600)  # touch(mode=) is subject to the umask, never wider
+        key_path.write_bytes(key)
+        # Dovecot reads `ssl_key = <file` in its config process, which runs as the user that
+        # started Dovecot (root, or ourselves when rootless): owner-only is enough.
 
     def _greets(self) -> bool:
         try:
@@ -751,6 +930,7 @@ class FaultProxy:
         self.target_port = target_port
         self.accepted = 0  # connections accepted so far
         self._lock = threading.Lock()
+        self._sent_up = bytearray()  # every byte any client sent towards the target
         self._cut: int | None = None
         self._pipes: set[_Pipe] = set()
         self._listener: socket.socket | None = None
@@ -811,6 +991,12 @@ class FaultProxy:
     def open_connections(self) -> int:
         with self._lock:
             return len(self._pipes)
+
+    def client_bytes(self) -> bytes:
+        """Every byte the clients have sent through the proxy so far (all connections, in
+        arrival order): what an eavesdropper on the wire would have seen of them."""
+        with self._lock:
+            return bytes(self._sent_up)
 
     def __enter__(self) -> FaultProxy:
         return self
@@ -900,6 +1086,9 @@ class FaultProxy:
                 if not data:
                     pipe.eof(dst)
                     return
+                if not down:
+                    with self._lock:
+                        self._sent_up += data
                 if down and pipe.limit is not None:
                     room = pipe.limit - pipe.sent_down
                     if len(data) >= room:
