@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
 from archiver.domain import IndexTokens, Party, RecordMeta
-from archiver.understand.extract import Extractor
 from archiver.understand.tokens import bigrams, words
 
 if TYPE_CHECKING:
+    from archiver.understand.extract import Extractor
     from archiver.understand.parse import Extractable
 
 TOKENIZER = 1  # bump when `tokens` or this module change what is indexed: reindex follows
@@ -85,6 +85,8 @@ def attachment_texts(
         if extractor is None or extractor.timeout != timeout:
             if extractor is not None:
                 extractor.close()
+            from archiver.understand.extract import Extractor  # only ingest reads attachments
+
             extractor = _HOLDER.extractor = Extractor(timeout=timeout, max_chars=MAX_TEXT_CHARS)
         started = time.monotonic()
         result = extractor.extract(item.data, item.content_type, item.filename, left)
