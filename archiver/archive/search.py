@@ -1,4 +1,4 @@
-"""Searching the archive through the blind index, and rebuilding that index (`reindex`)."""
+"""Searching the archive through the blind index: words, phrases and filters, newest first."""
 
 from __future__ import annotations
 
