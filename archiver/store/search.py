@@ -7,6 +7,11 @@ newest first until the page is full, for few by reading their dates. Filters (st
 status, attachments), or an index not yet wholly made with the query's key and tokenizer,
 check every hit in SQL instead. Without terms the query starts from the student's tags or the
 records (finding records the index lacks, too).
+
+Every path gives one order: newest sent date first, records of unknown date last, and records
+of the same date (or of none) most recently archived first, then by record id, descending.
+Only hits that share a date need their records' archive time, so a word search reads records
+only for those.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -31,6 +36,7 @@ from sqlalchemy import (
 
 from archiver.domain import Hits
 from archiver.store import postings
+from archiver.store.rows import aware
 from archiver.store.tables import record, record_tag, search_doc, search_state
 
 
@@ -70,7 +76,7 @@ def _by_filters(conn: Connection, q: TermQuery, offset: int, limit: int | None) 
     if q.has_attachment is not None:
         has = search_doc.c.attachments
         stmt = stmt.where(has > 0 if q.has_attachment else has == 0)
-    order = (record.c.sent_at.desc().nulls_last(), record.c.id.desc())
+    order = (record.c.sent_at.desc().nulls_last(), record.c.archived_at.desc(), record.c.id.desc())
     if q.excluded:  # the whole list: excluded words are subtracted here, by their bitmaps
         stmt = stmt.add_columns(search_doc.c.seq).where(
             search_doc.c.key_id == q.key_id, search_doc.c.tokenizer == q.tokenizer
@@ -106,9 +112,31 @@ def _matches(conn: Connection, q: TermQuery, last: int) -> dict[int, int]:
     return hits
 
 
-def _order(rows: Iterable[tuple[int, int | None]]) -> list[tuple[int, int | None]]:
-    """(seq, sent) newest first: by date, then latest indexed; undated last."""
-    return sorted(rows, key=lambda r: (r[1] is not None, r[1] or 0, r[0]), reverse=True)
+_NOT_ARCHIVED = (datetime.min.replace(tzinfo=UTC), "")  # a document whose record just went
+
+
+def _order(conn: Connection, rows: Iterable[tuple[int, int | None]]) -> list[int]:
+    """The documents of (seq, sent) rows in search order: newest first, undated last; those
+    of one date (or none) most recently archived first, then by record id."""
+    by_date: dict[int | None, list[int]] = {}
+    for seq, sent in rows:
+        by_date.setdefault(sent, []).append(seq)
+    tied = [seq for seqs in by_date.values() if len(seqs) > 1 for seq in seqs]
+    rank: dict[int, tuple[datetime, str]] = {}
+    if tied:
+        stmt = (
+            select(search_doc.c.seq, record.c.archived_at, record.c.id)
+            .select_from(search_doc.join(record, record.c.id == search_doc.c.record_id))
+            .where(_among(conn, tied))
+        )
+        rank = {int(seq): (aware(at), rid) for seq, at, rid in conn.execute(stmt)}
+    out: list[int] = []
+    for sent in sorted(by_date, key=lambda d: (d is not None, d or 0), reverse=True):
+        seqs = by_date[sent]
+        if len(seqs) > 1:
+            seqs.sort(key=lambda seq: rank.get(seq, _NOT_ARCHIVED), reverse=True)
+        out += seqs
+    return out
 
 
 def _among(conn: Connection, seqs: list[int]) -> ColumnElement[bool]:
@@ -123,29 +151,47 @@ def _among(conn: Connection, seqs: list[int]) -> ColumnElement[bool]:
 
 
 def _walk(conn: Connection, hits: dict[int, int], want: int, batch: int) -> list[int]:
-    """The first `want` hits in date order, found by reading documents newest first (fewer
-    rows than the hits when they are many): dated ones by the date index, then undated."""
+    """The first `want` hits in search order, found by reading documents newest first (fewer
+    rows than the hits when they are many): dated ones by the date index (to the end of the
+    last one's date, whose documents `_order` ranks), then undated ones by archive time."""
+    if want <= 0:
+        return []
     doc = search_doc.c
-    out: list[int] = []
-    for dated in (True, False):
-        after: tuple[int, int] | None = None
-        size = batch
-        while len(out) < want:
-            stmt = select(doc.seq, doc.sent)
-            if dated:
-                stmt = stmt.where(doc.sent.is_not(None)).order_by(doc.sent.desc(), doc.seq.desc())
-                if after is not None:
-                    stmt = stmt.where(tuple_(doc.sent, doc.seq) < tuple_(*after))
-            else:
-                stmt = stmt.where(doc.sent.is_(None)).order_by(doc.seq.desc())
-                if after is not None:
-                    stmt = stmt.where(doc.seq < after[1])
-            rows = conn.execute(stmt.limit(size)).all()
-            out += [int(r[0]) for r in rows if postings.holds(hits, int(r[0]))]
-            if len(rows) < size:
-                break
-            after = (rows[-1][1], rows[-1][0])
-            size *= 2
+    dated: list[tuple[int, int | None]] = []
+    after: tuple[int, int] | None = None
+    size = batch
+    while True:
+        stmt = select(doc.seq, doc.sent).where(doc.sent.is_not(None))
+        if after is not None:
+            stmt = stmt.where(tuple_(doc.sent, doc.seq) < tuple_(*after))
+        rows = conn.execute(stmt.order_by(doc.sent.desc(), doc.seq.desc()).limit(size)).all()
+        for seq, sent in rows:
+            if len(dated) >= want and sent != dated[want - 1][1]:
+                return _order(conn, dated)[:want]
+            if postings.holds(hits, int(seq)):
+                dated.append((int(seq), int(sent)))
+        if len(rows) < size:
+            break
+        after = (rows[-1][1], rows[-1][0])
+        size *= 2
+    out = _order(conn, dated)[:want]
+    last: tuple[Any, str] | None = None
+    size = batch
+    while len(out) < want:
+        undated = (
+            select(doc.seq, record.c.archived_at, record.c.id)
+            .select_from(search_doc.join(record, record.c.id == doc.record_id))
+            .where(doc.sent.is_(None))
+        )
+        if last is not None:
+            undated = undated.where(tuple_(record.c.archived_at, record.c.id) < tuple_(*last))
+        order = (record.c.archived_at.desc(), record.c.id.desc())
+        page = conn.execute(undated.order_by(*order).limit(size)).all()
+        out += [int(r[0]) for r in page if postings.holds(hits, int(r[0]))]
+        if len(page) < size:
+            break
+        last = (page[-1][1], page[-1][2])
+        size *= 2
     return out[:want]
 
 
@@ -160,7 +206,7 @@ def _page_by_terms(
         return _walk(conn, hits, want, max(256, 2 * walk))
     stmt = select(search_doc.c.seq, search_doc.c.sent).where(_among(conn, postings.seqs_of(hits)))
     rows = [(int(seq), sent) for seq, sent in conn.execute(stmt)]
-    return [seq for seq, _ in _order(rows)][:want]
+    return _order(conn, rows)[:want]
 
 
 def _checked(conn: Connection, q: TermQuery, hits: dict[int, int]) -> list[int]:
@@ -184,7 +230,7 @@ def _checked(conn: Connection, q: TermQuery, hits: dict[int, int]) -> list[int]:
     if q.has_attachment is not None:
         stmt = stmt.where(doc.attachments > 0 if q.has_attachment else doc.attachments == 0)
     rows = [(int(seq), sent) for seq, sent in conn.execute(stmt)]
-    return [seq for seq, _ in _order(rows)]
+    return _order(conn, rows)
 
 
 def _record_ids(conn: Connection, seqs: list[int]) -> list[str]:
@@ -199,7 +245,8 @@ def _record_ids(conn: Connection, seqs: list[int]) -> list[str]:
 
 def find(conn: Connection, q: TermQuery, offset: int = 0, limit: int | None = None) -> Hits:
     """The number of matching records and the ids of `limit` of them from `offset`, newest
-    first (records of unknown date last)."""
+    first (records of unknown date last; of one date, or none, most recently archived first,
+    then by record id)."""
     if not q.required:
         return _by_filters(conn, q, offset, limit)
     end = None if limit is None else offset + limit

@@ -237,7 +237,7 @@ def _strip_prefixes(subject: str) -> tuple[str, list[str]]:
     found: list[str] = []
     brackets = 0
     for _ in range(100):
-        rest = rest.lstrip(" \t")
+        rest = rest.lstrip()  # any whitespace: the result is stripped of it too
         m = _PREFIX_RE.match(rest)
         if m is None:
             break

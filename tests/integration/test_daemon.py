@@ -9,14 +9,16 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy import create_engine, func, select
 
 from archiver.store.tables import arrival
 from tests.conftest import Archive
+from tests.integration.conftest import kill_at_a_random_point, wait_for
 from tests.integration.dovecot import Dovecot, FaultProxy
 from tests.integration.test_imap_collect import forward, generated, imap_archive
 
@@ -32,13 +34,6 @@ def _archiver(archive: Archive, *args: str, **popen: object) -> subprocess.Popen
     )
 
 
-def _wait_for(condition: Callable[[], bool], seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.2)
-
-
 def _arrivals(archive: Archive) -> int:
     engine = create_engine(archive.database_url)
     with engine.connect() as conn:
@@ -47,26 +42,26 @@ def _arrivals(archive: Archive) -> int:
     return n
 
 
+@pytest.mark.timeout(180)
 def test_poller_killed_at_random_points_then_rerun_files_everything_once(
     tmp_path: Path, database_url: str, dovecot: Dovecot, imap_user: str
 ) -> None:
-    # Enough that five polls killed after 0.4-1.6 s (start-up included) cannot finish them:
-    # with 400, a fast moment of the machine let a poll finish before its kill.
     messages = generated(800, seed=21)
     dovecot.append(imap_user, "INBOX", messages)
     archive = imap_archive(
         tmp_path, database_url, imap_user, dovecot.port, dovecot.password, batch_messages=20
     )
+    counts: dict[str, Callable[[], int]] = {
+        "committed": lambda: _arrivals(archive),  # in the database, perhaps not filed yet
+        "filed": lambda: dovecot.count(imap_user, "Archived"),  # moved on the server too
+    }
+    # Five polls killed at random points of their work (the next batch is then anywhere
+    # between its fetch and its move), each within 100 messages and a batch or two in flight
+    # of the last: they cannot have filed all 800.
     rng = random.Random(7)
-    killed = 0
     for _ in range(5):
-        proc = _archiver(archive, "poll")
-        time.sleep(rng.uniform(0.4, 1.6))
-        if proc.poll() is None:
-            os.kill(proc.pid, signal.SIGKILL)
-            killed += 1
-        proc.communicate()
-    assert killed >= 3
+        kill_at_a_random_point(_archiver(archive, "poll"), counts, rng, most=100, start_up=0.5)
+    assert dovecot.count(imap_user, "INBOX") > 0
     final = archive.cli("poll", "--json")
     assert final.code == 0, final.err
     assert dovecot.count(imap_user, "INBOX") == 0
@@ -76,6 +71,7 @@ def test_poller_killed_at_random_points_then_rerun_files_everything_once(
     assert archive.ok("audit", "verify", "--json").json()["ok"]
 
 
+@pytest.mark.timeout(120)
 def test_daemon_notifies_systemd_and_stops_cleanly_on_sigterm(
     tmp_path: Path, database_url: str, dovecot: Dovecot, imap_user: str
 ) -> None:
@@ -109,6 +105,14 @@ def test_daemon_notifies_systemd_and_stops_cleanly_on_sigterm(
     assert dovecot.count(imap_user, "Archived") == 600
 
 
+def _append_and_see_filing(dovecot: Dovecot, user: str, messages: list[bytes]) -> None:
+    """Append `messages` to the INBOX; return once a daemon has filed messages since."""
+    filed = dovecot.count(user, "Archived")
+    dovecot.append(user, "INBOX", messages)
+    wait_for(lambda: dovecot.count(user, "Archived") > filed, 30, "a daemon to file messages")
+
+
+@pytest.mark.timeout(120)
 def test_two_daemons_on_one_database_archive_each_message_once(
     tmp_path: Path, database_url: str, dovecot: Dovecot, imap_user: str
 ) -> None:
@@ -117,11 +121,10 @@ def test_two_daemons_on_one_database_archive_each_message_once(
     )
     daemons = [_archiver(archive, "run") for _ in range(2)]
     try:
-        for chunk in range(3):
-            dovecot.append(imap_user, "INBOX", generated(100, seed=40 + chunk))
-            time.sleep(1.0)
-        _wait_for(lambda: dovecot.count(imap_user, "Archived") == 300, 90, "300 filed")
-        _wait_for(lambda: dovecot.count(imap_user, "INBOX") == 0, 30, "an empty INBOX")
+        for chunk in range(3):  # each arriving while the daemons are at work on the last
+            _append_and_see_filing(dovecot, imap_user, generated(100, seed=40 + chunk))
+        wait_for(lambda: dovecot.count(imap_user, "Archived") == 300, 60, "300 messages filed")
+        assert dovecot.count(imap_user, "INBOX") == 0
     finally:
         for d in daemons:
             d.send_signal(signal.SIGTERM)
@@ -136,6 +139,26 @@ def test_two_daemons_on_one_database_archive_each_message_once(
     assert archive.ok("audit", "verify", "--expect-head", newest).code == 0
 
 
+def _source_error(archive: Archive, after: str | None) -> str:
+    """Wait until `status` reports the IMAP source failing to connect, at a time later than
+    `after`; that time."""
+    seen: list[str] = []
+
+    def failed() -> bool:
+        status = archive.cli("status", "--json")
+        if status.code != 1:
+            return False
+        source = status.json()["sources"][0]
+        if "cannot connect" not in (source["last_error"] or ""):
+            return False
+        seen.append(source["last_error_at"])
+        return after is None or datetime.fromisoformat(seen[-1]) > datetime.fromisoformat(after)
+
+    wait_for(failed, 30, "a failed cycle after " + (after or "start-up"))
+    return seen[-1]
+
+
+@pytest.mark.timeout(120)
 def test_failing_source_backs_off_and_sighup_reloads_sources(
     tmp_path: Path,
     database_url: str,
@@ -152,18 +175,18 @@ def test_failing_source_backs_off_and_sighup_reloads_sources(
     (maildir / "new" / "1.host").write_bytes(forward(1))
     proc = _archiver(archive, "run")
     try:
-        time.sleep(4)
-        status = archive.cli("status", "--json")
-        assert status.code == 1 and "cannot connect" in status.json()["sources"][0]["last_error"]
+        # Two failed cycles, each one seen in `status`: its error, and when it happened.
+        first = _source_error(archive, None)
+        _source_error(archive, first)
         with archive.config.open("a") as f:
             f.write(
                 '\n[[sources]]\nname = "dropbox"\nkind = "maildir"\npath = "dropbox"\n'
                 'interval = "1s"\n'
             )
         os.kill(proc.pid, signal.SIGHUP)
-        _wait_for(lambda: not any((maildir / "new").iterdir()), 20, "the maildir source")
+        wait_for(lambda: not any((maildir / "new").iterdir()), 30, "the maildir source")
         proxy.resume()
-        _wait_for(lambda: archive.cli("status").code == 0, 30, "the IMAP source to recover")
+        wait_for(lambda: archive.cli("status").code == 0, 30, "the IMAP source to recover")
     finally:
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=60)

@@ -15,6 +15,7 @@ import pytest
 from imapclient import IMAPClient  # type: ignore[import-untyped, unused-ignore]
 from imapclient.exceptions import LoginError  # type: ignore[import-untyped, unused-ignore]
 
+from tests.integration.conftest import wait_for
 from tests.integration.dovecot import Dovecot, DovecotError, FaultProxy, require_dovecot_23
 
 MakeProxy = Callable[[str, int], FaultProxy]
@@ -41,19 +42,11 @@ def message(i: int, body: str = "", *, size: int = 0) -> bytes:
     return (head + text + padding).encode()
 
 
-def wait_until(condition: Callable[[], bool], timeout: float = 5) -> bool:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
-
-
 # -- Dovecot --------------------------------------------------------------------------------
 
 
-def test_a_thousand_messages_append_and_count_in_seconds(dovecot: Dovecot, imap_user: str) -> None:
+@pytest.mark.timeout(60)
+def test_a_thousand_messages_append_count_and_fetch_back(dovecot: Dovecot, imap_user: str) -> None:
     messages = [message(i) for i in range(1000)]
     started = time.perf_counter()
     dovecot.append(imap_user, "INBOX", messages)
@@ -63,7 +56,6 @@ def test_a_thousand_messages_append_and_count_in_seconds(dovecot: Dovecot, imap_
     elapsed = time.perf_counter() - started
     assert fetched == messages  # same bytes, in UID (= append) order
     print(f"append 1000: {appended:.2f} s; append+count+fetch: {elapsed:.2f} s")
-    assert appended < 5, f"appending 1,000 messages took {appended:.1f} s"
 
 
 def test_fetched_bytes_equal_appended_bytes(dovecot: Dovecot, imap_user: str) -> None:
@@ -156,6 +148,7 @@ def test_xoauth2_and_oauthbearer_accept_issued_tokens_only(
     assert not login("OAUTHBEARER", imap_user, token)
 
 
+@pytest.mark.timeout(60)
 def test_stop_refuses_connections_and_start_keeps_the_mail(
     dovecot: Dovecot, imap_user: str
 ) -> None:
@@ -193,6 +186,7 @@ def test_missing_binary_or_wrong_version_fails_clearly(tmp_path: Path) -> None:
 # -- FaultProxy -----------------------------------------------------------------------------
 
 
+@pytest.mark.timeout(60)
 def test_proxy_passes_full_imap_sessions(
     dovecot: Dovecot, imap_user: str, fault_proxy: MakeProxy
 ) -> None:
@@ -225,11 +219,13 @@ def test_proxy_passes_full_imap_sessions(
         thread.start()
     for thread in threads:
         thread.join(timeout=20)
+    assert not any(thread.is_alive() for thread in threads), "a session through the proxy hung"
     assert not errors
     assert proxy.accepted == 21
-    assert wait_until(lambda: proxy.open_connections == 0)
+    wait_for(lambda: proxy.open_connections == 0, 10, "the proxy to close its connections")
 
 
+@pytest.mark.timeout(30)
 def test_proxy_passes_arbitrary_bytes_both_ways(fault_proxy: MakeProxy) -> None:
     with socket.create_server(("127.0.0.1", 0)) as upstream:
 
@@ -260,6 +256,7 @@ def test_proxy_passes_arbitrary_bytes_both_ways(fault_proxy: MakeProxy) -> None:
     assert bytes(received) == payload
 
 
+@pytest.mark.timeout(30)
 def test_cut_after_delivers_exactly_n_bytes_then_resets(fault_proxy: MakeProxy) -> None:
     payload = os.urandom(200_000)
     with socket.create_server(("127.0.0.1", 0)) as upstream:
@@ -282,9 +279,10 @@ def test_cut_after_delivers_exactly_n_bytes_then_resets(fault_proxy: MakeProxy) 
         assert isinstance(lost.value, ConnectionResetError), lost.value
         server.join(timeout=10)
     assert bytes(received) == payload[:12_345]
-    assert wait_until(lambda: proxy.open_connections == 0)
+    wait_for(lambda: proxy.open_connections == 0, 10, "the proxy to close its connections")
 
 
+@pytest.mark.timeout(30)
 def test_cut_after_breaks_a_large_fetch_midway_until_healed(
     dovecot: Dovecot, imap_user: str, fault_proxy: MakeProxy
 ) -> None:
@@ -301,7 +299,7 @@ def test_cut_after_breaks_a_large_fetch_midway_until_healed(
             imap.fetch(uids, ["BODY.PEEK[]"])
     finally:
         imap.shutdown()
-    assert wait_until(lambda: proxy.open_connections == 0)
+    wait_for(lambda: proxy.open_connections == 0, 10, "the proxy to close its connections")
 
     proxy.heal()
     with dovecot.connect(proxy.host, proxy.port) as imap:
@@ -311,6 +309,7 @@ def test_cut_after_breaks_a_large_fetch_midway_until_healed(
         assert [fetched[uid][b"BODY[]"] for uid in uids] == messages
 
 
+@pytest.mark.timeout(30)
 def test_refuse_then_resume_on_the_same_port(
     dovecot: Dovecot, imap_user: str, fault_proxy: MakeProxy
 ) -> None:

@@ -38,7 +38,7 @@ def _is_fifo(path: Path) -> bool:
     return stat.S_ISFIFO(os.lstat(path).st_mode)
 
 
-@pytest.mark.timeout(60)
+@pytest.mark.timeout(30)  # under a second
 def test_a_fifo_given_to_import_fails_alone(archive: Archive, tmp_path: Path) -> None:
     fifo = tmp_path / "waiting.eml"
     os.mkfifo(fifo)
@@ -52,7 +52,7 @@ def test_a_fifo_given_to_import_fails_alone(archive: Archive, tmp_path: Path) ->
     assert _is_fifo(fifo)
 
 
-@pytest.mark.timeout(60)
+@pytest.mark.timeout(30)  # under a second
 def test_a_fifo_in_a_directory_given_to_import_fails_alone(
     archive: Archive, tmp_path: Path
 ) -> None:
@@ -75,7 +75,7 @@ def test_a_fifo_in_a_directory_given_to_import_fails_alone(
     assert _is_fifo(tree / "pipe") and _is_fifo(maildir / "new" / "1.pipe")
 
 
-@pytest.mark.timeout(60)
+@pytest.mark.timeout(30)  # under a second
 def test_dev_zero_given_to_import_is_refused_not_read(archive: Archive, tmp_path: Path) -> None:
     link = tmp_path / "zero.eml"
     link.symlink_to("/dev/zero")
@@ -98,7 +98,7 @@ def _poll(archive: Archive) -> tuple[int, dict[str, Any]]:
     return result.code, doc
 
 
-@pytest.mark.timeout(120)
+@pytest.mark.timeout(30)  # under a second
 def test_special_files_in_a_maildir_source_stay_and_are_reported(archive: Archive) -> None:
     with archive.config.open("a") as f:
         f.write('\n[[sources]]\nname = "dropbox"\nkind = "maildir"\npath = "dropbox"\n')
@@ -155,7 +155,7 @@ def _hostile_mbox(path: Path) -> bytes:
     return data
 
 
-@pytest.mark.timeout(120)
+@pytest.mark.timeout(30)  # under a second
 def test_mbox_from_lines_are_never_lost_and_splits_are_reported(
     archive: Archive, tmp_path: Path
 ) -> None:

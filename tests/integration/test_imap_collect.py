@@ -102,6 +102,7 @@ def poll(archive: Archive) -> dict[str, Any]:
     return doc
 
 
+@pytest.mark.timeout(60)  # ~5 s
 def test_one_poll_archives_1000_messages(
     collecting: Callable[..., Archive], dovecot: Dovecot, imap_user: str
 ) -> None:
@@ -169,6 +170,7 @@ def test_wrong_password_is_a_clear_error_and_moves_nothing(
     assert status.code == 1 and "refused" in status.json()["sources"][0]["last_error"]
 
 
+@pytest.mark.timeout(30)  # under a second
 def test_server_down_then_back(
     collecting: Callable[..., Archive], dovecot: Dovecot, imap_user: str, fault_proxy: Proxy
 ) -> None:
@@ -183,6 +185,7 @@ def test_server_down_then_back(
     assert poll(archive)["archived"] == 5 and dovecot.count(imap_user, "INBOX") == 0
 
 
+@pytest.mark.timeout(60)  # ~4 s
 def test_connection_dropped_mid_fetch_loses_and_duplicates_nothing(
     collecting: Callable[..., Archive], dovecot: Dovecot, imap_user: str, fault_proxy: Proxy
 ) -> None:
@@ -223,6 +226,7 @@ def test_uidvalidity_change_makes_no_duplicate_records(
     assert events["ok"]
 
 
+@pytest.mark.timeout(30)  # under a second
 def test_message_over_the_batch_limit_is_fetched_alone(
     collecting: Callable[..., Archive], dovecot: Dovecot, imap_user: str
 ) -> None:
@@ -241,6 +245,7 @@ def test_message_over_the_batch_limit_is_fetched_alone(
     assert raw_big in dovecot.messages(imap_user, "Archived")
 
 
+@pytest.mark.timeout(30)  # under a second
 def test_message_over_max_size_stays_and_is_reported(
     tmp_path: Path, database_url: str, dovecot: Dovecot, imap_user: str
 ) -> None:
@@ -255,6 +260,7 @@ def test_message_over_max_size_stays_and_is_reported(
     assert dovecot.messages(imap_user, "INBOX") == [huge]
 
 
+@pytest.mark.timeout(60)  # ~3 s
 def test_database_unreachable_mid_cycle_moves_nothing_then_catches_up(
     collecting: Callable[..., Archive],
     dovecot: Dovecot,

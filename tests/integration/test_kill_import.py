@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import hashlib
-import itertools
 import os
 import random
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import corpus
+import pytest
 from sqlalchemy import create_engine, func, select
 
 from archiver.sources.files import read_mbox
 from archiver.store.tables import arrival
 from tests.conftest import Archive, run_cli
+from tests.integration.conftest import kill_at_a_random_point, wait_for
 
 MESSAGES = 1000
 
@@ -41,6 +40,20 @@ def _session_alive(pgid: int) -> list[int]:
     return alive
 
 
+def _wait_gone(pgid: int) -> None:
+    """Wait until no process of session `pgid` (the importer's workers) is left."""
+    wait_for(lambda: not _session_alive(pgid), 10, f"the processes of session {pgid} to exit")
+
+
+def _arrivals(url: str) -> int:
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        n = int(conn.execute(select(func.count()).select_from(arrival)).scalar_one())
+    engine.dispose()
+    return n
+
+
+@pytest.mark.timeout(180)
 def test_sigkill_at_random_points_then_rerun_archives_everything_once(
     archive: Archive, tmp_path: Path
 ) -> None:
@@ -57,21 +70,17 @@ def test_sigkill_at_random_points_then_rerun_archives_everything_once(
         "2",
         str(box),
     ]
-    killed = 0
-    for delay in (rng.uniform(0.3, 1.2) for _ in itertools.repeat(None, 5)):
+    # Five imports killed at random points of their work (the next batch is then anywhere
+    # from read to commit), each within two batches of 64 and one in flight of the last:
+    # they cannot have archived all 1,000. The workers must not outlive their importer.
+    progress = {"committed": lambda: _arrivals(archive.database_url)}
+    for _ in range(5):
         proc = subprocess.Popen(
             cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
         )
-        time.sleep(delay)
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGKILL)  # only the main process: workers must not linger
-            killed += 1
-        proc.wait()
-        deadline = time.monotonic() + 10
-        while _session_alive(proc.pid) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert _session_alive(proc.pid) == [], "worker processes outlived their importer"
-    assert killed >= 3
+        kill_at_a_random_point(proc, progress, rng, most=128, start_up=1.0)
+        _wait_gone(proc.pid)
+    assert _arrivals(archive.database_url) < len(digests)  # the kills left work undone
 
     final = archive.ok("import", "--json", str(box)).json()
     assert final["failed"] == 0
@@ -81,11 +90,7 @@ def test_sigkill_at_random_points_then_rerun_archives_everything_once(
     ids = {item["id"] for item in final["items"]}
     assert len(ids) == len(digests)  # every message is exactly one record
     # ... with one arrival each: the same mbox position arriving again is the same arrival.
-    engine = create_engine(archive.database_url)
-    with engine.connect() as conn:
-        arrivals = conn.execute(select(func.count()).select_from(arrival)).scalar_one()
-    engine.dispose()
-    assert arrivals == len(digests)
+    assert _arrivals(archive.database_url) == len(digests)
     for item in final["items"][:: max(1, MESSAGES // 20)]:
         raw = archive.ok("show", "--raw", item["id"]).out
         assert hashlib.sha256(raw).digest() in digests

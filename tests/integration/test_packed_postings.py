@@ -1,7 +1,9 @@
 """Packed postings answer searches exactly as rows do, through ingest, deletion and reindex.
 
 Blocks are made 8 documents long (1024 in use) so a few dozen messages fill several of them;
-every search is checked against the answer worked out from the messages themselves.
+every search is checked against the answer worked out from the messages themselves: which
+match, and in which order (docs/cli.md: newest sent date first, records without a date last,
+and records of the same date, or of none, most recently archived first).
 """
 
 from __future__ import annotations
@@ -22,28 +24,47 @@ from tests.integration.test_search import forward, import_all
 
 VOCABULARY = ["zorblat", "quenmar", "fistrel", "dovakin", "palumbe", "yerrow", "gostick"]
 START = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
+CHUNK = 10  # messages imported by one `archiver import`, one import after the other
 
 
 Message = tuple[bytes, set[str], datetime | None]  # raw, its words, its original's date
 
 
 def _messages(count: int, seed: int) -> dict[str, Message]:
+    """Messages m000, m001...: one in ten without a date; the others on distinct dates, but
+    for a few that share the date of the message ten before (a parent's message forwarded by
+    two teachers), so the order of records of one date is checked too."""
     rng = random.Random(seed)
-    hours = rng.sample(range(2000), count)  # distinct dates: one right order
+    hours = rng.sample(range(2000), count)
     out: dict[str, Message] = {}
     for i in range(count):
         # Common words in most messages (packed), rare ones in few (left as rows).
         words = {w for j, w in enumerate(VOCABULARY) if rng.random() < 0.8 / (j + 1)}
         body = " ".join(sorted(words)) or "nothing"
-        if i % 10 == 3:  # no date anywhere: listed after every dated record
+        if i % 10 == 3:  # no date anywhere
             raw = forward(f"Item {i}", body, date="sometime soon")
             raw = raw.replace(b"Date: Wed, 15 Oct 2025 08:00:00 -0400\n", b"")
             out[f"m{i:03d}"] = (raw, words, None)
             continue
-        sent = START + timedelta(hours=hours[i])
+        if i % 20 == 15:  # the date of m(i-10), archived by the import before
+            sent = out[f"m{i - 10:03d}"][2]
+            assert sent is not None
+        else:
+            sent = START + timedelta(hours=hours[i])
         date = sent.strftime("%a, %d %b %Y %H:%M:%S +0000")
         out[f"m{i:03d}"] = (forward(f"Item {i}", body, date=date), words, sent)
     return out
+
+
+def _in_search_order(names: list[str], messages: dict[str, Message]) -> list[str]:
+    """`names` as search lists them: newest first; the undated last; of one date (or none),
+    the most recently archived first, that is, from the later import."""
+
+    def key(name: str) -> tuple[bool, datetime, int]:
+        sent = messages[name][2]
+        return sent is not None, sent or START, int(name[1:]) // CHUNK
+
+    return sorted(names, key=key, reverse=True)
 
 
 def _counts(url: str) -> tuple[int, int, int, int | None]:
@@ -59,13 +80,18 @@ def _counts(url: str) -> tuple[int, int, int, int | None]:
     return got[0], got[1], got[2], low
 
 
+def _search(archive: Archive, *args: str) -> tuple[int, list[str]]:
+    doc = archive.ok("search", "--json", *args).json()
+    return doc["total"], [r["id"] for r in doc["results"]]
+
+
 def _check(
     archive: Archive,
     ids: dict[str, str],
     messages: dict[str, Message],
     gone: set[str],
 ) -> None:
-    """Every query's total, ids and order are what the messages say."""
+    """Every query's total, ids and order (whole, and a page of it) are what the messages say."""
     live = {name: m for name, m in messages.items() if name not in gone}
     queries: list[tuple[list[str], list[str]]] = [([w], []) for w in VOCABULARY] + [
         (["zorblat", "quenmar"], []),
@@ -74,67 +100,67 @@ def _check(
         (["quenmar"], ["zorblat", "fistrel"]),
         (["yerrow", "zorblat"], ["gostick"]),
     ]
+    cut = datetime(2025, 2, 1, tzinfo=UTC)
     for want, not_want in queries:
         names = [
             n
             for n, (_, words, _) in live.items()
             if set(want) <= words and not words & set(not_want)
         ]
-        dates = {n: d for n in names if (d := live[n][2]) is not None}
-        dated = sorted(dates, key=lambda n: dates[n], reverse=True)
-        undated = {ids[n] for n in names if not live[n][2]}
-        query = want + [f"-{w}" for w in not_want]
-        doc = archive.ok("search", "--json", "--limit", "1000", "--", *query).json()
-        got = [r["id"] for r in doc["results"]]
-        assert doc["total"] == len(names), query
-        # Newest first (the dates are distinct: one right order), then the undated ones.
-        assert got[: len(dated)] == [ids[n] for n in dated], query
-        assert set(got[len(dated) :]) == undated, query
-        assert all(r["date"] is None for r in doc["results"][len(dated) :])
-        expected = got
-        page = archive.ok("search", "--json", "--limit", "3", "--offset", "2", "--", *query).json()
-        assert page["total"] == len(expected)
-        assert [r["id"] for r in page["results"]] == expected[2:5], query
+        expected = [ids[n] for n in _in_search_order(names, messages)]
+        query = ["--", *want, *(f"-{w}" for w in not_want)]
+        assert _search(archive, "--limit", "1000", *query) == (len(expected), expected), query
+        page = _search(archive, "--limit", "3", "--offset", "2", *query)
+        assert page == (len(expected), expected[2:5]), query
         # A filter takes the path that checks each hit in SQL: the same answer.
-        since = archive.ok(
-            "search", "--json", "--limit", "1000", "--since", "2025-02-01", "--", *query
-        ).json()
-        cut = datetime(2025, 2, 1, tzinfo=UTC)
-        later = [ids[n] for n in dated if dates[n] >= cut]
-        assert [r["id"] for r in since["results"]] == later, query
+        later = [
+            ids[n] for n in _in_search_order(names, messages) if (d := messages[n][2]) and d >= cut
+        ]
+        since = _search(archive, "--limit", "1000", "--since", "2025-02-01", *query)
+        assert since == (len(later), later), query
 
 
 def _check_filters_alone(
     archive: Archive, ids: dict[str, str], messages: dict[str, Message], gone: set[str]
 ) -> None:
-    """A date filter alone (and with an excluded word) pages through the same order."""
+    """Without words (filters, excluded words) the records are read in the same order."""
     cut = datetime(2025, 2, 1, tzinfo=UTC)
-    live = {n: m for n, m in messages.items() if n not in gone}
-    dates = {n: d for n, m in live.items() if (d := m[2]) is not None and d >= cut}
-    want = [ids[n] for n in sorted(dates, key=lambda n: dates[n], reverse=True)]
-    doc = archive.ok("search", "--json", "--limit", "4", "--offset", "3", "--since", "2025-02-01")
-    assert doc.json()["total"] == len(want)
-    assert [r["id"] for r in doc.json()["results"]] == want[3:7]
-    without = [
-        ids[n]
-        for n in sorted(dates, key=lambda n: dates[n], reverse=True)
-        if "zorblat" not in live[n][1]
-    ]
-    doc = archive.ok(
-        "search", "--json", "--limit", "1000", "--since", "2025-02-01", "--", "-zorblat"
-    )
-    assert [r["id"] for r in doc.json()["results"]] == without
+    live = [n for n in messages if n not in gone]
+    every = [ids[n] for n in _in_search_order(live, messages)]
+    assert _search(archive, "--limit", "1000", "--status", "active") == (len(every), every)
+    page = _search(archive, "--limit", "4", "--offset", "3", "--status", "active")
+    assert page == (len(every), every[3:7])
+    no_zorblat = [n for n in live if "zorblat" not in messages[n][1]]
+    without = [ids[n] for n in _in_search_order(no_zorblat, messages)]
+    assert _search(archive, "--limit", "1000", "--", "-zorblat") == (len(without), without)
+    later = [n for n in live if (d := messages[n][2]) and d >= cut]
+    want = [ids[n] for n in _in_search_order(later, messages)]
+    page = _search(archive, "--limit", "4", "--offset", "3", "--since", "2025-02-01")
+    assert page == (len(want), want[3:7])
+    without = [ids[n] for n in _in_search_order(later, messages) if n in no_zorblat]
+    since = _search(archive, "--limit", "1000", "--since", "2025-02-01", "--", "-zorblat")
+    assert since == (len(without), without)
 
 
 def _imported(
     archive: Archive, folder: Path, count: int, seed: int
 ) -> tuple[dict[str, Message], dict[str, str]]:
+    """The messages, imported CHUNK at a time in name order; and their record ids."""
     messages = _messages(count, seed)
-    return messages, import_all(archive, folder, {n: m[0] for n, m in messages.items()})
+    names = sorted(messages)
+    ids: dict[str, str] = {}
+    for start in range(0, count, CHUNK):
+        chunk = {n: messages[n][0] for n in names[start : start + CHUNK]}
+        ids.update(import_all(archive, folder / f"{start:03d}", chunk))
+    return messages, ids
 
 
 @pytest.mark.usefixtures("small_blocks")
-def test_packed_blocks_answer_as_rows_do(archive: Archive, tmp_path: Path) -> None:
+def test_packed_blocks_answer_as_rows_do(
+    archive: Archive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One block packed per ingest: the six imports leave one of the seven full blocks.
+    monkeypatch.setattr(postings, "PACK_PER_INGEST", 1)
     messages, ids = _imported(archive, tmp_path / "in", 60, seed=4)
     rows, packed, live, _ = _counts(archive.database_url)
     assert packed > 0 and live > 0  # some full blocks packed as they filled
@@ -166,6 +192,7 @@ def test_packed_blocks_answer_as_rows_do(archive: Archive, tmp_path: Path) -> No
     # A full rebuild moves every document to new blocks: the old blocks' packed rows go.
     archive.ok("reindex", "--all")
     _check(archive, ids, messages, gone)
+    _check_filters_alone(archive, ids, messages, gone)
     # Documents 61..100 now: blocks 0..6 hold none, and their packed rows are gone.
     assert _counts(archive.database_url)[3] == 7
 
@@ -188,9 +215,18 @@ def _postings(url: str) -> set[tuple[int, int]]:
 
 
 def test_downgrading_unpacks_every_posting(archive: Archive, tmp_path: Path) -> None:
-    # The real block size (the migration states its own, as it must): one full block and a
-    # part of the next, so a posting's document number is rebuilt from block and bit.
-    messages, _ = _imported(archive, tmp_path / "in", 1100, seed=5)
+    # Blocks of the real size (1024 documents), as the migration knows them: 1,100 messages
+    # fill the first one, whose common terms are then packed.
+    messages = _messages(1100, seed=5)
+    ids = import_all(archive, tmp_path / "in", {n: m[0] for n, m in messages.items()})
+    gone = set(random.Random(6).sample(sorted(messages), 30))  # live bits cleared
+    store = Store.open(archive.database_url)
+    try:
+        with store.transaction() as tx:
+            for name in gone:
+                tx.delete_record(ids[name])
+    finally:
+        store.close()
     archive.ok("reindex")
     held = _postings(archive.database_url)
     assert _counts(archive.database_url)[1] > 0
@@ -203,5 +239,5 @@ def test_downgrading_unpacks_every_posting(archive: Archive, tmp_path: Path) -> 
     engine.dispose()
     assert _postings(archive.database_url) == held
     assert archive.ok("search", "--json", "zorblat").json()["total"] == sum(
-        "zorblat" in m[1] for m in messages.values()
+        "zorblat" in m[1] for n, m in messages.items() if n not in gone
     )

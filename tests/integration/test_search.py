@@ -356,6 +356,7 @@ def test_reindex_rebuilds_an_empty_index_and_resumes_after_an_interruption(
     assert archive.ok("reindex", "--json").json()["indexed"] == 0  # nothing stale is left
 
 
+@pytest.mark.timeout(30)  # takes ~2 s: the 2 s attachment timeout, and no more
 def test_hostile_attachment_cannot_hang_ingest(archive: Archive, tmp_path: Path) -> None:
     (archive.root / "archiver.toml").write_text(
         archive.config.read_text() + "\n[ingest]\nattachment_text_timeout = 2\n"
@@ -374,9 +375,11 @@ def test_hostile_attachment_cannot_hang_ingest(archive: Archive, tmp_path: Path)
     assert found(archive, "pypdf") == {ids["slow"]}  # archived and searchable by its body
     view: dict[str, Any] = archive.ok("show", "--json", ids["slow"]).json()
     assert view["original"]["subject"] == "Slow file"
+    [attached] = view["chain"][0]["attachments"]
+    assert (attached["filename"], attached["text"]) == ("slow.pdf", "timeout")  # given up on
 
 
-@pytest.mark.timeout(120)
+@pytest.mark.timeout(60)  # takes ~7 s: twice (import, rederive) the 3 s budget
 def test_a_message_full_of_slow_attachments_spends_its_budget_and_says_so(
     archive: Archive, tmp_path: Path
 ) -> None:

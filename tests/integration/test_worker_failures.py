@@ -34,7 +34,7 @@ def _note(n: int, attachment: bytes = b"") -> bytes:
     return msg.as_bytes()
 
 
-@pytest.mark.timeout(120)
+@pytest.mark.timeout(30)  # ~2 s
 def test_a_message_too_big_for_the_memory_left_fails_alone(
     archive: Archive, tmp_path: Path
 ) -> None:
@@ -55,7 +55,7 @@ def test_a_message_too_big_for_the_memory_left_fails_alone(
     assert archive.ok("verify", "--json").json()["checked"] == 2
 
 
-@pytest.mark.timeout(120)
+@pytest.mark.timeout(30)  # under a second
 def test_a_worker_killed_mid_batch_is_one_clear_error_and_the_next_run_works(
     archive: Archive, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -26,6 +26,7 @@ import docx
 import pytest
 from pypdf import PdfReader, PdfWriter
 
+from archiver.understand import extract
 from archiver.understand.extract import Extraction, Extractor, supported
 
 PDF = "application/pdf"
@@ -337,6 +338,13 @@ def test_text_is_capped() -> None:
 # Hostile documents
 
 
+# The time bounds below are far above what these take (milliseconds to a second; the slow
+# ones wait out a timeout of 1-2 s on purpose) and below the extractor's own timeout where
+# that would say the same: they catch a document that is read rather than refused. Each
+# test also has a bound on the whole test, so nothing here can hang.
+
+
+@pytest.mark.timeout(60)
 def test_docx_zip_bomb_is_refused_quickly(shared: Extractor, zeros_gb: tuple[bytes, int]) -> None:
     deflated, crc = zeros_gb
     bomb = docx_with_document_xml(deflated, crc, 1024 * MB)
@@ -344,13 +352,14 @@ def test_docx_zip_bomb_is_refused_quickly(shared: Extractor, zeros_gb: tuple[byt
     before = rss()
     started = time.monotonic()
     result = shared.extract(bomb, DOCX, "bomb.docx")
-    assert time.monotonic() - started < 2
+    assert time.monotonic() - started < 5  # refused by its declared size, not inflated
     assert result.status == "too_large"
     check_quiet(result)
     assert rss() - before < 50 * MB
     fine(shared)
 
 
+@pytest.mark.timeout(60)
 def test_docx_zip_bomb_with_lying_sizes_fails(
     shared: Extractor, zeros_gb: tuple[bytes, int]
 ) -> None:
@@ -359,13 +368,14 @@ def test_docx_zip_bomb_with_lying_sizes_fails(
     pid = shared.pid
     started = time.monotonic()
     result = shared.extract(docx_with_document_xml(deflated, crc, 4096), DOCX, "liar.docx")
-    assert time.monotonic() - started < 1
+    assert time.monotonic() - started < 5
     # zipfile stops at the declared size, in small steps, then the CRC fails
     assert result == Extraction("failed", "", "damaged zip member")
     assert shared.pid == pid  # no memory trouble: the same child goes on
     fine(shared)
 
 
+@pytest.mark.timeout(60)
 def test_docx_member_inflating_past_its_declared_size_is_cut_there(
     shared: Extractor, zeros_gb: tuple[bytes, int]
 ) -> None:
@@ -377,11 +387,12 @@ def test_docx_member_inflating_past_its_declared_size_is_cut_there(
     member = head + zeros_gb[0]
     started = time.monotonic()
     result = shared.extract(docx_with_document_xml(member, zlib.crc32(xml), len(xml)), DOCX, "x")
-    assert time.monotonic() - started < 1
+    assert time.monotonic() - started < 5
     assert result.status == "ok"
     assert "Delta after the table" in result.text
 
 
+@pytest.mark.timeout(60)
 def test_docx_billion_laughs_is_not_expanded(shared: Extractor) -> None:
     entities = "".join(
         f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' if i else '<!ENTITY l0 "lol">' for i in range(10)
@@ -400,6 +411,7 @@ def test_docx_billion_laughs_is_not_expanded(shared: Extractor) -> None:
     assert "lollol" not in result.text
 
 
+@pytest.mark.timeout(60)
 def test_pdf_decompression_bomb_fails_within_the_timeout() -> None:
     gigabyte = repeated_deflate(b" " * MB, 1024, 15)  # 1 GiB of spaces as a content stream
     data = make_pdf((gigabyte, b"/Filter /FlateDecode"))
@@ -425,6 +437,7 @@ def slow_pdf() -> bytes:
     return make_pdf((repeated_deflate(chunk, 5, 15), b"/Filter /FlateDecode"))
 
 
+@pytest.mark.timeout(60)
 def test_slow_pdf_times_out_and_the_next_call_gets_a_new_child() -> None:
     with Extractor(timeout=1) as extractor:
         fine(extractor)
@@ -434,13 +447,14 @@ def test_slow_pdf_times_out_and_the_next_call_gets_a_new_child() -> None:
         result = extractor.extract(slow_pdf(), PDF, "slow.pdf")
         elapsed = time.monotonic() - started
         assert result == Extraction("timeout", "", "no answer within 1 s")
-        assert 0.9 < elapsed < 3
+        assert 0.9 < elapsed < 5  # it waited its second, then did not wait much longer
         assert extractor.pid is None
         assert wait_gone(first, 1)  # killed and reaped
         fine(extractor)
         assert extractor.pid not in (None, first)
 
 
+@pytest.mark.timeout(60)
 def test_stalled_child_times_out_even_while_reading_a_large_input() -> None:
     with Extractor(timeout=1) as extractor:
         fine(extractor)
@@ -450,11 +464,12 @@ def test_stalled_child_times_out_even_while_reading_a_large_input() -> None:
         started = time.monotonic()
         result = extractor.extract(b"%PDF-1.4\n" + bytes(8 * MB), PDF, "big.pdf")
         assert result.status == "timeout"
-        assert time.monotonic() - started < 3
+        assert time.monotonic() - started < 5
         assert wait_gone(first, 1)
         fine(extractor)
 
 
+@pytest.mark.timeout(60)
 def test_memory_exhaustion_fails_and_the_next_call_gets_a_new_child() -> None:
     # One 45 MB string: within pypdf's decompression limit, but pypdf copies it many times.
     stream = b"BT /F1 12 Tf (" + b"a" * (45 * MB) + b") Tj ET"
@@ -515,6 +530,7 @@ def test_a_child_that_died_while_idle_is_replaced_silently() -> None:
         assert extractor.pid != pid
 
 
+@pytest.mark.timeout(60)
 def test_a_child_killed_mid_request_gives_failed_with_the_reason() -> None:
     with Extractor(timeout=10) as extractor:
         fine(extractor)
@@ -526,6 +542,7 @@ def test_a_child_killed_mid_request_gives_failed_with_the_reason() -> None:
         fine(extractor)
 
 
+@pytest.mark.timeout(60)
 def test_the_child_dies_with_its_parent(tmp_path: Path) -> None:
     sample = tmp_path / "sample.pdf"
     sample.write_bytes(make_pdf(text_page("parent death")))
@@ -548,7 +565,13 @@ def test_the_child_dies_with_its_parent(tmp_path: Path) -> None:
     assert wait_gone(int(pid), 5)
 
 
-def test_an_extractor_inherited_across_a_fork_starts_its_own_child() -> None:
+@pytest.mark.timeout(60)
+def test_an_extractor_inherited_across_a_fork_starts_its_own_child(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A child whose input stays open is killed after a grace period: made long here, so that
+    # "at once" below can be a generous bound and still tell the two apart.
+    monkeypatch.setattr(extract, "_CLOSE_GRACE", 30.0)
     extractor = Extractor()
     fine(extractor)
     ours = extractor.pid
@@ -574,7 +597,7 @@ def test_an_extractor_inherited_across_a_fork_starts_its_own_child() -> None:
         # (rather than after a grace period and a kill).
         started = time.monotonic()
         extractor.close()
-        assert time.monotonic() - started < 0.5
+        assert time.monotonic() - started < 10  # at once, not after the 30 s grace
         assert ours is not None and wait_gone(ours, 1)
     finally:
         os.write(release_w, b"x")
@@ -586,18 +609,25 @@ def test_an_extractor_inherited_across_a_fork_starts_its_own_child() -> None:
     assert int(theirs) != ours
 
 
+@pytest.mark.timeout(60)
 def test_a_long_document_gives_its_beginning_at_the_soft_deadline() -> None:
-    # Each page takes pypdf about 30 ms; 200 of them would take 6 s, the timeout is 2 s.
+    # Each page takes pypdf about 10 ms (on a 2024 laptop); 2,000 of them take 20 s, and still
+    # 2 s on a machine ten times as fast: past the soft deadline (1.4 s of the 2 s timeout) on
+    # any machine, while one page is never long enough to miss the hard one. The text is let
+    # be as long as the whole document, so only the time limit can cut it.
+    count = 2000
     page = b"BT /F1 12 Tf " + b"(word) Tj " * 1000 + b"ET"
     packed = zlib.compress(page, 9)
-    pages = [text_page(f"Page {n} starts") + b"\n" + page for n in range(200)]
+    pages = [text_page(f"Page {n} starts") + b"\n" + page for n in range(count)]
     data = make_pdf(*[(zlib.compress(p, 9), b"/Filter /FlateDecode") for p in pages])
-    assert len(data) < 200 * (len(packed) + 400)
-    with Extractor(timeout=2) as extractor:
+    assert len(data) < count * (len(packed) + 400)
+    with Extractor(timeout=2, max_chars=count * 5000) as extractor:
         fine(extractor)
         started = time.monotonic()
         result = extractor.extract(data, PDF, "long.pdf")
+        # It used its time (no answer before the soft deadline) and answered before the hard
+        # one (else the status would be "timeout").
         assert 1.3 < time.monotonic() - started < 2
     assert (result.status, result.error) == ("truncated", "time limit reached")
     assert result.text.startswith("Page 0 starts")
-    assert "Page 199 starts" not in result.text
+    assert f"Page {count - 1} starts" not in result.text

@@ -12,7 +12,7 @@ import email.policy
 import random
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -20,10 +20,12 @@ import pytest
 
 from archiver.understand.forwards import (
     DEFAULT_ZONE,
+    MAX_DEPTH,
     ForwardSplit,
     Original,
     Party,
     is_forward_subject,
+    is_reply_subject,
     parse_client_date,
     split_forward,
     strip_subject_prefixes,
@@ -782,6 +784,7 @@ def test_a_reply_that_quotes_a_forward_block_counts() -> None:
     assert original.body == "I will pick Liam up at 1:00 today for the dentist.\n\nPatricia"
 
 
+@pytest.mark.timeout(10)  # milliseconds
 def test_nesting_is_bounded() -> None:
     block = "---------- Forwarded message ---------\nFrom: A <a@b.example>\n\nhi\n"
     found = split_forward(block * 100)
@@ -1180,6 +1183,7 @@ ADVERSARIAL = [
 ]
 
 
+@pytest.mark.timeout(10)  # milliseconds
 @pytest.mark.parametrize("line", ADVERSARIAL, ids=[f"adversarial-{i}" for i in range(14)])
 def test_a_200kb_adversarial_line_finishes_quickly(line: str) -> None:
     start = time.perf_counter()
@@ -1192,6 +1196,7 @@ def test_a_200kb_adversarial_line_finishes_quickly(line: str) -> None:
     assert time.perf_counter() - start < 1.0
 
 
+@pytest.mark.timeout(30)  # ~0.3 s
 def test_many_candidate_lines_finish_quickly() -> None:
     start = time.perf_counter()
     split_forward("From: a@b.example\n" * 14_000)
@@ -1200,34 +1205,131 @@ def test_many_candidate_lines_finish_quickly() -> None:
     assert time.perf_counter() - start < 3.0
 
 
+@pytest.mark.timeout(10)  # milliseconds
 def test_only_the_first_256kb_is_read() -> None:
     block = (DATA / "gmail_en.txt").read_text(encoding="utf-8")
     assert split_forward("x\n" * 140_000 + block) is None
 
 
-def test_never_raises_on_noise() -> None:
+NOISE_PIECES = [
+    "---------- Forwarded message ---------\n",
+    "From: A <a@b.example>\n",
+    "From: Pat Rivera\n",
+    "To: B <b@c.example>; Doe, Jo <jo@d.example>\n",
+    "Sent: Wednesday, October 15, 2025 9:31 AM\n",
+    "Date: Wed, 15 Oct 2025 13:31:00 +0000\n",
+    "Subject: RE: Fwd: trip\n",
+    "> Begin forwarded message:\n",
+    "________________________________\n",
+    "----- Forwarded Message ----- From: x To: y Subject: ",
+    "Date: \n",
+    "<div class=gmail_quote>",
+    "Fwd: ",
+    "RE[2]: ",
+    "[Fwd: ",
+    "TR\uff1a",
+    "2025年10月15日 下午3:05",
+    "15.10.2025 09:31 GMT+2",
+    "Oct 15, 2025 at 9:31 PM EST",
+]
+NOISE_ALPHABET = "-_=>:\t \n<>@[]();,\"'*FromDateSubjectToCc\u202f\xa0\ufeff年月日上午下午ÀÉçğış—–−"
+
+
+def noise(rng: random.Random, length: int = 200) -> str:
+    """Random text made of the characters and phrases forward blocks are made of."""
+    return "".join(
+        rng.choice(NOISE_PIECES) if rng.random() < 0.3 else rng.choice(NOISE_ALPHABET)
+        for _ in range(length)
+    )
+
+
+def check_party(party: Party) -> None:
+    """Someone named in a block: a name, an address, or both; an address is one address."""
+    assert party.name or party.address, party
+    assert party.address == "" or (
+        "@" in party.address and party.address.split() == [party.address]
+    )
+    assert party.name == party.name.strip(), party
+
+
+def check_split(found: ForwardSplit) -> None:
+    """What `split_forward` promises of any split it returns."""
+    assert 1 <= len(found.chain) <= MAX_DEPTH
+    assert found.note == found.note.strip()  # "trimmed"
+    for original in found.chain:
+        assert original.body == original.body.strip()
+        for party in (
+            *([original.sender] if original.sender else []),
+            *original.to,
+            *original.cc,
+        ):
+            check_party(party)
+        if original.date is not None:
+            assert original.date_text  # a date is read from the text written in the block
+            assert original.date.utcoffset() == timedelta(0)  # aware, in UTC
+        assert original.date_text is None or original.date_text.strip()
+        assert original.subject is None or original.subject == original.subject.strip()
+
+
+def check_subject(subject: str) -> None:
+    """What the subject functions promise of any text."""
+    stripped = strip_subject_prefixes(subject)
+    assert stripped in subject  # a part of the subject, never new text
+    assert strip_subject_prefixes(stripped) == stripped  # no prefix is left to strip
+    if stripped != subject.strip():
+        assert is_forward_subject(subject) or is_reply_subject(subject)  # only prefixes go
+    if is_forward_subject(subject):
+        assert len(stripped) < len(subject.strip())
+    # A forward of any subject is a forward, about the same subject.
+    assert is_forward_subject("Fwd: " + subject)
+    assert strip_subject_prefixes("Fwd: " + subject) == stripped
+
+
+@pytest.mark.timeout(30)  # ~0.3 s
+def test_noise_never_raises_and_keeps_every_promise() -> None:
+    """Random text made of forward-block parts: no function raises, and what they return holds
+    what their docstrings say. The noise must also have found blocks, dates and prefixes, or
+    the checks above checked nothing."""
     rng = random.Random(20251015)
-    alphabet = "-_=>:\t \n<>@[]();,\"'*FromDateSubjectToCc\u202f\xa0\ufeff年月日上午下午ÀÉçğış—–−"
-    pieces = [
-        "---------- Forwarded message ---------\n",
-        "From: A <a@b.example>\n",
-        "Sent: Wednesday, October 15, 2025 9:31 AM\n",
-        "> Begin forwarded message:\n",
-        "________________________________\n",
-        "----- Forwarded Message ----- From: x To: y Subject: ",
-        "Date: \n",
-        "<div class=gmail_quote>",
-    ]
-    for _ in range(300):
-        parts = [
-            rng.choice(pieces) if rng.random() < 0.3 else rng.choice(alphabet) for _ in range(200)
-        ]
-        text = "".join(parts)
+    seen = {"chains": 0, "dates": 0, "forward subjects": 0, "stripped": 0}
+    for _ in range(400):
+        text = noise(rng)
         found = split_forward(text, text)
-        assert found is None or found.chain
-        parse_client_date(text[:80])
-        strip_subject_prefixes(text)
-        is_forward_subject(text)
+        if found is not None:
+            check_split(found)
+            assert split_forward(text, text) == found  # the same message, the same answer
+            seen["chains"] += 1
+            seen["dates"] += any(o.date is not None for o in found.chain)
+        html_only = split_forward("", text)
+        if html_only is not None:
+            check_split(html_only)
+        for piece in (text[:80], text[rng.randrange(len(text)) :][:80]):
+            date = parse_client_date(piece)
+            assert date is None or date.utcoffset() == timedelta(0), (piece, date)
+            seen["dates"] += date is not None
+        line = text.split("\n", 1)[0]
+        for subject in (text, line):
+            check_subject(subject)
+            seen["forward subjects"] += is_forward_subject(subject)
+            seen["stripped"] += strip_subject_prefixes(subject) != subject.strip()
+    assert all(n >= 10 for n in seen.values()), seen
+
+
+FIRST_DAY = datetime(2015, 1, 1, tzinfo=UTC)
+
+
+def test_a_date_with_its_zone_is_read_exactly() -> None:
+    rng = random.Random(7)
+    for _ in range(200):
+        moment = FIRST_DAY + timedelta(seconds=rng.randrange(10 * 365 * 86400))
+        offset = timedelta(minutes=15 * rng.randrange(-48, 57))
+        local = moment.astimezone(timezone(offset))
+        for written in (
+            local.strftime("%a, %d %b %Y %H:%M:%S %z"),
+            local.strftime("%A, %B %d, %Y %I:%M:%S %p ") + local.strftime("%z"),
+            local.isoformat(),
+        ):
+            assert parse_client_date(written) == moment, written
 
 
 def test_results_are_frozen() -> None:
