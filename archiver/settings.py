@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import dataclasses
 import os
 import re
@@ -21,6 +22,7 @@ _LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_MONTH_DAY = re.compile(r"^(\d\d)-(\d\d)$")
 
 
 def _help(text: str, kinds: tuple[str, ...] = (IMAP, MAILDIR)) -> dict[str, Any]:
@@ -33,6 +35,17 @@ def parse_duration(text: str) -> float:
     if not m:
         raise ValueError(f"not a duration: {text!r} (use e.g. 30s, 5m, 1h)")
     return float(m.group(1)) * _UNITS[m.group(2) or "s"]
+
+
+def parse_month_day(text: str) -> tuple[int, int]:
+    """(month, day) from "MM-DD", a day every year has (so not 02-29); raises ValueError."""
+    m = _MONTH_DAY.match(text.strip())
+    if m:
+        month, day = int(m.group(1)), int(m.group(2))
+        # 2023 is a common year: 02-29 fails, as it would in three years of four.
+        if 1 <= month <= 12 and 1 <= day <= calendar.monthrange(2023, month)[1]:
+            return month, day
+    raise ValueError(f"{text!r} is not a day of the year: use MM-DD, e.g. 06-30")
 
 
 @dataclass(frozen=True)
@@ -138,6 +151,25 @@ class LogSettings:
 
     level: Literal["debug", "info", "warning", "error"] = field(
         default="info", metadata=_help("One of debug, info, warning, error.")
+    )
+
+
+@dataclass(frozen=True)
+class RetentionSettings:
+    """Records retention: which schedule classifies records and how long each is kept."""
+
+    schedule: str = field(
+        default="",
+        metadata=_help(
+            "Retention schedule TOML; empty: the shipped Massachusetts schools schedule\n"
+            "(config/retention/massachusetts-schools.toml). Relative to this file."
+        ),
+    )
+    school_year_end: str = field(
+        default="06-30",
+        metadata=_help(
+            "MM-DD: the last day of the school year, the trigger of school-year-end series."
+        ),
     )
 
 
@@ -262,6 +294,7 @@ class Settings:
     ingest: IngestSettings = field(default_factory=IngestSettings)
     daemon: DaemonSettings = field(default_factory=DaemonSettings)
     log: LogSettings = field(default_factory=LogSettings)
+    retention: RetentionSettings = field(default_factory=RetentionSettings)
     sources: list[SourceSettings] = field(default_factory=_default_sources)
     config_path: Path = Path("archiver.toml")
 
@@ -303,6 +336,17 @@ class Settings:
             return Path(file + ".audit-head") if file and file != ":memory:" else None
         return Path(f"{self.path(db)}.audit-head")
 
+    @property
+    def schedule_path(self) -> Path | None:
+        """The district's retention schedule file, or None for the shipped one."""
+        schedule = self.retention.schedule.strip()
+        return self.path(schedule) if schedule else None
+
+    @property
+    def school_year_end(self) -> tuple[int, int]:
+        """(month, day) the school year ends (checked when the settings were read)."""
+        return parse_month_day(self.retention.school_year_end)
+
     def source(self, name: str) -> SourceSettings:
         """The source called `name`; raises ConfigError listing the known names."""
         for s in self.sources:
@@ -317,6 +361,7 @@ _SECTIONS: dict[str, type[Any]] = {
     "ingest": IngestSettings,
     "daemon": DaemonSettings,
     "log": LogSettings,
+    "retention": RetentionSettings,
 }
 
 
@@ -433,6 +478,16 @@ def _range_problems(settings: Settings) -> list[tuple[str, str]]:
         out.append(("archive.database", "must not be empty"))
     if settings.archive.lock_timeout < 1:
         out.append(("archive.lock_timeout", "must be at least 1 second"))
+    try:
+        parse_month_day(settings.retention.school_year_end)
+    except ValueError:
+        out.append(
+            (
+                "retention.school_year_end",
+                "must be MM-DD, a day every year has (e.g. 06-30), got "
+                f"{settings.retention.school_year_end!r}",
+            )
+        )
     for key in ("jitter", "max_backoff", "lease"):
         out += _duration_problem(f"daemon.{key}", getattr(settings.daemon, key), 0)
     names = [s.name for s in settings.sources]

@@ -1,4 +1,4 @@
-"""`archiver config validate`: every problem with the config and its key files."""
+"""`archiver config validate`: every problem with the config, its key files and schedule."""
 
 from __future__ import annotations
 
@@ -61,6 +61,16 @@ def _source_problems(settings: Settings) -> list[str]:
     return problems
 
 
+def _schedule_problems(settings: Settings) -> list[str]:
+    """Every problem with the retention schedule (the shipped one if none is named)."""
+    from archiver.records.schedule import schedule_problems
+
+    path = settings.schedule_path
+    if path is not None and not path.is_file():
+        return [f"{settings.config_path}: retention.schedule: {path} not found"]
+    return schedule_problems(path)
+
+
 def _registry_problems(settings: Settings) -> list[str]:
     """Registered keys whose files are missing or wrong, if the database can be read."""
     from archiver.app import App
@@ -91,6 +101,7 @@ def validate(ctx: click.Context, as_json: bool) -> int:
         path = context(ctx).config_path
         settings = load_settings(path)
         problems = _key_problems(settings) + _source_problems(settings)
+        problems += _schedule_problems(settings)
         problems += [p for p in _registry_problems(settings) if p not in problems]
     except ConfigError as exc:
         problems = exc.problems

@@ -101,3 +101,31 @@ def test_an_unknown_time_zone_is_a_config_error(tmp_path: Path) -> None:
     result = run_cli("--config", str(config), "config", "validate")
     assert result.code == 2
     assert "archive.timezone" in result.err and "America/Boston" in result.err
+
+
+def test_validate_checks_the_retention_schedule(tmp_path: Path) -> None:
+    target = tmp_path / "demo"
+    assert run_cli("init", str(target)).code == 0
+    config = target / "archiver.toml"
+    cfg = ("--config", str(config))
+    shipped = run_cli(*cfg, "config", "validate")  # no schedule named: the shipped one
+    assert shipped.code == 0, shipped.err
+    text = config.read_text()
+    assert 'schedule = ""' in text
+    config.write_text(text.replace('schedule = ""', 'schedule = "bad.toml"'))
+    missing = run_cli(*cfg, "config", "validate")
+    assert missing.code == 2
+    assert f"retention.schedule: {target / 'bad.toml'} not found" in missing.err
+    shipped_text = (REPO / "config" / "retention" / "massachusetts-schools.toml").read_text()
+    (target / "bad.toml").write_text(shipped_text.replace('period = "2y"', 'period = "2 years"'))
+    result = run_cli(*cfg, "config", "validate", "--json")
+    assert result.code == 2
+    [problem] = result.json()["problems"]
+    assert problem.startswith(f"{target / 'bad.toml'}: series[2] (CORR-GEN).period: ")
+    assert "'2 years' is not a period" in problem
+    (target / "bad.toml").write_text(shipped_text + "[[rules]\n")
+    plain = run_cli(*cfg, "config", "validate")
+    assert plain.code == 2 and plain.err.count("error:") == 1
+    assert "bad.toml: line " in plain.err and "not valid TOML" in plain.err
+    (target / "bad.toml").write_text(shipped_text)
+    assert run_cli(*cfg, "config", "validate").code == 0

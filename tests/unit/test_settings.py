@@ -53,3 +53,23 @@ def test_removing_archived_copies_is_off_by_default_and_checked() -> None:
             parse_settings(source + f"remove_archived_after_days = {bad}\n", Path("a.toml"))
         [problem] = err.value.problems
         assert problem.startswith("a.toml: sources[0]") and "remove_archived_after_days" in problem
+
+
+def test_retention_schedule_resolves_beside_the_config_and_defaults_to_the_shipped_one() -> None:
+    default = parse_settings("", Path("/etc/archiver/archiver.toml"))
+    assert default.schedule_path is None
+    assert default.school_year_end == (6, 30)
+    text = '[retention]\nschedule = "retention/district.toml"\nschool_year_end = "06-20"\n'
+    settings = parse_settings(text, Path("/etc/archiver/archiver.toml"))
+    assert settings.schedule_path == Path("/etc/archiver/retention/district.toml")
+    assert settings.school_year_end == (6, 20)
+    absolute = parse_settings('[retention]\nschedule = "/srv/s.toml"\n', Path("a.toml"))
+    assert absolute.schedule_path == Path("/srv/s.toml")
+
+
+@pytest.mark.parametrize("bad", ["6-30", "13-01", "02-29", "06-31", "June 30", ""])
+def test_school_year_end_must_be_a_day_every_year_has(bad: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        parse_settings(f'[retention]\nschool_year_end = "{bad}"\n', Path("a.toml"))
+    [problem] = err.value.problems
+    assert problem.startswith("a.toml: retention.school_year_end must be MM-DD"), problem
