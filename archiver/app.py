@@ -16,10 +16,13 @@ from archiver.clock import Clock, District, SystemClock
 from archiver.settings import Settings, load_settings
 
 if TYPE_CHECKING:
+    from archiver.archive.roster import Changed
     from archiver.crypto.keyring import Keyring
     from archiver.ingest.pipeline import Pipeline
     from archiver.ingest.prepare import IngestPolicy
-    from archiver.store.db import Store
+    from archiver.records.retention import Intake
+    from archiver.records.schedule import Schedule
+    from archiver.store.db import Store, Tx
     from archiver.understand.indexing import TextLimits
 
 
@@ -33,6 +36,7 @@ class App:
         self.district: District = settings.district
         self._store: Store | None = None
         self._keyring: Keyring | None = None
+        self._schedule: Schedule | None = None
 
     @classmethod
     def from_config(cls, path: Path, clock: Clock | None = None) -> App:
@@ -81,7 +85,43 @@ class App:
         from archiver.ingest.pipeline import Pipeline
 
         count = self.settings.ingest.workers if workers is None else workers
-        return Pipeline(self.store, self.keyring, self.ingest_policy(), count)
+        return Pipeline(self.store, self.keyring, self.ingest_policy(), count, self.intake())
+
+    @property
+    def schedule(self) -> Schedule:
+        """The retention schedule (`[retention] schedule`, else the shipped one); raises
+        ConfigError naming every problem in it."""
+        if self._schedule is None:
+            from archiver.records.schedule import load_schedule
+
+            self._schedule = load_schedule(self.settings.schedule_path)
+        return self._schedule
+
+    def records_changed(self) -> Changed:
+        """What to do, in the same transaction, when records' tags, dates or students' exit
+        dates changed: classify them again and let the open holds catch them."""
+        from archiver.records.holds import sweep
+        from archiver.records.retention import reclassify
+
+        ring, schedule, district = self.keyring, self.schedule, self.district
+        year_end = self.settings.school_year_end
+
+        def changed(tx: Tx, record_ids: list[str]) -> None:
+            reclassify(tx, ring, schedule, district, year_end, record_ids)
+            sweep(tx, ring, district, record_ids)
+
+        return changed
+
+    def intake(self) -> Intake:
+        """Records management's part of ingest: classify each new record and catch it in the
+        open holds that match it."""
+        from archiver.records.holds import HoldWatch
+        from archiver.records.retention import Intake
+
+        watch = HoldWatch(self.keyring, self.district)
+        return Intake(
+            self.keyring, self.schedule, self.district, self.settings.school_year_end, watch.catch
+        )
 
     def text_limits(self) -> TextLimits:
         """How long attachment text may take, for `reindex`, `rederive` and repairs."""

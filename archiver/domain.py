@@ -441,3 +441,64 @@ class Hits:
 
     total: int
     ids: list[str] = field(default_factory=list)  # newest first
+
+
+# --- Records management ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RetentionRow:
+    """A record's retention: its series, the rule that placed it (or "manual"), the event date
+    that starts its clock and the day it may (or, for a `maximum` series, must) be destroyed;
+    both empty while the event has not happened, `retain_until` also for a permanent series."""
+
+    record_id: str
+    series: str
+    rule: str
+    trigger_date: date | None
+    retain_until: date | None
+    limit: str  # minimum | maximum
+    disposition: str  # destroy | review | permanent
+    classified_at: datetime
+    classified_by: str | None = None  # who chose the series by hand
+    note: bytes | None = None  # sealed reason of a manual classification
+    facts: bytes | None = None
+
+
+@dataclass(frozen=True)
+class HoldRow:
+    """A legal hold as stored: its name, reason and criteria sealed in `sealed`."""
+
+    id: int  # 0 until stored
+    lookup: bytes
+    key_id: str
+    sealed: bytes
+    created_at: datetime
+    created_by: str
+    released_at: datetime | None = None
+    released_by: str | None = None
+    release_note: bytes | None = None
+    facts: bytes | None = None
+
+
+@dataclass(frozen=True)
+class HoldMemberRow:
+    """A record a hold covers (`how`: criteria or manual), or one taken out of it by hand
+    (`how` "removed", so its criteria do not catch it again)."""
+
+    hold_id: int
+    record_id: str
+    how: str
+    at: datetime
+    facts: bytes | None = None
+
+
+@dataclass(frozen=True)
+class NewRecord:
+    """What records management needs of a record ingest has just written, in the same
+    transaction: classification and holds see it before it is committed."""
+
+    row: RecordRow
+    source_name: str
+    terms: frozenset[int]  # its blind index terms (empty if it was not indexed)
+    tags: dict[int, str]  # student row id -> how it was tagged

@@ -13,7 +13,15 @@ from dataclasses import replace
 
 from archiver.crypto.facts import Facts, altered
 from archiver.crypto.keyring import Keyring
-from archiver.domain import ArrivalRow, RecordRow, StudentRow, TagRow
+from archiver.domain import (
+    ArrivalRow,
+    HoldMemberRow,
+    HoldRow,
+    RecordRow,
+    RetentionRow,
+    StudentRow,
+    TagRow,
+)
 from archiver.errors import IntegrityError, KeyFileError
 from archiver.store.db import Tx
 
@@ -22,6 +30,9 @@ ARRIVAL = "arrival"
 TAG = "record_tag"
 REMOVAL = "tag_override"
 STUDENT = "student"
+RETENTION = "retention"
+HOLD = "hold"
+HOLD_RECORD = "hold_record"
 
 
 def record_facts(row: RecordRow) -> Facts:
@@ -65,6 +76,41 @@ def student_facts(row: StudentRow) -> Facts:
     return [("lookup", row.lookup), ("key_id", row.key_id), ("exit_date", row.exit_date)]
 
 
+def retention_facts(row: RetentionRow) -> Facts:
+    return [
+        ("series", row.series),
+        ("rule", row.rule),
+        ("trigger_date", row.trigger_date),
+        ("retain_until", row.retain_until),
+        ("limit", row.limit),
+        ("disposition", row.disposition),
+        ("classified_at", row.classified_at),
+        ("classified_by", row.classified_by),
+        ("note", row.note),
+    ]
+
+
+def hold_facts(row: HoldRow) -> Facts:
+    return [
+        ("lookup", row.lookup),
+        ("key_id", row.key_id),
+        ("sealed", row.sealed),
+        ("created_at", row.created_at),
+        ("created_by", row.created_by),
+        ("released_at", row.released_at),
+        ("released_by", row.released_by),
+        ("release_note", row.release_note),
+    ]
+
+
+def _member_id(row: HoldMemberRow) -> str:
+    return f"{row.hold_id}/{row.record_id}"
+
+
+def hold_member_facts(row: HoldMemberRow) -> Facts:
+    return [("how", row.how), ("at", row.at)]
+
+
 def seal_record(ring: Keyring, row: RecordRow) -> RecordRow:
     """`row` with its facts authenticated under the current index key."""
     return replace(row, facts=ring.fact_seal().seal(RECORD, row.id, record_facts(row)))
@@ -83,6 +129,22 @@ def seal_tag(ring: Keyring, row: TagRow) -> TagRow:
 def seal_student(ring: Keyring, row: StudentRow) -> StudentRow:
     """A stored student (its row id known) with its facts authenticated."""
     return replace(row, facts=ring.fact_seal().seal(STUDENT, str(row.id), student_facts(row)))
+
+
+def seal_retention(ring: Keyring, row: RetentionRow) -> RetentionRow:
+    """A record's retention with its facts authenticated: an edited date is noticed."""
+    return replace(row, facts=ring.fact_seal().seal(RETENTION, row.record_id, retention_facts(row)))
+
+
+def seal_hold(ring: Keyring, row: HoldRow) -> HoldRow:
+    """A stored hold (its id known) with its facts authenticated."""
+    return replace(row, facts=ring.fact_seal().seal(HOLD, str(row.id), hold_facts(row)))
+
+
+def seal_hold_member(ring: Keyring, row: HoldMemberRow) -> HoldMemberRow:
+    return replace(
+        row, facts=ring.fact_seal().seal(HOLD_RECORD, _member_id(row), hold_member_facts(row))
+    )
 
 
 def record_problem(ring: Keyring, row: RecordRow) -> str | None:
@@ -127,9 +189,31 @@ def _problem(
     )
 
 
+def retention_problem(ring: Keyring, row: RetentionRow) -> str | None:
+    where = f"record {row.record_id}: its retention"
+    return _problem(ring, where, RETENTION, row.record_id, retention_facts(row), row.facts)
+
+
+def hold_problem(ring: Keyring, row: HoldRow) -> str | None:
+    where = f"hold row {row.id}"
+    return _problem(ring, where, HOLD, str(row.id), hold_facts(row), row.facts)
+
+
+def hold_member_problem(ring: Keyring, row: HoldMemberRow) -> str | None:
+    where = f"record {row.record_id}: its place in hold row {row.hold_id}"
+    return _problem(ring, where, HOLD_RECORD, _member_id(row), hold_member_facts(row), row.facts)
+
+
 def problems(tx: Tx, ring: Keyring, row: RecordRow) -> list[str]:
-    """Every problem with the plaintext facts of a record, its arrivals and its tags."""
+    """Every problem with the plaintext facts of a record, its arrivals, its tags, its
+    retention and the holds that cover it."""
     found = [record_problem(ring, row)]
+    kept = tx.retention.get(row.id)
+    if kept is not None:
+        found.append(retention_problem(ring, kept))
+    members = tx.holds.of_records([row.id])
+    found += [hold_member_problem(ring, m) for m in members]
+    found += [hold_problem(ring, h) for h in tx.holds.by_ids(sorted({m.hold_id for m in members}))]
     found += [arrival_problem(ring, a) for a in tx.records.arrivals(row.id)]
     found += [
         tag_problem(ring, t)

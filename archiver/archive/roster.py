@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, replace
 from datetime import date
 
@@ -58,6 +58,12 @@ class RosterSeal:
         return Student(**doc)
 
 
+# Told, in the transaction that changed them, the ids of records whose tags or students
+# changed: records management reclassifies them and checks the holds (the composition root
+# gives it; this layer does not know records management).
+Changed = Callable[[Tx, list[str]], None]
+
+
 @dataclass(frozen=True)
 class ImportResult:
     format: str
@@ -68,14 +74,21 @@ class ImportResult:
 
 
 def import_students(
-    db: Store, ring: Keyring, students: Iterable[Student], fmt: str, source: bytes
+    db: Store,
+    ring: Keyring,
+    students: Iterable[Student],
+    fmt: str,
+    source: bytes,
+    changed: Changed | None = None,
 ) -> ImportResult:
     """Add new students and update changed ones, in one transaction, audited. `source` is
     the export's bytes: the audit event keeps their SHA-256, never the file's name (names of
-    files can name people)."""
+    files can name people). `changed` is given, in that transaction, the records tagged with
+    a student whose exit date changed (their retention follows it)."""
     seal = RosterSeal(ring)
     added = updated = unchanged = 0
     changes: dict[str, list[str]] = {}
+    exited: list[int] = []
     with db.transaction() as tx:
         now = tx.now
         for s in students:
@@ -100,7 +113,11 @@ def import_students(
             )
             updated += 1
             changes[str(existing.id)] = fields  # which fields, never their values
+            if "exit_date" in fields:
+                exited.append(existing.id)
         version = tx.roster.bump_version(now)
+        if changed is not None and exited:
+            changed(tx, tx.retention.tagged_with(exited))
         audit.append(
             tx,
             ring,

@@ -21,8 +21,8 @@ from archiver.domain import (
     SearchState,
 )
 from archiver.errors import IntegrityError, UsageError
-from archiver.store import search as store_search
 from archiver.store.db import Store, Tx
+from archiver.store.search import TermQuery
 from archiver.understand.indexing import (
     PAIRS,
     TOKENIZER,
@@ -171,14 +171,8 @@ def index_status(db: Store) -> dict[str, Any]:
     }
 
 
-def search(db: Store, ring: Keyring, req: SearchRequest, district: District) -> SearchResult:
-    """Run a search; the results on the requested page are opened for display. Audited.
-    `since` and `until` are the district's days: a records officer's "March" is the
-    district's March, whatever the server's clock says."""
-    _check(req)
-    key_id, key = ring.index_key()
-    required, excluded, used = _terms(blind.for_key(key), req)
-    used += [
+def _filters_used(req: SearchRequest) -> list[str]:
+    return [
         name
         for name, value in (
             ("student", req.student),
@@ -189,32 +183,50 @@ def search(db: Store, ring: Keyring, req: SearchRequest, district: District) -> 
         )
         if value is not None
     ]
-    if not required and not used:
+
+
+def term_query(tx: Tx, ring: Keyring, req: SearchRequest, district: District) -> TermQuery:
+    """A request in index terms (under the current index key) and plaintext filters; raises
+    UsageError for a request with nothing to match, too many words, or an unknown student."""
+    key_id, key = ring.index_key()
+    required, excluded, used = _terms(blind.for_key(key), req)
+    if not required and not used and not _filters_used(req):
         raise UsageError("give words to search for, or a filter (see archiver search --help)")
     if len(set(required)) + len(set(excluded)) > MAX_TERMS:
         raise UsageError(f"too many words: a search takes at most {MAX_TERMS}")
+    student = None
+    if req.student is not None:
+        found = tx.roster.student_by_lookup(RosterSeal(ring).lookup(req.student.strip()))
+        if found is None:
+            raise UsageError(f"--student {req.student}: no student with that id in the roster")
+        student = found.id
+    return TermQuery(
+        key_id=key_id,
+        tokenizer=TOKENIZER,
+        required=tuple(required),
+        excluded=tuple(excluded),
+        student=student,
+        since=district.start(req.since) if req.since else None,
+        before=district.start(req.until + timedelta(days=1)) if req.until else None,
+        status=req.status,
+        has_attachment=req.has_attachment,
+    )
+
+
+def matching_ids(tx: Tx, ring: Keyring, req: SearchRequest, district: District) -> list[str]:
+    """Every record a request matches (not audited: the caller says why it asked)."""
+    return tx.index.find(term_query(tx, ring, req, district), 0, None).ids
+
+
+def search(db: Store, ring: Keyring, req: SearchRequest, district: District) -> SearchResult:
+    """Run a search; the results on the requested page are opened for display. Audited.
+    `since` and `until` are the district's days: a records officer's "March" is the
+    district's March, whatever the server's clock says."""
+    _check(req)
+    key_id, key = ring.index_key()
+    used = _terms(blind.for_key(key), req)[2] + _filters_used(req)
     with db.transaction() as tx:
-        student = None
-        if req.student is not None:
-            found = tx.roster.student_by_lookup(RosterSeal(ring).lookup(req.student.strip()))
-            if found is None:
-                raise UsageError(f"--student {req.student}: no student with that id in the roster")
-            student = found.id
-        hits = tx.index.find(
-            store_search.TermQuery(
-                key_id=key_id,
-                tokenizer=TOKENIZER,
-                required=tuple(required),
-                excluded=tuple(excluded),
-                student=student,
-                since=district.start(req.since) if req.since else None,
-                before=district.start(req.until + timedelta(days=1)) if req.until else None,
-                status=req.status,
-                has_attachment=req.has_attachment,
-            ),
-            req.offset,
-            req.limit,
-        )
+        hits = tx.index.find(term_query(tx, ring, req, district), req.offset, req.limit)
         results = _page(tx, ring, hits.ids)
         unindexed = _unindexed(tx, key_id)
         audit.append(

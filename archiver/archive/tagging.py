@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 
 from archiver.archive import audit, facts
 from archiver.archive.index_entry import index_entry, replace_entry
-from archiver.archive.roster import Roster, RosterSeal, load_roster
+from archiver.archive.roster import Changed, Roster, RosterSeal, load_roster
 from archiver.crypto import blind, sealing
 from archiver.crypto.keyring import Keyring
 from archiver.domain import RecordRow, TagRow
@@ -37,27 +37,34 @@ def _each_record(
     ring: Keyring,
     progress: Callable[[int], None] | None,
     work: Callable[[Tx, RecordRow, bytes], bool],
+    changed: Changed | None = None,
 ) -> Rework:
     """Run `work` (given the record's data key) on every record, page by page, each page in
-    its own transaction; `work` says whether it changed the record."""
-    checked = changed = 0
+    its own transaction; `work` says whether it changed the record (`changed` is then told
+    which did, in that transaction)."""
+    checked = count = 0
     failed: list[str] = []
     after = ""
     while True:
         with db.transaction() as tx:
             page = tx.records.after(after, _PAGE)
+            touched = []
             for row in page:
                 checked += 1
                 try:
-                    changed += work(tx, row, sealing.data_key(ring, row))
+                    if work(tx, row, sealing.data_key(ring, row)):
+                        touched.append(row.id)
                 except IntegrityError:
                     failed.append(row.id)
+            count += len(touched)
+            if changed is not None and touched:
+                changed(tx, touched)
         if not page:
             break
         after = page[-1].id
         if progress:
             progress(checked)
-    return Rework(checked, changed, failed)
+    return Rework(checked, count, failed)
 
 
 def _retag(tx: Tx, ring: Keyring, roster: Roster, record_id: str, item: TagInput) -> bool:
@@ -70,9 +77,15 @@ def _retag(tx: Tx, ring: Keyring, roster: Roster, record_id: str, item: TagInput
     return True
 
 
-def retag_all(db: Store, ring: Keyring, progress: Callable[[int], None] | None = None) -> Rework:
+def retag_all(
+    db: Store,
+    ring: Keyring,
+    progress: Callable[[int], None] | None = None,
+    changed: Changed | None = None,
+) -> Rework:
     """Tag every record again with the current roster (from its sealed metadata); manual tags
-    and manual removals are kept."""
+    and manual removals are kept. `changed` is told, in each page's transaction, the records
+    whose tags changed."""
     with db.transaction() as tx:
         roster = load_roster(tx, ring)
 
@@ -88,7 +101,7 @@ def retag_all(db: Store, ring: Keyring, progress: Callable[[int], None] | None =
             )
         return _retag(tx, ring, roster, row.id, tag_input(meta))
 
-    result = _each_record(db, ring, progress, work)
+    result = _each_record(db, ring, progress, work, changed)
     audit.record_event(
         db,
         ring,
@@ -109,10 +122,12 @@ def rederive_all(
     level: int,
     progress: Callable[[int], None] | None = None,
     text: TextLimits = DEFAULT_TEXT_LIMITS,
+    changed: Changed | None = None,
 ) -> Rework:
     """Understand every record again from its original bytes (which never change): new
     metadata sealed in place of the old, the original's date, automatic tags, and the record's
-    search index entry."""
+    search index entry. `changed` is told which records changed (their date or tags can move
+    their retention)."""
     with db.transaction() as tx:
         roster = load_roster(tx, ring)
     key_id, index_key = ring.index_key()
@@ -133,7 +148,7 @@ def rederive_all(
         _retag(tx, ring, roster, row.id, parsed.tag_input(meta))
         return True
 
-    result = _each_record(db, ring, progress, work)
+    result = _each_record(db, ring, progress, work, changed)
     audit.record_event(
         db,
         ring,
@@ -154,21 +169,29 @@ def _student_row(tx: Tx, ring: Keyring, student_id: str) -> int:
     return row.id
 
 
-def add_tag(db: Store, ring: Keyring, record_id: str, student_id: str) -> str:
+def add_tag(
+    db: Store, ring: Keyring, record_id: str, student_id: str, changed: Changed | None = None
+) -> str:
     """Tag a record with a student by hand; the full record id."""
     with db.transaction() as tx:
         rec = tx.records.get(record_id)
         sid = _student_row(tx, ring, student_id)
         tx.roster.add_manual_tag(facts.seal_tag(ring, TagRow(rec.id, sid, "manual", tx.now)))
+        if changed is not None:
+            changed(tx, [rec.id])
         audit.append(tx, ring, "tag.add", target=rec.id, details={"student": sid})
     return rec.id
 
 
-def remove_tag(db: Store, ring: Keyring, record_id: str, student_id: str) -> tuple[str, bool]:
+def remove_tag(
+    db: Store, ring: Keyring, record_id: str, student_id: str, changed: Changed | None = None
+) -> tuple[str, bool]:
     """Remove a tag by hand, for good; the full record id and whether a tag was there."""
     with db.transaction() as tx:
         rec = tx.records.get(record_id)
         sid = _student_row(tx, ring, student_id)
         had = tx.roster.remove_tag(facts.seal_tag(ring, TagRow(rec.id, sid, "removed", tx.now)))
+        if changed is not None and had:
+            changed(tx, [rec.id])
         audit.append(tx, ring, "tag.remove", target=rec.id, details={"student": sid})
     return rec.id, had

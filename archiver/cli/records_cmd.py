@@ -201,7 +201,14 @@ def rederive(ctx: click.Context, as_json: bool) -> int:
         total = tx.records.count()
     progress = Progress("re-deriving", total)
     ingest = a.settings.ingest
-    result = rederive_all(a.store, a.keyring, ingest.compression_level, progress, a.text_limits())
+    result = rederive_all(
+        a.store,
+        a.keyring,
+        ingest.compression_level,
+        progress,
+        a.text_limits(),
+        a.records_changed(),
+    )
     progress.finish()
     if as_json:
         emit_json({"checked": result.checked, "rederived": result.changed, "failed": result.failed})

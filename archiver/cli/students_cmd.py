@@ -36,11 +36,12 @@ def import_(ctx: click.Context, csv_path: Path, fmt: str, as_json: bool) -> None
 
     a = app(ctx)
     name, rows = read_roster(csv_path, fmt)
-    result = import_students(a.store, a.keyring, rows, name, csv_path.read_bytes())
+    changed = a.records_changed()
+    result = import_students(a.store, a.keyring, rows, name, csv_path.read_bytes(), changed)
     with a.store.transaction() as tx:
         total = tx.records.count()
     progress = Progress("re-tagging", total)
-    retag = retag_all(a.store, a.keyring, progress)
+    retag = retag_all(a.store, a.keyring, progress, changed)
     progress.finish()
     if as_json:
         emit_json(
@@ -116,7 +117,7 @@ def tag_add(ctx: click.Context, record_id: str, student_id: str) -> None:
     from archiver.archive.tagging import add_tag
 
     a = app(ctx)
-    rid = add_tag(a.store, a.keyring, record_id, student_id)
+    rid = add_tag(a.store, a.keyring, record_id, student_id, a.records_changed())
     click.echo(f"tagged {rid} with student {student_id}")
 
 
@@ -130,7 +131,7 @@ def tag_remove(ctx: click.Context, record_id: str, student_id: str) -> None:
     from archiver.archive.tagging import remove_tag
 
     a = app(ctx)
-    rid, had = remove_tag(a.store, a.keyring, record_id, student_id)
+    rid, had = remove_tag(a.store, a.keyring, record_id, student_id, a.records_changed())
     click.echo(
         f"removed student {student_id} from {rid}"
         if had

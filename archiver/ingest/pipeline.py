@@ -182,8 +182,16 @@ class Pipeline:
     Workers are forked when the pipeline is made, so make it before starting threads.
     """
 
-    def __init__(self, db: Store, ring: Keyring, policy: IngestPolicy, workers: int) -> None:
+    def __init__(
+        self,
+        db: Store,
+        ring: Keyring,
+        policy: IngestPolicy,
+        workers: int,
+        intake: writer.Intake | None = None,
+    ) -> None:
         self.db = db
+        self.intake = intake  # records management's part: classification and holds
         self.ring = ring
         self.policy = policy
         self.workers = workers or os.cpu_count() or 1
@@ -261,7 +269,9 @@ class Pipeline:
                 return
             with self.db.transaction() as tx:
                 roster = self.roster.current(tx)
-                results = writer.store_batch(tx, self.ring, [p for _, p in batch], source, roster)
+                results = writer.store_batch(
+                    tx, self.ring, [p for _, p in batch], source, roster, self.intake
+                )
             pairs = [(m, o) for (m, _), o in zip(batch, results, strict=True)]
             batch.clear()
             self.budget.give(batch_held)

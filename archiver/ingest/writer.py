@@ -5,6 +5,7 @@ sealed parts, arrivals, tags, index entries and one audit event, in the caller's
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
@@ -13,7 +14,7 @@ from archiver.archive.index_entry import index_entry
 from archiver.archive.roster import Roster
 from archiver.crypto import sealing
 from archiver.crypto.keyring import Keyring
-from archiver.domain import ArrivalRow, RecordRow, TagRow
+from archiver.domain import ArrivalRow, NewRecord, RecordRow, TagRow, unpack_terms
 from archiver.errors import DatabaseError
 from archiver.ingest.prepare import ARCHIVED, DUPLICATE, FAILED, QUARANTINED, Outcome, Prepared
 from archiver.store.db import Tx
@@ -41,8 +42,12 @@ def _arrival_row(
     return facts.seal_arrival(ring, row)
 
 
+# Records management's part of ingest (classification, holds), given by the composition root.
+Intake = Callable[[Tx, list[NewRecord]], None]
+
+
 def _write(
-    tx: Tx, ring: Keyring, batch: list[Prepared], roster: Roster | None
+    tx: Tx, ring: Keyring, batch: list[Prepared], roster: Roster | None, intake: Intake | None
 ) -> list[Outcome] | None:
     """One attempt at writing `batch`; None if another writer archived one of its hashes first."""
     live = [p for p in batch if p.error is None]
@@ -98,19 +103,33 @@ def _write(
     tx.records.insert_arrivals(arrivals)
     tx.roster.insert_tags(tags)
     created = {r.id for r in new.values()}
-    _index(tx, ring, [p for p in live if p.record is not None and p.record.id in created])
+    prepared = [p for p in live if p.record is not None and p.record.id in created]
+    terms = _index(tx, ring, prepared)
+    if intake is not None and new:
+        by_record: dict[str, dict[int, str]] = {}
+        for t in tags:
+            by_record.setdefault(t.record_id, {})[t.student_id] = t.source
+        sources = {p.record.id: p.arrival.source_name for p in prepared if p.record is not None}
+        intake(
+            tx,
+            [
+                NewRecord(r, sources[r.id], terms.get(r.id, frozenset()), by_record.get(r.id, {}))
+                for r in new.values()
+            ],
+        )
     return outcomes
 
 
-def _index(tx: Tx, ring: Keyring, batch: list[Prepared]) -> None:
-    """Index new records in the transaction that stores them, so the index is never stale."""
+def _index(tx: Tx, ring: Keyring, batch: list[Prepared]) -> dict[str, frozenset[int]]:
+    """Index new records in the transaction that stores them, so the index is never stale;
+    each one's terms."""
     entries = [
         index_entry(ring, p.record.id, p.index, p.record.sent_at)
         for p in batch
         if p.record is not None and p.index is not None
     ]
     if not entries:
-        return
+        return {}
     state = tx.index.state()
     tx.index.add(entries, state.generation)
     key_id = state.key_id or entries[0].key_id
@@ -118,20 +137,27 @@ def _index(tx: Tx, ring: Keyring, batch: list[Prepared]) -> None:
     complete = state.complete and matches and len(entries) == len(batch)
     if (complete, key_id) != (state.complete, state.key_id):
         tx.index.set_state(replace(state, key_id=key_id, complete=complete), tx.now)
+    return {e.record_id: frozenset(unpack_terms(e.terms)) for e in entries}
 
 
 def store_batch(
-    tx: Tx, ring: Keyring, batch: list[Prepared], source: str, roster: Roster | None = None
+    tx: Tx,
+    ring: Keyring,
+    batch: list[Prepared],
+    source: str,
+    roster: Roster | None = None,
+    intake: Intake | None = None,
 ) -> list[Outcome]:
     """Write prepared messages in `tx`: new records, or more arrivals of existing ones.
 
-    New records are tagged with the students of `roster`. One audit event names the records
+    New records are tagged with the students of `roster`, then given to `intake` (records
+    management: classification and holds). One audit event names the records
     created, with their SHA-256 (so `audit verify` knows a record that `reconcile` brought back
     under a new id). Raises DatabaseError (retryable), and
     IntegrityError if an existing record's data key cannot be unwrapped.
     """
     for _attempt in range(5):
-        outcomes = _write(tx, ring, batch, roster)
+        outcomes = _write(tx, ring, batch, roster, intake)
         if outcomes is not None:
             break
     else:

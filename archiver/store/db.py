@@ -16,15 +16,17 @@ from archiver.store import schema
 from archiver.store.audit import AuditRepo
 from archiver.store.collection import CollectionRepo
 from archiver.store.engine import describe, make_engine
+from archiver.store.holds import HoldRepo
 from archiver.store.index import IndexRepo
 from archiver.store.keys import KeyRepo
 from archiver.store.records import RecordRepo
+from archiver.store.retention import RetentionRepo
 from archiver.store.roster import RosterRepo
 
 
 class Tx:
-    """One database transaction: `records`, `index`, `roster`, `collection`, `keys`, `audit`;
-    `now` is when it began, by the store's clock: every time it writes."""
+    """One database transaction: `records`, `index`, `roster`, `collection`, `keys`, `audit`,
+    `retention`, `holds`; `now` is when it began, by the store's clock: every time it writes."""
 
     def __init__(self, conn: Connection, now: datetime) -> None:
         self.now = now
@@ -34,6 +36,8 @@ class Tx:
         self.collection = CollectionRepo(conn)
         self.keys = KeyRepo(conn)
         self.audit = AuditRepo(conn)
+        self.retention = RetentionRepo(conn)
+        self.holds = HoldRepo(conn)
 
     def delete_record(self, record_id: str) -> None:
         """Delete a record with everything it has: index entry and postings, parts, arrivals,

@@ -199,6 +199,6 @@ class IndexRepo:
             ).scalar_one()
         )
 
-    def find(self, q: search.TermQuery, offset: int, limit: int) -> Hits:
+    def find(self, q: search.TermQuery, offset: int, limit: int | None) -> Hits:
         """Records matching `q`: the total, and one page of ids, newest first."""
         return search.find(self._conn, q, offset, limit)

@@ -290,3 +290,80 @@ search_state = Table(
     Column("verified_scope", String(32)),  # "all" or "sample N"
     Column("verified_problems", Integer),
 )
+
+# Records management (DESIGN.md section 9). Retention state is plaintext (promise 3 allows it:
+# dates and codes, never content), authenticated like every plaintext fact.
+retention = Table(
+    "retention",
+    metadata,
+    Column("record_id", String(32), ForeignKey("record.id", ondelete="CASCADE"), primary_key=True),
+    Column("series", String(32), nullable=False),
+    Column("rule", String(64), nullable=False),  # the schedule rule that placed it, or "manual"
+    Column("trigger_date", Date),  # empty while the event (a student's exit) has not happened
+    Column("retain_until", Date),  # empty while pending, or for a permanent series
+    Column("limit_kind", String(8), nullable=False),  # minimum | maximum
+    Column("disposition", String(16), nullable=False),  # destroy | review | permanent
+    Column("classified_at", DateTime(timezone=True), nullable=False),
+    Column("classified_by", String(128)),  # who chose the series by hand
+    Column("note", LargeBinary),  # sealed: the reason given for a manual classification
+    Column("facts", LargeBinary),
+    Index("ix_retention_until", "retain_until"),
+    Index("ix_retention_series", "series", "retain_until"),
+)
+
+# What the schedule last applied to every record was (its digest), and how far an unfinished
+# `retention apply` got: it resumes after that record id.
+retention_state = Table(
+    "retention_state",
+    metadata,
+    Column("id", SmallInteger, primary_key=True, autoincrement=False),
+    Column("schedule_digest", String(64)),
+    Column("applied_at", DateTime(timezone=True)),
+    Column("apply_digest", String(64)),  # the schedule an unfinished apply is applying
+    Column("apply_after", String(32)),  # the last record id it finished
+)
+
+# Legal holds. A hold's name, reason and criteria are sealed (they can name a child or a
+# lawsuit); `lookup` is a keyed hash of the name, so `hold show NAME` finds it.
+hold = Table(
+    "hold",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("lookup", LargeBinary(16), nullable=False, unique=True),
+    Column("key_id", String(64), nullable=False),
+    Column("sealed", LargeBinary, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(128), nullable=False),
+    Column("released_at", DateTime(timezone=True)),
+    Column("released_by", String(128)),
+    Column("release_note", LargeBinary),  # sealed: why it was released
+    Column("facts", LargeBinary),
+)
+
+# The records a hold covers: caught by its criteria, or added by hand; "removed" keeps a record
+# a person took out from being caught again.
+hold_record = Table(
+    "hold_record",
+    metadata,
+    Column("hold_id", Integer, ForeignKey("hold.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "record_id",
+        String(32),
+        ForeignKey("record.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
+    Column("how", String(16), nullable=False),  # criteria | manual | removed
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("facts", LargeBinary),
+)
+
+# Bumped whenever a hold is created or released, so long-running processes reload the open
+# holds they check new records against.
+hold_state = Table(
+    "hold_state",
+    metadata,
+    Column("id", SmallInteger, primary_key=True, autoincrement=False),
+    Column("version", BigInteger, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
