@@ -260,6 +260,9 @@ class SearchRequest:
     has_attachment: bool | None = None
     limit: int = 50
     offset: int = 0
+    series: str | None = None  # retention series
+    eligible_by: date | None = None  # retention passed by this day (the district's)
+    held: bool | None = None  # covered by an open legal hold, or not
 
 
 @dataclass(frozen=True)

@@ -180,6 +180,9 @@ def _filters_used(req: SearchRequest) -> list[str]:
             ("until", req.until),
             ("status", req.status),
             ("has-attachment", req.has_attachment),
+            ("series", req.series),
+            ("eligible-by", req.eligible_by),
+            ("held", req.held),
         )
         if value is not None
     ]
@@ -210,6 +213,9 @@ def term_query(tx: Tx, ring: Keyring, req: SearchRequest, district: District) ->
         before=district.start(req.until + timedelta(days=1)) if req.until else None,
         status=req.status,
         has_attachment=req.has_attachment,
+        series=req.series,
+        eligible_by=req.eligible_by,
+        held=req.held,
     )
 
 

@@ -19,10 +19,15 @@ from archiver.settings import find_config, load_settings
 
 if TYPE_CHECKING:
     from archiver.app import App
+    from archiver.clock import Clock
 
 
 class Context:
     """The command line's --config option, and the app it names (made on first use)."""
+
+    # The clock every command's app reads; None is the system's. Tests that run commands in
+    # process put a fixed clock here (the one way to move a command's "now").
+    clock: Clock | None = None
 
     def __init__(self, config: str | None) -> None:
         self.config_option = config
@@ -40,7 +45,7 @@ class Context:
 
             settings = load_settings(self.config_path)
             logging.getLogger().setLevel(settings.log.level.upper())
-            self._app = App(settings)
+            self._app = App(settings, Context.clock)
         return self._app
 
     def close(self) -> None:
@@ -89,3 +94,18 @@ class Progress:
     def finish(self) -> None:
         if self.enabled:
             sys.stderr.write("\n")
+
+
+def actor_option(f: click.decorators.FC) -> click.decorators.FC:
+    """`--actor NAME`: who is acting, for the audit log (default: the invoking user)."""
+    return click.option(
+        "--actor",
+        metavar="NAME",
+        help="Who is acting, for the audit log (default: $ARCHIVER_ACTOR or your user name).",
+    )(f)
+
+
+def who(actor: str | None) -> str:
+    from archiver.archive.audit import current_actor
+
+    return actor.strip() if actor and actor.strip() else current_actor()

@@ -13,11 +13,13 @@ from archiver.cli import (
     collect_cmd,
     config_cmd,
     db_cmd,
+    hold_cmd,
     import_cmd,
     init_cmd,
     keys_cmd,
     reconcile_cmd,
     records_cmd,
+    retention_cmd,
     search_cmd,
     students_cmd,
 )
@@ -59,6 +61,8 @@ for command in (
     reconcile_cmd.reconcile,
     students_cmd.students,
     students_cmd.tag,
+    retention_cmd.retention,
+    hold_cmd.hold,
 ):
     cli.add_command(command)
 

@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from archiver.cli.context import Progress, app, emit_json
+from archiver.cli.retention_cmd import print_retention
 
 if TYPE_CHECKING:
+    from archiver.app import App
     from archiver.archive.index_check import IndexReport
 
 
@@ -73,6 +75,7 @@ def show(ctx: click.Context, record_id: str, raw: bool, as_json: bool) -> None:
         sys.stdout.buffer.flush()
         return
     view = record_view(rec)
+    view["retention"] = _retention(a, rec.row.id)
     if as_json:
         emit_json(view)
         return
@@ -118,8 +121,22 @@ def show(ctx: click.Context, record_id: str, raw: bool, as_json: bool) -> None:
             f"{'Arrived:':<10}{arr['arrived_at']} via {arr['source_name']} "
             f"({arr['source_kind']}) {arr['locator']}"
         )
+    if view["retention"] is not None:
+        print_retention(view["retention"])
+    else:
+        click.echo(f"{'Series:':<10}not classified yet (`archiver retention apply`)")
     click.echo("")
     click.echo(view["body"])
+
+
+def _retention(a: App, record_id: str) -> dict[str, object] | None:
+    """A record's retention and holds for `show` (None if it is not classified yet)."""
+    from archiver.records.holds import holds_of
+    from archiver.records.retention import of_record
+
+    with a.store.transaction() as tx:
+        kept = of_record(tx, a.keyring, a.schedule, record_id, holds_of(tx, a.keyring, record_id))
+    return kept.to_json() if kept else None
 
 
 def print_index_report(report: IndexReport, as_json: bool, repairing: bool) -> int:

@@ -14,7 +14,7 @@ from archiver.domain import MAX_LIMIT, STATUSES, SearchRequest
 _SPACE = re.compile(r"\s")
 
 
-def _query(parts: tuple[str, ...]) -> str:
+def query_text(parts: tuple[str, ...]) -> str:
     """The query from the command line's words: an argument the shell kept whole despite its
     spaces (`"field trip"`) is a phrase."""
     return " ".join(
@@ -74,6 +74,19 @@ _DAY = click.DateTime(formats=["%Y-%m-%d"])
     show_default=True,
     help="Matching records to skip (the next page).",
 )
+@click.option("--series", metavar="CODE", help="Only records of this retention series.")
+@click.option(
+    "--eligible-by",
+    type=_DAY,
+    metavar="YYYY-MM-DD",
+    help="Only records whose retention has passed by this day.",
+)
+@click.option(
+    "--held/--not-held",
+    "held",
+    default=None,
+    help="Only records a legal hold covers (or that none does).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 def search_(
@@ -90,6 +103,9 @@ def search_(
     has_attachment: bool | None,
     limit: int,
     offset: int,
+    series: str | None,
+    eligible_by: datetime | None,
+    held: bool | None,
     as_json: bool,
 ) -> int:
     """Search the archive: every WORD must match, "quoted phrases" match as phrases, and
@@ -101,7 +117,7 @@ def search_(
         a.store,
         a.keyring,
         SearchRequest(
-            query=_query(query),
+            query=query_text(query),
             sender=sender,
             to=to,
             participant=participant,
@@ -113,6 +129,9 @@ def search_(
             has_attachment=has_attachment,
             limit=limit,
             offset=offset,
+            series=series,
+            eligible_by=eligible_by.date() if eligible_by else None,
+            held=held,
         ),
         a.district,
     )

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from archiver.archive import audit, facts
+from archiver.archive.roster import RosterSeal
 from archiver.archive.search import term_query
 from archiver.clock import District
 from archiver.crypto.keyring import Keyring
@@ -459,6 +460,7 @@ class Retention:
             "id": r.record_id,
             "series": r.series,
             "title": self.series.title if self.series else None,
+            "period": str(self.series.period) if self.series else None,
             "rule": r.rule,
             "trigger_date": r.trigger_date.isoformat() if r.trigger_date else None,
             "retain_until": r.retain_until.isoformat() if r.retain_until else None,
@@ -594,3 +596,82 @@ def due(
             details={"by": by.isoformat(), "series": series, "total": total},
         )
     return total, rows
+
+
+# --- Exit notices (603 CMR 23.06) ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExitNotice:
+    """A student who left, and when their temporary records will be destroyed."""
+
+    student_id: str
+    name: str
+    exit_date: date
+    destroy_by: date | None
+    records: int  # records tagged with them in a series that ends at their exit
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "student": self.student_id,
+            "name": self.name,
+            "exit_date": self.exit_date.isoformat(),
+            "destroy_by": self.destroy_by.isoformat() if self.destroy_by else None,
+            "records": self.records,
+        }
+
+
+def _exit_series(schedule: Schedule) -> Series | None:
+    """The series the schedule gives records about students (its first rule on students)."""
+    for rule in schedule.rules:
+        if rule.when.students == "any" or rule.when.tag_sources:
+            series = schedule.get(rule.series)
+            if series.trigger == "student-exit":
+                return series
+    return None
+
+
+def notices(
+    db: Store, ring: Keyring, schedule: Schedule, since: date, until: date
+) -> list[ExitNotice]:
+    """Students whose exit date falls in [since, until], with the day their temporary records
+    will be destroyed (the exit date plus the student series' period) and how many records
+    that concerns. Audited: it discloses names."""
+    default = _exit_series(schedule)
+    out: list[ExitNotice] = []
+    with db.transaction() as tx:
+        seal = RosterSeal(ring)
+        left = [s for s in tx.roster.students() if s.exit_date and since <= s.exit_date <= until]
+        for row in left:
+            facts.check(facts.student_problem(ring, row))
+            student = seal.open(row)
+            exit_day = row.exit_date
+            if exit_day is None:  # filtered above; the type checker cannot know
+                continue
+            ids = tx.retention.tagged_with([row.id])
+            kept = tx.retention.rows(ids).values()
+            series = [
+                schedule.series[r.series]
+                for r in kept
+                if r.series in schedule.series
+                and schedule.series[r.series].trigger == "student-exit"
+            ]
+            days = [d for s in series if (d := s.period.after(exit_day)) is not None]
+            if not days and default is not None:
+                days = [d for d in [default.period.after(exit_day)] if d is not None]
+            out.append(
+                ExitNotice(
+                    student.student_id,
+                    student.name,
+                    exit_day,
+                    min(days) if days else None,
+                    len(series),
+                )
+            )
+        audit.append(
+            tx,
+            ring,
+            "retention.notices",
+            details={"since": since.isoformat(), "until": until.isoformat(), "students": len(out)},
+        )
+    return sorted(out, key=lambda n: (n.exit_date, n.name.casefold()))

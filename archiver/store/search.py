@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -36,8 +36,9 @@ from sqlalchemy import (
 
 from archiver.domain import Hits
 from archiver.store import postings
+from archiver.store.retention import held_ids
 from archiver.store.rows import aware
-from archiver.store.tables import record, record_tag, search_doc, search_state
+from archiver.store.tables import record, record_tag, retention, search_doc, search_state
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,28 @@ class TermQuery:
     before: datetime | None = None  # sent before
     status: str | None = None
     has_attachment: bool | None = None
+    series: str | None = None  # retention series
+    eligible_by: date | None = None  # retention passed by this day
+    held: bool | None = None  # covered by an open hold (or not)
+
+
+def _retention_filters(q: TermQuery, record_id: Any) -> list[ColumnElement[bool]]:
+    """The retention filters of `q` on the record whose id is `record_id`."""
+    out: list[ColumnElement[bool]] = []
+    if q.series is not None or q.eligible_by is not None:
+        cond = [retention.c.record_id == record_id]
+        if q.series is not None:
+            cond.append(retention.c.series == q.series)
+        if q.eligible_by is not None:
+            cond += [
+                retention.c.retain_until.is_not(None),
+                retention.c.retain_until <= q.eligible_by,
+            ]
+        out.append(exists().where(*cond))
+    if q.held is not None:
+        held = record_id.in_(held_ids())
+        out.append(held if q.held else ~held)
+    return out
 
 
 def _by_filters(conn: Connection, q: TermQuery, offset: int, limit: int | None) -> Hits:
@@ -76,6 +99,8 @@ def _by_filters(conn: Connection, q: TermQuery, offset: int, limit: int | None) 
     if q.has_attachment is not None:
         has = search_doc.c.attachments
         stmt = stmt.where(has > 0 if q.has_attachment else has == 0)
+    for cond in _retention_filters(q, record.c.id):
+        stmt = stmt.where(cond)
     order = (record.c.sent_at.desc().nulls_last(), record.c.archived_at.desc(), record.c.id.desc())
     if q.excluded:  # the whole list: excluded words are subtracted here, by their bitmaps
         stmt = stmt.add_columns(search_doc.c.seq).where(
@@ -95,7 +120,19 @@ def _by_filters(conn: Connection, q: TermQuery, offset: int, limit: int | None) 
 
 
 def _filtered(q: TermQuery) -> bool:
-    return any(v is not None for v in (q.student, q.since, q.before, q.status, q.has_attachment))
+    return any(
+        v is not None
+        for v in (
+            q.student,
+            q.since,
+            q.before,
+            q.status,
+            q.has_attachment,
+            q.series,
+            q.eligible_by,
+            q.held,
+        )
+    )
 
 
 def _matches(conn: Connection, q: TermQuery, last: int) -> dict[int, int]:
@@ -229,6 +266,8 @@ def _checked(conn: Connection, q: TermQuery, hits: dict[int, int]) -> list[int]:
         )
     if q.has_attachment is not None:
         stmt = stmt.where(doc.attachments > 0 if q.has_attachment else doc.attachments == 0)
+    for cond in _retention_filters(q, doc.record_id):
+        stmt = stmt.where(cond)
     rows = [(int(seq), sent) for seq, sent in conn.execute(stmt)]
     return _order(conn, rows)
 

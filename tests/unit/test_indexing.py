@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from archiver.cli.search_cmd import _query
+from archiver.cli.search_cmd import query_text
 from archiver.crypto.blind import BlindIndex
 from archiver.domain import RecordMeta
 from archiver.domain import unpack_terms as unpack
@@ -78,5 +78,5 @@ def test_index_doc_terms_per_field() -> None:
 
 
 def test_command_line_words_become_a_query() -> None:
-    assert _query(("coach", "field trip", "-cancelled")) == 'coach "field trip" -cancelled'
-    assert _query(('"field trip" coach',)) == '"field trip" coach'
+    assert query_text(("coach", "field trip", "-cancelled")) == 'coach "field trip" -cancelled'
+    assert query_text(('"field trip" coach',)) == '"field trip" coach'
