@@ -85,8 +85,13 @@ def status_(ctx: click.Context, as_json: bool) -> int:
     index = index_status(a.store)
     failing = 1 if any(r["last_error"] for r in rows) else 0
     head = audit.head(a.store)
+    with a.store.transaction() as tx:
+        kept = {
+            "unclassified": tx.retention.count_unclassified(),
+            "open_holds": len(tx.holds.all(open_only=True)),
+        }
     if as_json:
-        emit_json({"sources": rows, "search_index": index, "audit_head": head})
+        emit_json({"sources": rows, "search_index": index, "audit_head": head, "retention": kept})
         return failing
     for r in rows:
         state = f"ERROR since {r['last_error_at']}: {r['last_error']}" if r["last_error"] else "ok"
@@ -100,6 +105,12 @@ def status_(ctx: click.Context, as_json: bool) -> int:
     click.echo(
         f"audit head: {head or 'none'} (keep a copy elsewhere: `audit verify --expect-head`)"
     )
+    if kept["unclassified"]:
+        click.echo(
+            f"retention: {kept['unclassified']} records not classified: "
+            "run `archiver retention apply`"
+        )
+    click.echo(f"legal holds: {kept['open_holds']} open (`archiver hold list`)")
     if not index["complete"]:
         click.echo(
             f"search index: {index['unindexed']} records not indexed: run `archiver reindex`"

@@ -31,6 +31,7 @@ def upgrade(ctx: click.Context) -> None:
         after = schema.current_revision(store.engine)
         with store.transaction() as tx:
             has_keys = bool(tx.keys.registered())
+            unclassified = tx.retention.count_unclassified()
         if not has_keys:  # a new archive: nothing was written before this version
             report = None
         else:
@@ -50,3 +51,8 @@ def upgrade(ctx: click.Context) -> None:
         )
     for rid in (report.failed or []) if report else []:
         click.echo(f"FAILED {rid}: its arrivals cannot be opened (see `archiver verify`)", err=True)
+    if unclassified:
+        click.echo(
+            f"{unclassified} records have no retention yet: run `archiver retention apply` "
+            "to classify them by the schedule (it can be interrupted and run again)"
+        )
