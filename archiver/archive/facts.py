@@ -207,19 +207,34 @@ def hold_member_problem(ring: Keyring, row: HoldMemberRow) -> str | None:
 def problems(tx: Tx, ring: Keyring, row: RecordRow) -> list[str]:
     """Every problem with the plaintext facts of a record, its arrivals, its tags, its
     retention and the holds that cover it."""
-    found = [record_problem(ring, row)]
-    kept = tx.retention.get(row.id)
-    if kept is not None:
-        found.append(retention_problem(ring, kept))
-    members = tx.holds.of_records([row.id])
-    found += [hold_member_problem(ring, m) for m in members]
-    found += [hold_problem(ring, h) for h in tx.holds.by_ids(sorted({m.hold_id for m in members}))]
-    found += [arrival_problem(ring, a) for a in tx.records.arrivals(row.id)]
-    found += [
-        tag_problem(ring, t)
-        for t in [*tx.roster.tag_rows([row.id]), *tx.roster.overrides([row.id])]
-    ]
-    return [p for p in found if p is not None]
+    return problems_of(tx, ring, [row])[row.id]
+
+
+def problems_of(tx: Tx, ring: Keyring, rows: list[RecordRow]) -> dict[str, list[str]]:
+    """`problems` of several records (retention and holds read for all of them at once)."""
+    ids = [r.id for r in rows]
+    kept = tx.retention.rows(ids)
+    members = tx.holds.of_records(ids)
+    holds = {h.id: h for h in tx.holds.by_ids(sorted({m.hold_id for m in members}))}
+    hold_problems = {i: hold_problem(ring, h) for i, h in holds.items()}
+    by_record: dict[str, list[HoldMemberRow]] = {}
+    for m in members:
+        by_record.setdefault(m.record_id, []).append(m)
+    out: dict[str, list[str]] = {}
+    for row in rows:
+        found = [record_problem(ring, row)]
+        found += [arrival_problem(ring, a) for a in tx.records.arrivals(row.id)]
+        found += [
+            tag_problem(ring, t)
+            for t in [*tx.roster.tag_rows([row.id]), *tx.roster.overrides([row.id])]
+        ]
+        if row.id in kept:
+            found.append(retention_problem(ring, kept[row.id]))
+        mine = by_record.get(row.id, [])
+        found += [hold_member_problem(ring, m) for m in mine]
+        found += [hold_problems.get(m.hold_id) for m in mine]
+        out[row.id] = [p for p in found if p is not None]
+    return out
 
 
 def check(problem: str | None) -> None:

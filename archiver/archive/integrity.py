@@ -51,7 +51,7 @@ def verify_all(
                 r.id: (tx.records.part(r.id, sealing.RAW), tx.records.part(r.id, sealing.META))
                 for r in page
             }
-            problems = {r.id: facts.problems(tx, ring, r) for r in page}
+            problems = facts.problems_of(tx, ring, page)
         if not page:
             break
         for row in page:
