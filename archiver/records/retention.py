@@ -259,7 +259,7 @@ class Intake:
             )
             for n in new
         ]
-        tx.retention.put(rows)
+        tx.retention.insert(rows)
         self.catch(tx, new)
 
 
