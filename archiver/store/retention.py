@@ -85,7 +85,7 @@ class SeriesCounts:
     eligible: int  # retention passed, not held
     held: int
     next_eligible: date | None  # the earliest retain-until date still to come
-    overdue: int  # past retain-until and still here (for `maximum` series: must be destroyed)
+    overdue: int  # past retain-until, still here and not held (`maximum` series: must be destroyed)
 
 
 @dataclass(frozen=True)
@@ -183,7 +183,8 @@ class RetentionRepo:
 
     def report(self, today: date) -> list[SeriesCounts]:
         """Per series: records, pending, eligible (passed and not held), held, the next
-        eligible day after today, and overdue (passed before today, still here)."""
+        eligible day after today, and overdue (passed before today, still here, not held: a
+        held record must not be destroyed, so it is not overdue)."""
         held = retention.c.record_id.in_(held_ids())
         passed = and_(retention.c.retain_until.is_not(None), retention.c.retain_until <= today)
         stmt = select(
@@ -193,7 +194,7 @@ class RetentionRepo:
             func.sum(case((and_(passed, ~held), 1), else_=0)),
             func.sum(case((held, 1), else_=0)),
             func.min(case((retention.c.retain_until > today, retention.c.retain_until))),
-            func.sum(case((retention.c.retain_until < today, 1), else_=0)),
+            func.sum(case((and_(retention.c.retain_until < today, ~held), 1), else_=0)),
         ).group_by(retention.c.series)
         return [
             SeriesCounts(

@@ -20,6 +20,13 @@ SECRETS = [
     "Gwendolyn-Pettigrew",  # in the roster export's file name
     "778812",  # the student's id in the roster
     "mtkachenko27@students.district.example.org",  # the student's address in the roster
+    "Quokkabridge litigation",  # a hold's name
+    "Zebulon Farquharson",  # a hold's reason
+    "Zephyrine",  # a hold's criteria words
+    "Tkachenko-Oyelaran",
+    "Philomena Ashworth-Kendrick",  # why a record was taken out of a hold
+    "Cordelia Wrenfield",  # why a hold was released
+    "Ignatius Blackwood-Suarez",  # why a record's series was chosen by hand
 ]
 
 
@@ -76,8 +83,33 @@ def test_database_reveals_no_subject_body_address_attachment_or_student(
     assert archive.ok("students", "import", "--json", str(roster)).json()["records_retagged"] == 5
     students = archive.ok("show", "--json", rid).json()["students"]
     assert students == [{"id": "778812", "name": "Marisol Tkachenko-Oyelaran", "source": "name"}]
+    # Holds and a series chosen by hand: names, reasons and criteria are sealed too.
+    hold_name = "Quokkabridge litigation"
+    created = archive.ok(
+        "hold", "create", hold_name, "Zephyrine", "Tkachenko-Oyelaran", "--student", "778812",
+        "--participant", "guardian.vasquez-olmedo@gmail.example",
+        "--reason", "Attorney Zebulon Farquharson", "--json",
+    ).json()  # fmt: skip
+    assert created["records"] == 5
+    [other, *_] = [i["id"] for i in doc["items"] if i["status"] == "archived" and i["id"] != rid]
+    archive.ok("hold", "remove", hold_name, other, "--reason", "Philomena Ashworth-Kendrick")
+    archive.ok(
+        "hold", "create", "Zephyrine Quokkabridge file", "--record", other,
+        "--reason", "Zebulon Farquharson asked",
+    )  # fmt: skip
+    archive.ok("hold", "release", "Zephyrine Quokkabridge file", "--reason", "Cordelia Wrenfield")
+    archive.ok(
+        "retention", "set", rid, "PERS", "--reason", "Ignatius Blackwood-Suarez personnel file"
+    )
     archive.ok("verify")
     archive.ok("keys", "rotate")
+    held = archive.ok("hold", "show", "--json", hold_name).json()  # still readable
+    assert (held["name"], held["reason"]) == (hold_name, "Attorney Zebulon Farquharson")
+    assert held["criteria"]["words"] == "Zephyrine Tkachenko-Oyelaran" and held["records"] == 4
+    assert held["removed"] == [other]
+    manual = archive.ok("retention", "show", "--json", rid).json()
+    assert manual["reason"] == "Ignatius Blackwood-Suarez personnel file"
+    assert manual["holds"] == [hold_name]
 
     needles = _needles()
     numbers = {int(s) for s in SECRETS if s.isdigit()}
