@@ -152,11 +152,13 @@ def print_retention(doc: dict[str, object]) -> None:
     if doc["disposition"] == "permanent":
         line = "permanently"
     elif trigger is None:
-        line = f"pending: {period} from an event that has not happened yet (a student's exit)"
-    elif doc["limit"] == "maximum":
-        line = f"destroy by {until} ({period} from {trigger})"
+        line = "pending: counted from an event that has not happened yet (a student's exit)"
     else:
-        line = f"until {until} ({period} from {trigger}), then {doc['disposition']}"
+        since = f"{period} from {trigger}" if period else f"from {trigger}; the schedule changed"
+        if doc["limit"] == "maximum":
+            line = f"destroy by {until} ({since})"
+        else:
+            line = f"until {until} ({since}), then {doc['disposition']}"
     click.echo(f"{'Retain:':<10}{line}")
     if doc["rule"] == "manual":
         click.echo(f"{'Chosen:':<10}by {doc['classified_by']}: {doc['reason'] or ''}")

@@ -409,6 +409,7 @@ def apply(
         if not report.changed:
             with db.transaction() as tx:
                 tx.retention.set_state(ApplyState(schedule.digest, tx.now, None, None))
+                _audit_apply(tx, ring, schedule, report, actor)
             report.written = True
             return report
     done = 0
@@ -426,20 +427,26 @@ def apply(
             progress(done)
     with db.transaction() as tx:
         tx.retention.set_state(ApplyState(schedule.digest, tx.now, None, None))
-        audit.append(
-            tx,
-            ring,
-            "retention.apply",
-            details={
-                "schedule": schedule.digest,
-                "checked": report.checked,
-                "changed": report.changed,
-                "earlier": report.earlier,
-            },
-            actor=actor,
-        )
+        _audit_apply(tx, ring, schedule, report, actor)
     report.written = True
     return report
+
+
+def _audit_apply(
+    tx: Tx, ring: Keyring, schedule: Schedule, report: ApplyReport, actor: str
+) -> None:
+    audit.append(
+        tx,
+        ring,
+        "retention.apply",
+        details={
+            "schedule": schedule.digest,
+            "checked": report.checked,
+            "changed": report.changed,
+            "earlier": report.earlier,
+        },
+        actor=actor,
+    )
 
 
 # --- What a records officer asks ------------------------------------------------------------
@@ -454,13 +461,23 @@ class Retention:
     holds: list[str]
     note: str | None  # why it was classified by hand
 
+    def _period(self) -> str | None:
+        """The series' period, if the stored dates follow it (after a schedule change they
+        do not until `retention apply` has run)."""
+        r, s = self.row, self.series
+        if s is None or (
+            r.trigger_date is not None and s.period.after(r.trigger_date) != r.retain_until
+        ):
+            return None
+        return str(s.period)
+
     def to_json(self) -> dict[str, object]:
         r = self.row
         return {
             "id": r.record_id,
             "series": r.series,
             "title": self.series.title if self.series else None,
-            "period": str(self.series.period) if self.series else None,
+            "period": self._period(),
             "rule": r.rule,
             "trigger_date": r.trigger_date.isoformat() if r.trigger_date else None,
             "retain_until": r.retain_until.isoformat() if r.retain_until else None,
