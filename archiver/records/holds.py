@@ -13,16 +13,18 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from archiver.archive import audit, facts
-from archiver.archive.search import matching_ids, term_query
 from archiver.clock import District
 from archiver.crypto.keyring import Keyring
 from archiver.crypto.notes import NoteSeal
 from archiver.domain import HoldMemberRow, HoldRow, NewRecord, SearchRequest
 from archiver.errors import UsageError
 from archiver.store.db import Store, Tx
-from archiver.store.search import TermQuery
+
+if TYPE_CHECKING:
+    from archiver.store.search import TermQuery
 
 CRITERIA = "criteria"
 MANUAL = "manual"
@@ -181,6 +183,9 @@ def create(
             "a hold needs criteria (words, --student, --participant, --forwarder, "
             "--since/--until) or records (--record ID): it would hold nothing"
         )
+    # Search loads here, not with the module: `show` reads holds without matching any.
+    from archiver.archive.search import matching_ids
+
     seal = NoteSeal(ring)
     with db.transaction() as tx:
         if any(_normal(h.name) == _normal(name) for _, h in _all(tx, ring)):
@@ -334,6 +339,8 @@ class HoldWatch:
         self._compiled: list[_Compiled] = []
 
     def _current(self, tx: Tx) -> list[_Compiled]:
+        from archiver.archive.search import term_query  # see `create`
+
         version = (tx.holds.version(), self.ring.index_key()[0])
         if version != self._version:
             compiled = []
@@ -369,6 +376,8 @@ def sweep(tx: Tx, ring: Keyring, district: District, record_ids: list[str]) -> i
     placements were made."""
     if not record_ids:
         return 0
+    from archiver.archive.search import matching_ids  # see `create`
+
     wanted = set(record_ids)
     added = 0
     for row, h in _all(tx, ring, open_only=True):

@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from archiver.archive import audit, facts
 from archiver.archive.roster import RosterSeal
-from archiver.archive.search import term_query
 from archiver.clock import District
 from archiver.crypto.keyring import Keyring
 from archiver.crypto.notes import NoteSeal
@@ -25,7 +25,9 @@ from archiver.errors import UsageError
 from archiver.records.schedule import MANUAL, Rule, Schedule, Series, retain_until, trigger_day
 from archiver.store.db import Store, Tx
 from archiver.store.retention import ApplyState, SeriesCounts
-from archiver.store.search import TermQuery
+
+if TYPE_CHECKING:
+    from archiver.store.search import TermQuery
 
 PAGE = 2000  # records classified per transaction by `retention apply`
 
@@ -94,6 +96,9 @@ class Classifier:
         self.schedule = schedule
         self.district = district
         self.school_year_end = school_year_end
+        # Search loads here, not with the module: `show` reads retention without classifying.
+        from archiver.archive.search import term_query
+
         self.key_id = ring.index_key()[0]
         self._terms: dict[str, _TermCondition] = {}
         for rule in schedule.rules:
