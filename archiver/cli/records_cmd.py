@@ -127,6 +127,26 @@ def show(ctx: click.Context, record_id: str, raw: bool, as_json: bool) -> None:
         click.echo(f"{'Series:':<10}not classified yet (`archiver retention apply`)")
     click.echo("")
     click.echo(view["body"])
+    for original in _attached_originals(view):
+        click.echo("")
+        click.echo("---------- Attached message ----------")
+        for label, value in (
+            ("From", _who([original["from"]])),
+            ("Date", original["date_text"] or ""),
+            ("Subject", original["subject"] or ""),
+            ("To", _who(original["to"])),
+            ("Cc", _who(original["cc"])),
+        ):
+            if value:
+                click.echo(f"{label}: {value}")
+        click.echo("")
+        click.echo(original["body"] or "")
+
+
+def _attached_originals(view: dict[str, Any]) -> list[dict[str, Any]]:
+    """The originals the body does not already show, outermost first: each attached message
+    (its own body holds any inline forward inside it)."""
+    return [o for o in view["chain"] if o.get("provenance") == "headers"]
 
 
 def _retention(a: App, record_id: str) -> dict[str, object] | None:

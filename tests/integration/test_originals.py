@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 from sqlalchemy import create_engine, select, update
@@ -105,3 +106,64 @@ def test_rederive_names_records_it_cannot_open(archive: Archive) -> None:
     engine.dispose()
     result = archive.cli("rederive", "--json")
     assert result.code == 3 and result.json()["failed"] == [victim]
+
+
+def _message(
+    sender: str, subject: str, body: str, attached: tuple[tuple[str, str, bytes], ...] = ()
+) -> bytes:
+    """A message with `attached` parts: (filename, content type, bytes); message/rfc822 parts
+    are attached as they are, others base64-encoded."""
+    boundary = f"b-{abs(hash(subject)):x}"
+    head = (
+        f"From: {sender}\nTo: Pat Rivera <pat@district.example>\nCc: cc@district.example\n"
+        f"Date: Mon, 13 Oct 2025 09:47:00 -0400\nSubject: {subject}\nMIME-Version: 1.0\n"
+    )
+    if not attached:
+        return f"{head}Content-Type: text/plain; charset=utf-8\n\n{body}\n".encode()
+    out = f'{head}Content-Type: multipart/mixed; boundary="{boundary}"\n\n'.encode()
+    out += f"--{boundary}\nContent-Type: text/plain; charset=utf-8\n\n{body}\n".encode()
+    for name, ctype, data in attached:
+        out += f"--{boundary}\nContent-Type: {ctype}\n".encode()
+        out += f'Content-Disposition: attachment; filename="{name}"\n'.encode()
+        if ctype == "message/rfc822":
+            out += b"\n" + data + b"\n"
+        else:
+            out += b"Content-Transfer-Encoding: base64\n\n"
+            out += base64.encodebytes(data)
+    return out + f"--{boundary}--\n".encode()
+
+
+INNERMOST = _message("Gran Doe <gran@home.example>", "First complaint", "Innermost body text.")
+REPORT = b"%PDF-1.4 not really a pdf\n" * 7
+MIDDLE = _message(
+    "Parent Doe <parent@home.example>",
+    "Second complaint",
+    "Middle body text.",
+    (("report.pdf", "application/pdf", REPORT), ("first.eml", "message/rfc822", INNERMOST)),
+)
+OUTER = _message(
+    "Teacher <teacher@district.example>",
+    "Fwd: Second complaint",
+    "Teacher's note.",
+    (("second.eml", "message/rfc822", MIDDLE), ("notes.txt", "text/plain", b"a\x00b\n")),
+)
+
+
+def test_text_view_prints_every_attached_original_outermost_first(
+    archive: Archive, tmp_path: Path
+) -> None:
+    path = tmp_path / "chain.eml"
+    path.write_bytes(OUTER)
+    rid = archive.ok("import", "--json", str(path)).json()["items"][0]["id"]
+    text = archive.ok("show", rid).text
+    note, middle, inner = (
+        text.index("Teacher's note."),
+        text.index("Middle body text."),
+        text.index("Innermost body text."),
+    )
+    assert note < middle < inner
+    first = text.index("From: Parent Doe <parent@home.example>")
+    assert note < first < text.index("Subject: Second complaint") < middle
+    assert text.index("Cc: cc@district.example", first) < middle
+    second = text.index("From: Gran Doe <gran@home.example>")
+    assert middle < second < text.index("Subject: First complaint") < inner
