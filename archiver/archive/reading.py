@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+import hashlib
+from dataclasses import dataclass, replace
+from typing import Any, Literal
 
 from archiver.archive import audit, facts
 from archiver.archive.roster import load_roster, record_students
 from archiver.crypto import sealing
 from archiver.crypto.keyring import Keyring
-from archiver.domain import ArrivalRow, RecordMeta, RecordRow
-from archiver.errors import IntegrityError
+from archiver.domain import PROVENANCE_HEADERS, ArrivalRow, AttachmentInfo, RecordMeta, RecordRow
+from archiver.errors import IntegrityError, UsageError
 from archiver.store.db import Store
 
 
@@ -23,12 +24,41 @@ class OpenedRecord:
     students: list[dict[str, str]]  # id, name, source of each student tag
 
 
-def open_record(db: Store, ring: Keyring, record_id: str, view: str) -> OpenedRecord:
-    """Open a record (hash checked) and audit the access as `view` (text, json, raw).
+@dataclass(frozen=True)
+class Listed:
+    """An attachment as `show` lists it: its number (from 1), what it is, and which original
+    it belongs to (None: the message itself; N: the Nth original of the chain)."""
 
-    Raises UsageError for an unknown id, IntegrityError naming the record if it fails to open
-    or any plaintext fact about it (status, dates, arrivals, tags) was changed outside the
-    archiver.
+    index: int
+    info: AttachmentInfo
+    original: int | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"index": self.index, **self.info.to_json(), "original": self.original}
+
+
+def listed(meta: RecordMeta) -> list[Listed]:
+    """Every attachment of a record, numbered: the message's own, then each attached
+    original's, outermost first."""
+    every: list[tuple[int | None, AttachmentInfo]] = [(None, a) for a in meta.attachments]
+    for n, o in enumerate(meta.originals or (), start=1):
+        if o.provenance == PROVENANCE_HEADERS:
+            every += [(n, a) for a in o.attachments]
+    return [Listed(k, a, n) for k, (n, a) in enumerate(every, start=1)]
+
+
+Wanted = Literal["all"] | list[int] | None  # attachments an access reads
+
+
+def open_record(
+    db: Store, ring: Keyring, record_id: str, view: str, attachments: Wanted = None
+) -> OpenedRecord:
+    """Open a record (hash checked) and audit the access as `view` (text, json, raw,
+    attachments), naming the `attachments` read (their numbers, or all of them).
+
+    Raises UsageError for an unknown id or attachment number, IntegrityError naming the
+    record if it fails to open or any plaintext fact about it (status, dates, arrivals, tags)
+    was changed outside the archiver.
     """
     with db.transaction() as tx:
         row = tx.records.get(record_id)
@@ -44,11 +74,77 @@ def open_record(db: Store, ring: Keyring, record_id: str, view: str) -> OpenedRe
         except IntegrityError as exc:
             failure = str(exc)
         else:
+            meta = _current(meta, raw)
+            details: dict[str, Any] = {"view": view}
+            if attachments is not None:
+                details["attachments"] = _numbers(meta, row.id, attachments)
             students = record_students(tx, load_roster(tx, ring), row.id)
-            audit.append(tx, ring, "show", target=row.id, details={"view": view})
+            audit.append(tx, ring, "show", target=row.id, details=details)
             return OpenedRecord(row, raw, meta, arrivals, students)
     audit.record_event(db, ring, "show", target=row.id, details={"view": view, "ok": False})
     raise IntegrityError(failure)
+
+
+def _numbers(meta: RecordMeta, record_id: str, wanted: Literal["all"] | list[int]) -> list[int]:
+    count = len(listed(meta))
+    if wanted == "all":
+        return list(range(1, count + 1))
+    for k in wanted:
+        if not 1 <= k <= count:
+            has = f"attachments 1-{count}" if count else "no attachments"
+            raise UsageError(f"record {record_id} has {has}, not attachment {k}")
+    return list(wanted)
+
+
+def _current(meta: RecordMeta, raw: bytes) -> RecordMeta:
+    """`meta` with its attachments read again from the original bytes if it was sealed before
+    attached messages had their real size and a SHA-256 (`archiver rederive` seals them)."""
+    if all(item.info.sha256 for item in listed(meta)):
+        return meta
+    from archiver.understand.parse import parse
+
+    fresh = parse(raw).metadata()
+    old, new = listed(meta), listed(fresh)
+    if [(i.original, i.info.filename) for i in old] != [(i.original, i.info.filename) for i in new]:
+        return meta  # understood differently now: `rederive` will say how
+
+    def same(a: AttachmentInfo, b: AttachmentInfo) -> AttachmentInfo:
+        return replace(a, size=b.size, sha256=b.sha256)
+
+    originals = meta.originals
+    if originals is not None and fresh.originals is not None:
+        originals = (
+            tuple(
+                replace(o, attachments=tuple(map(same, o.attachments, f.attachments)))
+                for o, f in zip(originals, fresh.originals, strict=False)
+            )
+            + originals[len(fresh.originals) :]
+        )
+    return replace(
+        meta,
+        attachments=tuple(map(same, meta.attachments, fresh.attachments)),
+        originals=originals,
+    )
+
+
+def attachment_bytes(rec: OpenedRecord, numbers: list[int]) -> list[tuple[Listed, bytes]]:
+    """The listed attachments `numbers`, each with its decoded bytes, read again from the
+    record's original bytes (their SHA-256 is the one listed)."""
+    from archiver.understand.parse import parse
+
+    every = listed(rec.meta)
+    wanted = [every[k - 1] for k in numbers]
+    found = parse(rec.raw, frozenset(item.info.sha256 for item in wanted)).found
+    out = []
+    for item in wanted:
+        data = found.get(item.info.sha256)
+        if data is None or hashlib.sha256(data).hexdigest() != item.info.sha256:
+            raise IntegrityError(
+                f"record {rec.row.id}: attachment {item.index} cannot be read again from the "
+                "original bytes as it was listed (run `archiver rederive`)"
+            )
+        out.append((item, data))
+    return out
 
 
 _NO_ORIGINAL: dict[str, Any] = {
@@ -71,6 +167,11 @@ def record_view(rec: OpenedRecord) -> dict[str, Any]:
     """
     row, meta = rec.row, rec.meta
     originals = [o.to_json() for o in meta.originals or ()]
+    every = listed(meta)
+    for n, o in enumerate(originals, start=1):  # with each attachment's number
+        if o["provenance"] == PROVENANCE_HEADERS:
+            o["attachments"] = [i.to_json() for i in every if i.original == n]
+    outer = [i.to_json() for i in every if i.original is None]
     return {
         "id": row.id,
         "sha256": row.sha256.hex(),
@@ -93,7 +194,8 @@ def record_view(rec: OpenedRecord) -> dict[str, Any]:
         "date": meta.date_text,
         "message_id": meta.message_id,
         "authentication_results": list(meta.authentication_results),
-        "attachments": [a.to_json() for a in meta.attachments],
+        "attachments": outer,
+        "all_attachments": [i.to_json() for i in every],
         "defects": list(meta.defects),
         "body": meta.body if meta.body is not None else _body(rec.raw),
         "arrivals": [

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import os
+import re
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from archiver.cli.context import Progress, app, emit_json
 from archiver.cli.retention_cmd import print_retention
+from archiver.errors import UsageError
 
 if TYPE_CHECKING:
     from archiver.app import App
     from archiver.archive.index_check import IndexReport
+    from archiver.archive.reading import Listed, OpenedRecord
 
 
 def _size(n: int) -> str:
@@ -59,14 +64,57 @@ def _who(entries: list[dict[str, str] | None]) -> str:
 @click.argument("record_id")
 @click.option("--raw", is_flag=True, help="Write the original message bytes exactly.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option(
+    "--attachment",
+    type=click.IntRange(min=1),
+    metavar="K",
+    help="Write attachment K's decoded bytes exactly (K as the text view numbers them).",
+)
+@click.option(
+    "--save-attachments",
+    type=click.Path(file_okay=False, path_type=Path),
+    metavar="DIR",
+    help="Write every attachment into DIR (made if missing); never overwrites a file.",
+)
 @click.pass_context
-def show(ctx: click.Context, record_id: str, raw: bool, as_json: bool) -> None:
+def show(
+    ctx: click.Context,
+    record_id: str,
+    raw: bool,
+    as_json: bool,
+    attachment: int | None,
+    save_attachments: Path | None,
+) -> None:
     """Show a record (its hash is checked; the access is audited)."""
-    if raw and as_json:
-        raise click.UsageError("--raw and --json cannot be combined")
-    from archiver.archive.reading import open_record, record_view
+    given = [raw, as_json, attachment is not None, save_attachments is not None]
+    if sum(given) > 1:
+        raise click.UsageError(
+            "--raw, --json, --attachment and --save-attachments cannot be combined"
+        )
+    from archiver.archive.reading import attachment_bytes, open_record, record_view
 
     a = app(ctx)
+    if attachment is not None or save_attachments is not None:
+        rec = open_record(
+            a.store,
+            a.keyring,
+            record_id,
+            "attachments",
+            [attachment] if attachment is not None else "all",
+        )
+        items = attachment_bytes(
+            rec, [attachment] if attachment is not None else list(range(1, _count(rec) + 1))
+        )
+        if not items:
+            click.echo(f"record {rec.row.id} has no attachments", err=True)
+            return
+        if save_attachments is None:
+            sys.stdout.buffer.write(items[0][1])
+            sys.stdout.buffer.flush()
+            return
+        for path, size in _save(save_attachments, items):
+            click.echo(f"{path} ({_size(size)})")
+        return
     rec = open_record(
         a.store, a.keyring, record_id, "raw" if raw else "json" if as_json else "text"
     )
@@ -101,9 +149,11 @@ def show(ctx: click.Context, record_id: str, raw: bool, as_json: bool) -> None:
     for label, value in lines:
         if value:
             click.echo(f"{label + ':':<10}{value}")
-    for att in view["attachments"]:
+    for att in view["all_attachments"]:
+        where = f"original {att['original']}" if att["original"] else "the message"
         click.echo(
-            f"{'Attached:':<10}{att['filename']} ({att['content_type']}, {_size(att['size'])})"
+            f"{'Attached:':<10}{att['index']}. {att['filename']} ({att['content_type']}, "
+            f"{_size(att['size'])}, in {where}) SHA-256 {att['sha256'] or '?'}"
         )
     for note in _text_notes(view):
         click.echo(f"{'Unread:':<10}{note}")
@@ -141,6 +191,51 @@ def show(ctx: click.Context, record_id: str, raw: bool, as_json: bool) -> None:
                 click.echo(f"{label}: {value}")
         click.echo("")
         click.echo(original["body"] or "")
+
+
+def _count(rec: OpenedRecord) -> int:
+    from archiver.archive.reading import listed
+
+    return len(listed(rec.meta))
+
+
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:]+")
+_MAX_NAME = 200  # bytes of a saved file's name
+
+
+def _safe_name(name: str, index: int) -> str:
+    """A file name for attachment `index` that stays in its directory: no separators,
+    control characters or leading dots; at most `_MAX_NAME` bytes."""
+    name = _UNSAFE.sub("_", name).strip().lstrip(".").strip()
+    while len(name.encode("utf-8", "surrogateescape")) > _MAX_NAME:
+        stem, dot, ext = name.rpartition(".")
+        name = f"{stem[:-1]}{dot}{ext}" if dot and len(ext) < 16 and stem else name[:-1]
+    return name or f"attachment-{index}"
+
+
+def _save(folder: Path, items: list[tuple[Listed, bytes]]) -> list[tuple[Path, int]]:
+    """Write each attachment into `folder` under a safe name (two of the same name are told
+    apart by their number); refuses, before writing any, if a file of one of the names is
+    there already."""
+    names: list[str] = []
+    for item, _data in items:
+        name = _safe_name(item.info.filename, item.index)
+        if name in names:
+            stem, dot, ext = name.rpartition(".")
+            name = f"{stem}-{item.index}{dot}{ext}" if dot and stem else f"{name}-{item.index}"
+        names.append(name)
+    folder.mkdir(parents=True, exist_ok=True)
+    there = [n for n in names if os.path.lexists(folder / n)]
+    if there:
+        raise UsageError(f"{folder / there[0]} exists: attachments are never written over it")
+    out = []
+    for name, (_item, data) in zip(names, items, strict=True):
+        path = folder / name
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        out.append((path, len(data)))
+    return out
 
 
 def _attached_originals(view: dict[str, Any]) -> list[dict[str, Any]]:

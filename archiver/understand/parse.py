@@ -142,6 +142,8 @@ class ParsedMessage:
     # PDF and DOCX attachments at any depth, for the search index's text extraction; not
     # part of the metadata.
     extractable: list[Extractable] = field(default_factory=list)
+    # Attachments' decoded bytes by SHA-256, when `parse` was asked for them.
+    found: dict[str, bytes] = field(default_factory=dict)
 
     @property
     def sent_at(self) -> datetime | None:
@@ -213,6 +215,49 @@ class _Runs:
         self.spans: list[tuple[int, int]] = []  # each run's place in `raw`, its last line end too
         self.embedded: list[email.message.Message] = []  # attached messages, as found
         self.extractable: list[Extractable] = []
+        self.root: email.message.Message | None = None  # the parsed message
+        self.wanted: frozenset[str] = frozenset()  # SHA-256s of attachments whose bytes to keep
+        self.found: dict[str, bytes] = {}  # SHA-256 -> the attachment's decoded bytes
+        self._paths: dict[int, tuple[int, ...]] | None = None  # id(part) -> its MIME path
+        self._children: dict[tuple[int, ...], list[memoryview]] = {}  # path -> its parts' bytes
+
+    def keep(self, digest: str, data: bytes) -> None:
+        """Keep an attachment's bytes if they are wanted."""
+        if digest in self.wanted:
+            self.found[digest] = data
+
+    def path(self, part: email.message.Message) -> tuple[int, ...] | None:
+        """Where `part` is in the parsed tree: the index of each child from the root down (an
+        attached message is its message/rfc822 part's child 0)."""
+        if self._paths is None:
+            self._paths = {}
+            stack: list[tuple[email.message.Message, tuple[int, ...]]] = []
+            if self.root is not None:
+                stack.append((self.root, ()))
+            while stack:
+                node, where = stack.pop()
+                self._paths[id(node)] = where
+                children = _stored(node)
+                if isinstance(children, list):
+                    stack += [
+                        (c, (*where, i))
+                        for i, c in enumerate(children)
+                        if isinstance(c, email.message.Message)
+                    ]
+        return self._paths.get(id(part))
+
+    def entity(self, path: tuple[int, ...]) -> memoryview | None:
+        """The bytes of the MIME entity at `path` (its headers and body) as they are in the
+        original message; None where the original's boundaries do not lead there."""
+        node = memoryview(self.raw)
+        for depth in range(len(path)):
+            children = self._children.get(path[:depth])
+            if children is None:
+                children = self._children[path[:depth]] = _child_entities(node)
+            if path[depth] >= len(children):
+                return None
+            node = children[path[depth]]
+        return node
 
     def shrink(self) -> bytes:
         """`raw` with each run of content lines of `_MIN_RUN_BYTES` or more swapped for a
@@ -285,14 +330,6 @@ class _Runs:
         decoded = part.get_payload(decode=True)
         return decoded if isinstance(decoded, bytes) else b""
 
-    def length(self, part: email.message.Message) -> int:
-        """`len(str(part.get_payload()))` once the leaf's runs are back."""
-        payload = self.held(part)
-        if payload is not None and payload.isascii():  # one character a byte
-            return sum(len(piece) for piece in self._pieces(payload))
-        self.restore(part)
-        return len(str(part.get_payload()))
-
 
 def _stored(part: email.message.Message) -> object:
     """A part's payload as the parser stored it: `get_payload()` decodes again, with
@@ -313,6 +350,74 @@ def _b64decode(data: bytes) -> bytes | None:
     if (len(data) - data.count(b"\n") - data.count(b"\r")) % 4:
         return None
     return binascii.a2b_base64(data)
+
+
+_HEADERS_END = re.compile(rb"\r?\n\r?\n")
+
+
+def _split_entity(entity: memoryview) -> tuple[email.message.Message, memoryview]:
+    """An entity's headers (parsed) and its body's bytes."""
+    first = bytes(entity[:2])
+    if first[:1] == b"\n" or first == b"\r\n":  # no headers
+        start = 1 if first[:1] == b"\n" else 2
+        return email.message.Message(), entity[start:]
+    end = _HEADERS_END.search(entity)
+    head = entity[: end.end()] if end else entity
+    parsed = email.parser.BytesParser().parsebytes(bytes(head), headersonly=True)
+    return parsed, entity[end.end() :] if end else entity[len(entity) :]
+
+
+def _child_entities(entity: memoryview) -> list[memoryview]:
+    """The entities directly inside `entity`: a multipart's parts (by its boundary lines), or
+    an attached message (a message/* part's body)."""
+    headers, body = _split_entity(entity)
+    if headers.get_content_maintype() == "message":
+        return [body]
+    boundary = headers.get_boundary() if headers.get_content_maintype() == "multipart" else None
+    if not boundary:
+        return []
+    delimiter = re.compile(
+        rb"(?:\A|(?<=\n))--"
+        + re.escape(boundary.encode("utf-8", "surrogateescape"))
+        + rb"(--)?[ \t]*(?:\r?\n|\Z)"
+    )
+    parts: list[memoryview] = []
+    start: int | None = None
+    for m in delimiter.finditer(body):  # the stdlib's reading of boundary lines
+        if start is not None:
+            end = m.start()
+            tail = bytes(body[max(start, end - 2) : end])  # its line end is the delimiter's
+            end -= 2 if tail == b"\r\n" else 1 if tail.endswith(b"\n") else 0
+            parts.append(body[start:end])
+        if m.group(1):
+            return parts
+        start = m.end()
+    if start is not None:  # no closing boundary: the last part runs to the end
+        parts.append(body[start:])
+    return parts
+
+
+def _message_bytes(part: email.message.Message, runs: _Runs) -> bytes:
+    """An attached message's bytes: its part's body in the original message, decoded if the
+    part says it is encoded; what the parser read, regenerated, where the original's
+    boundaries do not lead to it."""
+    path = runs.path(part)
+    entity = runs.entity((*path, 0)) if path is not None else None
+    if entity is None:
+        inner = part.get_payload(0)
+        for leaf in inner.walk() if isinstance(inner, email.message.Message) else ():
+            runs.restore(leaf)
+        return inner.as_bytes() if isinstance(inner, email.message.Message) else b""
+    data = bytes(entity)
+    cte = str(part.get("content-transfer-encoding", "")).strip().lower()
+    try:
+        if cte == "base64":
+            return binascii.a2b_base64(data)
+        if cte == "quoted-printable":
+            return binascii.a2b_qp(data)
+    except (binascii.Error, ValueError):
+        pass  # not what it says it is: the bytes as they are
+    return data
 
 
 def _addresses(msg: email.message.Message, name: str, defects: list[str]) -> list[Party]:
@@ -373,19 +478,20 @@ def _decode_text(part: email.message.Message, defects: list[str], runs: _Runs) -
 def _attachment(part: email.message.Message, defects: list[str], runs: _Runs) -> AttachmentInfo:
     ctype = part.get_content_type()
     if ctype in MESSAGE_TYPES and part.is_multipart():
-        # An attached message is read as an original, not hashed: regenerating its bytes to
-        # hash them cost more than parsing the whole outer message. Its size is what its parts
-        # take as sent.
+        # An attached message is read as an original; its bytes are the part's body as it is
+        # in the original message (the parser does not keep them: regenerating them would
+        # not give the same bytes, and cost more than parsing the whole outer message).
         inner = part.get_payload(0)
-        subject, size = None, 0
-        if isinstance(inner, email.message.Message):
-            subject = inner.get("Subject")
-            size = sum(runs.length(leaf) for leaf in inner.walk() if not leaf.is_multipart())
+        subject = inner.get("Subject") if isinstance(inner, email.message.Message) else None
         name = part.get_filename() or _text(subject) + ".eml"
-        return AttachmentInfo(_filename(name, defects), ctype, size, "")
+        data = _message_bytes(part, runs)
+        digest = hashlib.sha256(data).hexdigest()
+        runs.keep(digest, data)
+        return AttachmentInfo(_filename(name, defects), ctype, len(data), digest)
     data = runs.decoded(part)
     name = _filename(part.get_filename() or "", defects)
     digest = hashlib.sha256(data).hexdigest()
+    runs.keep(digest, data)
     if data and extract.supported(ctype, name):
         runs.extractable.append(Extractable(name, ctype, data, digest))
     return AttachmentInfo(name, ctype, len(data), digest)
@@ -431,15 +537,18 @@ def _walk(part: email.message.Message, out: ParsedMessage, html: list[str], runs
     out.attachments.append(_attachment(part, out.defects, runs))  # named inline text is both
 
 
-def parse(raw: bytes) -> ParsedMessage:
-    """Parse `raw`; never raises for bad input: unusable bytes come back with `quarantine` set."""
+def parse(raw: bytes, want: frozenset[str] = frozenset()) -> ParsedMessage:
+    """Parse `raw`; never raises for bad input: unusable bytes come back with `quarantine` set.
+    The decoded bytes of the attachments whose SHA-256 is in `want` come back in `found`."""
     runs = _Runs(raw)
+    runs.wanted = want
     try:
         msg = _message(runs.shrink())
     except RecursionError:
         return _unparseable(raw, "MIME structure nested too deeply")
     except MALFORMED as exc:  # a hostile message must not stop ingest: it is stored, quarantined
         return _unparseable(raw, f"{type(exc).__name__}: {exc}")
+    runs.root = msg
     out, attached = _read(msg, runs)
     if not {k.lower() for k in msg} & _IDENTIFYING_HEADERS:
         out.quarantine = QUARANTINE_NO_HEADERS
@@ -452,6 +561,7 @@ def parse(raw: bytes) -> ParsedMessage:
         out.defects.append(f"ForwardDefect: {type(exc).__name__}")
     out.defects = sorted(set(out.defects))
     out.extractable = runs.extractable
+    out.found = runs.found
     return out
 
 

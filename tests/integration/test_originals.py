@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import json
 from pathlib import Path
 
 from sqlalchemy import create_engine, select, update
 
 from archiver.archive.keys import load_keyring
-from archiver.crypto.sealing import META, data_key, seal_meta
+from archiver.crypto.sealing import META, data_key, open_meta, seal_meta
 from archiver.domain import RecordMeta
 from archiver.settings import load_settings
 from archiver.store.db import Store
-from archiver.store.tables import sealed_part
+from archiver.store.tables import audit_event, sealed_part
 from tests.conftest import Archive
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -167,3 +169,129 @@ def test_text_view_prints_every_attached_original_outermost_first(
     assert text.index("Cc: cc@district.example", first) < middle
     second = text.index("From: Gran Doe <gran@home.example>")
     assert middle < second < text.index("Subject: First complaint") < inner
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _show_events(archive: Archive) -> list[tuple[str, dict[str, object]]]:
+    engine = create_engine(archive.database_url)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(audit_event.c.target, audit_event.c.details)
+            .where(audit_event.c.action == "show")
+            .order_by(audit_event.c.seq)
+        ).all()
+    engine.dispose()
+    return [(str(t), json.loads(d)) for t, d in rows]
+
+
+def test_attachments_are_listed_with_real_sizes_and_saved_exactly(
+    archive: Archive, tmp_path: Path
+) -> None:
+    path = tmp_path / "chain.eml"
+    path.write_bytes(OUTER)
+    rid = archive.ok("import", "--json", str(path)).json()["items"][0]["id"]
+    expected = [
+        (1, "second.eml", "message/rfc822", MIDDLE, None),
+        (2, "notes.txt", "text/plain", b"a\x00b\n", None),
+        (3, "report.pdf", "application/pdf", REPORT, 1),
+        (4, "first.eml", "message/rfc822", INNERMOST, 1),
+    ]
+    view = archive.ok("show", "--json", rid).json()
+    assert [
+        (a["index"], a["filename"], a["content_type"], a["size"], a["sha256"], a["original"])
+        for a in view["all_attachments"]
+    ] == [(k, n, t, len(d), _sha(d), o) for k, n, t, d, o in expected]
+    assert [a["index"] for a in view["attachments"]] == [1, 2]
+    assert [a["index"] for a in view["chain"][0]["attachments"]] == [3, 4]
+    text = archive.ok("show", rid).text
+    for k, name, ctype, data, _o in expected:
+        assert f"{k}. {name} ({ctype}, " in text and _sha(data) in text
+    assert f"first.eml (message/rfc822, {len(INNERMOST)} bytes, in original 1)" in text
+
+    for k, _n, _t, data, _o in expected:
+        assert archive.ok("show", rid, "--attachment", str(k)).out == data
+    missing = archive.cli("show", rid, "--attachment", "5")
+    assert missing.code == 2 and "attachments 1-4" in missing.err and not missing.out
+
+    folder = tmp_path / "saved"
+    archive.ok("show", rid, "--save-attachments", str(folder))
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == {
+        n: d for _k, n, _t, d, _o in expected
+    }
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "notes.txt").write_bytes(b"mine")
+    again = archive.cli("show", rid, "--save-attachments", str(other))
+    assert again.code == 2 and "notes.txt exists" in again.err
+    assert [(p.name, p.read_bytes()) for p in other.iterdir()] == [("notes.txt", b"mine")]
+
+    events = _show_events(archive)
+    assert (rid, {"view": "attachments", "attachments": [3]}) in events
+    assert (rid, {"view": "attachments", "attachments": [1, 2, 3, 4]}) in events
+    assert not any(e[1].get("attachments") == [5] for e in events)  # refused: nothing read
+    archive.ok("audit", "verify")
+
+
+def test_saved_attachments_stay_in_their_directory(archive: Archive, tmp_path: Path) -> None:
+    hostile = _message(
+        "Someone <someone@home.example>",
+        "Files",
+        "See attached.",
+        (
+            ("../../escape.txt", "text/plain", b"one"),
+            ("..", "text/plain", b"two"),
+            ("/etc/passwd", "text/plain", b"three"),
+            ("escape.txt", "text/plain", b"four"),
+        ),
+    )
+    path = tmp_path / "hostile.eml"
+    path.write_bytes(hostile)
+    rid = archive.ok("import", "--json", str(path)).json()["items"][0]["id"]
+    folder = tmp_path / "deep" / "saved"
+    archive.ok("show", rid, "--save-attachments", str(folder))
+    saved = {p.name: p.read_bytes() for p in folder.iterdir()}
+    assert sorted(saved.values()) == [b"four", b"one", b"three", b"two"]
+    assert all("/" not in n and not n.startswith(".") for n in saved)
+    assert {
+        p.parent for p in tmp_path.rglob("*") if p.is_file() and p.read_bytes() in saved.values()
+    } == {folder}
+
+
+def test_records_sealed_with_wrong_attached_message_sizes_list_and_give_the_real_ones(
+    archive: Archive, tmp_path: Path
+) -> None:
+    """Records sealed before attached messages had their real size and a SHA-256 list them
+    right, and give their bytes, before `rederive`; `rederive` seals them."""
+    path = tmp_path / "chain.eml"
+    path.write_bytes(OUTER)
+    rid = archive.ok("import", "--json", str(path)).json()["items"][0]["id"]
+    settings = load_settings(archive.config)
+    db = Store.open(settings.database_url)
+    ring = load_keyring(db, settings.keys_dir)
+    with db.transaction() as tx:  # as the parser sealed them before: parts' lengths, no hash
+        row = tx.records.get(rid)
+        key = data_key(ring, row)
+        doc = open_meta(key, row, tx.records.part(rid, META)).to_json()
+        doc["attachments"][0].update(size=83, sha256="")
+        doc["originals"][0]["attachments"][1].update(size=12, sha256="")
+        tx.records.set_part(rid, META, seal_meta(key, rid, RecordMeta.from_json(doc)))
+    db.close()
+    for _ in range(2):
+        listed = archive.ok("show", "--json", rid).json()["all_attachments"]
+        assert [(a["size"], a["sha256"]) for a in listed if a["content_type"] != "text/plain"] == [
+            (len(MIDDLE), _sha(MIDDLE)),
+            (len(REPORT), _sha(REPORT)),
+            (len(INNERMOST), _sha(INNERMOST)),
+        ]
+        assert archive.ok("show", rid, "--attachment", "4").out == INNERMOST
+        assert (
+            f"second.eml (message/rfc822, {_size_text(len(MIDDLE))}" in archive.ok("show", rid).text
+        )
+        archive.ok("rederive")
+
+
+def _size_text(n: int) -> str:
+    return f"{n} bytes" if n < 1024 else f"{n / 1024:.1f} KB"
