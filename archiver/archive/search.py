@@ -28,8 +28,9 @@ from archiver.understand.indexing import (
     TOKENIZER,
     WORDS,
     filter_tokens,
+    texts,
 )
-from archiver.understand.tokens import bigrams, parse_query
+from archiver.understand.tokens import Query, bigrams, parse_query, words
 
 MAX_TERMS = 64  # words, phrase pairs and filter tokens in one search
 
@@ -94,7 +95,33 @@ def _summary(row: RecordRow, meta: RecordMeta) -> dict[str, Any]:
         "status": row.status,
         "attachments": len(meta.files()),
         "archived_at": row.archived_at.isoformat(),
+        "size": row.size,
+        "quarantine": row.quarantine_code,
     }
+
+
+_READ = ("ok", "truncated")  # a PDF's or DOCX's text is in the index
+
+
+def _matched_in(meta: RecordMeta, q: Query) -> list[str]:
+    """The attachments whose text the query's words or phrases were found in, when some of
+    them are nowhere else in the record (its subjects, note, bodies and file names): the one
+    PDF or DOCX whose text was read, or each of them when several were (the index does not
+    say which)."""
+    if not q.words and not q.phrases:
+        return []
+    seen: set[str] = set()
+    pairs: set[str] = set()
+    for text in texts(meta):
+        seq = words(text)
+        seen.update(seq)
+        pairs.update(bigrams(seq))
+    elsewhere = all(w in seen for w in q.words) and all(
+        pair in pairs for phrase in q.phrases for pair in bigrams(list(phrase))
+    )
+    if elsewhere:
+        return []
+    return [a.filename for a in meta.files() if a.text in _READ]
 
 
 def _students(
@@ -126,8 +153,9 @@ def _students(
     return out
 
 
-def _page(tx: Tx, ring: Keyring, ids: list[str]) -> list[dict[str, Any]]:
-    """The result entries of `ids`: each record's metadata opened for display."""
+def _page(tx: Tx, ring: Keyring, ids: list[str], q: Query) -> list[dict[str, Any]]:
+    """The result entries of `ids`: each record's metadata opened for display, and where the
+    query `q` matched when that was only in an attachment's text."""
     rows = tx.records.by_id(ids)
     metas = tx.records.parts(ids, sealing.META)
     problems = {row.id: p for row in rows.values() if (p := facts.record_problem(ring, row))}
@@ -143,6 +171,7 @@ def _page(tx: Tx, ring: Keyring, ids: list[str]) -> list[dict[str, Any]]:
             continue
         entry = _summary(row, meta)
         entry["students"] = students.get(rid, [])
+        entry["matched_in"] = _matched_in(meta, q)
         out.append(entry)
     return out
 
@@ -233,7 +262,7 @@ def search(db: Store, ring: Keyring, req: SearchRequest, district: District) -> 
     used = _terms(blind.for_key(key), req)[2] + _filters_used(req)
     with db.transaction() as tx:
         hits = tx.index.find(term_query(tx, ring, req, district), req.offset, req.limit)
-        results = _page(tx, ring, hits.ids)
+        results = _page(tx, ring, hits.ids, parse_query(req.query))
         unindexed = _unindexed(tx, key_id)
         audit.append(
             tx,

@@ -20,7 +20,8 @@ if TYPE_CHECKING:
     from archiver.archive.reading import Listed, OpenedRecord
 
 
-def _size(n: int) -> str:
+def size_text(n: int) -> str:
+    """A size as people read it: bytes under 1 KB, else KB, MB or GB."""
     if n < 1024:
         return f"{n} bytes"
     value = float(n)
@@ -113,7 +114,7 @@ def show(
             sys.stdout.buffer.flush()
             return
         for path, size in _save(save_attachments, items):
-            click.echo(f"{path} ({_size(size)})")
+            click.echo(f"{path} ({size_text(size)})")
         return
     rec = open_record(
         a.store, a.keyring, record_id, "raw" if raw else "json" if as_json else "text"
@@ -139,7 +140,7 @@ def show(
             ),
         ),
         ("Archived", view["archived_at"]),
-        ("Size", f"{_size(view['size'])}   SHA-256 {view['sha256']}"),
+        ("Size", f"{size_text(view['size'])}   SHA-256 {view['sha256']}"),
         ("From", _who(view["from"])),
         ("To", _who(view["to"])),
         ("Cc", _who(view["cc"])),
@@ -153,7 +154,7 @@ def show(
         where = f"original {att['original']}" if att["original"] else "the message"
         click.echo(
             f"{'Attached:':<10}{att['index']}. {att['filename']} ({att['content_type']}, "
-            f"{_size(att['size'])}, in {where}) SHA-256 {att['sha256'] or '?'}"
+            f"{size_text(att['size'])}, in {where}) SHA-256 {att['sha256'] or '?'}"
         )
     for note in _text_notes(view):
         click.echo(f"{'Unread:':<10}{note}")

@@ -8,7 +8,7 @@ from datetime import datetime
 import click
 
 from archiver.cli.context import Progress, app, emit_json
-from archiver.cli.records_cmd import print_index_report
+from archiver.cli.records_cmd import print_index_report, size_text
 from archiver.domain import MAX_LIMIT, STATUSES, SearchRequest
 
 _SPACE = re.compile(r"\s")
@@ -155,10 +155,20 @@ def search_(
         if "error" in r:
             click.echo(f"{'':<10}  {r['id'][:12]}  cannot be opened: {r['error']}")
             continue
-        day = a.district.day_of(datetime.fromisoformat(r["date"])).isoformat() if r["date"] else "?"
         students = ", ".join(s["name"] for s in r["students"])
-        line = f"{day:<10}  {r['id'][:12]}  {_who(r['from'])[:28]:<28}  {r['subject'] or ''}"
+        if r["quarantine"] and not r["date"]:  # its archived day, its size and why
+            day = a.district.day_of(datetime.fromisoformat(r["archived_at"])).isoformat()
+            who = f"quarantined: {r['quarantine']}, {size_text(r['size'])}"
+        else:
+            when = r["date"]
+            day = a.district.day_of(datetime.fromisoformat(when)).isoformat() if when else "?"
+            who = _who(r["from"])[:28]
+        line = f"{day:<10}  {r['id'][:12]}  {who:<28}  {r['subject'] or ''}"
+        if r["quarantine"] and r["date"]:
+            line += f"  (quarantined: {r['quarantine']}, {size_text(r['size'])})"
         click.echo(line + (f"  [{students}]" if students else ""))
+        if r["matched_in"]:
+            click.echo(f"{'':<10}  matched in: {', '.join(r['matched_in'])}")
     shown = len(result.results)
     first = offset + 1 if shown else offset
     click.echo(

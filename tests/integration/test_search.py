@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -143,6 +144,46 @@ def test_attachment_text_of_pdf_and_docx_is_searchable(
     assert found(archive, "menu.pdf") == {ids["menu"]}  # the file's name
     assert found(archive, "--has-attachment") == {ids["menu"], ids["report"]}
     assert found(archive, "--no-attachment", "friday") == {ids["trip"]}
+
+
+def test_results_say_when_words_matched_only_in_an_attachments_text(
+    officer_archive: tuple[Archive, dict[str, str]],
+) -> None:
+    archive, ids = officer_archive
+    [tacos] = archive.ok("search", "--json", "tacos").json()["results"]
+    assert tacos["id"] == ids["menu"] and tacos["matched_in"] == ["menu.pdf"]
+    [both] = archive.ok("search", "--json", "tacos", "pizza").json()["results"]
+    assert both["matched_in"] == ["menu.pdf"]  # pizza is in the body, tacos only in the PDF
+    [phrase] = archive.ok("search", "--json", '"charlie cell two"').json()["results"]
+    assert phrase["matched_in"] == ["report.docx"]
+    for words in (["pizza"], ["menu.pdf"], ["--has-attachment"]):  # found elsewhere, or no words
+        assert all(
+            r["matched_in"] == [] for r in archive.ok("search", "--json", *words).json()["results"]
+        )
+    text = archive.ok("search", "tacos").text
+    assert "Lunch menu" in text and "matched in: menu.pdf" in text
+    assert "matched in" not in archive.ok("search", "pizza").text
+
+
+def test_quarantined_results_show_archived_day_size_and_reason(
+    archive: Archive, tmp_path: Path
+) -> None:
+    junk = tmp_path / "junk.eml"
+    junk.write_bytes(b"\x00\x01\x02 this is not mail at all\n\x00\xff" * 50)
+    rid = archive.ok("import", "--json", str(junk)).json()["items"][0]["id"]
+    [entry] = archive.ok("search", "--json", "--status", "quarantined").json()["results"]
+    assert entry["id"] == rid and entry["date"] is None and entry["from"] is None
+    assert (entry["quarantine"], entry["size"]) == ("no_headers", len(junk.read_bytes()))
+    archived = datetime.fromisoformat(entry["archived_at"])
+    [line] = [
+        ln
+        for ln in archive.ok("search", "--status", "quarantined").text.splitlines()
+        if rid[:12] in ln
+    ]
+    day = date.fromisoformat(line[:10])  # the archived day, in the district's time zone
+    assert abs(day - archived.date()) <= timedelta(days=1)
+    assert "quarantined: no_headers, 1.5 KB" in line
+    assert "?" not in line
 
 
 def test_filters(officer_archive: tuple[Archive, dict[str, str]]) -> None:
