@@ -847,8 +847,11 @@ ATTRIBUTION_VERBS: tuple[tuple[str, str], ...] = (
     ("uk", r"(?:пише|написав(?:\(ла\))?|написала)"),
     ("vi", r"đã viết"),
     ("fi", r"kirjoitti"),
+    ("tr", r"(?:şunları|şunu)[ \t]+yazdı"),
+    ("ko", r"작성"),
+    ("zh", r"[写寫]道"),
     ("et", r"kirjutas"),
-    ("hu", r"írta"),
+    ("hu", r"(?:ezt[ \t]+)?írta"),
     ("ht", r"te ekri"),
     ("de", r"schrieb"),
     ("nl", r"schreef"),
@@ -862,7 +865,9 @@ ATTRIBUTION_INTROS: tuple[str, ...] = (
 # separated by spaces).
 ATTRIBUTION_FORMS: tuple[tuple[str, str], ...] = (
     ("ko", r"(?P<mixed>.+?)[ \t]?님이[ \t]작성[ \t]?[:：]"),
-    ("ja", r"(?P<mixed>.+?)[ \t]?(?:は書きました|が書きました)[ \t]?[:：]"),
+    ("ja", r"(?P<mixed>.+?)[ \t]?(?:は書きました|が書きました|のメール)[ \t]?[:：]"),
+    ("pl", r"Wiadomość[ \t]+napisana[ \t]+przez[ \t]+(?P<who>.+?)[ \t]+w[ \t]+dniu[ \t]+"
+     r"(?P<date>.+?)[ \t]*:"),
     ("zh", r"(?P<who>.+?)[ \t]?于[ \t]?(?P<date>.+?)[ \t]?[写寫]道[ \t]?[:：]"),
     ("zh", r"在[ \t]?(?P<date>.+?)[,，][ \t]?(?P<who>.+?)[ \t]?[写寫]道[ \t]?[:：]"),
     ("hu", r"(?P<who>.+?)[ \t]+ezt[ \t]+írta[ \t]*\(időpont:[ \t]*(?P<date>.+?)\)[ \t]*:"),
@@ -876,7 +881,9 @@ ATTRIBUTION_FORMS: tuple[tuple[str, str], ...] = (
     ("nl", r"(?:Op[ \t]+)?(?P<date>.*\d.*?)[ \t]+schreef[ \t]+(?P<who>.+?)[ \t]*:"),
     ("sv da no", r"(?:Den[ \t]+)?(?P<date>.*\d.*?)[ \t]+skrev[ \t]+(?P<who>.+?)[ \t]*:"),
 )  # fmt: skip
+# What may follow a year in a date ("2025 г.", "2025年", "2025년", "2025.").
+YEAR_SUFFIXES: tuple[str, ...] = ("г.", "年", "년", ".")
 # Words that end an attribution with no space before the colon (Chinese, Korean).
 ATTRIBUTION_END_WORDS: tuple[str, ...] = ("写道", "寫道", "님이 작성")
 # Words before the sender that are not part of a name (Czech Gmail: "… v 9:31 odesílatel X").
-ATTRIBUTION_SENDER_WORDS: tuple[str, ...] = ("odesílatel", "Uhr", "h")
+ATTRIBUTION_SENDER_WORDS: tuple[str, ...] = ("odesílatel", "Uhr", "h", "időpontban", "saatinde")

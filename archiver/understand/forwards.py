@@ -239,8 +239,14 @@ _AFTER_TIME_RE = re.compile(
     r"|(?:" + "|".join(sorted(locales.ZONE_ABBREVIATIONS, key=lambda a: (-len(a), a))) + r")"
     r"(?![^\W\d_])))*"
 )
+_YEAR_RE = re.compile(
+    r"(?<![\w@.+\-])(?:19|20)\d{2}(?![\w@])(?:[ \t]?(?:"
+    + "|".join(re.escape(w) for w in locales.YEAR_SUFFIXES)
+    + r"))?"
+)
 _PAREN_ANGLE_RE = re.compile(r"\(<([^<>()\s]+@[^<>()\s]+)>\)")
 _MAX_ATTRIBUTION = 400  # characters of an attribution line (two lines joined)
+_MAX_NAME_WORDS = 4  # words of a sender's name in an attribution with no date
 _MAX_ATTRIBUTION_TRIES = 50  # lines ending in a colon looked at for one
 
 # --- public API -------------------------------------------------------------------------------
@@ -444,33 +450,43 @@ def _attribution(text: str) -> _Attribution | None:
         date = _date_or_none(date_text, langs) if date_text else None
         if date is None and "@" not in who:
             continue
-        if date is None and groups.get("mixed") is not None and "@" not in date_text:
-            continue
         return _Attribution(who=who, date_text=date_text or None, langs=langs)
     return None
 
 
 def _split_mixed(mixed: str) -> tuple[str, str] | None:
-    """ "<date>, <sender>" at the end of the date's time of day (or at a quoted name)."""
+    """ "<date>, <sender>" cut after the last piece of the date (time of day, numeric or CJK
+    date, year) written before the sender's name or address; ("", sender) with no digits."""
     mixed = mixed.strip(" \t,")
-    blanked = mixed
+    stop = len(mixed)
+    for mark in ('"', "<"):
+        at = mixed.find(mark)
+        if at >= 0:
+            stop = min(stop, at)
+    head = mixed[:stop]
+    if not any(c.isdigit() for c in head):
+        # "John Doe <john@example.org> wrote:", not a sentence that ends in "wrote:".
+        return ("", mixed) if "@" in mixed and len(head.split()) <= _MAX_NAME_WORDS else None
+    cut = 0
+    blanked = head
     for pattern in (_NUM_DATE_RE, _CJK_DATE_RE):
         m = pattern.search(blanked)
         if m is not None:
             blanked = _blank(blanked, m)
+            cut = max(cut, m.end())
     m_time = _TIME_RE.search(blanked)
     if m_time is not None:
-        end = _AFTER_TIME_RE.match(mixed, m_time.end())
-        cut = end.end() if end is not None else m_time.end()
-        date_text = mixed[:cut].strip(" \t,")
-        rest = mixed[cut:]
-        words = _SENDER_WORDS_RE.match(rest)
-        who = rest[words.end() :] if words is not None else rest
-        return (date_text, who) if who.strip() else None
-    quote = mixed.find('"')
-    if quote > 0:
-        return mixed[:quote].strip(" \t,"), mixed[quote:]
-    return None
+        after = _AFTER_TIME_RE.match(head, m_time.end())
+        cut = max(cut, after.end() if after is not None else m_time.end())
+    for m_year in _YEAR_RE.finditer(head):
+        cut = max(cut, m_year.end())
+    if cut == 0:
+        return None
+    date_text = mixed[:cut].strip(" \t,\u3001\uff0c")
+    rest = mixed[cut:].lstrip(" \t,\u3001\uff0c")
+    words = _SENDER_WORDS_RE.match(rest)
+    who = rest[words.end() :] if words is not None else rest
+    return (date_text, who) if who.strip() else None
 
 
 def _attributed_body(lines: list[str], depth: int) -> list[str] | None:
@@ -510,8 +526,6 @@ def _indent(line: str) -> int:
 def _is_attribution_tail(lines: list[str], k: int) -> bool:
     """Whether line k ends a reply attribution (its own, or with the line before)."""
     text = _clean(_unquote(lines[k][:MAX_LINE])[0])
-    if _ATTRIBUTION_TAIL_RE.search(text[-_MAX_ATTRIBUTION:]):
-        return True
     if _attribution(text[:_MAX_ATTRIBUTION]) is not None:
         return True
     if k > 0:
@@ -581,14 +595,17 @@ def _scan(
 
 
 def _unquoted_body(lines: list[str]) -> list[str]:
-    """A body quoted whole with '>' (Missive and others) without that level of quotes."""
+    """A body quoted whole with '>' (Missive and others) without that level of quotes, and without
+    the forwarder's signature ("-- ") under the quote."""
     seen = False
-    for raw in lines:
+    for n, raw in enumerate(lines):
         if len(raw) > MAX_LINE:
             return lines
         if not raw.strip(" \t\xa0"):
             continue
         if _unquote(raw)[1] == 0:
+            if seen and raw.rstrip() == "--":
+                return [_strip_quotes(line, 1) for line in lines[:n]]
             return lines
         seen = True
     return [_strip_quotes(line, 1) for line in lines] if seen else lines
@@ -631,7 +648,7 @@ def _block_at(lines: list[str], i: int, html_mode: bool, in_reply: bool) -> _Blo
     # A header block with no banner: Outlook desktop, Outlook for Mac.
     if (
         in_reply
-        or _header_field(text) != "from"
+        or _header_field(text) not in ("from", "date")
         or (depth > 0 and not _opens_quote(lines, i, depth))
     ):
         return None

@@ -2276,3 +2276,476 @@ ISSUE12_NOT_FORWARDS = [
 @pytest.mark.parametrize(("subject", "text"), ISSUE12_NOT_FORWARDS)
 def test_issue12_not_forwards(subject: str, text: str) -> None:
     assert split_forward(text, None, subject) is None
+
+
+# Second round, written after the first passed: more clients' wordings and layouts.
+MORE_ATTRIBUTION_FORWARDS = [
+    Fwd(
+        "en-outlook-mac-us",
+        "FW: Bus pass",
+        'For the record.\n\nOn 10/28/21, 12:46 PM, "John Doe" <john.doe@acme.example> wrote:\n\n'
+        "    Hi Ms. Brooks,\n    Sam lost his bus pass.\n",
+        P_JOHN,
+        "Bus pass",
+        "Hi Ms. Brooks,",
+        "Sam lost his bus pass.",
+        OCT28,
+    ),
+    Fwd(
+        "en-quoted-comma-name",
+        "FW: Bus pass",
+        'For the record.\n\nOn 28/10/2021 12:46, "Doe, John" <john.doe@acme.example> wrote:\n'
+        "> Hi Ms. Brooks,\n> Sam lost his bus pass.\n",
+        Party("Doe, John", "john.doe@acme.example"),
+        "Bus pass",
+        "Hi Ms. Brooks,",
+        "Sam lost his bus pass.",
+        OCT28,
+    ),
+    Fwd(
+        "en-seconds-and-signature",
+        "Fwd: Re: Bus pass",
+        "For the record.\n\nOn 28/10/2021 12:46:03, John Doe <john.doe@acme.example> wrote:\n"
+        "> Hi Ms. Brooks,\n> Sam lost his bus pass.\n\n-- \nLena Brooks\nGrade 3\n",
+        P_JOHN,
+        "Bus pass",
+        "Hi Ms. Brooks,",
+        "Sam lost his bus pass.",
+        "2021-10-28T16:46:03",
+    ),
+    Fwd(
+        "en-gmail-narrow-space",
+        "Fwd: Liam out Thursday",
+        "For the record.\n\nOn Wed, Oct 15, 2025 at 9:31\u202fAM Patricia Doherty "
+        "<pdoherty74@gmail.example> wrote:\n\n> Liam will be out Thursday.\n",
+        P_PAT,
+        "Liam out Thursday",
+        "Liam will be out",
+        "Thursday.",
+        OCT15,
+    ),
+    Fwd(
+        "en-thread-inside",
+        "Fwd: Liam out Thursday",
+        "For the record.\n\nOn Wed, Oct 15, 2025 at 9:31 AM Patricia Doherty "
+        "<pdoherty74@gmail.example> wrote:\n\n> Yes, Thursday.\n>\n"
+        "> On Tue, Oct 14, 2025 at 3:00 PM Rachel Okafor <ro@gmail.example> wrote:\n"
+        "> > Is Liam out?\n",
+        P_PAT,
+        "Liam out Thursday",
+        "Yes, Thursday.",
+        "> Is Liam out?",
+        OCT15,
+    ),
+    Fwd(
+        "en-no-date",
+        "Fwd: Liam out Thursday",
+        "For the record.\n\nPatricia Doherty <pdoherty74@gmail.example> wrote:\n"
+        "> Liam will be out Thursday.\n",
+        P_PAT,
+        "Liam out Thursday",
+        "Liam will be out",
+        "Thursday.",
+        None,
+    ),
+    Fwd(
+        "fr-apple",
+        "TR: Absence de Kevin",
+        "Pour le dossier.\n\nLe 15 oct. 2025 à 09:31, Nadège Pierre-Louis "
+        "<nadege.pl@orange.example> a écrit\u00a0:\n\n> Bonjour Madame,\n> Kevin sera absent.\n",
+        P_NADEGE,
+        "Absence de Kevin",
+        "Bonjour Madame,",
+        "Kevin sera absent.",
+        OCT15,
+        note="Pour le dossier.",
+    ),
+    Fwd(
+        "de-quoted-comma-name",
+        "WG: Elternabend",
+        'Zur Ablage.\n\nAm 28.10.2021 um 12:46 schrieb "Weiß, Jürgen" <j.weiss@web.example>:\n'
+        "> Sehr geehrte Frau Schmidt,\n> wir kommen.\n",
+        Party("Weiß, Jürgen", "j.weiss@web.example"),
+        "Elternabend",
+        "Sehr geehrte",
+        "wir kommen.",
+        OCT28,
+        note="Zur Ablage.",
+    ),
+    Fwd(
+        "es-outlook",
+        "RV: Excursión",
+        "Para el archivo.\n\nEl mié., 15 oct. 2025 9:31, María José Gómez "
+        "<mj.gomez@gmail.example> escribió:\n> Buenos días,\n> Lucía no irá.\n",
+        P_MARIA,
+        "Excursión",
+        "Buenos días,",
+        "Lucía no irá.",
+        OCT15,
+        note="Para el archivo.",
+    ),
+    Fwd(
+        "pt-apple",
+        "Enc: Reunião",
+        "Para arquivo.\n\nEm 15 de out. de 2025, à(s) 09:31, Ana Souza <ana.souza@uol.example> "
+        "escreveu:\n\n> Bom dia professora,\n> até quinta.\n",
+        P_ANA,
+        "Reunião",
+        "Bom dia professora,",
+        "até quinta.",
+        OCT15,
+        note="Para arquivo.",
+    ),
+    Fwd(
+        "it-apple",
+        "I: Colloquio",
+        "Per l'archivio.\n\nIl giorno 15 ott 2025, alle ore 09:31, Giulia Rossi "
+        "<giulia.rossi@libero.example> ha scritto:\n\n> Gentile maestra,\n> grazie.\n",
+        P_GIULIA,
+        "Colloquio",
+        "Gentile maestra,",
+        "grazie.",
+        OCT15,
+        note="Per l'archivio.",
+    ),
+    Fwd(
+        "nl-apple-geschreven",
+        "Doorst: Ouderavond",
+        "Ter info.\n\nOp 15 okt. 2025 om 09:31 heeft Sanne de Vries "
+        "<sanne.devries@ziggo.example> het volgende geschreven:\n\n> Beste juf,\n"
+        "> Tot donderdag.\n",
+        P_SANNE,
+        "Ouderavond",
+        "Beste juf,",
+        "Tot donderdag.",
+        OCT15,
+        note="Ter info.",
+    ),
+    Fwd(
+        "pl-apple",
+        "PD: Wycieczka",
+        "Do archiwum.\n\nWiadomość napisana przez Katarzyna Nowak <k.nowak@wp.example> w dniu "
+        "15.10.2025, o godz. 09:31:\n\n> Dzień dobry,\n> Zosia nie pojedzie.\n",
+        P_KASIA,
+        "Wycieczka",
+        "Dzień dobry,",
+        "Zosia nie pojedzie.",
+        OCT15,
+        note="Do archiwum.",
+    ),
+    Fwd(
+        "fi-apple",
+        "VL: Retki",
+        "Arkistoon.\n\nMikko Virtanen <mikko.virtanen@elisa.example> kirjoitti 15.10.2025 kello "
+        "9.31:\n\n> Hei,\n> Aino ei tule.\n",
+        P_MIKKO,
+        "Retki",
+        "Hei,",
+        "Aino ei tule.",
+        OCT15,
+        note="Arkistoon.",
+    ),
+    Fwd(
+        "ru-apple",
+        "Fwd: Экскурсия",
+        "Для архива.\n\n15 окт. 2025 г., в 9:31, Ольга Иванова <olga.ivanova@mail.example> "
+        "написал(а):\n\n> Здравствуйте,\n> Маша не поедет.\n",
+        P_OLGA,
+        "Экскурсия",
+        "Здравствуйте,",
+        "Маша не поедет.",
+        OCT15,
+        note="Для архива.",
+    ),
+    Fwd(
+        "cs-apple",
+        "Fwd: Výlet",
+        "Pro archiv.\n\n15. 10. 2025 v 9:31, Jana Nováková <jana.novakova@seznam.example>:\n\n"
+        "> Dobrý den,\n> Tomáš nepojede.\n",
+        P_JANA,
+        "Výlet",
+        "Dobrý den,",
+        "Tomáš nepojede.",
+        OCT15,
+        note="Pro archiv.",
+    ),
+    Fwd(
+        "cs-gmail",
+        "Fwd: Výlet",
+        "Pro archiv.\n\nst 15. 10. 2025 v 9:31 odesílatel Jana Nováková "
+        "<jana.novakova@seznam.example> napsal:\n\n> Dobrý den,\n> Tomáš nepojede.\n",
+        P_JANA,
+        "Výlet",
+        "Dobrý den,",
+        "Tomáš nepojede.",
+        OCT15,
+        note="Pro archiv.",
+    ),
+    Fwd(
+        "hu-apple",
+        "TOV: Kirándulás",
+        "Archiválásra.\n\n2025. okt. 15. dátummal, 9:31 időpontban Kovács Anna "
+        "<anna.kovacs@freemail.example> ezt írta:\n\n> Kedves Tanárnő,\n> köszönöm.\n",
+        P_ANNA,
+        "Kirándulás",
+        "Kedves Tanárnő,",
+        "köszönöm.",
+        OCT15,
+        note="Archiválásra.",
+    ),
+    Fwd(
+        "tr-apple",
+        "İLT: Gezi",
+        "Arşiv için.\n\n15 Eki 2025 tarihinde 09:31 saatinde, Ayşe Yılmaz "
+        "<ayse.yilmaz@gmail.example> şunları yazdı:\n\n> Merhaba,\n> Elif gelmeyecek.\n",
+        P_AYSE,
+        "Gezi",
+        "Merhaba,",
+        "Elif gelmeyecek.",
+        OCT15,
+        note="Arşiv için.",
+    ),
+    Fwd(
+        "ro-apple",
+        "Fwd: Excursie",
+        "Pentru arhivă.\n\nPe 15 oct. 2025, la 09:31, Ioana Popescu <ioana.popescu@yahoo.example> "
+        "a scris:\n\n> Bună ziua,\n> mulțumesc.\n",
+        P_IOANA,
+        "Excursie",
+        "Bună ziua,",
+        "mulțumesc.",
+        OCT15,
+        note="Pentru arhivă.",
+    ),
+    Fwd(
+        "ko-apple",
+        "Fwd: 상담",
+        "보관용.\n\n2025. 10. 15. 오전 9:31, 김민지 <minji.kim@naver.example> 작성:\n\n"
+        "> 선생님,\n> 감사합니다.\n",
+        P_MINJI,
+        "상담",
+        "선생님,",
+        "감사합니다.",
+        OCT15,
+        note="보관용.",
+    ),
+    Fwd(
+        "ja-apple",
+        "Fwd: 面談",
+        "保存用。\n\n2025/10/15 9:31、山田花子 <hanako.yamada@docomo.example>のメール:\n\n"
+        "> 先生へ\n> よろしくお願いします。\n",
+        P_HANAKO,
+        "面談",
+        "先生へ",
+        "よろしくお願いします。",
+        OCT15,
+        note="保存用。",
+    ),
+    Fwd(
+        "zh-apple",
+        "转发: 家长会",
+        "存档。\n\n2025年10月15日 09:31，王丽 <wang.li@qq.example> 写道：\n\n"
+        "> 老师好，\n> 谢谢。\n",
+        P_WANG,
+        "家长会",
+        "老师好，",
+        "谢谢。",
+        OCT15,
+        note="存档。",
+    ),
+    Fwd(
+        "vi-apple",
+        "Fwd: Họp phụ huynh",
+        "Lưu hồ sơ.\n\nVào 09:31, ngày 15 thg 10, 2025, Nguyễn Thị Lan "
+        "<lan.nguyen@gmail.example> đã viết:\n\n> Chào cô,\n> cảm ơn cô.\n",
+        P_LAN,
+        "Họp phụ huynh",
+        "Chào cô,",
+        "cảm ơn cô.",
+        OCT15,
+        note="Lưu hồ sơ.",
+    ),
+]
+
+MORE_QUOTED_BLOCK_FORWARDS = [
+    Fwd(
+        "de-gmx-quoted-no-banner",
+        "WG: Elternabend",
+        "Zur Ablage.\n\n> Gesendet: Mittwoch, 15. Oktober 2025 um 09:31 Uhr\n"
+        '> Von: "Jürgen Weiß" <j.weiss@web.example>\n> An: a.schmidt@gmx.example\n'
+        "> Betreff: Elternabend\n>\n> Sehr geehrte Frau Schmidt,\n> wir kommen.\n",
+        P_JURGEN,
+        "Elternabend",
+        "Sehr geehrte",
+        "wir kommen.",
+        OCT15,
+        note="Zur Ablage.",
+    ),
+    Fwd(
+        "de-gmx-banner-gesendet-first",
+        "WG: Elternabend",
+        "Zur Ablage.\n\n-------- Weitergeleitete Nachricht --------\n"
+        "Gesendet: Mittwoch, 15. Oktober 2025 um 09:31 Uhr\n"
+        'Von: "Jürgen Weiß" <j.weiss@web.example>\nAn: a.schmidt@gmx.example\n'
+        "Betreff: Elternabend\n\nSehr geehrte Frau Schmidt,\nwir kommen.\n",
+        P_JURGEN,
+        "Elternabend",
+        "Sehr geehrte",
+        "wir kommen.",
+        OCT15,
+        note="Zur Ablage.",
+    ),
+    Fwd(
+        "en-ionos-quoted-no-note",
+        "Fwd: Siobhan's retake",
+        "> -------- Original Message --------\n> From: John Doe <john.doe@acme.example>\n"
+        "> Date: October 15, 2025 at 9:31 AM\n> To: kt@gmail.example\n"
+        "> Subject: Siobhan's retake\n>\n> Mr. Tran, when can she retake it?\n",
+        P_JOHN,
+        "Siobhan's retake",
+        "Mr. Tran,",
+        "retake it?",
+        OCT15,
+        note="",
+    ),
+    Fwd(
+        "en-ionos-note-wrote",
+        "Fwd: Siobhan's retake",
+        "Here is what the parent wrote:\n\n> -------- Original Message --------\n"
+        "> From: John Doe <john.doe@acme.example>\n> Date: October 15, 2025 at 9:31 AM\n"
+        "> To: kt@gmail.example\n> Subject: Siobhan's retake\n>\n"
+        "> Mr. Tran, when can she retake it?\n",
+        P_JOHN,
+        "Siobhan's retake",
+        "Mr. Tran,",
+        "retake it?",
+        OCT15,
+        note="Here is what the parent wrote:",
+    ),
+    Fwd(
+        "de-outlook2013-cc-importance",
+        "WG: Elternabend",
+        "Zur Ablage.\n\n-----Ursprüngliche Nachricht-----\n"
+        "Von: Jürgen Weiß [mailto:j.weiss@web.example] \nGesendet: Mittwoch, 15. Oktober 2025 "
+        "09:31\nAn: Schmidt, Anna\nCc: Weiß, Petra\nBetreff: Elternabend\nWichtigkeit: Hoch\n\n"
+        "Sehr geehrte Frau Schmidt,\nwir kommen.\n",
+        P_JURGEN,
+        "Elternabend",
+        "Sehr geehrte",
+        "wir kommen.",
+        OCT15,
+        note="Zur Ablage.",
+    ),
+    Fwd(
+        "fr-outlook2013-name-only",
+        "TR: Absence de Kevin",
+        "Pour le dossier.\n\n-----Message d'origine-----\nDe : Pierre-Louis, Nadège \n"
+        "Envoyé : mercredi 15 octobre 2025 09:31\nÀ : Brooks, Lena\nObjet : Absence de Kevin\n\n"
+        "Bonjour Madame,\nKevin sera absent.\n",
+        Party("Pierre-Louis, Nadège", ""),
+        "Absence de Kevin",
+        "Bonjour Madame,",
+        "Kevin sera absent.",
+        OCT15,
+        note="Pour le dossier.",
+    ),
+    Fwd(
+        "es-outlook2013-quoted",
+        "RV: Excursión",
+        "Para el archivo.\n\n> -----Mensaje original-----\n"
+        "> De: María José Gómez [mailto:mj.gomez@gmail.example] \n"
+        "> Enviado el: miércoles, 15 de octubre de 2025 9:31\n> Para: Brooks, Lena\n"
+        "> Asunto: Excursión\n> \n> Buenos días,\n> Lucía no irá.\n",
+        P_MARIA,
+        "Excursión",
+        "Buenos días,",
+        "Lucía no irá.",
+        OCT15,
+        note="Para el archivo.",
+    ),
+]
+
+MORE_QUOTED_BODY_FORWARDS = [
+    Fwd(
+        "en-missive-no-space",
+        "Fwd: Liam out Thursday",
+        "For the record.\n\n---------- Forwarded message ----------\n"
+        "From: Patricia Doherty <pdoherty74@gmail.example>\nDate: Wed, Oct 15, 2025 at 9:31 AM\n"
+        "Subject: Liam out Thursday\nTo: Rachel Okafor <ro@gmail.example>\n\n"
+        ">Hi Ms. Okafor,\n>\n>Liam will be out Thursday.\n",
+        P_PAT,
+        "Liam out Thursday",
+        "Hi Ms. Okafor,",
+        "Liam will be out Thursday.",
+        OCT15,
+    ),
+    Fwd(
+        "en-missive-then-signature",
+        "Fwd: Liam out Thursday",
+        "For the record.\n\n---------- Forwarded message ----------\n"
+        "From: Patricia Doherty <pdoherty74@gmail.example>\nDate: Wed, Oct 15, 2025 at 9:31 AM\n"
+        "Subject: Liam out Thursday\nTo: Rachel Okafor <ro@gmail.example>\n\n"
+        "> Hi Ms. Okafor,\n> Liam will be out Thursday.\n\n-- \nSent with Missive\n",
+        P_PAT,
+        "Liam out Thursday",
+        "Hi Ms. Okafor,",
+        "Liam will be out Thursday.",
+        OCT15,
+    ),
+    Fwd(
+        "sv-missive",
+        "VB: Utflykt",
+        "För arkivet.\n\n---------- Vidarebefordrat meddelande ---------\n"
+        "Från: Erik Lindqvist <erik.lindqvist@telia.example>\nDatum: ons 15 okt. 2025 kl. 09:31\n"
+        "Ämne: Utflykt\nTill: Lena Brooks <lena@telia.example>\n\n> Hej,\n> Elsa kommer inte.\n",
+        P_ERIK,
+        "Utflykt",
+        "Hej,",
+        "Elsa kommer inte.",
+        OCT15,
+        note="För arkivet.",
+    ),
+    Fwd(
+        "pl-missive",
+        "PD: Wycieczka",
+        "Do archiwum.\n\n---------- Przekazana wiadomość ---------\n"
+        "Od: Katarzyna Nowak <k.nowak@wp.example>\nDate: śr., 15 paź 2025 o 09:31\n"
+        "Subject: Wycieczka\nTo: Lena Brooks <lena@wp.example>\n\n> Dzień dobry,\n"
+        "> Zosia nie pojedzie.\n",
+        P_KASIA,
+        "Wycieczka",
+        "Dzień dobry,",
+        "Zosia nie pojedzie.",
+        OCT15,
+        note="Do archiwum.",
+    ),
+]
+
+MORE_FORWARDS = MORE_ATTRIBUTION_FORWARDS + MORE_QUOTED_BLOCK_FORWARDS + MORE_QUOTED_BODY_FORWARDS
+
+
+@pytest.mark.parametrize("case", MORE_FORWARDS, ids=[c.id for c in MORE_FORWARDS])
+def test_issue12_more_forwards(case: Fwd) -> None:
+    test_issue12_forwards(case)
+
+
+MORE_NOT_FORWARDS = [
+    # A sentence ending in "wrote:" names no sender.
+    ("Fwd: notes", "Here is what the parent wrote:\n\n> No school Friday.\n"),
+    ("Fwd: notes", "Here is what our principal John Doe <jd@school.example> wrote:\n> Hi.\n"),
+    # A reply quoting a GMX message whose quote opens with its header block.
+    (
+        "AW: Elternabend",
+        "Danke.\n\nAm 15.10.2025 um 10:00 schrieb Anna Schmidt <a.schmidt@gmx.example>:\n"
+        "> Gesendet: Mittwoch, 15. Oktober 2025 um 09:31 Uhr\n"
+        "> Von: Jürgen Weiß <j.weiss@web.example>\n> An: a.schmidt@gmx.example\n"
+        "> Betreff: Elternabend\n>\n> Wir kommen.\n",
+    ),
+    # A memo that starts with its date: no address, no real date.
+    ("Fwd: memo", "Date: tomorrow\nFrom: the office\nTo: all staff\n\nBring your forms.\n"),
+]
+
+
+@pytest.mark.parametrize(("subject", "text"), MORE_NOT_FORWARDS)
+def test_issue12_more_not_forwards(subject: str, text: str) -> None:
+    assert split_forward(text, None, subject) is None
