@@ -448,6 +448,8 @@ def _attribution(text: str) -> _Attribution | None:
         if not who or len(who) > MAX_LINE:
             continue
         date = _date_or_none(date_text, langs) if date_text else None
+        if date is None and not langs:
+            continue  # "<name> <address>:" is an attribution only with its date
         if date is None and "@" not in who:
             continue
         return _Attribution(who=who, date_text=date_text or None, langs=langs)

@@ -2749,3 +2749,24 @@ MORE_NOT_FORWARDS = [
 @pytest.mark.parametrize(("subject", "text"), MORE_NOT_FORWARDS)
 def test_issue12_more_not_forwards(subject: str, text: str) -> None:
     assert split_forward(text, None, subject) is None
+
+
+def test_issue12_an_html_only_attribution_forward() -> None:
+    html = (
+        "<html><body><div>For the record.</div><div><br></div>"
+        '<div>On 28/10/2021 12:46, "John Doe" &lt;john.doe@acme.example&gt; wrote:</div>'
+        '<blockquote style="margin:0 0 0 .8ex;border-left:1px #ccc solid;padding-left:1ex">'
+        "<div>Hi Ms. Brooks,</div><div><br></div><div>Sam lost his bus pass.</div>"
+        "</blockquote></body></html>"
+    )
+    found = split_forward("", html, "FW: Bus pass")
+    assert found is not None and found.note == "For the record."
+    [original] = found.chain
+    assert original.sender == P_JOHN and original.date == utc(OCT28)
+    assert original.body == "Hi Ms. Brooks,\n\nSam lost his bus pass."
+    assert split_forward("", html, "RE: Bus pass") is None
+
+
+def test_issue12_a_name_and_address_alone_need_a_date() -> None:
+    # Gmail's Russian and Japanese attributions have no verb: "<date> <name> <address>:".
+    assert split_forward("Note.\n\nJohn Doe <jd@acme.example>:\n> Hi.\n", None, "Fwd: x") is None
