@@ -17,8 +17,13 @@ How a block is recognised:
   To or Subject line, where the date parses or the sender has an address.
 - Outlook writes the same header block (with or without underscores or "-----Original
   Message-----") above replies. So inside a forwarded message whose own subject is a reply
-  ("RE: …"), and wherever it is '>'-quoted (a reply quoting it), such a block is the quoted
-  message and stays in the body. "On … wrote:" reply attributions are never blocks.
+  ("RE: …"), and where it is '>'-quoted inside a quote or under a reply attribution (a reply
+  quoting it), such a block is the quoted message and stays in the body. A '>'-quoted block that
+  opens its quote is a forward quoted whole (IONOS, webmails).
+- "On … wrote:" reply attributions are not blocks, but when the text has no block and the
+  message's subject is a forward's ("Fwd:", "TR:", "WG:"...), the first attribution opens the
+  original (Outlook 2019 and others forward that way): its quoted or indented text is the body.
+- A body quoted whole with '>' (Missive) loses that level of quotes.
 
 The words (banners, labels, months) are in `forward_locales`. Credit: the per-client and
 per-language facts come largely from crisp-oss/email-forward-parser (MIT); the code is ours.
