@@ -363,8 +363,8 @@ class _Attribution:
 def _split_attributed(text: str, subject: str | None, html_mode: bool) -> ForwardSplit | None:
     """A forward whose original opens with a reply attribution ("On … wrote:"): only under a
     forward subject, else it is a reply. The original's body is the quoted (or indented) text."""
-    if not subject or not is_forward_subject(subject):
-        return None
+    if not subject or not is_forward_subject(subject) or is_reply_subject(subject):
+        return None  # "RE: FW: …" is a reply to a forward: its attribution is a reply's
     lines = text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "").split("\n")
     candidates = 0
     for i in range(len(lines)):

@@ -2251,6 +2251,8 @@ ISSUE12_NOT_FORWARDS = [
     ("AW: Elternabend", ATTRIBUTION_FORWARDS[10].text),
     ("", ATTRIBUTION_FORWARDS[7].text),
     ("Bus pass", ATTRIBUTION_FORWARDS[3].text),
+    ("RE: FW: Bus pass", ATTRIBUTION_FORWARDS[0].text),  # a reply to a forward
+    ("Odp: PD: Wycieczka", ATTRIBUTION_FORWARDS[17].text),
     # A forward subject with no attribution and no block.
     ("Fwd: notes", "Notes from today's meeting.\n\nSee you Thursday.\n"),
     # A forward subject, and a sentence that merely ends with "wrote:".
