@@ -326,20 +326,27 @@ def is_reply_subject(subject: str | None) -> bool:
 def _split_forward(text: str, html: str | None, subject: str | None) -> ForwardSplit | None:
     plain = (text or "")[:MAX_TEXT]
     if plain.strip():
-        found = _split_text(plain, html_mode=False)
+        found = _first(plain, subject, html_mode=False)
         if found is not None:
             return found
-        if html and _HTML_MARKERS_RE.search(html, 0, MAX_HTML):
-            found = _split_text(html_to_text(html[:MAX_HTML])[:MAX_TEXT], html_mode=True)
-            if found is not None:
-                return found
-        return _split_attributed(plain, subject, html_mode=False)
+        if not html or not _HTML_MARKERS_RE.search(html, 0, MAX_HTML):
+            return None
     if not html:
         return None
     converted = html_to_text(html[:MAX_HTML])[:MAX_TEXT]
-    return _split_text(converted, html_mode=True) or _split_attributed(
-        converted, subject, html_mode=True
-    )
+    return _first(converted, subject, html_mode=True)
+
+
+def _first(text: str, subject: str | None, html_mode: bool) -> ForwardSplit | None:
+    """The forward in `text`: its first block, or under a forward subject an attribution line
+    above that block (the block is then inside the attributed original: a chain)."""
+    found = _split_text(text, html_mode)
+    attributed = _split_attributed(text, subject, html_mode)
+    if attributed is None:
+        return found
+    if found is None or len(attributed.note) < len(found.note):
+        return attributed  # the notes are the text above each: the shorter one comes first
+    return found
 
 
 def _split_text(text: str, html_mode: bool) -> ForwardSplit | None:

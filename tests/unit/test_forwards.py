@@ -2772,3 +2772,90 @@ def test_issue12_an_html_only_attribution_forward() -> None:
 def test_issue12_a_name_and_address_alone_need_a_date() -> None:
     # Gmail's Russian and Japanese attributions have no verb: "<date> <name> <address>:".
     assert split_forward("Note.\n\nJohn Doe <jd@acme.example>:\n> Hi.\n", None, "Fwd: x") is None
+
+
+# Third round: layouts around the attribution.
+ROUND3_FORWARDS = [
+    Fwd(
+        "en-no-note",
+        "FW: Bus pass",
+        'On 28/10/2021 12:46, "John Doe" <john.doe@acme.example> wrote:\n> Hi Ms. Brooks,\n'
+        "> Sam lost his bus pass.\n",
+        P_JOHN,
+        "Bus pass",
+        "Hi Ms. Brooks,",
+        "Sam lost his bus pass.",
+        OCT28,
+        note="",
+    ),
+    Fwd(
+        "en-gmail-name-wrapped",
+        "Fwd: Liam out Thursday",
+        "For the record.\n\nOn Wed, Oct 15, 2025 at 9:31 AM Patricia\n"
+        "Doherty <pdoherty74@gmail.example> wrote:\n\n> Liam will be out Thursday.\n",
+        P_PAT,
+        "Liam out Thursday",
+        "Liam will be out",
+        "Thursday.",
+        OCT15,
+    ),
+    Fwd(
+        "en-yahoo",
+        "Fwd: Liam out Thursday",
+        "For the record.\n\nOn Wednesday, October 15, 2025, 09:31:03 AM EDT, Patricia Doherty "
+        "<pdoherty74@gmail.example> wrote:\n\n\nLiam will be out Thursday.\n",
+        P_PAT,
+        "Liam out Thursday",
+        "Liam will be out",
+        "Thursday.",
+        "2025-10-15T13:31:03",
+    ),
+    Fwd(
+        "de-thunderbird-name-only",
+        "WG: Elternabend",
+        "Zur Ablage.\n\nAm 15.10.25 um 09:31 schrieb Jürgen Weiß:\n> Sehr geehrte Frau Schmidt,\n"
+        "> wir kommen.\n",
+        Party("Jürgen Weiß", ""),
+        "Elternabend",
+        "Sehr geehrte",
+        "wir kommen.",
+        OCT15,
+        note="Zur Ablage.",
+    ),
+    Fwd(
+        "en-iphone-signature-above",
+        "Fwd: Liam out Thursday",
+        "For the record.\n\nSent from my iPhone\n\nOn Oct 15, 2025, at 9:31 AM, Patricia Doherty "
+        "<pdoherty74@gmail.example> wrote:\n\n> Liam will be out Thursday.\n",
+        P_PAT,
+        "Liam out Thursday",
+        "Liam will be out",
+        "Thursday.",
+        OCT15,
+        note="For the record.\n\nSent from my iPhone",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", ROUND3_FORWARDS, ids=[c.id for c in ROUND3_FORWARDS])
+def test_issue12_round3_forwards(case: Fwd) -> None:
+    test_issue12_forwards(case)
+
+
+def test_issue12_an_attribution_above_a_forward_block_makes_a_chain() -> None:
+    text = (
+        "FYI\n\nOn Wed, Oct 15, 2025 at 9:31 AM Front Office <office@pierce.example.org> wrote:\n"
+        "> See below.\n>\n> ---------- Forwarded message ---------\n"
+        "> From: Patricia Doherty <pdoherty74@gmail.example>\n"
+        "> Date: Wed, Oct 15, 2025 at 9:00 AM\n> Subject: Trip\n> To: office@pierce.example.org\n"
+        ">\n> Liam is out.\n"
+    )
+    found = split_forward(text, None, "Fwd: Trip")
+    assert found is not None and found.note == "FYI"
+    outer, inner = found.chain
+    assert outer.sender == Party("Front Office", "office@pierce.example.org")
+    assert outer.body == "See below." and outer.date == utc(OCT15)
+    assert inner.sender == P_PAT and inner.body == "Liam is out."
+    # Without the forward subject the quoted block is the forward (a reply quoting it).
+    replied = split_forward(text)
+    assert replied is not None and [o.sender for o in replied.chain] == [P_PAT]
