@@ -823,3 +823,67 @@ ZONE_ABBREVIATIONS: dict[str, int] = _zones(
 )
 # "IST" is India (+5:30), Ireland (+1) or Israel (+2): keep the text, give no date.
 AMBIGUOUS_ZONES: frozenset[str] = frozenset({"IST"})
+
+# Reply attribution lines ("On <date>, <sender> wrote:"). Clients also write them above a
+# forwarded message (Outlook 2019, Apple Mail and webmails with some settings): under a forward
+# subject such a line opens the original. Each pattern is matched against one stripped line (or
+# two lines joined, when a client wrapped it) and names the groups `date` and `who`, or `mixed`
+# for "<date> <sender>" with no word between (split at the time of day). Written for this project
+# from what Gmail, Apple Mail, Outlook and Thunderbird print; languages as in LOCALES.
+#
+# The verb at the end of the line, after "<intro> <date>, <sender>".
+ATTRIBUTION_VERBS: tuple[tuple[str, str], ...] = (
+    ("en", r"wrote"),
+    ("fr", r"a [ée]crit"),
+    ("es", r"escribi[óo]"),
+    ("it", r"ha scritto"),
+    ("pl", r"(?:pisze|napisał(?:\(a\)|a)?)"),
+    ("pt", r"escreveu"),
+    ("ro", r"a scris"),
+    ("hr", r"je napisa(?:o(?:/la|\(la\))?|la)"),
+    ("sk", r"napísal(?:\(a\)|a)?"),
+    ("cs", r"napsal(?:\(a\)|a)?"),
+    ("ru", r"(?:пишет|написал(?:\(а\)|а)?)"),
+    ("uk", r"(?:пише|написав(?:\(ла\))?|написала)"),
+    ("vi", r"đã viết"),
+    ("fi", r"kirjoitti"),
+    ("tr", r"(?:şunları|şunu)[ \t]+yazdı"),
+    ("ko", r"작성"),
+    ("zh", r"[写寫]道"),
+    ("et", r"kirjutas"),
+    ("hu", r"(?:ezt[ \t]+)?írta"),
+    ("ht", r"te ekri"),
+    ("de", r"schrieb"),
+    ("nl", r"schreef"),
+)
+# Words that may open the line before the date ("On", "Le", "Am", "W dniu"...).
+ATTRIBUTION_INTROS: tuple[str, ...] = (
+    "On", "Le", "Am", "El", "Il giorno", "Il", "Op", "W dniu", "Em", "Às", "Den", "Dne", "Dňa",
+    "La", "În", "Pe", "Vào", "Lúc", "At",
+)  # fmt: skip
+# Whole-line forms: the verb between the date and the sender, or the sender first (languages
+# separated by spaces).
+ATTRIBUTION_FORMS: tuple[tuple[str, str], ...] = (
+    ("ko", r"(?P<mixed>.+?)[ \t]?님이[ \t]작성[ \t]?[:：]"),
+    ("ja", r"(?P<mixed>.+?)[ \t]?(?:は書きました|が書きました|のメール)[ \t]?[:：]"),
+    ("pl", r"Wiadomość[ \t]+napisana[ \t]+przez[ \t]+(?P<who>.+?)[ \t]+w[ \t]+dniu[ \t]+"
+     r"(?P<date>.+?)[ \t]*:"),
+    ("zh", r"(?P<who>.+?)[ \t]?于[ \t]?(?P<date>.+?)[ \t]?[写寫]道[ \t]?[:：]"),
+    ("zh", r"在[ \t]?(?P<date>.+?)[,，][ \t]?(?P<who>.+?)[ \t]?[写寫]道[ \t]?[:：]"),
+    ("hu", r"(?P<who>.+?)[ \t]+ezt[ \t]+írta[ \t]*\(időpont:[ \t]*(?P<date>.+?)\)[ \t]*:"),
+    ("hu", r"(?P<date>.+?)[ \t]+keltezéssel,[ \t]*(?P<who>.+?)[ \t]+írta[ \t]*:"),
+    ("tr", r"(?P<who>.+?),[ \t]*(?P<date>.+?)[ \t]+tarihinde[ \t]+şunu[ \t]+yazdı[ \t]*:"),
+    ("fi", r"(?P<who>.+?)[ \t]+kirjoitti[ \t]+(?P<date>.*\d.*?)[ \t]*:"),
+    ("et", r"(?P<who>.+?)[ \t]+kirjutas[ \t]+(?:kuupäeval[ \t]+)?(?P<date>.*\d.*?)[ \t]*:"),
+    ("nl", r"Op[ \t]+(?P<date>.+?)[ \t]+heeft[ \t]+(?P<who>.+?)[ \t]+het[ \t]+volgende"
+     r"[ \t]+geschreven[ \t]*:"),
+    ("de", r"(?:Am[ \t]+)?(?P<date>.*\d.*?)[ \t]+schrieb[ \t]+(?P<who>.+?)[ \t]*:"),
+    ("nl", r"(?:Op[ \t]+)?(?P<date>.*\d.*?)[ \t]+schreef[ \t]+(?P<who>.+?)[ \t]*:"),
+    ("sv da no", r"(?:Den[ \t]+)?(?P<date>.*\d.*?)[ \t]+skrev[ \t]+(?P<who>.+?)[ \t]*:"),
+)  # fmt: skip
+# What may follow a year in a date ("2025 г.", "2025年", "2025년", "2025.").
+YEAR_SUFFIXES: tuple[str, ...] = ("г.", "年", "년", ".")
+# Words that end an attribution with no space before the colon (Chinese, Korean).
+ATTRIBUTION_END_WORDS: tuple[str, ...] = ("写道", "寫道", "님이 작성")
+# Words before the sender that are not part of a name (Czech Gmail: "… v 9:31 odesílatel X").
+ATTRIBUTION_SENDER_WORDS: tuple[str, ...] = ("odesílatel", "Uhr", "h", "időpontban", "saatinde")

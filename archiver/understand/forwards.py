@@ -17,8 +17,13 @@ How a block is recognised:
   To or Subject line, where the date parses or the sender has an address.
 - Outlook writes the same header block (with or without underscores or "-----Original
   Message-----") above replies. So inside a forwarded message whose own subject is a reply
-  ("RE: …"), and wherever it is '>'-quoted (a reply quoting it), such a block is the quoted
-  message and stays in the body. "On … wrote:" reply attributions are never blocks.
+  ("RE: …"), and where it is '>'-quoted inside a quote or under a reply attribution (a reply
+  quoting it), such a block is the quoted message and stays in the body. A '>'-quoted block that
+  opens its quote is a forward quoted whole (IONOS, webmails).
+- "On … wrote:" reply attributions are not blocks, but when the text has no block and the
+  message's subject is a forward's ("Fwd:", "TR:", "WG:"...), the first attribution opens the
+  original (Outlook 2019 and others forward that way): its quoted or indented text is the body.
+- A body quoted whole with '>' (Missive) loses that level of quotes.
 
 The words (banners, labels, months) are in `forward_locales`. Credit: the per-client and
 per-language facts come largely from crisp-oss/email-forward-parser (MIT); the code is ours.
@@ -199,6 +204,56 @@ _HTML_MARKERS_RE = re.compile(
     re.IGNORECASE,
 )
 
+
+def _attribution_tables() -> tuple[list[tuple[re.Pattern[str], frozenset[str]]], re.Pattern[str]]:
+    intros = r"(?:(?:" + _alternation(set(locales.ATTRIBUTION_INTROS)) + r")[ \t]+)?"
+    forms: list[tuple[re.Pattern[str], frozenset[str]]] = [
+        (re.compile(pattern, re.IGNORECASE), frozenset(langs.split()))
+        for langs, pattern in locales.ATTRIBUTION_FORMS
+    ]
+    for lang, verb in locales.ATTRIBUTION_VERBS:
+        forms.append(
+            (
+                re.compile(
+                    intros + r"(?P<mixed>.+?)[ \t]*,?[ \t]+" + verb + r"[ \t]*[:\uff1a]",
+                    re.IGNORECASE,
+                ),
+                frozenset({lang}),
+            )
+        )
+    # Gmail in Russian and Japanese: "<date>, <name> <address>:" with no verb at all.
+    forms.append((re.compile(r"(?P<mixed>.+<[^<>\s@]+@[^<>\s]+>)\)?[ \t]*[:\uff1a]"), frozenset()))
+    tail = re.compile(
+        r"(?:^|[ \t>\)])(?:" + "|".join(verb for _, verb in locales.ATTRIBUTION_VERBS) + r")"
+        r"[ \t]*[:\uff1a]$|@[^<>\s]+>\)?[ \t]*[:\uff1a]$"
+        r"|(?:" + _alternation(set(locales.ATTRIBUTION_END_WORDS)) + r")[ \t]?[:\uff1a]$",
+        re.IGNORECASE,
+    )
+    return forms, tail
+
+
+_ATTRIBUTION_FORMS, _ATTRIBUTION_TAIL_RE = _attribution_tables()
+_SENDER_WORDS_RE = re.compile(
+    r"(?:[ \t,]*(?:" + _alternation(set(locales.ATTRIBUTION_SENDER_WORDS)) + r")(?![^\W\d_]))*"
+    r"[ \t,]*",
+    re.IGNORECASE,
+)
+_AFTER_TIME_RE = re.compile(
+    r"(?:[ \t,]*(?:\(?(?:GMT|UTC)[ \t]?(?:[+\-\u2212][ \t]?\d{1,2}(?::?\d{2})?)?\)?"
+    r"|\((?:" + "|".join(sorted(locales.ZONE_ABBREVIATIONS, key=lambda a: (-len(a), a))) + r")\)"
+    r"|(?:" + "|".join(sorted(locales.ZONE_ABBREVIATIONS, key=lambda a: (-len(a), a))) + r")"
+    r"(?![^\W\d_])))*"
+)
+_YEAR_RE = re.compile(
+    r"(?<![\w@.+\-])(?:19|20)\d{2}(?![\w@])(?:[ \t]?(?:"
+    + "|".join(re.escape(w) for w in locales.YEAR_SUFFIXES)
+    + r"))?"
+)
+_PAREN_ANGLE_RE = re.compile(r"\(<([^<>()\s]+@[^<>()\s]+)>\)")
+_MAX_ATTRIBUTION = 400  # characters of an attribution line (two lines joined)
+_MAX_NAME_WORDS = 4  # words of a sender's name in an attribution with no date
+_MAX_ATTRIBUTION_TRIES = 50  # lines ending in a colon looked at for one
+
 # --- public API -------------------------------------------------------------------------------
 
 
@@ -206,10 +261,15 @@ _HTML_MARKERS_RE = re.compile(
 # the forward step, so a bug here costs a record its originals, never the record).
 
 
-def split_forward(text: str, html: str | None = None) -> ForwardSplit | None:
+def split_forward(
+    text: str, html: str | None = None, subject: str | None = None
+) -> ForwardSplit | None:
     """The forward blocks in a message's plain text (or, when there is no usable text, its HTML),
-    or None if it is not an inline forward."""
-    return _split_forward(text, html)
+    or None if it is not an inline forward.
+
+    With the message's `subject`, a forward subject ("Fwd:", "TR:", "WG:"...) also makes a reply
+    attribution ("On … wrote:") over the quoted text a forward: some clients write that."""
+    return _split_forward(text, html, subject)
 
 
 def parse_client_date(text: str, default_zone: str = DEFAULT_ZONE) -> datetime | None:
@@ -263,10 +323,10 @@ def is_reply_subject(subject: str | None) -> bool:
 # --- splitting --------------------------------------------------------------------------------
 
 
-def _split_forward(text: str, html: str | None) -> ForwardSplit | None:
+def _split_forward(text: str, html: str | None, subject: str | None) -> ForwardSplit | None:
     plain = (text or "")[:MAX_TEXT]
     if plain.strip():
-        found = _split_text(plain, html_mode=False)
+        found = _first(plain, subject, html_mode=False)
         if found is not None:
             return found
         if not html or not _HTML_MARKERS_RE.search(html, 0, MAX_HTML):
@@ -274,7 +334,19 @@ def _split_forward(text: str, html: str | None) -> ForwardSplit | None:
     if not html:
         return None
     converted = html_to_text(html[:MAX_HTML])[:MAX_TEXT]
-    return _split_text(converted, html_mode=True)
+    return _first(converted, subject, html_mode=True)
+
+
+def _first(text: str, subject: str | None, html_mode: bool) -> ForwardSplit | None:
+    """The forward in `text`: its first block, or under a forward subject an attribution line
+    above that block (the block is then inside the attributed original: a chain)."""
+    found = _split_text(text, html_mode)
+    attributed = _split_attributed(text, subject, html_mode)
+    if attributed is None:
+        return found
+    if found is None or len(attributed.note) < len(found.note):
+        return attributed  # the notes are the text above each: the shorter one comes first
+    return found
 
 
 def _split_text(text: str, html_mode: bool) -> ForwardSplit | None:
@@ -283,6 +355,209 @@ def _split_text(text: str, html_mode: bool) -> ForwardSplit | None:
     if not chain:
         return None
     return ForwardSplit(note=note, chain=tuple(chain))
+
+
+# --- attribution lines under a forward subject -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Attribution:
+    who: str
+    date_text: str | None
+    langs: frozenset[str]
+
+
+def _split_attributed(text: str, subject: str | None, html_mode: bool) -> ForwardSplit | None:
+    """A forward whose original opens with a reply attribution ("On … wrote:"): only under a
+    forward subject, else it is a reply. The original's body is the quoted (or indented) text."""
+    if not subject or not is_forward_subject(subject) or is_reply_subject(subject):
+        return None  # "RE: FW: …" is a reply to a forward: its attribution is a reply's
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "").split("\n")
+    candidates = 0
+    for i in range(len(lines)):
+        tail = lines[i].rstrip()[-1:]
+        nxt = lines[i + 1].rstrip()[-1:] if i + 1 < len(lines) else ""
+        if tail not in (":", "\uff1a") and nxt not in (":", "\uff1a"):
+            continue
+        candidates += 1
+        if candidates > _MAX_ATTRIBUTION_TRIES:
+            return None
+        found = _attribution_at(lines, i)
+        if found is None:
+            continue
+        attribution, end, depth = found
+        body_lines = _attributed_body(lines[end:], depth)
+        if body_lines is None:
+            continue
+        inner_subject = _drop_forward_prefixes(subject)
+        body, inner = _scan(body_lines, html_mode, inner_subject, 1)
+        senders = _parse_parties(_PAREN_ANGLE_RE.sub(r"<\1>", attribution.who))
+        original = Original(
+            sender=senders[0] if senders else None,
+            to=(),
+            cc=(),
+            date_text=attribution.date_text,
+            date=_date_or_none(attribution.date_text, attribution.langs),
+            subject=strip_subject_prefixes(subject) or None,
+            body=body,
+        )
+        return ForwardSplit(note=_tidy(lines[:i]), chain=(original, *inner))
+    return None
+
+
+def _drop_forward_prefixes(subject: str) -> str:
+    rest = subject
+    for _ in range(100):
+        m = _PREFIX_RE.match(rest.lstrip())
+        if m is None or m.group("prefix").casefold() not in _FORWARD_PREFIXES or m.group("bracket"):
+            break
+        rest = rest.lstrip()[m.end() :]
+    return rest.strip()
+
+
+def _attribution_at(lines: list[str], i: int) -> tuple[_Attribution, int, int] | None:
+    """The attribution starting on line i (one line, or two a client wrapped), the index of the
+    line after it, and its quote depth."""
+    raw = lines[i]
+    if len(raw) > MAX_LINE:
+        return None
+    unquoted, depth = _unquote(raw)
+    text = _clean(unquoted)
+    if not text or len(text) > _MAX_ATTRIBUTION:
+        return None
+    found = _attribution(text)
+    if found is not None:
+        return found, i + 1, depth
+    if i + 1 < len(lines) and len(lines[i + 1]) <= MAX_LINE:
+        nxt, nxt_depth = _unquote(lines[i + 1])
+        joined = f"{text} {_clean(nxt)}".replace("< ", "<")
+        if nxt_depth == depth and len(joined) <= _MAX_ATTRIBUTION:
+            found = _attribution(joined)
+            if found is not None:
+                return found, i + 2, depth
+    return None
+
+
+def _attribution(text: str) -> _Attribution | None:
+    """An attribution line's sender and date, or None if the line is not one."""
+    if not text.endswith((":", "\uff1a")) or (
+        not _ATTRIBUTION_TAIL_RE.search(text) and not any(c.isdigit() for c in text)
+    ):
+        return None
+    for pattern, langs in _ATTRIBUTION_FORMS:
+        m = pattern.fullmatch(text)
+        if m is None:
+            continue
+        groups = m.groupdict()
+        if groups.get("mixed") is not None:
+            split = _split_mixed(groups["mixed"])
+            if split is None:
+                continue
+            date_text, who = split
+        else:
+            date_text, who = groups["date"].strip(" \t,"), groups["who"]
+        who = who.strip(" \t,")
+        if not who or len(who) > MAX_LINE:
+            continue
+        date = _date_or_none(date_text, langs) if date_text else None
+        if date is None and not langs:
+            continue  # "<name> <address>:" is an attribution only with its date
+        if date is None and "@" not in who:
+            continue
+        return _Attribution(who=who, date_text=date_text or None, langs=langs)
+    return None
+
+
+def _split_mixed(mixed: str) -> tuple[str, str] | None:
+    """ "<date>, <sender>" cut after the last piece of the date (time of day, numeric or CJK
+    date, year) written before the sender's name or address; ("", sender) with no digits."""
+    mixed = mixed.strip(" \t,")
+    stop = len(mixed)
+    for mark in ('"', "<"):
+        at = mixed.find(mark)
+        if at >= 0:
+            stop = min(stop, at)
+    head = mixed[:stop]
+    if not any(c.isdigit() for c in head):
+        # "John Doe <john@example.org> wrote:", not a sentence that ends in "wrote:".
+        return ("", mixed) if "@" in mixed and len(head.split()) <= _MAX_NAME_WORDS else None
+    cut = 0
+    blanked = head
+    for pattern in (_NUM_DATE_RE, _CJK_DATE_RE):
+        m = pattern.search(blanked)
+        if m is not None:
+            blanked = _blank(blanked, m)
+            cut = max(cut, m.end())
+    m_time = _TIME_RE.search(blanked)
+    if m_time is not None:
+        after = _AFTER_TIME_RE.match(head, m_time.end())
+        cut = max(cut, after.end() if after is not None else m_time.end())
+    for m_year in _YEAR_RE.finditer(head):
+        cut = max(cut, m_year.end())
+    if cut == 0:
+        return None
+    date_text = mixed[:cut].strip(" \t,\u3001\uff0c")
+    rest = mixed[cut:].lstrip(" \t,\u3001\uff0c")
+    words = _SENDER_WORDS_RE.match(rest)
+    who = rest[words.end() :] if words is not None else rest
+    return (date_text, who) if who.strip() else None
+
+
+def _attributed_body(lines: list[str], depth: int) -> list[str] | None:
+    """The lines of the original under an attribution at quote depth `depth`: the quoted run
+    under it (one level of quotes removed), an indented run (dedented), or the rest."""
+    k = 0
+    while k < len(lines) and not _clean(_unquote(lines[k])[0]) and _unquote(lines[k])[1] <= depth:
+        k += 1
+    if k == len(lines):
+        return None
+    first_depth = _unquote(lines[k])[1]
+    if first_depth > depth:
+        out: list[str] = []
+        for raw in lines[k:]:
+            unquoted, d = _unquote(raw)
+            if d <= depth and _clean(unquoted):
+                break
+            out.append(_strip_quotes(raw, depth + 1) if d > depth else "")
+        return out
+    if depth > 0:
+        return None
+    indent = _indent(lines[k])
+    if indent >= 2:
+        out = []
+        for raw in lines[k:]:
+            if raw.strip() and _indent(raw) < indent:
+                break
+            out.append(raw[indent:] if raw.strip() else "")
+        return out
+    return lines[k:]
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" \t"))
+
+
+def _is_attribution_tail(lines: list[str], k: int) -> bool:
+    """Whether line k ends a reply attribution (its own, or with the line before)."""
+    text = _clean(_unquote(lines[k][:MAX_LINE])[0])
+    if _attribution(text[:_MAX_ATTRIBUTION]) is not None:
+        return True
+    if k > 0:
+        joined = f"{_clean(_unquote(lines[k - 1][:MAX_LINE])[0])} {text}"
+        return len(joined) <= _MAX_ATTRIBUTION and _attribution(joined) is not None
+    return False
+
+
+def _opens_quote(lines: list[str], i: int, depth: int) -> bool:
+    """Whether the '>'-quoted line i starts its quote: nothing but blank lines above it at that
+    depth, and no reply attribution right above (a forward quoted whole, as IONOS and webmails
+    write it, rather than a reply quoting a message)."""
+    for k in range(i - 1, max(-1, i - _HEADER_WINDOW), -1):
+        unquoted, d = _unquote(lines[k][:MAX_LINE])
+        if not _clean(unquoted):
+            continue
+        return d < depth and not _is_attribution_tail(lines, k)
+    return True
 
 
 @dataclass
@@ -311,7 +586,9 @@ def _scan(
         head = _tidy(lines[:i])
         fields = block.headers.fields
         subject = fields.get("subject")
-        body_lines = [_strip_quotes(line, block.quote_depth) for line in lines[block.headers.end :]]
+        body_lines = _unquoted_body(
+            [_strip_quotes(line, block.quote_depth) for line in lines[block.headers.end :]]
+        )
         if depth + 1 < MAX_DEPTH:
             body, inner = _scan(body_lines, html_mode, subject, depth + 1)
         else:
@@ -329,6 +606,23 @@ def _scan(
         )
         return head, [original, *inner]
     return _tidy(lines), []
+
+
+def _unquoted_body(lines: list[str]) -> list[str]:
+    """A body quoted whole with '>' (Missive and others) without that level of quotes, and without
+    the forwarder's signature ("-- ") under the quote."""
+    seen = False
+    for n, raw in enumerate(lines):
+        if len(raw) > MAX_LINE:
+            return lines
+        if not raw.strip(" \t\xa0"):
+            continue
+        if _unquote(raw)[1] == 0:
+            if seen and raw.rstrip() == "--":
+                return [_strip_quotes(line, 1) for line in lines[:n]]
+            return lines
+        seen = True
+    return [_strip_quotes(line, 1) for line in lines] if seen else lines
 
 
 def _block_at(lines: list[str], i: int, html_mode: bool, in_reply: bool) -> _Block | None:
@@ -358,8 +652,7 @@ def _block_at(lines: list[str], i: int, html_mode: bool, in_reply: bool) -> _Blo
         f = headers.fields
         if not strong and (
             not (f.get("from") and ("date" in f or "to" in f or "subject" in f))
-            or depth > 0
-            or bool(headers.depth)
+            or ((depth > 0 or bool(headers.depth)) and not _opens_quote(lines, i, depth))
         ):
             return None  # Outlook writes the same block above replies; quoted, it is one
         if strong and not f and rest:
@@ -367,7 +660,11 @@ def _block_at(lines: list[str], i: int, html_mode: bool, in_reply: bool) -> _Blo
         quote = headers.depth if headers.depth is not None else depth
         return _Block(headers, quote)
     # A header block with no banner: Outlook desktop, Outlook for Mac.
-    if in_reply or depth > 0 or _header_field(text) != "from":
+    if (
+        in_reply
+        or _header_field(text) not in ("from", "date")
+        or (depth > 0 and not _opens_quote(lines, i, depth))
+    ):
         return None
     headers = _read_headers(lines, i, html_mode, None)
     f = headers.fields

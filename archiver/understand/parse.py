@@ -679,7 +679,7 @@ def _find_originals(
     replying = forwards.is_reply_subject(out.subject) and not forwards.is_forward_subject(
         out.subject
     )
-    split = None if replying else forwards.split_forward(out.text, out.html)
+    split = None if replying else forwards.split_forward(out.text, out.html, out.subject)
     if split is not None and split.chain:
         out.note = split.note
         out.originals = [

@@ -1337,3 +1337,1525 @@ def test_results_are_frozen() -> None:
     assert found is not None
     with pytest.raises(AttributeError):
         found.chain[0].subject = "x"  # type: ignore[misc]
+
+
+# --- issue 12: attributions under a forward subject, quoted blocks, quoted bodies ------------
+# Written for this project while fixing issue 12 (training fixtures, not a held-out set). Each
+# is the plain text a teacher's client sends, with the subject of the teacher's message.
+
+
+@dataclass(frozen=True)
+class Fwd:
+    id: str
+    subject: str  # the subject of the message the archive received
+    text: str
+    sender: Party
+    original_subject: str
+    body_start: str
+    body_end: str
+    date: str | None  # UTC, ISO
+    note: str = "For the record."
+
+
+P_JOHN = Party("John Doe", "john.doe@acme.example")
+P_PAT = Party("Patricia Doherty", "pdoherty74@gmail.example")
+P_NADEGE = Party("Nadège Pierre-Louis", "nadege.pl@orange.example")
+P_JURGEN = Party("Jürgen Weiß", "j.weiss@web.example")
+P_MARIA = Party("María José Gómez", "mj.gomez@gmail.example")
+P_GIULIA = Party("Giulia Rossi", "giulia.rossi@libero.example")
+P_SANNE = Party("Sanne de Vries", "sanne.devries@ziggo.example")
+P_KASIA = Party("Katarzyna Nowak", "k.nowak@wp.example")
+P_ANA = Party("Ana Souza", "ana.souza@uol.example")
+P_ERIK = Party("Erik Lindqvist", "erik.lindqvist@telia.example")
+P_METTE = Party("Mette Hansen", "mette.hansen@mail.example")
+P_INGRID = Party("Ingrid Berg", "ingrid.berg@online.example")
+P_MIKKO = Party("Mikko Virtanen", "mikko.virtanen@elisa.example")
+P_OLGA = Party("Ольга Иванова", "olga.ivanova@mail.example")
+P_OKSANA = Party("Оксана Коваленко", "oksana.k@ukr.example")
+P_AYSE = Party("Ayşe Yılmaz", "ayse.yilmaz@gmail.example")
+P_JANA = Party("Jana Nováková", "jana.novakova@seznam.example")
+P_ANNA = Party("Kovács Anna", "anna.kovacs@freemail.example")
+P_IOANA = Party("Ioana Popescu", "ioana.popescu@yahoo.example")
+P_WANG = Party("王丽", "wang.li@qq.example")
+P_LAN = Party("Nguyễn Thị Lan", "lan.nguyen@gmail.example")
+P_HANAKO = Party("山田花子", "hanako.yamada@docomo.example")
+P_IVANA = Party("Ivana Horvat", "ivana.horvat@net.example")
+P_MARIA_SK = Party("Mária Kováčová", "maria.kovacova@azet.example")
+P_MINJI = Party("김민지", "minji.kim@naver.example")
+OCT28 = "2021-10-28T16:46:00"  # 28/10/2021 12:46, America/New_York
+OCT15 = "2025-10-15T13:31:00"  # 15/10/2025 09:31, America/New_York
+
+ATTRIBUTION_FORWARDS = [
+    Fwd(
+        "en-outlook2019-quoted",
+        "FW: Bus pass",
+        'For the record.\n\nOn 28/10/2021 12:46, "John Doe" <john.doe@acme.example> wrote:\n\n'
+        "> Hi Ms. Brooks,\n>\n> Sam lost his bus pass again.\n>\n> John\n",
+        P_JOHN,
+        "Bus pass",
+        "Hi Ms. Brooks,",
+        "Sam lost his bus pass again.\n\nJohn",
+        OCT28,
+    ),
+    Fwd(
+        "en-outlook2019-indented",
+        "FW: Bus pass",
+        'For the record.\n\nOn 28/10/2021 12:46, "John Doe" <john.doe@acme.example> wrote:\n\n'
+        "    Hi Ms. Brooks,\n\n    Sam lost his bus pass again.\n\n    John\n",
+        P_JOHN,
+        "Bus pass",
+        "Hi Ms. Brooks,",
+        "Sam lost his bus pass again.\n\nJohn",
+        OCT28,
+    ),
+    Fwd(
+        "en-outlook2019-plain",
+        "Fw: Bus pass",
+        'For the record.\n\nOn 28/10/2021 12:46, "John Doe" <john.doe@acme.example> wrote:\n'
+        "Hi Ms. Brooks,\n\nSam lost his bus pass again.\n\nJohn\n",
+        P_JOHN,
+        "Bus pass",
+        "Hi Ms. Brooks,",
+        "Sam lost his bus pass again.\n\nJohn",
+        OCT28,
+    ),
+    Fwd(
+        "en-gmail-style",
+        "Fwd: Liam out Thursday",
+        "For the record.\n\nOn Wed, Oct 15, 2025 at 9:31 AM Patricia Doherty "
+        "<pdoherty74@gmail.example> wrote:\n\n> Liam will be out Thursday.\n> Patricia\n",
+        P_PAT,
+        "Liam out Thursday",
+        "Liam will be out",
+        "Patricia",
+        OCT15,
+    ),
+    Fwd(
+        "en-gmail-wrapped",
+        "Fwd: Liam out Thursday",
+        "For the record.\n\nOn Wed, Oct 15, 2025 at 9:31 AM Patricia Doherty <\n"
+        "pdoherty74@gmail.example> wrote:\n\n> Liam will be out Thursday.\n> Patricia\n",
+        P_PAT,
+        "Liam out Thursday",
+        "Liam will be out",
+        "Patricia",
+        OCT15,
+    ),
+    Fwd(
+        "en-apple",
+        "Fwd: Liam out Thursday",
+        "For the record.\n\nOn Oct 15, 2025, at 9:31 AM, Patricia Doherty "
+        "<pdoherty74@gmail.example> wrote:\n\n> Liam will be out Thursday.\n> \n> Patricia\n",
+        P_PAT,
+        "Liam out Thursday",
+        "Liam will be out",
+        "Patricia",
+        OCT15,
+    ),
+    Fwd(
+        "en-thunderbird-no-address",
+        "Fwd: Siobhan's retake",
+        "For the record.\n\nOn 10/15/25 9:31 AM, Robert Callahan wrote:\n"
+        "> Mr. Tran, when can Siobhan retake the test?\n",
+        Party("Robert Callahan", ""),
+        "Siobhan's retake",
+        "Mr. Tran,",
+        "retake the test?",
+        OCT15,
+    ),
+    Fwd(
+        "fr-outlook",
+        "TR: Absence de Kevin",
+        "Pour le dossier.\n\nLe 28/10/2021 à 12:46, Nadège Pierre-Louis "
+        "<nadege.pl@orange.example> a écrit :\n> Bonjour Madame,\n> Kevin sera absent demain.\n",
+        P_NADEGE,
+        "Absence de Kevin",
+        "Bonjour Madame,",
+        "Kevin sera absent demain.",
+        OCT28,
+        note="Pour le dossier.",
+    ),
+    Fwd(
+        "fr-gmail",
+        "TR: Absence de Kevin",
+        "Pour le dossier.\n\nLe mer. 15 oct. 2025 à 09:31, Nadège Pierre-Louis "
+        "<nadege.pl@orange.example> a écrit :\n\n> Bonjour Madame,\n> Kevin sera absent.\n",
+        P_NADEGE,
+        "Absence de Kevin",
+        "Bonjour Madame,",
+        "Kevin sera absent.",
+        OCT15,
+        note="Pour le dossier.",
+    ),
+    Fwd(
+        "de-apple",
+        "WG: Elternabend",
+        "Zur Ablage.\n\nAm 28.10.2021 um 12:46 schrieb Jürgen Weiß <j.weiss@web.example>:\n\n"
+        "> Sehr geehrte Frau Schmidt,\n> wir kommen am Donnerstag.\n",
+        P_JURGEN,
+        "Elternabend",
+        "Sehr geehrte",
+        "wir kommen am Donnerstag.",
+        OCT28,
+        note="Zur Ablage.",
+    ),
+    Fwd(
+        "de-gmail",
+        "WG: Elternabend",
+        "Zur Ablage.\n\nAm Mi., 15. Okt. 2025 um 09:31 Uhr schrieb Jürgen Weiß "
+        "<j.weiss@web.example>:\n\n> Sehr geehrte Frau Schmidt,\n> wir kommen.\n",
+        P_JURGEN,
+        "Elternabend",
+        "Sehr geehrte",
+        "wir kommen.",
+        OCT15,
+        note="Zur Ablage.",
+    ),
+    Fwd(
+        "es-apple",
+        "RV: Excursión",
+        "Para el archivo.\n\nEl 28/10/2021, a las 12:46, María José Gómez "
+        "<mj.gomez@gmail.example> escribió:\n\n> Buenos días,\n> Lucía no irá a la excursión.\n",
+        P_MARIA,
+        "Excursión",
+        "Buenos días,",
+        "no irá a la excursión.",
+        OCT28,
+        note="Para el archivo.",
+    ),
+    Fwd(
+        "es-gmail",
+        "RV: Excursión",
+        "Para el archivo.\n\nEl mié, 15 oct 2025 a las 9:31, María José Gómez "
+        "(<mj.gomez@gmail.example>) escribió:\n\n> Buenos días,\n> Lucía no irá.\n",
+        P_MARIA,
+        "Excursión",
+        "Buenos días,",
+        "Lucía no irá.",
+        OCT15,
+        note="Para el archivo.",
+    ),
+    Fwd(
+        "it-gmail",
+        "I: Colloquio",
+        "Per l'archivio.\n\nIl giorno mer 15 ott 2025 alle ore 09:31 Giulia Rossi "
+        "<giulia.rossi@libero.example> ha scritto:\n\n> Gentile maestra,\n> grazie.\n",
+        P_GIULIA,
+        "Colloquio",
+        "Gentile maestra,",
+        "grazie.",
+        OCT15,
+        note="Per l'archivio.",
+    ),
+    Fwd(
+        "it-outlook",
+        "I: Colloquio",
+        "Per l'archivio.\n\nIl 28/10/2021 12:46, Giulia Rossi <giulia.rossi@libero.example> "
+        "ha scritto:\n> Gentile maestra,\n> grazie.\n",
+        P_GIULIA,
+        "Colloquio",
+        "Gentile maestra,",
+        "grazie.",
+        OCT28,
+        note="Per l'archivio.",
+    ),
+    Fwd(
+        "nl-apple",
+        "Doorst: Ouderavond",
+        "Ter info.\n\nOp 28-10-2021 om 12:46 schreef Sanne de Vries "
+        "<sanne.devries@ziggo.example>:\n\n> Beste juf,\n> Tot donderdag.\n",
+        P_SANNE,
+        "Ouderavond",
+        "Beste juf,",
+        "Tot donderdag.",
+        OCT28,
+        note="Ter info.",
+    ),
+    Fwd(
+        "nl-gmail",
+        "Doorst: Ouderavond",
+        "Ter info.\n\nOp wo 15 okt 2025 om 09:31 schreef Sanne de Vries "
+        "<sanne.devries@ziggo.example>:\n\n> Beste juf,\n> Tot donderdag.\n",
+        P_SANNE,
+        "Ouderavond",
+        "Beste juf,",
+        "Tot donderdag.",
+        OCT15,
+        note="Ter info.",
+    ),
+    Fwd(
+        "pl-thunderbird",
+        "PD: Wycieczka",
+        "Do archiwum.\n\nW dniu 28.10.2021 o 12:46, Katarzyna Nowak <k.nowak@wp.example> pisze:\n"
+        "> Dzień dobry,\n> Zosia nie pojedzie.\n",
+        P_KASIA,
+        "Wycieczka",
+        "Dzień dobry,",
+        "Zosia nie pojedzie.",
+        OCT28,
+        note="Do archiwum.",
+    ),
+    Fwd(
+        "pl-gmail",
+        "PD: Wycieczka",
+        "Do archiwum.\n\nśr., 15 paź 2025 o 09:31 Katarzyna Nowak <k.nowak@wp.example> "
+        "napisał(a):\n\n> Dzień dobry,\n> Zosia nie pojedzie.\n",
+        P_KASIA,
+        "Wycieczka",
+        "Dzień dobry,",
+        "Zosia nie pojedzie.",
+        OCT15,
+        note="Do archiwum.",
+    ),
+    Fwd(
+        "pt-outlook",
+        "ENC: Reunião",
+        "Para arquivo.\n\nEm 28/10/2021 12:46, Ana Souza <ana.souza@uol.example> escreveu:\n"
+        "> Bom dia professora,\n> até quinta.\n",
+        P_ANA,
+        "Reunião",
+        "Bom dia professora,",
+        "até quinta.",
+        OCT28,
+        note="Para arquivo.",
+    ),
+    Fwd(
+        "pt-br-gmail",
+        "Enc: Reunião",
+        "Para arquivo.\n\nEm qua., 15 de out. de 2025 às 09:31, Ana Souza "
+        "<ana.souza@uol.example> escreveu:\n\n> Bom dia professora,\n> até quinta.\n",
+        P_ANA,
+        "Reunião",
+        "Bom dia professora,",
+        "até quinta.",
+        OCT15,
+        note="Para arquivo.",
+    ),
+    Fwd(
+        "sv-apple",
+        "VB: Utflykt",
+        "För arkivet.\n\nDen 28 okt. 2021 kl. 12:46 skrev Erik Lindqvist "
+        "<erik.lindqvist@telia.example>:\n\n> Hej,\n> Elsa kommer inte.\n",
+        P_ERIK,
+        "Utflykt",
+        "Hej,",
+        "Elsa kommer inte.",
+        OCT28,
+        note="För arkivet.",
+    ),
+    Fwd(
+        "da-apple",
+        "VS: Forældremøde",
+        "Til arkivet.\n\nDen 28. okt. 2021 kl. 12.46 skrev Mette Hansen "
+        "<mette.hansen@mail.example>:\n\n> Hej,\n> Vi kommer.\n",
+        P_METTE,
+        "Forældremøde",
+        "Hej,",
+        "Vi kommer.",
+        OCT28,
+        note="Til arkivet.",
+    ),
+    Fwd(
+        "no-gmail",
+        "VS: Foreldremøte",
+        "Til arkivet.\n\nons. 15. okt. 2025 kl. 09:31 skrev Ingrid Berg "
+        "<ingrid.berg@online.example>:\n\n> Hei,\n> Vi kommer.\n",
+        P_INGRID,
+        "Foreldremøte",
+        "Hei,",
+        "Vi kommer.",
+        OCT15,
+        note="Til arkivet.",
+    ),
+    Fwd(
+        "fi-outlook",
+        "VL: Retki",
+        "Arkistoon.\n\nMikko Virtanen <mikko.virtanen@elisa.example> kirjoitti 28.10.2021 "
+        "klo 12.46:\n> Hei,\n> Aino ei tule.\n",
+        P_MIKKO,
+        "Retki",
+        "Hei,",
+        "Aino ei tule.",
+        OCT28,
+        note="Arkistoon.",
+    ),
+    Fwd(
+        "ru-gmail",
+        "Fwd: Экскурсия",
+        "Для архива.\n\nср, 15 окт. 2025 г. в 09:31, Ольга Иванова "
+        "<olga.ivanova@mail.example>:\n\n> Здравствуйте,\n> Маша не поедет.\n",
+        P_OLGA,
+        "Экскурсия",
+        "Здравствуйте,",
+        "Маша не поедет.",
+        OCT15,
+        note="Для архива.",
+    ),
+    Fwd(
+        "ru-thunderbird",
+        "Fwd: Экскурсия",
+        "Для архива.\n\n28.10.2021 12:46, Ольга Иванова пишет:\n> Здравствуйте,\n"
+        "> Маша не поедет.\n",
+        Party("Ольга Иванова", ""),
+        "Экскурсия",
+        "Здравствуйте,",
+        "Маша не поедет.",
+        OCT28,
+        note="Для архива.",
+    ),
+    Fwd(
+        "uk-gmail",
+        "Пересл: Екскурсія",
+        "Для архіву.\n\nср, 15 жовт. 2025 о 09:31 Оксана Коваленко <oksana.k@ukr.example> "
+        "пише:\n\n> Добрий день,\n> дякую.\n",
+        P_OKSANA,
+        "Екскурсія",
+        "Добрий день,",
+        "дякую.",
+        OCT15,
+        note="Для архіву.",
+    ),
+    Fwd(
+        "tr-gmail",
+        "İLT: Gezi",
+        "Arşiv için.\n\nAyşe Yılmaz <ayse.yilmaz@gmail.example>, 15 Eki 2025 Çar, 09:31 "
+        "tarihinde şunu yazdı:\n\n> Merhaba,\n> Elif gelmeyecek.\n",
+        P_AYSE,
+        "Gezi",
+        "Merhaba,",
+        "Elif gelmeyecek.",
+        OCT15,
+        note="Arşiv için.",
+    ),
+    Fwd(
+        "cs-thunderbird",
+        "Fwd: Výlet",
+        "Pro archiv.\n\nDne 28.10.2021 v 12:46 Jana Nováková <jana.novakova@seznam.example> "
+        "napsal(a):\n> Dobrý den,\n> Tomáš nepojede.\n",
+        P_JANA,
+        "Výlet",
+        "Dobrý den,",
+        "Tomáš nepojede.",
+        OCT28,
+        note="Pro archiv.",
+    ),
+    Fwd(
+        "hu-gmail",
+        "TOV: Kirándulás",
+        "Archiválásra.\n\nKovács Anna <anna.kovacs@freemail.example> ezt írta (időpont: "
+        "2025. okt. 15., Sze, 9:31):\n\n> Kedves Tanárnő,\n> köszönöm.\n",
+        P_ANNA,
+        "Kirándulás",
+        "Kedves Tanárnő,",
+        "köszönöm.",
+        OCT15,
+        note="Archiválásra.",
+    ),
+    Fwd(
+        "ro-gmail",
+        "Fwd: Excursie",
+        "Pentru arhivă.\n\nÎn mie., 15 oct. 2025 la 09:31, Ioana Popescu "
+        "<ioana.popescu@yahoo.example> a scris:\n\n> Bună ziua,\n> mulțumesc.\n",
+        P_IOANA,
+        "Excursie",
+        "Bună ziua,",
+        "mulțumesc.",
+        OCT15,
+        note="Pentru arhivă.",
+    ),
+    Fwd(
+        "zh-gmail",
+        "转发: 家长会",
+        "存档。\n\n王丽 <wang.li@qq.example> 于2025年10月15日周三 09:31写道：\n\n"
+        "> 老师好，\n> 谢谢。\n",
+        P_WANG,
+        "家长会",
+        "老师好，",
+        "谢谢。",
+        OCT15,
+        note="存档。",
+    ),
+    Fwd(
+        "vi-gmail",
+        "Fwd: Họp phụ huynh",
+        "Lưu hồ sơ.\n\nVào Th 4, 15 thg 10, 2025 vào lúc 09:31 Nguyễn Thị Lan "
+        "<lan.nguyen@gmail.example> đã viết:\n\n> Chào cô,\n> cảm ơn cô.\n",
+        P_LAN,
+        "Họp phụ huynh",
+        "Chào cô,",
+        "cảm ơn cô.",
+        OCT15,
+        note="Lưu hồ sơ.",
+    ),
+    Fwd(
+        "ja-gmail",
+        "Fwd: 面談",
+        "保存用。\n\n2025年10月15日(水) 9:31 山田花子 <hanako.yamada@docomo.example>:\n\n"
+        "> 先生へ\n> よろしくお願いします。\n",
+        P_HANAKO,
+        "面談",
+        "先生へ",
+        "よろしくお願いします。",
+        OCT15,
+        note="保存用。",
+    ),
+    Fwd(
+        "hr-gmail",
+        "Fwd: Izlet",
+        "Za arhivu.\n\nsri, 15. lis 2025. u 09:31 Ivana Horvat <ivana.horvat@net.example> "
+        "je napisao/la:\n\n> Poštovana,\n> hvala.\n",
+        P_IVANA,
+        "Izlet",
+        "Poštovana,",
+        "hvala.",
+        OCT15,
+        note="Za arhivu.",
+    ),
+    Fwd(
+        "sk-thunderbird",
+        "PD: Výlet",
+        "Do archívu.\n\nDňa 28.10.2021 o 12:46 Mária Kováčová <maria.kovacova@azet.example> "
+        "napísal(a):\n> Dobrý deň,\n> ďakujem.\n",
+        P_MARIA_SK,
+        "Výlet",
+        "Dobrý deň,",
+        "ďakujem.",
+        OCT28,
+        note="Do archívu.",
+    ),
+    Fwd(
+        "ko-gmail",
+        "Fwd: 상담",
+        "보관용.\n\n2025년 10월 15일 (수) 오전 9:31, 김민지 <minji.kim@naver.example>님이 작성:\n\n"
+        "> 선생님,\n> 감사합니다.\n",
+        P_MINJI,
+        "상담",
+        "선생님,",
+        "감사합니다.",
+        OCT15,
+        note="보관용.",
+    ),
+]
+
+QUOTED_BLOCK_FORWARDS = [
+    Fwd(
+        "de-ionos-quoted",
+        "WG: Elternabend",
+        "Zur Ablage.\n\n> -------- Original-Nachricht --------\n"
+        "> Von: Jürgen Weiß <j.weiss@web.example>\n> An: Anna Schmidt <a.schmidt@gmx.example>\n"
+        "> Datum: 15.10.2025 09:31\n> Betreff: Elternabend\n>\n"
+        "> Sehr geehrte Frau Schmidt,\n>\n> wir kommen am Donnerstag.\n",
+        P_JURGEN,
+        "Elternabend",
+        "Sehr geehrte",
+        "wir kommen am Donnerstag.",
+        OCT15,
+        note="Zur Ablage.",
+    ),
+    Fwd(
+        "en-ionos-quoted",
+        "Fwd: Siobhan's retake",
+        "For the record.\n\n> -------- Original Message --------\n"
+        "> From: John Doe <john.doe@acme.example>\n> To: Kevin Tran <kt@gmail.example>\n"
+        "> Date: 10/15/2025 9:31 AM\n> Subject: Siobhan's retake\n>\n"
+        "> Mr. Tran, when can she retake it?\n>\n> John\n",
+        P_JOHN,
+        "Siobhan's retake",
+        "Mr. Tran,",
+        "John",
+        OCT15,
+    ),
+    Fwd(
+        "fr-webmail-quoted",
+        "TR: Absence de Kevin",
+        "Pour le dossier.\n\n> -------- Message d'origine --------\n"
+        "> De : Nadège Pierre-Louis <nadege.pl@orange.example>\n> Date : 15/10/2025 09:31\n"
+        "> À : Lena Brooks <lena@orange.example>\n> Objet : Absence de Kevin\n>\n"
+        "> Bonjour Madame,\n> Kevin sera absent.\n",
+        P_NADEGE,
+        "Absence de Kevin",
+        "Bonjour Madame,",
+        "Kevin sera absent.",
+        OCT15,
+        note="Pour le dossier.",
+    ),
+    Fwd(
+        "es-webmail-quoted",
+        "RV: Excursión",
+        "Para el archivo.\n\n> -------- Mensaje original --------\n"
+        "> De: María José Gómez <mj.gomez@gmail.example>\n> Fecha: 15/10/2025 9:31\n"
+        "> Para: Lena Brooks <lena@gmail.example>\n> Asunto: Excursión\n>\n"
+        "> Buenos días,\n> Lucía no irá.\n",
+        P_MARIA,
+        "Excursión",
+        "Buenos días,",
+        "Lucía no irá.",
+        OCT15,
+        note="Para el archivo.",
+    ),
+    Fwd(
+        "it-webmail-quoted",
+        "I: Colloquio",
+        "Per l'archivio.\n\n> -------- Messaggio originale --------\n"
+        "> Da: Giulia Rossi <giulia.rossi@libero.example>\n> Data: 15/10/2025 09:31\n"
+        "> A: Lena Brooks <lena@libero.example>\n> Oggetto: Colloquio\n>\n"
+        "> Gentile maestra,\n> grazie.\n",
+        P_GIULIA,
+        "Colloquio",
+        "Gentile maestra,",
+        "grazie.",
+        OCT15,
+        note="Per l'archivio.",
+    ),
+    Fwd(
+        "nl-webmail-quoted",
+        "Doorst: Ouderavond",
+        "Ter info.\n\n> -------- Oorspronkelijk bericht --------\n"
+        "> Van: Sanne de Vries <sanne.devries@ziggo.example>\n> Datum: 15-10-2025 09:31\n"
+        "> Aan: Lena Brooks <lena@ziggo.example>\n> Onderwerp: Ouderavond\n>\n"
+        "> Beste juf,\n> Tot donderdag.\n",
+        P_SANNE,
+        "Ouderavond",
+        "Beste juf,",
+        "Tot donderdag.",
+        OCT15,
+        note="Ter info.",
+    ),
+    Fwd(
+        "de-quoted-outlook2013",
+        "WG: Elternabend",
+        "Zur Ablage.\n\n> -----Ursprüngliche Nachricht-----\n"
+        "> Von: Jürgen Weiß [mailto:j.weiss@web.example] \n"
+        "> Gesendet: Mittwoch, 15. Oktober 2025 09:31\n> An: Schmidt, Anna\n"
+        "> Betreff: Elternabend\n> \n> Sehr geehrte Frau Schmidt,\n> wir kommen.\n",
+        P_JURGEN,
+        "Elternabend",
+        "Sehr geehrte",
+        "wir kommen.",
+        OCT15,
+        note="Zur Ablage.",
+    ),
+    Fwd(
+        "en-quoted-strong-banner",
+        "Fwd: Liam out Thursday",
+        "For the record.\n\n> ---------- Forwarded message ---------\n"
+        "> From: Patricia Doherty <pdoherty74@gmail.example>\n"
+        "> Date: Wed, Oct 15, 2025 at 9:31 AM\n> Subject: Liam out Thursday\n"
+        "> To: Rachel Okafor <ro@gmail.example>\n>\n> Liam will be out Thursday.\n> Patricia\n",
+        P_PAT,
+        "Liam out Thursday",
+        "Liam will be out",
+        "Patricia",
+        OCT15,
+    ),
+]
+
+
+def _outlook2013(banner: str, labels: tuple[str, str, str, str], date: str, party: Party) -> str:
+    frm, sent, to, subject = labels
+    return (
+        f"For the record.\n\n-----{banner}-----\n{frm}: {party.name} [mailto:{party.address}] \n"
+        f"{sent}: {date}\n{to}: Brooks, Lena\n{subject}: Meeting\n\nHello,\nsee you.\n"
+    )
+
+
+OUTLOOK2013_FORWARDS = [
+    Fwd(
+        f"{lang}-outlook2013",
+        "FW: Meeting",
+        _outlook2013(banner, labels, date, party),
+        party,
+        "Meeting",
+        "Hello,",
+        "see you.",
+        OCT15,
+    )
+    for lang, banner, labels, date, party in [
+        (
+            "en",
+            "Original Message",
+            ("From", "Sent", "To", "Subject"),
+            "Wednesday, October 15, 2025 9:31 AM",
+            P_JOHN,
+        ),
+        (
+            "de",
+            "Ursprüngliche Nachricht",
+            ("Von", "Gesendet", "An", "Betreff"),
+            "Mittwoch, 15. Oktober 2025 09:31",
+            P_JURGEN,
+        ),
+        (
+            "fr",
+            "Message d'origine",
+            ("De ", "Envoyé ", "À ", "Objet "),
+            "mercredi 15 octobre 2025 09:31",
+            P_NADEGE,
+        ),
+        (
+            "es",
+            "Mensaje original",
+            ("De", "Enviado el", "Para", "Asunto"),
+            "miércoles, 15 de octubre de 2025 9:31",
+            P_MARIA,
+        ),
+        (
+            "it",
+            "Messaggio originale",
+            ("Da", "Inviato", "A", "Oggetto"),
+            "mercoledì 15 ottobre 2025 09:31",
+            P_GIULIA,
+        ),
+        (
+            "nl",
+            "Oorspronkelijk bericht",
+            ("Van", "Verzonden", "Aan", "Onderwerp"),
+            "woensdag 15 oktober 2025 09:31",
+            P_SANNE,
+        ),
+        (
+            "pt",
+            "Mensagem original",
+            ("De", "Enviada em", "Para", "Assunto"),
+            "quarta-feira, 15 de outubro de 2025 09:31",
+            P_ANA,
+        ),
+        (
+            "fi",
+            "Alkuperäinen viesti",
+            ("Lähettäjä", "Lähetetty", "Vastaanottaja", "Aihe"),
+            "15. lokakuuta 2025 9:31",
+            P_MIKKO,
+        ),
+        (
+            "da",
+            "Oprindelig meddelelse",
+            ("Fra", "Sendt", "Til", "Emne"),
+            "15. oktober 2025 09:31",
+            P_METTE,
+        ),
+        (
+            "no",
+            "Opprinnelig melding",
+            ("Fra", "Sendt", "Til", "Emne"),
+            "onsdag 15. oktober 2025 09:31",
+            P_INGRID,
+        ),
+        (
+            "sv",
+            "Ursprungligt meddelande",
+            ("Från", "Skickat", "Till", "Ämne"),
+            "den 15 oktober 2025 09:31",
+            P_ERIK,
+        ),
+        (
+            "pl",
+            "Wiadomość oryginalna",
+            ("Od", "Wysłano", "Do", "Temat"),
+            "środa, 15 października 2025 09:31",
+            P_KASIA,
+        ),
+        (
+            "cs",
+            "Původní zpráva",
+            ("Od", "Odesláno", "Komu", "Předmět"),
+            "středa 15. října 2025 9:31",
+            P_JANA,
+        ),
+        (
+            "hu",
+            "Eredeti üzenet",
+            ("Feladó", "Elküldve", "Címzett", "Tárgy"),
+            "2025. október 15. 9:31",
+            P_ANNA,
+        ),
+        (
+            "ru",
+            "Исходное сообщение",
+            ("От", "Отправлено", "Кому", "Тема"),
+            "15 октября 2025 г. 9:31",
+            P_OLGA,
+        ),
+        (
+            "tr",
+            "Özgün İleti",
+            ("Kimden", "Gönderildi", "Kime", "Konu"),
+            "15 Ekim 2025 Çarşamba 09:31",
+            P_AYSE,
+        ),
+    ]
+]
+
+QUOTED_BODY_FORWARDS = [
+    Fwd(
+        "en-missive",
+        "Fwd: Liam out Thursday",
+        "For the record.\n\n---------- Forwarded message ----------\n"
+        "From: Patricia Doherty <pdoherty74@gmail.example>\nDate: Wed, Oct 15, 2025 at 9:31 AM\n"
+        "Subject: Liam out Thursday\nTo: Rachel Okafor <ro@gmail.example>\n\n"
+        "> Hi Ms. Okafor,\n>\n> Liam will be out Thursday.\n>\n> Patricia\n",
+        P_PAT,
+        "Liam out Thursday",
+        "Hi Ms. Okafor,",
+        "Liam will be out Thursday.\n\nPatricia",
+        OCT15,
+    ),
+    Fwd(
+        "en-missive-begin",
+        "Fwd: Liam out Thursday",
+        "For the record.\n\nBegin forwarded message:\n\n"
+        "From: Patricia Doherty <pdoherty74@gmail.example>\nSubject: Liam out Thursday\n"
+        "Date: October 15, 2025 at 9:31:00 AM EDT\nTo: Rachel Okafor <ro@gmail.example>\n\n"
+        "> Hi Ms. Okafor,\n> Liam will be out Thursday.\n",
+        P_PAT,
+        "Liam out Thursday",
+        "Hi Ms. Okafor,",
+        "Liam will be out Thursday.",
+        OCT15,
+    ),
+    Fwd(
+        "en-outlook-headers-quoted-body",
+        "FW: Liam out Thursday",
+        "For the record.\n\nFrom: Patricia Doherty <pdoherty74@gmail.example>\n"
+        "Sent: Wednesday, October 15, 2025 9:31 AM\nTo: Rachel Okafor <ro@gmail.example>\n"
+        "Subject: Liam out Thursday\n\n> Hi Ms. Okafor,\n> Liam will be out Thursday.\n",
+        P_PAT,
+        "Liam out Thursday",
+        "Hi Ms. Okafor,",
+        "Liam will be out Thursday.",
+        OCT15,
+    ),
+    Fwd(
+        "en-missive-nested-quote",
+        "Fwd: Re: Liam out Thursday",
+        "For the record.\n\n---------- Forwarded message ----------\n"
+        "From: Patricia Doherty <pdoherty74@gmail.example>\nDate: Wed, Oct 15, 2025 at 9:31 AM\n"
+        "Subject: Re: Liam out Thursday\nTo: Rachel Okafor <ro@gmail.example>\n\n"
+        "> Thank you.\n>\n> > Is Liam out Thursday?\n",
+        P_PAT,
+        "Re: Liam out Thursday",
+        "Thank you.",
+        "> Is Liam out Thursday?",
+        OCT15,
+    ),
+    Fwd(
+        "de-missive",
+        "WG: Elternabend",
+        "Zur Ablage.\n\n---------- Weitergeleitete Nachricht ---------\n"
+        "Von: Jürgen Weiß <j.weiss@web.example>\nDatum: Mi., 15. Okt. 2025 um 09:31 Uhr\n"
+        "Betreff: Elternabend\nAn: Anna Schmidt <a.schmidt@gmx.example>\n\n"
+        "> Sehr geehrte Frau Schmidt,\n> wir kommen.\n",
+        P_JURGEN,
+        "Elternabend",
+        "Sehr geehrte",
+        "wir kommen.",
+        OCT15,
+        note="Zur Ablage.",
+    ),
+    Fwd(
+        "fr-missive",
+        "TR: Absence de Kevin",
+        "Pour le dossier.\n\n-------- Message transféré --------\n"
+        "De : Nadège Pierre-Louis <nadege.pl@orange.example>\nDate : 15/10/2025 09:31\n"
+        "À : Lena Brooks <lena@orange.example>\nObjet : Absence de Kevin\n\n"
+        "> Bonjour Madame,\n> Kevin sera absent.\n",
+        P_NADEGE,
+        "Absence de Kevin",
+        "Bonjour Madame,",
+        "Kevin sera absent.",
+        OCT15,
+        note="Pour le dossier.",
+    ),
+    Fwd(
+        "es-missive",
+        "RV: Excursión",
+        "Para el archivo.\n\n---------- Mensaje reenviado ---------\n"
+        "De: María José Gómez <mj.gomez@gmail.example>\nDate: mié, 15 oct 2025 a las 9:31\n"
+        "Subject: Excursión\nTo: Lena Brooks <lena@gmail.example>\n\n"
+        "> Buenos días,\n> Lucía no irá.\n",
+        P_MARIA,
+        "Excursión",
+        "Buenos días,",
+        "Lucía no irá.",
+        OCT15,
+        note="Para el archivo.",
+    ),
+    Fwd(
+        "pt-missive",
+        "Enc: Reunião",
+        "Para arquivo.\n\n---------- Mensagem encaminhada ---------\n"
+        "De: Ana Souza <ana.souza@uol.example>\nData: qua., 15 de out. de 2025 às 09:31\n"
+        "Assunto: Reunião\nPara: Lena Brooks <lena@uol.example>\n\n"
+        "> Bom dia professora,\n> até quinta.\n",
+        P_ANA,
+        "Reunião",
+        "Bom dia professora,",
+        "até quinta.",
+        OCT15,
+        note="Para arquivo.",
+    ),
+    Fwd(
+        "it-missive",
+        "I: Colloquio",
+        "Per l'archivio.\n\n---------- Messaggio inoltrato ---------\n"
+        "Da: Giulia Rossi <giulia.rossi@libero.example>\nData: mer 15 ott 2025 alle ore 09:31\n"
+        "Oggetto: Colloquio\nA: Lena Brooks <lena@libero.example>\n\n"
+        "> Gentile maestra,\n> grazie.\n",
+        P_GIULIA,
+        "Colloquio",
+        "Gentile maestra,",
+        "grazie.",
+        OCT15,
+        note="Per l'archivio.",
+    ),
+    Fwd(
+        "nl-missive",
+        "Doorst: Ouderavond",
+        "Ter info.\n\n---------- Doorgestuurd bericht ---------\n"
+        "Van: Sanne de Vries <sanne.devries@ziggo.example>\nDatum: wo 15 okt 2025 om 09:31\n"
+        "Onderwerp: Ouderavond\nAan: Lena Brooks <lena@ziggo.example>\n\n"
+        "> Beste juf,\n> Tot donderdag.\n",
+        P_SANNE,
+        "Ouderavond",
+        "Beste juf,",
+        "Tot donderdag.",
+        OCT15,
+        note="Ter info.",
+    ),
+]
+
+ISSUE12_FORWARDS = (
+    ATTRIBUTION_FORWARDS + QUOTED_BLOCK_FORWARDS + OUTLOOK2013_FORWARDS + QUOTED_BODY_FORWARDS
+)
+
+
+@pytest.mark.parametrize("case", ISSUE12_FORWARDS, ids=[c.id for c in ISSUE12_FORWARDS])
+def test_issue12_forwards(case: Fwd) -> None:
+    found = split_forward(case.text, None, case.subject)
+    assert found is not None
+    assert found.note == case.note
+    original = found.chain[0]
+    assert original.sender == case.sender
+    assert original.subject == case.original_subject
+    assert original.body.startswith(case.body_start), original.body
+    assert original.body.endswith(case.body_end), original.body
+    assert original.date == (utc(case.date) if case.date else None)
+    if case.body_end.startswith(">"):
+        return
+    assert not any(line.startswith(">") for line in original.body.splitlines()), original.body
+
+
+ISSUE12_NOT_FORWARDS = [
+    # The same attributions under a reply's subject, or no subject: replies.
+    ("RE: Bus pass", ATTRIBUTION_FORWARDS[0].text),
+    ("AW: Elternabend", ATTRIBUTION_FORWARDS[10].text),
+    ("", ATTRIBUTION_FORWARDS[7].text),
+    ("Bus pass", ATTRIBUTION_FORWARDS[3].text),
+    ("RE: FW: Bus pass", ATTRIBUTION_FORWARDS[0].text),  # a reply to a forward
+    ("Odp: PD: Wycieczka", ATTRIBUTION_FORWARDS[17].text),
+    # A forward subject with no attribution and no block.
+    ("Fwd: notes", "Notes from today's meeting.\n\nSee you Thursday.\n"),
+    # A forward subject, and a sentence that merely ends with "wrote:".
+    ("Fwd: notes", "Here is what the principal wrote:\n\nNo school Friday.\n"),
+    # A reply whose quote holds an Outlook block further down: the quoted reply stays quoted.
+    (
+        "AW: Elternabend",
+        "Danke.\n\nAm 15.10.2025 um 10:00 schrieb Anna Schmidt <a.schmidt@gmx.example>:\n"
+        "> Gerne.\n>\n> -----Ursprüngliche Nachricht-----\n"
+        "> Von: Jürgen Weiß [mailto:j.weiss@web.example]\n"
+        "> Gesendet: Mittwoch, 15. Oktober 2025 09:31\n> An: Schmidt, Anna\n"
+        "> Betreff: Elternabend\n>\n> Wir kommen.\n",
+    ),
+    (
+        "",
+        "Danke.\n\nAm 15.10.2025 um 10:00 schrieb Anna Schmidt <a.schmidt@gmx.example>:\n"
+        "> -------- Original-Nachricht --------\n> Von: Jürgen Weiß <j.weiss@web.example>\n"
+        "> Datum: 15.10.2025 09:31\n> Betreff: Elternabend\n>\n> Wir kommen.\n",
+    ),
+]
+
+
+@pytest.mark.parametrize(("subject", "text"), ISSUE12_NOT_FORWARDS)
+def test_issue12_not_forwards(subject: str, text: str) -> None:
+    assert split_forward(text, None, subject) is None
+
+
+# Second round, written after the first passed: more clients' wordings and layouts.
+MORE_ATTRIBUTION_FORWARDS = [
+    Fwd(
+        "en-outlook-mac-us",
+        "FW: Bus pass",
+        'For the record.\n\nOn 10/28/21, 12:46 PM, "John Doe" <john.doe@acme.example> wrote:\n\n'
+        "    Hi Ms. Brooks,\n    Sam lost his bus pass.\n",
+        P_JOHN,
+        "Bus pass",
+        "Hi Ms. Brooks,",
+        "Sam lost his bus pass.",
+        OCT28,
+    ),
+    Fwd(
+        "en-quoted-comma-name",
+        "FW: Bus pass",
+        'For the record.\n\nOn 28/10/2021 12:46, "Doe, John" <john.doe@acme.example> wrote:\n'
+        "> Hi Ms. Brooks,\n> Sam lost his bus pass.\n",
+        Party("Doe, John", "john.doe@acme.example"),
+        "Bus pass",
+        "Hi Ms. Brooks,",
+        "Sam lost his bus pass.",
+        OCT28,
+    ),
+    Fwd(
+        "en-seconds-and-signature",
+        "Fwd: Re: Bus pass",
+        "For the record.\n\nOn 28/10/2021 12:46:03, John Doe <john.doe@acme.example> wrote:\n"
+        "> Hi Ms. Brooks,\n> Sam lost his bus pass.\n\n-- \nLena Brooks\nGrade 3\n",
+        P_JOHN,
+        "Bus pass",
+        "Hi Ms. Brooks,",
+        "Sam lost his bus pass.",
+        "2021-10-28T16:46:03",
+    ),
+    Fwd(
+        "en-gmail-narrow-space",
+        "Fwd: Liam out Thursday",
+        "For the record.\n\nOn Wed, Oct 15, 2025 at 9:31\u202fAM Patricia Doherty "
+        "<pdoherty74@gmail.example> wrote:\n\n> Liam will be out Thursday.\n",
+        P_PAT,
+        "Liam out Thursday",
+        "Liam will be out",
+        "Thursday.",
+        OCT15,
+    ),
+    Fwd(
+        "en-thread-inside",
+        "Fwd: Liam out Thursday",
+        "For the record.\n\nOn Wed, Oct 15, 2025 at 9:31 AM Patricia Doherty "
+        "<pdoherty74@gmail.example> wrote:\n\n> Yes, Thursday.\n>\n"
+        "> On Tue, Oct 14, 2025 at 3:00 PM Rachel Okafor <ro@gmail.example> wrote:\n"
+        "> > Is Liam out?\n",
+        P_PAT,
+        "Liam out Thursday",
+        "Yes, Thursday.",
+        "> Is Liam out?",
+        OCT15,
+    ),
+    Fwd(
+        "en-no-date",
+        "Fwd: Liam out Thursday",
+        "For the record.\n\nPatricia Doherty <pdoherty74@gmail.example> wrote:\n"
+        "> Liam will be out Thursday.\n",
+        P_PAT,
+        "Liam out Thursday",
+        "Liam will be out",
+        "Thursday.",
+        None,
+    ),
+    Fwd(
+        "fr-apple",
+        "TR: Absence de Kevin",
+        "Pour le dossier.\n\nLe 15 oct. 2025 à 09:31, Nadège Pierre-Louis "
+        "<nadege.pl@orange.example> a écrit\u00a0:\n\n> Bonjour Madame,\n> Kevin sera absent.\n",
+        P_NADEGE,
+        "Absence de Kevin",
+        "Bonjour Madame,",
+        "Kevin sera absent.",
+        OCT15,
+        note="Pour le dossier.",
+    ),
+    Fwd(
+        "de-quoted-comma-name",
+        "WG: Elternabend",
+        'Zur Ablage.\n\nAm 28.10.2021 um 12:46 schrieb "Weiß, Jürgen" <j.weiss@web.example>:\n'
+        "> Sehr geehrte Frau Schmidt,\n> wir kommen.\n",
+        Party("Weiß, Jürgen", "j.weiss@web.example"),
+        "Elternabend",
+        "Sehr geehrte",
+        "wir kommen.",
+        OCT28,
+        note="Zur Ablage.",
+    ),
+    Fwd(
+        "es-outlook",
+        "RV: Excursión",
+        "Para el archivo.\n\nEl mié., 15 oct. 2025 9:31, María José Gómez "
+        "<mj.gomez@gmail.example> escribió:\n> Buenos días,\n> Lucía no irá.\n",
+        P_MARIA,
+        "Excursión",
+        "Buenos días,",
+        "Lucía no irá.",
+        OCT15,
+        note="Para el archivo.",
+    ),
+    Fwd(
+        "pt-apple",
+        "Enc: Reunião",
+        "Para arquivo.\n\nEm 15 de out. de 2025, à(s) 09:31, Ana Souza <ana.souza@uol.example> "
+        "escreveu:\n\n> Bom dia professora,\n> até quinta.\n",
+        P_ANA,
+        "Reunião",
+        "Bom dia professora,",
+        "até quinta.",
+        OCT15,
+        note="Para arquivo.",
+    ),
+    Fwd(
+        "it-apple",
+        "I: Colloquio",
+        "Per l'archivio.\n\nIl giorno 15 ott 2025, alle ore 09:31, Giulia Rossi "
+        "<giulia.rossi@libero.example> ha scritto:\n\n> Gentile maestra,\n> grazie.\n",
+        P_GIULIA,
+        "Colloquio",
+        "Gentile maestra,",
+        "grazie.",
+        OCT15,
+        note="Per l'archivio.",
+    ),
+    Fwd(
+        "nl-apple-geschreven",
+        "Doorst: Ouderavond",
+        "Ter info.\n\nOp 15 okt. 2025 om 09:31 heeft Sanne de Vries "
+        "<sanne.devries@ziggo.example> het volgende geschreven:\n\n> Beste juf,\n"
+        "> Tot donderdag.\n",
+        P_SANNE,
+        "Ouderavond",
+        "Beste juf,",
+        "Tot donderdag.",
+        OCT15,
+        note="Ter info.",
+    ),
+    Fwd(
+        "pl-apple",
+        "PD: Wycieczka",
+        "Do archiwum.\n\nWiadomość napisana przez Katarzyna Nowak <k.nowak@wp.example> w dniu "
+        "15.10.2025, o godz. 09:31:\n\n> Dzień dobry,\n> Zosia nie pojedzie.\n",
+        P_KASIA,
+        "Wycieczka",
+        "Dzień dobry,",
+        "Zosia nie pojedzie.",
+        OCT15,
+        note="Do archiwum.",
+    ),
+    Fwd(
+        "fi-apple",
+        "VL: Retki",
+        "Arkistoon.\n\nMikko Virtanen <mikko.virtanen@elisa.example> kirjoitti 15.10.2025 kello "
+        "9.31:\n\n> Hei,\n> Aino ei tule.\n",
+        P_MIKKO,
+        "Retki",
+        "Hei,",
+        "Aino ei tule.",
+        OCT15,
+        note="Arkistoon.",
+    ),
+    Fwd(
+        "ru-apple",
+        "Fwd: Экскурсия",
+        "Для архива.\n\n15 окт. 2025 г., в 9:31, Ольга Иванова <olga.ivanova@mail.example> "
+        "написал(а):\n\n> Здравствуйте,\n> Маша не поедет.\n",
+        P_OLGA,
+        "Экскурсия",
+        "Здравствуйте,",
+        "Маша не поедет.",
+        OCT15,
+        note="Для архива.",
+    ),
+    Fwd(
+        "cs-apple",
+        "Fwd: Výlet",
+        "Pro archiv.\n\n15. 10. 2025 v 9:31, Jana Nováková <jana.novakova@seznam.example>:\n\n"
+        "> Dobrý den,\n> Tomáš nepojede.\n",
+        P_JANA,
+        "Výlet",
+        "Dobrý den,",
+        "Tomáš nepojede.",
+        OCT15,
+        note="Pro archiv.",
+    ),
+    Fwd(
+        "cs-gmail",
+        "Fwd: Výlet",
+        "Pro archiv.\n\nst 15. 10. 2025 v 9:31 odesílatel Jana Nováková "
+        "<jana.novakova@seznam.example> napsal:\n\n> Dobrý den,\n> Tomáš nepojede.\n",
+        P_JANA,
+        "Výlet",
+        "Dobrý den,",
+        "Tomáš nepojede.",
+        OCT15,
+        note="Pro archiv.",
+    ),
+    Fwd(
+        "hu-apple",
+        "TOV: Kirándulás",
+        "Archiválásra.\n\n2025. okt. 15. dátummal, 9:31 időpontban Kovács Anna "
+        "<anna.kovacs@freemail.example> ezt írta:\n\n> Kedves Tanárnő,\n> köszönöm.\n",
+        P_ANNA,
+        "Kirándulás",
+        "Kedves Tanárnő,",
+        "köszönöm.",
+        OCT15,
+        note="Archiválásra.",
+    ),
+    Fwd(
+        "tr-apple",
+        "İLT: Gezi",
+        "Arşiv için.\n\n15 Eki 2025 tarihinde 09:31 saatinde, Ayşe Yılmaz "
+        "<ayse.yilmaz@gmail.example> şunları yazdı:\n\n> Merhaba,\n> Elif gelmeyecek.\n",
+        P_AYSE,
+        "Gezi",
+        "Merhaba,",
+        "Elif gelmeyecek.",
+        OCT15,
+        note="Arşiv için.",
+    ),
+    Fwd(
+        "ro-apple",
+        "Fwd: Excursie",
+        "Pentru arhivă.\n\nPe 15 oct. 2025, la 09:31, Ioana Popescu <ioana.popescu@yahoo.example> "
+        "a scris:\n\n> Bună ziua,\n> mulțumesc.\n",
+        P_IOANA,
+        "Excursie",
+        "Bună ziua,",
+        "mulțumesc.",
+        OCT15,
+        note="Pentru arhivă.",
+    ),
+    Fwd(
+        "ko-apple",
+        "Fwd: 상담",
+        "보관용.\n\n2025. 10. 15. 오전 9:31, 김민지 <minji.kim@naver.example> 작성:\n\n"
+        "> 선생님,\n> 감사합니다.\n",
+        P_MINJI,
+        "상담",
+        "선생님,",
+        "감사합니다.",
+        OCT15,
+        note="보관용.",
+    ),
+    Fwd(
+        "ja-apple",
+        "Fwd: 面談",
+        "保存用。\n\n2025/10/15 9:31、山田花子 <hanako.yamada@docomo.example>のメール:\n\n"
+        "> 先生へ\n> よろしくお願いします。\n",
+        P_HANAKO,
+        "面談",
+        "先生へ",
+        "よろしくお願いします。",
+        OCT15,
+        note="保存用。",
+    ),
+    Fwd(
+        "zh-apple",
+        "转发: 家长会",
+        "存档。\n\n2025年10月15日 09:31，王丽 <wang.li@qq.example> 写道：\n\n"
+        "> 老师好，\n> 谢谢。\n",
+        P_WANG,
+        "家长会",
+        "老师好，",
+        "谢谢。",
+        OCT15,
+        note="存档。",
+    ),
+    Fwd(
+        "vi-apple",
+        "Fwd: Họp phụ huynh",
+        "Lưu hồ sơ.\n\nVào 09:31, ngày 15 thg 10, 2025, Nguyễn Thị Lan "
+        "<lan.nguyen@gmail.example> đã viết:\n\n> Chào cô,\n> cảm ơn cô.\n",
+        P_LAN,
+        "Họp phụ huynh",
+        "Chào cô,",
+        "cảm ơn cô.",
+        OCT15,
+        note="Lưu hồ sơ.",
+    ),
+]
+
+MORE_QUOTED_BLOCK_FORWARDS = [
+    Fwd(
+        "de-gmx-quoted-no-banner",
+        "WG: Elternabend",
+        "Zur Ablage.\n\n> Gesendet: Mittwoch, 15. Oktober 2025 um 09:31 Uhr\n"
+        '> Von: "Jürgen Weiß" <j.weiss@web.example>\n> An: a.schmidt@gmx.example\n'
+        "> Betreff: Elternabend\n>\n> Sehr geehrte Frau Schmidt,\n> wir kommen.\n",
+        P_JURGEN,
+        "Elternabend",
+        "Sehr geehrte",
+        "wir kommen.",
+        OCT15,
+        note="Zur Ablage.",
+    ),
+    Fwd(
+        "de-gmx-banner-gesendet-first",
+        "WG: Elternabend",
+        "Zur Ablage.\n\n-------- Weitergeleitete Nachricht --------\n"
+        "Gesendet: Mittwoch, 15. Oktober 2025 um 09:31 Uhr\n"
+        'Von: "Jürgen Weiß" <j.weiss@web.example>\nAn: a.schmidt@gmx.example\n'
+        "Betreff: Elternabend\n\nSehr geehrte Frau Schmidt,\nwir kommen.\n",
+        P_JURGEN,
+        "Elternabend",
+        "Sehr geehrte",
+        "wir kommen.",
+        OCT15,
+        note="Zur Ablage.",
+    ),
+    Fwd(
+        "en-ionos-quoted-no-note",
+        "Fwd: Siobhan's retake",
+        "> -------- Original Message --------\n> From: John Doe <john.doe@acme.example>\n"
+        "> Date: October 15, 2025 at 9:31 AM\n> To: kt@gmail.example\n"
+        "> Subject: Siobhan's retake\n>\n> Mr. Tran, when can she retake it?\n",
+        P_JOHN,
+        "Siobhan's retake",
+        "Mr. Tran,",
+        "retake it?",
+        OCT15,
+        note="",
+    ),
+    Fwd(
+        "en-ionos-note-wrote",
+        "Fwd: Siobhan's retake",
+        "Here is what the parent wrote:\n\n> -------- Original Message --------\n"
+        "> From: John Doe <john.doe@acme.example>\n> Date: October 15, 2025 at 9:31 AM\n"
+        "> To: kt@gmail.example\n> Subject: Siobhan's retake\n>\n"
+        "> Mr. Tran, when can she retake it?\n",
+        P_JOHN,
+        "Siobhan's retake",
+        "Mr. Tran,",
+        "retake it?",
+        OCT15,
+        note="Here is what the parent wrote:",
+    ),
+    Fwd(
+        "de-outlook2013-cc-importance",
+        "WG: Elternabend",
+        "Zur Ablage.\n\n-----Ursprüngliche Nachricht-----\n"
+        "Von: Jürgen Weiß [mailto:j.weiss@web.example] \nGesendet: Mittwoch, 15. Oktober 2025 "
+        "09:31\nAn: Schmidt, Anna\nCc: Weiß, Petra\nBetreff: Elternabend\nWichtigkeit: Hoch\n\n"
+        "Sehr geehrte Frau Schmidt,\nwir kommen.\n",
+        P_JURGEN,
+        "Elternabend",
+        "Sehr geehrte",
+        "wir kommen.",
+        OCT15,
+        note="Zur Ablage.",
+    ),
+    Fwd(
+        "fr-outlook2013-name-only",
+        "TR: Absence de Kevin",
+        "Pour le dossier.\n\n-----Message d'origine-----\nDe : Pierre-Louis, Nadège \n"
+        "Envoyé : mercredi 15 octobre 2025 09:31\nÀ : Brooks, Lena\nObjet : Absence de Kevin\n\n"
+        "Bonjour Madame,\nKevin sera absent.\n",
+        Party("Pierre-Louis, Nadège", ""),
+        "Absence de Kevin",
+        "Bonjour Madame,",
+        "Kevin sera absent.",
+        OCT15,
+        note="Pour le dossier.",
+    ),
+    Fwd(
+        "es-outlook2013-quoted",
+        "RV: Excursión",
+        "Para el archivo.\n\n> -----Mensaje original-----\n"
+        "> De: María José Gómez [mailto:mj.gomez@gmail.example] \n"
+        "> Enviado el: miércoles, 15 de octubre de 2025 9:31\n> Para: Brooks, Lena\n"
+        "> Asunto: Excursión\n> \n> Buenos días,\n> Lucía no irá.\n",
+        P_MARIA,
+        "Excursión",
+        "Buenos días,",
+        "Lucía no irá.",
+        OCT15,
+        note="Para el archivo.",
+    ),
+]
+
+MORE_QUOTED_BODY_FORWARDS = [
+    Fwd(
+        "en-missive-no-space",
+        "Fwd: Liam out Thursday",
+        "For the record.\n\n---------- Forwarded message ----------\n"
+        "From: Patricia Doherty <pdoherty74@gmail.example>\nDate: Wed, Oct 15, 2025 at 9:31 AM\n"
+        "Subject: Liam out Thursday\nTo: Rachel Okafor <ro@gmail.example>\n\n"
+        ">Hi Ms. Okafor,\n>\n>Liam will be out Thursday.\n",
+        P_PAT,
+        "Liam out Thursday",
+        "Hi Ms. Okafor,",
+        "Liam will be out Thursday.",
+        OCT15,
+    ),
+    Fwd(
+        "en-missive-then-signature",
+        "Fwd: Liam out Thursday",
+        "For the record.\n\n---------- Forwarded message ----------\n"
+        "From: Patricia Doherty <pdoherty74@gmail.example>\nDate: Wed, Oct 15, 2025 at 9:31 AM\n"
+        "Subject: Liam out Thursday\nTo: Rachel Okafor <ro@gmail.example>\n\n"
+        "> Hi Ms. Okafor,\n> Liam will be out Thursday.\n\n-- \nSent with Missive\n",
+        P_PAT,
+        "Liam out Thursday",
+        "Hi Ms. Okafor,",
+        "Liam will be out Thursday.",
+        OCT15,
+    ),
+    Fwd(
+        "sv-missive",
+        "VB: Utflykt",
+        "För arkivet.\n\n---------- Vidarebefordrat meddelande ---------\n"
+        "Från: Erik Lindqvist <erik.lindqvist@telia.example>\nDatum: ons 15 okt. 2025 kl. 09:31\n"
+        "Ämne: Utflykt\nTill: Lena Brooks <lena@telia.example>\n\n> Hej,\n> Elsa kommer inte.\n",
+        P_ERIK,
+        "Utflykt",
+        "Hej,",
+        "Elsa kommer inte.",
+        OCT15,
+        note="För arkivet.",
+    ),
+    Fwd(
+        "pl-missive",
+        "PD: Wycieczka",
+        "Do archiwum.\n\n---------- Przekazana wiadomość ---------\n"
+        "Od: Katarzyna Nowak <k.nowak@wp.example>\nDate: śr., 15 paź 2025 o 09:31\n"
+        "Subject: Wycieczka\nTo: Lena Brooks <lena@wp.example>\n\n> Dzień dobry,\n"
+        "> Zosia nie pojedzie.\n",
+        P_KASIA,
+        "Wycieczka",
+        "Dzień dobry,",
+        "Zosia nie pojedzie.",
+        OCT15,
+        note="Do archiwum.",
+    ),
+]
+
+MORE_FORWARDS = MORE_ATTRIBUTION_FORWARDS + MORE_QUOTED_BLOCK_FORWARDS + MORE_QUOTED_BODY_FORWARDS
+
+
+@pytest.mark.parametrize("case", MORE_FORWARDS, ids=[c.id for c in MORE_FORWARDS])
+def test_issue12_more_forwards(case: Fwd) -> None:
+    test_issue12_forwards(case)
+
+
+MORE_NOT_FORWARDS = [
+    # A sentence ending in "wrote:" names no sender.
+    ("Fwd: notes", "Here is what the parent wrote:\n\n> No school Friday.\n"),
+    ("Fwd: notes", "Here is what our principal John Doe <jd@school.example> wrote:\n> Hi.\n"),
+    # A reply quoting a GMX message whose quote opens with its header block.
+    (
+        "AW: Elternabend",
+        "Danke.\n\nAm 15.10.2025 um 10:00 schrieb Anna Schmidt <a.schmidt@gmx.example>:\n"
+        "> Gesendet: Mittwoch, 15. Oktober 2025 um 09:31 Uhr\n"
+        "> Von: Jürgen Weiß <j.weiss@web.example>\n> An: a.schmidt@gmx.example\n"
+        "> Betreff: Elternabend\n>\n> Wir kommen.\n",
+    ),
+    # A memo that starts with its date: no address, no real date.
+    ("Fwd: memo", "Date: tomorrow\nFrom: the office\nTo: all staff\n\nBring your forms.\n"),
+]
+
+
+@pytest.mark.parametrize(("subject", "text"), MORE_NOT_FORWARDS)
+def test_issue12_more_not_forwards(subject: str, text: str) -> None:
+    assert split_forward(text, None, subject) is None
+
+
+def test_issue12_an_html_only_attribution_forward() -> None:
+    html = (
+        "<html><body><div>For the record.</div><div><br></div>"
+        '<div>On 28/10/2021 12:46, "John Doe" &lt;john.doe@acme.example&gt; wrote:</div>'
+        '<blockquote style="margin:0 0 0 .8ex;border-left:1px #ccc solid;padding-left:1ex">'
+        "<div>Hi Ms. Brooks,</div><div><br></div><div>Sam lost his bus pass.</div>"
+        "</blockquote></body></html>"
+    )
+    found = split_forward("", html, "FW: Bus pass")
+    assert found is not None and found.note == "For the record."
+    [original] = found.chain
+    assert original.sender == P_JOHN and original.date == utc(OCT28)
+    assert original.body == "Hi Ms. Brooks,\n\nSam lost his bus pass."
+    assert split_forward("", html, "RE: Bus pass") is None
+
+
+def test_issue12_a_name_and_address_alone_need_a_date() -> None:
+    # Gmail's Russian and Japanese attributions have no verb: "<date> <name> <address>:".
+    assert split_forward("Note.\n\nJohn Doe <jd@acme.example>:\n> Hi.\n", None, "Fwd: x") is None
+
+
+# Third round: layouts around the attribution.
+ROUND3_FORWARDS = [
+    Fwd(
+        "en-no-note",
+        "FW: Bus pass",
+        'On 28/10/2021 12:46, "John Doe" <john.doe@acme.example> wrote:\n> Hi Ms. Brooks,\n'
+        "> Sam lost his bus pass.\n",
+        P_JOHN,
+        "Bus pass",
+        "Hi Ms. Brooks,",
+        "Sam lost his bus pass.",
+        OCT28,
+        note="",
+    ),
+    Fwd(
+        "en-gmail-name-wrapped",
+        "Fwd: Liam out Thursday",
+        "For the record.\n\nOn Wed, Oct 15, 2025 at 9:31 AM Patricia\n"
+        "Doherty <pdoherty74@gmail.example> wrote:\n\n> Liam will be out Thursday.\n",
+        P_PAT,
+        "Liam out Thursday",
+        "Liam will be out",
+        "Thursday.",
+        OCT15,
+    ),
+    Fwd(
+        "en-yahoo",
+        "Fwd: Liam out Thursday",
+        "For the record.\n\nOn Wednesday, October 15, 2025, 09:31:03 AM EDT, Patricia Doherty "
+        "<pdoherty74@gmail.example> wrote:\n\n\nLiam will be out Thursday.\n",
+        P_PAT,
+        "Liam out Thursday",
+        "Liam will be out",
+        "Thursday.",
+        "2025-10-15T13:31:03",
+    ),
+    Fwd(
+        "de-thunderbird-name-only",
+        "WG: Elternabend",
+        "Zur Ablage.\n\nAm 15.10.25 um 09:31 schrieb Jürgen Weiß:\n> Sehr geehrte Frau Schmidt,\n"
+        "> wir kommen.\n",
+        Party("Jürgen Weiß", ""),
+        "Elternabend",
+        "Sehr geehrte",
+        "wir kommen.",
+        OCT15,
+        note="Zur Ablage.",
+    ),
+    Fwd(
+        "en-iphone-signature-above",
+        "Fwd: Liam out Thursday",
+        "For the record.\n\nSent from my iPhone\n\nOn Oct 15, 2025, at 9:31 AM, Patricia Doherty "
+        "<pdoherty74@gmail.example> wrote:\n\n> Liam will be out Thursday.\n",
+        P_PAT,
+        "Liam out Thursday",
+        "Liam will be out",
+        "Thursday.",
+        OCT15,
+        note="For the record.\n\nSent from my iPhone",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", ROUND3_FORWARDS, ids=[c.id for c in ROUND3_FORWARDS])
+def test_issue12_round3_forwards(case: Fwd) -> None:
+    test_issue12_forwards(case)
+
+
+def test_issue12_an_attribution_above_a_forward_block_makes_a_chain() -> None:
+    text = (
+        "FYI\n\nOn Wed, Oct 15, 2025 at 9:31 AM Front Office <office@pierce.example.org> wrote:\n"
+        "> See below.\n>\n> ---------- Forwarded message ---------\n"
+        "> From: Patricia Doherty <pdoherty74@gmail.example>\n"
+        "> Date: Wed, Oct 15, 2025 at 9:00 AM\n> Subject: Trip\n> To: office@pierce.example.org\n"
+        ">\n> Liam is out.\n"
+    )
+    found = split_forward(text, None, "Fwd: Trip")
+    assert found is not None and found.note == "FYI"
+    outer, inner = found.chain
+    assert outer.sender == Party("Front Office", "office@pierce.example.org")
+    assert outer.body == "See below." and outer.date == utc(OCT15)
+    assert inner.sender == P_PAT and inner.body == "Liam is out."
+    # Without the forward subject the quoted block is the forward (a reply quoting it).
+    replied = split_forward(text)
+    assert replied is not None and [o.sender for o in replied.chain] == [P_PAT]

@@ -14,6 +14,7 @@ from email.message import EmailMessage
 import corpus
 import pytest
 
+from archiver.domain import PROVENANCE_NONE, PROVENANCE_RECONSTRUCTED
 from archiver.understand import parse as parse_module
 from archiver.understand.html import html_to_text
 from archiver.understand.parse import QUARANTINE_NO_HEADERS, QUARANTINE_UNPARSEABLE, parse
@@ -245,3 +246,30 @@ def test_hostile_html_is_converted_in_linear_time() -> None:
         start = time.perf_counter()
         html_to_text(hostile)
         assert time.perf_counter() - start < 2.0
+
+
+@pytest.mark.parametrize(
+    ("subject", "forward"),
+    [("FW: Bus pass", True), ("TR: Bus pass", True), ("RE: Bus pass", False), ("Bus pass", False)],
+)
+def test_an_attribution_under_a_forward_subject_is_a_forward(subject: str, forward: bool) -> None:
+    # Issue 12: Outlook 2019 and others forward under "On … wrote:"; under "RE:" it is a reply.
+    msg = EmailMessage()
+    msg["From"] = "Lena Brooks <lena@district.example.org>"
+    msg["Subject"] = subject
+    msg.set_content(
+        'For the record.\n\nOn 28/10/2021 12:46, "John Doe" <john.doe@acme.example> wrote:\n\n'
+        "> Hi Ms. Brooks,\n>\n> Sam lost his bus pass again.\n"
+    )
+    parsed = parse(msg.as_bytes())
+    [original] = parsed.originals
+    if not forward:
+        assert original.provenance == PROVENANCE_NONE
+        return
+    assert original.provenance == PROVENANCE_RECONSTRUCTED
+    assert original.sender is not None
+    assert (original.sender.name, original.sender.address) == ("John Doe", "john.doe@acme.example")
+    assert original.subject == "Bus pass"
+    assert original.body == "Hi Ms. Brooks,\n\nSam lost his bus pass again."
+    assert original.date is not None and original.date.isoformat() == "2021-10-28T16:46:00+00:00"
+    assert parsed.note == "For the record."
