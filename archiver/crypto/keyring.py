@@ -18,7 +18,7 @@ from pathlib import Path
 from archiver.crypto import envelope
 from archiver.crypto.facts import FactSeal
 from archiver.domain import KeyRow
-from archiver.errors import KeyFileError
+from archiver.errors import KeyFileError, WrongKeyError
 from archiver.platform import credentials
 
 KINDS = ("kek", "index")
@@ -109,7 +109,7 @@ class Keyring:
         path = locate_key(self.keys_dir, key_id)
         material = read_key_file(path)
         if not secrets.compare_digest(envelope.key_check(material), row.check_value):
-            raise KeyFileError(
+            raise WrongKeyError(
                 [f"{path}: this is not key {key_id} (its check value differs): wrong file?"]
             )
         self._material[key_id] = material

@@ -83,7 +83,7 @@ def test_wrong_key_file_is_a_clear_error_naming_the_file(archive: Archive) -> No
     [kek] = _key_files(archive, "kek")
     kek.write_bytes(b"QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUE=\n")  # a different 32-byte key
     result = archive.cli("verify")
-    assert result.code == 2 and str(kek) in result.err and "not key" in result.err
+    assert result.code == 3 and str(kek) in result.err and "not key" in result.err
     validate = archive.cli("config", "validate")
     assert validate.code == 2 and str(kek) in validate.err
 
