@@ -448,8 +448,9 @@ def _source_problems(i: int, s: SourceSettings) -> list[tuple[str, str]]:
     return out
 
 
-def _range_problems(settings: Settings) -> list[tuple[str, str]]:
-    """Checks that a type alone cannot express: (key, problem)."""
+def _range_problems(settings: Settings, unknown_kind: frozenset[int]) -> list[tuple[str, str]]:
+    """Checks that a type alone cannot express: (key, problem); sources whose kind is unknown
+    (already one problem) are not checked against another kind's rules."""
     out: list[tuple[str, str]] = []
     ing = settings.ingest
     if ing.workers < 0:
@@ -492,7 +493,8 @@ def _range_problems(settings: Settings) -> list[tuple[str, str]]:
         out += _duration_problem(f"daemon.{key}", getattr(settings.daemon, key), 0)
     names = [s.name for s in settings.sources]
     for i, s in enumerate(settings.sources):
-        out += _source_problems(i, s)
+        if i not in unknown_kind:
+            out += _source_problems(i, s)
         if s.name and names.count(s.name) > 1 and names.index(s.name) == i:
             out.append((f"sources[{i}].name", f"{s.name!r} is used by more than one source"))
     return out
@@ -506,11 +508,15 @@ def parse_settings(text: str, path: Path) -> Settings:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"{path}: not valid TOML: {exc}"]) from None
     sections: dict[str, Any] = {}
+    unknown_kind: frozenset[int] = frozenset()
     for name, raw in data.items():
         if name == "sources":
             if not isinstance(raw, list) or not all(isinstance(t, dict) for t in raw):
                 problems.append(f"{path}: 'sources' must be tables ([[sources]])")
                 continue
+            unknown_kind = frozenset(
+                i for i, t in enumerate(raw) if "kind" in t and t["kind"] not in (IMAP, MAILDIR)
+            )
             sections["sources"] = [
                 _table(SourceSettings, t, f"{path}: sources[{i}]", problems)
                 for i, t in enumerate(raw)
@@ -525,7 +531,7 @@ def parse_settings(text: str, path: Path) -> Settings:
             sections[name] = _table(cls, raw, f"{path}: {name}", problems)
     sections.setdefault("sources", [])
     settings = Settings(**sections, config_path=path)
-    problems += [f"{path}: {key} {msg}" for key, msg in _range_problems(settings)]
+    problems += [f"{path}: {key} {msg}" for key, msg in _range_problems(settings, unknown_kind)]
     if problems:
         raise ConfigError(problems)
     return settings

@@ -47,8 +47,8 @@ def exposure_problem(path: Path) -> str | None:
     if creds is not None and path.parent == creds:
         return None  # systemd's private copy (0400, or 0440 from systemd 254 on)
     if st.st_mode & 0o077:
+        who = "others" if st.st_mode & 0o007 else "its group"
         return (
-            f"{path}: readable by others (mode {stat.S_IMODE(st.st_mode):04o}); "
-            f"run chmod 600 {path}"
+            f"{path}: readable by {who} (mode {stat.S_IMODE(st.st_mode):04o}); run chmod 600 {path}"
         )
     return None

@@ -63,7 +63,11 @@ class RecordRepo:
     def get(self, id_or_prefix: str) -> RecordRow:
         """The record with this id or unique id prefix; raises UsageError."""
         key = id_or_prefix.strip().lower()
-        if len(key) < MIN_ID_PREFIX or not all(c in "0123456789abcdef" for c in key):
+        if not all(c in "0123456789abcdef" for c in key):
+            raise UsageError(
+                f"record id {id_or_prefix!r}: not a record id (ids are hex digits, 0-9 and a-f)"
+            )
+        if len(key) < MIN_ID_PREFIX:
             raise UsageError(
                 f"record id {id_or_prefix!r}: give at least {MIN_ID_PREFIX} hex digits"
             )

@@ -4,12 +4,51 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from tests.conftest import Archive, make_archive
+
 ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def lite(tmp_path: Path) -> Archive:
+    """A SQLite archive (what these checks need is the same on both databases)."""
+    return make_archive(tmp_path / "archive", f"sqlite:///{tmp_path / 'archive' / 'archive.db'}")
+
+
+def _errors(err: str) -> list[str]:
+    return [line for line in err.splitlines() if line.strip()]
 
 
 def test_readme_does_not_call_shipped_features_next() -> None:
     readme = (ROOT / "README.md").read_text()
-    intro = readme.split("## ", 1)[0]
+    intro = " ".join(readme.split("## ", 1)[0].split())
     assert "Search is next" not in readme
-    assert "in later releases, search" not in " ".join(intro.split())
-    assert "Records management (retention, holds" not in " ".join(intro.split())
+    assert "in later releases, search" not in intro
+    assert "Records management (retention, holds" not in intro
+
+
+def test_a_record_id_that_is_not_hex_is_called_so(lite: Archive) -> None:
+    result = lite.cli("show", "zzzzzz")
+    assert result.code == 2
+    assert _errors(result.err) == [
+        "error: record id 'zzzzzz': not a record id (ids are hex digits, 0-9 and a-f)"
+    ]
+    assert "at least 6 hex digits" in lite.cli("show", "abc").err
+
+
+def test_a_group_readable_key_file_is_called_group_readable(lite: Archive) -> None:
+    [index] = sorted(lite.keys_dir.glob("index-*.key"))
+    index.chmod(0o640)
+    [problem] = lite.cli("config", "validate", "--json").json()["problems"]
+    assert f"{index}: readable by its group (mode 0640)" in problem
+
+
+def test_an_unknown_source_kind_is_one_error(lite: Archive) -> None:
+    with lite.config.open("a") as f:
+        f.write('\n[[sources]]\nname = "pop"\nkind = "pop3"\nhost = "mail.example"\n')
+    result = lite.cli("config", "validate")
+    assert result.code == 2
+    [line] = _errors(result.err)
+    assert "sources[0].kind" in line and "'pop3'" in line
