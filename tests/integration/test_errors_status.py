@@ -52,3 +52,24 @@ def test_an_unknown_source_kind_is_one_error(lite: Archive) -> None:
     assert result.code == 2
     [line] = _errors(result.err)
     assert "sources[0].kind" in line and "'pop3'" in line
+
+
+def test_every_error_line_begins_error(lite: Archive, tmp_path: Path) -> None:
+    unknown = lite.cli("frobnicate")
+    assert unknown.code == 2
+    assert _errors(unknown.err) == ["error: No such command 'frobnicate'. (see `archiver --help`)"]
+    bad_option = lite.cli("show", "--frob")
+    assert bad_option.code == 2 and _errors(bad_option.err)[0].startswith("error: No such option")
+    roster = tmp_path / "roster.csv"
+    roster.write_text("student_id,first_name,last_name\n1,,Chen\n2,Ann,\n")
+    result = lite.cli("students", "import", str(roster))
+    assert result.code == 1
+    lines = _errors(result.err)
+    assert len(lines) == 2 and all(line.startswith("error: ") for line in lines)
+    assert "line 2: missing first" in lines[0] and "line 3: missing last" in lines[1]
+
+
+def test_list_commands_print_an_object(lite: Archive) -> None:
+    keys = lite.ok("keys", "list", "--json").json()
+    assert sorted(k["kind"] for k in keys["keys"]) == ["index", "kek"]
+    assert lite.ok("students", "list", "--json").json() == {"students": []}

@@ -24,7 +24,7 @@ def test_generated_key_files_are_private(archive: Archive) -> None:
     files = list(archive.keys_dir.glob("*.key"))
     assert len(files) == 2
     assert all(os.stat(f).st_mode & 0o777 == 0o600 for f in files)
-    listed = archive.ok("keys", "list", "--json").json()
+    listed = archive.ok("keys", "list", "--json").json()["keys"]
     assert sorted(k["kind"] for k in listed) == ["index", "kek"]
     assert all(k["state"] == "current" and k["problem"] is None for k in listed)
 
@@ -40,7 +40,7 @@ def test_rotate_rewraps_every_record_and_old_key_is_no_longer_needed(archive: Ar
     }
     out = archive.ok("keys", "rotate").text
     assert "re-wrapped" in out
-    listed = {k["id"]: k for k in archive.ok("keys", "list", "--json").json()}
+    listed = {k["id"]: k for k in archive.ok("keys", "list", "--json").json()["keys"]}
     assert listed[old.stem]["state"] == "retired" and listed[old.stem]["records"] == 0
     current = [k for k in listed.values() if k["kind"] == "kek" and k["state"] == "current"]
     assert len(current) == 1 and current[0]["records"] > 40
