@@ -16,7 +16,9 @@ def config() -> None:
     """Check the configuration."""
 
 
-def _key_problems(settings: Settings) -> list[str]:
+def _key_problems(settings: Settings, registered: set[str]) -> list[str]:
+    """Problems with the key files; a kind with a registered key (`registered`) is judged by
+    the registry's check, which names its file and the remedy."""
     from archiver.crypto.keyring import key_file_problem
 
     keys_dir = settings.keys_dir
@@ -29,7 +31,7 @@ def _key_problems(settings: Settings) -> list[str]:
         if problem:
             problems.append(problem)
     for kind in ("kek", "index"):
-        if not any(p.name.startswith(f"{kind}-") for p in files):
+        if kind not in registered and not any(p.name.startswith(f"{kind}-") for p in files):
             problems.append(
                 f"{keys_dir}: no {kind} key file ({kind}-*.key): run `archiver keys generate`"
             )
@@ -71,8 +73,9 @@ def _schedule_problems(settings: Settings) -> list[str]:
     return schedule_problems(path)
 
 
-def _registry_problems(settings: Settings) -> list[str]:
-    """Registered keys whose files are missing or wrong, if the database can be read."""
+def _registry_problems(settings: Settings, registered: set[str]) -> list[str]:
+    """Registered keys whose files are missing or wrong, if the database can be read; adds
+    the kinds that have a current registered key to `registered`."""
     from archiver.app import App
     from archiver.archive.keys import list_keys
     from archiver.store import schema
@@ -84,7 +87,9 @@ def _registry_problems(settings: Settings) -> list[str]:
     try:
         if schema.current_revision(db.engine) != schema.HEAD:
             return []  # nothing registered yet, or `db upgrade` will say what to do
-        return [k.problem for k in list_keys(db, settings.keys_dir) if k.problem]
+        infos = list_keys(db, settings.keys_dir)
+        registered.update(k.kind for k in infos if k.state == "current")
+        return [k.problem for k in infos if k.problem]
     except ArchiverError as exc:
         return [f"{settings.config_path}: archive.database: {exc}"]
     finally:
@@ -100,9 +105,11 @@ def validate(ctx: click.Context, as_json: bool) -> int:
     try:
         path = context(ctx).config_path
         settings = load_settings(path)
-        problems = _key_problems(settings) + _source_problems(settings)
+        registered: set[str] = set()
+        registry = _registry_problems(settings, registered)
+        problems = _key_problems(settings, registered) + _source_problems(settings)
         problems += _schedule_problems(settings)
-        problems += [p for p in _registry_problems(settings) if p not in problems]
+        problems += [p for p in registry if not any(p.startswith(q) for q in problems)]
     except ConfigError as exc:
         problems = exc.problems
     if as_json:

@@ -102,4 +102,23 @@ def test_missing_key_file_is_reported(archive: Archive) -> None:
     [kek] = _key_files(archive, "kek")
     kek.unlink()
     result = archive.cli("config", "validate")
-    assert result.code == 2 and "no kek key file" in result.err and str(kek) in result.err
+    assert result.code == 2
+    [line] = result.err.splitlines()
+    assert line.startswith(f"error: {kek}: key file missing (key {kek.stem} is registered")
+    assert "restore this file from the key backup" in line and "keys generate`" in line
+    generate = archive.cli("keys", "generate")  # must not say the keys are present
+    assert generate.code == 2 and generate.err == result.err and "present" not in generate.text
+    assert archive.cli("import", str(CORPUS / "mikel-mail" / "plain_emails")).err == result.err
+
+
+def test_unreadable_key_file_says_whose_it_is(archive: Archive) -> None:
+    if os.geteuid() == 0:
+        pytest.skip("root reads every file")
+    [index] = _key_files(archive, "index")
+    index.chmod(0o000)
+    result = archive.cli("config", "validate")
+    assert result.code == 2
+    [line] = result.err.splitlines()
+    assert f"{index}: cannot read key file: Permission denied" in line
+    assert "as the user that owns the key files" in line
+    assert "keys generate" not in line
