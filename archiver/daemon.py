@@ -40,7 +40,7 @@ class Daemon:
         self.settings = self.app.settings
         logging.getLogger().setLevel(self.settings.log.level.upper())
         if not self.settings.sources:
-            raise ConfigError([f"{config_path}: no [[sources]] to collect from"])
+            raise ConfigError([self.settings.no_sources])
         self.notifier = notifier or Notifier()
         self.stop = threading.Event()
         self._reload = threading.Event()

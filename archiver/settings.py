@@ -347,6 +347,15 @@ class Settings:
         """(month, day) the school year ends (checked when the settings were read)."""
         return parse_month_day(self.retention.school_year_end)
 
+    @property
+    def no_sources(self) -> str:
+        """What every command says when the config has no sources (import and reading work;
+        `poll`, `run` and `reconcile` have nothing to do)."""
+        return (
+            f"{self.config_path}: no [[sources]] configured: nothing to collect "
+            "(add a [[sources]] table to poll a mailbox or maildir)"
+        )
+
     def source(self, name: str) -> SourceSettings:
         """The source called `name`; raises ConfigError listing the known names."""
         for s in self.sources:

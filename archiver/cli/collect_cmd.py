@@ -25,7 +25,7 @@ def poll(ctx: click.Context, source_name: str | None, as_json: bool) -> int:
     settings = a.settings
     sources = [settings.source(source_name)] if source_name else settings.sources
     if not sources:
-        raise UsageError(f"{settings.config_path}: no [[sources]] configured")
+        raise UsageError(settings.no_sources)
     pipeline = a.pipeline()
     collector = Collector(settings, pipeline)
     results = []
@@ -93,6 +93,8 @@ def status_(ctx: click.Context, as_json: bool) -> int:
     if as_json:
         emit_json({"sources": rows, "search_index": index, "audit_head": head, "retention": kept})
         return failing
+    if not rows:
+        click.echo(a.settings.no_sources)
     for r in rows:
         state = f"ERROR since {r['last_error_at']}: {r['last_error']}" if r["last_error"] else "ok"
         click.echo(f"{r['source']} ({r['kind']}): {state}")

@@ -119,4 +119,6 @@ def validate(ctx: click.Context, as_json: bool) -> int:
             click.echo(f"error: {p}", err=True)
     else:
         click.echo(f"{path}: OK")
+        if not settings.sources:
+            click.echo(settings.no_sources)
     return 2 if problems else 0

@@ -73,3 +73,16 @@ def test_list_commands_print_an_object(lite: Archive) -> None:
     keys = lite.ok("keys", "list", "--json").json()
     assert sorted(k["kind"] for k in keys["keys"]) == ["index", "kek"]
     assert lite.ok("students", "list", "--json").json() == {"students": []}
+
+
+def test_no_sources_is_one_answer_everywhere(lite: Archive) -> None:
+    said = f"{lite.config}: no [[sources]] configured: nothing to collect"
+    validate = lite.ok("config", "validate")
+    assert said in validate.text
+    status = lite.ok("status")  # reading and importing work without sources
+    assert said in status.text
+    for command in ("poll", "run", "reconcile"):
+        result = lite.cli(command)
+        assert result.code == 2, command
+        [line] = _errors(result.err)
+        assert line.startswith(f"error: {said}"), command
