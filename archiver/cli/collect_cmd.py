@@ -101,7 +101,7 @@ def status_(ctx: click.Context, as_json: bool) -> int:
         click.echo(
             f"  last success {r['last_success_at'] or 'never'}; waiting "
             f"{'?' if r['waiting'] is None else r['waiting']}; archived today "
-            f"{r['archived_today']}"
+            f"{r['archived_today']}, quarantined today {r['quarantined_today']}"
             + (f"; being polled by {r['polled_by']}" if r["polled_by"] else "")
         )
     click.echo(

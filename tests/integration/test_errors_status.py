@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Archive, make_archive
+from tests.integration.test_imap_collect import forward
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -15,6 +16,22 @@ ROOT = Path(__file__).resolve().parents[2]
 def lite(tmp_path: Path) -> Archive:
     """A SQLite archive (what these checks need is the same on both databases)."""
     return make_archive(tmp_path / "archive", f"sqlite:///{tmp_path / 'archive' / 'archive.db'}")
+
+
+def dropbox(archive: Archive, *files: bytes, extra: str = "") -> Path:
+    """Add a maildir source `dropbox` (allowed forwarders: district.example.org) holding
+    `files` in new/."""
+    maildir = archive.root / "dropbox"
+    for sub in ("cur", "new", "tmp"):
+        (maildir / sub).mkdir(parents=True, exist_ok=True)
+    for i, data in enumerate(files):
+        (maildir / "new" / f"{i}.host").write_bytes(data)
+    with archive.config.open("a") as f:
+        f.write(
+            '\n[[sources]]\nname = "dropbox"\nkind = "maildir"\npath = "dropbox"\n'
+            f'allowed_forwarder_domains = ["district.example.org"]\n{extra}'
+        )
+    return maildir
 
 
 def _errors(err: str) -> list[str]:
@@ -86,3 +103,12 @@ def test_no_sources_is_one_answer_everywhere(lite: Archive) -> None:
         assert result.code == 2, command
         [line] = _errors(result.err)
         assert line.startswith(f"error: {said}"), command
+
+
+def test_status_counts_today_as_poll_counted(lite: Archive) -> None:
+    dropbox(lite, *(forward(n) for n in range(5)), forward(9, "someone@elsewhere.example"))
+    [polled] = lite.ok("poll", "--json").json()["sources"]
+    assert (polled["archived"], polled["quarantined"]) == (5, 1)
+    [row] = lite.ok("status", "--json").json()["sources"]
+    assert (row["archived_today"], row["quarantined_today"]) == (5, 1)
+    assert "archived today 5, quarantined today 1" in lite.ok("status").text
