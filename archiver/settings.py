@@ -311,7 +311,12 @@ class Settings:
     def database_url(self) -> str:
         """SQLAlchemy URL of the archive database."""
         db = self.archive.database
-        return db if "://" in db else f"sqlite:///{self.path(db)}"
+        if "://" not in db:
+            return f"sqlite:///{self.path(db)}"
+        file = db[len("sqlite:///") :] if db.startswith("sqlite:///") else ""
+        if file and not file.startswith("/") and not file.startswith(":memory:"):
+            return f"sqlite:///{self.path(file)}"  # relative to the config file, as every path
+        return db
 
     @property
     def keys_dir(self) -> Path:
@@ -330,11 +335,9 @@ class Settings:
             return None
         if anchor != "auto":
             return self.path(anchor)
-        db = self.archive.database
-        if "://" in db:
-            file = db.split(":///", 1)[1] if db.startswith("sqlite:///") else ""
-            return Path(file + ".audit-head") if file and file != ":memory:" else None
-        return Path(f"{self.path(db)}.audit-head")
+        db = self.database_url
+        file = db[len("sqlite:///") :] if db.startswith("sqlite:///") else ""
+        return Path(file + ".audit-head") if file and not file.startswith(":memory:") else None
 
     @property
     def schedule_path(self) -> Path | None:

@@ -82,6 +82,8 @@ def _registry_problems(settings: Settings, registered: set[str]) -> list[str]:
 
     try:
         db = App(settings).open_store(check_schema=False)
+    except ConfigError as exc:  # each problem already names archive.database
+        return [f"{settings.config_path}: {p}" for p in exc.problems]
     except ArchiverError as exc:
         return [f"{settings.config_path}: archive.database: {exc}"]
     try:

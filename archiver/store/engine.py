@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -61,6 +62,15 @@ def make_engine(url: str, lock_timeout: int = 30) -> Engine:
                 ["archive.database: PostgreSQL needs psycopg: pip install 'archiver[postgres]'"]
             ) from None
     raise ConfigError([f"archive.database: unsupported database {backend!r} (sqlite, postgresql)"])
+
+
+def missing_sqlite_file(engine: Engine) -> Path | None:
+    """The file of a SQLite database that does not exist (SQLite would create it), or None."""
+    url = engine.url
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    path = Path(url.database)
+    return None if path.exists() else path
 
 
 def where(engine: Engine) -> str:

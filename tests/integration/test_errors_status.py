@@ -112,3 +112,35 @@ def test_status_counts_today_as_poll_counted(lite: Archive) -> None:
     [row] = lite.ok("status", "--json").json()["sources"]
     assert (row["archived_today"], row["quarantined_today"]) == (5, 1)
     assert "archived today 5, quarantined today 1" in lite.ok("status").text
+
+
+def test_a_typo_in_the_database_path_creates_nothing(lite: Archive) -> None:
+    typo = lite.root / "archvie.db"
+    text = lite.config.read_text().replace(lite.database_url, "archvie.db")
+    lite.config.write_text(text)
+    for command in (("status",), ("verify",), ("search", "trip"), ("students", "list")):
+        result = lite.cli(*command)
+        assert result.code == 2, command
+        assert _errors(result.err) == [
+            f"error: archive.database: {typo}: no such database file (check the path; "
+            "`archiver db upgrade` creates a new archive's database)"
+        ], command
+        assert not typo.exists(), command
+    validate = lite.cli("config", "validate")
+    assert validate.code == 2 and f"{lite.config}: archive.database: {typo}: no" in validate.err
+    assert "archive.database: archive.database" not in validate.err
+    assert not typo.exists()
+    lite.ok("db", "upgrade")  # the one command (with `init`) that makes a database
+    assert typo.exists()
+
+
+def test_a_relative_sqlite_url_is_relative_to_the_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    archive = make_archive(tmp_path / "archive", "sqlite:///archive.db")
+    assert (archive.root / "archive.db").is_file()
+    assert list(elsewhere.iterdir()) == []
+    archive.ok("status")
