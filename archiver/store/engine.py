@@ -117,5 +117,5 @@ def describe(exc: SQLAlchemyError, engine: Engine, doing: str = "") -> str:
             f"archive.lock_timeout ({text}): try again"
         )
     if isinstance(exc, OperationalError):
-        return f"{prefix}database {db} unavailable: {text}"
+        return f"{prefix}cannot reach the database {db}: {text}"
     return f"{prefix}database error ({type(orig).__name__}): {text}"

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Archive, make_archive
+from archiver.store.schema import HEAD
+from tests.conftest import Archive, make_archive, run_cli
 from tests.integration.test_imap_collect import forward
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -144,3 +145,26 @@ def test_a_relative_sqlite_url_is_relative_to_the_config(
     assert (archive.root / "archive.db").is_file()
     assert list(elsewhere.iterdir()) == []
     archive.ok("status")
+
+
+def test_database_errors_are_one_line_saying_where_and_why(tmp_path: Path) -> None:
+    config = tmp_path / "archiver.toml"
+    config.write_text(
+        '[archive]\ndatabase = "postgresql+psycopg://clerk:s3cret@127.0.0.1:1/archive"\n'
+    )
+    result = run_cli("--config", str(config), "status")
+    assert result.code == 1
+    [line] = _errors(result.err)
+    assert line.startswith(
+        "error: cannot reach the database postgresql+psycopg://clerk:***@127.0.0.1:1/archive: "
+    )
+    assert "refused" in line.lower() and "s3cret" not in result.err
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    config.write_text(f'[archive]\ndatabase = "{empty}"\n')
+    unmigrated = run_cli("--config", str(config), "search", "trip")
+    assert unmigrated.code == 2
+    assert _errors(unmigrated.err) == [
+        f"error: the database {empty} has no archive schema; this program needs "
+        f"{HEAD}: run `archiver db upgrade`"
+    ]
