@@ -168,3 +168,32 @@ def test_database_errors_are_one_line_saying_where_and_why(tmp_path: Path) -> No
         f"error: the database {empty} has no archive schema; this program needs "
         f"{HEAD}: run `archiver db upgrade`"
     ]
+
+
+def test_status_says_when_a_message_fails_every_cycle(lite: Archive) -> None:
+    dropbox(lite, forward(1), b"")  # an empty file stuck in new/
+    assert lite.cli("poll").code == 1
+    result = lite.cli("status")
+    assert result.code == 1
+    assert "dropbox (maildir): FAILING: 1 messages not archived" in result.text
+    [line] = _errors(result.err)
+    assert line.startswith("error: source dropbox: 1 messages could not be archived")
+    doc = lite.cli("status", "--json").json()
+    assert doc["problems"] == [line.removeprefix("error: ")]
+
+
+@pytest.mark.parametrize("damage", ["missing", "0644"])
+def test_status_says_when_the_daemon_cannot_run(lite: Archive, damage: str) -> None:
+    dropbox(lite)
+    lite.ok("poll")
+    [kek] = sorted(lite.keys_dir.glob("kek-*.key"))
+    if damage == "missing":
+        kek.unlink()
+    else:
+        kek.chmod(0o644)
+    result = lite.cli("status")
+    assert result.code == 2
+    [line] = _errors(result.err)
+    assert line.startswith(f"error: the daemon cannot run: {kek}: ")
+    assert ("key file missing" if damage == "missing" else "readable by others") in line
+    assert lite.cli("run").code == 2  # as the daemon says
