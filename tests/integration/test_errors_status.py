@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from archiver.store.schema import HEAD
 from tests.conftest import Archive, make_archive, run_cli
-from tests.integration.test_imap_collect import forward
+from tests.integration.conftest import wait_for
+from tests.integration.dovecot import Dovecot
+from tests.integration.test_imap_collect import forward, imap_archive
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -197,3 +203,50 @@ def test_status_says_when_the_daemon_cannot_run(lite: Archive, damage: str) -> N
     assert line.startswith(f"error: the daemon cannot run: {kek}: ")
     assert ("key file missing" if damage == "missing" else "readable by others") in line
     assert lite.cli("run").code == 2  # as the daemon says
+
+
+def test_daemon_log_names_a_source_once_and_apscheduler_is_quiet(lite: Archive) -> None:
+    maildir = dropbox(lite, extra='interval = "1s"\n')
+    for sub in ("cur", "new", "tmp"):
+        (maildir / sub).rmdir()  # not a maildir any more: every cycle fails
+    log = lite.root / "daemon.log"
+    with log.open("w") as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "archiver", "--config", str(lite.config), "run"],
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
+        try:
+            wait_for(lambda: "next try in" in log.read_text(), 30, "a failed cycle's log line")
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(30)
+    text = log.read_text()
+    assert "source dropbox: source dropbox:" not in text
+    assert "source dropbox: " in text
+    assert "apscheduler" not in text, text
+
+
+def test_imap_refusals_are_text_with_a_hint(
+    tmp_path: Path, dovecot: Dovecot, imap_user: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    url = f"sqlite:///{tmp_path / 'archive' / 'archive.db'}"
+    archive = imap_archive(tmp_path, url, imap_user, dovecot.port, "not-the-password")
+    refused = archive.cli("poll")
+    assert refused.code == 1 and "[AUTHENTICATIONFAILED]" in refused.err
+    assert "b'" not in refused.err and 'b"' not in refused.err
+    archive.config.write_text(
+        archive.config.read_text().replace('tls = "none"', 'tls = "implicit"')
+    )
+    plain = archive.cli("poll")
+    assert plain.code == 1
+    [line] = _errors(plain.err)
+    assert "WRONG_VERSION_NUMBER" in line and 'set tls = "starttls"' in line
+    (archive.root / "imap-password").write_text(dovecot.password + "\n")
+    archive.config.write_text(
+        archive.config.read_text().replace('tls = "implicit"', 'tls = "none"')
+    )
+    caplog.set_level(logging.INFO)
+    archive.ok("poll")
+    closed = [r for r in caplog.records if r.getMessage() == "Connection closed"]
+    assert closed == []  # imapclient's routine INFO is DEBUG here
