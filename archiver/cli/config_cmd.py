@@ -20,18 +20,20 @@ def _key_problems(settings: Settings, registered: set[str]) -> list[str]:
     """Problems with the key files; a kind with a registered key (`registered`) is judged by
     the registry's check, which names its file and the remedy."""
     from archiver.crypto.keyring import key_file_problem
+    from archiver.platform import credentials
 
     keys_dir = settings.keys_dir
-    if not keys_dir.is_dir():
+    # The files the service would use: systemd's credentials first, then the keys directory.
+    found = credentials.files(".key", keys_dir)
+    if not keys_dir.is_dir() and not found:
         return [f"{settings.config_path}: archive.keys_dir: {keys_dir} is not a directory"]
     problems = []
-    files = sorted(keys_dir.glob("*.key"))
-    for path in files:
+    for path in found.values():
         problem = key_file_problem(path)
         if problem:
             problems.append(problem)
     for kind in ("kek", "index"):
-        if kind not in registered and not any(p.name.startswith(f"{kind}-") for p in files):
+        if kind not in registered and not any(n.startswith(f"{kind}-") for n in found):
             problems.append(
                 f"{keys_dir}: no {kind} key file ({kind}-*.key): run `archiver keys generate`"
             )

@@ -250,3 +250,23 @@ def test_imap_refusals_are_text_with_a_hint(
     archive.ok("poll")
     closed = [r for r in caplog.records if r.getMessage() == "Connection closed"]
     assert closed == []  # imapclient's routine INFO is DEBUG here
+
+
+def test_config_validate_judges_the_keys_the_service_would_use(
+    lite: Archive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    creds = tmp_path / "credentials"  # as LoadCredential=keys:/etc/archiver/keys lays them out
+    creds.mkdir()
+    for key in lite.keys_dir.glob("*.key"):
+        (creds / f"keys_{key.name}").write_bytes(key.read_bytes())
+        (creds / f"keys_{key.name}").chmod(0o440)  # systemd 254's mode
+        key.unlink()
+    lite.keys_dir.rmdir()  # not readable by the service's user: as good as absent
+    monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(creds))
+    assert lite.cli("students", "list").code == 0  # the service's commands work
+    validate = lite.cli("config", "validate")
+    assert validate.code == 0, validate.err
+    [kek] = creds.glob("keys_kek-*.key")
+    kek.write_bytes(b"QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUE=\n")  # another key
+    wrong = lite.cli("config", "validate")
+    assert wrong.code == 2 and f"{kek}: this is not key" in wrong.err
