@@ -43,9 +43,10 @@ class App:
         """The app of a config file; raises ConfigError listing every problem."""
         return cls(load_settings(path), clock)
 
-    def open_store(self, check_schema: bool = True) -> Store:
+    def open_store(self, check_schema: bool = True, create: bool = False) -> Store:
         """A new connection to the archive database (the audit head copied to the anchor file
-        after every commit); raises SchemaError unless `check_schema` is off, DatabaseError."""
+        after every commit); raises SchemaError unless `check_schema` is off, DatabaseError;
+        ConfigError for a SQLite file that does not exist, unless `create`."""
         from archiver.archive import audit
         from archiver.store.db import Store
 
@@ -54,6 +55,7 @@ class App:
             check_schema=check_schema,
             lock_timeout=self.settings.archive.lock_timeout,
             clock=self.clock,
+            create=create,
         )
         audit.anchor_store(store, self.settings.audit_anchor)
         return store

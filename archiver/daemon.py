@@ -39,8 +39,12 @@ class Daemon:
         self.app = App.from_config(config_path)
         self.settings = self.app.settings
         logging.getLogger().setLevel(self.settings.log.level.upper())
+        # APScheduler says at INFO every job added and every run ("executed successfully"):
+        # the daemon's own lines say what a cycle did; its detail is for DEBUG.
+        debug = logging.getLogger().isEnabledFor(logging.DEBUG)
+        logging.getLogger("apscheduler").setLevel(logging.DEBUG if debug else logging.WARNING)
         if not self.settings.sources:
-            raise ConfigError([f"{config_path}: no [[sources]] to collect from"])
+            raise ConfigError([self.settings.no_sources])
         self.notifier = notifier or Notifier()
         self.stop = threading.Event()
         self._reload = threading.Event()
@@ -95,7 +99,7 @@ class Daemon:
             return
         self._failures.pop(name, None)
         for error in report.errors:
-            log.warning("source %s: %s", name, error)
+            log.warning("%s", _about(name, error))
         log.info(
             "source %s: fetched %d, archived %d, duplicates %d, quarantined %d, moved %d, "
             "waiting %d",
@@ -129,7 +133,7 @@ class Daemon:
             parse_duration(self.settings.daemon.max_backoff),
         )
         log.error(
-            "source %s: %s (failure %d; next try in %.0f s)", source.name, error, failures, delay
+            "%s (failure %d; next try in %.0f s)", _about(source.name, error), failures, delay
         )
         job = self.scheduler.get_job(source.name)
         if job is not None and not self.stop.is_set():
@@ -202,3 +206,9 @@ class Daemon:
             self.app.close()
         log.info("stopped")
         return 0
+
+
+def _about(source: str, text: str) -> str:
+    """`text` about source `source`, named once: errors from the sources already name it."""
+    prefix = f"source {source}: "
+    return text if text.startswith(prefix) else prefix + text

@@ -35,6 +35,13 @@ class KeyFileError(ConfigError):
     """A key file is missing, unreadable, too open or malformed."""
 
 
+class WrongKeyError(KeyFileError):
+    """A key file holds a key other than the registered one (its check value differs): the
+    file was replaced or mixed up, an integrity failure (exit 3), not a config mistake."""
+
+    exit_code = 3
+
+
 class DatabaseError(ArchiverError):
     """The database could not be reached or used."""
 

@@ -311,7 +311,12 @@ class Settings:
     def database_url(self) -> str:
         """SQLAlchemy URL of the archive database."""
         db = self.archive.database
-        return db if "://" in db else f"sqlite:///{self.path(db)}"
+        if "://" not in db:
+            return f"sqlite:///{self.path(db)}"
+        file = db[len("sqlite:///") :] if db.startswith("sqlite:///") else ""
+        if file and not file.startswith("/") and not file.startswith(":memory:"):
+            return f"sqlite:///{self.path(file)}"  # relative to the config file, as every path
+        return db
 
     @property
     def keys_dir(self) -> Path:
@@ -330,11 +335,9 @@ class Settings:
             return None
         if anchor != "auto":
             return self.path(anchor)
-        db = self.archive.database
-        if "://" in db:
-            file = db.split(":///", 1)[1] if db.startswith("sqlite:///") else ""
-            return Path(file + ".audit-head") if file and file != ":memory:" else None
-        return Path(f"{self.path(db)}.audit-head")
+        db = self.database_url
+        file = db[len("sqlite:///") :] if db.startswith("sqlite:///") else ""
+        return Path(file + ".audit-head") if file and not file.startswith(":memory:") else None
 
     @property
     def schedule_path(self) -> Path | None:
@@ -346,6 +349,15 @@ class Settings:
     def school_year_end(self) -> tuple[int, int]:
         """(month, day) the school year ends (checked when the settings were read)."""
         return parse_month_day(self.retention.school_year_end)
+
+    @property
+    def no_sources(self) -> str:
+        """What every command says when the config has no sources (import and reading work;
+        `poll`, `run` and `reconcile` have nothing to do)."""
+        return (
+            f"{self.config_path}: no [[sources]] configured: nothing to collect "
+            "(add a [[sources]] table to poll a mailbox or maildir)"
+        )
 
     def source(self, name: str) -> SourceSettings:
         """The source called `name`; raises ConfigError listing the known names."""
@@ -448,8 +460,9 @@ def _source_problems(i: int, s: SourceSettings) -> list[tuple[str, str]]:
     return out
 
 
-def _range_problems(settings: Settings) -> list[tuple[str, str]]:
-    """Checks that a type alone cannot express: (key, problem)."""
+def _range_problems(settings: Settings, unknown_kind: frozenset[int]) -> list[tuple[str, str]]:
+    """Checks that a type alone cannot express: (key, problem); sources whose kind is unknown
+    (already one problem) are not checked against another kind's rules."""
     out: list[tuple[str, str]] = []
     ing = settings.ingest
     if ing.workers < 0:
@@ -492,7 +505,8 @@ def _range_problems(settings: Settings) -> list[tuple[str, str]]:
         out += _duration_problem(f"daemon.{key}", getattr(settings.daemon, key), 0)
     names = [s.name for s in settings.sources]
     for i, s in enumerate(settings.sources):
-        out += _source_problems(i, s)
+        if i not in unknown_kind:
+            out += _source_problems(i, s)
         if s.name and names.count(s.name) > 1 and names.index(s.name) == i:
             out.append((f"sources[{i}].name", f"{s.name!r} is used by more than one source"))
     return out
@@ -506,11 +520,15 @@ def parse_settings(text: str, path: Path) -> Settings:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"{path}: not valid TOML: {exc}"]) from None
     sections: dict[str, Any] = {}
+    unknown_kind: frozenset[int] = frozenset()
     for name, raw in data.items():
         if name == "sources":
             if not isinstance(raw, list) or not all(isinstance(t, dict) for t in raw):
                 problems.append(f"{path}: 'sources' must be tables ([[sources]])")
                 continue
+            unknown_kind = frozenset(
+                i for i, t in enumerate(raw) if "kind" in t and t["kind"] not in (IMAP, MAILDIR)
+            )
             sections["sources"] = [
                 _table(SourceSettings, t, f"{path}: sources[{i}]", problems)
                 for i, t in enumerate(raw)
@@ -525,7 +543,7 @@ def parse_settings(text: str, path: Path) -> Settings:
             sections[name] = _table(cls, raw, f"{path}: {name}", problems)
     sections.setdefault("sources", [])
     settings = Settings(**sections, config_path=path)
-    problems += [f"{path}: {key} {msg}" for key, msg in _range_problems(settings)]
+    problems += [f"{path}: {key} {msg}" for key, msg in _range_problems(settings, unknown_kind)]
     if problems:
         raise ConfigError(problems)
     return settings

@@ -55,10 +55,15 @@ def _register(tx: Tx, keys_dir: Path, kind: str) -> str:
 
 
 def generate_missing(store: Store, keys_dir: Path) -> list[str]:
-    """Create and register a KEK and an index key where none is current; the new key ids."""
+    """Create and register a KEK and an index key where none is current; the new key ids.
+    Raises KeyFileError naming the file if a current key's file is missing or unusable."""
     made = []
     with store.transaction() as tx:
-        current = {k.kind for k in tx.keys.registered() if k.state == CURRENT}
+        rows = tx.keys.registered()
+        current = {k.kind for k in rows if k.state == CURRENT}
+        ring = Keyring(keys_dir, rows)
+        for kind in sorted(current):  # a current key whose file is unusable is not "present"
+            ring.material(ring.current_id(kind))
         for kind in KINDS:
             if kind not in current:
                 made.append(_register(tx, keys_dir, kind))

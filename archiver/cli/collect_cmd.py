@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from archiver.cli.context import app, context, emit_json
-from archiver.errors import ArchiverError, UsageError
+from archiver.errors import ArchiverError, KeyFileError, UsageError
 
 
 @click.command()
@@ -25,7 +25,7 @@ def poll(ctx: click.Context, source_name: str | None, as_json: bool) -> int:
     settings = a.settings
     sources = [settings.source(source_name)] if source_name else settings.sources
     if not sources:
-        raise UsageError(f"{settings.config_path}: no [[sources]] configured")
+        raise UsageError(settings.no_sources)
     pipeline = a.pipeline()
     collector = Collector(settings, pipeline)
     results = []
@@ -74,7 +74,9 @@ def run(ctx: click.Context) -> int:
 def status_(ctx: click.Context, as_json: bool) -> int:
     """Per source: last successful cycle, last error, messages waiting, archived today.
 
-    Exit code 1 if a source's latest cycle failed (for monitoring).
+    Exit code 1 if a source's latest cycle failed or left messages it could not archive, 2 if
+    the daemon cannot run (a key file missing or too open), 3 for a wrong key file (for
+    monitoring: each needs a person, and is said on stderr).
     """
     from archiver.archive import audit
     from archiver.archive.search import index_status
@@ -83,7 +85,24 @@ def status_(ctx: click.Context, as_json: bool) -> int:
     a = app(ctx)
     rows = status(a.settings, a.store, a.district)
     index = index_status(a.store)
-    failing = 1 if any(r["last_error"] for r in rows) else 0
+    problems: list[str] = []
+    failing = 0
+    try:
+        a.keyring  # noqa: B018 (what the daemon loads first: its key files must be usable)
+    except KeyFileError as exc:
+        problems += [f"the daemon cannot run: {p}" for p in exc.problems]
+        failing = exc.exit_code
+    for r in rows:
+        cycle = r["last_cycle"] or {}
+        if r["last_error"]:
+            failing = max(failing, 1)
+        elif cycle.get("failed"):
+            failing = max(failing, 1)
+            first = (cycle.get("errors") or ["?"])[0]
+            problems.append(
+                f"source {r['source']}: {cycle['failed']} messages could not be archived in "
+                f"the last cycle and are tried again every cycle: {first}"
+            )
     head = audit.head(a.store)
     with a.store.transaction() as tx:
         kept = {
@@ -91,15 +110,32 @@ def status_(ctx: click.Context, as_json: bool) -> int:
             "open_holds": len(tx.holds.all(open_only=True)),
         }
     if as_json:
-        emit_json({"sources": rows, "search_index": index, "audit_head": head, "retention": kept})
+        emit_json(
+            {
+                "sources": rows,
+                "search_index": index,
+                "audit_head": head,
+                "retention": kept,
+                "problems": problems,
+            }
+        )
         return failing
+    if not rows:
+        click.echo(a.settings.no_sources)
     for r in rows:
-        state = f"ERROR since {r['last_error_at']}: {r['last_error']}" if r["last_error"] else "ok"
+        failed = (r["last_cycle"] or {}).get("failed")
+        state = (
+            f"ERROR since {r['last_error_at']}: {r['last_error']}"
+            if r["last_error"]
+            else f"FAILING: {failed} messages not archived"
+            if failed
+            else "ok"
+        )
         click.echo(f"{r['source']} ({r['kind']}): {state}")
         click.echo(
             f"  last success {r['last_success_at'] or 'never'}; waiting "
             f"{'?' if r['waiting'] is None else r['waiting']}; archived today "
-            f"{r['archived_today']}"
+            f"{r['archived_today']}, quarantined today {r['quarantined_today']}"
             + (f"; being polled by {r['polled_by']}" if r["polled_by"] else "")
         )
     click.echo(
@@ -125,4 +161,6 @@ def status_(ctx: click.Context, as_json: bool) -> int:
         )
     if index["verify_unfinished"]:
         click.echo("search index: a check is unfinished: `archiver verify --index` resumes it")
+    for problem in problems:
+        click.echo(f"error: {problem}", err=True)
     return failing

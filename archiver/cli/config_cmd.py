@@ -16,20 +16,24 @@ def config() -> None:
     """Check the configuration."""
 
 
-def _key_problems(settings: Settings) -> list[str]:
+def _key_problems(settings: Settings, registered: set[str]) -> list[str]:
+    """Problems with the key files; a kind with a registered key (`registered`) is judged by
+    the registry's check, which names its file and the remedy."""
     from archiver.crypto.keyring import key_file_problem
+    from archiver.platform import credentials
 
     keys_dir = settings.keys_dir
-    if not keys_dir.is_dir():
+    # The files the service would use: systemd's credentials first, then the keys directory.
+    found = credentials.files(".key", keys_dir)
+    if not keys_dir.is_dir() and not found:
         return [f"{settings.config_path}: archive.keys_dir: {keys_dir} is not a directory"]
     problems = []
-    files = sorted(keys_dir.glob("*.key"))
-    for path in files:
+    for path in found.values():
         problem = key_file_problem(path)
         if problem:
             problems.append(problem)
     for kind in ("kek", "index"):
-        if not any(p.name.startswith(f"{kind}-") for p in files):
+        if kind not in registered and not any(n.startswith(f"{kind}-") for n in found):
             problems.append(
                 f"{keys_dir}: no {kind} key file ({kind}-*.key): run `archiver keys generate`"
             )
@@ -71,20 +75,25 @@ def _schedule_problems(settings: Settings) -> list[str]:
     return schedule_problems(path)
 
 
-def _registry_problems(settings: Settings) -> list[str]:
-    """Registered keys whose files are missing or wrong, if the database can be read."""
+def _registry_problems(settings: Settings, registered: set[str]) -> list[str]:
+    """Registered keys whose files are missing or wrong, if the database can be read; adds
+    the kinds that have a current registered key to `registered`."""
     from archiver.app import App
     from archiver.archive.keys import list_keys
     from archiver.store import schema
 
     try:
         db = App(settings).open_store(check_schema=False)
+    except ConfigError as exc:  # each problem already names archive.database
+        return [f"{settings.config_path}: {p}" for p in exc.problems]
     except ArchiverError as exc:
         return [f"{settings.config_path}: archive.database: {exc}"]
     try:
         if schema.current_revision(db.engine) != schema.HEAD:
             return []  # nothing registered yet, or `db upgrade` will say what to do
-        return [k.problem for k in list_keys(db, settings.keys_dir) if k.problem]
+        infos = list_keys(db, settings.keys_dir)
+        registered.update(k.kind for k in infos if k.state == "current")
+        return [k.problem for k in infos if k.problem]
     except ArchiverError as exc:
         return [f"{settings.config_path}: archive.database: {exc}"]
     finally:
@@ -100,9 +109,11 @@ def validate(ctx: click.Context, as_json: bool) -> int:
     try:
         path = context(ctx).config_path
         settings = load_settings(path)
-        problems = _key_problems(settings) + _source_problems(settings)
+        registered: set[str] = set()
+        registry = _registry_problems(settings, registered)
+        problems = _key_problems(settings, registered) + _source_problems(settings)
         problems += _schedule_problems(settings)
-        problems += [p for p in _registry_problems(settings) if p not in problems]
+        problems += [p for p in registry if not any(p.startswith(q) for q in problems)]
     except ConfigError as exc:
         problems = exc.problems
     if as_json:
@@ -112,4 +123,6 @@ def validate(ctx: click.Context, as_json: bool) -> int:
             click.echo(f"error: {p}", err=True)
     else:
         click.echo(f"{path}: OK")
+        if not settings.sources:
+            click.echo(settings.no_sources)
     return 2 if problems else 0

@@ -24,7 +24,7 @@ def upgrade(ctx: click.Context) -> None:
 
     a = app(ctx)
     settings = a.settings
-    store = a.open_store(check_schema=False)
+    store = a.open_store(check_schema=False, create=True)
     try:
         before = schema.current_revision(store.engine)
         schema.upgrade(store.engine)

@@ -36,7 +36,7 @@ def init(directory: Path) -> None:
     for source in settings.sources:
         if source.kind == MAILDIR:
             maildir.create(settings.path(source.path))
-    db = App(settings).open_store(check_schema=False)
+    db = App(settings).open_store(check_schema=False, create=True)
     try:
         schema.upgrade(db.engine)
         made = generate_missing(db, settings.keys_dir)

@@ -44,18 +44,20 @@ def list_(ctx: click.Context, as_json: bool) -> int:
     infos = list_keys(a.store, a.settings.keys_dir)
     if as_json:
         emit_json(
-            [
-                {
-                    "id": k.id,
-                    "kind": k.kind,
-                    "state": k.state,
-                    "created_at": k.created_at.isoformat(),
-                    "records": k.records,
-                    "file": k.file,
-                    "problem": k.problem,
-                }
-                for k in infos
-            ]
+            {
+                "keys": [
+                    {
+                        "id": k.id,
+                        "kind": k.kind,
+                        "state": k.state,
+                        "created_at": k.created_at.isoformat(),
+                        "records": k.records,
+                        "file": k.file,
+                        "problem": k.problem,
+                    }
+                    for k in infos
+                ]
+            }
         )
     else:
         for k in infos:

@@ -67,6 +67,12 @@ for command in (
     cli.add_command(command)
 
 
+def _error(message: str) -> None:
+    """Write an error to stderr, every line of it beginning `error:` (one style for all)."""
+    for line in message.splitlines() or [""]:
+        click.echo(f"error: {line}", err=True)
+
+
 def run(argv: list[str]) -> int:
     """Run one command; returns its exit code. ArchiverErrors become one message on stderr."""
     try:
@@ -74,15 +80,19 @@ def run(argv: list[str]) -> int:
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         return 1
+    except click.UsageError as exc:  # unknown command or option, missing argument
+        hint = exc.ctx.command_path if exc.ctx is not None else "archiver"
+        _error(f"{exc.format_message()} (see `{hint} --help`)")
+        return 2
     except click.ClickException as exc:
-        exc.show()
+        _error(exc.format_message())
         return 2
     except ConfigError as exc:
         for problem in exc.problems:
-            click.echo(f"error: {problem}", err=True)
+            _error(problem)
         return exc.exit_code
     except ArchiverError as exc:
-        click.echo(f"error: {exc}", err=True)
+        _error(str(exc))
         return exc.exit_code
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)

@@ -43,7 +43,7 @@ def reconcile(ctx: click.Context, source_name: str | None, wait: str, as_json: b
     settings = a.settings
     sources = [settings.source(source_name)] if source_name else settings.sources
     if not sources:
-        raise UsageError(f"{settings.config_path}: no [[sources]] configured")
+        raise UsageError(settings.no_sources)
     try:
         wait_seconds = parse_duration(wait)
     except ValueError as exc:

@@ -79,19 +79,21 @@ def list_(ctx: click.Context, as_json: bool) -> None:
     rows = sorted(roster.students.values(), key=lambda s: (s.last.lower(), s.first.lower()))
     if as_json:
         emit_json(
-            [
-                {
-                    "id": s.student_id,
-                    "first": s.first,
-                    "last": s.last,
-                    "preferred": s.preferred,
-                    "email": s.email,
-                    "grade": s.grade,
-                    "status": s.status,
-                    "exit_date": s.exit_date.isoformat() if s.exit_date else None,
-                }
-                for s in rows
-            ]
+            {
+                "students": [
+                    {
+                        "id": s.student_id,
+                        "first": s.first,
+                        "last": s.last,
+                        "preferred": s.preferred,
+                        "email": s.email,
+                        "grade": s.grade,
+                        "status": s.status,
+                        "exit_date": s.exit_date.isoformat() if s.exit_date else None,
+                    }
+                    for s in rows
+                ]
+            }
         )
         return
     for s in rows:

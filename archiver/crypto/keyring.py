@@ -18,7 +18,7 @@ from pathlib import Path
 from archiver.crypto import envelope
 from archiver.crypto.facts import FactSeal
 from archiver.domain import KeyRow
-from archiver.errors import KeyFileError
+from archiver.errors import KeyFileError, WrongKeyError
 from archiver.platform import credentials
 
 KINDS = ("kek", "index")
@@ -69,17 +69,24 @@ def key_file_problem(path: Path) -> str | None:
     return None
 
 
-def read_key_file(path: Path) -> bytes:
-    """The key in `path`; raises KeyFileError saying what is wrong."""
-    problem = key_file_problem(path)
-    if problem:
-        raise KeyFileError([problem])
-    return base64.b64decode(path.read_bytes().strip())
-
-
 def locate_key(keys_dir: Path, key_id: str) -> Path:
     """Where key `key_id` is: a systemd credential, else the keys directory."""
     return credentials.locate(key_filename(key_id), keys_dir)
+
+
+def _registered_key_remedy(path: Path, key_id: str) -> str:
+    """What to do when registered key `key_id`'s file `path` cannot be used (a key that is
+    registered cannot be generated again: only its file from the key backup will do)."""
+    if not path.exists():
+        return (
+            f" (key {key_id} is registered in the database: restore this file from the key "
+            "backup; `archiver keys generate` cannot make it again)"
+        )
+    if not os.access(path, os.R_OK):
+        return " (run the command as the user that owns the key files, e.g. with sudo)"
+    if "readable by" in (credentials.exposure_problem(path) or ""):
+        return ""  # the chmod to run is in the problem
+    return f" (restore key {key_id}'s file from the key backup)"
 
 
 class Keyring:
@@ -107,9 +114,12 @@ class Keyring:
         if row is None:
             raise KeyFileError([f"key {key_id} is not registered in the database"])
         path = locate_key(self.keys_dir, key_id)
-        material = read_key_file(path)
+        problem = key_file_problem(path)
+        if problem:
+            raise KeyFileError([problem + _registered_key_remedy(path, key_id)])
+        material = base64.b64decode(path.read_bytes().strip())
         if not secrets.compare_digest(envelope.key_check(material), row.check_value):
-            raise KeyFileError(
+            raise WrongKeyError(
                 [f"{path}: this is not key {key_id} (its check value differs): wrong file?"]
             )
         self._material[key_id] = material

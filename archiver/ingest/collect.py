@@ -371,8 +371,8 @@ def _dead_here(owner: str) -> bool:
 
 
 def status(settings: Settings, db: Store, district: District) -> list[dict[str, Any]]:
-    """Per configured source: last success, last error, messages waiting, archived today (the
-    district's today)."""
+    """Per configured source: last success, last error, messages waiting, archived and
+    quarantined today (the district's today; counted as `poll` counts them)."""
     out = []
     with db.transaction() as tx:
         midnight = district.start(district.day_of(tx.now))
@@ -381,6 +381,7 @@ def status(settings: Settings, db: Store, district: District) -> list[dict[str, 
             st = states.get(source.name)
             lease = tx.collection.lease(source.name)
             now = tx.now
+            today = tx.records.archived_since(source.name, midnight)
             out.append(
                 {
                     "source": source.name,
@@ -390,7 +391,8 @@ def status(settings: Settings, db: Store, district: District) -> list[dict[str, 
                     "last_error": st.last_error if st and _failing(st) else None,
                     "last_error_at": _iso(st.last_error_at if st else None),
                     "waiting": st.waiting if st else None,
-                    "archived_today": tx.records.archived_since(source.name, midnight),
+                    "archived_today": sum(n for st, n in today.items() if st != QUARANTINED_RECORD),
+                    "quarantined_today": today.get(QUARANTINED_RECORD, 0),
                     "polled_by": lease[0] if lease and lease[1] > now else None,
                     "last_cycle": json.loads(st.last_cycle) if st and st.last_cycle else None,
                 }

@@ -33,6 +33,20 @@ def locate(name: str, fallback_dir: Path) -> Path:
     return fallback_dir / path
 
 
+def files(suffix: str, fallback_dir: Path) -> dict[str, Path]:
+    """Every secret file named `*suffix` (names without `_`, such as key files) in the
+    credentials or in `fallback_dir`, by name, each where `locate` finds it: what a service
+    with these credentials would use."""
+    try:
+        names = {p.name for p in fallback_dir.glob(f"*{suffix}")}
+    except OSError:
+        names = set()
+    creds = _credentials_dir()
+    if creds is not None:
+        names |= {p.name.rsplit("_", 1)[-1] for p in creds.glob(f"*{suffix}")}
+    return {name: locate(name, fallback_dir) for name in sorted(names)}
+
+
 def exposure_problem(path: Path) -> str | None:
     """Why a secret file cannot be used (missing, not a file, open to others), or None."""
     try:
@@ -47,8 +61,8 @@ def exposure_problem(path: Path) -> str | None:
     if creds is not None and path.parent == creds:
         return None  # systemd's private copy (0400, or 0440 from systemd 254 on)
     if st.st_mode & 0o077:
+        who = "others" if st.st_mode & 0o007 else "its group"
         return (
-            f"{path}: readable by others (mode {stat.S_IMODE(st.st_mode):04o}); "
-            f"run chmod 600 {path}"
+            f"{path}: readable by {who} (mode {stat.S_IMODE(st.st_mode):04o}); run chmod 600 {path}"
         )
     return None

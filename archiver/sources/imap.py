@@ -9,7 +9,9 @@ UID EXPUNGE of exactly those UIDs. Removal (reconcile's, of confirmed old copies
 
 from __future__ import annotations
 
+import ast
 import contextlib
+import logging
 import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -73,7 +75,7 @@ class Mailbox:
                 timeout=s.timeout_seconds,
             )
         except ssl.SSLError as exc:  # implicit TLS: the handshake is part of connecting
-            raise SourceError(f"source {s.name}: TLS with {self.where} failed: {exc}") from None
+            raise _tls_failed(s, self.where, exc) from None
         except (OSError, IMAPClientError) as exc:
             raise SourceError(f"source {s.name}: cannot connect to {self.where}: {exc}") from None
         # imapclient turns on imaplib's protocol trace (debug=5), which formats every response,
@@ -97,7 +99,7 @@ class Mailbox:
             ) from None
         except ssl.SSLError as exc:
             self._drop()
-            raise SourceError(f"source {s.name}: TLS with {self.where} failed: {exc}") from None
+            raise _tls_failed(s, self.where, exc) from None
         except (OSError, IMAPClientError) as exc:
             self._drop()
             raise SourceError(f"source {s.name}: {self.where}: {exc}") from None
@@ -234,5 +236,39 @@ def batches(sizes: dict[int, int], count: int, limit_bytes: int) -> Iterator[lis
 
 
 def _text(exc: BaseException) -> str:
+    """The server's words in `exc` as text: imapclient passes them on as bytes, or as the
+    repr of bytes (`b'[AUTHENTICATIONFAILED] ...'`)."""
     value = exc.args[0] if exc.args else exc
-    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    text = str(value)
+    if len(text) >= 3 and text[0] == "b" and text[1] in "'\"" and text[-1] == text[1]:
+        with contextlib.suppress(ValueError, SyntaxError):
+            raw = ast.literal_eval(text)  # a literal only: never evaluates code
+            if isinstance(raw, bytes):
+                return raw.decode("utf-8", "replace")
+    return text
+
+
+def _tls_failed(source: SourceSettings, where: str, exc: ssl.SSLError) -> SourceError:
+    """TLS failed; a plain-text answer to implicit TLS gets the hint to try STARTTLS."""
+    hint = ""
+    if source.tls == "implicit" and "WRONG_VERSION_NUMBER" in str(exc):
+        hint = (
+            " (the server did not answer in TLS: is this its plain IMAP port? For port 143 "
+            'set tls = "starttls")'
+        )
+    return SourceError(f"source {source.name}: TLS with {where} failed: {exc}{hint}")
+
+
+class _Demote(logging.Filter):
+    """imapclient logs routine events ("Connection closed") at INFO: they are DEBUG here."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno == logging.INFO:
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+            return logging.getLogger().isEnabledFor(logging.DEBUG)
+        return True
+
+
+logging.getLogger("imapclient.imapclient").addFilter(_Demote())

@@ -11,11 +11,11 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from archiver.clock import Clock, SystemClock
-from archiver.errors import DatabaseError
+from archiver.errors import ConfigError, DatabaseError
 from archiver.store import schema
 from archiver.store.audit import AuditRepo
 from archiver.store.collection import CollectionRepo
-from archiver.store.engine import describe, make_engine
+from archiver.store.engine import describe, make_engine, missing_sqlite_file
 from archiver.store.holds import HoldRepo
 from archiver.store.index import IndexRepo
 from archiver.store.keys import KeyRepo
@@ -62,9 +62,23 @@ class Store:
         check_schema: bool = True,
         lock_timeout: int = 30,
         clock: Clock | None = None,
+        create: bool = False,
     ) -> Store:
-        """Connect to `url`; raises SchemaError if the schema is not current, DatabaseError."""
-        store = cls(make_engine(url, lock_timeout), clock)
+        """Connect to `url`; raises SchemaError if the schema is not current, DatabaseError.
+        A SQLite file that does not exist is made only with `create` (`init`, `db upgrade`);
+        otherwise it is a ConfigError naming the path (a typo must not start a new archive)."""
+        engine = make_engine(url, lock_timeout)
+        if not create:
+            missing = missing_sqlite_file(engine)
+            if missing is not None:
+                engine.dispose()
+                raise ConfigError(
+                    [
+                        f"archive.database: {missing}: no such database file (check the path; "
+                        "`archiver db upgrade` creates a new archive's database)"
+                    ]
+                )
+        store = cls(engine, clock)
         if check_schema:
             schema.require_current(store.engine)
         return store

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -63,6 +64,15 @@ def make_engine(url: str, lock_timeout: int = 30) -> Engine:
     raise ConfigError([f"archive.database: unsupported database {backend!r} (sqlite, postgresql)"])
 
 
+def missing_sqlite_file(engine: Engine) -> Path | None:
+    """The file of a SQLite database that does not exist (SQLite would create it), or None."""
+    url = engine.url
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    path = Path(url.database)
+    return None if path.exists() else path
+
+
 def where(engine: Engine) -> str:
     """The database, for messages: a SQLite file's path, or the URL without its password."""
     url = engine.url
@@ -107,5 +117,5 @@ def describe(exc: SQLAlchemyError, engine: Engine, doing: str = "") -> str:
             f"archive.lock_timeout ({text}): try again"
         )
     if isinstance(exc, OperationalError):
-        return f"{prefix}database {db} unavailable: {text}"
+        return f"{prefix}cannot reach the database {db}: {text}"
     return f"{prefix}database error ({type(orig).__name__}): {text}"

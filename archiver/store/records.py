@@ -63,7 +63,11 @@ class RecordRepo:
     def get(self, id_or_prefix: str) -> RecordRow:
         """The record with this id or unique id prefix; raises UsageError."""
         key = id_or_prefix.strip().lower()
-        if len(key) < MIN_ID_PREFIX or not all(c in "0123456789abcdef" for c in key):
+        if not all(c in "0123456789abcdef" for c in key):
+            raise UsageError(
+                f"record id {id_or_prefix!r}: not a record id (ids are hex digits, 0-9 and a-f)"
+            )
+        if len(key) < MIN_ID_PREFIX:
             raise UsageError(
                 f"record id {id_or_prefix!r}: give at least {MIN_ID_PREFIX} hex digits"
             )
@@ -205,14 +209,16 @@ class RecordRepo:
         if ids:
             self._conn.execute(delete(arrival).where(arrival.c.id.in_(ids)))
 
-    def archived_since(self, source: str, since: datetime) -> int:
-        """Records created at or after `since` that arrived from `source`."""
+    def archived_since(self, source: str, since: datetime) -> dict[str, int]:
+        """Records created at or after `since` that arrived from `source`, by status (active,
+        quarantined): what `poll` counts as archived and as quarantined."""
         q = (
-            select(func.count(func.distinct(record.c.id)))
+            select(record.c.status, func.count(func.distinct(record.c.id)))
             .select_from(record.join(arrival, arrival.c.record_id == record.c.id))
             .where(arrival.c.source_name == source, record.c.archived_at >= since)
+            .group_by(record.c.status)
         )
-        return int(self._conn.execute(q).scalar_one())
+        return {str(status): int(n) for status, n in self._conn.execute(q).all()}
 
     def set_facts(self, rows: list[tuple[str, bytes]]) -> None:
         """Set records' facts: (record id, facts) each."""

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from archiver.errors import DatabaseError, SchemaError
-from archiver.store.engine import describe
+from archiver.store.engine import describe, where
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -59,7 +59,7 @@ def current_revision(engine: Engine) -> str | None:
                 return None
             return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
     except SQLAlchemyError as exc:
-        raise DatabaseError(describe(exc, engine, "cannot read the database")) from None
+        raise DatabaseError(describe(exc, engine)) from None
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
@@ -111,5 +111,6 @@ def require_current(engine: Engine) -> None:
     if found != head:
         state = "has no archive schema" if found is None else f"is at revision {found}"
         raise SchemaError(
-            f"the database {state}; this program needs {head}: run `archiver db upgrade`"
+            f"the database {where(engine)} {state}; this program needs {head}: "
+            "run `archiver db upgrade`"
         )

@@ -24,7 +24,7 @@ def test_generated_key_files_are_private(archive: Archive) -> None:
     files = list(archive.keys_dir.glob("*.key"))
     assert len(files) == 2
     assert all(os.stat(f).st_mode & 0o777 == 0o600 for f in files)
-    listed = archive.ok("keys", "list", "--json").json()
+    listed = archive.ok("keys", "list", "--json").json()["keys"]
     assert sorted(k["kind"] for k in listed) == ["index", "kek"]
     assert all(k["state"] == "current" and k["problem"] is None for k in listed)
 
@@ -40,7 +40,7 @@ def test_rotate_rewraps_every_record_and_old_key_is_no_longer_needed(archive: Ar
     }
     out = archive.ok("keys", "rotate").text
     assert "re-wrapped" in out
-    listed = {k["id"]: k for k in archive.ok("keys", "list", "--json").json()}
+    listed = {k["id"]: k for k in archive.ok("keys", "list", "--json").json()["keys"]}
     assert listed[old.stem]["state"] == "retired" and listed[old.stem]["records"] == 0
     current = [k for k in listed.values() if k["kind"] == "kek" and k["state"] == "current"]
     assert len(current) == 1 and current[0]["records"] > 40
@@ -83,7 +83,7 @@ def test_wrong_key_file_is_a_clear_error_naming_the_file(archive: Archive) -> No
     [kek] = _key_files(archive, "kek")
     kek.write_bytes(b"QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUE=\n")  # a different 32-byte key
     result = archive.cli("verify")
-    assert result.code == 2 and str(kek) in result.err and "not key" in result.err
+    assert result.code == 3 and str(kek) in result.err and "not key" in result.err
     validate = archive.cli("config", "validate")
     assert validate.code == 2 and str(kek) in validate.err
 
@@ -102,4 +102,23 @@ def test_missing_key_file_is_reported(archive: Archive) -> None:
     [kek] = _key_files(archive, "kek")
     kek.unlink()
     result = archive.cli("config", "validate")
-    assert result.code == 2 and "no kek key file" in result.err and str(kek) in result.err
+    assert result.code == 2
+    [line] = result.err.splitlines()
+    assert line.startswith(f"error: {kek}: key file missing (key {kek.stem} is registered")
+    assert "restore this file from the key backup" in line and "keys generate`" in line
+    generate = archive.cli("keys", "generate")  # must not say the keys are present
+    assert generate.code == 2 and generate.err == result.err and "present" not in generate.text
+    assert archive.cli("import", str(CORPUS / "mikel-mail" / "plain_emails")).err == result.err
+
+
+def test_unreadable_key_file_says_whose_it_is(archive: Archive) -> None:
+    if os.geteuid() == 0:
+        pytest.skip("root reads every file")
+    [index] = _key_files(archive, "index")
+    index.chmod(0o000)
+    result = archive.cli("config", "validate")
+    assert result.code == 2
+    [line] = result.err.splitlines()
+    assert f"{index}: cannot read key file: Permission denied" in line
+    assert "as the user that owns the key files" in line
+    assert "keys generate" not in line

@@ -462,7 +462,7 @@ def test_a_bad_schedule_stops_every_command_that_needs_it(
     assert kept(archive, rid) == before
     assert archive.ok("search", "--json", "--status", "active").json()["total"] == 1
     assert archive.ok("show", "--json", rid).json()["students"] == []
-    assert archive.ok("students", "list", "--json").json()[0]["exit_date"] is None
+    assert archive.ok("students", "list", "--json").json()["students"][0]["exit_date"] is None
 
 
 # --- Tampering --------------------------------------------------------------------------------

@@ -467,7 +467,7 @@ def test_index_key_rotation_reseals_students_and_rebuilds_the_index(
     before = _counts(archive.database_url)
     result = archive.ok("keys", "rotate", "--index")
     assert "sealed 2 students and indexed 4 records" in result.text
-    keys = archive.ok("keys", "list", "--json").json()
+    keys = archive.ok("keys", "list", "--json").json()["keys"]
     assert [k["state"] for k in keys if k["kind"] == "index"] == ["retired", "current"]
     assert _counts(archive.database_url) == before  # the same postings, under the new key
     assert found(archive, '"field trip"') == {ids["trip"]}

@@ -67,7 +67,7 @@ def test_roster_import_tags_new_and_existing_records(archive: Archive, tmp_path:
     assert _students(archive, after) == {"106240": "address"}  # tagged at ingest
     shown = archive.ok("show", after).text
     assert "Jayden Pierre (106240, address)" in shown
-    listed = archive.ok("students", "list", "--json").json()
+    listed = archive.ok("students", "list", "--json").json()["students"]
     assert [s["id"] for s in listed] == ["104233", "102486", "106240"]
 
 
@@ -78,7 +78,7 @@ def test_reimport_records_what_changed(archive: Archive, tmp_path: Path) -> None
     roster.write_text(ASPEN.replace("7,Active,\n", "7,Inactive,6/20/2026\n"))
     doc = archive.ok("students", "import", "--json", str(roster)).json()
     assert (doc["added"], doc["updated"], doc["unchanged"]) == (0, 1, 2)
-    listed = {s["id"]: s for s in archive.ok("students", "list", "--json").json()}
+    listed = {s["id"]: s for s in archive.ok("students", "list", "--json").json()["students"]}
     assert listed["104233"]["exit_date"] == "2026-06-20"
     assert listed["104233"]["status"] == "Inactive"
     engine = create_engine(archive.database_url)
@@ -105,7 +105,7 @@ def test_bad_roster_is_refused_with_line_numbers(archive: Archive, tmp_path: Pat
     assert "line 5: student id 104233 already on line 2" in result.err
     assert "line 6: missing student_id, first" in result.err
     assert "line 7: exit date" in result.err
-    assert archive.ok("students", "list", "--json").json() == []  # nothing half-imported
+    assert archive.ok("students", "list", "--json").json()["students"] == []  # none half-imported
     unknown = tmp_path / "unknown.csv"
     unknown.write_text("a,b,c\n1,2,3\n")
     result = archive.cli("students", "import", str(unknown))
