@@ -190,11 +190,15 @@ def tag_input(meta: RecordMeta) -> TagInput:
     for o in meta.originals or ():
         texts += [o.subject or "", o.body or ""]
     people = meta.people()
+    direct = all(o.provenance == PROVENANCE_NONE for o in meta.originals or ())
+    forwarder = meta.forwarder.name if meta.forwarder and not direct else ""
     return TagInput(
         meta.note or "",
         tuple(texts),
         tuple(p.address for p in people),
         tuple(p.name for p in people),
+        direct=direct,
+        forwarder=forwarder or "",
     )
 
 

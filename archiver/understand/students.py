@@ -5,8 +5,14 @@ Tag sources, strongest first:
   name, or student id;
 - `address`: a student's school address is among the original's participants;
 - `name`: a student's full (or preferred + last) name, or id, appears in an original's subject
-  or body.
-A first name alone never tags. Names must be written capitalised as names ("Will Price", not
+  or body (an id in the text of a message that is not a forward is `explicit`: its writer
+  wrote it);
+- `context`: a first name written alone, with the family's surname elsewhere in the message
+  (a parent's signature or display name): weaker, listed by `tags review` to confirm.
+A first name alone never tags. A name that belongs to one of the message's own people (the
+forwarder, the original's sender or recipients, by their display names) is that person, unless
+a student id, a student address or "my son Carlos" says otherwise. Names must be written
+capitalised as names ("Will Price", not
 "will price the trip"). A name shared by two students tags neither, unless something else in
 the same message (an id, an address) says which one. Possessives ("Liam Doherty's mom") and
 "Last, First" count.
@@ -26,14 +32,33 @@ from typing import Any, NamedTuple
 EXPLICIT = "explicit"
 ADDRESS = "address"
 NAME = "name"
+CONTEXT = "context"
 MANUAL = "manual"
-_STRENGTH = {MANUAL: 0, EXPLICIT: 1, ADDRESS: 2, NAME: 3}
+_STRENGTH = {MANUAL: 0, EXPLICIT: 1, ADDRESS: 2, NAME: 3, CONTEXT: 4}
+SOURCES = (EXPLICIT, ADDRESS, NAME, CONTEXT, MANUAL)
 
 _APOSTROPHE = "\u2019"  # the typographic apostrophe, as in "Doherty\u2019s"
 _WORD = re.compile(r"[^\W\d_]+(?:['\u2019\-][^\W\d_]+)*")
 _ID = re.compile(r"(?<![\w-])(\d{4,12})(?![\w-])")
 _POSSESSIVE = re.compile(r"['\u2019]s$", re.IGNORECASE)
 _MAX_TEXT = 512 * 1024
+# "Grace E. Bell": a middle initial between two names (blanked out, so offsets keep).
+_MIDDLE_INITIAL = re.compile(r"(?<=[^\W\d_] )[A-Z]\.?[ \t]+(?=[A-Z])")
+# "Sofia and Thiago Almeida", "Ana, Luis y Pedro Gómez": given names sharing one surname.
+_AND = re.compile(
+    r"^(?:[ \t]*[,&][ \t]*|[ \t]*,?[ \t]+(?:and|&|y|e|et|und)[ \t]+|[ \t]*,[ \t]*&[ \t]*)$"
+)
+_CONJUNCTIONS = {"and", "y", "e", "et", "und"}
+# A writer who is a parent: their own name is not their child's.
+_PARENT = re.compile(
+    r"(?i)\b(?:my|our)\s+(?:son|daughter|child|children|kids?|boys?|girls?|stepson|"
+    r"stepdaughter)\b"
+)
+# "my son Carlos": a parent saying who the child is.
+_CHILD = re.compile(
+    r"(?i)\b(?:my|our)\s+(?:son|daughter|child|kid|boy|girl|stepson|stepdaughter|grandson|"
+    r"granddaughter)(?:,)?\s+([^\W\d_]+)"
+)
 _SPACE = re.compile(r"^[ \t]*\r?\n?[ \t>]*$|^\s$")  # within a name: spaces, at most a line break
 _GRADE = re.compile(r"(?i)\bgrade\s+(\d{1,2})\b|\b(\d{1,2})(?:st|nd|rd|th)[\s-]+grade")
 _KINDERGARTEN = re.compile(r"(?i)\bkindergarten|\bkinder\b")
@@ -195,6 +220,8 @@ class TagInput:
     texts: tuple[str, ...]
     addresses: tuple[str, ...]
     names: tuple[str, ...] = ()
+    direct: bool = False  # the message is not a forward: its text is its writer's own
+    forwarder: str = ""  # the display name of who forwarded it (staff: never a student)
 
 
 @functools.lru_cache(maxsize=65536)
@@ -309,7 +336,10 @@ class Tagger:
             self._surname[s.student_id] = last
             exact_last = tuple(w.casefold() for w in _WORD.findall(s.last))
             self._exact_surname[s.student_id] = exact_last
-            for given in {s.first, s.preferred} - {""}:
+            givens = {s.first, s.preferred} - {""}
+            # "Fritz Gerald" for Fritz-Gerald: the hyphen is often dropped
+            givens |= {g.replace("-", " ") for g in givens if "-" in g}
+            for given in givens:
                 first = tuple(_words(given))
                 if not first:
                     continue
@@ -326,13 +356,21 @@ class Tagger:
                     self._given.setdefault(first[0], set()).add(s.student_id)
             if s.email:
                 self._emails[s.email.strip().lower()] = s.student_id
+        # the district's domains: the students' and the one above it (staff)
+        self._school_domains: set[str] = set()
+        for email in self._emails:
+            domain = email.rpartition("@")[2]
+            self._school_domains.add(domain)
+            if domain.count(".") >= 2:
+                self._school_domains.add(domain.partition(".")[2])
 
     def _ids_in(self, text: str) -> set[str]:
         return {m.group(1) for m in _ID.finditer(text[:_MAX_TEXT]) if m.group(1) in self.students}
 
     def _mentions(self, text: str, source: str) -> list[_Mention]:
         """The names written in `text` (as names: capitalised, not a place)."""
-        tokens = _tokens(text)
+        scan = _MIDDLE_INITIAL.sub(lambda m: " " * len(m.group()), text) if text else text
+        tokens = _tokens(scan)
         found: list[_Mention] = []
         i = 0
         while i < len(tokens):
@@ -346,7 +384,7 @@ class Tagger:
                     t.capitalised or t.folded in _PARTICLES for t in window
                 ):
                     continue
-                gaps = [text[a.end : b.start] for a, b in itertools.pairwise(window)]
+                gaps = [scan[a.end : b.start] for a, b in itertools.pairwise(window)]
                 key = tuple(t.folded for t in window)
                 ids = self._names.get(key) if all(_SPACE.match(g) for g in gaps) else None
                 if ids is None and key in self._reversed:
@@ -377,10 +415,40 @@ class Tagger:
                             window[-1].end,
                         )
                     )
+                    found += self._coordinated(scan, tokens, i, ids, source, text)
                 matched = n
                 break
             i += matched or 1
         return found
+
+    def _coordinated(
+        self, scan: str, tokens: list[_Token], i: int, ids: set[str], source: str, text: str
+    ) -> list[_Mention]:
+        """ "Sofia and Thiago Almeida": the given names before a full name, joined to it by
+        "and" or commas, with its surname."""
+        surname = self._surname.get(min(ids))
+        out: list[_Mention] = []
+        j = i
+        while surname and j > 0:
+            k = j - 1
+            if tokens[k].folded in _CONJUNCTIONS and not tokens[k].capitalised and k > 0:
+                if not _AND.match(scan[tokens[k - 1].end : tokens[j].start]):
+                    break
+                k -= 1
+            elif not _AND.match(scan[tokens[k].end : tokens[j].start]):
+                break
+            prev = tokens[k]
+            if not prev.capitalised:
+                break
+            found = self._names.get((prev.folded, *surname))
+            if not found:
+                break
+            exact = (prev.exact, *self._exact_surname[min(found)])
+            out.append(
+                _Mention(frozenset(found), exact, prev.exact, source, text, prev.start, prev.end)
+            )
+            j = k
+        return out
 
     def _present(self, texts: Iterable[str]) -> tuple[set[tuple[str, ...]], set[tuple[str, ...]]]:
         """Every run of one to three capitalised words in `texts` (surnames to look for):
@@ -420,7 +488,9 @@ class Tagger:
                 add(owner, ADDRESS)
         for text in item.texts:
             for student_id in self._ids_in(text):
-                add(student_id, NAME)
+                add(student_id, EXPLICIT if item.direct else NAME)
+        own = self._own_people(item)
+        children = {fold(m.group(1)) for t in (item.note, *item.texts) for m in _CHILD.finditer(t)}
         grades = set().union(*(_grades(t) for t in (item.note, *item.texts)))
         mentions = self._mentions(item.note, EXPLICIT)
         for text in item.texts:
@@ -428,6 +498,11 @@ class Tagger:
         named: set[str] = set()  # given names of students named in full here
         for m in mentions:
             ids = set(m.ids)
+            if tuple(fold(e) for e in m.exact) in own:
+                # one of the message's own people, unless "my son Carlos" says otherwise
+                ids = {i for i in ids if self._given_of(i) & children}
+                if not ids:
+                    continue
             if len(ids) > 1:  # a shared name: the spelling, a grade or the message decides
                 ids = {i for i in ids if m.exact in self._exact.get(i, set())} or ids
             if len(ids) > 1:
@@ -439,17 +514,57 @@ class Tagger:
                 add(student.student_id, m.source)
                 named |= {fold(g) for g in (student.first, student.preferred) if g}
         spans = {(m.text, m.start, m.end) for m in mentions}
-        self._given_names(item, add, named, spans)
+        self._given_names(item, add, named, spans, own)
         return tags
 
+    def _given_of(self, student_id: str) -> set[str]:
+        s = self.students[student_id]
+        return {fold(g) for g in (s.first, s.preferred) if g}
+
+    def _school(self, address: str) -> bool:
+        domain = address.rpartition("@")[2]
+        return any(domain == d or domain.endswith("." + d) for d in self._school_domains)
+
+    def _own_people(self, item: TagInput) -> set[tuple[str, ...]]:
+        """The names of the message's own people (forwarder, senders, recipients, by their
+        display names; not a student writing from their school address), folded: the whole
+        name, first and last word, and "Last, First" turned round."""
+        own: set[tuple[str, ...]] = set()
+        parent = any(_PARENT.search(t) for t in (item.note, *item.texts))
+        people = [("", item.forwarder)] if item.forwarder else []
+        for raw, name in zip(item.addresses, item.names, strict=False):
+            address = raw.strip().lower()
+            # A student may write from a personal account under their own name; a school
+            # address that is not a student's is staff's, and a parent says so ("my son").
+            if name and address not in self._emails and (parent or self._school(address)):
+                people.append((address, name))
+        for _, written in people:
+            name = written
+            if name.count(",") == 1:
+                last, first = name.split(",")
+                name = f"{first} {last}"
+            words = tuple(_words(name))
+            if len(words) < 2:
+                continue
+            own |= {words, (words[0], words[-1])}
+            # "Kevin Tran" also owns "Kevin Tran" written with the particles of a surname
+            for k in range(1, len(words)):
+                own.add((words[0], *words[k:]))
+        return own
+
     def _given_names(
-        self, item: TagInput, add: Any, named: set[str], spans: set[tuple[str, int, int]]
+        self,
+        item: TagInput,
+        add: Any,
+        named: set[str],
+        spans: set[tuple[str, int, int]],
+        own: set[tuple[str, ...]],
     ) -> None:
         """A first name alone is not enough; a first name and the family's surname written in
         the same message ("her brother Ethan" in a message from Mrs. Chen) are. A first name
         that is an everyday word ("Miles", "Hope") counts only inside a sentence."""
         present, exact = self._present((item.note, *item.texts, *item.names))
-        for text, source in ((item.note, EXPLICIT), *((t, NAME) for t in item.texts)):
+        for text in (item.note, *item.texts):
             tokens = _tokens(text)
             for k, token in enumerate(tokens):
                 if not token.capitalised or token.folded not in self._given:
@@ -469,9 +584,11 @@ class Tagger:
                     if self._surname[i] in present
                     # "First Last" together is a full name: matched as one, places excluded
                     and after[: len(self._surname[i])] != self._surname[i]
+                    # the father Carlos Mendoza's own first name is not his son Carlos
+                    and (token.folded, *self._surname[i]) not in own
                 }
                 if len(ids) > 1:  # "Hernández" as written tells two families apart
                     ids = {i for i in ids if self._exact_surname[i] in exact} or ids
                 if len(ids) == 1:
-                    add(next(iter(ids)), source)
+                    add(next(iter(ids)), CONTEXT)
                 # Several fit: it cannot be told, and nobody is tagged.

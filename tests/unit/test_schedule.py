@@ -216,6 +216,14 @@ def test_a_good_file_loads_with_its_digest(tmp_path: Path) -> None:
     assert schedule.get("A").period == Period(years=7)
 
 
+def test_context_is_a_tag_source_the_schedule_knows() -> None:
+    # Issue 12: the tagger's weaker source can be a rule's condition, and is the tagger's own
+    from archiver.records.schedule import TAG_SOURCES
+    from archiver.understand.students import SOURCES
+
+    assert "context" in TAG_SOURCES and set(TAG_SOURCES) == set(SOURCES)
+
+
 def test_a_toml_syntax_error_names_the_line(tmp_path: Path) -> None:
     [problem] = _problems(tmp_path, GOOD_SERIES + '\n[[rules]\nname = "x"\n')
     assert "line 13:" in problem and "not valid TOML" in problem

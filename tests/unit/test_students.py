@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from archiver.understand.students import (
     ADDRESS,
+    CONTEXT,
     EXPLICIT,
     NAME,
     Student,
@@ -46,12 +47,16 @@ def test_first_name_alone_or_surname_alone_does_not_tag() -> None:
     assert tag("", "Mrs. Doherty called about the bus.") == {}
 
 
-def test_first_name_with_the_family_surname_in_the_message_tags() -> None:
-    assert tag("", "Liam was upset today.\n\nPatricia Doherty") == {"104233": NAME}
+def test_first_name_with_the_family_surname_in_the_message_tags_as_context() -> None:
+    # Issue 12: inferred, not written: its own, weaker source, for `tags review`
+    assert tag("", "Liam was upset today.\n\nPatricia Doherty") == {"104233": CONTEXT}
     both = tag(
         "", "Liam was upset today.", addresses=("pd@gmail.example",), names=("Patricia Doherty",)
     )
-    assert both == {"104233": NAME}
+    assert both == {"104233": CONTEXT}
+    assert tag("Liam was upset.\n\nPatricia Doherty") == {"104233": CONTEXT}  # in the note too
+    # a full name elsewhere is stronger
+    assert tag("", "Liam was upset. Liam Doherty's mom") == {"104233": NAME}
     assert tag("", "Maria was upset. Maria Santos's mom") == {}  # two Maria Santoses
 
 
@@ -98,3 +103,121 @@ def test_strongest_source_wins() -> None:
         addresses=("ldoherty28@students.example.org",),
     )
     assert tags == {"104233": EXPLICIT}
+
+
+# Issue 12: the message's own people, ids in a message that is not a forward, and names
+# written as people write them.
+STAFF = [
+    Student("200001", "Kevin", "Trần", email="ktran30@students.example.org"),
+    Student("200002", "Michael", "Walsh", grade="2"),
+    Student("200003", "Carlos", "Mendoza", grade="4"),
+    Student("200004", "Sofia", "Almeida"),
+    Student("200005", "Thiago", "Almeida"),
+    Student("200006", "Grace", "Bell"),
+    Student("200007", "Fritz-Gerald", "Joseph"),
+    Student("200008", "Noah", "Kim", grade="3"),
+    Student("200009", "Noah", "Kim", grade="5"),
+    Student("200010", "Luis", "Almeida"),
+]
+
+
+def staff_tag(
+    note: str = "",
+    *texts: str,
+    people: tuple[tuple[str, str], ...] = (),
+    direct: bool = False,
+    forwarder: str = "",
+) -> dict[str, str]:
+    return Tagger(STAFF).tag(
+        TagInput(
+            note,
+            texts,
+            tuple(a for a, _ in people),
+            tuple(n for _, n in people),
+            direct=direct,
+            forwarder=forwarder,
+        )
+    )
+
+
+def test_a_student_id_in_a_message_that_is_not_a_forward_is_explicit() -> None:
+    assert staff_tag("", "About 200006: she was late.", direct=True) == {"200006": EXPLICIT}
+    assert staff_tag("", "About 200006: she was late.") == {"200006": NAME}  # in an original
+
+
+def test_a_teacher_signing_her_own_note_is_not_the_student() -> None:
+    note = "For the file.\n\nKevin Tran\nGrade 3 teacher"
+    assert staff_tag(note, forwarder="Kevin Tran") == {}
+    teacher = (("ktran@example.org", "Kevin Tran"),)
+    assert staff_tag("", "Thanks,\nKevin Tran", people=teacher) == {}
+    # the student's id or school address still says it is him
+    assert staff_tag(note + "\nre 200001", forwarder="Kevin Tran") == {"200001": EXPLICIT}
+
+
+def test_a_pe_teacher_as_the_sender_is_not_the_second_grader() -> None:
+    sender = (("mwalsh@example.org", "Walsh, Michael"),)
+    body = "Coach Walsh here.\n\nMichael Walsh\nPhysical Education"
+    assert staff_tag("", body, people=sender) == {}
+    assert staff_tag("", "Michael Walsh is in my class", people=sender) == {}
+
+
+def test_a_father_signing_about_his_daughter_is_not_his_namesake_son() -> None:
+    father = (("cmendoza@gmail.example", "Carlos Mendoza"),)
+    body = "My daughter Lucia was sick; Carlos will bring a note.\n\nCarlos Mendoza"
+    assert staff_tag("", body, people=father) == {}
+    # unless the sentence says so
+    son = "My son Carlos was sick.\n\nCarlos Mendoza"
+    assert staff_tag("", son, people=father) == {"200003": NAME}
+    assert staff_tag("", "My son Carlos Mendoza was sick.\nCarlos Mendoza", people=father) == {
+        "200003": NAME
+    }
+
+
+def test_a_student_writing_under_their_own_name_is_still_the_student() -> None:
+    own = (("carlos.m@gmail.example", "Carlos Mendoza"),)
+    assert staff_tag("", "Can I retake the quiz?\nCarlos Mendoza", people=own) == {"200003": NAME}
+
+
+def test_two_students_with_one_name_and_nothing_to_tell_them_apart_tag_neither() -> None:
+    assert staff_tag("", "Noah Kim was absent today.") == {}
+    assert staff_tag("", "Noah Kim (grade 5) was absent today.") == {"200009": NAME}
+
+
+def test_coordinated_given_names_share_the_surname() -> None:
+    assert staff_tag("", "Sofia and Thiago Almeida were late.") == {
+        "200004": NAME,
+        "200005": NAME,
+    }
+    assert staff_tag("Luis, Sofia & Thiago Almeida") == {
+        "200010": EXPLICIT,
+        "200004": EXPLICIT,
+        "200005": EXPLICIT,
+    }
+    # no Maria Almeida: Sofia is only inferred from the surname
+    assert staff_tag("", "Sofia and Maria Almeida were late.") == {"200004": CONTEXT}
+
+
+def test_a_middle_initial_and_a_dropped_hyphen() -> None:
+    assert staff_tag("", "Grace E. Bell won the prize.") == {"200006": NAME}
+    assert staff_tag("", "Grace E Bell won the prize.") == {"200006": NAME}
+    assert staff_tag("", "Fritz Gerald Joseph won the prize.") == {"200007": NAME}
+    assert staff_tag("", "Fritz-Gerald Joseph won the prize.") == {"200007": NAME}
+
+
+def test_an_id_in_a_message_sent_straight_to_the_archive_is_explicit() -> None:
+    # Issue 12: today it was `name`, as if the id were in a forwarded original
+    from archiver.understand.parse import parse
+
+    direct = parse(
+        b"From: Ms Park <park@example.org>\r\nTo: records@example.org\r\n"
+        b"Subject: Incident\r\n\r\nIncident report for student 200006, recess.\r\n"
+    ).tag_input()
+    assert direct.direct and Tagger(STAFF).tag(direct) == {"200006": EXPLICIT}
+    forward = parse(
+        b"From: Ms Park <park@example.org>\r\nTo: records@example.org\r\n"
+        b"Subject: Fwd: Incident\r\n\r\nFor the file.\r\n\r\n"
+        b"---------- Forwarded message ---------\r\nFrom: Dad <dad@gmail.example>\r\n"
+        b"Date: Mon, 2 Feb 2026 10:00:00 -0500\r\nSubject: Incident\r\n"
+        b"To: park@example.org\r\n\r\nAbout student 200006.\r\n"
+    ).tag_input()
+    assert not forward.direct and Tagger(STAFF).tag(forward) == {"200006": NAME}
