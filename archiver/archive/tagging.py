@@ -162,6 +162,67 @@ def rederive_all(
     return result
 
 
+REVIEWED = ("context", "name")  # the weaker automatic sources, weakest first
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    """A weaker tag to confirm (`tag add`) or remove (`tag remove`)."""
+
+    record_id: str
+    sent_at: str | None
+    subject: str | None
+    student_id: str
+    student_name: str
+    source: str
+
+
+def review(
+    db: Store, ring: Keyring, limit: int, sources: tuple[str, ...] = REVIEWED
+) -> list[ReviewItem]:
+    """The weaker automatic tags (`context`, then `name`), newest first within each, for a
+    person to confirm or remove; each tag's facts checked. Audited as a read: it discloses
+    which students records concern."""
+    with db.transaction() as tx:
+        roster = load_roster(tx, ring)
+    out: list[ReviewItem] = []
+    with db.transaction() as tx:
+        for source in sources:
+            if len(out) >= limit:
+                break
+            for tag in tx.roster.tags_with_source((source,), limit - len(out)):
+                facts.check(facts.tag_problem(ring, tag))
+                student = roster.students.get(tag.student_id)
+                if student is None:
+                    continue
+                row = tx.records.get(tag.record_id)
+                subject = None
+                try:
+                    key = sealing.data_key(ring, row)
+                    meta = sealing.open_meta(key, row, tx.records.part(row.id, sealing.META))
+                    first = meta.originals[0] if meta.originals else None
+                    subject = (first.subject if first else None) or meta.subject
+                except IntegrityError:
+                    subject = None  # `verify` says why
+                out.append(
+                    ReviewItem(
+                        row.id,
+                        row.sent_at.isoformat() if row.sent_at else None,
+                        subject,
+                        student.student_id,
+                        student.name,
+                        tag.source,
+                    )
+                )
+        audit.append(
+            tx,
+            ring,
+            "tags.review",
+            details={"count": len(out), "sources": list(sources), "limit": limit},
+        )
+    return out
+
+
 def _student_row(tx: Tx, ring: Keyring, student_id: str) -> int:
     row = tx.roster.student_by_lookup(RosterSeal(ring).lookup(student_id.strip()))
     if row is None:

@@ -61,6 +61,7 @@ for command in (
     reconcile_cmd.reconcile,
     students_cmd.students,
     students_cmd.tag,
+    students_cmd.tags,
     retention_cmd.retention,
     hold_cmd.hold,
 ):

@@ -1,4 +1,4 @@
-"""`archiver students import|list` and `archiver tag add|remove`."""
+"""`archiver students import|list|find`, `archiver tag add|remove` and `archiver tags review`."""
 
 from __future__ import annotations
 
@@ -138,4 +138,66 @@ def tag_remove(ctx: click.Context, record_id: str, student_id: str) -> None:
         f"removed student {student_id} from {rid}"
         if had
         else f"{rid} had no tag for student {student_id}; it will not be tagged with it"
+    )
+
+
+@click.group()
+def tags() -> None:
+    """Student tags across the archive."""
+
+
+@tags.command("review")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=50,
+    show_default=True,
+    help="List at most this many tags.",
+)
+@click.option(
+    "--source",
+    "sources",
+    type=click.Choice(["context", "name"]),
+    multiple=True,
+    help="Only tags of this source (repeatable; default: context, then name).",
+)
+@click.pass_context
+def tags_review(ctx: click.Context, as_json: bool, limit: int, sources: tuple[str, ...]) -> None:
+    """The weaker automatic tags to confirm or remove: `context` (a first name with the
+    family's surname elsewhere in the message), then `name` (a name in the original).
+    Confirm one with `tag add RECORD STUDENT` (it becomes manual) or remove it with `tag
+    remove RECORD STUDENT`. Audited as a read."""
+    from archiver.archive.tagging import REVIEWED, review
+
+    a = app(ctx)
+    chosen = tuple(s for s in REVIEWED if s in sources) or REVIEWED
+    items = review(a.store, a.keyring, limit, chosen)
+    if as_json:
+        emit_json(
+            {
+                "tags": [
+                    {
+                        "record": i.record_id,
+                        "sent_at": i.sent_at,
+                        "subject": i.subject,
+                        "student": {"id": i.student_id, "name": i.student_name},
+                        "source": i.source,
+                    }
+                    for i in items
+                ]
+            }
+        )
+        return
+    if not items:
+        click.echo("no tags to review")
+        return
+    for i in items:
+        click.echo(
+            f"{i.record_id[:12]}  {(i.sent_at or '?')[:10]}  {i.source:<7}  "
+            f"{i.student_id} {i.student_name}  {i.subject or ''}".rstrip()
+        )
+    click.echo(
+        f"{len(items)} tag(s); confirm with `archiver tag add RECORD STUDENT`, "
+        "remove with `archiver tag remove RECORD STUDENT`"
     )

@@ -112,6 +112,19 @@ class RosterRepo:
         ).all()
         return {int(r[0]): str(r[1]) for r in rows}
 
+    def tags_with_source(self, sources: tuple[str, ...], limit: int) -> list[TagRow]:
+        """Tags of these sources, newest first (at most `limit`), with their facts."""
+        rows = self._conn.execute(
+            select(record_tag)
+            .where(record_tag.c.source.in_(sources))
+            .order_by(record_tag.c.tagged_at.desc(), record_tag.c.record_id)
+            .limit(limit)
+        ).all()
+        return [
+            TagRow(r.record_id, int(r.student_id), r.source, aware(r.tagged_at), as_bytes(r.facts))
+            for r in rows
+        ]
+
     def students_by_id(self, ids: list[int]) -> list[StudentRow]:
         if not ids:
             return []

@@ -158,3 +158,48 @@ def test_a_roster_imported_while_a_collector_runs_is_used_at_once(
         db.close()
     assert outcome.record_id is not None
     assert _students(archive, outcome.record_id) == {"102486": "name"}
+
+
+def _audited(archive: Archive, action: str) -> list[dict[str, object]]:
+    engine = create_engine(archive.database_url)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(audit_event.c.details).where(audit_event.c.action == action)
+        ).all()
+    engine.dispose()
+    return [json.loads(r[0]) if isinstance(r[0], str) else r[0] for r in rows]
+
+
+def test_tags_review_lists_the_weaker_tags_to_confirm_or_remove(
+    archive: Archive, tmp_path: Path
+) -> None:
+    # Issue 12: a first name with the family's surname elsewhere is `context`, for review
+    roster = tmp_path / "r.csv"
+    roster.write_text(ASPEN)
+    archive.ok("students", "import", str(roster))
+    inferred = _import(
+        archive,
+        tmp_path,
+        "c.eml",
+        _message("bus", "Jayden missed the bus again.\n\nMarie Pierre", "mp@gmail.example"),
+    )
+    named = _import(archive, tmp_path, "n.eml", _message("Liam Doherty absent", "Sick."))
+    assert _students(archive, inferred) == {"106240": "context"}
+    doc = archive.ok("tags", "review", "--json").json()
+    listed = [(t["record"], t["student"]["id"], t["source"]) for t in doc["tags"]]
+    assert listed == [(inferred, "106240", "context"), (named, "104233", "name")]
+    assert doc["tags"][0]["subject"] == "bus"
+    assert doc["tags"][0]["student"]["name"] == "Jayden Pierre"
+    only = archive.ok("tags", "review", "--json", "--source", "context").json()["tags"]
+    assert [t["record"] for t in only] == [inferred]
+    assert len(archive.ok("tags", "review", "--json", "--limit", "1").json()["tags"]) == 1
+    text = archive.ok("tags", "review").text
+    assert inferred[:12] in text and "context" in text and "Jayden Pierre" in text
+    archive.ok("tag", "add", inferred, "106240")  # confirmed: manual, no longer for review
+    archive.ok("tag", "remove", named, "104233")  # removed
+    assert archive.ok("tags", "review", "--json").json()["tags"] == []
+    assert "no tags to review" in archive.ok("tags", "review").text
+    assert _students(archive, inferred) == {"106240": "manual"}
+    reviews = _audited(archive, "tags.review")
+    assert len(reviews) == 6 and reviews[0]["count"] == 2
+    assert archive.ok("audit", "verify", "--json").json()["ok"]
