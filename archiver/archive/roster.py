@@ -17,9 +17,10 @@ from archiver.archive import audit, facts
 from archiver.crypto import envelope
 from archiver.crypto.keyring import Keyring
 from archiver.domain import StudentRow
+from archiver.errors import UsageError
 from archiver.store.db import Store, Tx
 from archiver.understand.roster_file import FIELDS
-from archiver.understand.students import Student, Tagger
+from archiver.understand.students import Student, Tagger, find_students, full_names, name_key
 
 
 class RosterSeal:
@@ -182,3 +183,44 @@ def record_students(tx: Tx, roster: Roster, record_id: str) -> list[dict[str, st
         if s is not None:
             out.append({"id": s.student_id, "name": s.name, "source": source})
     return out
+
+
+def find(db: Store, ring: Keyring, name: str) -> list[Student]:
+    """The students a name finds (`students find`), sorted by name; audited as a read (it
+    discloses names): the count only."""
+    with db.transaction() as tx:
+        roster = load_roster(tx, ring)
+        found = sorted(
+            find_students(roster.students.values(), name),
+            key=lambda s: (s.last.casefold(), s.first.casefold(), s.student_id),
+        )
+        audit.append(tx, ring, "students.find", details={"count": len(found)})
+    return found
+
+
+def resolve_student(db: Store, ring: Keyring, given: str | None, option: str) -> str | None:
+    """A `--student` value as a roster id: an id in the roster as it is, else the one student
+    with that full name; UsageError (exit 2) for none, or listing the candidates (audited:
+    it discloses names) when several have it."""
+    if given is None:
+        return None
+    text = given.strip()
+    with db.transaction() as tx:
+        if tx.roster.student_by_lookup(RosterSeal(ring).lookup(text)) is not None:
+            return text
+        roster = load_roster(tx, ring)
+        students = roster.students.values()
+        found = [s for s in students if name_key(text) in full_names(s)]
+        if len(found) > 1:
+            audit.append(tx, ring, "students.find", details={"count": len(found)})
+    if len(found) == 1:
+        return found[0].student_id
+    if not found:
+        raise UsageError(f"{option} {given}: no student with that id or full name in the roster")
+    listed = "; ".join(
+        f"{s.student_id} {s.name}" + (f" (grade {s.grade})" if s.grade else "")
+        for s in sorted(found, key=lambda s: s.student_id)
+    )
+    raise UsageError(
+        f"{option} {given}: {len(found)} students have that name: {listed}; give the id"
+    )

@@ -20,7 +20,11 @@ def hold() -> None:
 @click.argument("name")
 @click.argument("words", nargs=-1, type=click.UNPROCESSED)
 @click.option("--reason", required=True, help="Why (kept sealed): the matter, who asked.")
-@click.option("--student", metavar="ID", help="Records tagged with this student (roster id).")
+@click.option(
+    "--student",
+    metavar="ID|NAME",
+    help="Records tagged with this student (roster id, or a full name only one student has).",
+)
 @click.option("--participant", metavar="WHO", help="Anyone in the message or its originals.")
 @click.option("--forwarder", metavar="WHO", help="Whoever forwarded it to the archive.")
 @click.option("--since", type=_DAY, metavar="YYYY-MM-DD", help="Sent on or after this day.")
@@ -47,11 +51,13 @@ def create(
 ) -> None:
     """Place a hold NAME on the records its criteria match (WORDS as `search` takes them, and
     the filters; all must hold) and on every record that matches later, and on --record ids."""
+    from archiver.archive.roster import resolve_student
     from archiver.cli.search_cmd import query_text
     from archiver.domain import SearchRequest
     from archiver.records.holds import create as create_hold
 
     a = app(ctx)
+    student = resolve_student(a.store, a.keyring, student, "--student")
     criteria = SearchRequest(
         query=query_text(words),
         student=student,

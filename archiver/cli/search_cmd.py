@@ -40,7 +40,11 @@ _DAY = click.DateTime(formats=["%Y-%m-%d"])
 @click.option("--to", metavar="WHO", help="A recipient (To or Cc) of the original.")
 @click.option("--participant", metavar="WHO", help="Anyone in the message or its originals.")
 @click.option("--forwarder", metavar="WHO", help="Whoever forwarded it to the archive.")
-@click.option("--student", metavar="ID", help="Tagged with this student (roster id).")
+@click.option(
+    "--student",
+    metavar="ID|NAME",
+    help="Tagged with this student (roster id, or a full name only one student has).",
+)
 @click.option(
     "--since",
     type=_DAY,
@@ -110,9 +114,11 @@ def search_(
 ) -> int:
     """Search the archive: every WORD must match, "quoted phrases" match as phrases, and
     -WORD excludes. Filters narrow it; newest first. The search is audited."""
+    from archiver.archive.roster import resolve_student
     from archiver.archive.search import search
 
     a = app(ctx)
+    student = resolve_student(a.store, a.keyring, student, "--student")
     result = search(
         a.store,
         a.keyring,

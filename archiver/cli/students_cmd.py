@@ -105,6 +105,46 @@ def list_(ctx: click.Context, as_json: bool) -> None:
         )
 
 
+@students.command("find")
+@click.argument("name", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def find(ctx: click.Context, name: tuple[str, ...], as_json: bool) -> None:
+    """Students by name, accents and case folded: those whose full name (first or preferred,
+    and last) it is, else those with every word of it among their names. Audited: it
+    discloses names."""
+    from archiver.archive.roster import find as find_students
+
+    a = app(ctx)
+    found = find_students(a.store, a.keyring, " ".join(name))
+    if as_json:
+        emit_json(
+            {
+                "students": [
+                    {
+                        "id": s.student_id,
+                        "name": s.name,
+                        "first": s.first,
+                        "last": s.last,
+                        "preferred": s.preferred,
+                        "grade": s.grade,
+                        "status": s.status,
+                    }
+                    for s in found
+                ]
+            }
+        )
+    else:
+        for s in found:
+            click.echo(
+                f"{s.student_id:<10} {s.last}, {s.first}"
+                + (f" ({s.preferred})" if s.preferred else "")
+                + f"  grade {s.grade or '?'}  {s.status}"
+            )
+        if not found:
+            click.echo(f"no student named {' '.join(name)!r}")
+
+
 @click.group()
 def tag() -> None:
     """Student tags on records, set by hand."""

@@ -236,6 +236,39 @@ def _words(text: str) -> list[str]:
     return [fold(w) for w in _WORD.findall(text)]
 
 
+def name_key(text: str) -> tuple[str, ...]:
+    """A name's words folded, hyphens as spaces ("Fritz-Gerald" is "fritz gerald")."""
+    return tuple(w for word in _words(text) for w in word.split("-") if w)
+
+
+def full_names(s: Student) -> set[tuple[str, ...]]:
+    """A student's full names as compared: first or preferred, then last, either way round."""
+    last = name_key(s.last)
+    out: set[tuple[str, ...]] = set()
+    for given in {s.first, s.preferred} - {""}:
+        first = name_key(given)
+        out |= {first + last, last + first}
+    return out
+
+
+def find_students(students: Iterable[Student], query: str) -> list[Student]:
+    """The students a name finds, accents and case folded: those with it as their full name
+    (first or preferred and last, either way round, "Last, First" too) if any, else those
+    with every word of it among their names ("sofia", "almeida", "Sofia Almeida")."""
+    words = name_key(query)
+    if not words:
+        return []
+    pool = list(students)
+    exact = [s for s in pool if words in full_names(s)]
+    if exact:
+        return exact
+    return [
+        s
+        for s in pool
+        if set(words) <= {w for part in (s.first, s.preferred, s.last) for w in name_key(part)}
+    ]
+
+
 class _Token(NamedTuple):  # a NamedTuple: made once per word of every message, so cheap
     folded: str
     exact: str  # case-folded with its accents: tells "Hernández" from "Hernandez"
