@@ -579,10 +579,11 @@ class Tagger:
             words = tuple(_words(name))
             if len(words) < 2:
                 continue
-            own |= {words, (words[0], words[-1])}
-            # "Kevin Tran" also owns "Kevin Tran" written with the particles of a surname
-            for k in range(1, len(words)):
-                own.add((words[0], *words[k:]))
+            # "Ms. Kevin A. Tran" owns "Kevin Tran", "Kevin A Tran", "Tran"-ending runs
+            own |= {words[a:] for a in range(len(words) - 1)}
+            own |= {
+                (words[a], *words[b:]) for a in range(len(words)) for b in range(a + 1, len(words))
+            }
         return own
 
     def _given_names(

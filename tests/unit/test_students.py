@@ -150,6 +150,8 @@ def test_a_teacher_signing_her_own_note_is_not_the_student() -> None:
     assert staff_tag(note, forwarder="Kevin Tran") == {}
     teacher = (("ktran@example.org", "Kevin Tran"),)
     assert staff_tag("", "Thanks,\nKevin Tran", people=teacher) == {}
+    titled = (("ktran@example.org", "Ms. Kevin A. Tran"),)
+    assert staff_tag("", "Thanks,\nKevin Tran", people=titled) == {}
     # the student's id or school address still says it is him
     assert staff_tag(note + "\nre 200001", forwarder="Kevin Tran") == {"200001": EXPLICIT}
 
