@@ -115,6 +115,11 @@ class RetentionRepo:
                 out[r.record_id] = _row(r)
         return out
 
+    def insert(self, rows: list[RetentionRow]) -> None:
+        """Insert the retention of records that have none (new ones, at ingest)."""
+        if rows:
+            self._conn.execute(insert(retention), [_values(r) for r in rows])
+
     def put(self, rows: list[RetentionRow]) -> None:
         """Insert or replace these records' retention."""
         if not rows:
