@@ -46,18 +46,20 @@ class FactSeal:
 
     def __init__(self, key_id: str, index_key: bytes) -> None:
         self.key_id = key_id
-        self._key = envelope.derive(index_key, "archiver record facts v1")
+        # Keyed once: each tag starts from a copy of the keyed state (cheaper than keying
+        # HMAC again for every tag; the tags are the same).
+        self._mac = hmac.new(envelope.derive(index_key, "archiver record facts v1"), None, "sha256")
 
     def _tags(self, kind: str, ident: str, facts: Facts) -> list[bytes]:
         # Kind, identity and fact name never hold a NUL, and the typed value comes last: the
         # message is unambiguous without length prefixes.
         head = f"{kind}\0{ident}\0"
-        return [
-            hmac.digest(self._key, f"{head}{name}\0".encode() + _canonical(value), "sha256")[
-                :TAG_BYTES
-            ]
-            for name, value in facts
-        ]
+        out = []
+        for name, value in facts:
+            mac = self._mac.copy()
+            mac.update(f"{head}{name}\0".encode() + _canonical(value))
+            out.append(mac.digest()[:TAG_BYTES])
+        return out
 
     def seal(self, kind: str, ident: str, facts: Facts) -> bytes:
         """The blob to store beside the facts of row `ident` of kind `kind`."""

@@ -208,7 +208,7 @@ def earlier(old: RetentionRow | None, new: RetentionRow) -> bool:
 
 def _exits(tx: Tx, tags: Iterable[dict[int, str]]) -> dict[int, date | None]:
     ids = sorted({s for t in tags for s in t})
-    return {row.id: row.exit_date for row in tx.roster.students_by_id(ids)}
+    return tx.roster.exit_dates(ids)
 
 
 def _tags(tx: Tx, ids: list[str]) -> dict[str, dict[int, str]]:

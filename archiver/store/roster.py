@@ -4,7 +4,7 @@ the roster's version."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Connection, insert, select, update
 
@@ -124,6 +124,15 @@ class RosterRepo:
             TagRow(r.record_id, int(r.student_id), r.source, aware(r.tagged_at), as_bytes(r.facts))
             for r in rows
         ]
+
+    def exit_dates(self, ids: list[int]) -> dict[int, date | None]:
+        """Student row id -> exit date, for these students (their sealed fields unread)."""
+        if not ids:
+            return {}
+        rows = self._conn.execute(
+            select(student.c.id, student.c.exit_date).where(student.c.id.in_(ids))
+        ).all()
+        return {int(r[0]): r[1] for r in rows}
 
     def students_by_id(self, ids: list[int]) -> list[StudentRow]:
         if not ids:

@@ -307,7 +307,8 @@ retention = Table(
     Column("classified_by", String(128)),  # who chose the series by hand
     Column("note", LargeBinary),  # sealed: the reason given for a manual classification
     Column("facts", LargeBinary),
-    Index("ix_retention_until", "retain_until"),
+    # With the record id: `retention due` counts and pages from this index alone.
+    Index("ix_retention_until", "retain_until", "record_id"),
     Index("ix_retention_series", "series", "retain_until"),
 )
 
