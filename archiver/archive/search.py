@@ -220,9 +220,17 @@ def _filters_used(req: SearchRequest) -> list[str]:
 def term_query(tx: Tx, ring: Keyring, req: SearchRequest, district: District) -> TermQuery:
     """A request in index terms (under the current index key) and plaintext filters; raises
     UsageError for a request with nothing to match, too many words, or an unknown student."""
+    return _compile(tx, ring, req, district)[0]
+
+
+def _compile(
+    tx: Tx, ring: Keyring, req: SearchRequest, district: District
+) -> tuple[TermQuery, list[str]]:
+    """`term_query`, and the names of the parts of the request used (for the audit log)."""
     key_id, key = ring.index_key()
     required, excluded, used = _terms(blind.for_key(key), req)
-    if not required and not used and not _filters_used(req):
+    used += _filters_used(req)
+    if not required and not used:
         raise UsageError("give words to search for, or a filter (see archiver search --help)")
     if len(set(required)) + len(set(excluded)) > MAX_TERMS:
         raise UsageError(f"too many words: a search takes at most {MAX_TERMS}")
@@ -232,7 +240,7 @@ def term_query(tx: Tx, ring: Keyring, req: SearchRequest, district: District) ->
         if found is None:
             raise UsageError(f"--student {req.student}: no student with that id in the roster")
         student = found.id
-    return TermQuery(
+    query = TermQuery(
         key_id=key_id,
         tokenizer=TOKENIZER,
         required=tuple(required),
@@ -246,6 +254,7 @@ def term_query(tx: Tx, ring: Keyring, req: SearchRequest, district: District) ->
         eligible_by=req.eligible_by,
         held=req.held,
     )
+    return query, used
 
 
 def matching_ids(tx: Tx, ring: Keyring, req: SearchRequest, district: District) -> list[str]:
@@ -258,12 +267,11 @@ def search(db: Store, ring: Keyring, req: SearchRequest, district: District) -> 
     `since` and `until` are the district's days: a records officer's "March" is the
     district's March, whatever the server's clock says."""
     _check(req)
-    key_id, key = ring.index_key()
-    used = _terms(blind.for_key(key), req)[2] + _filters_used(req)
     with db.transaction() as tx:
-        hits = tx.index.find(term_query(tx, ring, req, district), req.offset, req.limit)
+        query, used = _compile(tx, ring, req, district)
+        hits = tx.index.find(query, req.offset, req.limit)
         results = _page(tx, ring, hits.ids, parse_query(req.query))
-        unindexed = _unindexed(tx, key_id)
+        unindexed = _unindexed(tx, query.key_id)
         audit.append(
             tx,
             ring,

@@ -218,6 +218,28 @@ def _tags(tx: Tx, ids: list[str]) -> dict[str, dict[int, str]]:
     return out
 
 
+def _changes(
+    tx: Tx,
+    c: Classifier,
+    rows: list[RecordRow],
+    hits: dict[str, set[str]] | None,
+) -> list[tuple[RetentionRow | None, RetentionRow]]:
+    """Each of these records whose classification is new or differs now: (old, new)."""
+    ids = [r.id for r in rows]
+    tags = _tags(tx, ids)
+    sources = tx.retention.sources_of(ids)
+    exits = _exits(tx, tags.values())
+    old = tx.retention.rows(ids)
+    out = []
+    for row in rows:
+        rec = _facts_of(row, c.district, sources.get(row.id, ()), tags[row.id])
+        before = old.get(row.id)
+        new = c.classify(rec, exits, tx.now, before, hits=hits)
+        if before is None or not _same(before, new):
+            out.append((before, new))
+    return out
+
+
 # --- Ingest ---------------------------------------------------------------------------------
 
 
@@ -287,21 +309,8 @@ def reclassify(
     hits = c.term_hits(tx) if c.has_term_rules else None
     changed = 0
     for i in range(0, len(record_ids), PAGE):
-        ids = record_ids[i : i + PAGE]
-        rows = tx.records.by_id(ids)
-        tags = _tags(tx, ids)
-        sources = tx.retention.sources_of(ids)
-        exits = _exits(tx, tags.values())
-        old = tx.retention.rows(ids)
-        out = []
-        for rid in ids:
-            row = rows.get(rid)
-            if row is None:
-                continue
-            rec = _facts_of(row, district, sources.get(rid, ()), tags[rid])
-            new = c.classify(rec, exits, tx.now, old.get(rid), hits=hits)
-            if old.get(rid) is None or not _same(old[rid], new):
-                out.append(facts.seal_retention(ring, new))
+        rows = list(tx.records.by_id(record_ids[i : i + PAGE]).values())
+        out = [facts.seal_retention(ring, new) for _, new in _changes(tx, c, rows, hits)]
         tx.retention.put(out)
         changed += len(out)
     return changed
@@ -381,23 +390,9 @@ def apply(
     report.resumed = resume
     start = state.apply_after if resume else None
 
-    def plan(tx: Tx, rows: list[RecordRow]) -> list[tuple[RetentionRow | None, RetentionRow]]:
-        ids = [r.id for r in rows]
-        tags = _tags(tx, ids)
-        sources = tx.retention.sources_of(ids)
-        exits = _exits(tx, tags.values())
-        old = tx.retention.rows(ids)
-        out = []
-        for row in rows:
-            rec = _facts_of(row, district, sources.get(row.id, ()), tags[row.id])
-            new = c.classify(rec, exits, tx.now, old.get(row.id), hits=hits)
-            if old.get(row.id) is None or not _same(old[row.id], new):
-                out.append((old.get(row.id), new))
-        return out
-
     if not resume:
         for tx, rows in _pages(db, None):
-            for old, new in plan(tx, rows):
+            for old, new in _changes(tx, c, rows, hits):
                 report.changed += 1
                 report.classified += old is None
                 move = report.moves.setdefault(
@@ -419,7 +414,7 @@ def apply(
             return report
     done = 0
     for tx, rows in _pages(db, start):
-        changes = plan(tx, rows)
+        changes = _changes(tx, c, rows, hits)
         tx.retention.put([facts.seal_retention(ring, new) for _, new in changes])
         tx.retention.set_state(
             ApplyState(state.schedule_digest, state.applied_at, schedule.digest, rows[-1].id)

@@ -10,10 +10,8 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 
 from archiver.domain import HoldMemberRow, HoldRow
 from archiver.errors import DatabaseError
-from archiver.store.rows import as_bytes, aware, insert_new, utc
+from archiver.store.rows import as_bytes, aware, chunks, insert_new, utc
 from archiver.store.tables import hold, hold_record, hold_state
-
-_PAGE_IDS = 500
 
 
 def _hold(r: Any) -> HoldRow:
@@ -121,8 +119,7 @@ class HoldRepo:
     def of_records(self, record_ids: list[str]) -> list[HoldMemberRow]:
         """The hold rows of these records."""
         out: list[HoldMemberRow] = []
-        for i in range(0, len(record_ids), _PAGE_IDS):
-            page = record_ids[i : i + _PAGE_IDS]
+        for page in chunks(record_ids):
             stmt = select(hold_record).where(hold_record.c.record_id.in_(page))
             out += [_member(r) for r in self._conn.execute(stmt)]
         return out

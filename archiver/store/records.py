@@ -8,7 +8,7 @@ from sqlalchemy import Connection, delete, func, insert, or_, select, update
 
 from archiver.domain import ArrivalRow, RecordRow
 from archiver.errors import UsageError
-from archiver.store.rows import insert_new, record_row, utc
+from archiver.store.rows import chunks, insert_new, record_row, utc
 from archiver.store.tables import arrival, record, sealed_part
 
 MIN_ID_PREFIX = 6
@@ -30,8 +30,7 @@ class RecordRepo:
     def known_hashes(self, digests: list[bytes]) -> set[bytes]:
         """Which of `digests` are already archived (any number: asked 1,000 at a time)."""
         found: set[bytes] = set()
-        for i in range(0, len(digests), 1000):
-            chunk = digests[i : i + 1000]
+        for chunk in chunks(digests, 1000):
             rows = self._conn.execute(select(record.c.sha256).where(record.c.sha256.in_(chunk)))
             found.update(bytes(r[0]) for r in rows)
         return found
@@ -107,8 +106,7 @@ class RecordRepo:
     def existing_ids(self, ids: list[str]) -> set[str]:
         """Which of `ids` are records (any number of them: asked 1,000 at a time)."""
         found: set[str] = set()
-        for i in range(0, len(ids), 1000):
-            chunk = ids[i : i + 1000]
+        for chunk in chunks(ids, 1000):
             found.update(
                 self._conn.execute(select(record.c.id).where(record.c.id.in_(chunk))).scalars()
             )

@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 
 from archiver.domain import RetentionRow
-from archiver.store.rows import as_bytes, aware, utc
+from archiver.store.rows import as_bytes, aware, chunks, utc
 from archiver.store.tables import (
     arrival,
     hold,
@@ -32,8 +32,6 @@ from archiver.store.tables import (
     retention,
     retention_state,
 )
-
-_PAGE_IDS = 500  # ids in one IN (...) list
 
 
 def held_ids() -> Select[Any]:
@@ -109,8 +107,7 @@ class RetentionRepo:
     def rows(self, record_ids: Iterable[str]) -> dict[str, RetentionRow]:
         ids = list(record_ids)
         out: dict[str, RetentionRow] = {}
-        for i in range(0, len(ids), _PAGE_IDS):
-            page = ids[i : i + _PAGE_IDS]
+        for page in chunks(ids):
             for r in self._conn.execute(select(retention).where(retention.c.record_id.in_(page))):
                 out[r.record_id] = _row(r)
         return out
@@ -161,8 +158,7 @@ class RetentionRepo:
     def sources_of(self, record_ids: list[str]) -> dict[str, set[str]]:
         """The names of the sources each record arrived from."""
         out: dict[str, set[str]] = {}
-        for i in range(0, len(record_ids), _PAGE_IDS):
-            page = record_ids[i : i + _PAGE_IDS]
+        for page in chunks(record_ids):
             stmt = (
                 select(arrival.c.record_id, arrival.c.source_name)
                 .where(arrival.c.record_id.in_(page))
@@ -175,8 +171,7 @@ class RetentionRepo:
     def tagged_with(self, student_ids: list[int]) -> list[str]:
         """Ids of records tagged with any of these students."""
         out: set[str] = set()
-        for i in range(0, len(student_ids), _PAGE_IDS):
-            page = student_ids[i : i + _PAGE_IDS]
+        for page in chunks(student_ids):
             stmt = select(record_tag.c.record_id).where(record_tag.c.student_id.in_(page))
             out.update(str(r) for r in self._conn.execute(stmt).scalars())
         return sorted(out)

@@ -1,14 +1,28 @@
-"""Turning database rows into the domain's values, and the one way to insert without a
-savepoint (private to the store's repositories)."""
+"""Turning database rows into the domain's values, the one way to insert without a
+savepoint, and the one way to split long IN (...) lists (private to the store's
+repositories)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Row, Table
 
 from archiver.domain import RecordRow, StudentRow
+
+# Values in one IN (...) list: far below every database's limit on bound parameters.
+IN_LIST = 500
+
+
+T = TypeVar("T")
+
+
+def chunks(items: Sequence[T], size: int = IN_LIST) -> Iterator[Sequence[T]]:
+    """`items` in consecutive slices of at most `size`."""
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
 
 
 def as_bytes(value: Any) -> bytes | None:
