@@ -108,8 +108,9 @@ def _matched_in(meta: RecordMeta, q: Query) -> list[str]:
     them are nowhere else in the record (its subjects, note, bodies and file names): the one
     PDF or DOCX whose text was read, or each of them when several were (the index does not
     say which)."""
-    if not q.words and not q.phrases:
-        return []
+    read = [a.filename for a in meta.files() if a.text in _READ]
+    if not read or (not q.words and not q.phrases):
+        return []  # nothing but the record's own text could have matched: no need to look
     seen: set[str] = set()
     pairs: set[str] = set()
     for text in texts(meta):
@@ -119,9 +120,7 @@ def _matched_in(meta: RecordMeta, q: Query) -> list[str]:
     elsewhere = all(w in seen for w in q.words) and all(
         pair in pairs for phrase in q.phrases for pair in bigrams(list(phrase))
     )
-    if elsewhere:
-        return []
-    return [a.filename for a in meta.files() if a.text in _READ]
+    return [] if elsewhere else read
 
 
 def _students(
