@@ -330,6 +330,16 @@ class StudentRow:
 
 
 @dataclass(frozen=True)
+class StaffRow:
+    """A sealed member of the staff directory, as stored."""
+
+    id: int  # 0 until stored
+    lookup: bytes
+    key_id: str
+    sealed: bytes
+
+
+@dataclass(frozen=True)
 class KeyRow:
     id: str
     kind: str

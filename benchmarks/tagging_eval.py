@@ -2,8 +2,8 @@
 """Precision and recall of automatic student tags on the labelled set in tests/data/tagging.
 
 Each message goes through the same steps as at ingest (parse, find the forwarded original,
-tag against the roster), and the students found are compared with the labels, counting
-(message, student) pairs.
+tag against the roster and the staff directory), and the students found are compared with the
+labels, counting (message, student) pairs.
 
 The set is split in two (the ``split`` of each label in labels.json, made by build.py from the
 file names and categories alone): ``tuning``, about two thirds, the only part to look at when
@@ -29,6 +29,7 @@ sys.path.insert(0, str(HERE.parent))
 
 from archiver.understand.parse import parse  # noqa: E402
 from archiver.understand.roster_file import read_roster  # noqa: E402
+from archiver.understand.staff_file import read_staff  # noqa: E402
 from archiver.understand.students import Tagger  # noqa: E402
 
 DATA = HERE.parent / "tests" / "data" / "tagging"
@@ -81,7 +82,9 @@ def evaluate(part: Part = "all") -> Result:
     if part not in PARTS:
         raise ValueError(f"unknown part {part!r}: one of {', '.join(PARTS)}")
     _, students = read_roster(DATA / "roster.csv")
-    tagger = Tagger(students)
+    # the staff directory, as `archiver staff import` gives it to the tagger
+    staff = read_staff(DATA / "staff.csv")[1] if (DATA / "staff.csv").exists() else []
+    tagger = Tagger(students, staff)
     labels = labels_of(part)
     tp = fp = fn = 0
     per: dict[str, Counts] = defaultdict(lambda: Counts(correct=0, extra=0, missed=0))

@@ -1,8 +1,10 @@
-"""The student roster: importing the district's export, sealing it, loading it for tagging.
+"""The student roster and the staff directory: importing the district's exports, sealing
+them, loading them for tagging.
 
 Each student row is sealed (every field but the exit date, which starts retention clocks) with
 a key derived from the index key, and found again on re-import by `lookup`, a keyed hash of the
-student id. The database alone shows how many students there are and their exit dates.
+student id. The database alone shows how many students there are and their exit dates. Staff
+rows are sealed whole the same way, found again by their staff id (or school address).
 """
 
 from __future__ import annotations
@@ -12,51 +14,86 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, replace
 from datetime import date
+from typing import Any
 
 from archiver.archive import audit, facts
 from archiver.crypto import envelope
 from archiver.crypto.keyring import Keyring
-from archiver.domain import StudentRow
+from archiver.domain import StaffRow, StudentRow
 from archiver.errors import UsageError
 from archiver.store.db import Store, Tx
 from archiver.understand.roster_file import FIELDS
-from archiver.understand.students import Student, Tagger, find_students, full_names, name_key
+from archiver.understand.students import (
+    StaffMember,
+    Student,
+    Tagger,
+    find_students,
+    full_names,
+    name_key,
+)
 
 
-class RosterSeal:
+class _Seal:
+    """Sealing one kind of directory row under a key derived from the index key, and the
+    keyed hash (`lookup`) that finds a row again without its id being readable."""
+
+    def __init__(self, ring: Keyring, kind: str, seal_label: str) -> None:
+        self.ring = ring
+        self.kind = kind
+        self.seal_label = seal_label
+        self.key_id, key = ring.index_key()
+        self._lookup = envelope.derive(key, f"archiver {kind} lookup v1")
+        self._seal = envelope.derive(key, seal_label)
+
+    def lookup(self, identity: str) -> bytes:
+        return envelope.mac(self._lookup, identity.encode())[:16]
+
+    def seal_doc(self, lookup: bytes, doc: dict[str, Any]) -> bytes:
+        data = json.dumps(doc, ensure_ascii=False, sort_keys=True).encode()
+        return envelope.seal(self._seal, lookup.hex(), self.kind, data)
+
+    def open_doc(self, key_id: str, lookup: bytes, sealed: bytes) -> dict[str, Any]:
+        key = (
+            self._seal
+            if key_id == self.key_id
+            else envelope.derive(self.ring.material(key_id), self.seal_label)
+        )
+        doc: dict[str, Any] = json.loads(envelope.open_sealed(key, lookup.hex(), self.kind, sealed))
+        return doc
+
+
+class RosterSeal(_Seal):
     """Sealing roster rows and finding them again, under the index key."""
 
     def __init__(self, ring: Keyring) -> None:
-        self.ring = ring
-        self.key_id, key = ring.index_key()
-        self._lookup = envelope.derive(key, "archiver student lookup v1")
-        self._seal = envelope.derive(key, "archiver roster seal v1")
-
-    def lookup(self, student_id: str) -> bytes:
-        return envelope.mac(self._lookup, student_id.encode())[:16]
+        super().__init__(ring, "student", "archiver roster seal v1")
 
     def seal(self, s: Student) -> StudentRow:
         lookup = self.lookup(s.student_id)
         doc = asdict(s)
         doc["exit_date"] = s.exit_date.isoformat() if s.exit_date else None
-        data = json.dumps(doc, ensure_ascii=False, sort_keys=True).encode()
-        return StudentRow(
-            0,
-            lookup,
-            self.key_id,
-            envelope.seal(self._seal, lookup.hex(), "student", data),
-            s.exit_date,
-        )
+        return StudentRow(0, lookup, self.key_id, self.seal_doc(lookup, doc), s.exit_date)
 
     def open(self, row: StudentRow) -> Student:
-        key = (
-            self._seal
-            if row.key_id == self.key_id
-            else envelope.derive(self.ring.material(row.key_id), "archiver roster seal v1")
-        )
-        doc = json.loads(envelope.open_sealed(key, row.lookup.hex(), "student", row.sealed))
+        doc = self.open_doc(row.key_id, row.lookup, row.sealed)
         doc["exit_date"] = date.fromisoformat(doc["exit_date"]) if doc["exit_date"] else None
         return Student(**doc)
+
+
+class StaffSeal(_Seal):
+    """Sealing the staff directory's rows and finding them again, under the index key."""
+
+    def __init__(self, ring: Keyring) -> None:
+        super().__init__(ring, "staff", "archiver staff seal v1")
+
+    def seal(self, m: StaffMember, row_id: int = 0) -> StaffRow:
+        lookup = self.lookup(m.staff_id)
+        return StaffRow(row_id, lookup, self.key_id, self.seal_doc(lookup, asdict(m)))
+
+    def open(self, row: StaffRow) -> StaffMember:
+        doc = self.open_doc(row.key_id, row.lookup, row.sealed)
+        doc["personal"] = tuple(doc["personal"])
+        return StaffMember(**doc)
 
 
 # Told, in the transaction that changed them, the ids of records whose tags or students
@@ -137,13 +174,75 @@ def import_students(
 
 
 @dataclass(frozen=True)
+class StaffImport:
+    format: str
+    added: int
+    updated: int
+    unchanged: int
+    students_skipped: int  # rows that are students' own accounts
+    version: int
+
+
+def import_staff(
+    db: Store, ring: Keyring, staff: Iterable[StaffMember], fmt: str, source: bytes
+) -> StaffImport:
+    """Add new members of staff and write changed ones anew, in one transaction, audited (the
+    export's SHA-256 and the counts, never names). Rows with a student's school address (a
+    directory export of every account) are skipped: a student is never staff."""
+    seal = StaffSeal(ring)
+    added = updated = unchanged = skipped = 0
+    with db.transaction() as tx:
+        now = tx.now
+        students = {s.email for s in load_roster(tx, ring).students.values() if s.email}
+        for member in staff:
+            if any(a in students for a in member.addresses):
+                skipped += 1
+                continue
+            existing = tx.roster.staff_by_lookup(seal.lookup(member.staff_id))
+            if existing is None:
+                tx.roster.put_staff(seal.seal(member), now)
+                added += 1
+            elif seal.open(existing) != member or existing.key_id != seal.key_id:
+                tx.roster.put_staff(seal.seal(member, existing.id), now)
+                updated += 1
+            else:
+                unchanged += 1
+        version = tx.roster.bump_version(now)
+        audit.append(
+            tx,
+            ring,
+            "staff.import",
+            details={
+                "source_sha256": hashlib.sha256(source).hexdigest(),
+                "format": fmt,
+                "added": added,
+                "updated": updated,
+                "unchanged": unchanged,
+                "students_skipped": skipped,
+                "roster_version": version,
+            },
+        )
+    return StaffImport(fmt, added, updated, unchanged, skipped, version)
+
+
+def list_staff(db: Store, ring: Keyring) -> list[StaffMember]:
+    """The staff directory, sorted by name; audited as a read (it discloses names and
+    personal addresses): the count only."""
+    with db.transaction() as tx:
+        staff = load_roster(tx, ring).staff
+        audit.append(tx, ring, "staff.list", details={"count": len(staff)})
+    return sorted(staff, key=lambda m: (m.last.casefold(), m.first.casefold(), m.staff_id))
+
+
+@dataclass(frozen=True)
 class Roster:
-    """The roster as tagging needs it, at one version."""
+    """The roster and the staff directory as tagging needs them, at one version."""
 
     version: int
     tagger: Tagger
     row_ids: dict[str, int]  # student id -> student row id
     students: dict[int, Student]  # student row id -> student
+    staff: list[StaffMember]
 
 
 def load_roster(tx: Tx, ring: Keyring) -> Roster:
@@ -154,11 +253,14 @@ def load_roster(tx: Tx, ring: Keyring) -> Roster:
     for row in rows:
         facts.check(facts.student_problem(ring, row))
     students = {row.id: seal.open(row) for row in rows}
+    staff_seal = StaffSeal(ring)
+    staff = [staff_seal.open(row) for row in tx.roster.staff()]
     return Roster(
         version=tx.roster.version(),
-        tagger=Tagger(students.values()),
+        tagger=Tagger(students.values(), staff),
         row_ids={s.student_id: rid for rid, s in students.items()},
         students=students,
+        staff=staff,
     )
 
 

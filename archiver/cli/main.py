@@ -21,6 +21,7 @@ from archiver.cli import (
     records_cmd,
     retention_cmd,
     search_cmd,
+    staff_cmd,
     students_cmd,
 )
 from archiver.cli.context import Context
@@ -60,6 +61,7 @@ for command in (
     collect_cmd.status_,
     reconcile_cmd.reconcile,
     students_cmd.students,
+    staff_cmd.staff,
     students_cmd.tag,
     students_cmd.tags,
     retention_cmd.retention,

@@ -1,5 +1,5 @@
-"""The roster: sealed students, tags (record, student, source), tags removed by hand, and
-the roster's version."""
+"""The roster: sealed students, the sealed staff directory, tags (record, student, source),
+tags removed by hand, and the version of the roster and staff."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from datetime import date, datetime
 
 from sqlalchemy import Connection, insert, select, update
 
-from archiver.domain import StudentRow, TagRow
+from archiver.domain import StaffRow, StudentRow, TagRow
 from archiver.errors import DatabaseError
 from archiver.store.rows import as_bytes, aware, student_row
-from archiver.store.tables import record_tag, roster_state, student, tag_override
+from archiver.store.tables import record_tag, roster_state, staff, student, tag_override
 
 
 class RosterRepo:
@@ -78,6 +78,24 @@ class RosterRepo:
 
     def set_student_facts(self, student_id: int, facts: bytes) -> None:
         self._conn.execute(update(student).where(student.c.id == student_id).values(facts=facts))
+
+    def staff(self) -> list[StaffRow]:
+        rows = self._conn.execute(select(staff).order_by(staff.c.id)).all()
+        return [StaffRow(r.id, bytes(r.lookup), r.key_id, bytes(r.sealed)) for r in rows]
+
+    def staff_by_lookup(self, lookup: bytes) -> StaffRow | None:
+        r = self._conn.execute(select(staff).where(staff.c.lookup == lookup)).first()
+        return StaffRow(r.id, bytes(r.lookup), r.key_id, bytes(r.sealed)) if r else None
+
+    def put_staff(self, row: StaffRow, now: datetime) -> None:
+        """Add a member of staff (`row.id` 0) or write one anew."""
+        values = {"lookup": row.lookup, "key_id": row.key_id, "sealed": row.sealed}
+        if row.id:
+            self._conn.execute(
+                update(staff).where(staff.c.id == row.id).values(**values, updated_at=now)
+            )
+        else:
+            self._conn.execute(insert(staff).values(**values, updated_at=now))
 
     def tag_rows(self, record_ids: list[str]) -> list[TagRow]:
         """Every tag of these records, with its authenticating facts."""

@@ -194,7 +194,20 @@ tag_override = Table(
     Column("facts", LargeBinary),
 )
 
-# Bumped by every roster import, so long-running processes know to reload the roster.
+# The staff directory (`staff import`): every field sealed; `lookup` is a keyed hash of the
+# staff id (or school address), so an import finds a person again. Tagging reads it: staff
+# names are not students' names.
+staff = Table(
+    "staff",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("lookup", LargeBinary(16), nullable=False, unique=True),
+    Column("key_id", String(64), nullable=False),
+    Column("sealed", LargeBinary, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# Bumped by every roster or staff import, so long-running processes know to reload them.
 roster_state = Table(
     "roster_state",
     metadata,

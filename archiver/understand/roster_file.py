@@ -3,12 +3,10 @@ columns) into students: pure, no keys and no database; `archive.roster` seals an
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from archiver.errors import InputError
+from archiver.understand.exports import column_mapping, csv_rows, problems_error
 from archiver.understand.students import Student
 
 FIELDS = ("student_id", "first", "last", "preferred", "email", "grade", "status", "exit_date")
@@ -73,42 +71,10 @@ def parse_date(text: str) -> date | None:
     raise ValueError(f"not a date: {text!r}")
 
 
-def _mapping(header: list[str], fmt: str, path: Path) -> tuple[str, dict[str, int]]:
-    columns = {name.strip(): i for i, name in enumerate(header)}
-    tried = [fmt] if fmt != "auto" else list(PRESETS)
-    for name in tried:
-        preset = PRESETS.get(name)
-        if preset is None:
-            raise InputError(f"unknown roster format {name!r} (use {', '.join(PRESETS)})")
-        found = {
-            field: next(columns[c] for c in candidates if c in columns)
-            for field, candidates in preset.items()
-            if any(c in columns for c in candidates)
-        }
-        if all(f in found for f in REQUIRED):
-            return name, found
-    want = "; ".join(f"{f}: one of {PRESETS[tried[0]][f]}" for f in REQUIRED)
-    raise InputError(
-        f"{path}: line 1: the columns do not look like a {' or '.join(tried)} "
-        f"roster export (need {want}; found {', '.join(columns)})"
-    )
-
-
 def read_roster(path: Path, fmt: str = "auto") -> tuple[str, list[Student]]:
     """The students in a roster CSV and the format recognised; raises InputError naming lines."""
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        try:
-            text = path.read_bytes().decode("cp1252")  # Excel's default on Windows
-        except UnicodeDecodeError:
-            raise InputError(f"{path}: neither UTF-8 nor Windows-1252 text") from None
-    rows = list(csv.reader(io.StringIO(text)))
-    if not rows:
-        raise InputError(f"{path}: empty file: no roster in it")
-    name, mapping = _mapping(rows[0], fmt, path)
+    rows = csv_rows(path, "roster")
+    name, mapping = column_mapping(rows[0], fmt, PRESETS, (REQUIRED,), path, "roster")
     students: list[Student] = []
     problems: list[str] = []
     seen: dict[str, int] = {}
@@ -143,6 +109,5 @@ def read_roster(path: Path, fmt: str = "auto") -> tuple[str, list[Student]]:
             )
         )
     if problems:
-        more = f" (and {len(problems) - 20} more)" if len(problems) > 20 else ""
-        raise InputError("\n".join(problems[:20]) + more)
+        raise problems_error(problems)
     return name, students

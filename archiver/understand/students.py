@@ -212,6 +212,27 @@ class Student:
 
 
 @dataclass(frozen=True)
+class StaffMember:
+    """One row of the district's staff directory: a person whose name is never a student's
+    (unless the message says so), and whose addresses make them one of a message's people."""
+
+    staff_id: str  # the HR id, or the school address when the export has none
+    first: str
+    last: str
+    email: str = ""  # the school address
+    personal: tuple[str, ...] = ()  # personal addresses, where known
+    title: str = ""
+
+    @property
+    def name(self) -> str:
+        return f"{self.first} {self.last}".strip()
+
+    @property
+    def addresses(self) -> tuple[str, ...]:
+        return tuple(a for a in (self.email, *self.personal) if a)
+
+
+@dataclass(frozen=True)
 class TagInput:
     """What tagging looks at: the forwarder's note, the originals' texts and participants
     (`names[i]` is the display name that came with `addresses[i]`)."""
@@ -347,10 +368,24 @@ def _grade(value: str) -> str:
     return "K" if value.startswith("K") else value
 
 
+def _name_forms(first: str, last: str) -> set[tuple[tuple[str, ...], tuple[str, ...]]]:
+    """The ways a person's name is written, as (folded, exact) word tuples: first and last,
+    the first given name alone with the last, and "Last First" (written "Last, First")."""
+    given = [w for w in _WORD.findall(first)]
+    surname = [w for w in _WORD.findall(last)]
+    if not given or not surname:
+        return set()
+    out = set()
+    for g in {tuple(given), (given[0],)}:
+        for words in ((*g, *surname), (*surname, *g)):
+            out.add((tuple(fold(w) for w in words), tuple(_exact(w) for w in words)))
+    return out
+
+
 class Tagger:
     """A roster compiled for matching; build once per roster version."""
 
-    def __init__(self, students: Iterable[Student]) -> None:
+    def __init__(self, students: Iterable[Student], staff: Iterable[StaffMember] = ()) -> None:
         self.students = {s.student_id: s for s in students}
         self._names: dict[tuple[str, ...], set[str]] = {}
         self._reversed: dict[tuple[str, ...], set[str]] = {}  # "Last, First"
@@ -396,6 +431,17 @@ class Tagger:
             self._school_domains.add(domain)
             if domain.count(".") >= 2:
                 self._school_domains.add(domain.partition(".")[2])
+        # Staff: their names are theirs, not a namesake student's; their addresses make them
+        # one of a message's people. A student's own account in a directory export is not staff.
+        self._staff_by_address: dict[str, StaffMember] = {}
+        self._staff_names: dict[tuple[str, ...], set[tuple[str, ...]]] = {}  # folded -> exact
+        for member in staff:
+            if any(a in self._emails for a in member.addresses):
+                continue
+            for address in member.addresses:
+                self._staff_by_address[address] = member
+            for folded, exact in _name_forms(member.first, member.last):
+                self._staff_names.setdefault(folded, set()).add(exact)
 
     def _ids_in(self, text: str) -> set[str]:
         return {m.group(1) for m in _ID.finditer(text[:_MAX_TEXT]) if m.group(1) in self.students}
@@ -531,8 +577,9 @@ class Tagger:
         named: set[str] = set()  # given names of students named in full here
         for m in mentions:
             ids = set(m.ids)
-            if tuple(fold(e) for e in m.exact) in own:
-                # one of the message's own people, unless "my son Carlos" says otherwise
+            if tuple(fold(e) for e in m.exact) in own or self._staff_name(m, ids):
+                # one of the message's own people or a member of staff, unless "my son
+                # Carlos" says otherwise (an id or a student address has tagged already)
                 ids = {i for i in ids if self._given_of(i) & children}
                 if not ids:
                     continue
@@ -549,6 +596,17 @@ class Tagger:
         spans = {(m.text, m.start, m.end) for m in mentions}
         self._given_names(item, add, named, spans, own)
         return tags
+
+    def _staff_name(self, m: _Mention, ids: set[str]) -> bool:
+        """Whether a name written is a member of staff's: theirs as compared, unless written
+        with the accents of a student it could be and not with the staff member's ("Kevin
+        Trần" is the student, "Kevin Tran" the teacher)."""
+        spellings = self._staff_names.get(tuple(fold(e) for e in m.exact))
+        if not spellings:
+            return False
+        if m.exact in spellings:
+            return True
+        return not any(m.exact in self._exact.get(i, set()) for i in ids)
 
     def _given_of(self, student_id: str) -> set[str]:
         s = self.students[student_id]
@@ -567,6 +625,10 @@ class Tagger:
         people = [("", item.forwarder)] if item.forwarder else []
         for raw, name in zip(item.addresses, item.names, strict=False):
             address = raw.strip().lower()
+            member = self._staff_by_address.get(address)
+            if member is not None:  # staff, from any of their addresses, named or not
+                people += [(address, member.name), (address, name)]
+                continue
             # A student may write from a personal account under their own name; a school
             # address that is not a student's is staff's, and a parent says so ("my son").
             if name and address not in self._emails and (parent or self._school(address)):

@@ -27,6 +27,12 @@ SECRETS = [
     "Philomena Ashworth-Kendrick",  # why a record was taken out of a hold
     "Cordelia Wrenfield",  # why a hold was released
     "Ignatius Blackwood-Suarez",  # why a record's series was chosen by hand
+    "Octavia",  # a member of staff's first name
+    "Fennimore-Blaise",  # and last name
+    "octavia.fb.home@yahoo.example",  # their personal address
+    "ofennimore@district.example.org",  # their school address
+    "E990044",  # their staff id
+    "Hippolyta Kestrel-Vance",  # in the staff export's file name
 ]
 
 
@@ -83,6 +89,13 @@ def test_database_reveals_no_subject_body_address_attachment_or_student(
     assert archive.ok("students", "import", "--json", str(roster)).json()["records_retagged"] == 5
     students = archive.ok("show", "--json", rid).json()["students"]
     assert students == [{"id": "778812", "name": "Marisol Tkachenko-Oyelaran", "source": "name"}]
+    staff = tmp_path / "Hippolyta Kestrel-Vance staff.csv"
+    staff.write_text(
+        "staff_id,first_name,last_name,email,personal_email,title\n"
+        "E990044,Octavia,Fennimore-Blaise,ofennimore@district.example.org,"
+        "octavia.fb.home@yahoo.example,Grade 7 Science\n"
+    )
+    assert archive.ok("staff", "import", "--json", str(staff)).json()["added"] == 1
     # Holds and a series chosen by hand: names, reasons and criteria are sealed too.
     hold_name = "Quokkabridge litigation"
     created = archive.ok(
@@ -103,6 +116,8 @@ def test_database_reveals_no_subject_body_address_attachment_or_student(
     )
     archive.ok("verify")
     archive.ok("keys", "rotate")
+    [member] = archive.ok("staff", "list", "--json").json()["staff"]  # still readable
+    assert member["personal"] == ["octavia.fb.home@yahoo.example"]
     held = archive.ok("hold", "show", "--json", hold_name).json()  # still readable
     assert (held["name"], held["reason"]) == (hold_name, "Attorney Zebulon Farquharson")
     assert held["criteria"]["words"] == "Zephyrine Tkachenko-Oyelaran" and held["records"] == 4

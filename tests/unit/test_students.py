@@ -7,6 +7,7 @@ from archiver.understand.students import (
     CONTEXT,
     EXPLICIT,
     NAME,
+    StaffMember,
     Student,
     Tagger,
     TagInput,
@@ -223,3 +224,54 @@ def test_an_id_in_a_message_sent_straight_to_the_archive_is_explicit() -> None:
         b"To: park@example.org\r\n\r\nAbout student 200006.\r\n"
     ).tag_input()
     assert not forward.direct and Tagger(STAFF).tag(forward) == {"200006": NAME}
+
+
+# The district's staff directory (`archiver staff import`).
+DIRECTORY = [
+    StaffMember(
+        "E1001", "Kevin", "Tran", "ktran@district.example.org", ("kevin.tran.math@gmail.example",)
+    ),
+    StaffMember(
+        "E1002", "Michael", "Walsh", "mwalsh@district.example.org", ("coach.walsh@gmail.example",)
+    ),
+]
+
+
+def directory_tag(
+    note: str = "",
+    *texts: str,
+    people: tuple[tuple[str, str], ...] = (),
+    staff: list[StaffMember] = DIRECTORY,
+) -> dict[str, str]:
+    item = TagInput(note, texts, tuple(a for a, _ in people), tuple(n for _, n in people))
+    return Tagger(STAFF, staff).tag(item)
+
+
+def test_a_staff_name_in_the_text_is_the_member_of_staff() -> None:
+    text = "Coach Michael Walsh will drive the van to the meet."
+    assert directory_tag("", text, staff=[]) == {"200002": NAME}  # without the directory
+    assert directory_tag("", text) == {}
+    assert directory_tag("", "Walsh, Michael will drive the van.") == {}
+
+
+def test_staff_writing_from_a_personal_address_without_a_display_name() -> None:
+    sender = (("Coach.Walsh@gmail.example", ""),)
+    body = "Practice moved to Thursday.\n\nMichael\n\nCc: the Walsh family"
+    assert directory_tag("", body, people=sender, staff=[]) == {"200002": CONTEXT}
+    # the directory names the sender: "Michael" with the surname is not the second-grader
+    assert directory_tag("", body, people=sender) == {}
+
+
+def test_the_student_is_meant_when_the_message_says_so() -> None:
+    assert directory_tag("", "Michael Walsh (200002) forgot his inhaler.") == {"200002": NAME}
+    assert directory_tag("", "My son Michael Walsh forgot his inhaler.") == {"200002": NAME}
+    # written with the student's accents, not the teacher's spelling
+    assert directory_tag("", "Kevin Trần won the spelling bee.") == {"200001": NAME}
+    assert directory_tag("", "Kevin Tran will judge the spelling bee.") == {}
+
+
+def test_a_students_own_account_in_the_directory_is_not_staff() -> None:
+    account = StaffMember(
+        "ktran30@students.example.org", "Kevin", "Trần", "ktran30@students.example.org"
+    )
+    assert directory_tag("", "Kevin Trần won.", staff=[account]) == {"200001": NAME}
