@@ -326,21 +326,37 @@ class _Mention:
     end: int
 
 
-def _grades(text: str) -> set[str]:
-    """Grades a text points to: "grade 3", "3rd grade", "kindergarten", "freshman",
-    "age 8", "high school"."""
+class _Grades(NamedTuple):
+    """Grades a message points to: `specific` ("grade 3", "age 8", "freshman") before
+    `general` ("high school", "varsity", a teacher's title): a camp form saying "age 8" to a
+    varsity coach is about the eight-year-old."""
+
+    specific: set[str]
+    general: set[str]
+
+    def narrow(self, ids: set[str], grade_of: dict[str, str]) -> set[str]:
+        for grades in (self.specific, self.general):
+            if len(ids) > 1 and grades:
+                ids = {i for i in ids if grade_of[i] in grades} or ids
+        return ids
+
+
+def _grades(text: str) -> _Grades:
+    """Grades a text points to: "grade 3", "3rd grade", "kindergarten", "freshman", "age 8";
+    and, more loosely, "high school", "varsity", "elementary"."""
     found = {str(int(g)) for g in _GRADE.findall(text) for g in g if g}
     for pair in _AGE.findall(text):
         age = int(next(a for a in pair if a))
         if 5 <= age <= 18:
             found.add(str(age - 5) if age > 5 else "K")
-    lowered = text.lower()
-    for words, grades in _GRADE_WORDS.items():
-        if any(w in lowered for w in words):
-            found |= grades
     if _KINDERGARTEN.search(text):
         found.add("K")
-    return found
+    general: set[str] = set()
+    lowered = f" {text.lower()} "
+    for words, grades in _GRADE_WORDS.items():
+        if any(w in lowered for w in words):
+            (found if len(grades) == 1 else general).update(grades)
+    return _Grades(found, general)
 
 
 def _initial(text: str, start: int) -> bool:
@@ -387,6 +403,7 @@ class Tagger:
 
     def __init__(self, students: Iterable[Student], staff: Iterable[StaffMember] = ()) -> None:
         self.students = {s.student_id: s for s in students}
+        self._grade_of = {i: _grade(s.grade) for i, s in self.students.items()}
         self._names: dict[tuple[str, ...], set[str]] = {}
         self._reversed: dict[tuple[str, ...], set[str]] = {}  # "Last, First"
         self._exact: dict[str, set[tuple[str, ...]]] = {}  # id -> its names, accents kept
@@ -473,7 +490,16 @@ class Tagger:
                         ids = self._reversed[key]
                 if not ids:
                     continue
-                following = tokens[i + n].folded if i + n < len(tokens) else ""
+                # "Rose Hill Road": the place word right after the name, not after a dash
+                # or a possessive ("Maeve Kelly - library book", "Maeve Kelly's library")
+                nxt = tokens[i + n] if i + n < len(tokens) else None
+                following = (
+                    nxt.folded
+                    if nxt is not None
+                    and re.fullmatch(r"[ \t]+", scan[window[-1].end : nxt.start])
+                    and not _POSSESSIVE.search(scan[window[-1].start : window[-1].end])
+                    else ""
+                )
                 before = tokens[i - 1] if i > 0 else None
                 place = following in _PLACE_WORDS or (
                     before is not None
@@ -570,7 +596,7 @@ class Tagger:
                 add(student_id, EXPLICIT if item.direct else NAME)
         own = self._own_people(item)
         children = {fold(m.group(1)) for t in (item.note, *item.texts) for m in _CHILD.finditer(t)}
-        grades = set().union(*(_grades(t) for t in (item.note, *item.texts)))
+        grades = self._message_grades(item)
         mentions = self._mentions(item.note, EXPLICIT)
         for text in item.texts:
             mentions += self._mentions(text, NAME)
@@ -585,8 +611,7 @@ class Tagger:
                     continue
             if len(ids) > 1:  # a shared name: the spelling, a grade or the message decides
                 ids = {i for i in ids if m.exact in self._exact.get(i, set())} or ids
-            if len(ids) > 1:
-                ids = {i for i in ids if _grade(self.students[i].grade) in grades} or ids
+            ids = grades.narrow(ids, self._grade_of)
             if len(ids) > 1:
                 ids = ids & tags.keys() or ids
             if len(ids) == 1:
@@ -594,8 +619,24 @@ class Tagger:
                 add(student.student_id, m.source)
                 named |= {fold(g) for g in (student.first, student.preferred) if g}
         spans = {(m.text, m.start, m.end) for m in mentions}
-        self._given_names(item, add, named, spans, own)
+        self._given_names(item, add, named, spans, own, grades)
         return tags
+
+    def _message_grades(self, item: TagInput) -> _Grades:
+        """The grades the message's texts point to, and (loosely) the titles of the members of
+        staff among its people ("Grade 3, Tucker Elementary School")."""
+        specific: set[str] = set()
+        general: set[str] = set()
+        for text in (item.note, *item.texts):
+            found = _grades(text)
+            specific |= found.specific
+            general |= found.general
+        for address in item.addresses:
+            member = self._staff_by_address.get(address.strip().lower())
+            if member is not None and member.title:
+                found = _grades(member.title)
+                general |= found.specific | found.general
+        return _Grades(specific, general)
 
     def _staff_name(self, m: _Mention, ids: set[str]) -> bool:
         """Whether a name written is a member of staff's: theirs as compared, unless written
@@ -655,6 +696,7 @@ class Tagger:
         named: set[str],
         spans: set[tuple[str, int, int]],
         own: set[tuple[str, ...]],
+        grades: _Grades,
     ) -> None:
         """A first name alone is not enough; a first name and the family's surname written in
         the same message ("her brother Ethan" in a message from Mrs. Chen) are. A first name
@@ -685,6 +727,7 @@ class Tagger:
                 }
                 if len(ids) > 1:  # "Hernández" as written tells two families apart
                     ids = {i for i in ids if self._exact_surname[i] in exact} or ids
+                ids = grades.narrow(ids, self._grade_of)
                 if len(ids) == 1:
                     add(next(iter(ids)), CONTEXT)
                 # Several fit: it cannot be told, and nobody is tagged.

@@ -275,3 +275,15 @@ def test_a_students_own_account_in_the_directory_is_not_staff() -> None:
         "ktran30@students.example.org", "Kevin", "Trần", "ktran30@students.example.org"
     )
     assert directory_tag("", "Kevin Trần won.", staff=[account]) == {"200001": NAME}
+
+
+def test_a_grade_said_in_so_many_words_comes_before_a_loose_one() -> None:
+    text = "Can your middle school players help at camp? Maria Santos, age 8, has asthma."
+    assert tag("", text) == {"104237": NAME}  # age 8: grade 3, not the 7th-grader
+    assert staff_tag("", "Noah Kim hurt his knee at varsity practice.") == {}  # 3 and 5: neither
+
+
+def test_a_place_word_must_follow_the_name_directly() -> None:
+    assert tag("", "Liam Doherty Library hours") == {}  # a place
+    assert tag("", "Liam Doherty - library book") == {"104233": NAME}
+    assert tag("", "Liam Doherty's library book got wet") == {"104233": NAME}

@@ -20,10 +20,10 @@ import tagging_eval
 # The targets.
 PRECISION = 0.98
 RECALL = 0.95
-# The tuning part misses the recall target (measured 0.938 when the split was made: 152 of
-# 162 labelled pairs); this floor only keeps it from getting worse. Raise it to RECALL once
-# the tagger meets the target there, by changes made looking at the tuning part alone.
-TUNING_RECALL_FLOOR = 0.93
+# The tuning part met the recall target once grades said in so many words ("age 8") came
+# before loose ones ("varsity"), the context rule used grades too, and a place word had to follow
+# a name directly (0.938 -> 0.957, by changes made looking at the tuning part alone).
+TUNING_RECALL_FLOOR = RECALL
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "tagging"
 
