@@ -515,3 +515,61 @@ class NewRecord:
     source_name: str
     terms: frozenset[int]  # its blind index terms (empty if it was not indexed)
     tags: dict[int, str]  # student row id -> how it was tagged
+
+
+@dataclass(frozen=True)
+class RequestRow:
+    """A request as stored: who asked, how to reach them and what for sealed in `sealed`; the
+    due dates as last computed, under the calendar rules whose digest is `calendar`."""
+
+    number: str
+    year: int
+    seq: int
+    kind: str  # public | student
+    state: str  # open | responded | extended | closed | appealed
+    received_at: datetime
+    channel: str
+    student_id: int | None  # the roster row of a student-records request
+    received_day: date
+    respond_by: date
+    produce_by: date | None
+    petition_by: date | None
+    extension_days: int | None
+    extended_to: date | None
+    calendar: str
+    opened_at: datetime
+    opened_by: str
+    key_id: str
+    sealed: bytes
+    responded_at: datetime | None = None
+    closed_at: datetime | None = None
+    outcome: str | None = None
+    facts: bytes | None = None
+
+
+@dataclass(frozen=True)
+class RequestRecordRow:
+    """A record in a request, and what was decided for it (`note`, sealed: why)."""
+
+    number: str
+    record_id: str
+    added_at: datetime
+    decision: str | None = None
+    exemptions: tuple[str, ...] = ()
+    note: bytes | None = None
+    decided_at: datetime | None = None
+    decided_by: str | None = None
+    facts: bytes | None = None
+
+
+@dataclass(frozen=True)
+class AccessRow:
+    """One access to a student's record (603 CMR 23.07(1)): `purpose` sealed."""
+
+    student_id: int
+    at: datetime
+    actor: str
+    action: str
+    record_id: str
+    audit_seq: int
+    purpose: bytes | None = None

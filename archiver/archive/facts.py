@@ -18,6 +18,8 @@ from archiver.domain import (
     HoldMemberRow,
     HoldRow,
     RecordRow,
+    RequestRecordRow,
+    RequestRow,
     RetentionRow,
     StudentRow,
     TagRow,
@@ -33,6 +35,8 @@ STUDENT = "student"
 RETENTION = "retention"
 HOLD = "hold"
 HOLD_RECORD = "hold_record"
+REQUEST = "request"
+REQUEST_RECORD = "request_record"
 
 
 def record_facts(row: RecordRow) -> Facts:
@@ -109,6 +113,70 @@ def _member_id(row: HoldMemberRow) -> str:
 
 def hold_member_facts(row: HoldMemberRow) -> Facts:
     return [("how", row.how), ("at", row.at)]
+
+
+def request_facts(row: RequestRow) -> Facts:
+    return [
+        ("year", row.year),
+        ("seq", row.seq),
+        ("kind", row.kind),
+        ("state", row.state),
+        ("received_at", row.received_at),
+        ("channel", row.channel),
+        ("student_id", row.student_id),
+        ("received_day", row.received_day),
+        ("respond_by", row.respond_by),
+        ("produce_by", row.produce_by),
+        ("petition_by", row.petition_by),
+        ("extension_days", row.extension_days),
+        ("extended_to", row.extended_to),
+        ("calendar", row.calendar),
+        ("opened_at", row.opened_at),
+        ("opened_by", row.opened_by),
+        ("key_id", row.key_id),
+        ("sealed", row.sealed),
+        ("responded_at", row.responded_at),
+        ("closed_at", row.closed_at),
+        ("outcome", row.outcome),
+    ]
+
+
+def _request_member_id(row: RequestRecordRow) -> str:
+    return f"{row.number}/{row.record_id}"
+
+
+def request_member_facts(row: RequestRecordRow) -> Facts:
+    return [
+        ("added_at", row.added_at),
+        ("decision", row.decision),
+        ("exemptions", " ".join(row.exemptions)),
+        ("note", row.note),
+        ("decided_at", row.decided_at),
+        ("decided_by", row.decided_by),
+    ]
+
+
+def seal_request(ring: Keyring, row: RequestRow) -> RequestRow:
+    """A request with its facts authenticated: an edited due date or state is noticed."""
+    return replace(row, facts=ring.fact_seal().seal(REQUEST, row.number, request_facts(row)))
+
+
+def seal_request_member(ring: Keyring, row: RequestRecordRow) -> RequestRecordRow:
+    facts = ring.fact_seal().seal(
+        REQUEST_RECORD, _request_member_id(row), request_member_facts(row)
+    )
+    return replace(row, facts=facts)
+
+
+def request_problem(ring: Keyring, row: RequestRow) -> str | None:
+    where = f"request {row.number}"
+    return _problem(ring, where, REQUEST, row.number, request_facts(row), row.facts)
+
+
+def request_member_problem(ring: Keyring, row: RequestRecordRow) -> str | None:
+    where = f"record {row.record_id}: its decision in request {row.number}"
+    ident = _request_member_id(row)
+    return _problem(ring, where, REQUEST_RECORD, ident, request_member_facts(row), row.facts)
 
 
 def seal_record(ring: Keyring, row: RecordRow) -> RecordRow:

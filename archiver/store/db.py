@@ -20,13 +20,15 @@ from archiver.store.holds import HoldRepo
 from archiver.store.index import IndexRepo
 from archiver.store.keys import KeyRepo
 from archiver.store.records import RecordRepo
+from archiver.store.requests import RequestRepo
 from archiver.store.retention import RetentionRepo
 from archiver.store.roster import RosterRepo
 
 
 class Tx:
     """One database transaction: `records`, `index`, `roster`, `collection`, `keys`, `audit`,
-    `retention`, `holds`; `now` is when it began, by the store's clock: every time it writes."""
+    `retention`, `holds`, `requests`; `now` is when it began, by the store's clock: every time
+    it writes."""
 
     def __init__(self, conn: Connection, now: datetime) -> None:
         self.now = now
@@ -38,6 +40,7 @@ class Tx:
         self.audit = AuditRepo(conn)
         self.retention = RetentionRepo(conn)
         self.holds = HoldRepo(conn)
+        self.requests = RequestRepo(conn)
 
     def delete_record(self, record_id: str) -> None:
         """Delete a record with everything it has: index entry and postings, parts, arrivals,

@@ -381,3 +381,77 @@ hold_state = Table(
     Column("version", BigInteger, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
+
+# Requests (DESIGN.md 9.3): a public-records request (c.66 §10) or a parent's request for a
+# student's records (603 CMR 23.07). Who asked, how to reach them and what they asked for are
+# sealed; the number, kind, state and dates are plaintext (the clock is everybody's business).
+# The due dates are kept with the digest of the calendar rules they came from, and computed
+# again when those rules change.
+request = Table(
+    "request",
+    metadata,
+    Column("number", String(24), primary_key=True),  # PRR-2026-0042 / SRR-2026-0007
+    Column("year", Integer, nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("kind", String(16), nullable=False),  # public | student
+    Column("state", String(16), nullable=False),  # open | responded | extended | closed | appealed
+    Column("received_at", DateTime(timezone=True), nullable=False),  # as the requester sent it
+    Column("channel", String(32), nullable=False),
+    Column("student_id", Integer, ForeignKey("student.id", ondelete="SET NULL")),
+    Column("received_day", Date, nullable=False),  # the effective day of receipt (day 0)
+    Column("respond_by", Date, nullable=False),
+    Column("produce_by", Date),
+    Column("petition_by", Date),
+    Column("extension_days", Integer),  # business days the Supervisor granted
+    Column("extended_to", Date),
+    Column("calendar", String(64), nullable=False),  # digest of the rules the dates came from
+    Column("opened_at", DateTime(timezone=True), nullable=False),
+    Column("opened_by", String(128), nullable=False),
+    Column("responded_at", DateTime(timezone=True)),
+    Column("closed_at", DateTime(timezone=True)),
+    Column("outcome", String(32)),
+    Column("key_id", String(64), nullable=False),
+    Column("sealed", LargeBinary, nullable=False),  # requester, contact, description
+    Column("facts", LargeBinary),
+    UniqueConstraint("year", "kind", "seq", name="uq_request_year_kind_seq"),
+)
+
+# A request's records and what was decided for each, and why (the note is sealed).
+request_record = Table(
+    "request_record",
+    metadata,
+    Column(
+        "number", String(24), ForeignKey("request.number", ondelete="CASCADE"), primary_key=True
+    ),
+    Column(
+        "record_id",
+        String(32),
+        ForeignKey("record.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
+    Column("added_at", DateTime(timezone=True), nullable=False),
+    Column("decision", String(16)),  # release | redact | withhold | not-responsive
+    Column("exemptions", String(128)),  # codes, space-separated
+    Column("note", LargeBinary),  # sealed: why
+    Column("decided_at", DateTime(timezone=True)),
+    Column("decided_by", String(128)),
+    Column("facts", LargeBinary),
+)
+
+# The access log each student's record keeps (603 CMR 23.07(1), 34 CFR 99.32): every display,
+# export or disclosure of a record tagged with the student, by whom and what for. Written with
+# the audit event of the access (`audit_seq`); the purpose is sealed (it can name people).
+student_access = Table(
+    "student_access",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("student_id", Integer, ForeignKey("student.id", ondelete="CASCADE"), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(128), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("record_id", String(32), nullable=False),  # no key: the log outlives the record
+    Column("audit_seq", BigInteger, nullable=False),
+    Column("purpose", LargeBinary),
+    Index("ix_student_access_student", "student_id", "at"),
+)
