@@ -9,6 +9,7 @@ import re
 import tomllib
 import typing
 from dataclasses import dataclass, field
+from datetime import date, time
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
@@ -23,6 +24,8 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _MONTH_DAY = re.compile(r"^(\d\d)-(\d\d)$")
+_ISO_DAY = re.compile(r"^\d{4}-\d\d-\d\d$")
+_CLOCK_TIME = re.compile(r"^(\d\d):(\d\d)$")
 
 
 def _help(text: str, kinds: tuple[str, ...] = (IMAP, MAILDIR)) -> dict[str, Any]:
@@ -46,6 +49,24 @@ def parse_month_day(text: str) -> tuple[int, int]:
         if 1 <= month <= 12 and 1 <= day <= calendar.monthrange(2023, month)[1]:
             return month, day
     raise ValueError(f"{text!r} is not a day of the year: use MM-DD, e.g. 06-30")
+
+
+def parse_iso_day(text: str) -> date:
+    """The day "YYYY-MM-DD" names; raises ValueError."""
+    if _ISO_DAY.match(text.strip()):
+        try:
+            return date.fromisoformat(text.strip())
+        except ValueError:
+            pass
+    raise ValueError(f"{text!r} is not a date (YYYY-MM-DD)")
+
+
+def parse_clock_time(text: str) -> time:
+    """The time of day "HH:MM" (24-hour) names; raises ValueError."""
+    m = _CLOCK_TIME.match(text.strip())
+    if m and int(m.group(1)) <= 23 and int(m.group(2)) <= 59:
+        return time(int(m.group(1)), int(m.group(2)))
+    raise ValueError(f"{text!r} is not a time of day (HH:MM, 24-hour, e.g. 17:00)")
 
 
 @dataclass(frozen=True)
@@ -174,6 +195,56 @@ class RetentionSettings:
 
 
 @dataclass(frozen=True)
+class RequestsSettings:
+    """Requests for records: the business-day clock. Check each [unverified] with counsel."""
+
+    suffolk_county: bool = field(
+        default=False,
+        metadata=_help(
+            "true if the district is in Suffolk County (Boston, Chelsea, Revere, Winthrop):\n"
+            "Evacuation Day (Mar 17) and Bunker Hill Day (Jun 17) are then not business days."
+        ),
+    )
+    closures: list[str] = field(
+        default_factory=list,
+        metadata=_help(
+            'Days the district\'s office was closed (snow days), as "YYYY-MM-DD": not business\n'
+            "days. [unverified] whether such a closure stops the statute's clock."
+        ),
+    )
+    office_closes: str = field(
+        default="17:00",
+        metadata=_help(
+            "HH:MM, the office's closing time: a request received then or later counts as\n"
+            "received on the next business day (see next_business_day_receipt)."
+        ),
+    )
+    next_business_day_receipt: bool = field(
+        default=True,
+        metadata=_help(
+            "[unverified] true: a request received after office_closes or on a day that is not\n"
+            "a business day is received on the next business day (its day 0). false: the day\n"
+            "it arrived is day 0, whatever the hour."
+        ),
+    )
+    production_days: int = field(
+        default=25,
+        metadata=_help(
+            "Business days after receipt by which records must be produced: 25 for a\n"
+            "municipality, which a school district is (G.L. c.66 s.10(b)(vi)); 15 for a state\n"
+            "agency."
+        ),
+    )
+    appeal_window_days: int = field(
+        default=90,
+        metadata=_help(
+            "[unverified: 950 CMR 32.08] calendar days a requester has to appeal to the\n"
+            "Supervisor of Records; a closed request keeps its records until they pass."
+        ),
+    )
+
+
+@dataclass(frozen=True)
 class SourceSettings:
     """A place messages are collected from: an IMAP account or a local maildir."""
 
@@ -295,6 +366,7 @@ class Settings:
     daemon: DaemonSettings = field(default_factory=DaemonSettings)
     log: LogSettings = field(default_factory=LogSettings)
     retention: RetentionSettings = field(default_factory=RetentionSettings)
+    requests: RequestsSettings = field(default_factory=RequestsSettings)
     sources: list[SourceSettings] = field(default_factory=_default_sources)
     config_path: Path = Path("archiver.toml")
 
@@ -351,6 +423,16 @@ class Settings:
         return parse_month_day(self.retention.school_year_end)
 
     @property
+    def closures(self) -> tuple[date, ...]:
+        """The district's own closures, sorted (checked when the settings were read)."""
+        return tuple(sorted({parse_iso_day(d) for d in self.requests.closures}))
+
+    @property
+    def office_closes(self) -> time:
+        """The office's closing time (checked when the settings were read)."""
+        return parse_clock_time(self.requests.office_closes)
+
+    @property
     def no_sources(self) -> str:
         """What every command says when the config has no sources (import and reading work;
         `poll`, `run` and `reconcile` have nothing to do)."""
@@ -374,6 +456,7 @@ _SECTIONS: dict[str, type[Any]] = {
     "daemon": DaemonSettings,
     "log": LogSettings,
     "retention": RetentionSettings,
+    "requests": RequestsSettings,
 }
 
 
@@ -460,6 +543,29 @@ def _source_problems(i: int, s: SourceSettings) -> list[tuple[str, str]]:
     return out
 
 
+def _requests_problems(r: RequestsSettings) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    for text in r.closures:
+        try:
+            parse_iso_day(text)
+        except ValueError:
+            out.append(("requests.closures", f'must be dates (YYYY-MM-DD): "{text}" is not one'))
+    try:
+        parse_clock_time(r.office_closes)
+    except ValueError:
+        out.append(
+            (
+                "requests.office_closes",
+                f'must be HH:MM (24-hour), e.g. "17:00", got "{r.office_closes}"',
+            )
+        )
+    if not 1 <= r.production_days <= 250:
+        out.append(("requests.production_days", "must be between 1 and 250 (business days)"))
+    if not 1 <= r.appeal_window_days <= 3650:
+        out.append(("requests.appeal_window_days", "must be between 1 and 3650 (days)"))
+    return out
+
+
 def _range_problems(settings: Settings, unknown_kind: frozenset[int]) -> list[tuple[str, str]]:
     """Checks that a type alone cannot express: (key, problem); sources whose kind is unknown
     (already one problem) are not checked against another kind's rules."""
@@ -501,6 +607,7 @@ def _range_problems(settings: Settings, unknown_kind: frozenset[int]) -> list[tu
                 f"{settings.retention.school_year_end!r}",
             )
         )
+    out += _requests_problems(settings.requests)
     for key in ("jitter", "max_backoff", "lease"):
         out += _duration_problem(f"daemon.{key}", getattr(settings.daemon, key), 0)
     names = [s.name for s in settings.sources]

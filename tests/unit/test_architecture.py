@@ -52,6 +52,7 @@ OWNERS: dict[str, set[str]] = {
     "click": {"archiver.cli.*"},
     "pypdf": {"archiver.understand.extract_child"},
     "docx": {"archiver.understand.extract_child"},
+    "holidays": {"archiver.records.calendar"},
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, time
 from pathlib import Path
 
 import pytest
@@ -73,3 +74,59 @@ def test_school_year_end_must_be_a_day_every_year_has(bad: str) -> None:
         parse_settings(f'[retention]\nschool_year_end = "{bad}"\n', Path("a.toml"))
     [problem] = err.value.problems
     assert problem.startswith("a.toml: retention.school_year_end must be MM-DD"), problem
+
+
+def test_requests_defaults() -> None:
+    settings = parse_settings("", Path("a.toml"))
+    r = settings.requests
+    assert (r.suffolk_county, r.closures, r.office_closes) == (False, [], "17:00")
+    assert (r.next_business_day_receipt, r.production_days, r.appeal_window_days) == (
+        True,
+        25,
+        90,
+    )
+    assert settings.closures == () and settings.office_closes == time(17)
+
+
+def test_requests_closures_are_dates_and_the_closing_time_a_time() -> None:
+    text = (
+        '[requests]\nsuffolk_county = true\nclosures = ["2026-02-03", "2026-02-02", "2026-02-03"]\n'
+        'office_closes = "16:30"\n'
+    )
+    settings = parse_settings(text, Path("a.toml"))
+    assert settings.requests.suffolk_county
+    assert settings.closures == (date(2026, 2, 2), date(2026, 2, 3))
+    assert settings.office_closes == time(16, 30)
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        (
+            'closures = ["2026-02-02", "2026-13-01"]',
+            'a.toml: requests.closures must be dates (YYYY-MM-DD): "2026-13-01" is not one',
+        ),
+        (
+            'closures = ["2/2/2026"]',
+            'a.toml: requests.closures must be dates (YYYY-MM-DD): "2/2/2026" is not one',
+        ),
+        ('closures = "2026-02-02"', "a.toml: requests.closures must be a list of strings"),
+        (
+            'office_closes = "5pm"',
+            'a.toml: requests.office_closes must be HH:MM (24-hour), e.g. "17:00", got "5pm"',
+        ),
+        (
+            'office_closes = "24:00"',
+            'a.toml: requests.office_closes must be HH:MM (24-hour), e.g. "17:00", got "24:00"',
+        ),
+        ('suffolk_county = "yes"', "a.toml: requests.suffolk_county must be true or false"),
+        ("production_days = 0", "a.toml: requests.production_days must be between 1 and 250"),
+        ("appeal_window_days = -90", "a.toml: requests.appeal_window_days must be between 1"),
+        ('opens = "08:00"', "a.toml: requests unknown key 'opens'"),
+    ],
+)
+def test_requests_problems_name_the_key(line: str, problem: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        parse_settings(f"[requests]\n{line}\n", Path("a.toml"))
+    [found] = err.value.problems
+    assert found.startswith(problem), found
