@@ -174,6 +174,21 @@ class RetentionSettings:
 
 
 @dataclass(frozen=True)
+class RequestsSettings:
+    """Public-records requests: the written response and its fee estimate."""
+
+    municipal_population: int = field(
+        default=20001,
+        metadata=_help(
+            "The population of the municipality the district serves. It sets the free hours\n"
+            "of work in a fee estimate (950 CMR 32.07): over 20,000, the first 2 hours are\n"
+            "free; 20,000 or fewer, none. The default (20001) gives the 2 free hours, so a\n"
+            "district that has not set it never charges for hours the law makes free."
+        ),
+    )
+
+
+@dataclass(frozen=True)
 class SourceSettings:
     """A place messages are collected from: an IMAP account or a local maildir."""
 
@@ -295,6 +310,7 @@ class Settings:
     daemon: DaemonSettings = field(default_factory=DaemonSettings)
     log: LogSettings = field(default_factory=LogSettings)
     retention: RetentionSettings = field(default_factory=RetentionSettings)
+    requests: RequestsSettings = field(default_factory=RequestsSettings)
     sources: list[SourceSettings] = field(default_factory=_default_sources)
     config_path: Path = Path("archiver.toml")
 
@@ -374,6 +390,7 @@ _SECTIONS: dict[str, type[Any]] = {
     "daemon": DaemonSettings,
     "log": LogSettings,
     "retention": RetentionSettings,
+    "requests": RequestsSettings,
 }
 
 
@@ -501,6 +518,8 @@ def _range_problems(settings: Settings, unknown_kind: frozenset[int]) -> list[tu
                 f"{settings.retention.school_year_end!r}",
             )
         )
+    if settings.requests.municipal_population < 1:
+        out.append(("requests.municipal_population", "must be a number of people (at least 1)"))
     for key in ("jitter", "max_backoff", "lease"):
         out += _duration_problem(f"daemon.{key}", getattr(settings.daemon, key), 0)
     names = [s.name for s in settings.sources]
