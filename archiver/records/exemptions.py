@@ -77,7 +77,7 @@ class Exemption:
 
 
 def _join(items: list[str], conjunction: str) -> str:
-    """ "a", "a and b", "a, b and c"."""
+    """`items` as a phrase: a; a and b; a, b and c (or "or" for "and")."""
     if len(items) == 1:
         return items[0]
     return ", ".join(items[:-1]) + f" {conjunction} {items[-1]}"
