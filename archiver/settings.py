@@ -242,6 +242,15 @@ class RequestsSettings:
             "Supervisor of Records; a closed request keeps its records until they pass."
         ),
     )
+    municipal_population: int = field(
+        default=20001,
+        metadata=_help(
+            "The population of the municipality the district serves. It sets the free hours\n"
+            "of work in a fee estimate (950 CMR 32.07): over 20,000, the first 2 hours are\n"
+            "free; 20,000 or fewer, none. The default (20001) gives the 2 free hours, so a\n"
+            "district that has not set it never charges for hours the law makes free."
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -608,6 +617,8 @@ def _range_problems(settings: Settings, unknown_kind: frozenset[int]) -> list[tu
             )
         )
     out += _requests_problems(settings.requests)
+    if settings.requests.municipal_population < 1:
+        out.append(("requests.municipal_population", "must be a number of people (at least 1)"))
     for key in ("jitter", "max_backoff", "lease"):
         out += _duration_problem(f"daemon.{key}", getattr(settings.daemon, key), 0)
     names = [s.name for s in settings.sources]

@@ -17,15 +17,14 @@ from __future__ import annotations
 import calendar
 import hashlib
 import re
-import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from archiver.errors import ConfigError
+from archiver.records.datafile import built_in_label, parse_toml, read_data_file, text_problem
 
 TRIGGERS = ("sent", "calendar-year-end", "fiscal-year-end", "school-year-end", "student-exit")
 LIMITS = ("minimum", "maximum")
@@ -36,14 +35,14 @@ STUDENTS = ("any", "none")
 TAG_SOURCES = ("explicit", "address", "name", "context", "manual")
 MANUAL = "manual"  # what a record names instead of a rule when its series was set by hand
 BUILT_IN = "massachusetts-schools"
-BUILT_IN_SOURCE = f"built-in {BUILT_IN}"
+BUILT_IN_SOURCE = built_in_label(BUILT_IN)
+_PACKAGE = "archiver.schedules"  # config/retention, installed as package data
 
 _PERIOD = re.compile(r"^(?:(\d+)y)?(?:(\d+)m)?(?:(\d+)d)?$")
 _PERIOD_HINT = "use e.g. 7y, 18m, 30d, 1y6m or permanent"
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
 _ADDRESS = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _DOMAIN = re.compile(r"^@[^@\s]+\.[^@\s]+$")
-_TOML_AT = re.compile(r"^(.*) \(at line (\d+), column (\d+)\)$")
 # Caps keep every date the schedule can produce inside `date` (year 9999).
 _MAX_YEARS, _MAX_MONTHS, _MAX_DAYS = 1000, 12000, 366000
 
@@ -212,43 +211,11 @@ class Schedule:
         raise KeyError(f"no rule {name!r} in {self.source} (rules: {known})")
 
 
-def _read(path: Path | None) -> tuple[str, bytes | None, list[str]]:
-    """(label for messages, the file's bytes or None, problems)."""
-    if path is None:
-        data = (resources.files("archiver.schedules") / f"{BUILT_IN}.toml").read_bytes()
-        return BUILT_IN_SOURCE, data, []
-    label = str(path)
-    try:
-        return label, path.read_bytes(), []
-    except FileNotFoundError:
-        return label, None, [f"{label}: schedule file not found"]
-    except OSError as exc:
-        return label, None, [f"{label}: cannot read the schedule: {exc.strerror or exc}"]
-
-
-def _toml_problem(label: str, text: str, exc: tomllib.TOMLDecodeError) -> str:
-    message = str(exc)
-    m = _TOML_AT.match(message)
-    if m:
-        return f"{label}: line {m.group(2)}: {m.group(1)} (column {m.group(3)}), not valid TOML"
-    if message.endswith(" (at end of document)"):
-        last = text.count("\n") + (0 if text.endswith("\n") else 1)
-        reason = message.removesuffix(" (at end of document)")
-        return f"{label}: line {max(last, 1)}: {reason} (at the end of the file), not valid TOML"
-    return f"{label}: not valid TOML: {message}"
-
-
 def _choice(value: Any, allowed: tuple[str, ...]) -> str | None:
     """The problem with `value` as one of `allowed`, or None."""
     if value in allowed:
         return None
     return f"{value!r} is not one of " + ", ".join(allowed)
-
-
-def _text(value: Any) -> str | None:
-    if isinstance(value, str) and value.strip():
-        return None
-    return f"must be a non-empty string, got {value!r}"
 
 
 def _series(i: int, raw: Any, problems: list[str]) -> Series | None:
@@ -264,7 +231,7 @@ def _series(i: int, raw: Any, problems: list[str]) -> Series | None:
     if "code" in raw and not (isinstance(code, str) and _CODE.match(code)):
         found.append(f"{key}.code: {code!r} is not a code (letters, digits, '.', '_', '-')")
     for k in ("title", "citation"):
-        problem = _text(raw[k]) if k in raw else None
+        problem = text_problem(raw[k]) if k in raw else None
         if problem:
             found.append(f"{key}.{k}: {problem}")
     period: Period | None = None
@@ -352,7 +319,7 @@ def _conditions(key: str, raw: dict[str, Any], problems: list[str]) -> Condition
         participant = _strings(f"{key}.participant", raw["participant"], _address, found)
     if "sources" in raw:
         sources = _strings(f"{key}.sources", raw["sources"], _source_name, found)
-    if "words" in raw and _text(raw["words"]):
+    if "words" in raw and text_problem(raw["words"]):
         found.append(f"{key}.words: must be a search query (a non-empty string)")
     problems += found
     if found:
@@ -385,8 +352,8 @@ def _rule(i: int, raw: Any, codes: list[str] | None, problems: list[str]) -> Rul
     ]
     if "name" not in raw:
         found.append(f"{key}.name: missing")
-    elif _text(name):
-        found.append(f"{key}.name: {_text(name)}")
+    elif text_problem(name):
+        found.append(f"{key}.name: {text_problem(name)}")
     elif name == MANUAL:
         found.append(f"{key}.name: {MANUAL!r} is reserved for series set by hand")
     series = raw.get("series")
@@ -403,15 +370,9 @@ def _rule(i: int, raw: Any, codes: list[str] | None, problems: list[str]) -> Rul
 
 def _parse(label: str, data: bytes) -> tuple[Schedule | None, list[str]]:
     """The schedule in `data`, or None and every problem (each prefixed with `label`)."""
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return None, [f"{label}: not UTF-8 text (byte {exc.start})"]
-    try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        return None, [_toml_problem(label, text, exc)]
-    problems: list[str] = []
+    doc, problems = parse_toml(label, data)
+    if doc is None:
+        return None, problems
     for k in doc:
         if k not in ("series", "rules"):
             problems.append(f"unknown top-level key {k!r} (a schedule has [[series]], [[rules]])")
@@ -474,7 +435,7 @@ def schedule_problems(path: Path | None) -> list[str]:
     Each names the file and the line (TOML syntax) or the key, e.g.
     "s.toml: series[3] (PERS).period: 'seven years' is not a period (...)".
     """
-    label, data, problems = _read(path)
+    label, data, problems = read_data_file(path, _PACKAGE, BUILT_IN, "schedule")
     if data is None:
         return problems
     return _parse(label, data)[1]
@@ -485,7 +446,7 @@ def load_schedule(path: Path | None) -> Schedule:
 
     Raises ConfigError listing every problem (exit code 2).
     """
-    label, data, problems = _read(path)
+    label, data, problems = read_data_file(path, _PACKAGE, BUILT_IN, "schedule")
     if data is None:
         raise ConfigError(problems)
     schedule, problems = _parse(label, data)
