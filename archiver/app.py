@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from archiver.crypto.keyring import Keyring
     from archiver.ingest.pipeline import Pipeline
     from archiver.ingest.prepare import IngestPolicy
+    from archiver.records.requests import RequestDesk
     from archiver.records.retention import Intake
     from archiver.records.schedule import Schedule
     from archiver.store.db import Store, Tx
@@ -123,6 +124,21 @@ class App:
         watch = HoldWatch(self.keyring, self.district)
         return Intake(
             self.keyring, self.schedule, self.district, self.settings.school_year_end, watch.catch
+        )
+
+    def requests(self) -> RequestDesk:
+        """Requests for records, on the district's business-day calendar and the shipped
+        exemptions."""
+        from archiver.records.calendar import BusinessCalendar
+        from archiver.records.exemptions import load_exemptions
+        from archiver.records.requests import RequestDesk
+
+        return RequestDesk(
+            self.store,
+            self.keyring,
+            BusinessCalendar.from_settings(self.settings),
+            load_exemptions(),
+            self.district,
         )
 
     def text_limits(self) -> TextLimits:

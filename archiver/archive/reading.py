@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from archiver.archive import audit, facts
+from archiver.archive import access, audit, facts
 from archiver.archive.roster import load_roster, record_students
 from archiver.crypto import sealing
 from archiver.crypto.keyring import Keyring
@@ -50,11 +50,26 @@ def listed(meta: RecordMeta) -> list[Listed]:
 Wanted = Literal["all"] | list[int] | None  # attachments an access reads
 
 
+# How each view appears in a student's access log.
+_ACCESS = {
+    "text": "viewed",
+    "json": "viewed",
+    "raw": "copied (original message)",
+    "attachments": "copied (attachments)",
+}
+
+
 def open_record(
-    db: Store, ring: Keyring, record_id: str, view: str, attachments: Wanted = None
+    db: Store,
+    ring: Keyring,
+    record_id: str,
+    view: str,
+    attachments: Wanted = None,
+    purpose: str | None = None,
 ) -> OpenedRecord:
     """Open a record (hash checked) and audit the access as `view` (text, json, raw,
-    attachments), naming the `attachments` read (their numbers, or all of them).
+    attachments), naming the `attachments` read (their numbers, or all of them); the access
+    is logged for each student the record is tagged with, with its `purpose`.
 
     Raises UsageError for an unknown id or attachment number, IntegrityError naming the
     record if it fails to open or any plaintext fact about it (status, dates, arrivals, tags)
@@ -79,7 +94,8 @@ def open_record(
             if attachments is not None:
                 details["attachments"] = _numbers(meta, row.id, attachments)
             students = record_students(tx, load_roster(tx, ring), row.id)
-            audit.append(tx, ring, "show", target=row.id, details=details)
+            seq = audit.append(tx, ring, "show", target=row.id, details=details)
+            access.log(tx, ring, [row.id], _ACCESS.get(view, view), seq, purpose)
             return OpenedRecord(row, raw, meta, arrivals, students)
     audit.record_event(db, ring, "show", target=row.id, details={"view": view, "ok": False})
     raise IntegrityError(failure)

@@ -19,6 +19,7 @@ from archiver.cli import (
     keys_cmd,
     reconcile_cmd,
     records_cmd,
+    request_cmd,
     retention_cmd,
     search_cmd,
     staff_cmd,
@@ -66,6 +67,7 @@ for command in (
     students_cmd.tags,
     retention_cmd.retention,
     hold_cmd.hold,
+    request_cmd.request,
 ):
     cli.add_command(command)
 

@@ -77,6 +77,12 @@ def _who(entries: list[dict[str, str] | None]) -> str:
     metavar="DIR",
     help="Write every attachment into DIR (made if missing); never overwrites a file.",
 )
+@click.option(
+    "--purpose",
+    metavar="TEXT",
+    help="Why you are looking (a request number, 'IEP meeting'): kept in the access log of "
+    "each student the record concerns.",
+)
 @click.pass_context
 def show(
     ctx: click.Context,
@@ -85,6 +91,7 @@ def show(
     as_json: bool,
     attachment: int | None,
     save_attachments: Path | None,
+    purpose: str | None,
 ) -> None:
     """Show a record (its hash is checked; the access is audited)."""
     given = [raw, as_json, attachment is not None, save_attachments is not None]
@@ -102,6 +109,7 @@ def show(
             record_id,
             "attachments",
             [attachment] if attachment is not None else "all",
+            purpose,
         )
         items = attachment_bytes(
             rec, [attachment] if attachment is not None else list(range(1, _count(rec) + 1))
@@ -116,9 +124,8 @@ def show(
         for path, size in _save(save_attachments, items):
             click.echo(f"{path} ({size_text(size)})")
         return
-    rec = open_record(
-        a.store, a.keyring, record_id, "raw" if raw else "json" if as_json else "text"
-    )
+    view_kind = "raw" if raw else "json" if as_json else "text"
+    rec = open_record(a.store, a.keyring, record_id, view_kind, purpose=purpose)
     if raw:
         sys.stdout.buffer.write(rec.raw)
         sys.stdout.buffer.flush()

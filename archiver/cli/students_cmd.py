@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import sys
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -143,6 +147,63 @@ def find(ctx: click.Context, name: tuple[str, ...], as_json: bool) -> None:
             )
         if not found:
             click.echo(f"no student named {' '.join(name)!r}")
+
+
+@students.command("access-log")
+@click.argument("student", metavar="STUDENT")
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    metavar="YYYY-MM-DD",
+    help="Only accesses on or after this day (the district's).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV (for a parent, a spreadsheet).")
+@click.pass_context
+def access_log(
+    ctx: click.Context, student: str, since: datetime | None, as_json: bool, as_csv: bool
+) -> None:
+    """Who saw a student's records (603 CMR 23.07(1), 34 CFR 99.32): every display, copy,
+    export or request decision of a record tagged with the student, when, by whom, which
+    records and what for. STUDENT is a roster id, or a full name only one student has."""
+    from archiver.archive.access import access_log as read_log
+    from archiver.archive.roster import resolve_student
+
+    if as_json and as_csv:
+        raise click.UsageError("--json and --csv cannot be combined")
+    a = app(ctx)
+    sid = resolve_student(a.store, a.keyring, student, "STUDENT") or student
+    start = a.district.start(since.date()) if since else None
+    entries = read_log(a.store, a.keyring, sid, start)
+    rows: list[dict[str, Any]] = [
+        {
+            "at": e.at.isoformat(),
+            "actor": e.actor,
+            "action": e.action,
+            "records": e.records,
+            "purpose": e.purpose,
+        }
+        for e in entries
+    ]
+    if as_json:
+        emit_json({"student": sid, "entries": rows})
+        return
+    if as_csv:
+        out = csv.writer(sys.stdout, lineterminator="\n")
+        out.writerow(["at", "actor", "action", "records", "purpose"])
+        for r in rows:
+            out.writerow(
+                [r["at"], r["actor"], r["action"], " ".join(r["records"]), r["purpose"] or ""]
+            )
+        return
+    for e in entries:
+        local = e.at.astimezone(a.district.zone)
+        click.echo(
+            f"{local:%Y-%m-%d %H:%M}  {e.actor}  {e.action}  {' '.join(r[:8] for r in e.records)}"
+            + (f"  purpose: {e.purpose}" if e.purpose else "")
+        )
+    if not entries:
+        click.echo(f"no access to the records of student {sid} is logged")
 
 
 @click.group()
