@@ -9,6 +9,7 @@ command that needs none of them (`archiver --help`) starts at once.
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -140,6 +141,12 @@ class App:
             load_exemptions(),
             self.district,
         )
+
+    def requests_since(self, day: date) -> datetime:
+        """A request closed at or after this time still keeps its records on `day`: its appeal
+        window (`[requests] appeal_window_days`, calendar days) has not passed."""
+        window = timedelta(days=self.settings.requests.appeal_window_days)
+        return self.district.start(day - window)
 
     def text_limits(self) -> TextLimits:
         """How long attachment text may take, for `reindex`, `rederive` and repairs."""

@@ -32,7 +32,9 @@ def report(ctx: click.Context, as_json: bool) -> None:
 
     a = app(ctx)
     today = a.district.today(a.clock)
-    rows, unclassified = series_report(a.store, a.keyring, a.schedule, today)
+    rows, unclassified = series_report(
+        a.store, a.keyring, a.schedule, today, a.requests_since(today)
+    )
     if as_json:
         emit_json(
             {
@@ -79,7 +81,8 @@ def due(
     offset: int,
     as_json: bool,
 ) -> None:
-    """Records whose retention has passed by a day and that no hold covers, earliest first."""
+    """Records whose retention has passed by a day and that no hold or request keeps (a
+    request keeps its records until its appeal window has passed), earliest first."""
     from archiver.errors import UsageError
     from archiver.records.retention import due as due_records
 
@@ -87,7 +90,7 @@ def due(
     day = by.date() if by else a.district.today(a.clock)
     if series is not None and series not in a.schedule.series:
         raise UsageError(f"--series {series}: not in the schedule ({', '.join(a.schedule.series)})")
-    total, rows = due_records(a.store, a.keyring, day, series, limit, offset)
+    total, rows = due_records(a.store, a.keyring, day, series, limit, offset, a.requests_since(day))
     if as_json:
         emit_json(
             {

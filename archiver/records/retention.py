@@ -460,6 +460,7 @@ class Retention:
     series: Series | None  # None: a series the schedule no longer has
     holds: list[str]
     note: str | None  # why it was classified by hand
+    requests: list[str] = field(default_factory=list)  # the requests it is in
 
     def _period(self) -> str | None:
         """The series' period, if the stored dates follow it (after a schedule change they
@@ -487,7 +488,7 @@ class Retention:
             "classified_by": r.classified_by,
             "reason": self.note,
             "holds": self.holds,
-            "requests": [],
+            "requests": self.requests,
         }
 
 
@@ -503,7 +504,8 @@ def of_record(
         NoteSeal(ring).open(f"record {row.record_id}", "retention", row.note) if row.note else None
     )
     series = schedule.series.get(row.series)
-    return Retention(row, series, holds, note)
+    requests = tx.requests.numbers_of([record_id]).get(record_id, [])
+    return Retention(row, series, holds, note, requests)
 
 
 def set_series(
@@ -585,12 +587,13 @@ class SeriesReport:
 
 
 def report(
-    db: Store, ring: Keyring, schedule: Schedule, today: date
+    db: Store, ring: Keyring, schedule: Schedule, today: date, requests_since: datetime
 ) -> tuple[list[SeriesReport], int]:
-    """Per series: records, pending, eligible now, held, next eligible day and overdue
-    mandatory destruction; and how many records are not classified yet. Audited."""
+    """Per series: records, pending, eligible now, held (by a hold, or a request closed at or
+    after `requests_since`, or open), next eligible day and overdue mandatory destruction;
+    and how many records are not classified yet. Audited."""
     with db.transaction() as tx:
-        counts = {c.series: c for c in tx.retention.report(today)}
+        counts = {c.series: c for c in tx.retention.report(today, requests_since)}
         unclassified = tx.retention.count_unclassified()
         audit.append(tx, ring, "retention.report", details={"series": len(counts)})
     codes = [c for c in schedule.series if c in counts] + sorted(set(counts) - set(schedule.series))
@@ -598,12 +601,18 @@ def report(
 
 
 def due(
-    db: Store, ring: Keyring, by: date, series: str | None, limit: int, offset: int
+    db: Store,
+    ring: Keyring,
+    by: date,
+    series: str | None,
+    limit: int,
+    offset: int,
+    requests_since: datetime,
 ) -> tuple[int, list[RetentionRow]]:
-    """Records whose retention has passed by `by` and no hold covers: the total, one page.
-    Audited."""
+    """Records whose retention has passed by `by` and no hold or request keeps (a request
+    closed before `requests_since` no longer does): the total, one page. Audited."""
     with db.transaction() as tx:
-        total, rows = tx.retention.due(by, series, limit, offset)
+        total, rows = tx.retention.due(by, series, limit, offset, requests_since)
         for r in rows:
             facts.check(facts.retention_problem(ring, r))
         audit.append(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, Select, and_, func, insert, or_, select, update
 
 from archiver.domain import AccessRow, RequestRecordRow, RequestRow
 from archiver.store.rows import as_bytes, aware, chunks, utc
@@ -164,20 +164,6 @@ class RequestRepo:
                 out.setdefault(rid, []).append(number)
         return out
 
-    def holding(self, closed_since: datetime) -> Any:
-        """The ids of records a request holds against disposition: its request is not closed,
-        or was closed after `closed_since` (its appeal window is still open). A subquery."""
-        return (
-            select(request_record.c.record_id)
-            .join(request, request.c.number == request_record.c.number)
-            .where(
-                or_(
-                    request.c.state != "closed",
-                    and_(request.c.closed_at.is_not(None), request.c.closed_at > closed_since),
-                )
-            )
-        )
-
     def log_access(self, rows: list[AccessRow]) -> None:
         if rows:
             self._conn.execute(insert(student_access), [r.__dict__ for r in rows])
@@ -199,3 +185,18 @@ class RequestRepo:
             )
             for r in rows
         ]
+
+
+def request_held_ids(closed_since: datetime) -> Select[Any]:
+    """The ids of records a request keeps from disposition: its request is not closed, or was
+    closed at or after `closed_since` (its appeal window is still open). A subquery."""
+    return (
+        select(request_record.c.record_id)
+        .join(request, request.c.number == request_record.c.number)
+        .where(
+            or_(
+                request.c.state != "closed",
+                and_(request.c.closed_at.is_not(None), request.c.closed_at >= closed_since),
+            )
+        )
+    )

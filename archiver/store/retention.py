@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    CompoundSelect,
     Connection,
     Select,
     and_,
@@ -22,6 +23,7 @@ from sqlalchemy import (
 )
 
 from archiver.domain import RetentionRow
+from archiver.store.requests import request_held_ids
 from archiver.store.rows import as_bytes, aware, chunks, utc
 from archiver.store.tables import (
     arrival,
@@ -41,6 +43,13 @@ def held_ids() -> Select[Any]:
         .join(hold, hold.c.id == hold_record.c.hold_id)
         .where(hold.c.released_at.is_(None), hold_record.c.how != "removed")
     )
+
+
+def kept_ids(requests_since: datetime) -> CompoundSelect[Any]:
+    """The ids of records that may not be destroyed now: an open hold covers them, or a
+    request holds them (not closed, or closed at or after `requests_since`: its appeal window
+    is open). A subquery."""
+    return held_ids().union(request_held_ids(requests_since))
 
 
 def _row(r: Any) -> RetentionRow:
@@ -176,11 +185,12 @@ class RetentionRepo:
             out.update(str(r) for r in self._conn.execute(stmt).scalars())
         return sorted(out)
 
-    def report(self, today: date) -> list[SeriesCounts]:
-        """Per series: records, pending, eligible (passed and not held), held, the next
-        eligible day after today, and overdue (passed before today, still here, not held: a
-        held record must not be destroyed, so it is not overdue)."""
-        held = retention.c.record_id.in_(held_ids())
+    def report(self, today: date, requests_since: datetime) -> list[SeriesCounts]:
+        """Per series: records, pending, eligible (passed and not held), held (by a hold or a
+        request, see `kept_ids`), the next eligible day after today, and overdue (passed
+        before today, still here, not held: a held record must not be destroyed, so it is not
+        overdue)."""
+        held = retention.c.record_id.in_(kept_ids(requests_since))
         passed = and_(retention.c.retain_until.is_not(None), retention.c.retain_until <= today)
         stmt = select(
             retention.c.series,
@@ -205,14 +215,14 @@ class RetentionRepo:
         ]
 
     def due(
-        self, by: date, series: str | None, limit: int, offset: int
+        self, by: date, series: str | None, limit: int, offset: int, requests_since: datetime
     ) -> tuple[int, list[RetentionRow]]:
-        """Records whose retention has passed by `by` and that no hold covers, earliest first:
-        how many in all, and one page."""
+        """Records whose retention has passed by `by` and that no hold or request keeps
+        (`kept_ids`), earliest first: how many in all, and one page."""
         where = [
             retention.c.retain_until.is_not(None),
             retention.c.retain_until <= by,
-            retention.c.record_id.not_in(held_ids()),
+            retention.c.record_id.not_in(kept_ids(requests_since)),
         ]
         if series is not None:
             where.append(retention.c.series == series)
