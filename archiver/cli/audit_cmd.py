@@ -78,7 +78,8 @@ def verify(ctx: click.Context, expect_head: tuple[int, bytes] | None, as_json: b
             f"{report.records_named} records created by ingest are present"
         )
     elif report.broken_seq is not None:
-        click.echo(f"audit chain BROKEN at event {report.broken_seq}: {report.problem}", err=True)
+        problem = _plain(report.problem or "")
+        click.echo(f"audit chain BROKEN at event {report.broken_seq}: {problem}", err=True)
     else:
         click.echo(f"records MISSING: {report.problem}", err=True)
         for rid in report.missing:
@@ -169,11 +170,12 @@ def log(
             failed += 1
             if len(broken) < BROKEN_LISTED:
                 broken.append(item)
-                click.echo(
-                    f"audit chain BROKEN at event {item.event.seq}: {item.problem}", err=True
-                )
+                problem = _plain(item.problem)
+                click.echo(f"audit chain BROKEN at event {item.event.seq}: {problem}", err=True)
         if as_json:
-            sys.stdout.write(("," if count else "") + "\n  " + json.dumps(_event_doc(item)))
+            sys.stdout.write(
+                ("," if count else "") + "\n  " + json.dumps(_event_doc(item), ensure_ascii=False)
+            )
         else:
             click.echo(_line(item, a.district))
         count += 1
@@ -211,15 +213,21 @@ def _line(item: LoggedEvent, district: District) -> str:
         [
             f"{ev.seq:>6}",
             f"{when:%Y-%m-%d %H:%M:%S %Z}",
-            ev.actor,
-            ev.action,
-            ev.target or "-",
-            summary(item.details),
+            _plain(ev.actor),
+            _plain(ev.action),
+            _plain(ev.target or "-"),
+            _plain(_summary(item.details)),
         ]
     ).rstrip()
 
 
-def summary(details: Any) -> str:
+def _plain(text: str) -> str:
+    """`text` safe for a terminal: an event altered in the database could carry escape
+    sequences; each unprintable character is shown escaped instead."""
+    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
+
+
+def _summary(details: Any) -> str:
     """Details in a few words: `key=value` each, lists by their length, long text cut."""
     if not isinstance(details, dict):
         return _short(details)

@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, delete, select, update
+from sqlalchemy import create_engine, delete, update
 
 from archiver.archive.actor import from_environment
 from archiver.clock import FixedClock
@@ -266,20 +266,13 @@ def test_bad_filters_are_usage_errors(
     assert result.err.startswith("error: ") and named in result.err, result.err
 
 
-def _tamper(archive: Archive, seq: int, remove: bool = False) -> None:
+def _tamper(archive: Archive, seq: int, remove: bool = False, actor: str = "Dana Reyes") -> None:
     engine = create_engine(archive.database_url)
     with engine.begin() as conn:
         if remove:
             conn.execute(delete(audit_event).where(audit_event.c.seq == seq))
         else:
-            actor = conn.execute(
-                select(audit_event.c.actor).where(audit_event.c.seq == seq)
-            ).scalar_one()
-            conn.execute(
-                update(audit_event)
-                .where(audit_event.c.seq == seq)
-                .values(actor=actor.replace("Kim Park", "Dana Reyes"))
-            )
+            conn.execute(update(audit_event).where(audit_event.c.seq == seq).values(actor=actor))
     engine.dispose()
 
 
@@ -308,3 +301,15 @@ def test_a_removed_event_is_named_by_the_event_after_it(
     result = archive.cli("audit", "log", "--action", "hold")
     assert result.code == 3 and "Rao" in result.text
     assert f"event {hold - 1}, the one before event {hold}, is missing" in result.err
+
+
+def test_an_altered_event_cannot_write_to_the_terminal(
+    archive: Archive, history: dict[str, Any]
+) -> None:
+    _tamper(archive, 3, actor="Kim\x1b[2J\x1b]0;owned\x07Park")
+    result = archive.cli("audit", "log")
+    assert result.code == 3 and "BROKEN at event 3" in result.err
+    assert not {"\x1b", "\x07"} & set(result.text + result.err)
+    assert "Kim\\x1b[2J\\x1b]0;owned\\x07Park" in result.text  # shown, escaped
+    verified = archive.cli("audit", "verify")
+    assert verified.code == 3 and "\x1b" not in verified.err
