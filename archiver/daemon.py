@@ -23,6 +23,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from archiver.app import App
 from archiver.archive import audit
+from archiver.archive.actor import DAEMON, acting_as
 from archiver.errors import ArchiverError, ConfigError, SourceBusy
 from archiver.ingest.collect import Collector
 from archiver.platform.sdnotify import Notifier
@@ -78,6 +79,10 @@ class Daemon:
         )
 
     def _cycle(self, name: str) -> None:
+        with acting_as(DAEMON):  # no person asked for this cycle: its events are the daemon's
+            self._poll(name)
+
+    def _poll(self, name: str) -> None:
         if self.stop.is_set():
             return
         try:

@@ -362,6 +362,17 @@ class AuditRow:
 
 
 @dataclass(frozen=True)
+class AuditQuery:
+    """Which audit events to read: those matching every filter given (all of them if none)."""
+
+    since: datetime | None = None  # at or after this moment
+    before: datetime | None = None  # strictly before this moment
+    actor: str | None = None  # exactly this actor
+    action: str | None = None  # this action, or one of its family ("hold": "hold.add", ...)
+    record: str | None = None  # a full record id: the event's target, or named in its details
+
+
+@dataclass(frozen=True)
 class SearchState:
     """What every index entry must have been made with; `complete` if they all were."""
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from archiver.archive import audit
+from archiver.archive.actor import current_actor
 from archiver.archive.roster import RosterSeal, load_roster
 from archiver.crypto.keyring import Keyring
 from archiver.crypto.notes import NoteSeal
@@ -26,14 +27,13 @@ def log(
     action: str,
     audit_seq: int,
     purpose: str | None = None,
-    actor: str | None = None,
 ) -> int:
     """Log an access to each student tagged on these records (none when none is tagged);
     how many rows."""
     tags = tx.roster.tag_rows(record_ids)
     if not tags:
         return 0
-    who = actor or audit.current_actor()
+    who = current_actor()
     seal = NoteSeal(ring)
     rows = [
         AccessRow(

@@ -13,7 +13,6 @@ the check confirms each still exists.
 from __future__ import annotations
 
 import fcntl
-import getpass
 import json
 import logging
 import os
@@ -23,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from archiver.archive.actor import current_actor
 from archiver.crypto import envelope
 from archiver.crypto.keyring import Keyring
 from archiver.domain import AuditRow
@@ -121,17 +121,6 @@ def anchor_store(store: Store, path: Path | None) -> None:
     store.on_audit = copy
 
 
-def current_actor() -> str:
-    """Who is acting: $ARCHIVER_ACTOR (set by a front end) or the operating-system user."""
-    actor = os.environ.get("ARCHIVER_ACTOR")
-    if actor:
-        return actor
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return f"uid:{os.getuid()}"
-
-
 def _canonical(
     seq: int,
     at: datetime,
@@ -197,6 +186,38 @@ def record_event(
     """Append one event in its own transaction; its number."""
     with store.transaction() as tx:
         return append(tx, ring, action, target, details)
+
+
+class ChainCheck:
+    """Checks events one at a time against their keyed hash and the hash of the event before
+    them (each key derived once)."""
+
+    def __init__(self, ring: Keyring) -> None:
+        self._ring = ring
+        self._keys: dict[str, bytes] = {}
+
+    def problem(self, ev: AuditRow, prev: bytes) -> str | None:
+        """What is wrong with event `ev`, which follows an event whose hash is `prev`
+        (GENESIS for the first), or None if it is intact and linked."""
+        if ev.prev_hash != prev:
+            return (
+                f"event {ev.seq} ({ev.action}): link to the previous event is broken (an "
+                "earlier event was altered)"
+            )
+        try:
+            key = self._keys.get(ev.key_id) or self._ring.audit_key(ev.key_id)
+        except ArchiverError as exc:
+            return f"event {ev.seq}: cannot check: {exc}"
+        self._keys[ev.key_id] = key
+        text = _canonical(
+            ev.seq, ev.at, ev.actor, ev.action, ev.target, ev.details, ev.key_id, ev.prev_hash
+        )
+        if envelope.mac(key, text) != ev.hash:
+            return (
+                f"event {ev.seq} ({ev.action} by {ev.actor} at {ev.at:%Y-%m-%d %H:%M:%S}): "
+                "content does not match its hash (the event was altered)"
+            )
+        return None
 
 
 @dataclass(frozen=True)
@@ -266,7 +287,7 @@ def verify(
     prev = GENESIS
     expected = 1
     checked = 0
-    keys: dict[str, bytes] = {}
+    check = ChainCheck(ring)
     named = 0
     missing: list[str] = []
     missing_count = 0
@@ -298,37 +319,9 @@ def verify(
         for ev in page:
             if ev.seq != expected:
                 return broken(expected, f"event {expected} is missing (next is {ev.seq})")
-            if ev.prev_hash != prev:
-                return broken(
-                    ev.seq,
-                    f"event {ev.seq} ({ev.action}): link to the previous "
-                    "event is broken (an earlier event was altered)",
-                )
-            try:
-                key = keys.get(ev.key_id) or ring.audit_key(ev.key_id)
-            except ArchiverError as exc:
-                return broken(ev.seq, f"event {ev.seq}: cannot check: {exc}")
-            keys[ev.key_id] = key
-            want = envelope.mac(
-                key,
-                _canonical(
-                    ev.seq,
-                    ev.at,
-                    ev.actor,
-                    ev.action,
-                    ev.target,
-                    ev.details,
-                    ev.key_id,
-                    ev.prev_hash,
-                ),
-            )
-            if want != ev.hash:
-                return broken(
-                    ev.seq,
-                    f"event {ev.seq} ({ev.action} by {ev.actor} at "
-                    f"{ev.at:%Y-%m-%d %H:%M:%S}): content does not match "
-                    "its hash (the event was altered)",
-                )
+            problem = check.problem(ev, prev)
+            if problem:
+                return broken(ev.seq, problem)
             prev = ev.hash
             if ev.seq in wanted:
                 hashes[ev.seq] = ev.hash

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import click
 
-from archiver.cli.context import app, context, emit_json
+from archiver.cli.context import actor_option, app, context, emit_json
 from archiver.errors import ArchiverError, KeyFileError, UsageError
 
 
 @click.command()
 @click.option("--source", "source_name", metavar="NAME", help="Poll only this source.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON report.")
+@actor_option
 @click.pass_context
 def poll(ctx: click.Context, source_name: str | None, as_json: bool) -> int:
     """One poll cycle of every source (or one), then exit.

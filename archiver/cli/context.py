@@ -97,15 +97,27 @@ class Progress:
 
 
 def actor_option(f: click.decorators.FC) -> click.decorators.FC:
-    """`--actor NAME`: who is acting, for the audit log (default: the invoking user)."""
+    """`--actor NAME` on a command that writes audit events: the person acting, resolved (and
+    checked) before the command runs, else from the environment (docs/cli.md), and named in
+    every event the command writes."""
+
+    def act(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+        from archiver.archive.actor import act_as, resolve
+
+        act_as(resolve(value))  # UsageError (exit 2) for a bad name; ends with `run`'s context
+
     return click.option(
         "--actor",
         metavar="NAME",
-        help="Who is acting, for the audit log (default: $ARCHIVER_ACTOR or your user name).",
+        expose_value=False,
+        callback=act,
+        help="Who is acting, for the audit log (default: $ARCHIVER_ACTOR, else the user "
+        "behind sudo, else your login name).",
     )(f)
 
 
-def who(actor: str | None) -> str:
-    from archiver.archive.audit import current_actor
+def who() -> str:
+    """The person acting in this command: its `--actor`, else the environment's."""
+    from archiver.archive.actor import current_actor
 
-    return actor.strip() if actor and actor.strip() else current_actor()
+    return current_actor()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from archiver.cli.context import app
+from archiver.cli.context import actor_option, app
 
 
 @click.group()
@@ -14,6 +14,7 @@ def db() -> None:
 
 
 @db.command()
+@actor_option
 @click.pass_context
 def upgrade(ctx: click.Context) -> None:
     """Create the schema, or migrate it to this version's; then authenticate the facts of

@@ -47,7 +47,6 @@ def create(
     until: datetime | None,
     records: tuple[str, ...],
     as_json: bool,
-    actor: str | None,
 ) -> None:
     """Place a hold NAME on the records its criteria match (WORDS as `search` takes them, and
     the filters; all must hold) and on every record that matches later, and on --record ids."""
@@ -67,7 +66,7 @@ def create(
         until=until.date() if until else None,
     )
     h, count = create_hold(
-        a.store, a.keyring, a.district, name, reason, criteria, list(records), who(actor)
+        a.store, a.keyring, a.district, name, reason, criteria, list(records), who()
     )
     if as_json:
         emit_json({"name": h.name, "records": count})
@@ -79,6 +78,7 @@ def create(
 
 @hold.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@actor_option
 @click.pass_context
 def list_(ctx: click.Context, as_json: bool) -> None:
     """Every hold: open ones first."""
@@ -102,6 +102,7 @@ def list_(ctx: click.Context, as_json: bool) -> None:
 @hold.command()
 @click.argument("name")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@actor_option
 @click.pass_context
 def show(ctx: click.Context, name: str, as_json: bool) -> None:
     """A hold: its reason, criteria and the records it covers."""
@@ -128,13 +129,11 @@ def show(ctx: click.Context, name: str, as_json: bool) -> None:
         click.echo(f"  {rid}")
 
 
-def _change(
-    ctx: click.Context, name: str, ids: tuple[str, ...], reason: str, actor: str | None, add: bool
-) -> None:
+def _change(ctx: click.Context, name: str, ids: tuple[str, ...], reason: str, add: bool) -> None:
     from archiver.records.holds import change
 
     a = app(ctx)
-    h, changed = change(a.store, a.keyring, name, list(ids), reason, who(actor), add)
+    h, changed = change(a.store, a.keyring, name, list(ids), reason, who(), add)
     verb = "added to" if add else "taken out of"
     click.echo(f"{len(changed)} records {verb} hold {h.name!r}")
 
@@ -145,11 +144,9 @@ def _change(
 @click.option("--reason", required=True, help="Why (kept sealed).")
 @actor_option
 @click.pass_context
-def add(
-    ctx: click.Context, name: str, ids: tuple[str, ...], reason: str, actor: str | None
-) -> None:
+def add(ctx: click.Context, name: str, ids: tuple[str, ...], reason: str) -> None:
     """Add records to a hold by hand."""
-    _change(ctx, name, ids, reason, actor, add=True)
+    _change(ctx, name, ids, reason, add=True)
 
 
 @hold.command()
@@ -158,11 +155,9 @@ def add(
 @click.option("--reason", required=True, help="Why (kept sealed).")
 @actor_option
 @click.pass_context
-def remove(
-    ctx: click.Context, name: str, ids: tuple[str, ...], reason: str, actor: str | None
-) -> None:
+def remove(ctx: click.Context, name: str, ids: tuple[str, ...], reason: str) -> None:
     """Take records out of a hold (its criteria will not catch them again)."""
-    _change(ctx, name, ids, reason, actor, add=False)
+    _change(ctx, name, ids, reason, add=False)
 
 
 @hold.command()
@@ -170,10 +165,10 @@ def remove(
 @click.option("--reason", required=True, help="Why it is released (kept sealed).")
 @actor_option
 @click.pass_context
-def release(ctx: click.Context, name: str, reason: str, actor: str | None) -> None:
+def release(ctx: click.Context, name: str, reason: str) -> None:
     """Release a hold; its records stay held if another hold covers them."""
     from archiver.records.holds import release as release_hold
 
     a = app(ctx)
-    h, count = release_hold(a.store, a.keyring, name, reason, who(actor))
+    h, count = release_hold(a.store, a.keyring, name, reason, who())
     click.echo(f"hold {h.name!r} released ({count} records it covered)")

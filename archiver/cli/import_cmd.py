@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from archiver.cli.context import Progress, app, emit_json
+from archiver.cli.context import Progress, actor_option, app, emit_json
 
 LIST_AT_MOST = 100  # a terminal list longer than this helps nobody; --json has them all
 
@@ -20,6 +20,7 @@ LIST_AT_MOST = 100  # a terminal list longer than this helps nobody; --json has 
     default=None,
     help="Parsing processes (default: ingest.workers; 0 = one per core).",
 )
+@actor_option
 @click.pass_context
 def import_(ctx: click.Context, paths: tuple[Path, ...], as_json: bool, workers: int | None) -> int:
     """Archive messages from files, directories, mbox files and maildirs.

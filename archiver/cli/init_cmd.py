@@ -6,12 +6,14 @@ from pathlib import Path
 
 import click
 
+from archiver.cli.context import actor_option
 from archiver.errors import UsageError
 from archiver.settings import MAILDIR, ArchiveSettings, load_settings, render_example
 
 
 @click.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@actor_option
 def init(directory: Path) -> None:
     """Create DIR/archiver.toml, DIR/archive/archive.db, DIR/keys/ and the maildir DIR/inbox/.
 

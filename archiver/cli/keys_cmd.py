@@ -8,7 +8,7 @@ import click
 
 if TYPE_CHECKING:
     from archiver.app import App
-from archiver.cli.context import Progress, app, emit_json
+from archiver.cli.context import Progress, actor_option, app, emit_json
 
 
 @click.group()
@@ -17,6 +17,7 @@ def keys() -> None:
 
 
 @keys.command()
+@actor_option
 @click.pass_context
 def generate(ctx: click.Context) -> None:
     """Create a key-encryption key and an index key if none is current."""
@@ -73,6 +74,7 @@ def list_(ctx: click.Context, as_json: bool) -> int:
     is_flag=True,
     help="Rotate the index key instead: students are sealed again and the search index rebuilt.",
 )
+@actor_option
 @click.pass_context
 def rotate_(ctx: click.Context, index: bool) -> int:
     """Make a new key-encryption key current and re-wrap every data key under it.

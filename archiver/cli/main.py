@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import os
 import sys
@@ -81,7 +82,11 @@ def _error(message: str) -> None:
 def run(argv: list[str]) -> int:
     """Run one command; returns its exit code. ArchiverErrors become one message on stderr."""
     try:
-        code = cli.main(argv, prog_name="archiver", standalone_mode=False)
+        # In a context of its own: what the command sets (its actor) ends with it, even when
+        # it fails before click closes it (tests run many commands in one process).
+        code = contextvars.copy_context().run(
+            cli.main, argv, prog_name="archiver", standalone_mode=False
+        )
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         return 1

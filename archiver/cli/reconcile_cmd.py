@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from archiver.cli.context import app, emit_json
+from archiver.cli.context import actor_option, app, emit_json
 from archiver.errors import UsageError
 
 if TYPE_CHECKING:
@@ -26,6 +26,7 @@ SHOWN = 100  # re-ingested record ids listed in the text output
     help="If a poll holds a source, wait up to this long (e.g. 10m) for it to finish.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON report.")
+@actor_option
 @click.pass_context
 def reconcile(ctx: click.Context, source_name: str | None, wait: str, as_json: bool) -> int:
     """Re-ingest what the sources' archived and quarantine folders hold but the archive lacks.

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from archiver.cli.context import Progress, app, emit_json
+from archiver.cli.context import Progress, actor_option, app, emit_json
 from archiver.cli.retention_cmd import print_retention
 from archiver.errors import UsageError
 
@@ -83,6 +83,7 @@ def _who(entries: list[dict[str, str] | None]) -> str:
     help="Why you are looking (a request number, 'IEP meeting'): kept in the access log of "
     "each student the record concerns.",
 )
+@actor_option
 @click.pass_context
 def show(
     ctx: click.Context,
@@ -298,6 +299,7 @@ def print_index_report(report: IndexReport, as_json: bool, repairing: bool) -> i
     metavar="N",
     help="With --index: check N random index entries, not all.",
 )
+@actor_option
 @click.pass_context
 def verify(ctx: click.Context, as_json: bool, check_index: bool, sample: int | None) -> int:
     """Open every record, check every hash and every authenticated fact (status, dates,
@@ -330,6 +332,7 @@ def verify(ctx: click.Context, as_json: bool, check_index: bool, sample: int | N
 
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON report.")
+@actor_option
 @click.pass_context
 def rederive(ctx: click.Context, as_json: bool) -> int:
     """Understand every record again from its original bytes: forwarded originals, dates,

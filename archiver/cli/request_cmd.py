@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from archiver.cli.context import actor_option, app, emit_json, who
+from archiver.cli.context import actor_option, app, emit_json
 
 if TYPE_CHECKING:
     from archiver.records.requests import Request
@@ -122,7 +122,6 @@ def open_(
     channel: str,
     student: str | None,
     as_json: bool,
-    actor: str | None,
 ) -> None:
     """Log a request: its number and the dates the law sets."""
     from archiver.archive.roster import resolve_student
@@ -130,7 +129,7 @@ def open_(
     a = app(ctx)
     at = _received(received, ctx)
     sid = resolve_student(a.store, a.keyring, student, "--student")
-    r = a.requests().open(kind, at, requester, contact, description, channel, sid, who(actor))
+    r = a.requests().open(kind, at, requester, contact, description, channel, sid)
     row = r.row
     if as_json:
         emit_json(
@@ -163,6 +162,7 @@ def open_(
 )
 @click.option("--overdue", is_flag=True, help="Only those past their due date.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@actor_option
 @click.pass_context
 def list_(
     ctx: click.Context, open_only: bool, due_within: int | None, overdue: bool, as_json: bool
@@ -182,6 +182,7 @@ def list_(
 @request.command("show")
 @click.argument("number")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@actor_option
 @click.pass_context
 def show(ctx: click.Context, number: str, as_json: bool) -> None:
     """A request: who asked, the dates, its records and what was decided for each."""
@@ -232,7 +233,6 @@ def add(
     participant: str | None,
     since: datetime | None,
     until: datetime | None,
-    actor: str | None,
 ) -> None:
     """Put records in a request: by id, or every record a search finds."""
     from archiver.archive.roster import resolve_student
@@ -243,7 +243,7 @@ def add(
     filters = any(x is not None for x in (words, student, participant, since, until))
     if not ids and not filters:
         raise click.UsageError("give record ids, or --search QUERY (and filters)")
-    added = desk.add(number, list(ids), who(actor)) if ids else 0
+    added = desk.add(number, list(ids)) if ids else 0
     if filters:
         from archiver.archive.search import matching_ids
 
@@ -257,7 +257,6 @@ def add(
         added += desk.add_matching(
             number,
             lambda tx: matching_ids(tx, a.keyring, criteria, a.district),
-            who(actor),
         )
     click.echo(f"{added} records added to {number.upper()}")
 
@@ -284,11 +283,10 @@ def decide(
     decision: str,
     exemptions: tuple[str, ...],
     note: str | None,
-    actor: str | None,
 ) -> None:
     """Decide what a record of a request gets: release, redact, withhold or
     not-responsive (withhold and redact need an exemption)."""
-    d = app(ctx).requests().decide(number, record_id, decision, exemptions, note, who(actor))
+    d = app(ctx).requests().decide(number, record_id, decision, exemptions, note)
     why = f" under {', '.join(d.exemptions)}" if d.exemptions else ""
     click.echo(f"{number.upper()}: {d.record_id}: {decision}{why}")
 
@@ -311,7 +309,7 @@ def extend(
     if days is not None and until is not None:
         raise click.UsageError("--days and --until cannot be combined")
     grant: Any = until.date() if until else days or 30
-    r = app(ctx).requests().extend(number, grant, who(actor))
+    r = app(ctx).requests().extend(number, grant)
     click.echo(f"{r.number}: production now due {r.row.extended_to:%a %Y-%m-%d}")
 
 
@@ -320,8 +318,8 @@ def extend(
 @click.option("--outcome", type=click.Choice(_OUTCOMES), required=True)
 @actor_option
 @click.pass_context
-def close(ctx: click.Context, number: str, outcome: str, actor: str | None) -> None:
+def close(ctx: click.Context, number: str, outcome: str) -> None:
     """Close a request. Its records stay held until the appeal window has passed."""
     a = app(ctx)
-    r = a.requests().close(number, outcome, who(actor))
+    r = a.requests().close(number, outcome)
     click.echo(f"{r.number} closed: {outcome}")

@@ -24,6 +24,7 @@ def retention() -> None:
 
 @retention.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@actor_option
 @click.pass_context
 def report(ctx: click.Context, as_json: bool) -> None:
     """Per series: records, pending an event, eligible now, held, the next eligible day, and
@@ -72,6 +73,7 @@ def report(ctx: click.Context, as_json: bool) -> None:
 @click.option("--limit", type=click.IntRange(min=1, max=10_000), default=50, show_default=True)
 @click.option("--offset", type=click.IntRange(min=0), default=0, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@actor_option
 @click.pass_context
 def due(
     ctx: click.Context,
@@ -123,6 +125,7 @@ def due(
 @retention.command()
 @click.argument("record_id")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@actor_option
 @click.pass_context
 def show(ctx: click.Context, record_id: str, as_json: bool) -> int:
     """A record's series, dates and holds."""
@@ -176,7 +179,7 @@ def print_retention(doc: dict[str, object]) -> None:
 @click.option("--reason", required=True, help="Why this series (kept, sealed).")
 @actor_option
 @click.pass_context
-def set_(ctx: click.Context, record_id: str, series: str, reason: str, actor: str | None) -> None:
+def set_(ctx: click.Context, record_id: str, series: str, reason: str) -> None:
     """Classify a record by hand; the schedule's rules never overwrite it."""
     from archiver.records.retention import set_series
 
@@ -190,7 +193,7 @@ def set_(ctx: click.Context, record_id: str, series: str, reason: str, actor: st
         record_id,
         series,
         reason,
-        who(actor),
+        who(),
     )
     click.echo(f"{row.record_id}: series {row.series}, retain until {_day(row.retain_until)}")
 
@@ -202,7 +205,7 @@ def set_(ctx: click.Context, record_id: str, series: str, reason: str, actor: st
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON report.")
 @actor_option
 @click.pass_context
-def apply_(ctx: click.Context, yes: bool, as_json: bool, actor: str | None) -> int:
+def apply_(ctx: click.Context, yes: bool, as_json: bool) -> int:
     """Classify every record by the schedule again (after it changed, or after an upgrade).
     Prints what moves; wants --yes before any record becomes eligible sooner. Safe to
     interrupt: run it again to go on."""
@@ -217,7 +220,7 @@ def apply_(ctx: click.Context, yes: bool, as_json: bool, actor: str | None) -> i
         a.district,
         a.settings.school_year_end,
         yes,
-        who(actor),
+        who(),
         progress,
     )
     progress.finish()
@@ -252,6 +255,7 @@ def apply_(ctx: click.Context, yes: bool, as_json: bool, actor: str | None) -> i
 )
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV (for a mail merge).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@actor_option
 @click.pass_context
 def notices(
     ctx: click.Context, since: datetime, until: datetime | None, as_csv: bool, as_json: bool

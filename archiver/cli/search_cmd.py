@@ -7,7 +7,7 @@ from datetime import datetime
 
 import click
 
-from archiver.cli.context import Progress, app, emit_json
+from archiver.cli.context import Progress, actor_option, app, emit_json
 from archiver.cli.records_cmd import print_index_report, size_text
 from archiver.domain import MAX_LIMIT, STATUSES, SearchRequest
 
@@ -92,6 +92,7 @@ _DAY = click.DateTime(formats=["%Y-%m-%d"])
     help="Only records a legal hold covers (or that none does).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@actor_option
 @click.pass_context
 def search_(
     ctx: click.Context,
@@ -196,6 +197,7 @@ def search_(
     "every entry found wrong.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON report.")
+@actor_option
 @click.pass_context
 def reindex(ctx: click.Context, rebuild_all: bool, repair: bool, as_json: bool) -> int:
     """Rebuild the search index from the sealed records: the records not indexed under the

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from archiver.cli.context import Progress, app, emit_json
+from archiver.cli.context import Progress, actor_option, app, emit_json
 from archiver.understand.staff_file import PRESETS
 
 
@@ -26,6 +26,7 @@ def staff() -> None:
     help="The export's layout (auto: recognised by its columns).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON report.")
+@actor_option
 @click.pass_context
 def import_(ctx: click.Context, csv_path: Path, fmt: str, as_json: bool) -> None:
     """Import or update the staff directory from an HR or directory CSV export (name, school
@@ -71,6 +72,7 @@ def import_(ctx: click.Context, csv_path: Path, fmt: str, as_json: bool) -> None
 
 @staff.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@actor_option
 @click.pass_context
 def list_(ctx: click.Context, as_json: bool) -> None:
     """The staff directory as imported (the access is audited: it holds personal

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from archiver.cli.context import Progress, app, emit_json
+from archiver.cli.context import Progress, actor_option, app, emit_json
 from archiver.understand.roster_file import PRESETS
 
 
@@ -30,6 +30,7 @@ def students() -> None:
     help="The export's layout (auto: recognised by its columns).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON report.")
+@actor_option
 @click.pass_context
 def import_(ctx: click.Context, csv_path: Path, fmt: str, as_json: bool) -> None:
     """Import or update the roster from a student-information-system CSV export, then tag
@@ -69,6 +70,7 @@ def import_(ctx: click.Context, csv_path: Path, fmt: str, as_json: bool) -> None
 
 @students.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@actor_option
 @click.pass_context
 def list_(ctx: click.Context, as_json: bool) -> None:
     """The roster as imported (the access is audited)."""
@@ -112,6 +114,7 @@ def list_(ctx: click.Context, as_json: bool) -> None:
 @students.command("find")
 @click.argument("name", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@actor_option
 @click.pass_context
 def find(ctx: click.Context, name: tuple[str, ...], as_json: bool) -> None:
     """Students by name, accents and case folded: those whose full name (first or preferred,
@@ -159,6 +162,7 @@ def find(ctx: click.Context, name: tuple[str, ...], as_json: bool) -> None:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV (for a parent, a spreadsheet).")
+@actor_option
 @click.pass_context
 def access_log(
     ctx: click.Context, student: str, since: datetime | None, as_json: bool, as_csv: bool
@@ -214,6 +218,7 @@ def tag() -> None:
 @tag.command("add")
 @click.argument("record_id")
 @click.argument("student_id")
+@actor_option
 @click.pass_context
 def tag_add(ctx: click.Context, record_id: str, student_id: str) -> None:
     """Tag record RECORD_ID with student STUDENT_ID (audited)."""
@@ -227,6 +232,7 @@ def tag_add(ctx: click.Context, record_id: str, student_id: str) -> None:
 @tag.command("remove")
 @click.argument("record_id")
 @click.argument("student_id")
+@actor_option
 @click.pass_context
 def tag_remove(ctx: click.Context, record_id: str, student_id: str) -> None:
     """Remove student STUDENT_ID from record RECORD_ID for good: automatic tagging will not
@@ -263,6 +269,7 @@ def tags() -> None:
     multiple=True,
     help="Only tags of this source (repeatable; default: context, then name).",
 )
+@actor_option
 @click.pass_context
 def tags_review(ctx: click.Context, as_json: bool, limit: int, sources: tuple[str, ...]) -> None:
     """The weaker automatic tags to confirm or remove: `context` (a first name with the

@@ -25,6 +25,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
 from archiver.archive import access, audit, facts
+from archiver.archive.actor import current_actor
 from archiver.archive.roster import RosterSeal, load_roster
 from archiver.clock import District
 from archiver.crypto.keyring import Keyring
@@ -138,7 +139,6 @@ class RequestDesk:
         description: str = "",
         channel: str = "email",
         student: str | None = None,
-        actor: str | None = None,
     ) -> Request:
         """Log a request; its number and due dates. Refused: a time without a zone or in the
         future, no requester, a student-records request without a student."""
@@ -181,7 +181,7 @@ class RequestDesk:
                 extended_to=None,
                 calendar=self.digest,
                 opened_at=tx.now,
-                opened_by=actor or audit.current_actor(),
+                opened_by=current_actor(),
                 key_id=seal.key_id,
                 sealed=seal.seal(number, "request", json.dumps(content, ensure_ascii=False)),
             )
@@ -202,7 +202,6 @@ class RequestDesk:
                     "calendar": self.digest,
                     "rules": self.calendar.rules(),
                 },
-                actor=actor,
             )
             return self._view(tx, row, [])
 
@@ -316,7 +315,7 @@ class RequestDesk:
 
     # Answering.
 
-    def add(self, number: str, record_ids: Sequence[str], actor: str | None = None) -> int:
+    def add(self, number: str, record_ids: Sequence[str]) -> int:
         """Put records (ids or unique prefixes) in an open request; how many were new."""
         with self.db.transaction() as tx:
             row = self._open_row(tx, number)
@@ -333,17 +332,14 @@ class RequestDesk:
                 "request.add",
                 target=row.number,
                 details={"records": len(ids), "new": added},
-                actor=actor,
             )
         return added
 
-    def add_matching(
-        self, number: str, find: Callable[[Tx], list[str]], actor: str | None = None
-    ) -> int:
+    def add_matching(self, number: str, find: Callable[[Tx], list[str]]) -> int:
         """Put the records a search finds in an open request; how many were new."""
         with self.db.transaction() as tx:
             ids = find(tx)
-        return self.add(number, ids, actor) if ids else 0
+        return self.add(number, ids) if ids else 0
 
     def _open_row(self, tx: Tx, number: str) -> RequestRow:
         row = self._row(tx, number)
@@ -378,12 +374,11 @@ class RequestDesk:
         decision: str,
         exemptions: Sequence[str] = (),
         note: str | None = None,
-        actor: str | None = None,
     ) -> Decision:
         """Decide what to do with a record of a request (the decision replaces any earlier
         one). An access to every student the record concerns, for this request."""
         codes = self.check_exemptions(decision, exemptions)
-        who = actor or audit.current_actor()
+        who = current_actor()
         with self.db.transaction() as tx:
             row = self._open_row(tx, number)
             rid = tx.records.get(record_id).id
@@ -410,12 +405,11 @@ class RequestDesk:
                 "request.decide",
                 target=rid,
                 details={"request": row.number, "decision": decision, "exemptions": list(codes)},
-                actor=who,
             )
-            access.log(tx, self.ring, [rid], f"decided: {decision}", seq, row.number, who)
+            access.log(tx, self.ring, [rid], f"decided: {decision}", seq, row.number)
         return Decision(rid, decision, codes, note, member.decided_at, who)
 
-    def extend(self, number: str, grant: int | date, actor: str | None = None) -> Request:
+    def extend(self, number: str, grant: int | date) -> Request:
         """Record the Supervisor of Records' extension of a public-records request: `grant`
         business days after the production date, or the day the grant names."""
         with self.db.transaction() as tx:
@@ -439,11 +433,10 @@ class RequestDesk:
                 "request.extend",
                 target=row.number,
                 details={"extended_to": extended.isoformat(), "grant": str(grant)},
-                actor=actor,
             )
             return self._view(tx, row, tx.requests.members(row.number))
 
-    def responded(self, number: str, actor: str | None = None) -> RequestRow:
+    def responded(self, number: str) -> RequestRow:
         """Mark the written response given (now), once: the letter was sent."""
         with self.db.transaction() as tx:
             row = self._open_row(tx, number)
@@ -459,11 +452,10 @@ class RequestDesk:
                 "request.respond",
                 target=row.number,
                 details={"late": late},
-                actor=actor,
             )
             return row
 
-    def close(self, number: str, outcome: str, actor: str | None = None) -> Request:
+    def close(self, number: str, outcome: str) -> Request:
         """Close a request with its outcome; its records stay held until the appeal window
         has passed."""
         if outcome not in OUTCOMES:
@@ -481,7 +473,6 @@ class RequestDesk:
                 "request.close",
                 target=row.number,
                 details={"outcome": outcome, "appeal_window_ends": window.isoformat()},
-                actor=actor,
             )
             return self._view(tx, row, tx.requests.members(row.number))
 

@@ -83,7 +83,9 @@ def test_daemon_notifies_systemd_and_stops_cleanly_on_sigterm(
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     listener.bind(notify_path)
     listener.settimeout(30)
-    proc = _archiver(archive, "run", env={**os.environ, "NOTIFY_SOCKET": notify_path})
+    # The daemon's events are its own, whoever's environment started it.
+    env = {**os.environ, "NOTIFY_SOCKET": notify_path, "ARCHIVER_ACTOR": "Dana Reyes"}
+    proc = _archiver(archive, "run", env=env)
     try:
         first = listener.recv(4096).decode()
         assert "READY=1" in first
@@ -101,8 +103,12 @@ def test_daemon_notifies_systemd_and_stops_cleanly_on_sigterm(
     filed = dovecot.count(imap_user, "Archived")
     assert left + filed == 600
     assert archive.ok("verify", "--json").json()["checked"] == filed  # committed means filed
-    archive.ok("poll")
+    ingests = archive.ok("audit", "log", "--action", "ingest", "--json").json()["events"]
+    assert ingests and {e["actor"] for e in ingests} == {"archiver (daemon)"}
+    archive.ok("poll", "--actor", "Kim Park")
     assert dovecot.count(imap_user, "Archived") == 600
+    ingests = archive.ok("audit", "log", "--action", "ingest", "--json").json()["events"]
+    assert ingests[-1]["actor"] == "Kim Park"  # a poll someone runs is theirs
 
 
 def _append_and_see_filing(dovecot: Dovecot, user: str, messages: list[bytes]) -> None:

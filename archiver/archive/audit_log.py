@@ -1,0 +1,100 @@
+"""Reading the audit log: events in order, filtered, each checked against its keyed hash and
+its link to the event before it.
+
+Reading the log is not itself audited: the events hold ids, counts and names, no record
+content, and anyone who can read the database can read them without the archiver, so an event
+per read would only grow the chain (and serialise every reader on its head).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from archiver.archive.audit import GENESIS, ChainCheck
+from archiver.clock import District
+from archiver.crypto.keyring import Keyring
+from archiver.domain import AuditQuery, AuditRow
+from archiver.errors import UsageError
+from archiver.store.db import Store
+
+PAGE = 500  # events read per transaction
+_ID_LENGTH = 32  # a full record id (hex digits)
+
+
+@dataclass(frozen=True)
+class LoggedEvent:
+    event: AuditRow
+    details: Any  # the details as JSON values, or the stored text if it is not JSON
+    problem: str | None  # why the event does not verify, or None
+
+
+def read_log(
+    db: Store, ring: Keyring, query: AuditQuery, limit: int | None = None
+) -> Iterator[LoggedEvent]:
+    """The events matching `query` in order (at most `limit`), a page per transaction, each
+    checked: its own hash, and that the event before it exists with the hash it links to."""
+    check = ChainCheck(ring)
+    after, left = 0, limit
+    while left is None or left > 0:
+        size = PAGE if left is None else min(PAGE, left)
+        with db.transaction() as tx:
+            page = tx.audit.matching(query, after, size)
+        for ev, before in page:
+            prev = GENESIS if ev.seq == 1 else before
+            problem: str | None
+            if prev is None:
+                problem = f"event {ev.seq - 1}, the one before event {ev.seq}, is missing"
+            else:
+                problem = check.problem(ev, prev)
+            yield LoggedEvent(ev, _details(ev.details), problem)
+        if len(page) < size:
+            return
+        after = page[-1][0].seq
+        if left is not None:
+            left -= len(page)
+
+
+def _details(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def record_id(db: Store, given: str) -> str:
+    """The full id of record `given` (an id or a unique prefix, as `show` takes it); a full id
+    is taken as it is even when the record is gone (its events remain). Raises UsageError."""
+    key = given.strip().lower()
+    with db.transaction() as tx:
+        try:
+            return tx.records.get(given).id
+        except UsageError:
+            if len(key) == _ID_LENGTH and all(c in "0123456789abcdef" for c in key):
+                return key
+            raise
+
+
+def period(
+    district: District, since: date | datetime | None, until: date | datetime | None
+) -> tuple[datetime | None, datetime | None]:
+    """The moments (since, before) for a period given as days (the district's, whole) or
+    times (a time without an offset is the district's): `since` inclusive, `before`
+    exclusive. Raises UsageError if the period ends before it begins."""
+    start = _moment(district, since, end=False)
+    before = _moment(district, until, end=True)
+    if start is not None and before is not None and before <= start:
+        raise UsageError(f"--until {until} is before --since {since}: no time is in between")
+    return start, before
+
+
+def _moment(district: District, value: date | datetime | None, end: bool) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):  # before `date`: a datetime is a date too
+        when = value if value.tzinfo else value.replace(tzinfo=district.zone)
+        return when + timedelta(microseconds=1) if end else when  # an --until time counts
+    return district.start(value + timedelta(days=1) if end else value)
