@@ -38,7 +38,7 @@ def _figures(result: tagging_eval.Result) -> str:
 
 def test_the_tuning_part_meets_the_precision_target_and_the_recall_floor() -> None:
     result = tagging_eval.evaluate("tuning")
-    assert result["messages"] == 155
+    assert result["messages"] == 180
     assert result["precision"] >= PRECISION, (_figures(result), result["mistakes"])
     assert result["recall"] >= TUNING_RECALL_FLOOR, (_figures(result), result["mistakes"])
 
@@ -47,14 +47,14 @@ def test_the_held_out_part_meets_the_targets() -> None:
     # The held-out mistakes are left out of the failure message on purpose: tuning the tagger
     # to them would make this figure as optimistic as the in-sample one.
     result = tagging_eval.evaluate("heldout")
-    assert result["messages"] == 77
+    assert result["messages"] == 90
     assert result["precision"] >= PRECISION, _figures(result)
     assert result["recall"] >= RECALL, _figures(result)
 
 
 def test_the_whole_set_meets_the_targets() -> None:
     result = tagging_eval.evaluate("all")
-    assert result["messages"] == 232
+    assert result["messages"] == 270
     assert result["precision"] >= PRECISION, _figures(result)
     assert result["recall"] >= RECALL, _figures(result)
 

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""Render the student-tagging test set (messages/NNN.eml, labels.json) from source.txt.
+"""Render the student-tagging test set (messages/NNN.eml, labels.json, staff.csv) from source.txt.
 
 Usage::
 
-    python tests/data/tagging/build.py           # rewrite messages/ and labels.json
+    python tests/data/tagging/build.py           # rewrite messages/, labels.json and staff.csv
     python tests/data/tagging/build.py --check   # exit 1 if the files on disk differ
 
 The messages, notes and labels were written by hand in ``source.txt``; this script only turns
@@ -17,6 +17,10 @@ Each label also says which part of the set the message is in, ``"split": "tuning
 ``"heldout"`` (see ``split_of``): about a third of each category is held out, chosen by a keyed
 hash of the file name, so the split depends only on the names and the hand-written categories,
 never on what any tagger makes of the messages.
+
+``staff.csv`` is the district's staff directory (HR export) the tagger may be given besides
+the roster: every ``@teacher`` and ``@staff`` line of ``source.txt``, with an employee id
+derived from the line's key (``staff_id``), so adding a line never renumbers the others.
 """
 
 from __future__ import annotations
@@ -24,8 +28,10 @@ from __future__ import annotations
 import argparse
 import base64
 import binascii
+import csv
 import hashlib
 import html
+import io
 import json
 import re
 import sys
@@ -39,6 +45,8 @@ HERE = Path(__file__).resolve().parent
 SOURCE = HERE / "source.txt"
 MESSAGES = HERE / "messages"
 LABELS = HERE / "labels.json"
+STAFF = HERE / "staff.csv"
+STAFF_HEADER = ("staff_id", "first_name", "last_name", "email", "personal_email", "title")
 
 DOMAIN = "milton.k12.example.org"
 ARCHIVE = f"records-archive@{DOMAIN}"
@@ -81,6 +89,7 @@ CATEGORIES = (
     "common_word",
     "first_name_only",
     "ambiguous",
+    "staff_namesake",
     "none",
 )
 
@@ -108,12 +117,19 @@ LOWER_DIGITS = "abcdefghijklmnopqrstuvwxyz0123456789"
 
 @dataclass(frozen=True)
 class Teacher:
+    """One staff member: an ``@teacher`` line (forwards messages in the set) or ``@staff`` line.
+
+    ``personal`` is the first personal address ("" when the directory lists none), the one the
+    person forwards from; ``more_personal`` holds any others the directory lists.
+    """
+
     key: str
     name: str
     addressed: str
     personal: str
     school: str
     signature: str
+    more_personal: tuple[str, ...] = ()
 
 
 @dataclass
@@ -145,6 +161,8 @@ def parse_people(value: str, teacher: Teacher) -> list[tuple[str, str]]:
         if not chunk:
             continue
         if chunk == "@teacher":
+            if not teacher.personal:
+                raise ValueError(f"{teacher.key} has no personal address for @teacher")
             people.append((teacher.name, teacher.personal))
             continue
         if chunk == "@school":
@@ -214,7 +232,19 @@ def read_source(path: Path) -> tuple[dict[str, Teacher], list[Message]]:
             if line.startswith("@teacher "):
                 parts = [p.strip() for p in line[len("@teacher ") :].split("|")]
                 key, name, addressed, personal, school, signature = parts
+                if key in teachers:
+                    raise ValueError(f"duplicate staff key {key}")
                 teachers[key] = Teacher(key, name, addressed, personal, school, signature)
+            elif line.startswith("@staff "):
+                parts = [p.strip() for p in line[len("@staff ") :].split("|")]
+                key, name, addressed, personals, school, signature = parts
+                if key in teachers:
+                    raise ValueError(f"duplicate staff key {key}")
+                found = [a.strip() for a in personals.split(";") if a.strip()]
+                first = found[0] if found else ""
+                teachers[key] = Teacher(
+                    key, name, addressed, first, school, signature, tuple(found[1:])
+                )
             continue
         m = re.fullmatch(r"--- (note|body|original)", line)
         if m:
@@ -1013,6 +1043,8 @@ def render(msg: Message, teachers: dict[str, Teacher]) -> bytes:
     attach = msg.attach
     use_school = f.get("from") == "school"
     sender_addr = t.school if use_school else t.personal
+    if not sender_addr:
+        raise ValueError(f"{msg.number}: {t.key} has no personal address; use from: school")
     sender = (t.name, sender_addr)
 
     if client == "autofwd_gmail":
@@ -1384,7 +1416,36 @@ def split_of(categories: dict[str, str]) -> dict[str, str]:
     return split
 
 
-def build() -> tuple[dict[str, bytes], bytes]:
+STAFF_KEY = "archiver-tagging-staff-v1"
+
+
+def staff_id(key: str) -> str:
+    """The employee id of a staff line: E + five digits from SHA-256 of its key."""
+    digest = hashlib.sha256(f"{STAFF_KEY}:{key}".encode()).digest()
+    return f"E{10000 + int.from_bytes(digest[:8], 'big') % 90000}"
+
+
+def render_staff(teachers: dict[str, Teacher]) -> bytes:
+    """staff.csv: the HR directory export, sorted by last then first name, CRLF lines."""
+    rows = []
+    ids: dict[str, str] = {}
+    for t in teachers.values():
+        sid = staff_id(t.key)
+        if sid in ids:
+            raise ValueError(f"staff ids of {ids[sid]} and {t.key} collide: {sid}")
+        ids[sid] = t.key
+        first, _, last = t.name.partition(" ")
+        personal = ";".join(a for a in (t.personal, *t.more_personal) if a)
+        rows.append((sid, first, last, t.school, personal, t.signature))
+    rows.sort(key=lambda r: (r[2].casefold(), r[1].casefold(), r[0]))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(STAFF_HEADER)
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+def build() -> tuple[dict[str, bytes], bytes, bytes]:
     teachers, messages = read_source(SOURCE)
     files: dict[str, bytes] = {}
     labels: dict[str, dict[str, object]] = {}
@@ -1406,14 +1467,14 @@ def build() -> tuple[dict[str, bytes], bytes]:
     for name, label in labels.items():
         label["split"] = split[name]
     text = json.dumps(labels, ensure_ascii=False, indent=1) + "\n"
-    return files, text.encode("utf-8")
+    return files, text.encode("utf-8"), render_staff(teachers)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--check", action="store_true", help="compare with the files on disk")
     args = parser.parse_args()
-    files, labels = build()
+    files, labels, staff = build()
     if args.check:
         bad = [
             n
@@ -1423,10 +1484,12 @@ def main() -> int:
         extra = sorted(p.name for p in MESSAGES.glob("*.eml") if p.name not in files)
         if not LABELS.is_file() or LABELS.read_bytes() != labels:
             bad.append("labels.json")
+        if not STAFF.is_file() or STAFF.read_bytes() != staff:
+            bad.append("staff.csv")
         if bad or extra:
             print(f"differs: {', '.join(bad + extra)}", file=sys.stderr)
             return 1
-        print(f"{len(files)} messages and labels.json match source.txt")
+        print(f"{len(files)} messages, labels.json and staff.csv match source.txt")
         return 0
     MESSAGES.mkdir(exist_ok=True)
     for old in MESSAGES.glob("*.eml"):
@@ -1435,7 +1498,8 @@ def main() -> int:
     for name, data in files.items():
         (MESSAGES / name).write_bytes(data)
     LABELS.write_bytes(labels)
-    print(f"wrote {len(files)} messages and labels.json")
+    STAFF.write_bytes(staff)
+    print(f"wrote {len(files)} messages, labels.json and staff.csv")
     return 0
 
 

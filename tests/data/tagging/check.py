@@ -1,16 +1,19 @@
 #!/usr/bin/env python3
-"""Self-check of the student-tagging test set: MIME validity, roster, labels, counts.
+"""Self-check of the student-tagging test set: MIME validity, roster, staff, labels, counts.
 
 Usage::
 
     python tests/data/tagging/check.py             # checks and counts; exit 1 on any problem
     python tests/data/tagging/check.py --evidence  # also print, per message, which roster
-                                                   # names, ids and addresses occur in its text
+                                                   # names, ids and addresses occur in its text,
+                                                   # and which staff names and addresses
     python tests/data/tagging/check.py --baseline  # score a naive exact-match strawman tagger
 
 Checks: every messages/NNN.eml parses with ``email.policy.default`` and no part has defects,
 every text part decodes, lines end in CRLF and stay within 998 octets, only example domains
-occur; roster.csv has the expected header and valid rows; labels.json covers exactly the
+occur; roster.csv has the expected header and valid rows; staff.csv has its header, unique
+employee ids and addresses, and exactly the staff namesakes listed in ``NAMESAKES``, each of
+whom really shares a roster student's full name; labels.json covers exactly the
 messages, uses known categories, and names only roster ids; every label has a ``split``
 (``tuning`` or ``heldout``) and every category has messages in both parts. The ``--evidence``
 listing is for a person reviewing the labels; it is a plain string search, not a tagger, and
@@ -26,6 +29,7 @@ import argparse
 import csv
 import email
 import email.policy
+import io
 import json
 import re
 import sys
@@ -46,6 +50,22 @@ HEADER = [
     "Withdrawal Date",
 ]
 GRADES = {"KF", *(f"{g:02d}" for g in range(1, 13))}
+STAFF_HEADER = ["staff_id", "first_name", "last_name", "email", "personal_email", "title"]
+SCHOOL_DOMAIN = "@milton.k12.example.org"
+# Staff who share a roster student's full name (legal or preferred first name and surname,
+# accents and case aside), with the students they share it with. The check fails if one of
+# them stops matching, or if staff.csv gains a namesake that is not listed here.
+NAMESAKES = {
+    "Ryan Walsh": ("105810",),
+    "Owen Parker": ("109347",),
+    "Sophia Lopes": ("100852",),
+    "Jose Pena": ("101249",),
+    "Thais Araujo": ("105093",),
+    "Fatima Hassan": ("101902",),
+    "Rohan Patel": ("103665",),
+    "Finn McCarthy": ("108159",),
+    "Joao Goncalves": ("103158",),
+}
 CATEGORIES = (
     "explicit_line",
     "full_name",
@@ -60,6 +80,7 @@ CATEGORIES = (
     "common_word",
     "first_name_only",
     "ambiguous",
+    "staff_namesake",
     "none",
 )
 ALLOWED_DOMAIN = re.compile(r"(?:^|\.)(?:example|example\.org|example\.com|example\.net)$", re.I)
@@ -100,6 +121,92 @@ def read_roster(problems: list[str]) -> list[dict[str, str]]:
         if wd and not re.fullmatch(r"(1[0-2]|[1-9])/(3[01]|[12]\d|[1-9])/20\d\d", wd):
             problems.append(f"roster: {sid} withdrawal date {wd}")
     return out
+
+
+def full_names(student: dict[str, str]) -> set[str]:
+    """A student's "First Last" and "Preferred Last", folded."""
+    last = student["Last Name"]
+    return {fold(f"{f} {last}") for f in (student["First Name"], student["Preferred Name"]) if f}
+
+
+def read_staff(problems: list[str], roster: list[dict[str, str]]) -> list[dict[str, str]]:
+    """staff.csv rows; problems with its layout, ids, addresses and namesakes are appended."""
+    raw = (HERE / "staff.csv").read_bytes()
+    if re.search(rb"(?<!\r)\n", raw):
+        problems.append("staff.csv: line ending other than CRLF")
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8"), newline="")))
+    if rows[0] != STAFF_HEADER:
+        problems.append(f"staff.csv: header is {rows[0]}")
+    out = []
+    for i, r in enumerate(rows[1:], 2):
+        if len(r) != len(STAFF_HEADER):
+            problems.append(f"staff.csv: line {i} has {len(r)} fields")
+            continue
+        out.append(dict(zip(STAFF_HEADER, r, strict=True)))
+    ids = Counter(s["staff_id"] for s in out)
+    students = {r["Student Email"].lower() for r in roster}
+    addresses: Counter[str] = Counter()
+    for s in out:
+        sid = s["staff_id"]
+        if not re.fullmatch(r"E\d{5}", sid):
+            problems.append(f"staff: bad id {sid}")
+        if ids[sid] > 1:
+            problems.append(f"staff: duplicate id {sid}")
+        if not (s["first_name"] and s["last_name"] and s["title"]):
+            problems.append(f"staff: {sid} lacks a name or title")
+        if not s["email"].lower().endswith(SCHOOL_DOMAIN):
+            problems.append(f"staff: {sid} school email {s['email']}")
+        personal = [a for a in s["personal_email"].split(";") if a] if s["personal_email"] else []
+        for a in [s["email"], *personal]:
+            addresses[a.lower()] += 1
+            if a.lower() in students:
+                problems.append(f"staff: {sid} has the student address {a}")
+        for a in personal:
+            m = re.fullmatch(r"[\w.+-]+@([\w-]+(?:\.[\w-]+)+)", a)
+            if not m or not ALLOWED_DOMAIN.search(m.group(1)):
+                problems.append(f"staff: {sid} personal email {a!r}")
+            elif a.lower().endswith(SCHOOL_DOMAIN):
+                problems.append(f"staff: {sid} personal email {a} is a school address")
+    for a, n in addresses.items():
+        if n > 1:
+            problems.append(f"staff: address {a} listed {n} times")
+    found: dict[str, tuple[str, ...]] = {}
+    for s in out:
+        name = f"{s['first_name']} {s['last_name']}"
+        same = tuple(r["Student ID"] for r in roster if fold(name) in full_names(r))
+        if same:
+            found[name] = same
+    for name, same in sorted(found.items()):
+        if name not in NAMESAKES:
+            problems.append(f"staff: {name} shares a student's name ({', '.join(same)})")
+    listed = {f"{s['first_name']} {s['last_name']}" for s in out}
+    for name, same in NAMESAKES.items():
+        if name not in listed:
+            problems.append(f"staff: namesake {name} is not in staff.csv")
+        elif found.get(name) != same:
+            problems.append(f"staff: namesake {name} matches {found.get(name)}, not {same}")
+    return out
+
+
+def staff_evidence(text: str, staff: list[dict[str, str]]) -> list[str]:
+    """Staff whose full name or an address occurs in text."""
+    folded, lowered = fold(text), text.lower()
+    found = []
+    for s in staff:
+        forms = []
+        personal = [a for a in s["personal_email"].split(";") if a]
+        if any(a.lower() in lowered for a in [s["email"], *personal]):
+            forms.append("email")
+        first, last = fold(s["first_name"]), fold(s["last_name"])
+        if re.search(rf"\b{re.escape(first)}\s+{re.escape(last)}\b", folded):
+            forms.append(f"'{s['first_name']} {s['last_name']}'")
+        if re.search(rf"\b{re.escape(last)},\s*{re.escape(first)}\b", folded):
+            forms.append(f"'{s['last_name']}, {s['first_name']}'")
+        if forms:
+            found.append(
+                f"{s['staff_id']} {s['first_name']} {s['last_name']} (staff) [{', '.join(forms)}]"
+            )
+    return found
 
 
 def walk(msg: EmailMessage) -> list[EmailMessage]:
@@ -225,6 +332,7 @@ def main() -> int:
     args = parser.parse_args()
     problems: list[str] = []
     roster = read_roster(problems)
+    staff = read_staff(problems, roster)
     by_id = {r["Student ID"]: r for r in roster}
     labels = json.loads((HERE / "labels.json").read_text(encoding="utf-8"))
     files = sorted((HERE / "messages").glob("*.eml"))
@@ -274,11 +382,20 @@ def main() -> int:
             for s in missing:
                 r = by_id[s]
                 print(f"  ! {s} {r['First Name']} {r['Last Name']}: no name form found")
+            for line in staff_evidence(message_text(msg), staff):
+                print(f"  ~ {line}")
     print(f"messages: {len(files)}")
     print(
         f"roster: {len(roster)} students "
         f"({sum(r['Enrollment Status'] == 'Inactive' for r in roster)} inactive)"
     )
+    print(f"staff: {len(staff)}, {len(NAMESAKES)} of them sharing a student's full name:")
+    for name, ids in NAMESAKES.items():
+        same = [by_id[i] for i in ids if i in by_id]
+        students = ", ".join(
+            f"{r['Student ID']} {r['First Name']} {r['Last Name']} gr{r['Grade']}" for r in same
+        )
+        print(f"  {name:16} {students}")
     print(f"labelled (message, student) pairs: {pairs}; distinct students tagged: {len(tagged)}")
     print(f"messages with no student: {sum(1 for v in labels.values() if not v['students'])}")
     print("categories (tuning + held-out):")
