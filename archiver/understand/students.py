@@ -398,6 +398,24 @@ def _name_forms(first: str, last: str) -> set[tuple[tuple[str, ...], tuple[str, 
     return out
 
 
+# "Student: Sophia Lopes (gr 12)": a line that says whom it is about, in the languages of the
+# district's families.
+_LABEL = re.compile(
+    r"(?i)^[ \t>*\-\u2022]*(?:students?|student name|pupil|aluno|aluna|alunos|alumno|alumna|"
+    r"alumnos|estudiante|estudiantes|estudante|estudantes|[ée]l[èe]ve|el[èe]v|h[oọ]c sinh)"
+    r"[ \t]*:[ \t]*$"
+)
+
+
+def _labelled(m: _Mention) -> bool:
+    """Whether a name stands on a "Student:" line, right after the label (or a list of names
+    after it)."""
+    line = m.text.rfind("\n", 0, m.start) + 1
+    before = m.text[line : m.start]
+    label, colon, names = before.partition(":")
+    return bool(colon) and bool(_LABEL.match(label + ":")) and not re.search(r"[.!?]", names)
+
+
 class Tagger:
     """A roster compiled for matching; build once per roster version."""
 
@@ -452,6 +470,7 @@ class Tagger:
         # one of a message's people. A student's own account in a directory export is not staff.
         self._staff_by_address: dict[str, StaffMember] = {}
         self._staff_names: dict[tuple[str, ...], set[tuple[str, ...]]] = {}  # folded -> exact
+        self._staff_by_name: dict[tuple[str, ...], list[StaffMember]] = {}
         for member in staff:
             if any(a in self._emails for a in member.addresses):
                 continue
@@ -459,6 +478,7 @@ class Tagger:
                 self._staff_by_address[address] = member
             for folded, exact in _name_forms(member.first, member.last):
                 self._staff_names.setdefault(folded, set()).add(exact)
+                self._staff_by_name.setdefault(folded, []).append(member)
 
     def _ids_in(self, text: str) -> set[str]:
         return {m.group(1) for m in _ID.finditer(text[:_MAX_TEXT]) if m.group(1) in self.students}
@@ -603,10 +623,22 @@ class Tagger:
         named: set[str] = set()  # given names of students named in full here
         for m in mentions:
             ids = set(m.ids)
-            if tuple(fold(e) for e in m.exact) in own or self._staff_name(m, ids):
-                # one of the message's own people or a member of staff, unless "my son
-                # Carlos" says otherwise (an id or a student address has tagged already)
+            if _labelled(m):
+                pass  # "Student: Sophia Lopes": whoever else has the name
+            elif tuple(fold(e) for e in m.exact) in own:
+                # one of the message's own people, unless "my son Carlos" says otherwise (an
+                # id or a student address has tagged already)
                 ids = {i for i in ids if self._given_of(i) & children}
+                if not ids:
+                    continue
+            elif self._staff_name(m, ids):
+                # a member of staff, unless "my son" says otherwise, or the grade the message
+                # names in so many words is the student's and not the namesake's: "Owen
+                # Parker (grade 2)" is not the high-school PE teacher. (Its teacher's grade is
+                # not enough: a second-grade teacher hears of staff and students alike.)
+                ids = {i for i in ids if self._given_of(i) & children} or self._not_staff(
+                    m, ids, grades.specific
+                )
                 if not ids:
                     continue
             if len(ids) > 1:  # a shared name: the spelling, a grade or the message decides
@@ -622,6 +654,27 @@ class Tagger:
         self._given_names(item, add, named, spans, own, grades)
         return tags
 
+    def _party_grades(self, item: TagInput) -> set[str]:
+        """The grades the titles of the members of staff among the message's people point to
+        ("Grade 2, Cunningham Elementary School")."""
+        out: set[str] = set()
+        for address in item.addresses:
+            member = self._staff_by_address.get(address.strip().lower())
+            if member is not None and member.title:
+                found = _grades(member.title)
+                out |= found.specific or found.general
+        return out
+
+    def _not_staff(self, m: _Mention, ids: set[str], grades: set[str]) -> set[str]:
+        """The students a staff namesake's name means after all: those in a grade the message
+        is about that none of the namesakes' titles points to."""
+        namesakes = self._staff_by_name.get(tuple(fold(e) for e in m.exact), [])
+        theirs: set[str] = set()
+        for member in namesakes:
+            found = _grades(member.title)
+            theirs |= found.specific | found.general
+        return {i for i in ids if self._grade_of[i] in grades - theirs}
+
     def _message_grades(self, item: TagInput) -> _Grades:
         """The grades the message's texts point to, and (loosely) the titles of the members of
         staff among its people ("Grade 3, Tucker Elementary School")."""
@@ -631,12 +684,7 @@ class Tagger:
             found = _grades(text)
             specific |= found.specific
             general |= found.general
-        for address in item.addresses:
-            member = self._staff_by_address.get(address.strip().lower())
-            if member is not None and member.title:
-                found = _grades(member.title)
-                general |= found.specific | found.general
-        return _Grades(specific, general)
+        return _Grades(specific, general | self._party_grades(item))
 
     def _staff_name(self, m: _Mention, ids: set[str]) -> bool:
         """Whether a name written is a member of staff's: theirs as compared, unless written

@@ -287,3 +287,22 @@ def test_a_place_word_must_follow_the_name_directly() -> None:
     assert tag("", "Liam Doherty Library hours") == {}  # a place
     assert tag("", "Liam Doherty - library book") == {"104233": NAME}
     assert tag("", "Liam Doherty's library book got wet") == {"104233": NAME}
+
+
+def test_a_student_line_names_the_student_whoever_else_has_the_name() -> None:
+    teacher = (("ktran@district.example.org", "Kevin Tran"),)
+    text = "Student: Kevin Trần (gr 9)\nCalled home about the exam.\n\nKevin Tran"
+    assert directory_tag("", text, people=teacher) == {"200001": NAME}
+    assert directory_tag("", "Called home about the exam.\n\nKevin Tran", people=teacher) == {}
+
+
+def test_a_grade_in_so_many_words_that_is_not_the_namesakes_means_the_student() -> None:
+    staff = [
+        StaffMember("E9", "Michael", "Walsh", "mw@district.example.org", title="PE, High School")
+    ]
+    text = "Michael Walsh (grade 2) keeps cutting the line at recess."
+    assert directory_tag("", text, staff=staff) == {"200002": NAME}
+    # the namesake teaches that grade too: it cannot be told
+    same = [StaffMember("E9", "Michael", "Walsh", "mw@district.example.org", title="Grade 2")]
+    assert directory_tag("", text, staff=same) == {}
+    assert directory_tag("", "Michael Walsh will run the fun run.", staff=staff) == {}
