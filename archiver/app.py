@@ -140,6 +140,7 @@ class App:
             BusinessCalendar.from_settings(self.settings),
             load_exemptions(),
             self.district,
+            self.settings.requests,
         )
 
     def requests_since(self, day: date) -> datetime:

@@ -555,6 +555,7 @@ class RequestRow:
     responded_at: datetime | None = None
     closed_at: datetime | None = None
     outcome: str | None = None
+    fees: str | None = None  # the fee estimate's inputs, JSON
     facts: bytes | None = None
 
 

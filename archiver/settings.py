@@ -251,6 +251,35 @@ class RequestsSettings:
             "district that has not set it never charges for hours the law makes free."
         ),
     )
+    hourly_rate: str = field(
+        default="25.00",
+        metadata=_help(
+            "Dollars an hour for search and retrieval in a fee estimate: the hourly wage of the\n"
+            "lowest-paid employee able to do the work, at most 25.00 (950 CMR 32.07(2))."
+        ),
+    )
+    district_name: str = field(
+        default="",
+        metadata=_help("The district's name, as the written response's letterhead gives it."),
+    )
+    officer_name: str = field(
+        default="",
+        metadata=_help(
+            "The Records Access Officer who signs written responses (c.66 s.10(b)); a letter\n"
+            "cannot be made until it is set."
+        ),
+    )
+    officer_title: str = field(
+        default="Records Access Officer",
+        metadata=_help("The officer's title, under the signature."),
+    )
+    officer_contact: str = field(
+        default="",
+        metadata=_help(
+            "How requesters reach the officer (address, email, phone), printed in each letter;\n"
+            "a letter cannot be made until it is set."
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -572,6 +601,10 @@ def _requests_problems(r: RequestsSettings) -> list[tuple[str, str]]:
         out.append(("requests.production_days", "must be between 1 and 250 (business days)"))
     if not 1 <= r.appeal_window_days <= 3650:
         out.append(("requests.appeal_window_days", "must be between 1 and 3650 (days)"))
+    if not re.fullmatch(r"\d{1,4}(\.\d{1,2})?", r.hourly_rate.strip()):
+        out.append(
+            ("requests.hourly_rate", f'must be dollars, e.g. "18.50", got "{r.hourly_rate}"')
+        )
     return out
 
 

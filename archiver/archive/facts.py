@@ -138,6 +138,7 @@ def request_facts(row: RequestRow) -> Facts:
         ("responded_at", row.responded_at),
         ("closed_at", row.closed_at),
         ("outcome", row.outcome),
+        ("fees", row.fees),
     ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -323,3 +324,112 @@ def close(ctx: click.Context, number: str, outcome: str) -> None:
     a = app(ctx)
     r = a.requests().close(number, outcome)
     click.echo(f"{r.number} closed: {outcome}")
+
+
+@request.command("fees")
+@click.argument("number")
+@click.option(
+    "--hours",
+    metavar="H",
+    help="Hours of search and retrieval (the first hours may be free, by population).",
+)
+@click.option(
+    "--task",
+    "tasks",
+    multiple=True,
+    metavar="NAME=H",
+    help="Another task and its hours (repeatable), e.g. 'review=1.5'.",
+)
+@click.option(
+    "--redaction",
+    metavar="H",
+    help="Hours segregating or redacting: chargeable only with the Supervisor's approval.",
+)
+@click.option("--redaction-approved", is_flag=True, help="The Supervisor approved that charge.")
+@click.option("--pages", type=click.IntRange(min=0), default=0, help="Black-and-white pages.")
+@click.option("--rate", metavar="DOLLARS", help="Hourly rate (default: [requests] hourly_rate).")
+@click.option("--rate-approved", is_flag=True, help="The Supervisor approved a rate over $25.")
+@actor_option
+@click.pass_context
+def fees(
+    ctx: click.Context,
+    number: str,
+    hours: str | None,
+    tasks: tuple[str, ...],
+    redaction: str | None,
+    redaction_approved: bool,
+    pages: int,
+    rate: str | None,
+    rate_approved: bool,
+) -> None:
+    """Estimate the fee of a public-records request (950 CMR 32.07), itemised; kept for the
+    letter. No fee at all once the written response is late."""
+    items: list[tuple[str, str, bool]] = []
+    if hours is not None:
+        items.append(("Search and retrieval", hours, False))
+    for t in tasks:
+        name, eq, value = t.partition("=")
+        if not eq or not name.strip():
+            raise click.BadParameter(f"{t!r}: give NAME=HOURS", param_hint="--task")
+        items.append((name.strip(), value.strip(), False))
+    if redaction is not None:
+        items.append(("Segregation and redaction", redaction, True))
+    estimate = (
+        app(ctx).requests().set_fees(number, items, pages, rate, rate_approved, redaction_approved)
+    )
+    click.echo(estimate.render())
+
+
+@request.command("letter")
+@click.argument("number")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Write the letter here (FILE.txt: text; FILE.pdf: PDF) instead of printing it.",
+)
+@click.option(
+    "--not-held", metavar="TEXT", help="What was asked for that the district does not hold."
+)
+@click.option("--agency", metavar="NAME", help="Who may hold what the district does not.")
+@click.option(
+    "--sent",
+    is_flag=True,
+    help="Record that this letter is sent today as the written response (once).",
+)
+@actor_option
+@click.pass_context
+def letter(
+    ctx: click.Context,
+    number: str,
+    out: Path | None,
+    not_held: str | None,
+    agency: str | None,
+    sent: bool,
+) -> None:
+    """The written response to a request, with every element the law lists (c.66 §10(b);
+    603 CMR 23.07 for student records)."""
+    from archiver.records.letter import compose, officer
+
+    a = app(ctx)
+    desk = a.requests()
+    officer(a.settings.requests)  # refuse before anything is recorded as sent
+    view, student, received_on = desk.for_letter(number, sent)
+    doc = compose(
+        view,
+        desk.exemptions,
+        desk.fee_estimate(view),
+        a.settings.requests,
+        a.district.today(a.clock),
+        received_on,
+        student,
+        not_held,
+        agency,
+    )
+    if out is None:
+        click.echo(doc.text(), nl=False)
+        return
+    if out.suffix.lower() == ".pdf":
+        raise click.UsageError("PDF letters are not built yet: use a .txt file")
+    out.write_text(doc.text(), encoding="utf-8")
+    click.echo(f"{view.number}: letter written to {out}")

@@ -23,6 +23,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from archiver.archive import access, audit, facts
 from archiver.archive.actor import current_actor
@@ -34,6 +35,8 @@ from archiver.domain import RequestRecordRow, RequestRow
 from archiver.errors import UsageError
 from archiver.records.calendar import BusinessCalendar
 from archiver.records.exemptions import Exemptions
+from archiver.records.fees import FeeEstimate, Task, estimate_fee
+from archiver.settings import RequestsSettings
 from archiver.store.db import Store, Tx
 
 PUBLIC = "public"
@@ -120,12 +123,14 @@ class RequestDesk:
         calendar: BusinessCalendar,
         exemptions: Exemptions,
         district: District,
+        settings: RequestsSettings,
     ) -> None:
         self.db = db
         self.ring = ring
         self.calendar = calendar
         self.exemptions = exemptions
         self.district = district
+        self.settings = settings
         self.digest = calendar_digest(calendar)
 
     # Opening.
@@ -454,6 +459,82 @@ class RequestDesk:
                 details={"late": late},
             )
             return row
+
+    # Fees and the written response.
+
+    def late(self, row: RequestRow, now: datetime) -> bool:
+        """Whether the written response was (or, not sent yet, is) late: after the 10th
+        business day. Then no fee may be charged (950 CMR 32.06(2)(c))."""
+        sent = row.responded_at or now
+        return self.district.day_of(sent) > row.respond_by
+
+    def _estimate(self, row: RequestRow, doc: dict[str, Any], now: datetime) -> FeeEstimate:
+        return estimate_fee(
+            [Task(t["task"], t["hours"], t.get("redaction", False)) for t in doc["tasks"]],
+            hourly_rate=doc["rate"],
+            population=self.settings.municipal_population,
+            pages=int(doc["pages"]),
+            late=self.late(row, now),
+            rate_approved=bool(doc.get("rate_approved")),
+            redaction_approved=bool(doc.get("redaction_approved")),
+        )
+
+    def set_fees(
+        self,
+        number: str,
+        tasks: Sequence[tuple[str, str, bool]],
+        pages: int,
+        rate: str | None = None,
+        rate_approved: bool = False,
+        redaction_approved: bool = False,
+    ) -> FeeEstimate:
+        """Estimate the fee of a public-records request (tasks as (name, hours, is
+        redaction)), kept with it for the letter. Audited with the total."""
+        doc = {
+            "tasks": [{"task": t, "hours": h, "redaction": r} for t, h, r in tasks],
+            "pages": pages,
+            "rate": rate or self.settings.hourly_rate,
+            "rate_approved": rate_approved,
+            "redaction_approved": redaction_approved,
+        }
+        with self.db.transaction() as tx:
+            row = self._open_row(tx, number)
+            if row.kind != PUBLIC:
+                raise UsageError(f"{row.number} is a student-records request: it has no fee")
+            estimate = self._estimate(row, doc, tx.now)  # UsageError for what the law forbids
+            row = facts.seal_request(self.ring, replace(row, fees=json.dumps(doc)))
+            tx.requests.put(row)
+            audit.append(
+                tx,
+                self.ring,
+                "request.fees",
+                target=row.number,
+                details={"total": str(estimate.total), "late": estimate.late},
+            )
+        return estimate
+
+    def fee_estimate(self, request: Request) -> FeeEstimate | None:
+        """The request's fee estimate as it stands (none set: None)."""
+        row = request.row
+        if not row.fees:
+            return None
+        return self._estimate(row, json.loads(row.fees), self.db.clock.now())
+
+    def for_letter(self, number: str, sent: bool) -> tuple[Request, str | None, date]:
+        """A request as its written response needs it: the request, the student's name (a
+        student-records request) and the district's day it arrived; with `sent`, the
+        response is recorded as given now (once; a late one is audited as late). Audited."""
+        if sent:
+            self.responded(number)
+        with self.db.transaction() as tx:
+            row = self._row(tx, number)
+            view = self._view(tx, row, tx.requests.members(row.number))
+            name = None
+            if row.student_id is not None:
+                rows = tx.roster.students_by_id([row.student_id])
+                name = RosterSeal(self.ring).open(rows[0]).name if rows else None
+            audit.append(tx, self.ring, "request.letter", target=row.number, details={"sent": sent})
+        return view, name, self.district.day_of(row.received_at)
 
     def close(self, number: str, outcome: str) -> Request:
         """Close a request with its outcome; its records stay held until the appeal window

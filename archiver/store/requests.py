@@ -36,6 +36,7 @@ def _request(r: Any) -> RequestRow:
         responded_at=utc(r.responded_at),
         closed_at=utc(r.closed_at),
         outcome=r.outcome,
+        fees=r.fees,
         facts=as_bytes(r.facts),
     )
 

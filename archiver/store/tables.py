@@ -410,6 +410,7 @@ request = Table(
     Column("responded_at", DateTime(timezone=True)),
     Column("closed_at", DateTime(timezone=True)),
     Column("outcome", String(32)),
+    Column("fees", Text),  # the fee estimate's inputs (JSON: tasks, hours, pages, rate)
     Column("key_id", String(64), nullable=False),
     Column("sealed", LargeBinary, nullable=False),  # requester, contact, description
     Column("facts", LargeBinary),

@@ -40,6 +40,7 @@ def upgrade() -> None:
         sa.Column("responded_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("outcome", sa.String(length=32), nullable=True),
+        sa.Column("fees", sa.Text(), nullable=True),
         sa.Column("key_id", sa.String(length=64), nullable=False),
         sa.Column("sealed", sa.LargeBinary(), nullable=False),
         sa.Column("facts", sa.LargeBinary(), nullable=True),
