@@ -303,9 +303,7 @@ def decide(
 @click.option("--until", "until", type=_DAY, metavar="YYYY-MM-DD", help="Or the day granted.")
 @actor_option
 @click.pass_context
-def extend(
-    ctx: click.Context, number: str, days: int | None, until: datetime | None, actor: str | None
-) -> None:
+def extend(ctx: click.Context, number: str, days: int | None, until: datetime | None) -> None:
     """Record the Supervisor of Records' extension of a public-records request."""
     if days is not None and until is not None:
         raise click.UsageError("--days and --until cannot be combined")

@@ -100,7 +100,12 @@ class RequestRepo:
         query = select(request)
         if open_only:
             query = query.where(request.c.state != "closed")
-        return [_request(r) for r in self._conn.execute(query.order_by(request.c.opened_at.desc()))]
+        return [
+            _request(r)
+            for r in self._conn.execute(
+                query.order_by(request.c.opened_at.desc(), request.c.number.desc())
+            )
+        ]
 
     def live_numbers(self) -> list[str]:
         rows = self._conn.execute(
