@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import FrameType
 
@@ -50,6 +50,7 @@ class Daemon:
         self.stop = threading.Event()
         self._reload = threading.Event()
         self._failures: dict[str, int] = {}
+        self._requests_day: date | None = None  # the day the deadlines were last logged
         self.db = self.app.store
         self.clock = self.app.clock
         # Workers are forked here, before the scheduler starts any thread.
@@ -117,10 +118,26 @@ class Daemon:
             report.waiting,
         )
         self._log_head()
+        self._log_requests()
         self._completed(
             f"{name}: {report.archived} archived, {report.waiting} waiting at "
             f"{self.clock.now().astimezone(self.app.district.zone):%H:%M}"
         )
+
+    def _log_requests(self) -> None:
+        """Once a district day (and at start), put the open requests' deadlines in the
+        journal; overdue ones as warnings."""
+        today = self.app.district.today(self.clock)
+        if self._requests_day == today:
+            return
+        self._requests_day = today
+        try:
+            deadlines = self.app.requests().deadlines()
+        except ArchiverError as exc:
+            log.warning("cannot read the requests' deadlines: %s", exc)
+            return
+        for d in deadlines:
+            (log.warning if d.overdue else log.info)("%s", d.describe())
 
     def _log_head(self) -> None:
         """Put the audit head in the journal: a copy outside the database that

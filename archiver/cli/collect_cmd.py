@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from archiver.cli.context import actor_option, app, context, emit_json
 from archiver.errors import ArchiverError, KeyFileError, UsageError
+
+if TYPE_CHECKING:
+    from archiver.records.requests import Deadline
 
 
 @click.command()
@@ -105,6 +110,12 @@ def status_(ctx: click.Context, as_json: bool) -> int:
                 f"the last cycle and are tried again every cycle: {first}"
             )
     head = audit.head(a.store)
+    deadlines: list[Deadline] = []
+    if not problems:  # the requests' facts are checked with the keys said to be unusable
+        try:
+            deadlines = a.requests().deadlines()
+        except ArchiverError as exc:
+            problems.append(f"cannot read the requests' deadlines: {exc}")
     with a.store.transaction() as tx:
         kept = {
             "unclassified": tx.retention.count_unclassified(),
@@ -117,6 +128,7 @@ def status_(ctx: click.Context, as_json: bool) -> int:
                 "search_index": index,
                 "audit_head": head,
                 "retention": kept,
+                "requests": [d.to_json() for d in deadlines],
                 "problems": problems,
             }
         )
@@ -148,6 +160,12 @@ def status_(ctx: click.Context, as_json: bool) -> int:
             "run `archiver retention apply`"
         )
     click.echo(f"legal holds: {kept['open_holds']} open (`archiver hold list`)")
+    click.echo(f"requests: {len(deadlines)} open (`archiver request list --open`)")
+    for d in deadlines:
+        if d.overdue:  # a warning: the Records Access Officer must act, not IT
+            click.echo(f"warning: {d.describe()}", err=True)
+        else:
+            click.echo(f"  {d.describe()}")
     if not index["complete"]:
         click.echo(
             f"search index: {index['unindexed']} records not indexed: run `archiver reindex`"

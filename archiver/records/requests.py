@@ -83,6 +83,41 @@ class Request:
         return self.days_left is not None and self.days_left < 0
 
 
+@dataclass(frozen=True)
+class Deadline:
+    """A request's next deadline, as `status` and the daemon's journal tell it."""
+
+    number: str
+    kind: str
+    what: str  # written response | production | student records
+    due: date
+    days_left: int  # business days (calendar days for student records); negative: overdue
+
+    @property
+    def overdue(self) -> bool:
+        return self.days_left < 0
+
+    def describe(self) -> str:
+        unit = "business days" if self.kind == PUBLIC else "days"
+        if self.overdue:
+            return (
+                f"request {self.number}: OVERDUE: {self.what} was due {self.due.isoformat()}, "
+                f"{-self.days_left} {unit} ago"
+            )
+        left = f"{self.days_left} {unit} left"
+        return f"request {self.number}: {self.what} due {self.due.isoformat()}, {left}"
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "number": self.number,
+            "kind": self.kind,
+            "what": self.what,
+            "due": self.due.isoformat(),
+            "days_left": self.days_left,
+            "overdue": self.overdue,
+        }
+
+
 def calendar_digest(calendar: BusinessCalendar) -> str:
     """Names the rules the dates were computed under: a change of rules changes it."""
     return hashlib.sha256(calendar.rules().encode()).hexdigest()[:32]
@@ -317,6 +352,25 @@ class RequestDesk:
                 out.append(view)
             audit.append(tx, self.ring, "request.list", details={"requests": len(out)})
         return out
+
+    def deadlines(self) -> list[Deadline]:
+        """The requests not closed, soonest due first, with the days left: for `status` and
+        the daemon's journal (numbers and dates only: nothing sealed is opened, so not
+        audited)."""
+        with self.db.transaction() as tx:
+            out = []
+            for raw in tx.requests.listed(open_only=True):
+                facts.check(facts.request_problem(self.ring, raw))
+                row = self._current(tx, raw)
+                due = self.next_due(row)
+                if due is None:
+                    continue
+                what = "written response" if row.responded_at is None else "production"
+                if row.kind == STUDENT:
+                    what = "student records"
+                left = self._days_left(row, due, tx.now) or 0  # `due` is set: never None
+                out.append(Deadline(row.number, row.kind, what, due, left))
+        return sorted(out, key=lambda d: (d.due, d.number))
 
     # Answering.
 

@@ -125,6 +125,11 @@ def test_two_daemons_on_one_database_archive_each_message_once(
     archive = imap_archive(
         tmp_path, database_url, imap_user, dovecot.port, dovecot.password, batch_messages=10
     )
+    # An open request long overdue: the journal warns of it once a day (and at start).
+    late = archive.ok(
+        "request", "open", "--kind", "public", "--received", "2020-03-02 10:00",
+        "--requester", "Jo Reporter", "--json",
+    ).json()["number"]  # fmt: skip
     daemons = [_archiver(archive, "run") for _ in range(2)]
     try:
         for chunk in range(3):  # each arriving while the daemons are at work on the last
@@ -143,6 +148,8 @@ def test_two_daemons_on_one_database_archive_each_message_once(
     assert heads
     newest = max(heads, key=lambda h: int(h.split(":")[0]))
     assert archive.ok("audit", "verify", "--expect-head", newest).code == 0
+    warned = [re.search(rf"(\w+) \S+: request {late}: OVERDUE", err) for _, err in outputs]
+    assert any(warned) and {m.group(1) for m in warned if m} == {"WARNING"}
 
 
 def _source_error(archive: Archive, after: str | None) -> str:

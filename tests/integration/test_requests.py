@@ -355,3 +355,21 @@ def test_open_requests_clock_moves_with_the_days(archive: Archive, clock: FixedC
     assert shown["business_days_left"] == -1 and shown["overdue"] is True
     text = archive.ok("request", "list").text
     assert "OVERDUE by 1 business days" in text
+
+
+def test_status_shows_open_requests_and_warns_of_overdue_ones(
+    archive: Archive, clock: FixedClock
+) -> None:
+    clock.at = at("2026-04-16T12:00")
+    first = opened(archive, "2026-04-01 10:00")["number"]  # due 04-15: overdue
+    second = opened(archive, "2026-04-16 10:00")["number"]
+    result = archive.cli("status", "--json")
+    requests = result.json()["requests"]
+    assert [(r["number"], r["overdue"]) for r in requests] == [(first, True), (second, False)]
+    assert requests[0]["due"] == "2026-04-15" and requests[0]["days_left"] == -1
+    text = archive.cli("status")
+    assert f"warning: request {first}: OVERDUE: written response was due 2026-04-15" in text.err
+    assert f"request {second}: written response due 2026-05-01, 10 business days left" in (
+        text.text
+    )
+    assert "Jo Reporter" not in text.text + text.err  # numbers and dates only
