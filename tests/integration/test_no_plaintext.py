@@ -33,6 +33,11 @@ SECRETS = [
     "ofennimore@district.example.org",  # their school address
     "E990044",  # their staff id
     "Hippolyta Kestrel-Vance",  # in the staff export's file name
+    "Wilhelmina Tarrant-Oduya",  # a requester
+    "wtarrant@newsroom.example",  # their contact
+    "Quillon bus contract",  # what they asked for
+    "Peregrine decision reason",  # why a record was withheld
+    "Marchbanks conference",  # why a record was looked at (the access log's purpose)
 ]
 
 
@@ -114,8 +119,24 @@ def test_database_reveals_no_subject_body_address_attachment_or_student(
     archive.ok(
         "retention", "set", rid, "PERS", "--reason", "Ignatius Blackwood-Suarez personnel file"
     )
+    number = archive.ok(
+        "request", "open", "--kind", "public", "--requester", "Wilhelmina Tarrant-Oduya",
+        "--contact", "wtarrant@newsroom.example", "--description", "Quillon bus contract",
+        "--json",
+    ).json()["number"]  # fmt: skip
+    archive.ok("request", "add", number, rid)
+    archive.ok(
+        "request", "decide", number, rid, "withhold", "--exemption", "26c",
+        "--note", "Peregrine decision reason",
+    )  # fmt: skip
+    archive.ok("show", rid, "--purpose", "Marchbanks conference")
     archive.ok("verify")
     archive.ok("keys", "rotate")
+    shown = archive.ok("request", "show", "--json", number).json()  # still readable
+    assert shown["requester"] == "Wilhelmina Tarrant-Oduya"
+    assert shown["records"][0]["note"] == "Peregrine decision reason"
+    log = archive.ok("students", "access-log", "--json", "778812").json()
+    assert log["entries"][-1]["purpose"] == "Marchbanks conference"
     [member] = archive.ok("staff", "list", "--json").json()["staff"]  # still readable
     assert member["personal"] == ["octavia.fb.home@yahoo.example"]
     held = archive.ok("hold", "show", "--json", hold_name).json()  # still readable
