@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from archiver.cli.context import Progress, actor_option, app, emit_json
+from archiver.cli.context import actor_option, app, emit_json
 from archiver.understand.staff_file import PRESETS
 
 
@@ -33,18 +33,13 @@ def import_(ctx: click.Context, csv_path: Path, fmt: str, as_json: bool) -> None
     address, personal addresses where known), then tag every record again: a student who
     shares a name with a member of staff is no longer tagged for that person's name."""
     from archiver.archive.roster import import_staff
-    from archiver.archive.tagging import retag_all
+    from archiver.cli.students_cmd import retag_everything
     from archiver.understand.staff_file import read_staff
 
     a = app(ctx)
     name, rows = read_staff(csv_path, fmt)
-    changed = a.records_changed()
     result = import_staff(a.store, a.keyring, rows, name, csv_path.read_bytes())
-    with a.store.transaction() as tx:
-        total = tx.records.count()
-    progress = Progress("re-tagging", total)
-    retag = retag_all(a.store, a.keyring, progress, changed)
-    progress.finish()
+    retag = retag_everything(a)
     if as_json:
         emit_json(
             {

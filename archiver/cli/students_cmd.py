@@ -6,12 +6,29 @@ import csv
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from archiver.cli.context import Progress, actor_option, app, emit_json
 from archiver.understand.roster_file import PRESETS
+
+if TYPE_CHECKING:
+    from archiver.app import App
+    from archiver.archive.tagging import Rework
+
+
+def retag_everything(a: App) -> Rework:
+    """Tag every record again after the roster or the staff directory changed, with a
+    progress bar on a terminal."""
+    from archiver.archive.tagging import retag_all
+
+    with a.store.transaction() as tx:
+        total = tx.records.count()
+    progress = Progress("re-tagging", total)
+    retag = retag_all(a.store, a.keyring, progress, a.records_changed())
+    progress.finish()
+    return retag
 
 
 @click.group()
@@ -36,18 +53,13 @@ def import_(ctx: click.Context, csv_path: Path, fmt: str, as_json: bool) -> None
     """Import or update the roster from a student-information-system CSV export, then tag
     every record again (a new student, address or name can change what records concern)."""
     from archiver.archive.roster import import_students
-    from archiver.archive.tagging import retag_all
     from archiver.understand.roster_file import read_roster
 
     a = app(ctx)
     name, rows = read_roster(csv_path, fmt)
     changed = a.records_changed()
     result = import_students(a.store, a.keyring, rows, name, csv_path.read_bytes(), changed)
-    with a.store.transaction() as tx:
-        total = tx.records.count()
-    progress = Progress("re-tagging", total)
-    retag = retag_all(a.store, a.keyring, progress, changed)
-    progress.finish()
+    retag = retag_everything(a)
     if as_json:
         emit_json(
             {
