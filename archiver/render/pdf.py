@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, NoReturn
@@ -11,6 +12,10 @@ from weasyprint.urls import URLFetcher
 
 from archiver.render.document import Document, EmbeddedFile, checked_files
 from archiver.render.markup import document_html, stylesheet
+
+# WeasyPrint logs each step of every rendering at INFO, noise at the service's log level;
+# its warnings (a character no font has, a refused URL) still pass.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 
 class _RefusingFetcher(URLFetcher):  # type: ignore[misc]  # WeasyPrint has no type hints
@@ -26,9 +31,10 @@ def render_pdf(
     doc: Document, *, attachments: Sequence[EmbeddedFile] = (), pdf_a: bool = False
 ) -> bytes:
     """The document as a PDF, with `attachments` embedded (as PDF/A-3b associated files when
-    `pdf_a`). The same document and files give the same bytes.
+    `pdf_a`). The same document and files give the same bytes (where HarfBuzz's subsetter,
+    libharfbuzz-subset0, is installed: WeasyPrint's fallback stamps the time in fonts).
 
-    Raises RenderError for an attachment without a usable name or MIME type.
+    Raises RenderError for an embedded file without a usable name, MIME type or relationship.
     """
     return _pdf_from_html(
         document_html(doc), created=doc.created, attachments=checked_files(attachments), pdf_a=pdf_a
