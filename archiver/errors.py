@@ -99,3 +99,8 @@ class WorkerError(ArchiverError):
 
 class InputError(ArchiverError):
     """An input (file, message) cannot be archived; the message says what and where."""
+
+
+class RenderError(ArchiverError):
+    """A document cannot be rendered as asked (a heading level, a date without a time zone,
+    an embedded file's name or type); the message says which part."""

@@ -1,10 +1,10 @@
 """The layering rule (docs/architecture.md), enforced by reading every import of the package.
 
 Edges (CLI, daemon, the composition root) -> services (`ingest`, `archive`, `records`) ->
-`understand`, `crypto`, `store`, `sources`, `platform` -> `domain`, `errors`, `clock`,
-`settings`. Lower layers never import upper ones; a service does not reach into another's
-private names; each third-party library is imported by one place; every error class lives in
-`errors.py`; a migration states its own facts (it imports nothing of the live code).
+`understand`, `crypto`, `store`, `sources`, `platform`, `render` -> `domain`, `errors`,
+`clock`, `settings`. Lower layers never import upper ones; a service does not reach into
+another's private names; each third-party library is imported by one place; every error class
+lives in `errors.py`; a migration states its own facts (it imports nothing of the live code).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ PACKAGE = REPO / "archiver"
 MIGRATIONS = REPO / "migrations"
 
 BOTTOM = {"domain", "errors", "clock", "settings"}
-LOWER = {"understand", "crypto", "store", "sources", "platform"}
+LOWER = {"understand", "crypto", "store", "sources", "platform", "render"}
 SERVICES = {"archive", "ingest", "records"}
 # What each part of the package may import (besides itself): the layers below it.
 ALLOWED: dict[str, set[str]] = {
@@ -28,6 +28,7 @@ ALLOWED: dict[str, set[str]] = {
     "crypto": BOTTOM | {"platform"},
     "store": BOTTOM,
     "sources": BOTTOM | {"platform"},
+    "render": BOTTOM,
     "archive": BOTTOM | LOWER,
     "ingest": BOTTOM | LOWER | {"archive"},
     "records": BOTTOM | LOWER | {"archive", "ingest"},
@@ -53,6 +54,7 @@ OWNERS: dict[str, set[str]] = {
     "pypdf": {"archiver.understand.extract_child"},
     "docx": {"archiver.understand.extract_child"},
     "holidays": {"archiver.records.calendar"},
+    "weasyprint": {"archiver.render.pdf"},
 }
 
 

@@ -1,5 +1,6 @@
 """What a command loads before it answers: start-up is most of a typed command's time, so
-`--help` loads no database, crypto or mail library, and `show` no parser or tagger.
+`--help` loads no database, crypto, mail or PDF library, and `show` no parser, tagger or PDF
+renderer.
 (The times themselves are measured by benchmarks/startup_bench.py, not asserted here.)"""
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ def test_help_loads_no_database_crypto_or_mail_library() -> None:
         "imapclient",
         "pypdf",
         "holidays",
+        "weasyprint",
     }
     assert not heavy & loaded, heavy & loaded
     assert not {m for m in loaded if m.startswith(("archiver.store", "archiver.ingest"))}
@@ -80,5 +82,6 @@ def test_show_and_search_load_no_parser_tagger_or_ingest(demo: tuple[Path, str])
             "archiver.archive.tagging",
             "archiver.ingest.pipeline",
             "sqlalchemy.dialects.postgresql",
+            "weasyprint",
         }
         assert not unwanted & loaded, (command, unwanted & loaded)
