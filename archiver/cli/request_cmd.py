@@ -384,7 +384,7 @@ def fees(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
     metavar="FILE",
-    help="Write the letter here (FILE.txt: text; FILE.pdf: PDF) instead of printing it.",
+    help="Write the letter here instead of printing it: a PDF if FILE ends in .pdf, else text.",
 )
 @click.option(
     "--not-held", metavar="TEXT", help="What was asked for that the district does not hold."
@@ -428,6 +428,9 @@ def letter(
         click.echo(doc.text(), nl=False)
         return
     if out.suffix.lower() == ".pdf":
-        raise click.UsageError("PDF letters are not built yet: use a .txt file")
-    out.write_text(doc.text(), encoding="utf-8")
+        from archiver.render.pdf import render_pdf
+
+        out.write_bytes(render_pdf(doc.document(a.clock.now())))
+    else:
+        out.write_text(doc.text(), encoding="utf-8")
     click.echo(f"{view.number}: letter written to {out}")

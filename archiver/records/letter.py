@@ -13,12 +13,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from archiver.errors import UsageError
 from archiver.records.exemptions import Exemptions
 from archiver.records.fees import FeeEstimate
 from archiver.records.requests import PUBLIC, Request
+from archiver.render.document import Block, Document, Heading, Paragraph, Preformatted
 from archiver.settings import RequestsSettings
 
 _SHORT = 8  # record ids as `show` takes them
@@ -28,6 +29,7 @@ _SHORT = 8  # record ids as `show` takes them
 class Section:
     heading: str | None
     paragraphs: list[str] = field(default_factory=list)
+    fixed: bool = False  # laid out in columns (the fee estimate): a fixed-width font
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,27 @@ class Letter:
                 out += [p, ""]
         out += self.closing
         return "\n".join(out).rstrip() + "\n"
+
+    def document(self, created: datetime) -> Document:
+        """The letter for the rendering module (`render_pdf`): the same words as `text`."""
+        blocks: list[Block] = [
+            Paragraph("\n".join(self.letterhead)),
+            Paragraph(_long(self.date)),
+            Paragraph("\n".join(self.to)),
+            Heading(self.subject),
+            Paragraph(self.salutation),
+        ]
+        for s in self.sections:
+            if s.heading:
+                blocks.append(Heading(s.heading, 2))
+            blocks += [Preformatted(p) if s.fixed else Paragraph(p) for p in s.paragraphs]
+        blocks.append(Paragraph("\n".join(self.closing)))
+        return Document(
+            title=self.subject,
+            blocks=tuple(blocks),
+            footer=f"{self.number}, written response of {_long(self.date)}",
+            created=created,
+        )
 
 
 def _long(day: date) -> str:
@@ -225,7 +248,7 @@ def _public(
         Section("3. Records withheld or redacted", withheld),
         Section("4. Records to be produced", produced),
         Section("5. Timeframe", [timeframe]),
-        Section("6. Fees", [fees]),
+        Section("6. Fees", [fees], fixed=fee is not None),
         Section("7. Your right to appeal", [appeal]),
     ]
 

@@ -8,6 +8,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 
 from archiver.cli.context import Context
 from archiver.clock import FixedClock
@@ -254,6 +255,13 @@ def test_a_public_request_decisions_fees_and_the_letters_elements(
         "Dana Reyes",
     ):
         assert element in letter, element
+    pdf = tmp_path / "letter.pdf"
+    archive.ok("request", "letter", number, "--not-held", "text messages", "--out", str(pdf))
+    pages = PdfReader(pdf).pages
+    rendered = " ".join(" ".join(page.extract_text().split()) for page in pages)
+    for element in ("7. Your right to appeal", "Superior Court", "$39.50", ids[1][:8]):
+        assert element in rendered, element
+    assert f"{number}, written response of April 16, 2026" in rendered  # every page's footer
     # sent on the 11th business day: late, so no fee at all
     clock.at = at("2026-05-04T09:00")
     archive.ok("request", "letter", number, "--sent")
