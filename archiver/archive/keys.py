@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from archiver.crypto import envelope
+from archiver.crypto import envelope, signing
 from archiver.crypto.keyring import (
     CURRENT,
     KINDS,
@@ -73,12 +73,37 @@ def generate_missing(store: Store, keys_dir: Path) -> list[str]:
 def rotate_index_key(store: Store, keys_dir: Path) -> str:
     """Make a new index key current (the old one stays readable for the audit chain and for
     students not yet sealed again); its id. The search index must then be rebuilt."""
+    return _replace(store, keys_dir, "index")
+
+
+def rotate_signing_key(store: Store, keys_dir: Path) -> str:
+    """Make a new signing key current; its id. Bundles signed before name the old one, which
+    stays registered (and its file is kept) so `export verify` still knows it."""
+    return _replace(store, keys_dir, "signing")
+
+
+def _replace(store: Store, keys_dir: Path, kind: str) -> str:
     with store.transaction() as tx:
         ring = Keyring(keys_dir, tx.keys.registered())
-        old = ring.current_id("index")
+        old = ring.current_id(kind)
         ring.material(old)  # the old key must be readable before we replace it
         tx.keys.set_state(old, RETIRED)
-        return _register(tx, keys_dir, "index")
+        return _register(tx, keys_dir, kind)
+
+
+def signing_keys(store: Store, keys_dir: Path) -> tuple[dict[str, bytes], dict[str, str]]:
+    """The public key of every registered signing key, current or retired, by key id; and
+    the keys whose file cannot be read, with the problem (their public key is unknown)."""
+    with store.transaction() as tx:
+        rows = [k for k in tx.keys.registered() if k.kind == "signing"]
+    ring = Keyring(keys_dir, rows)
+    known, unreadable = {}, {}
+    for row in rows:
+        try:
+            known[row.id] = signing.public_key(ring.material(row.id))
+        except KeyFileError as exc:
+            unreadable[row.id] = "; ".join(exc.problems)
+    return known, unreadable
 
 
 def list_keys(store: Store, keys_dir: Path) -> list[KeyInfo]:

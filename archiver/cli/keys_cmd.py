@@ -1,4 +1,4 @@
-"""`archiver keys generate|list|rotate`: key-encryption and index keys."""
+"""`archiver keys generate|list|rotate`: key-encryption, index and signing keys."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ def keys() -> None:
 @actor_option
 @click.pass_context
 def generate(ctx: click.Context) -> None:
-    """Create a key-encryption key and an index key if none is current."""
+    """Create a key-encryption key, an index key and a signing key where none is current."""
     from archiver.archive import audit
     from archiver.archive.keys import generate_missing
 
@@ -74,9 +74,15 @@ def list_(ctx: click.Context, as_json: bool) -> int:
     is_flag=True,
     help="Rotate the index key instead: students are sealed again and the search index rebuilt.",
 )
+@click.option(
+    "--signing",
+    "signing",
+    is_flag=True,
+    help="Rotate the signing key instead: export bundles are signed with the new one.",
+)
 @actor_option
 @click.pass_context
-def rotate_(ctx: click.Context, index: bool) -> int:
+def rotate_(ctx: click.Context, index: bool, signing: bool) -> int:
     """Make a new key-encryption key current and re-wrap every data key under it.
 
     Messages are not re-encrypted. Safe to interrupt: running it again finishes the job.
@@ -85,8 +91,12 @@ def rotate_(ctx: click.Context, index: bool) -> int:
     from archiver.archive.keys import load_keyring, rotate
 
     a = app(ctx)
+    if index and signing:
+        raise click.UsageError("give --index or --signing, not both")
     if index:
         return _rotate_index(a)
+    if signing:
+        return _rotate_signing(a)
     with a.store.transaction() as tx:
         total = tx.records.count()
     progress = Progress("re-wrapping", total)
@@ -133,4 +143,16 @@ def _rotate_index(a: App) -> int:
         )
         return 1
     click.echo("Restart running daemons so they index new records under the new key.")
+    return 0
+
+
+def _rotate_signing(a: App) -> int:
+    from archiver.archive import audit
+    from archiver.archive.keys import load_keyring, rotate_signing_key
+
+    key_id = rotate_signing_key(a.store, a.settings.keys_dir)
+    ring = load_keyring(a.store, a.settings.keys_dir)
+    audit.record_event(a.store, ring, "keys.rotate", details={"signing": key_id})
+    click.echo(f"created signing key {key_id}; export bundles are signed with it from now on")
+    click.echo("Keep the old key file: `export verify` reads it to recognise older bundles.")
     return 0

@@ -14,6 +14,7 @@ from archiver.cli import (
     collect_cmd,
     config_cmd,
     db_cmd,
+    export_cmd,
     hold_cmd,
     import_cmd,
     init_cmd,
@@ -69,6 +70,7 @@ for command in (
     retention_cmd.retention,
     hold_cmd.hold,
     request_cmd.request,
+    export_cmd.export,
 ):
     cli.add_command(command)
 

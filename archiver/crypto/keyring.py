@@ -21,7 +21,7 @@ from archiver.domain import KeyRow
 from archiver.errors import KeyFileError, WrongKeyError
 from archiver.platform import credentials
 
-KINDS = ("kek", "index")
+KINDS = ("kek", "index", "signing")  # signing: Ed25519, export bundles (crypto/signing.py)
 CURRENT = "current"
 RETIRED = "retired"
 
@@ -131,6 +131,11 @@ class Keyring:
 
     def index_key(self) -> tuple[str, bytes]:
         key_id = self.current_id("index")
+        return key_id, self.material(key_id)
+
+    def signing_key(self) -> tuple[str, bytes]:
+        """The current signing key's id and its 32 bytes (an Ed25519 private key)."""
+        key_id = self.current_id("signing")
         return key_id, self.material(key_id)
 
     def fact_seal(self, key_id: str | None = None) -> FactSeal:
