@@ -178,6 +178,8 @@ def _known_key(ctx: click.Context, checked: Checked) -> _Known:
     key_id, public = checked.key_id, checked.public_key
     if key_id is None or public is None:
         return _Known(None, "its signing key could not be read")
+    if not checked.signed:
+        return _Known(None, f"its signature does not hold (it names key {key_id})")
     try:
         a = app(ctx)
         known, unreadable = signing_keys(a.store, a.settings.keys_dir)

@@ -318,6 +318,7 @@ class Checked:
     problems: list[str]
     key_id: str | None
     public_key: bytes | None
+    signed: bool  # manifest.json's signature is good, by `public_key`
     records: int
     files: int
 
@@ -398,7 +399,7 @@ def check(path: Path) -> Checked:
     manifest = bag.get(MANIFEST_JSON)
     if manifest is None:
         problems.append(f"{MANIFEST_JSON}: missing")
-        return Checked(problems, None, None, 0, len(payload))
+        return Checked(problems, None, None, False, 0, len(payload))
     try:
         doc = json.loads(manifest)
         key = doc["signing_key"]
@@ -409,8 +410,10 @@ def check(path: Path) -> Checked:
                 raise TypeError(f)
     except (ValueError, KeyError, TypeError):
         problems.append(f"{MANIFEST_JSON}: not an export manifest")
-        return Checked(problems, None, None, 0, len(payload))
+        return Checked(problems, None, None, False, 0, len(payload))
+    before = len(problems)
     public = _signature_problems(bag, manifest, claimed, key_id, info, problems)
+    signed = public is not None and len(problems) == before
     problems += _listed_problems(listed, payload, sha, "payload")
     problems += _listed_problems(
         letter, [n for n in (LETTER_TEXT, LETTER_PDF) if bag.get(n)], sha, "letter"
@@ -421,7 +424,7 @@ def check(path: Path) -> Checked:
                 problems.append(
                     f"{f.get('path')}: record {r.get('id')}'s file differs from {MANIFEST_JSON}"
                 )
-    return Checked(_first_per_file(problems), key_id, public, len(records), len(payload))
+    return Checked(_first_per_file(problems), key_id, public, signed, len(records), len(payload))
 
 
 def _first_per_file(problems: list[str]) -> list[str]:

@@ -95,7 +95,7 @@ def test_every_error_line_begins_error(lite: Archive, tmp_path: Path) -> None:
 
 def test_list_commands_print_an_object(lite: Archive) -> None:
     keys = lite.ok("keys", "list", "--json").json()
-    assert sorted(k["kind"] for k in keys["keys"]) == ["index", "kek"]
+    assert sorted(k["kind"] for k in keys["keys"]) == ["index", "kek", "signing"]
     assert lite.ok("students", "list", "--json").json() == {"students": []}
 
 

@@ -25,7 +25,7 @@ def test_init_writes_the_example_config_keys_and_database(
         'timezone = "America/New_York"', 'timezone = "America/Chicago"'
     )
     keys = sorted(p.name.split("-")[0] for p in (target / "keys").glob("*.key"))
-    assert keys == ["index", "kek"]
+    assert keys == ["index", "kek", "signing"]
     assert all(os.stat(p).st_mode & 0o777 == 0o600 for p in (target / "keys").glob("*.key"))
     # The sealed archive has its own directory; the maildir's plaintext mail is not in it.
     assert (target / "archive" / "archive.db").exists()

@@ -22,10 +22,10 @@ def _key_files(archive: Archive, kind: str) -> list[Path]:
 
 def test_generated_key_files_are_private(archive: Archive) -> None:
     files = list(archive.keys_dir.glob("*.key"))
-    assert len(files) == 2
+    assert len(files) == 3
     assert all(os.stat(f).st_mode & 0o777 == 0o600 for f in files)
     listed = archive.ok("keys", "list", "--json").json()["keys"]
-    assert sorted(k["kind"] for k in listed) == ["index", "kek"]
+    assert sorted(k["kind"] for k in listed) == ["index", "kek", "signing"]
     assert all(k["state"] == "current" and k["problem"] is None for k in listed)
 
 
