@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import hashlib
 import io
 import json
 import mailbox
@@ -37,6 +38,13 @@ officer_contact = "25 Gile Road, Milton MA 02186"
 ROSTER = (
     "student_id,first_name,last_name,preferred_name,email,grade,enrollment_status,exit_date\n"
     "104233,Liam,Doherty,,ldoherty28@students.milton.k12.example.org,7,active,\n"
+)
+# The commands docs/records-management.md gives a requester, run in the bag's directory.
+REQUESTER_CHECKS = (
+    "openssl pkeyutl -verify -pubin -inkey signing-key.pub -rawin"
+    " -in manifest.json -sigfile signature.ed25519",
+    "jq -r '.payload[], .letter[] | \"\\(.sha256)  \\(.path)\"' manifest.json | sha256sum -c",
+    "sha256sum -c manifest-sha256.txt tagmanifest-sha256.txt",
 )
 NOW = datetime(2026, 4, 16, 12, 0, tzinfo=ZoneInfo("America/New_York")).astimezone(UTC)
 
@@ -129,6 +137,7 @@ def test_a_requests_bundle_holds_its_records_exactly_and_verifies(
     assert "Dear Patricia Doherty:" in letter and withheld[:8] in letter
     pdf = " ".join(p.extract_text() for p in PdfReader(out / "response-letter.pdf").pages)
     assert "Patricia Doherty" in pdf
+    _requester_checks(out)
     verified = archive.cli("export", "verify", str(out))
     assert verified.code == 0, verified.err
     key = manifest["signing_key"]["id"]
@@ -145,9 +154,24 @@ def test_a_requests_bundle_holds_its_records_exactly_and_verifies(
     assert event["details"]["manifest_sha256"] == _sha256(out / "manifest.json")
 
 
-def _sha256(path: Path) -> str:
-    import hashlib
+def _requester_checks(bag: Path) -> None:
+    """Run what docs/records-management.md tells a requester to run; then change manifest.json
+    and see the signature check fail."""
+    for command in REQUESTER_CHECKS:
+        if any(t in command and not shutil.which(t) for t in ("openssl", "jq", "sha256sum")):
+            continue  # pragma: no cover (CI has openssl and jq)
+        ok = subprocess.run(["sh", "-c", command], cwd=bag, capture_output=True, text=True)
+        assert ok.returncode == 0, (command, ok.stdout, ok.stderr)
+        if command.startswith("openssl"):
+            assert "Signature Verified Successfully" in ok.stdout
+            copy = bag.parent / f"{bag.name}-changed"
+            shutil.copytree(bag, copy)
+            _flip(copy / "manifest.json")
+            forged = subprocess.run(["sh", "-c", command], cwd=copy, capture_output=True)
+            assert forged.returncode != 0
 
+
+def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
@@ -205,24 +229,7 @@ def test_the_zip_form_verifies_and_so_do_standard_tools(archive: Archive, tmp_pa
     assert archive.ok("export", "verify", str(zipped)).code == 0
     bag = tmp_path / "unzipped" / "bundle"
     assert archive.ok("export", "verify", str(bag)).code == 0
-    # what a requester runs without the archiver (docs/records-management.md)
-    for manifest in ("manifest-sha256.txt", "tagmanifest-sha256.txt"):
-        check = subprocess.run(["sha256sum", "-c", manifest], cwd=bag, capture_output=True)
-        assert check.returncode == 0, check.stdout
-    if shutil.which("openssl"):
-        signed = subprocess.run(
-            ["openssl", "pkeyutl", "-verify", "-pubin", "-inkey", "signing-key.pub",
-             "-rawin", "-in", "manifest.json", "-sigfile", "signature.ed25519"],
-            cwd=bag, capture_output=True, text=True,
-        )  # fmt: skip
-        assert signed.returncode == 0 and "Signature Verified Successfully" in signed.stdout
-        _flip(bag / "manifest.json")
-        forged = subprocess.run(
-            ["openssl", "pkeyutl", "-verify", "-pubin", "-inkey", "signing-key.pub",
-             "-rawin", "-in", "manifest.json", "-sigfile", "signature.ed25519"],
-            cwd=bag, capture_output=True, text=True,
-        )  # fmt: skip
-        assert forged.returncode != 0
+    _requester_checks(bag)
     # a changed zip fails too
     with zipfile.ZipFile(zipped) as z:
         info = z.getinfo(f"bundle/data/records/{rid}.eml")
@@ -249,6 +256,7 @@ def test_an_export_never_writes_over_anything_and_refuses_what_it_cannot_produce
         assert result.code == 2 and says in result.err, result.err
     assert (full / "keep.txt").read_text() == "mine" and file.read_bytes() == b"mine"
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+    assert archive.ok("audit", "log", "--action", "show", "--json").json()["events"] == []
     empty = tmp_path / "empty"
     empty.mkdir()
     archive.ok("export", rid, str(empty), "--purpose", "press")  # an empty directory is fine
