@@ -3,6 +3,7 @@ BUNDLE` (DESIGN.md section 9.4): signed export bundles, and checking one."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,8 +19,8 @@ if TYPE_CHECKING:
 _DAY = click.DateTime(formats=["%Y-%m-%d"])
 
 
-@click.command("export", context_settings={"ignore_unknown_options": False})
-@click.argument("args", nargs=-1, metavar="(ID... | verify BUNDLE) [OUT]")
+@click.command("export")
+@click.argument("args", nargs=-1, metavar="[ID...] OUT | verify BUNDLE")
 @click.option("--request", "number", metavar="N", help="Export what request N releases.")
 @click.option("--search", "words", metavar="QUERY", help="Export every record this query finds.")
 @click.option("--student", metavar="ID|NAME", help="With --search: tagged with this student.")
@@ -162,13 +163,15 @@ def _verify(ctx: click.Context, path: Path, as_json: bool) -> int:
     return 0 if ok else 3
 
 
+@dataclass(frozen=True)
 class _Known:
-    """Whether this archive knows the key a bundle claims to be signed with."""
+    """Whether this archive knows the key a bundle is signed with: `known` None when not
+    checked (no archive, no good signature); `problem` when the bundle names one of this
+    archive's keys and is signed by another."""
 
-    def __init__(self, known: bool | None, says: str, problem: str | None = None) -> None:
-        self.known = known  # None: not checked (no archive, or no key named)
-        self.says = says
-        self.problem = problem  # the bundle claims one of our keys and is not signed by it
+    known: bool | None
+    says: str
+    problem: str | None = None
 
 
 def _known_key(ctx: click.Context, checked: Checked) -> _Known:

@@ -253,6 +253,7 @@ def check_target(out: Path) -> None:
 def _write_dir(out: Path, files: list[tuple[str, bytes]]) -> None:
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
     try:
+        (tmp / PAYLOAD).mkdir()  # a bag has data/, even when all its records are withheld
         for name, data in files:
             path = tmp / name
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -276,10 +277,14 @@ def _write_zip(out: Path, files: list[tuple[str, bytes]], created: datetime) -> 
     try:
         with os.fdopen(fd, "wb") as f:
             with zipfile.ZipFile(f, "w") as z:
-                for path, data in sorted(files):
+                for path, data in sorted([*files, (PAYLOAD, b"")]):  # data/ even if empty
                     info = zipfile.ZipInfo(f"{top}/{path}", date_time=stamp)
+                    info.create_system = 3  # unix: the modes below are read
+                    if path == PAYLOAD:
+                        info.external_attr = (0o40755 << 16) | 0x10  # a directory (MS-DOS too)
+                        z.writestr(info, b"")
+                        continue
                     info.compress_type = zipfile.ZIP_DEFLATED
-                    info.create_system = 3  # unix: the mode below is read
                     info.external_attr = 0o100644 << 16
                     z.writestr(info, data, compresslevel=6)
             f.flush()
