@@ -79,7 +79,7 @@ def _darkness(pdf: bytes, page: int, box: tuple[float, float, float, float]) -> 
             int((height - bottom) * scale),
         )
     )
-    data = crop.tobytes()
+    data: bytes = crop.tobytes()
     return 1 - sum(data) / (255 * len(data))
 
 
