@@ -39,6 +39,16 @@ def _report_pdf() -> bytes:
     return render_pdf(doc)
 
 
+def _docx() -> bytes:
+    import docx  # python-docx: what the extractor reads DOCX with
+
+    document = docx.Document()
+    document.add_paragraph("Meeting notes: Jane Doe will join the reading group.")
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
 def _plain() -> bytes:
     m = EmailMessage()
     m["From"] = "Ms. Carter <carter@school.example>"
@@ -81,6 +91,12 @@ def _forward() -> tuple[bytes, bytes]:
     original.set_content("Please see the attached report about Jane Doe.\n")
     original.add_attachment(
         report, maintype="application", subtype="pdf", filename="Jane Doe report.pdf"
+    )
+    original.add_attachment(
+        _docx(),
+        maintype="application",
+        subtype="vnd.openxmlformats-officedocument.wordprocessingml.document",
+        filename="notes.docx",
     )
     outer = EmailMessage()
     outer["From"] = "Ms. Carter <carter@school.example>"
@@ -186,6 +202,8 @@ def test_a_forward_with_a_pdf_lists_and_reads_its_attachments(
     pdf_item = next(a for a in rt.attachments if a.content_type == "application/pdf")
     assert pdf_item.sha256 == hashlib.sha256(report).hexdigest() and pdf_item.original == 1
     assert pdf_item.text is not None and "left the playground" in pdf_item.text
+    docx_item = next(a for a in rt.attachments if a.name == "notes.docx")
+    assert docx_item.text is not None and "will join the reading group" in docx_item.text
 
     text = _flat(_text(record_pdf(rt, rid, CREATED, raw)))
     for expected in (
@@ -199,6 +217,8 @@ def test_a_forward_with_a_pdf_lists_and_reads_its_attachments(
         f"SHA-256 {pdf_item.sha256}",
         "Text of attachment",
         "Jane Doe left the playground at 10:40 without permission.",
+        "Text of attachment 3: notes.docx",
+        "Meeting notes: Jane Doe will join the reading group.",
     ):
         assert expected in text, expected
     assert re.search(r"page 1 of \d", text)
@@ -233,3 +253,5 @@ def test_map_with_a_redaction_removes_a_name_from_every_field(
     pdf_item = next(a for a in forward.attachments if a.content_type == "application/pdf")
     assert pdf_item.name == "[REDACTED 26a] report.pdf"
     assert pdf_item.text is not None and "[REDACTED 26a]" in pdf_item.text
+    docx_item = next(a for a in forward.attachments if a.name == "notes.docx")
+    assert docx_item.text == "Meeting notes: [REDACTED 26a] will join the reading group."
