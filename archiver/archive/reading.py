@@ -56,6 +56,7 @@ _ACCESS = {
     "json": "viewed",
     "raw": "copied (original message)",
     "attachments": "copied (attachments)",
+    "pdf": "copied (PDF rendering)",
     "export": "exported",
 }
 
@@ -69,8 +70,8 @@ def open_record(
     purpose: str | None = None,
 ) -> OpenedRecord:
     """Open a record (hash checked) and audit the access as `view` (text, json, raw,
-    attachments, export), naming the `attachments` read (their numbers, or all of them); the access
-    is logged for each student the record is tagged with, with its `purpose`.
+    attachments, pdf, export), naming the `attachments` read (their numbers, or all of them);
+    the access is logged for each student the record is tagged with, with its `purpose`.
 
     Raises UsageError for an unknown id or attachment number, IntegrityError naming the
     record if it fails to open or any plaintext fact about it (status, dates, arrivals, tags)

@@ -74,7 +74,14 @@ def export(
 
     a = app(ctx)
     out, ids = Path(args[-1]), list(args[:-1])
-    exporter = Exporter(a.store, a.keyring, a.clock, a.district, a.settings.requests.district_name)
+    exporter = Exporter(
+        a.store,
+        a.keyring,
+        a.clock,
+        a.district,
+        a.settings.requests.district_name,
+        a.text_limits(),
+    )
     search = any(x is not None for x in (words, student, participant, since, until))
     if number is not None:
         if ids or search or purpose is not None:

@@ -78,6 +78,14 @@ def _who(entries: list[dict[str, str] | None]) -> str:
     help="Write every attachment into DIR (made if missing); never overwrites a file.",
 )
 @click.option(
+    "--pdf",
+    "pdf_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Write the record as a PDF a person reads (headers, note, body, attachments listed, "
+    "their text) with the original message embedded (PDF/A-3); never overwrites FILE.",
+)
+@click.option(
     "--purpose",
     metavar="TEXT",
     help="Why you are looking (a request number, 'IEP meeting'): kept in the access log of "
@@ -92,17 +100,21 @@ def show(
     as_json: bool,
     attachment: int | None,
     save_attachments: Path | None,
+    pdf_path: Path | None,
     purpose: str | None,
 ) -> None:
     """Show a record (its hash is checked; the access is audited)."""
-    given = [raw, as_json, attachment is not None, save_attachments is not None]
-    if sum(given) > 1:
+    given = [raw, as_json, attachment is not None, save_attachments is not None, pdf_path]
+    if sum(map(bool, given)) > 1:
         raise click.UsageError(
-            "--raw, --json, --attachment and --save-attachments cannot be combined"
+            "--raw, --json, --attachment, --save-attachments and --pdf cannot be combined"
         )
     from archiver.archive.reading import attachment_bytes, open_record, record_view
 
     a = app(ctx)
+    if pdf_path is not None:
+        _write_pdf(a, record_id, pdf_path, purpose)
+        return
     if attachment is not None or save_attachments is not None:
         rec = open_record(
             a.store,
@@ -200,6 +212,21 @@ def show(
                 click.echo(f"{label}: {value}")
         click.echo("")
         click.echo(original["body"] or "")
+
+
+def _write_pdf(a: App, record_id: str, path: Path, purpose: str | None) -> None:
+    """`show --pdf`: the rendering (audited as a copy of the record and its attachments)."""
+    from archiver.archive.reading import open_record
+    from archiver.records.rendering import record_pdf, record_text
+
+    if os.path.lexists(path):
+        raise UsageError(f"{path} exists: a rendering is never written over it")
+    rec = open_record(a.store, a.keyring, record_id, "pdf", "all", purpose)
+    pdf = record_pdf(record_text(rec, a.text_limits()), rec.row.id, a.clock.now(), rec.raw)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(pdf)
+    click.echo(f"{path} ({size_text(len(pdf))})")
 
 
 def _count(rec: OpenedRecord) -> int:

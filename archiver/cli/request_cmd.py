@@ -66,7 +66,7 @@ def _json(r: Request) -> dict[str, Any]:
         "petition_by": row.petition_by.isoformat() if row.petition_by else None,
         "extended_to": row.extended_to.isoformat() if row.extended_to else None,
         "due": r.due.isoformat() if r.due else None,
-        "business_days_left": r.days_left if row.kind == "public" else None,
+        "business_days_left": r.business_days_left,
         "days_left": r.days_left,
         "overdue": r.overdue,
         "responded_at": row.responded_at.isoformat() if row.responded_at else None,

@@ -2,15 +2,16 @@
 as a signed export bundle (`records/bundle.py`), every record opened for it an audited access.
 
 For now a bundle holds full releases only: each record as its original bytes (`.eml`, byte for
-byte what `show --raw` writes) and all of them in one mbox; a request's bundle also lists the
-records withheld (or not responsive) with their decision and no file, and holds the written
-response. Records decided `redact` wait for redacted production.
+byte what `show --raw` writes) and as its PDF rendering (`records/rendering.py`, the original
+embedded, as `show --pdf` makes it), and all of them in one mbox; a request's bundle also lists
+the records withheld (or not responsive) with their decision and no file, and holds the
+written response. Records decided `redact` wait for redacted production.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from archiver.archive import audit
@@ -22,10 +23,12 @@ from archiver.records.bundle import Bundle, Written, check_target
 from archiver.records.letter import compose
 from archiver.records.requests import RequestDesk
 from archiver.store.db import Store
+from archiver.understand.indexing import DEFAULT_TEXT_LIMITS, TextLimits
 from archiver.understand.mbox import mboxrd
 
 RELEASE = "release"
 EML = "message/rfc822"
+PDF = "application/pdf"
 MBOX = "application/mbox"
 MBOX_PATH = "records.mbox"
 
@@ -39,6 +42,7 @@ class Exporter:
     clock: Clock
     district: District
     organization: str  # [requests] district_name: the bag's Source-Organization
+    limits: TextLimits = field(default=DEFAULT_TEXT_LIMITS)  # attachment text, for renderings
 
     def request(
         self,
@@ -88,10 +92,7 @@ class Exporter:
             }
         for d in view.records:
             if d.decision == RELEASE:
-                rec = open_record(self.db, self.ring, d.record_id, "export", purpose=view.number)
-                opened.append(rec)
-                bundle.add_record(d.record_id, RELEASE, d.exemptions, rec.row.sha256.hex())
-                bundle.add_file(f"records/{d.record_id}.eml", rec.raw, EML, [d.record_id])
+                opened.append(self._release(bundle, d.record_id, d.exemptions, view.number))
             else:  # withheld or not responsive: listed, nothing produced
                 bundle.add_record(
                     d.record_id, d.decision or "", d.exemptions, originals[d.record_id]
@@ -116,12 +117,24 @@ class Exporter:
         bundle = self._bundle(None)
         opened = []
         for rid in ids:
-            rec = open_record(self.db, self.ring, rid, "export", purpose=purpose)
-            opened.append(rec)
-            bundle.add_record(rid, RELEASE, (), rec.row.sha256.hex())
-            bundle.add_file(f"records/{rid}.eml", rec.raw, EML, [rid])
+            opened.append(self._release(bundle, rid, (), purpose))
         _add_mbox(bundle, opened)
         return self._write(bundle, out, key_id, private)
+
+    def _release(
+        self, bundle: Bundle, record_id: str, exemptions: Sequence[str], purpose: str
+    ) -> OpenedRecord:
+        """A record released in full: opened (an access for `purpose`, its attachments
+        named), its original bytes and its rendering (the original embedded) added."""
+        from archiver.records.rendering import record_pdf, record_text
+
+        rec = open_record(self.db, self.ring, record_id, "export", "all", purpose)
+        rid = rec.row.id
+        bundle.add_record(rid, RELEASE, exemptions, rec.row.sha256.hex())
+        bundle.add_file(f"records/{rid}.eml", rec.raw, EML, [rid])
+        pdf = record_pdf(record_text(rec, self.limits), rid, bundle.created, rec.raw)
+        bundle.add_file(f"records/{rid}.pdf", pdf, PDF, [rid])
+        return rec
 
     def _bundle(self, request: str | None) -> Bundle:
         now = self.clock.now()

@@ -73,6 +73,7 @@ class Request:
     records: tuple[Decision, ...]
     due: date | None  # the next deadline: the response, then production; None once closed
     days_left: int | None  # business days (calendar days for student records) to `due`
+    business_days_left: int | None  # business days to `due`, whatever the kind
 
     @property
     def number(self) -> str:
@@ -305,6 +306,7 @@ class RequestDesk:
             records=tuple(decisions),
             due=due,
             days_left=self._days_left(row, due, tx.now),
+            business_days_left=self._business_days_left(due, tx.now),
         )
 
     def next_due(self, row: RequestRow) -> date | None:
@@ -315,6 +317,11 @@ class RequestDesk:
         if row.responded_at is None or row.kind == STUDENT:
             return row.respond_by if row.responded_at is None else None
         return row.extended_to or row.produce_by
+
+    def _business_days_left(self, due: date | None, now: datetime) -> int | None:
+        if due is None:
+            return None
+        return self.calendar.business_days_left(due, today=self.district.day_of(now))
 
     def _days_left(self, row: RequestRow, due: date | None, now: datetime) -> int | None:
         if due is None:

@@ -106,10 +106,13 @@ def test_a_requests_bundle_holds_its_records_exactly_and_verifies(
     doc = archive.ok(
         "export", "--request", number, str(out), "--json", "--actor", "Dana Reyes"
     ).json()
-    assert doc == {"path": str(out), "records": 3, "files": 3}  # 2 EMLs and the mbox
+    assert doc == {"path": str(out), "records": 3, "files": 5}  # EMLs, PDFs and the mbox
     raws = [archive.ok("show", "--raw", rid).out for rid in released]
-    for rid, raw in zip(released, raws, strict=True):
+    for n, (rid, raw) in enumerate(zip(released, raws, strict=True), start=1):
         assert (out / "data" / "records" / f"{rid}.eml").read_bytes() == raw
+        rendering = PdfReader(out / "data" / "records" / f"{rid}.pdf")
+        assert f"Bus incident {n}" in rendering.pages[0].extract_text()
+        assert rendering.attachments[f"{rid}.eml"] == [raw]  # the original, embedded
     assert not (out / "data" / "records" / f"{withheld}.eml").exists()
     manifest = json.loads((out / "manifest.json").read_text())
     order = [r["id"] for r in manifest["records"] if r["decision"] == "release"]
@@ -221,7 +224,7 @@ def test_the_zip_form_verifies_and_so_do_standard_tools(archive: Archive, tmp_pa
     rid = _import(archive, tmp_path, 1, "Bus notes.")
     zipped = tmp_path / "bundle.zip"
     doc = archive.ok("export", rid, str(zipped), "--purpose", "press", "--json").json()
-    assert doc == {"path": str(zipped), "records": 1, "files": 2}
+    assert doc == {"path": str(zipped), "records": 1, "files": 3}
     with zipfile.ZipFile(zipped) as z:
         names = z.namelist()
         assert names == sorted(names) and all(n.startswith("bundle/") for n in names)

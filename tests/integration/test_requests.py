@@ -189,7 +189,8 @@ def test_a_student_records_request_from_open_to_letter_with_its_access_log(
     assert shown["student"] == "104233" and shown["state"] == "open"
     assert sorted(r["id"] for r in shown["records"]) == sorted(liam)
     assert {r["decision"] for r in shown["records"]} == {"release"}
-    assert shown["days_left"] == 11 and shown["business_days_left"] is None
+    # Monday 04-20: 11 calendar days to Friday 05-01; 9 business days (04-21..24, 27..05-01)
+    assert shown["days_left"] == 11 and shown["business_days_left"] == 9
     letter = archive.ok("request", "letter", number, "--sent", "--actor", "Dana Reyes").text
     for element in (
         "Dear Patricia Doherty:",
