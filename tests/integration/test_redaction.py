@@ -238,3 +238,22 @@ def test_bad_redaction_input_is_one_clear_error(archive: Archive, tmp_path: Path
     closed = archive.cli("redact", "accept", number, str(made["id"]))
     assert closed.code == 2 and "is closed" in closed.err
     assert "Liam" in _listed(archive, number)  # still readable once closed
+
+
+def test_a_redaction_changed_outside_the_archiver_is_detected(
+    archive: Archive, tmp_path: Path
+) -> None:
+    from sqlalchemy import create_engine, update
+
+    from archiver.store.tables import redaction
+
+    rid = _import(archive, tmp_path, 7)
+    number = _open(archive)
+    archive.ok("request", "add", number, rid)
+    archive.ok("redact", "suggest", number)
+    engine = create_engine(archive.database_url)
+    with engine.begin() as conn:  # a proposal made "accepted" behind the officer's back
+        conn.execute(update(redaction).values(state="accepted"))
+    engine.dispose()
+    result = archive.cli("redact", "list", number)
+    assert result.code == 3 and "state does not match" in result.err
