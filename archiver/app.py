@@ -149,7 +149,7 @@ class App:
         from archiver.records.exemptions import load_exemptions
         from archiver.records.redaction import RedactionDesk
 
-        return RedactionDesk(self.store, self.keyring, load_exemptions())
+        return RedactionDesk(self.store, self.keyring, load_exemptions(), self.text_limits())
 
     def requests_since(self, day: date) -> datetime:
         """A request closed at or after this time still keeps its records on `day`: its appeal

@@ -30,7 +30,7 @@ def _warn(r: Redaction) -> None:
     if r.occurrences == 0:
         click.echo(
             f"warning: redaction {r.id}: {r.text!r} is not found in record {r.record_id[:12]}'s "
-            "text (headers, note, bodies, attachment names)",
+            "text (headers, note, bodies, attachments' names and text)",
             err=True,
         )
     elif r.occurrence is not None and r.occurrences is not None and r.occurrences < r.occurrence:

@@ -26,14 +26,16 @@ from typing import Any
 
 from archiver.archive import access, audit, facts
 from archiver.archive.actor import current_actor
-from archiver.archive.reading import open_record
+from archiver.archive.reading import OpenedRecord, open_record
 from archiver.archive.roster import load_roster
 from archiver.crypto.keyring import Keyring
 from archiver.crypto.notes import NoteSeal
-from archiver.domain import RecordMeta, RedactionRow, RequestRecordRow, RequestRow
+from archiver.domain import RedactionRow, RequestRecordRow, RequestRow
 from archiver.errors import UsageError
 from archiver.records.exemptions import Exemptions
+from archiver.records.rendering import record_text
 from archiver.store.db import Store, Tx
+from archiver.understand.indexing import DEFAULT_TEXT_LIMITS, TextLimits
 from archiver.understand.redact_text import (
     EMAIL,
     PHONE,
@@ -112,42 +114,19 @@ class Redaction:
 # What a record says, as redaction reads it.
 
 
-def record_texts(meta: RecordMeta) -> list[str]:
-    """A record's readable texts in reading order: the forwarder and their note, then each
-    original's From, To, Cc, Date, Subject and body (the message's own headers and text when
-    it has no originals), then its attachments' names. Occurrences are counted in this order.
-    """
-    out: list[str] = []
-    if meta.forwarder is not None:
-        out.append(meta.forwarder.label())
-    out.append(meta.note)
-    if meta.originals:
-        for o in meta.originals:
-            out += [
-                o.sender.label() if o.sender else "",
-                ", ".join(p.label() for p in o.to),
-                ", ".join(p.label() for p in o.cc),
-                o.date_text or "",
-                o.subject or "",
-                o.body,
-            ]
-    else:
-        out += [
-            ", ".join(p.label() for p in meta.sender),
-            ", ".join(p.label() for p in meta.to),
-            ", ".join(p.label() for p in meta.cc),
-            meta.date_text or "",
-            meta.subject,
-            meta.body or "",
-        ]
-    out += [a.filename for a in meta.files()]
-    return [t for t in out if t]
+def record_texts(opened: OpenedRecord, limits: TextLimits = DEFAULT_TEXT_LIMITS) -> list[str]:
+    """A record's readable texts (`records/rendering.py`'s `RecordText`: subject, forwarder,
+    note, each original's headers and body, each attachment's name and text) in the order
+    `RecordText.map` visits them, which is the order occurrences are counted in."""
+    return list(record_text(opened, limits).texts())
 
 
 class Redactor:
     """A record's accepted redactions applied to its texts, given in reading order: the Nth
-    occurrence of a text counts across every text this redactor has been given. Each span is
-    labelled with the exemption's code ("[REDACTED 26a]": the statute is the letter's)."""
+    occurrence of a text counts across every text this redactor has been given, so
+    `record_text(opened).map(Redactor(accepted(...)))` removes exactly what `redact list`
+    counts. Each span is labelled with the exemption's code ("[REDACTED 26a]": the statute
+    is the letter's). One redactor per record and rendering: it keeps count."""
 
     def __init__(self, redactions: Iterable[Redaction]) -> None:
         self.items = [r for r in redactions if r.state == ACCEPTED]
@@ -297,10 +276,17 @@ def accepted_spans(
 class RedactionDesk:
     """Suggesting, adding, accepting, rejecting, removing and listing redactions."""
 
-    def __init__(self, db: Store, ring: Keyring, exemptions: Exemptions) -> None:
+    def __init__(
+        self,
+        db: Store,
+        ring: Keyring,
+        exemptions: Exemptions,
+        limits: TextLimits = DEFAULT_TEXT_LIMITS,
+    ) -> None:
         self.db = db
         self.ring = ring
         self.exemptions = exemptions
+        self.limits = limits  # for reading attachments' text again
 
     def check_exemption(self, given: str) -> str:
         """The exemption code as stored ("26a:ferpa"); UsageError for an unknown code or a
@@ -345,7 +331,7 @@ class RedactionDesk:
     def _texts(self, number: str, record_id: str) -> list[Normalised]:
         """A record's texts, normalised; opening it is an audited access for the request."""
         rec = open_record(self.db, self.ring, record_id, "text", purpose=number)
-        return [normalised(t) for t in record_texts(rec.meta)]
+        return [normalised(t) for t in record_texts(rec, self.limits)]
 
     @staticmethod
     def _producible(number: str, member: RequestRecordRow, code: str) -> None:
@@ -414,7 +400,7 @@ class RedactionDesk:
         found: dict[str, tuple[list[Suggestion], list[Normalised]]] = {}
         for m in members:
             rec = open_record(self.db, self.ring, m.record_id, "text", purpose=row.number)
-            texts = record_texts(rec.meta)
+            texts = record_texts(rec, self.limits)
             found[m.record_id] = (
                 suggest(texts, tagged[m.record_id], roster.students.values(), roster.staff, child),
                 [normalised(t) for t in texts],

@@ -14,6 +14,7 @@ from archiver.app import App
 from archiver.cli.context import Context
 from archiver.clock import FixedClock
 from archiver.records.redaction import Redactor, accepted, accepted_spans, record_texts
+from archiver.records.rendering import record_text
 from archiver.understand.redact_text import redact
 from tests.conftest import Archive, make_archive
 
@@ -153,9 +154,10 @@ def test_suggest_review_and_the_spans_the_export_removes(archive: Archive, tmp_p
         from archiver.archive.reading import open_record
 
         rec = open_record(app.store, ring, rid, "text", purpose=number)
-        redactor = Redactor(every)
-        produced = [redactor(t) for t in record_texts(rec.meta)]
+        produced = list(record_text(rec).map(Redactor(every)).texts())
         assert not any("Liam Doherty" in t or "maria.ruiz.home" in t for t in produced)
+        assert any("[REDACTED 26a] and Izzy Mendes" in t for t in produced)
+        assert len(record_texts(rec)) == len(produced)
     finally:
         app.close()
     # every change is audited, and suggestions read the record for the request
