@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from archiver.crypto.keyring import Keyring
     from archiver.ingest.pipeline import Pipeline
     from archiver.ingest.prepare import IngestPolicy
+    from archiver.records.redaction import RedactionDesk
     from archiver.records.requests import RequestDesk
     from archiver.records.retention import Intake
     from archiver.records.schedule import Schedule
@@ -142,6 +143,13 @@ class App:
             self.district,
             self.settings.requests,
         )
+
+    def redactions(self) -> RedactionDesk:
+        """Redactions of requests' records, under the shipped exemptions."""
+        from archiver.records.exemptions import load_exemptions
+        from archiver.records.redaction import RedactionDesk
+
+        return RedactionDesk(self.store, self.keyring, load_exemptions(), self.text_limits())
 
     def requests_since(self, day: date) -> datetime:
         """A request closed at or after this time still keeps its records on `day`: its appeal

@@ -575,6 +575,26 @@ class RequestRecordRow:
 
 
 @dataclass(frozen=True)
+class RedactionRow:
+    """A redaction of a record in a request: the text (sealed) removed from what is produced,
+    under an exemption; `occurrence` None for every occurrence, else the Nth (from 1)."""
+
+    id: int
+    number: str
+    record_id: str
+    exemption: str  # the code as a decision stores it ("26a:ferpa")
+    occurrence: int | None
+    source: str  # suggested | manual
+    state: str  # proposed | accepted | rejected
+    created_at: datetime
+    created_by: str
+    sealed: bytes  # the text
+    decided_at: datetime | None = None  # accepted or rejected, last
+    decided_by: str | None = None
+    facts: bytes | None = None
+
+
+@dataclass(frozen=True)
 class AccessRow:
     """One access to a student's record (603 CMR 23.07(1)): `purpose` sealed."""
 

@@ -18,6 +18,7 @@ from archiver.domain import (
     HoldMemberRow,
     HoldRow,
     RecordRow,
+    RedactionRow,
     RequestRecordRow,
     RequestRow,
     RetentionRow,
@@ -37,6 +38,7 @@ HOLD = "hold"
 HOLD_RECORD = "hold_record"
 REQUEST = "request"
 REQUEST_RECORD = "request_record"
+REDACTION = "redaction"
 
 
 def record_facts(row: RecordRow) -> Facts:
@@ -178,6 +180,33 @@ def request_member_problem(ring: Keyring, row: RequestRecordRow) -> str | None:
     where = f"record {row.record_id}: its decision in request {row.number}"
     ident = _request_member_id(row)
     return _problem(ring, where, REQUEST_RECORD, ident, request_member_facts(row), row.facts)
+
+
+def redaction_facts(row: RedactionRow) -> Facts:
+    return [
+        ("number", row.number),
+        ("record_id", row.record_id),
+        ("exemption", row.exemption),
+        ("occurrence", row.occurrence),
+        ("source", row.source),
+        ("state", row.state),
+        ("created_at", row.created_at),
+        ("created_by", row.created_by),
+        ("decided_at", row.decided_at),
+        ("decided_by", row.decided_by),
+        ("sealed", row.sealed),
+    ]
+
+
+def seal_redaction(ring: Keyring, row: RedactionRow) -> RedactionRow:
+    """A stored redaction (its id known) with its facts authenticated: an edited state or
+    exemption, or a text moved from another redaction, is noticed."""
+    return replace(row, facts=ring.fact_seal().seal(REDACTION, str(row.id), redaction_facts(row)))
+
+
+def redaction_problem(ring: Keyring, row: RedactionRow) -> str | None:
+    where = f"redaction {row.id} of record {row.record_id} in request {row.number}"
+    return _problem(ring, where, REDACTION, str(row.id), redaction_facts(row), row.facts)
 
 
 def seal_record(ring: Keyring, row: RecordRow) -> RecordRow:

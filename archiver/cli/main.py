@@ -21,6 +21,7 @@ from archiver.cli import (
     keys_cmd,
     reconcile_cmd,
     records_cmd,
+    redact_cmd,
     request_cmd,
     retention_cmd,
     search_cmd,
@@ -70,6 +71,7 @@ for command in (
     retention_cmd.retention,
     hold_cmd.hold,
     request_cmd.request,
+    redact_cmd.redact,
     export_cmd.export,
 ):
     cli.add_command(command)

@@ -20,6 +20,7 @@ from archiver.store.holds import HoldRepo
 from archiver.store.index import IndexRepo
 from archiver.store.keys import KeyRepo
 from archiver.store.records import RecordRepo
+from archiver.store.redactions import RedactionRepo
 from archiver.store.requests import RequestRepo
 from archiver.store.retention import RetentionRepo
 from archiver.store.roster import RosterRepo
@@ -27,8 +28,8 @@ from archiver.store.roster import RosterRepo
 
 class Tx:
     """One database transaction: `records`, `index`, `roster`, `collection`, `keys`, `audit`,
-    `retention`, `holds`, `requests`; `now` is when it began, by the store's clock: every time
-    it writes."""
+    `retention`, `holds`, `requests`, `redactions`; `now` is when it began, by the store's
+    clock: every time it writes."""
 
     def __init__(self, conn: Connection, now: datetime) -> None:
         self.now = now
@@ -41,6 +42,7 @@ class Tx:
         self.retention = RetentionRepo(conn)
         self.holds = HoldRepo(conn)
         self.requests = RequestRepo(conn)
+        self.redactions = RedactionRepo(conn)
 
     def delete_record(self, record_id: str) -> None:
         """Delete a record with everything it has: index entry and postings, parts, arrivals,

@@ -456,3 +456,25 @@ student_access = Table(
     Column("purpose", LargeBinary),
     Index("ix_student_access_student", "student_id", "at"),
 )
+
+# Redactions (DESIGN.md 9.4): text removed from a record of a request before anything is
+# produced, under an exemption. The text is sealed (it is what must not be disclosed); the
+# rest is plaintext: which record, which exemption, proposed or accepted, by whom.
+redaction = Table(
+    "redaction",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("number", String(24), ForeignKey("request.number", ondelete="CASCADE"), nullable=False),
+    Column("record_id", String(32), ForeignKey("record.id", ondelete="CASCADE"), nullable=False),
+    Column("exemption", String(64), nullable=False),
+    Column("occurrence", Integer),  # null: every occurrence
+    Column("source", String(16), nullable=False),  # suggested | manual
+    Column("state", String(16), nullable=False),  # proposed | accepted | rejected
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(128), nullable=False),
+    Column("decided_at", DateTime(timezone=True)),
+    Column("decided_by", String(128)),
+    Column("sealed", LargeBinary, nullable=False),  # the text removed
+    Column("facts", LargeBinary),
+    Index("ix_redaction_number_record", "number", "record_id"),
+)

@@ -38,6 +38,7 @@ SECRETS = [
     "Quillon bus contract",  # what they asked for
     "Peregrine decision reason",  # why a record was withheld
     "Marchbanks conference",  # why a record was looked at (the access log's purpose)
+    "Evander Saltonstall-Mbeki",  # a redaction's text
 ]
 
 
@@ -129,6 +130,14 @@ def test_database_reveals_no_subject_body_address_attachment_or_student(
         "request", "decide", number, rid, "withhold", "--exemption", "26c",
         "--note", "Peregrine decision reason",
     )  # fmt: skip
+    # Redactions: the text removed (suggested, from the student's name, or added) is sealed.
+    archive.ok("request", "add", number, other)
+    suggested = archive.ok("redact", "suggest", number, "--json").json()["redactions"]
+    assert "Marisol Tkachenko-Oyelaran" in {r["text"] for r in suggested}
+    archive.ok(
+        "redact", "add", number, other, "--text", "Evander Saltonstall-Mbeki",
+        "--exemption", "26c",
+    )  # fmt: skip
     archive.ok("show", rid, "--purpose", "Marchbanks conference")
     archive.ok("verify")
     archive.ok("keys", "rotate")
@@ -137,6 +146,8 @@ def test_database_reveals_no_subject_body_address_attachment_or_student(
     assert shown["records"][0]["note"] == "Peregrine decision reason"
     log = archive.ok("students", "access-log", "--json", "778812").json()
     assert log["entries"][-1]["purpose"] == "Marchbanks conference"
+    redactions = archive.ok("redact", "list", "--json", number).json()["redactions"]
+    assert "Evander Saltonstall-Mbeki" in {r["text"] for r in redactions}  # still readable
     [member] = archive.ok("staff", "list", "--json").json()["staff"]  # still readable
     assert member["personal"] == ["octavia.fb.home@yahoo.example"]
     held = archive.ok("hold", "show", "--json", hold_name).json()  # still readable
