@@ -12,9 +12,12 @@ pt-BR, ro, ru, sk, sv, tr and uk are facts recorded by crisp-oss/email-forward-p
 desktop labels ("Gesendet", "Enviada em", "发送时间"...) and "Original Message" banners in other
 languages, Gmail's zh/ja banners, and the month and weekday abbreviations (CLDR style) are from
 what those clients are known to print, checked against samples where we had them, less
-certainly than crisp's. Entries marked "unverified" are our best rendering where no client
-sample was available (Haitian Creole, several Apple Mail zh/ja/vi banners): confirm them
-against a real message before relying on them.
+certainly than crisp's. The Greek, Arabic, Hindi, Nepali and Khmer entries, and the closing
+banners of Mutt, Horde and Yandex, are what those clients print as far as we know them, checked
+against the tuning part of tests/data/forward_set where it had a sample. Entries marked
+"unverified" are our best rendering where no client sample was available (Haitian Creole,
+several Apple Mail zh/ja/vi banners, the Gmail ar/hi banners): confirm them against a real
+message before relying on them.
 
 Order matters: when a word means different months in two languages ("listopad" is October in
 Croatian and November in Polish and Czech), the language listed first wins unless the header
@@ -46,6 +49,9 @@ class Locale:
     original_banners: tuple[str, ...] = ()
     # Lines of their own, ending in a colon (Apple Mail "Begin forwarded message:").
     intro_banners: tuple[str, ...] = ()
+    # Phrases that open a dashed banner naming the sender after them (Mutt, Horde: "-----
+    # Forwarded message from Jo Doe <jo@example.org> -----"): a forward.
+    sender_banners: tuple[str, ...] = ()
     # Phrases inside a dashed banner that closes a forwarded message (Mutt, Horde, Yandex:
     # "----- End forwarded message -----"): never part of the original's body.
     end_banners: tuple[str, ...] = ()
@@ -94,6 +100,7 @@ EN = Locale(
     forward_banners=("Forwarded message", "Forwarded Message", "Forwarded e-mail"),
     original_banners=("Original Message", "Original message"),
     intro_banners=("Begin forwarded message", "Forwarded message"),
+    sender_banners=("Forwarded message from",),
     end_banners=("End forwarded message", "End of forwarded message"),
     months=_months(
         "january jan | february feb | march mar | april apr | may | june jun | july jul | "
@@ -813,7 +820,7 @@ AR = Locale(
 )
 
 # Hindi: Gmail hi (partly translated: "प्रेषक:" over English labels; "सोम, 19 फ़र॰ 2024 को
-# 7:35 am"), Outlook hi "प्रेषक / भेजा गया / प्रति / प्रतिलिपि / विषय". Gmail's banner is
+# 7:35 am"), Outlook hi "प्रेषक / भेजा गया / प्रति / प्रतिलिपि / विषय". Both banners are
 # unverified.
 HI = Locale(
     code="hi",

@@ -9,10 +9,15 @@ against real headers: callers record the result as reconstructed from text.
 
 How a block is recognised:
 - A banner line: a phrase between dashes ("-------- Forwarded Message --------", also on
-  Yahoo's one-line form "----- Forwarded Message ----- From: … To: … Subject: …"), an intro
-  line ending in a colon (Apple Mail "Begin forwarded message:"), or Outlook's line of
-  underscores. Forward phrases count on their own; "Original Message" banners and underscore
-  lines, which Outlook also writes above replies, only count with a header block under them.
+  Yahoo's one-line form "----- Forwarded Message ----- From: … To: … Subject: …", and Mutt's
+  "----- Forwarded message from <sender> -----"), an intro line ending in a colon (Apple Mail
+  "Begin forwarded message:"), or Outlook's line of underscores. Forward phrases count on their
+  own; "Original Message" banners and underscore lines, which Outlook also writes above
+  replies, only count with a header block under them. Under a forward banner, an attribution
+  line may stand in for the header block (Yahoo's app, Yandex); Zoho repeats its banner under
+  the block. A block with no subject row takes the forward's subject without its prefix.
+- A closing banner ("----- End forwarded message -----", Yandex's "Конец переадресованного
+  сообщения") ends the innermost original still open; what follows it is not that original's.
 - A header block without a banner (Outlook desktop, Outlook for Mac): From, then a date and a
   To or Subject line, where the date parses or the sender has an address.
 - Outlook writes the same header block (with or without underscores or "-----Original
@@ -153,6 +158,11 @@ def _banner_tables() -> tuple[dict[str, tuple[bool, frozenset[str]]], set[str], 
 
 _BANNER_KINDS, _DASHED, _INTRO = _banner_tables()
 _END_BANNERS = frozenset(_key(p) for loc in locales.LOCALES for p in loc.end_banners)
+_SENDER_BANNERS: dict[str, frozenset[str]] = {
+    _key(p): frozenset(loc.code for loc in locales.LOCALES if p in loc.sender_banners)
+    for loc in locales.LOCALES
+    for p in loc.sender_banners
+}
 _INTRO_LANGS: dict[str, frozenset[str]] = {
     _key(p): frozenset(loc.code for loc in locales.LOCALES if p in loc.intro_banners)
     for p in _INTRO
@@ -649,8 +659,8 @@ def _body_and_chain(
     if after is None:
         return _tidy(lines[:start]), inner, None
     end = _closing_banner(after)
-    own = [*lines[:start], "", *(after if end is None else after[:end])]
-    return _tidy(own), inner, None if end is None else after[end + 1 :]
+    parts = (_tidy(lines[:start]), _tidy(after if end is None else after[:end]))
+    return "\n\n".join(p for p in parts if p), inner, None if end is None else after[end + 1 :]
 
 
 def _closing_banner(lines: list[str]) -> int | None:
@@ -659,7 +669,11 @@ def _closing_banner(lines: list[str]) -> int | None:
         if not raw or raw.lstrip(" \t\xa0")[:1] not in _DASH_CHARS or len(raw) > MAX_LINE:
             continue
         m = _DASH_RE.match(_clean(raw))
-        if m is not None and _key(m.group("phrase")) in _END_BANNERS:
+        if (
+            m is not None
+            and _key(m.group("phrase")) in _END_BANNERS
+            and not m.group("rest").strip(" \t-=_*~")
+        ):
             return n
     return None
 
@@ -712,6 +726,8 @@ def _block_at(lines: list[str], i: int, html_mode: bool, in_reply: bool) -> _Blo
         rest = source[m.start("rest") :].strip(" \t-=_*~") or None
     elif len(text) <= _MAX_INTRO and (m := _INTRO_RE.fullmatch(text)) is not None:
         strong, langs = True, _INTRO_LANGS.get(_key(m.group("phrase")), frozenset())
+    elif text[0] in _DASH_CHARS and (named := _sender_banner(text)) is not None:
+        strong, langs = True, named
     elif text[0] == "_" and _UNDERSCORES_RE.fullmatch(text):
         strong = False
     if strong is not None:
@@ -731,7 +747,7 @@ def _block_at(lines: list[str], i: int, html_mode: bool, in_reply: bool) -> _Blo
         if strong and not f and rest:
             return None  # "----- Forwarded Message ----- and more words": not a banner
         if banner is not None and f:
-            _skip_repeated_banner(lines, headers, banner)
+            _skip_repeated_banner(lines, headers, banner, html_mode)
         quote = headers.depth if headers.depth is not None else depth
         return _Block(headers, quote)
     # A header block with no banner: Outlook desktop, Outlook for Mac.
@@ -748,6 +764,18 @@ def _block_at(lines: list[str], i: int, html_mode: bool, in_reply: bool) -> _Blo
     if "@" not in f["from"] and _date_or_none(f["date"], frozenset(headers.langs)) is None:
         return None
     return _Block(headers, headers.depth if headers.depth is not None else depth)
+
+
+def _sender_banner(text: str) -> frozenset[str] | None:
+    """The languages of a dashed banner that names the sender ("----- Forwarded message from
+    Jo Doe <jo@example.org> -----"), or None if the line is not one."""
+    if len(text) < 8 or not {text[0], text[1], text[-2], text[-1]} <= _DASH_CHARS:
+        return None
+    words = _key(text.strip("-=_*~ \t"))
+    for phrase, langs in _SENDER_BANNERS.items():
+        if words.startswith(phrase + " "):
+            return langs
+    return None
 
 
 def _next_text(lines: list[str], start: int) -> int | None:
@@ -774,14 +802,22 @@ def _attribution_block(lines: list[str], start: int) -> _Headers | None:
     return _Headers(fields=fields, langs=set(attribution.langs), end=end, depth=depth)
 
 
-def _skip_repeated_banner(lines: list[str], headers: _Headers, banner: str) -> None:
-    """Zoho writes its banner again under the header block: that line closes the block."""
+def _skip_repeated_banner(
+    lines: list[str], headers: _Headers, banner: str, html_mode: bool
+) -> None:
+    """Zoho writes its banner again under the header block: that line, with no header block of
+    its own under it (which would open a forward of a forward), closes the block."""
     k = _next_text(lines, headers.end)
     if k is None:
         return
     text = _clean(_unquote(lines[k])[0])
     m = _DASH_RE.match(text) if text[0] in _DASH_CHARS else None
-    if m is not None and _key(m.group("phrase")) == banner and not m.group("rest").strip():
+    if (
+        m is not None
+        and _key(m.group("phrase")) == banner
+        and not m.group("rest").strip()
+        and not _read_headers(lines, k + 1, html_mode, None).fields
+    ):
         headers.end = k + 1
 
 
@@ -1109,6 +1145,11 @@ _NUM_DATE_RE = re.compile(
     r"(?<![\d.:/-])(?P<a>\d{1,4})[ \t]?(?P<sep>[./-])[ \t]?(?P<b>\d{1,2})[ \t]?(?P=sep)[ \t]?"
     r"(?P<c>\d{2,4})(?![\d:])"
 )
+# Korean, Japanese and Chinese clients write a short year first: "22/4/18", "23. 11. 7.".
+_YEAR_FIRST_RE = re.compile(
+    r"(?<![\d.:/-])(?P<y>\d{2})[ \t]?(?P<sep>[./-])[ \t]?(?P<m>\d{1,2})[ \t]?(?P=sep)[ \t]?"
+    r"(?P<d>\d{1,2})(?![\d:/-])"
+)
 _CJK_DATE_RE = re.compile(
     r"(?P<y>\d{4})[ \t]?[年년][ \t]?(?P<m>\d{1,2})[ \t]?[月월][ \t]?(?P<d>\d{1,2})[ \t]?[日일]?"
 )
@@ -1207,7 +1248,11 @@ def _parse_date(text: str, default_zone: str, langs: frozenset[str]) -> datetime
     s = _ZONE_ABBR_RE.sub(" ", s)
 
     year = month = day = None
-    m_date = _NUM_DATE_RE.search(s)
+    m_short = _YEAR_FIRST_RE.search(s) if langs & _YEAR_FIRST else None
+    if m_short is not None and 1 <= int(m_short["m"]) <= 12:
+        year, month, day = 2000 + int(m_short["y"]), int(m_short["m"]), int(m_short["d"])
+        s = _blank(s, m_short)
+    m_date = _NUM_DATE_RE.search(s) if year is None else None
     if m_date is not None:
         ymd = _numeric_date(m_date, langs)
         if ymd is not None:
@@ -1273,10 +1318,7 @@ def _numeric_date(m: re.Match[str], langs: frozenset[str]) -> tuple[int, int, in
         year = c if len(c_text) == 4 else (2000 + c if c < 70 else 1900 + c)
         if len(c_text) == 3:
             return None
-        if len(c_text) == 2 and b <= 12 and 1 <= c <= 31 and (a > 31 or langs & _YEAR_FIRST):
-            # A short year first: Korean, Japanese and Chinese clients ("22/4/18").
-            year, month, day = (2000 + a if a < 70 else 1900 + a), b, c
-        elif m.group("sep") == "." or a > 12:
+        if m.group("sep") == "." or a > 12:
             day, month = a, b
         elif b > 12:
             month, day = a, b
