@@ -393,8 +393,9 @@ def _split_attributed(text: str, subject: str | None, html_mode: bool) -> Forwar
         return None  # "RE: FW: …" is a reply to a forward: its attribution is a reply's
     lines = text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "").split("\n")
     candidates = 0
+    nxt = _last_char(lines[0]) if lines else ""
     for i in range(len(lines)):
-        tail = _last_char(lines[i])
+        tail = nxt
         nxt = _last_char(lines[i + 1]) if i + 1 < len(lines) else ""
         if tail not in (":", "\uff1a") and nxt not in (":", "\uff1a"):
             continue
@@ -427,7 +428,8 @@ def _split_attributed(text: str, subject: str | None, html_mode: bool) -> Forwar
 def _last_char(line: str) -> str:
     """The last visible character of a line (Arabic Gmail ends its attribution in a colon
     between direction marks)."""
-    return line.rstrip().rstrip(_BIDI_MARKS).rstrip()[-1:]
+    last = line.rstrip()[-1:]
+    return line.rstrip().rstrip(_BIDI_MARKS).rstrip()[-1:] if last in _BIDI_SET else last
 
 
 def _drop_forward_prefixes(subject: str) -> str:
@@ -502,7 +504,9 @@ def _split_mixed(mixed: str) -> tuple[str, str] | None:
         at = mixed.find(mark)
         if at >= 0:
             stop = min(stop, at)
-    head = mixed[:stop].translate(_DIGITS)  # "८:०५" as "8:05", at the same positions
+    head = mixed[:stop]
+    if not head.isascii():
+        head = head.translate(_DIGITS)  # "८:०५" as "8:05", at the same positions
     if not any(c.isdigit() for c in head):
         # "John Doe <john@example.org> wrote:", not a sentence that ends in "wrote:".
         return ("", mixed) if "@" in mixed and len(head.split()) <= _MAX_NAME_WORDS else None
@@ -983,6 +987,7 @@ def _strip_quotes(raw: str, levels: int) -> str:
 
 # Direction marks (Arabic and Hebrew clients put them around names, addresses and colons).
 _BIDI_MARKS = "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u061c"
+_BIDI_SET = frozenset(_BIDI_MARKS)
 _NO_MARKS = str.maketrans(dict.fromkeys(_BIDI_MARKS))
 _SPACES = str.maketrans(
     {"\xa0": " ", "\u202f": " ", "\u2007": " ", "\u3000": " "} | dict.fromkeys(_BIDI_MARKS)
@@ -991,6 +996,9 @@ _SPACES = str.maketrans(
 
 def _view(unquoted: str) -> tuple[str, str]:
     """The stripped line twice: normalised for matching, and as written (same positions)."""
+    if unquoted.isascii():  # most lines: no odd spaces or marks, and NFC already
+        text = unquoted.strip()
+        return text, text
     translated = unquoted.translate(_SPACES)
     if len(translated) != len(unquoted):
         unquoted = unquoted.translate(_NO_MARKS)  # the same positions as `translated`
@@ -1219,7 +1227,9 @@ def _date_or_none(
 
 
 def _parse_date(text: str, default_zone: str, langs: frozenset[str]) -> datetime | None:
-    s = unicodedata.normalize("NFKC", text.strip()[: _MAX_DATE * 2]).translate(_DIGITS)
+    s = text.strip()[: _MAX_DATE * 2]
+    if not s.isascii():
+        s = unicodedata.normalize("NFKC", s).translate(_DIGITS)
     s = " ".join(s.split())[:_MAX_DATE]
     if not s:
         return None
