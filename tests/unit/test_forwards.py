@@ -3482,7 +3482,7 @@ def test_greek_and_arabic_subject_prefixes(subject: str, forward: bool) -> None:
 
 
 @pytest.mark.parametrize(
-    ("subject", "prefix_line"),
+    ("subject", "banner"),
     [
         ("Re: Fwd: Field trip", "---------- Forwarded message ---------"),
         ("AW: WG: Ausflug", "---------- Forwarded message ---------"),
@@ -3491,13 +3491,13 @@ def test_greek_and_arabic_subject_prefixes(subject: str, forward: bool) -> None:
         ("رد: إعادة توجيه: غياب", "-------- الرسالة الأصلية --------"),
     ],
 )
-def test_a_reply_whose_quote_holds_a_forward_is_a_reply(subject: str, prefix_line: str) -> None:
+def test_a_reply_whose_quote_holds_a_forward_is_a_reply(subject: str, banner: str) -> None:
     # The outermost prefix says what the sender did; the forward is the reply's history.
     msg = EmailMessage()
     msg["From"] = "Michael Brennan <mbrennan@school.example.org>"
     msg["Subject"] = subject
     block = (
-        f"{prefix_line}\nFrom: Dave Ortiz <dave.ortiz@gmail.example>\n"
+        f"{banner}\nFrom: Dave Ortiz <dave.ortiz@gmail.example>\n"
         "Date: Wed, Mar 15, 2023 at 9:05 PM\nSubject: Field trip\nTo: Megan <m@school.example.org>"
         "\n\nWe can both chaperone.\n"
     )
