@@ -12,9 +12,12 @@ pt-BR, ro, ru, sk, sv, tr and uk are facts recorded by crisp-oss/email-forward-p
 desktop labels ("Gesendet", "Enviada em", "发送时间"...) and "Original Message" banners in other
 languages, Gmail's zh/ja banners, and the month and weekday abbreviations (CLDR style) are from
 what those clients are known to print, checked against samples where we had them, less
-certainly than crisp's. Entries marked "unverified" are our best rendering where no client
-sample was available (Haitian Creole, several Apple Mail zh/ja/vi banners): confirm them
-against a real message before relying on them.
+certainly than crisp's. The Greek, Arabic, Hindi, Nepali and Khmer entries, and the closing
+banners of Mutt, Horde and Yandex, are what those clients print as far as we know them, checked
+against the tuning part of tests/data/forward_set where it had a sample. Entries marked
+"unverified" are our best rendering where no client sample was available (Haitian Creole,
+several Apple Mail zh/ja/vi banners, the Gmail ar/hi banners): confirm them against a real
+message before relying on them.
 
 Order matters: when a word means different months in two languages ("listopad" is October in
 Croatian and November in Polish and Czech), the language listed first wins unless the header
@@ -46,12 +49,19 @@ class Locale:
     original_banners: tuple[str, ...] = ()
     # Lines of their own, ending in a colon (Apple Mail "Begin forwarded message:").
     intro_banners: tuple[str, ...] = ()
+    # Phrases that open a dashed banner naming the sender after them (Mutt, Horde: "-----
+    # Forwarded message from Jo Doe <jo@example.org> -----"): a forward.
+    sender_banners: tuple[str, ...] = ()
+    # Phrases inside a dashed banner that closes a forwarded message (Mutt, Horde, Yandex:
+    # "----- End forwarded message -----"): never part of the original's body.
+    end_banners: tuple[str, ...] = ()
     # Twelve tuples (January first): full names, genitive forms and abbreviations.
     months: tuple[tuple[str, ...], ...] = ()
     weekdays: tuple[str, ...] = ()
     forward_prefixes: tuple[str, ...] = ()
     reply_prefixes: tuple[str, ...] = ()
     day_first: bool = True  # numeric dates: 27/10/2021 rather than 10/27/2021
+    year_first: bool = False  # numeric dates with a short year first: 21/10/27 (Samsung ko)
 
 
 def _words(text: str) -> tuple[str, ...]:
@@ -90,6 +100,8 @@ EN = Locale(
     forward_banners=("Forwarded message", "Forwarded Message", "Forwarded e-mail"),
     original_banners=("Original Message", "Original message"),
     intro_banners=("Begin forwarded message", "Forwarded message"),
+    sender_banners=("Forwarded message from",),
+    end_banners=("End forwarded message", "End of forwarded message"),
     months=_months(
         "january jan | february feb | march mar | april apr | may | june jun | july jul | "
         "august aug | september sep sept | october oct | november nov | december dec"
@@ -351,9 +363,11 @@ RU = Locale(
         "Пересылаемое сообщение",
         "Перенаправленное сообщение",
         "Пересланное сообщение",
+        "Начало переадресованного сообщения",  # Yandex, which closes with end_banners
     ),
     original_banners=("Исходное сообщение", "Оригинальное сообщение"),
     intro_banners=("Начало переадресованного сообщения", "Начало пересылаемого сообщения"),
+    end_banners=("Конец переадресованного сообщения", "Конец пересылаемого сообщения"),
     months=_months(
         "январь января янв | февраль февраля февр фев | март марта мар | апрель апреля апр "
         "| май мая | июнь июня июн | июль июля июл | август августа авг | сентябрь сентября "
@@ -377,9 +391,14 @@ UK = Locale(
     subject_labels=("Тема",),
     reply_to_labels=("Кому відповісти",),
     other_labels=("Вкладення",),
-    forward_banners=("Перенаправлене повідомлення", "Переслане повідомлення"),
+    forward_banners=(
+        "Перенаправлене повідомлення",
+        "Переслане повідомлення",
+        "Початок переадресованого повідомлення",  # Yandex
+    ),
     original_banners=("Оригінальне повідомлення", "Вихідне повідомлення"),
     intro_banners=("Початок листа, що пересилається", "Початок пересланого листа"),
+    end_banners=("Кінець переадресованого повідомлення",),
     months=_months(
         "січень січня січ | лютий лютого лют | березень березня бер | квітень квітня квіт "
         "кві | травень травня трав тра | червень червня черв чер | липень липня лип | "
@@ -680,6 +699,7 @@ ZH = Locale(
     intro_banners=("转发的邮件", "以下为转发的邮件", "轉寄的郵件", "開始轉寄的郵件"),
     forward_prefixes=("转发", "轉寄", "轉發", "转寄"),
     reply_prefixes=("回复", "回覆", "答复", "答覆"),
+    year_first=True,
 )
 
 # Vietnamese: Gmail vi writes "Từ:" for From and dates like "Th 4, 27 thg 10, 2021 lúc 09:31";
@@ -720,6 +740,7 @@ JA = Locale(
     intro_banners=("転送されたメッセージ", "転送メッセージの開始"),
     forward_prefixes=("転送", "FW"),
     reply_prefixes=("返信",),
+    year_first=True,
 )
 
 KO = Locale(
@@ -732,9 +753,125 @@ KO = Locale(
     date_labels=("날짜", "보낸 날짜"),
     subject_labels=("제목",),
     forward_banners=("전달된 메시지",),
-    original_banners=("원본 메시지",),
+    original_banners=("원본 메시지", "원본 이메일"),  # Samsung Email: "원본 이메일"
     forward_prefixes=("전달",),
     reply_prefixes=("회신", "답장"),
+    year_first=True,  # Samsung Email: "22/4/18 오후 9:10"
+)
+
+# Greek: Gmail el (partly translated: "Από:" over English labels), Outlook el "Από / Στάλθηκε /
+# Προς / Κοιν. / Θέμα" under "ΠΡΘ:", Thunderbird el "Προωθημένο μήνυμα" with "Θέμα / Ημερομηνία
+# / Από / Προς"; day periods "π.μ." and "μ.μ." after the time. The Apple Mail banner is
+# unverified.
+EL = Locale(
+    code="el",
+    name="Greek",
+    from_labels=("Από",),
+    to_labels=("Προς",),
+    cc_labels=("Κοιν.", "Κοιν"),
+    bcc_labels=("Ιδιαίτ. κοιν.",),
+    date_labels=("Ημερομηνία", "Στάλθηκε", "Εστάλη"),
+    subject_labels=("Θέμα",),
+    reply_to_labels=("Απάντηση σε",),
+    other_labels=("Συνημμένα", "Σημασία"),
+    forward_banners=("Προωθημένο μήνυμα",),
+    original_banners=("Αρχικό μήνυμα",),
+    intro_banners=("Αρχή προωθημένου μηνύματος",),
+    months=_months(
+        "ιανουάριος ιανουαρίου ιαν | φεβρουάριος φεβρουαρίου φεβ | μάρτιος μαρτίου μαρ | "
+        "απρίλιος απριλίου απρ | μάιος μαΐου μαΐ μαίου μαι | ιούνιος ιουνίου ιουν | ιούλιος "
+        "ιουλίου ιουλ | αύγουστος αυγούστου αυγ | σεπτέμβριος σεπτεμβρίου σεπ | οκτώβριος "
+        "οκτωβρίου οκτ | νοέμβριος νοεμβρίου νοε | δεκέμβριος δεκεμβρίου δεκ"
+    ),
+    weekdays=_words(
+        "δευτέρα δευ τρίτη τρί τρι τετάρτη τετ πέμπτη πέμ πεμ παρασκευή παρ σάββατο σάβ σαβ "
+        "κυριακή κυρ"
+    ),
+    forward_prefixes=("ΠΡΘ", "Πρθ"),
+    reply_prefixes=("ΑΠ", "Απ"),
+)
+
+# Arabic: Outlook ar "من / تاريخ الإرسال / إلى / نسخة / الموضوع" under "إعادة توجيه:", Samsung
+# Email "-------- الرسالة الأصلية --------" with "التاريخ", Apple Mail "بداية الرسالة المعاد
+# توجيهها:"; "ص" and "م" after the time. The Gmail banner is unverified.
+AR = Locale(
+    code="ar",
+    name="Arabic",
+    from_labels=("من", "المرسل"),
+    to_labels=("إلى", "الى"),
+    cc_labels=("نسخة", "نسخة إلى"),
+    bcc_labels=("نسخة مخفية",),
+    date_labels=("التاريخ", "تاريخ الإرسال"),
+    subject_labels=("الموضوع",),
+    reply_to_labels=("الرد على",),
+    other_labels=("المرفقات", "الأهمية"),
+    forward_banners=("رسالة مُعاد توجيهها", "رسالة معاد توجيهها"),
+    original_banners=("الرسالة الأصلية",),
+    intro_banners=("بداية الرسالة المعاد توجيهها", "بداية الرسالة المُعاد توجيهها"),
+    # The Levantine names of January, October, November and December are two words each.
+    months=_months(
+        "يناير | فبراير شباط | مارس آذار | أبريل ابريل إبريل نيسان | مايو أيار | يونيو يونيه "
+        "حزيران | يوليو يوليه تموز | أغسطس اغسطس آب | سبتمبر أيلول | أكتوبر اكتوبر | نوفمبر "
+        "| ديسمبر"
+    ),
+    weekdays=_words("الأحد الاثنين الإثنين الثلاثاء الأربعاء الخميس الجمعة السبت"),
+    forward_prefixes=("إعادة توجيه",),
+    reply_prefixes=("رد",),
+)
+
+# Hindi: Gmail hi (partly translated: "प्रेषक:" over English labels; "सोम, 19 फ़र॰ 2024 को
+# 7:35 am"), Outlook hi "प्रेषक / भेजा गया / प्रति / प्रतिलिपि / विषय". Both banners are
+# unverified.
+HI = Locale(
+    code="hi",
+    name="Hindi",
+    from_labels=("प्रेषक",),
+    to_labels=("प्रति",),
+    cc_labels=("प्रतिलिपि",),
+    bcc_labels=("गुप्त प्रतिलिपि",),
+    date_labels=("दिनांक", "भेजा गया", "तारीख"),
+    subject_labels=("विषय",),
+    forward_banners=("अग्रेषित संदेश",),
+    original_banners=("मूल संदेश",),
+    months=_months(
+        "जनवरी जन | फ़रवरी फरवरी फ़र फर | मार्च | अप्रैल | मई | जून | जुलाई जुल | अगस्त अग | "
+        "सितंबर सितम्बर सित | अक्तूबर अक्टूबर अक्तू अक्टू | नवंबर नवम्बर नव | दिसंबर दिसम्बर दिस"
+    ),
+    weekdays=_words("रविवार रवि सोमवार सोम मंगलवार मंगल बुधवार बुध गुरुवार गुरु शुक्रवार शुक्र शनिवार शनि"),
+)
+
+# Nepali: Gmail ne "---------- फर्वार्ड गरिएको सन्देश ---------", "बाट / मिति / विषय / लाई", dates
+# in Devanagari digits with "पूर्वाह्न" / "अपराह्न" after the time.
+NE = Locale(
+    code="ne",
+    name="Nepali",
+    from_labels=("बाट",),
+    to_labels=("लाई",),
+    date_labels=("मिति",),
+    subject_labels=("विषय",),
+    forward_banners=("फर्वार्ड गरिएको सन्देश",),
+    months=_months(
+        "जनवरी | फेब्रुअरी | मार्च | अप्रिल | मे | जुन | जुलाई | अगस्ट अगस्त | सेप्टेम्बर | "
+        "अक्टोबर | नोभेम्बर | डिसेम्बर"
+    ),
+    weekdays=_words(
+        "आइतबार आइत सोमबार सोम मङ्गलबार मङ्गल बुधबार बुध बिहिबार बिहि शुक्रबार शुक्र शनिबार शनि"
+    ),
+)
+
+# Khmer: Gmail km "---------- សារដែលបានបញ្ជូនបន្ត ---------", "ពី / កាលបរិច្ឆេទ / ប្រធានបទ / ទៅ".
+KM = Locale(
+    code="km",
+    name="Khmer",
+    from_labels=("ពី",),
+    to_labels=("ទៅ",),
+    date_labels=("កាលបរិច្ឆេទ",),
+    subject_labels=("ប្រធានបទ",),
+    forward_banners=("សារដែលបានបញ្ជូនបន្ត",),
+    months=_months(
+        "មករា | កុម្ភៈ | មីនា | មេសា | ឧសភា | មិថុនា | កក្កដា | សីហា | កញ្ញា | តុលា | វិច្ឆិកា | ធ្នូ"
+    ),
+    weekdays=_words("អាទិត្យ ច័ន្ទ អង្គារ ពុធ ព្រហស្បតិ៍ សុក្រ សៅរ៍"),
 )
 
 # Gmail et ("Saatja") is cheap to keep.
@@ -779,12 +916,26 @@ LOCALES: tuple[Locale, ...] = (
     VI,
     JA,
     KO,
+    EL,
+    AR,
+    HI,
+    NE,
+    KM,
     ET,
 )
 
 # Time-of-day markers (checked next to the time, case-sensitively for the short ones).
-AM_MARKERS: tuple[str, ...] = ("上午", "午前", "오전", "早上", "凌晨", "SA")
-PM_MARKERS: tuple[str, ...] = ("下午", "午後", "오후", "晚上", "中午", "CH")
+AM_MARKERS: tuple[str, ...] = ("上午", "午前", "오전", "早上", "凌晨", "SA", "π.μ.", "ص", "पूर्वाह्न")
+PM_MARKERS: tuple[str, ...] = ("下午", "午後", "오후", "晚上", "中午", "CH", "μ.μ.", "م", "अपराह्न")
+# The markers written before the time ("下午3:05", "오후 9:10"); the others follow it.
+MARKERS_BEFORE_TIME: frozenset[str] = frozenset(
+    {"上午", "午前", "오전", "早上", "凌晨", "下午", "午後", "오후", "晚上", "中午"}
+)
+# The zero of each script whose own digits clients write in dates (Arabic-Indic, Persian,
+# Devanagari, Bengali, Thai, Myanmar, Khmer): "२०२३" is 2023.
+DIGIT_ZEROS: tuple[str, ...] = (
+    "\u0660", "\u06f0", "\u0966", "\u09e6", "\u0e50", "\u1040", "\u17e0"
+)  # fmt: skip
 
 # Time zone abbreviations clients print, as UTC offsets in minutes. Ambiguous ones resolve to
 # the North American reading ("CST" is US Central, "AST" Atlantic), as this archive is in
@@ -855,11 +1006,13 @@ ATTRIBUTION_VERBS: tuple[tuple[str, str], ...] = (
     ("ht", r"te ekri"),
     ("de", r"schrieb"),
     ("nl", r"schreef"),
+    ("el", r"έγραψε"),  # Gmail el: "Στις <date>, ο/η <sender> έγραψε:"
+    ("hi", r"ने[ \t]+लिखा"),  # Gmail hi: "<date> को <time> बजे <sender> ने लिखा:"
 )
 # Words that may open the line before the date ("On", "Le", "Am", "W dniu"...).
 ATTRIBUTION_INTROS: tuple[str, ...] = (
     "On", "Le", "Am", "El", "Il giorno", "Il", "Op", "W dniu", "Em", "Às", "Den", "Dne", "Dňa",
-    "La", "În", "Pe", "Vào", "Lúc", "At",
+    "La", "În", "Pe", "Vào", "Lúc", "At", "Στις",
 )  # fmt: skip
 # Whole-line forms: the verb between the date and the sender, or the sender first (languages
 # separated by spaces).
@@ -868,7 +1021,7 @@ ATTRIBUTION_FORMS: tuple[tuple[str, str], ...] = (
     ("ja", r"(?P<mixed>.+?)[ \t]?(?:は書きました|が書きました|のメール)[ \t]?[:：]"),
     ("pl", r"Wiadomość[ \t]+napisana[ \t]+przez[ \t]+(?P<who>.+?)[ \t]+w[ \t]+dniu[ \t]+"
      r"(?P<date>.+?)[ \t]*:"),
-    ("zh", r"(?P<who>.+?)[ \t]?于[ \t]?(?P<date>.+?)[ \t]?[写寫]道[ \t]?[:：]"),
+    ("zh", r"(?P<who>.+?)[ \t]?[于於][ \t]?(?P<date>.+?)[ \t]?[写寫]道[ \t]?[:：]"),
     ("zh", r"在[ \t]?(?P<date>.+?)[,，][ \t]?(?P<who>.+?)[ \t]?[写寫]道[ \t]?[:：]"),
     ("hu", r"(?P<who>.+?)[ \t]+ezt[ \t]+írta[ \t]*\(időpont:[ \t]*(?P<date>.+?)\)[ \t]*:"),
     ("hu", r"(?P<date>.+?)[ \t]+keltezéssel,[ \t]*(?P<who>.+?)[ \t]+írta[ \t]*:"),
@@ -880,10 +1033,16 @@ ATTRIBUTION_FORMS: tuple[tuple[str, str], ...] = (
     ("de", r"(?:Am[ \t]+)?(?P<date>.*\d.*?)[ \t]+schrieb[ \t]+(?P<who>.+?)[ \t]*:"),
     ("nl", r"(?:Op[ \t]+)?(?P<date>.*\d.*?)[ \t]+schreef[ \t]+(?P<who>.+?)[ \t]*:"),
     ("sv da no", r"(?:Den[ \t]+)?(?P<date>.*\d.*?)[ \t]+skrev[ \t]+(?P<who>.+?)[ \t]*:"),
+    # Gmail ar: "في <date> تمت كتابة ما يلي بواسطة <sender>:" ("on <date> this was written by").
+    ("ar", r"في[ \t]+(?P<date>.*\d.*?)[ \t]+تمت[ \t]+كتابة[ \t]+ما[ \t]+يلي[ \t]+بواسطة[ \t]+"
+     r"(?P<who>.+?)[ \t]*:"),
 )  # fmt: skip
 # What may follow a year in a date ("2025 г.", "2025年", "2025년", "2025.").
 YEAR_SUFFIXES: tuple[str, ...] = ("г.", "年", "년", ".")
 # Words that end an attribution with no space before the colon (Chinese, Korean).
 ATTRIBUTION_END_WORDS: tuple[str, ...] = ("写道", "寫道", "님이 작성")
-# Words before the sender that are not part of a name (Czech Gmail: "… v 9:31 odesílatel X").
-ATTRIBUTION_SENDER_WORDS: tuple[str, ...] = ("odesílatel", "Uhr", "h", "időpontban", "saatinde")
+# Words before the sender that are not part of a name (Czech Gmail: "… v 9:31 odesílatel X",
+# Greek "…, ο/η X", Hindi "… 6:10 pm बजे X").
+ATTRIBUTION_SENDER_WORDS: tuple[str, ...] = (
+    "odesílatel", "Uhr", "h", "időpontban", "saatinde", "ο/η", "बजे",
+)  # fmt: skip

@@ -9,10 +9,15 @@ against real headers: callers record the result as reconstructed from text.
 
 How a block is recognised:
 - A banner line: a phrase between dashes ("-------- Forwarded Message --------", also on
-  Yahoo's one-line form "----- Forwarded Message ----- From: … To: … Subject: …"), an intro
-  line ending in a colon (Apple Mail "Begin forwarded message:"), or Outlook's line of
-  underscores. Forward phrases count on their own; "Original Message" banners and underscore
-  lines, which Outlook also writes above replies, only count with a header block under them.
+  Yahoo's one-line form "----- Forwarded Message ----- From: … To: … Subject: …", and Mutt's
+  "----- Forwarded message from <sender> -----"), an intro line ending in a colon (Apple Mail
+  "Begin forwarded message:"), or Outlook's line of underscores. Forward phrases count on their
+  own; "Original Message" banners and underscore lines, which Outlook also writes above
+  replies, only count with a header block under them. Under a forward banner, an attribution
+  line may stand in for the header block (Yahoo's app, Yandex); Zoho repeats its banner under
+  the block. A block with no subject row takes the forward's subject without its prefix.
+- A closing banner ("----- End forwarded message -----", Yandex's "Конец переадресованного
+  сообщения") ends the innermost original still open; what follows it is not that original's.
 - A header block without a banner (Outlook desktop, Outlook for Mac): From, then a date and a
   To or Subject line, where the date parses or the sender has an address.
 - Outlook writes the same header block (with or without underscores or "-----Original
@@ -139,6 +144,7 @@ def _banner_tables() -> tuple[dict[str, tuple[bool, frozenset[str]]], set[str], 
     dashed: set[str] = set()
     intro: set[str] = set()
     for loc in locales.LOCALES:
+        dashed.update(loc.end_banners)
         for phrase in loc.forward_banners:
             dashed.add(phrase)
             kinds.setdefault(_key(phrase), (True, set()))[1].add(loc.code)
@@ -151,6 +157,12 @@ def _banner_tables() -> tuple[dict[str, tuple[bool, frozenset[str]]], set[str], 
 
 
 _BANNER_KINDS, _DASHED, _INTRO = _banner_tables()
+_END_BANNERS = frozenset(_key(p) for loc in locales.LOCALES for p in loc.end_banners)
+_SENDER_BANNERS: dict[str, frozenset[str]] = {
+    _key(p): frozenset(loc.code for loc in locales.LOCALES if p in loc.sender_banners)
+    for loc in locales.LOCALES
+    for p in loc.sender_banners
+}
 _INTRO_LANGS: dict[str, frozenset[str]] = {
     _key(p): frozenset(loc.code for loc in locales.LOCALES if p in loc.intro_banners)
     for p in _INTRO
@@ -161,6 +173,7 @@ _DASH_RE = re.compile(
 )
 _INTRO_RE = re.compile(r"(?P<phrase>" + _alternation(_INTRO) + r")[ \t]*[:\uff1a]?", re.IGNORECASE)
 _UNDERSCORES_RE = re.compile(r"_{10,}")
+_DASH_CHARS = frozenset("-=_*~")
 
 
 def _month_tables() -> tuple[dict[str, list[tuple[str, int]]], frozenset[str]]:
@@ -169,15 +182,20 @@ def _month_tables() -> tuple[dict[str, list[tuple[str, int]]], frozenset[str]]:
     for loc in locales.LOCALES:
         for number, words in enumerate(loc.months, start=1):
             for word in words:
-                options = months.setdefault(word.casefold(), [])
+                # As dates are read: NFKC ("फ़" is two characters), then case-folded.
+                options = months.setdefault(unicodedata.normalize("NFKC", word).casefold(), [])
                 if all(lang != loc.code for lang, _ in options):
                     options.append((loc.code, number))
-        weekdays.update(w.casefold() for w in loc.weekdays)
+        weekdays.update(unicodedata.normalize("NFKC", w).casefold() for w in loc.weekdays)
     return months, frozenset(weekdays)
 
 
 _MONTH_WORDS, _WEEKDAY_WORDS = _month_tables()
 _DAY_FIRST = {loc.code: loc.day_first for loc in locales.LOCALES}
+_YEAR_FIRST = frozenset(loc.code for loc in locales.LOCALES if loc.year_first)
+_DIGITS = str.maketrans(
+    {chr(ord(zero) + n): str(n) for zero in locales.DIGIT_ZEROS for n in range(10)}
+)
 
 
 def _prefix_tables() -> tuple[frozenset[str], str]:
@@ -239,7 +257,8 @@ _SENDER_WORDS_RE = re.compile(
     re.IGNORECASE,
 )
 _AFTER_TIME_RE = re.compile(
-    r"(?:[ \t,]*(?:\(?(?:GMT|UTC)[ \t]?(?:[+\-\u2212][ \t]?\d{1,2}(?::?\d{2})?)?\)?"
+    r"(?:[ \t,]*(?:[+\-\u2212]\d{2}:?\d{2}(?!\d)"  # Spark: "10:30 -0400, Megan Cole"
+    r"|\(?(?:GMT|UTC)[ \t]?(?:[+\-\u2212][ \t]?\d{1,2}(?::?\d{2})?)?\)?"
     r"|\((?:" + "|".join(sorted(locales.ZONE_ABBREVIATIONS, key=lambda a: (-len(a), a))) + r")\)"
     r"|(?:" + "|".join(sorted(locales.ZONE_ABBREVIATIONS, key=lambda a: (-len(a), a))) + r")"
     r"(?![^\W\d_])))*"
@@ -340,7 +359,7 @@ def _split_forward(text: str, html: str | None, subject: str | None) -> ForwardS
 def _first(text: str, subject: str | None, html_mode: bool) -> ForwardSplit | None:
     """The forward in `text`: its first block, or under a forward subject an attribution line
     above that block (the block is then inside the attributed original: a chain)."""
-    found = _split_text(text, html_mode)
+    found = _split_text(text, html_mode, subject)
     attributed = _split_attributed(text, subject, html_mode)
     if attributed is None:
         return found
@@ -349,9 +368,9 @@ def _first(text: str, subject: str | None, html_mode: bool) -> ForwardSplit | No
     return found
 
 
-def _split_text(text: str, html_mode: bool) -> ForwardSplit | None:
+def _split_text(text: str, html_mode: bool, subject: str | None) -> ForwardSplit | None:
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
-    note, chain = _scan(text.split("\n"), html_mode, None, 0)
+    note, chain, _ = _scan(text.split("\n"), html_mode, subject, 0)
     if not chain:
         return None
     return ForwardSplit(note=note, chain=tuple(chain))
@@ -374,9 +393,10 @@ def _split_attributed(text: str, subject: str | None, html_mode: bool) -> Forwar
         return None  # "RE: FW: …" is a reply to a forward: its attribution is a reply's
     lines = text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "").split("\n")
     candidates = 0
+    nxt = _last_char(lines[0]) if lines else ""
     for i in range(len(lines)):
-        tail = lines[i].rstrip()[-1:]
-        nxt = lines[i + 1].rstrip()[-1:] if i + 1 < len(lines) else ""
+        tail = nxt
+        nxt = _last_char(lines[i + 1]) if i + 1 < len(lines) else ""
         if tail not in (":", "\uff1a") and nxt not in (":", "\uff1a"):
             continue
         candidates += 1
@@ -390,7 +410,7 @@ def _split_attributed(text: str, subject: str | None, html_mode: bool) -> Forwar
         if body_lines is None:
             continue
         inner_subject = _drop_forward_prefixes(subject)
-        body, inner = _scan(body_lines, html_mode, inner_subject, 1)
+        body, inner, _ = _body_and_chain(body_lines, html_mode, inner_subject, 1)
         senders = _parse_parties(_PAREN_ANGLE_RE.sub(r"<\1>", attribution.who))
         original = Original(
             sender=senders[0] if senders else None,
@@ -403,6 +423,13 @@ def _split_attributed(text: str, subject: str | None, html_mode: bool) -> Forwar
         )
         return ForwardSplit(note=_tidy(lines[:i]), chain=(original, *inner))
     return None
+
+
+def _last_char(line: str) -> str:
+    """The last visible character of a line (Arabic Gmail ends its attribution in a colon
+    between direction marks)."""
+    last = line.rstrip()[-1:]
+    return line.rstrip().rstrip(_BIDI_MARKS).rstrip()[-1:] if last in _BIDI_SET else last
 
 
 def _drop_forward_prefixes(subject: str) -> str:
@@ -478,6 +505,8 @@ def _split_mixed(mixed: str) -> tuple[str, str] | None:
         if at >= 0:
             stop = min(stop, at)
     head = mixed[:stop]
+    if not head.isascii():
+        head = head.translate(_DIGITS)  # "८:०५" as "8:05", at the same positions
     if not any(c.isdigit() for c in head):
         # "John Doe <john@example.org> wrote:", not a sentence that ends in "wrote:".
         return ("", mixed) if "@" in mixed and len(head.split()) <= _MAX_NAME_WORDS else None
@@ -576,23 +605,32 @@ class _Block:
 
 def _scan(
     lines: list[str], html_mode: bool, parent_subject: str | None, depth: int
-) -> tuple[str, list[Original]]:
-    """The text before the first block in `lines`, and the chain of originals from there."""
-    in_reply = is_reply_subject(parent_subject)
+) -> tuple[str, list[Original], list[str] | None]:
+    """The text before the first block in `lines`, the chain of originals from there, and the
+    lines after the outermost original's closing banner (None when it has none).
+
+    `parent_subject` is the subject of the message the lines are in (the forward's, at depth 0)."""
+    start, chain, rest = _scan_at(lines, html_mode, parent_subject, depth)
+    return _tidy(lines[:start]), chain, rest
+
+
+def _scan_at(
+    lines: list[str], html_mode: bool, parent_subject: str | None, depth: int
+) -> tuple[int, list[Original], list[str] | None]:
+    """`_scan`, with the index of the first block (len(lines) when there is none)."""
+    in_reply = depth > 0 and is_reply_subject(parent_subject)
     for i in range(len(lines)):
         block = _block_at(lines, i, html_mode, in_reply)
         if block is None:
             continue
-        head = _tidy(lines[:i])
         fields = block.headers.fields
         subject = fields.get("subject")
+        if subject is None:
+            subject = _inherited_subject(parent_subject)
         body_lines = _unquoted_body(
             [_strip_quotes(line, block.quote_depth) for line in lines[block.headers.end :]]
         )
-        if depth + 1 < MAX_DEPTH:
-            body, inner = _scan(body_lines, html_mode, subject, depth + 1)
-        else:
-            body, inner = _tidy(body_lines), []
+        body, inner, rest = _body_and_chain(body_lines, html_mode, subject, depth + 1)
         date_text = fields.get("date") or None
         senders = _parse_parties(fields.get("from", ""))
         original = Original(
@@ -604,8 +642,54 @@ def _scan(
             subject=subject,
             body=body,
         )
-        return head, [original, *inner]
-    return _tidy(lines), []
+        return i, [original, *inner], rest
+    return len(lines), [], None
+
+
+def _body_and_chain(
+    lines: list[str], html_mode: bool, subject: str | None, depth: int
+) -> tuple[str, list[Original], list[str] | None]:
+    """An original's body from the lines under its block, the originals nested in it, and the
+    lines after its closing banner ("----- End forwarded message -----"), which are not its own.
+
+    A closing banner closes the innermost original still open: text after a nested original's
+    closing banner is the enclosing original's again."""
+    start, inner, after = (
+        _scan_at(lines, html_mode, subject, depth) if depth < MAX_DEPTH else (len(lines), [], None)
+    )
+    end = _closing_banner(lines[:start])
+    if end is not None:  # closed above any nested block: what follows is not this original's
+        return _tidy(lines[:end]), [], lines[end + 1 :]
+    if after is None:
+        return _tidy(lines[:start]), inner, None
+    end = _closing_banner(after)
+    parts = (_tidy(lines[:start]), _tidy(after if end is None else after[:end]))
+    return "\n\n".join(p for p in parts if p), inner, None if end is None else after[end + 1 :]
+
+
+def _closing_banner(lines: list[str]) -> int | None:
+    """The index of the first unquoted closing banner in `lines`, if any."""
+    for n, raw in enumerate(lines):
+        if not raw or raw.lstrip(" \t\xa0")[:1] not in _DASH_CHARS or len(raw) > MAX_LINE:
+            continue
+        m = _DASH_RE.match(_clean(raw))
+        if (
+            m is not None
+            and _key(m.group("phrase")) in _END_BANNERS
+            and not m.group("rest").strip(" \t-=_*~")
+        ):
+            return n
+    return None
+
+
+def _inherited_subject(subject: str | None) -> str | None:
+    """The subject of an original whose block shows none (Yandex, Yahoo's app): the forward's
+    without the forward prefix it added, or None if it has no forward prefix."""
+    rest = (subject or "").lstrip()
+    m = _PREFIX_RE.match(rest)
+    if m is None or m.group("bracket") or m.group("prefix").casefold() not in _FORWARD_PREFIXES:
+        return None
+    return rest[m.end() :].strip() or None
 
 
 def _unquoted_body(lines: list[str]) -> list[str]:
@@ -636,18 +720,27 @@ def _block_at(lines: list[str], i: int, html_mode: bool, in_reply: bool) -> _Blo
     strong: bool | None = None
     langs: frozenset[str] = frozenset()
     rest: str | None = None
-    m = _DASH_RE.match(text) if text[0] in "-=_*~" else None
+    banner: str | None = None
+    m = _DASH_RE.match(text) if text[0] in _DASH_CHARS else None
     if m is not None:
-        strong, langs = _BANNER_KINDS.get(_key(m.group("phrase")), (False, frozenset()))
+        banner = _key(m.group("phrase"))
+        if banner in _END_BANNERS:
+            return None  # "----- End forwarded message -----" closes a block, opens none
+        strong, langs = _BANNER_KINDS.get(banner, (False, frozenset()))
         rest = source[m.start("rest") :].strip(" \t-=_*~") or None
     elif len(text) <= _MAX_INTRO and (m := _INTRO_RE.fullmatch(text)) is not None:
         strong, langs = True, _INTRO_LANGS.get(_key(m.group("phrase")), frozenset())
+    elif text[0] in _DASH_CHARS and (named := _sender_banner(text)) is not None:
+        strong, langs = True, named
     elif text[0] == "_" and _UNDERSCORES_RE.fullmatch(text):
         strong = False
     if strong is not None:
         if not strong and in_reply:
             return None
         headers = _read_headers(lines, i + 1, html_mode, rest)
+        if strong and not headers.fields and not rest:
+            # Yahoo's app and Yandex write an attribution line, not a header block.
+            headers = _attribution_block(lines, i + 1) or headers
         headers.langs |= langs
         f = headers.fields
         if not strong and (
@@ -657,6 +750,8 @@ def _block_at(lines: list[str], i: int, html_mode: bool, in_reply: bool) -> _Blo
             return None  # Outlook writes the same block above replies; quoted, it is one
         if strong and not f and rest:
             return None  # "----- Forwarded Message ----- and more words": not a banner
+        if banner is not None and f:
+            _skip_repeated_banner(lines, headers, banner, html_mode)
         quote = headers.depth if headers.depth is not None else depth
         return _Block(headers, quote)
     # A header block with no banner: Outlook desktop, Outlook for Mac.
@@ -673,6 +768,61 @@ def _block_at(lines: list[str], i: int, html_mode: bool, in_reply: bool) -> _Blo
     if "@" not in f["from"] and _date_or_none(f["date"], frozenset(headers.langs)) is None:
         return None
     return _Block(headers, headers.depth if headers.depth is not None else depth)
+
+
+def _sender_banner(text: str) -> frozenset[str] | None:
+    """The languages of a dashed banner that names the sender ("----- Forwarded message from
+    Jo Doe <jo@example.org> -----"), or None if the line is not one."""
+    if len(text) < 8 or not {text[0], text[1], text[-2], text[-1]} <= _DASH_CHARS:
+        return None
+    words = _key(text.strip("-=_*~ \t"))
+    for phrase, langs in _SENDER_BANNERS.items():
+        if words.startswith(phrase + " "):
+            return langs
+    return None
+
+
+def _next_text(lines: list[str], start: int) -> int | None:
+    """The index of the first non-blank line from `start`, past at most three blank ones."""
+    for k in range(start, min(start + 4, len(lines))):
+        if len(lines[k]) > MAX_LINE:
+            return None
+        if _clean(_unquote(lines[k])[0]):
+            return k
+    return None
+
+
+def _attribution_block(lines: list[str], start: int) -> _Headers | None:
+    """An attribution line ("On … wrote:", Yandex's "<date>, <sender>:") standing in for the
+    header block under a banner, read as one."""
+    k = _next_text(lines, start)
+    found = _attribution_at(lines, k) if k is not None else None
+    if found is None:
+        return None
+    attribution, end, depth = found
+    fields = {"from": _PAREN_ANGLE_RE.sub(r"<\1>", attribution.who)}
+    if attribution.date_text:
+        fields["date"] = attribution.date_text
+    return _Headers(fields=fields, langs=set(attribution.langs), end=end, depth=depth)
+
+
+def _skip_repeated_banner(
+    lines: list[str], headers: _Headers, banner: str, html_mode: bool
+) -> None:
+    """Zoho writes its banner again under the header block: that line, with no header block of
+    its own under it (which would open a forward of a forward), closes the block."""
+    k = _next_text(lines, headers.end)
+    if k is None:
+        return
+    text = _clean(_unquote(lines[k])[0])
+    m = _DASH_RE.match(text) if text[0] in _DASH_CHARS else None
+    if (
+        m is not None
+        and _key(m.group("phrase")) == banner
+        and not m.group("rest").strip()
+        and not _read_headers(lines, k + 1, html_mode, None).fields
+    ):
+        headers.end = k + 1
 
 
 def _read_headers(lines: list[str], start: int, html_mode: bool, rest: str | None) -> _Headers:
@@ -835,12 +985,23 @@ def _strip_quotes(raw: str, levels: int) -> str:
     return raw[i:] if removed else raw
 
 
-_SPACES = str.maketrans({"\xa0": " ", "\u202f": " ", "\u2007": " ", "\u3000": " "})
+# Direction marks (Arabic and Hebrew clients put them around names, addresses and colons).
+_BIDI_MARKS = "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u061c"
+_BIDI_SET = frozenset(_BIDI_MARKS)
+_NO_MARKS = str.maketrans(dict.fromkeys(_BIDI_MARKS))
+_SPACES = str.maketrans(
+    {"\xa0": " ", "\u202f": " ", "\u2007": " ", "\u3000": " "} | dict.fromkeys(_BIDI_MARKS)
+)
 
 
 def _view(unquoted: str) -> tuple[str, str]:
     """The stripped line twice: normalised for matching, and as written (same positions)."""
+    if unquoted.isascii():  # most lines: no odd spaces or marks, and NFC already
+        text = unquoted.strip()
+        return text, text
     translated = unquoted.translate(_SPACES)
+    if len(translated) != len(unquoted):
+        unquoted = unquoted.translate(_NO_MARKS)  # the same positions as `translated`
     text = translated.strip()
     if not text:
         return "", ""
@@ -992,20 +1153,60 @@ _NUM_DATE_RE = re.compile(
     r"(?<![\d.:/-])(?P<a>\d{1,4})[ \t]?(?P<sep>[./-])[ \t]?(?P<b>\d{1,2})[ \t]?(?P=sep)[ \t]?"
     r"(?P<c>\d{2,4})(?![\d:])"
 )
+# Korean, Japanese and Chinese clients write a short year first: "22/4/18", "23. 11. 7.".
+_YEAR_FIRST_RE = re.compile(
+    r"(?<![\d.:/-])(?P<y>\d{2})[ \t]?(?P<sep>[./-])[ \t]?(?P<m>\d{1,2})[ \t]?(?P=sep)[ \t]?"
+    r"(?P<d>\d{1,2})(?![\d:/-])"
+)
 _CJK_DATE_RE = re.compile(
     r"(?P<y>\d{4})[ \t]?[年년][ \t]?(?P<m>\d{1,2})[ \t]?[月월][ \t]?(?P<d>\d{1,2})[ \t]?[日일]?"
 )
 _VI_MONTH_RE = re.compile(r"(?<![^\W\d_])(?:thg|tháng)[ \t]?(?P<m>\d{1,2})(?!\d)", re.IGNORECASE)
+
+
+def _combining_marks() -> str:
+    """A character class body: the combining marks (vowel signs, viramas, harakat) of the scripts
+    that write them, which `\\w` does not match, so "अक्तू" or "មីនា" stay one word."""
+    blocks = (
+        (0x0300, 0x036F), (0x0483, 0x0489), (0x0591, 0x05C7), (0x0610, 0x061A),
+        (0x064B, 0x065F), (0x0670, 0x0670), (0x06D6, 0x06ED), (0x0900, 0x0DFF),
+        (0x0E31, 0x0E4E), (0x0EB1, 0x0ECE), (0x0F18, 0x0FBC), (0x102B, 0x109D),
+        (0x1712, 0x1773), (0x17B4, 0x17DD), (0x1AB0, 0x1AFF), (0x1DC0, 0x1DFF),
+        (0x20D0, 0x20FF), (0x302A, 0x302F), (0x3099, 0x309A), (0xFE20, 0xFE2F),
+    )  # fmt: skip
+    marks = [
+        code
+        for low, high in blocks
+        for code in range(low, high + 1)
+        if unicodedata.category(chr(code)).startswith("M")
+    ]
+    runs: list[list[int]] = []
+    for code in marks:
+        if runs and code == runs[-1][1] + 1:
+            runs[-1][1] = code
+        else:
+            runs.append([code, code])
+    return "".join(chr(a) if a == b else f"{chr(a)}-{chr(b)}" for a, b in runs)
+
+
+_LETTER = r"(?:[^\W\d_]|[" + _combining_marks() + r"])"  # a letter or a mark on one
+
 _MARKERS = locales.AM_MARKERS + locales.PM_MARKERS
+_MARKERS_AFTER = [m for m in _MARKERS if not m.isascii() and m not in locales.MARKERS_BEFORE_TIME]
 _TIME_RE = re.compile(
-    r"(?P<pre>" + "|".join(m for m in _MARKERS if not m.isascii()) + r")?[ \t]?"
+    r"(?P<pre>" + "|".join(m for m in _MARKERS if m in locales.MARKERS_BEFORE_TIME) + r")?[ \t]?"
     r"(?<![\d.:])(?P<h>[01]?\d|2[0-3])"
     r"(?:[:\uff1a](?P<m>[0-5]\d)(?:[:.](?P<s>[0-5]\d))?"
     r"|\.(?P<m2>[0-5]\d)(?:\.(?P<s2>[0-5]\d))?"
     r"|[ \t]?[hH][ \t]?(?P<m3>[0-5]\d))(?!\d)"
-    r"(?:[ \t]?(?P<post>[AaPp]\.?[ \t]?[Mm]\.?(?![A-Za-z])|SA(?![A-Za-z])|CH(?![A-Za-z])))?"
+    r"(?:[ \t]?(?P<post>[AaPp]\.?[ \t]?[Mm]\.?(?![A-Za-z])|SA(?![A-Za-z])|CH(?![A-Za-z])"
+    r"|(?:"
+    + "|".join(re.escape(m) for m in sorted(_MARKERS_AFTER, key=lambda m: (-len(m), m)))
+    + r")(?!"
+    + _LETTER
+    + r")))?"
 )
-_TOKEN_RE = re.compile(r"\d+|[^\W\d_]+(?:['\u02bc][^\W\d_]+)?")
+_TOKEN_RE = re.compile(r"\d+|" + _LETTER + r"+(?:['\u02bc]" + _LETTER + r"+)?")
 
 
 def _blank(s: str, m: re.Match[str]) -> str:
@@ -1026,7 +1227,10 @@ def _date_or_none(
 
 
 def _parse_date(text: str, default_zone: str, langs: frozenset[str]) -> datetime | None:
-    s = " ".join(unicodedata.normalize("NFKC", text.strip()[: _MAX_DATE * 2]).split())[:_MAX_DATE]
+    s = text.strip()[: _MAX_DATE * 2]
+    if not s.isascii():
+        s = unicodedata.normalize("NFKC", s).translate(_DIGITS)
+    s = " ".join(s.split())[:_MAX_DATE]
     if not s:
         return None
     if _ISO_RE.fullmatch(s):
@@ -1054,7 +1258,11 @@ def _parse_date(text: str, default_zone: str, langs: frozenset[str]) -> datetime
     s = _ZONE_ABBR_RE.sub(" ", s)
 
     year = month = day = None
-    m_date = _NUM_DATE_RE.search(s)
+    m_short = _YEAR_FIRST_RE.search(s) if langs & _YEAR_FIRST else None
+    if m_short is not None and 1 <= int(m_short["m"]) <= 12:
+        year, month, day = 2000 + int(m_short["y"]), int(m_short["m"]), int(m_short["d"])
+        s = _blank(s, m_short)
+    m_date = _NUM_DATE_RE.search(s) if year is None else None
     if m_date is not None:
         ymd = _numeric_date(m_date, langs)
         if ymd is not None:

@@ -668,8 +668,9 @@ def _find_originals(
 
     An attached message (message/rfc822) is the most faithful original: it has its real
     headers. Failing that, an inline forward block is read back from the text (not for a
-    reply that merely quotes). Otherwise the message is its own original, forwarded by an
-    auto-forward rule (X-Forwarded-For) or sent straight to the archive.
+    reply, "Re: Fwd: …" included, that merely quotes). Otherwise the message is its own
+    original, forwarded by an auto-forward rule (X-Forwarded-For) or sent straight to the
+    archive.
     """
     out.forwarder = out.sender[0] if out.sender else None
     if attached and depth < _MAX_DEPTH:
@@ -680,9 +681,9 @@ def _find_originals(
         if inner.originals and inner.originals[0].provenance != PROVENANCE_NONE:
             out.originals += inner.originals
         return
-    replying = forwards.is_reply_subject(out.subject) and not forwards.is_forward_subject(
-        out.subject
-    )
+    # The outermost prefix says what the sender did: "Re: Fwd: …" replies to a forward, and the
+    # forward it quotes is the reply's history, as any quoted message is.
+    replying = forwards.is_reply_subject(out.subject)
     split = None if replying else forwards.split_forward(out.text, out.html, out.subject)
     if split is not None and split.chain:
         out.note = split.note

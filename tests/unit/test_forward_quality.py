@@ -17,12 +17,14 @@ from pathlib import Path
 import forward_eval
 import pytest
 
-# Floors at what was measured when the set was made (tuning 131 of 157 = 0.834, held-out 74 of
-# 80 = 0.925), rounded down to the percent. They only keep the figures from getting worse; the
-# issue's target is 97% fully right, to be reached by changes made looking at the tuning part
-# alone (then raise the floors to what is measured).
-TUNING_FLOOR = 0.83
-HELDOUT_FLOOR = 0.92
+# Floors at what was measured, rounded down to the percent. When the set was made: tuning 131 of
+# 157 = 0.834, held-out 74 of 80 = 0.925. After the finder was changed looking at the tuning
+# part alone (its misses fixed in general ways, with fixtures of their own in test_forwards.py):
+# tuning 157 of 157 = 1.000, a training figure, and held-out 77 of 80 = 0.963, the one to quote,
+# still under the target of 97% fully right. The floors only keep the figures from
+# getting worse; raise them to what is measured when a change lifts them.
+TUNING_FLOOR = 1.00
+HELDOUT_FLOOR = 0.96
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "forward_set"
 EVAL = Path(__file__).resolve().parents[2] / "benchmarks" / "forward_eval.py"
