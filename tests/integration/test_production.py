@@ -308,3 +308,34 @@ def test_the_gate_reads_pdf_metadata_and_a_name_released_elsewhere(
         assert result.code == 3 and where in result.err, result.err
         assert f"data/records/{ids[1]}" in result.err
         assert not (tmp_path / f"b{n}").exists()
+
+
+def test_attachments_that_cannot_be_redacted_are_withheld_and_said_so(
+    archive: Archive, tmp_path: Path
+) -> None:
+    msg = _message(1, "Field trip")
+    msg.set_content(f"{NAME}'s permission slip and photo are attached.")
+    msg.add_attachment(b"%PDF-1.4\nnot really a PDF", maintype="application", subtype="pdf",
+                       filename="slip.pdf")  # fmt: skip
+    msg.add_attachment(b"\x89PNG\r\n\x1a\n", maintype="image", subtype="png", filename="p.png")
+    rid = _import(archive, tmp_path, 1, msg)
+    number = _open(archive, "--kind", "public", "--requester", "Jo Reporter")
+    _redact(archive, number, rid, NAME, "26a:ferpa")
+    out = tmp_path / "bundle"
+    archive.ok("export", "--request", number, str(out))
+    [record] = json.loads((out / "manifest.json").read_text())["records"]
+    parts = {w["attachment"]: w for w in record["withheld_parts"]}
+    assert sorted(parts) == [1, 2] and "cannot be redacted" in parts[1]["reason"]
+    assert parts[2]["media_type"] == "image/png" and "image" in parts[2]["reason"]
+    assert sorted(p.name for p in (out / "data" / "records").iterdir()) == [
+        f"{rid}.eml",
+        f"{rid}.pdf",
+    ]
+    letter = " ".join((out / "response-letter.txt").read_text().split())
+    assert "Parts of redacted records not produced" in letter
+    assert f"Record {rid}, attachment 1 (application/pdf): cannot be redacted" in letter
+    csv_text = (out / "manifest.csv").read_text()
+    assert "attachment 2 not produced: an image cannot be redacted" in csv_text
+    assert "[REDACTED 26a]'s permission slip" in _every_text(out).replace(
+        "[redacted 26a]", "[REDACTED 26a]"
+    )
