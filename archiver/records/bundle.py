@@ -32,7 +32,7 @@ import re
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -86,6 +86,7 @@ class _Record:
     exemptions: tuple[str, ...]
     original_sha256: str
     files: list[Produced] = field(default_factory=list)
+    withheld: list[dict[str, Any]] = field(default_factory=list)  # parts of it not produced
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,26 @@ class Bundle:
         for rid in records:
             self._records[rid].files.append(produced)
 
+    def withhold_part(
+        self, record_id: str, attachment: int, media_type: str, sha256: str, reason: str
+    ) -> None:
+        """A part of a produced record that is not produced (an attachment of a redacted
+        record that cannot be redacted), and why: listed in the manifests."""
+        self._records[record_id].withheld.append(
+            {"attachment": attachment, "media_type": media_type, "sha256": sha256, "reason": reason}
+        )
+
+    def produced(self) -> list[str]:
+        """The records that have files so far, in the bundle's order."""
+        return [r.record_id for r in self._records.values() if r.files]
+
+    def withheld(self, record_id: str) -> list[str]:
+        """The parts of a record not produced, each as a line naming the attachment and why."""
+        return [
+            f"attachment {w['attachment']} ({w['media_type']}): {w['reason']}"
+            for w in self._records[record_id].withheld
+        ]
+
     def set_letter(self, text: str, pdf: bytes | None) -> None:
         """The written response, as text and (when given) as PDF."""
         self._letter = [(LETTER_TEXT, text.encode("utf-8"), "text/plain; charset=utf-8")]
@@ -156,6 +177,7 @@ class Bundle:
                     "exemptions": list(r.exemptions),
                     "original_sha256": r.original_sha256,
                     "files": [{"path": PAYLOAD + f.path, "sha256": f.sha256} for f in r.files],
+                    "withheld_parts": r.withheld,
                 }
                 for r in self._records.values()
             ],
@@ -168,11 +190,24 @@ class Bundle:
         out = io.StringIO()
         w = csv.writer(out, lineterminator="\r\n")
         w.writerow(
-            ["record_id", "decision", "exemptions", "original_sha256", "file", "file_sha256"]
+            [
+                "record_id",
+                "decision",
+                "exemptions",
+                "original_sha256",
+                "file",
+                "file_sha256",
+                "note",
+            ]
         )
         for r in self._records.values():
             first = [r.record_id, r.decision, ";".join(r.exemptions), r.original_sha256]
-            cells = [[PAYLOAD + f.path, f.sha256] for f in r.files] or [["", ""]]
+            cells = [[PAYLOAD + f.path, f.sha256, ""] for f in r.files]
+            cells += [
+                ["", w["sha256"], f"attachment {w['attachment']} not produced: {w['reason']}"]
+                for w in r.withheld
+            ]
+            cells = cells or [["", "", ""]]
             for more in cells:
                 w.writerow(first + more)
         return out.getvalue().encode("utf-8")
@@ -203,12 +238,21 @@ class Bundle:
         ]
         return [*payload, *tags, (TAGMANIFEST, _manifest_lines(tags))]
 
-    def write(self, out: Path, key_id: str, private: bytes) -> Written:
+    def write(
+        self,
+        out: Path,
+        key_id: str,
+        private: bytes,
+        gate: Callable[[list[tuple[str, bytes]]], object] | None = None,
+    ) -> Written:
         """Sign and write the bundle at `out`: a directory, or a zip if `out` ends in .zip.
-        Written under a temporary name and renamed at the end, so a failure leaves nothing;
-        never over an existing file or non-empty directory (UsageError)."""
+        `gate` is given every file first, and may raise to stop the export: then nothing is
+        written. Written under a temporary name and renamed at the end, so a failure leaves
+        nothing; never over an existing file or non-empty directory (UsageError)."""
         check_target(out)
         files = self.files(key_id, private)
+        if gate is not None:
+            gate(files)
         if out.suffix.lower() == ".zip":
             _write_zip(out, files, self.created)
         else:

@@ -1,32 +1,40 @@
 """Producing records (DESIGN.md section 9.4): the records a request releases, or records by id,
 as a signed export bundle (`records/bundle.py`), every record opened for it an audited access.
 
-For now a bundle holds full releases only: each record as its original bytes (`.eml`, byte for
-byte what `show --raw` writes) and as its PDF rendering (`records/rendering.py`, the original
-embedded, as `show --pdf` makes it), and all of them in one mbox; a request's bundle also lists
-the records withheld (or not responsive) with their decision and no file, and holds the
-written response. Records decided `redact` wait for redacted production.
+A record released in full is its original bytes (`.eml`, byte for byte what `show --raw`
+writes) and its PDF rendering (`records/rendering.py`, the original embedded, as `show --pdf`
+makes it); a record decided `redact` is produced from its redacted text only
+(`records/production.py`: a rendering, its PDF attachments rasterised, a new EML); all the
+messages are also in one mbox. A request's bundle also lists the records withheld (or not
+responsive) with their decision and no file, and holds the written response. Before a
+request's bundle is written, the release gate (`records/gate.py`) searches every produced
+file for every redacted string.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 
 from archiver.archive import audit
 from archiver.archive.reading import OpenedRecord, open_record
+from archiver.archive.roster import RosterSeal
 from archiver.clock import Clock, District
 from archiver.crypto.keyring import Keyring
 from archiver.errors import UsageError
+from archiver.records import gate
 from archiver.records.bundle import Bundle, Written, check_target
-from archiver.records.letter import compose
+from archiver.records.letter import Section, compose
+from archiver.records.redaction import Redaction, accepted
 from archiver.records.requests import RequestDesk
-from archiver.store.db import Store
+from archiver.store.db import Store, Tx
 from archiver.understand.indexing import DEFAULT_TEXT_LIMITS, TextLimits
 from archiver.understand.mbox import mboxrd
 
 RELEASE = "release"
+REDACT = "redact"
 EML = "message/rfc822"
 PDF = "application/pdf"
 MBOX = "application/mbox"
@@ -52,10 +60,13 @@ class Exporter:
         not_held: str | None = None,
         agency: str | None = None,
     ) -> Written:
-        """The records request `number` released, the ones it withholds listed, and its
-        written response (as `request letter` composes it today) in a bundle at `out`.
-        UsageError, before any record is opened, for a record not decided yet or decided
-        `redact`, a request with nothing decided, an `out` that exists."""
+        """The records request `number` releases (in full, or redacted: `records/production.py`),
+        the ones it withholds listed, and its written response (as `request letter` composes
+        it today, with the parts of redacted records not produced) in a bundle at `out`,
+        written only if the release gate (`records/gate.py`) finds no redacted text in it
+        (IntegrityError otherwise, naming the record and the file). UsageError, before any
+        record is opened, for a record not decided yet, a request with nothing decided, an
+        `out` that exists."""
         check_target(out)
         key_id, private = self.ring.signing_key()  # no key: refused before any access
         view, student, received_on = desk.for_letter(number, sent=False)
@@ -64,12 +75,6 @@ class Exporter:
             raise UsageError(
                 f"request {view.number}: {len(undecided)} records have no decision yet "
                 f"({', '.join(i[:8] for i in undecided[:5])}): decide them first"
-            )
-        redacted = [d.record_id for d in view.records if d.decision == "redact"]
-        if redacted:
-            raise UsageError(
-                f"request {view.number}: record {redacted[0][:8]} is decided redact, and "
-                "redacted production is not built yet: decide release or withhold"
             )
         if not view.records:
             raise UsageError(f"request {view.number} has no records to export")
@@ -85,23 +90,45 @@ class Exporter:
             agency,
         )
         bundle = self._bundle(view.number)
-        opened = []
         with self.db.transaction() as tx:
             originals = {
                 d.record_id: tx.records.get(d.record_id).sha256.hex() for d in view.records
             }
+            redactions = {
+                d.record_id: accepted(tx, self.ring, view.number, d.record_id) for d in view.records
+            }
+            spared = _child(tx, self.ring, view.number)
+        boxed: list[tuple[str, datetime, bytes]] = []
+        withheld: list[str] = []
         for d in view.records:
             if d.decision == RELEASE:
-                opened.append(self._release(bundle, d.record_id, d.exemptions, view.number))
+                rec = self._release(bundle, d.record_id, d.exemptions, view.number)
+                boxed.append(_boxed(rec))
+            elif d.decision == REDACT:
+                made = self._redact(bundle, d.record_id, d.exemptions, view.number, redactions)
+                boxed.append(made)
+                withheld += [f"Record {d.record_id}, {w}" for w in bundle.withheld(d.record_id)]
             else:  # withheld or not responsive: listed, nothing produced
                 bundle.add_record(
                     d.record_id, d.decision or "", d.exemptions, originals[d.record_id]
                 )
-        _add_mbox(bundle, opened)
+        _add_mbox(bundle, boxed)
+        if withheld:
+            section = Section("Parts of redacted records not produced", [*withheld])
+            letter = replace(letter, sections=[*letter.sections, section])
         from archiver.render.pdf import render_pdf  # WeasyPrint loads only to render
 
         bundle.set_letter(letter.text(), render_pdf(letter.document(bundle.created)))
-        return self._write(bundle, out, key_id, private)
+        watch = gate.watched(
+            (
+                gate.Watched(rid, r.id, r.text)
+                for rid, items in redactions.items()
+                for r in items
+                if r.occurrence is None
+            ),
+            spared,
+        )
+        return self._write(bundle, out, key_id, private, watch)
 
     def records(self, record_ids: Sequence[str], out: Path, purpose: str) -> Written:
         """Records (ids or unique prefixes) released in full, with no request: each opened
@@ -115,11 +142,9 @@ class Exporter:
         if not ids:
             raise UsageError("nothing to export: no records given or found")
         bundle = self._bundle(None)
-        opened = []
-        for rid in ids:
-            opened.append(self._release(bundle, rid, (), purpose))
-        _add_mbox(bundle, opened)
-        return self._write(bundle, out, key_id, private)
+        boxed = [_boxed(self._release(bundle, rid, (), purpose)) for rid in ids]
+        _add_mbox(bundle, boxed)
+        return self._write(bundle, out, key_id, private, [])
 
     def _release(
         self, bundle: Bundle, record_id: str, exemptions: Sequence[str], purpose: str
@@ -136,12 +161,44 @@ class Exporter:
         bundle.add_file(f"records/{rid}.pdf", pdf, PDF, [rid])
         return rec
 
+    def _redact(
+        self,
+        bundle: Bundle,
+        record_id: str,
+        exemptions: Sequence[str],
+        number: str,
+        redactions: dict[str, list[Redaction]],
+    ) -> tuple[str, datetime, bytes]:
+        """A record decided `redact`: opened (an access for the request), produced from its
+        redacted text only (`records/production.py`); its mbox entry."""
+        from archiver.records.production import produce_redacted
+
+        rec = open_record(self.db, self.ring, record_id, "export", "all", number)
+        rid = rec.row.id
+        bundle.add_record(rid, REDACT, exemptions, rec.row.sha256.hex())
+        made = produce_redacted(rec, redactions[rid], bundle.created, self.limits)
+        for path, data, media_type in made.files:
+            bundle.add_file(path, data, media_type, [rid])
+        for w in made.withheld:
+            bundle.withhold_part(rid, w.number, w.content_type, w.sha256, w.reason)
+        return made.sender, rec.row.sent_at or rec.row.archived_at, made.eml
+
     def _bundle(self, request: str | None) -> Bundle:
         now = self.clock.now()
         return Bundle(self.organization, request, now, self.district.day_of(now))
 
-    def _write(self, bundle: Bundle, out: Path, key_id: str, private: bytes) -> Written:
-        written = bundle.write(out, key_id, private)
+    def _write(
+        self, bundle: Bundle, out: Path, key_id: str, private: bytes, watch: list[gate.Watched]
+    ) -> Written:
+        """Write the bundle once the release gate has passed it (a bundle with nothing
+        redacted has nothing to look for); audit the export."""
+        checked: list[gate.GateReport] = []
+
+        def passes(files: list[tuple[str, bytes]]) -> None:
+            if watch:
+                checked.append(gate.check(files, watch))
+
+        written = bundle.write(out, key_id, private, passes)
         audit.record_event(
             self.db,
             self.ring,
@@ -153,21 +210,40 @@ class Exporter:
                 "manifest_sha256": written.manifest_sha256,
                 "signing_key": key_id,
                 "zip": out.suffix.lower() == ".zip",
+                "gate": {"watched": len(watch), "extractors": list(checked[0].extractors)}
+                if checked
+                else None,
             },
         )
         return written
 
 
-def _add_mbox(bundle: Bundle, opened: list[OpenedRecord]) -> None:
-    """All the records released, in one mbox (mboxrd), in the bundle's order."""
-    if not opened:
+def _boxed(rec: OpenedRecord) -> tuple[str, datetime, bytes]:
+    """A record released in full as the mbox holds it: sender, date, original bytes."""
+    sender = rec.meta.sender[0].address if rec.meta.sender else ""
+    return sender, rec.row.sent_at or rec.row.archived_at, rec.raw
+
+
+def _add_mbox(bundle: Bundle, boxed: list[tuple[str, datetime, bytes]]) -> None:
+    """All the records produced (originals, and redacted records' new messages), in one
+    mbox (mboxrd), in the bundle's order."""
+    if not boxed:
         return
-    data = mboxrd(
-        (
-            rec.meta.sender[0].address if rec.meta.sender else "",
-            rec.row.sent_at or rec.row.archived_at,
-            rec.raw,
-        )
-        for rec in opened
-    )
-    bundle.add_file(MBOX_PATH, data, MBOX, [rec.row.id for rec in opened])
+    rids = [r for r in bundle.produced()]
+    bundle.add_file(MBOX_PATH, mboxrd(boxed), MBOX, rids)
+
+
+def _child(tx: Tx, ring: Keyring, number: str) -> list[str]:
+    """The requested student's own names, id and address (a student-records request): the
+    gate does not look for them."""
+    row = tx.requests.get(number)
+    if row is None or row.student_id is None:
+        return []
+    rows = tx.roster.students_by_id([row.student_id])
+    if not rows:
+        return []
+    kid = RosterSeal(ring).open(rows[0])
+    given = [g for g in (kid.first, kid.preferred) if g.strip()]
+    names = [*given, kid.last, *(f"{g} {kid.last}" for g in given)]
+    names += [f"{kid.last}, {g}" for g in given]
+    return [*names, kid.student_id, kid.email]

@@ -51,7 +51,7 @@ OWNERS: dict[str, set[str]] = {
     "requests": {"archiver.sources.auth"},
     "apscheduler": {"archiver.daemon"},
     "click": {"archiver.cli.*"},
-    "pypdf": {"archiver.understand.extract_child"},
+    "pypdf": {"archiver.understand.extract_child", "archiver.understand.produced_text"},
     "docx": {"archiver.understand.extract_child"},
     "holidays": {"archiver.records.calendar"},
     "weasyprint": {"archiver.render.pdf"},

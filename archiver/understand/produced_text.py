@@ -1,0 +1,200 @@
+"""Every text a person given a produced file could read out of it, for the export's release
+gate (`records/gate.py`): pure, no keys, no database.
+
+A file is read as a requester's tools would read it, in every way we know of, so a redacted
+string hiding in any of them is found:
+- a message (`.eml`, and each message of an mbox): every header decoded (RFC 2047 words),
+  every part's file name, every text part decoded by its transfer encoding and charset, and
+  each attached PDF or message read in turn;
+- a PDF: its text layer by two independent extractors, pypdf and poppler's `pdftotext` (when
+  installed: pypdf garbles a font WeasyPrint wrote with a custom encoding, pdftotext reads it),
+  its document information (title, author, subject, keywords...), its XMP metadata, its
+  outline (bookmarks), its annotations' texts and links, and each embedded file, read in turn;
+- anything else: its bytes as UTF-8.
+
+The files are the archiver's own (renderings it has just made, messages it has just written),
+so pypdf parses them in this process; the sandboxed extractor (`extract.py`) is for archived
+attachments from outside. This module and `extract_child.py` are pypdf's two importers.
+"""
+
+from __future__ import annotations
+
+import email
+import email.header
+import email.message
+import io
+import logging
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from typing import Any
+
+from pypdf import PdfReader
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+
+UNREADABLE = "unreadable"  # `where` of a file (or part) that could not be read: its reason
+MAX_DEPTH = 4  # a PDF in a message in a PDF...: deeper than anything the export writes
+PDFTOTEXT_TIMEOUT = 120  # seconds for one file
+_MBOX_SEPARATOR = re.compile(rb"^From .*\n", re.MULTILINE)
+
+
+def pdftotext_available() -> bool:
+    """Whether poppler's `pdftotext` is installed (the second PDF text extractor)."""
+    return _pdftotext_path() is not None
+
+
+def _pdftotext_path() -> str | None:
+    return shutil.which("pdftotext")
+
+
+def texts(name: str, data: bytes, depth: int = 0) -> Iterator[tuple[str, str]]:
+    """`(where, text)` for every text in the file `name` holding `data`: its name first, then
+    what its kind holds (see the module's docstring). `where` says which part ("PDF text
+    (pdftotext)", "attachment 2 > PDF metadata /Title")."""
+    yield "file name", name
+    if depth > MAX_DEPTH:
+        return
+    lower = name.lower()
+    if data.startswith(b"%PDF") or lower.endswith(".pdf"):
+        yield from pdf_texts(data, depth)
+    elif lower.endswith(".mbox"):
+        for n, message in enumerate(_mbox_messages(data), start=1):
+            for where, text in message_texts(message, depth):
+                yield f"message {n} > {where}", text
+    elif lower.endswith(".eml"):
+        yield from message_texts(data, depth)
+    else:
+        yield "bytes as UTF-8", data.decode("utf-8", "replace")
+
+
+def _mbox_messages(data: bytes) -> list[bytes]:
+    """An mboxrd file's messages (the export writes it: every `From ` line that starts a line
+    is an envelope line; one inside a body is quoted `>From `)."""
+    starts = [m.start() for m in _MBOX_SEPARATOR.finditer(data)]
+    out = []
+    for k, start in enumerate(starts):
+        end = starts[k + 1] if k + 1 < len(starts) else len(data)
+        chunk = data[start:end]
+        body = chunk[chunk.index(b"\n") + 1 :]
+        out.append(re.sub(rb"^>(>*From )", rb"\1", body, flags=re.MULTILINE))
+    return out
+
+
+def _header(value: Any) -> str:
+    try:
+        return str(email.header.make_header(email.header.decode_header(str(value))))
+    except (ValueError, LookupError, UnicodeError):
+        return str(value)
+
+
+def message_texts(data: bytes, depth: int = 0) -> Iterator[tuple[str, str]]:
+    """A message's headers decoded, each part's file name and headers, every text part
+    decoded, attached PDFs and messages read in turn; and the raw bytes of a part that is
+    neither (as UTF-8)."""
+    msg = email.message_from_bytes(data)
+    for n, part in enumerate(msg.walk()):
+        where = "message" if n == 0 else f"part {n}"
+        for key, value in part.items():
+            if n == 0 or key.lower().startswith("content-"):
+                yield f"{where} header {key}", _header(value)
+        filename = part.get_filename()
+        if filename:
+            yield f"{where} file name", _header(filename)
+        if part.is_multipart():
+            continue
+        payload = part.get_payload(decode=True)
+        if not isinstance(payload, bytes):
+            continue
+        ctype = part.get_content_type()
+        if ctype == "message/rfc822" or ctype.startswith("multipart/"):
+            inner = message_texts(payload, depth + 1)
+            yield from ((f"{where} > {w}", t) for w, t in inner)
+        elif ctype == "application/pdf" or payload.startswith(b"%PDF"):
+            yield from ((f"{where} > {w}", t) for w, t in pdf_texts(payload, depth + 1))
+        elif ctype.startswith("text/"):
+            charset = part.get_content_charset() or "utf-8"
+            try:
+                yield f"{where} text", payload.decode(charset, "replace")
+            except LookupError:  # an unknown charset: read it as UTF-8
+                yield f"{where} text", payload.decode("utf-8", "replace")
+        elif not ctype.startswith("image/"):
+            yield f"{where} bytes as UTF-8", payload.decode("utf-8", "replace")
+
+
+def pdf_texts(data: bytes, depth: int = 0) -> Iterator[tuple[str, str]]:
+    """A PDF's text by pypdf and by pdftotext, its metadata, XMP, outline, annotations and
+    embedded files (each read in turn). Never raises: a file an extractor cannot read yields
+    `(UNREADABLE, why)`, and the gate treats it as failing (it cannot be shown clean)."""
+    yield from _pdftotext(data)
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # an oddity is not a failure here
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except Exception as exc:  # noqa: BLE001 - pypdf raises many kinds; the gate must know
+        yield UNREADABLE, f"pypdf cannot read it: {type(exc).__name__}: {exc}"
+        return
+    yield "PDF text (pypdf)", "\n".join(pages)
+    info: dict[str, Any] = dict(reader.metadata or {})
+    for key, value in info.items():
+        yield f"PDF metadata {key}", str(value)
+    root = reader.trailer["/Root"].get_object()
+    metadata = root.get("/Metadata") if isinstance(root, DictionaryObject) else None
+    if metadata is not None:
+        yield "PDF XMP metadata", metadata.get_object().get_data().decode("utf-8", "replace")
+    yield from _outline(reader.outline)
+    for n, page in enumerate(reader.pages, start=1):
+        for annotation in _objects(page.get("/Annots")):
+            for key in ("/Contents", "/T", "/TU", "/V"):
+                if key in annotation:
+                    yield f"page {n} annotation {key}", str(annotation[key])
+            action = annotation.get("/A")
+            if isinstance(action, DictionaryObject) and "/URI" in action:
+                yield f"page {n} link", str(action["/URI"])
+    for name, contents in reader.attachments.items():
+        for k, content in enumerate(contents, start=1):
+            where = f"embedded file {name}" + (f" ({k})" if len(contents) > 1 else "")
+            yield f"{where} name", name
+            for w, text in texts(name, content, depth + 1):
+                yield f"{where} > {w}", text
+
+
+def _objects(value: Any) -> Iterator[DictionaryObject]:
+    if isinstance(value, IndirectObject):
+        value = value.get_object()
+    if isinstance(value, ArrayObject):
+        for item in value:
+            obj = item.get_object() if isinstance(item, IndirectObject) else item
+            if isinstance(obj, DictionaryObject):
+                yield obj
+
+
+def _outline(items: Any) -> Iterator[tuple[str, str]]:
+    for item in items or ():
+        if isinstance(item, list):
+            yield from _outline(item)
+        else:
+            title = getattr(item, "title", None)
+            if title:
+                yield "PDF outline", str(title)
+
+
+def _pdftotext(data: bytes) -> Iterator[tuple[str, str]]:
+    program = _pdftotext_path()
+    if program is None:
+        return
+    try:
+        done = subprocess.run(  # noqa: S603 -- poppler found on PATH, fixed arguments, no shell
+            [program, "-q", "-enc", "UTF-8", "-", "-"],
+            input=data,
+            capture_output=True,
+            timeout=PDFTOTEXT_TIMEOUT,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        yield UNREADABLE, f"pdftotext took over {PDFTOTEXT_TIMEOUT} s"
+        return
+    if done.returncode != 0:
+        yield UNREADABLE, f"pdftotext cannot read it (exit {done.returncode})"
+        return
+    yield "PDF text (pdftotext)", done.stdout.decode("utf-8", "replace")
