@@ -71,10 +71,11 @@ def check(files: Sequence[tuple[str, bytes]], watch: Sequence[Watched]) -> GateR
     or for a file that cannot be read."""
     payload = [(name, data) for name, data in files if name.startswith(PAYLOAD)]
     extractors = ("pypdf", "pdftotext") if pdftotext_available() else ("pypdf",)
-    seen: set[bytes] = set()  # a text read twice (the PDF in records/ and in its EML) once
+    seen: set[bytes] = set()  # a text read twice (the same text in two files) searched once
+    known: set[bytes] = set()  # a PDF or message met twice (records/ID.pdf in its EML) read once
     searched = 0
     for name, data in payload:
-        for where, text in texts(name.removeprefix(PAYLOAD), data):
+        for where, text in texts(name.removeprefix(PAYLOAD), data, known=known):
             if where == UNREADABLE or where.endswith(f"> {UNREADABLE}"):
                 raise IntegrityError(
                     f"release gate: {name} cannot be read to check it ({text}): nothing was written"
