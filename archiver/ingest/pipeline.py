@@ -47,7 +47,7 @@ _PR_SET_PDEATHSIG = 1
 Committed = Callable[[list[tuple[Message, Outcome]]], None]
 
 
-def _die_with_parent(parent: int) -> None:
+def die_with_parent(parent: int) -> None:
     """Ask Linux to kill this worker when its parent dies, so a killed run leaves no orphans.
 
     A pool's task queue cannot signal end-of-file to its workers (each holds both of its ends),
@@ -74,7 +74,7 @@ _WORKER = _WorkerState()
 
 
 def _worker_init(policy: IngestPolicy, parent: int, roster: Roster | None) -> None:
-    _die_with_parent(parent)
+    die_with_parent(parent)
     # Ctrl-C reaches the whole process group; the parent decides what stops, not the workers.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER.policy, _WORKER.roster = policy, roster

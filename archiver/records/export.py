@@ -9,23 +9,38 @@ messages are also in one mbox. A request's bundle also lists the records withhel
 responsive) with their decision and no file, and holds the written response. Before a
 request's bundle is written, the release gate (`records/gate.py`) searches every produced
 file for every redacted string.
+
+Records are produced (rendered, rasterised, and each one's files passed by the gate) in
+worker processes forked from this one, a few at a time: this process opens each record (the
+audited access: the database and the keys stay here), hands a worker its bytes and text, and
+adds what comes back to the bundle in the request's order, so the bundle is the same bytes
+whichever worker made what.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import multiprocessing
+import os
+import signal
+from collections import deque
+from collections.abc import Generator, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from archiver.archive import audit
 from archiver.archive.reading import OpenedRecord, open_record
 from archiver.archive.roster import RosterSeal
 from archiver.clock import Clock, District
 from archiver.crypto.keyring import Keyring
-from archiver.errors import UsageError
+from archiver.errors import IntegrityError, UsageError, WorkerError
+from archiver.ingest.pipeline import die_with_parent
 from archiver.records import gate
-from archiver.records.bundle import Bundle, Written, check_target
+from archiver.records.bundle import PAYLOAD, Bundle, Written, check_target
 from archiver.records.letter import Section, compose
 from archiver.records.redaction import Redaction, accepted
 from archiver.records.requests import RequestDesk
@@ -33,12 +48,16 @@ from archiver.store.db import Store, Tx
 from archiver.understand.indexing import DEFAULT_TEXT_LIMITS, TextLimits
 from archiver.understand.mbox import mboxrd
 
+if TYPE_CHECKING:
+    from archiver.records.production import Withheld
+
 RELEASE = "release"
 REDACT = "redact"
 EML = "message/rfc822"
 PDF = "application/pdf"
 MBOX = "application/mbox"
 MBOX_PATH = "records.mbox"
+AHEAD = 2  # records handed to each worker ahead of the one being added (memory stays flat)
 
 
 @dataclass(frozen=True)
@@ -51,6 +70,7 @@ class Exporter:
     district: District
     organization: str  # [requests] district_name: the bag's Source-Organization
     limits: TextLimits = field(default=DEFAULT_TEXT_LIMITS)  # attachment text, for renderings
+    workers: int = 0  # processes producing records; 0: one per core
 
     def request(
         self,
@@ -98,27 +118,6 @@ class Exporter:
                 d.record_id: accepted(tx, self.ring, view.number, d.record_id) for d in view.records
             }
             spared = _child(tx, self.ring, view.number)
-        boxed: list[tuple[str, datetime, bytes]] = []
-        withheld: list[str] = []
-        for d in view.records:
-            if d.decision == RELEASE:
-                rec = self._release(bundle, d.record_id, d.exemptions, view.number)
-                boxed.append(_boxed(rec))
-            elif d.decision == REDACT:
-                made = self._redact(bundle, d.record_id, d.exemptions, view.number, redactions)
-                boxed.append(made)
-                withheld += [f"Record {d.record_id}, {w}" for w in bundle.withheld(d.record_id)]
-            else:  # withheld or not responsive: listed, nothing produced
-                bundle.add_record(
-                    d.record_id, d.decision or "", d.exemptions, originals[d.record_id]
-                )
-        _add_mbox(bundle, boxed)
-        if withheld:
-            section = Section("Parts of redacted records not produced", [*withheld])
-            letter = replace(letter, sections=[*letter.sections, section])
-        from archiver.render.pdf import render_pdf  # WeasyPrint loads only to render
-
-        bundle.set_letter(letter.text(), render_pdf(letter.document(bundle.created)))
         watch = gate.watched(
             (
                 gate.Watched(rid, r.id, r.text)
@@ -128,7 +127,39 @@ class Exporter:
             ),
             spared,
         )
-        return self._write(bundle, out, key_id, private, watch)
+        checker = gate.Gate(watch)
+        boxed: list[tuple[str, datetime, bytes]] = []
+        withheld: list[str] = []
+        produced = [d for d in view.records if d.decision in (RELEASE, REDACT)]
+
+        def jobs() -> Iterator[_Job]:
+            for d in produced:
+                purpose = view.number
+                rec = open_record(self.db, self.ring, d.record_id, "export", "all", purpose)
+                mine = redactions[d.record_id] if d.decision == REDACT else []
+                yield _Job(d.decision or "", rec, mine, bundle.created, self.limits, watch)
+
+        with closing(self._produced(jobs(), len(produced))) as made:  # its workers end
+            for d in view.records:
+                if d.decision not in (RELEASE, REDACT):  # withheld or not responsive: listed
+                    bundle.add_record(
+                        d.record_id, d.decision or "", d.exemptions, originals[d.record_id]
+                    )
+                    continue
+                rec = next(made)
+                rid = rec.record_id
+                bundle.add_record(rid, d.decision or "", d.exemptions, rec.original_sha256)
+                _add(bundle, checker, rec)
+                boxed.append(rec.boxed)
+                withheld += [f"Record {rid}, {w}" for w in bundle.withheld(rid)]
+        _add_mbox(bundle, boxed)
+        if withheld:
+            section = Section("Parts of redacted records not produced", [*withheld])
+            letter = replace(letter, sections=[*letter.sections, section])
+        from archiver.render.pdf import render_pdf  # WeasyPrint loads only to render
+
+        bundle.set_letter(letter.text(), render_pdf(letter.document(bundle.created)))
+        return self._write(bundle, out, key_id, private, checker)
 
     def records(self, record_ids: Sequence[str], out: Path, purpose: str) -> Written:
         """Records (ids or unique prefixes) released in full, with no request: each opened
@@ -142,61 +173,55 @@ class Exporter:
         if not ids:
             raise UsageError("nothing to export: no records given or found")
         bundle = self._bundle(None)
-        boxed = [_boxed(self._release(bundle, rid, (), purpose)) for rid in ids]
+        checker = gate.Gate([])  # nothing redacted: nothing to look for
+
+        def jobs() -> Iterator[_Job]:
+            for rid in ids:
+                rec = open_record(self.db, self.ring, rid, "export", "all", purpose)
+                yield _Job(RELEASE, rec, [], bundle.created, self.limits, [])
+
+        boxed = []
+        with closing(self._produced(jobs(), len(ids))) as made:  # its workers end
+            for rec in made:
+                bundle.add_record(rec.record_id, RELEASE, (), rec.original_sha256)
+                _add(bundle, checker, rec)
+                boxed.append(rec.boxed)
         _add_mbox(bundle, boxed)
-        return self._write(bundle, out, key_id, private, [])
+        return self._write(bundle, out, key_id, private, checker)
 
-    def _release(
-        self, bundle: Bundle, record_id: str, exemptions: Sequence[str], purpose: str
-    ) -> OpenedRecord:
-        """A record released in full: opened (an access for `purpose`, its attachments
-        named), its original bytes and its rendering (the original embedded) added."""
-        from archiver.records.rendering import record_pdf, record_text
-
-        rec = open_record(self.db, self.ring, record_id, "export", "all", purpose)
-        rid = rec.row.id
-        bundle.add_record(rid, RELEASE, exemptions, rec.row.sha256.hex())
-        bundle.add_file(f"records/{rid}.eml", rec.raw, EML, [rid])
-        pdf = record_pdf(record_text(rec, self.limits), rid, bundle.created, rec.raw)
-        bundle.add_file(f"records/{rid}.pdf", pdf, PDF, [rid])
-        return rec
-
-    def _redact(
-        self,
-        bundle: Bundle,
-        record_id: str,
-        exemptions: Sequence[str],
-        number: str,
-        redactions: dict[str, list[Redaction]],
-    ) -> tuple[str, datetime, bytes]:
-        """A record decided `redact`: opened (an access for the request), produced from its
-        redacted text only (`records/production.py`); its mbox entry."""
-        from archiver.records.production import produce_redacted
-
-        rec = open_record(self.db, self.ring, record_id, "export", "all", number)
-        rid = rec.row.id
-        bundle.add_record(rid, REDACT, exemptions, rec.row.sha256.hex())
-        made = produce_redacted(rec, redactions[rid], bundle.created, self.limits)
-        for path, data, media_type in made.files:
-            bundle.add_file(path, data, media_type, [rid])
-        for w in made.withheld:
-            bundle.withhold_part(rid, w.number, w.content_type, w.sha256, w.reason)
-        return made.sender, rec.row.sent_at or rec.row.archived_at, made.eml
+    def _produced(self, jobs: Iterator[_Job], count: int) -> Generator[_Made, None, None]:
+        """Each job's record produced (`_make`), in the jobs' order: in worker processes when
+        there are several records and cores, a few records ahead; here otherwise. Opening a
+        record (the next job) happens here, as its turn comes."""
+        workers = min(self.workers or os.cpu_count() or 1, count)
+        if workers < 2:
+            yield from (_checked(_make(job)) for job in jobs)
+            return
+        with _pool(workers) as pool:
+            pending: deque[Future[_Made]] = deque()
+            for job in jobs:
+                pending.append(_submit(pool, job))
+                while len(pending) > AHEAD * workers:
+                    yield _checked(_result(pending.popleft()))
+            while pending:
+                yield _checked(_result(pending.popleft()))
 
     def _bundle(self, request: str | None) -> Bundle:
         now = self.clock.now()
         return Bundle(self.organization, request, now, self.district.day_of(now))
 
     def _write(
-        self, bundle: Bundle, out: Path, key_id: str, private: bytes, watch: list[gate.Watched]
+        self, bundle: Bundle, out: Path, key_id: str, private: bytes, checker: gate.Gate
     ) -> Written:
-        """Write the bundle once the release gate has passed it (a bundle with nothing
-        redacted has nothing to look for); audit the export."""
+        """Write the bundle once the release gate has passed it: the files the workers have
+        not passed (the mbox; a bundle with nothing redacted has nothing to look for); audit
+        the export."""
         checked: list[gate.GateReport] = []
+        watch = checker.watch
 
         def passes(files: list[tuple[str, bytes]]) -> None:
             if watch:
-                checked.append(gate.check(files, watch))
+                checked.append(checker.rest(files))
 
         written = bundle.write(out, key_id, private, passes)
         audit.record_event(
@@ -216,6 +241,125 @@ class Exporter:
             },
         )
         return written
+
+
+@dataclass(frozen=True)
+class _Job:
+    """A record to produce, as a worker gets it: opened here, with its accepted redactions
+    (a record decided `redact`) and the strings the gate watches for."""
+
+    decision: str
+    opened: OpenedRecord
+    redactions: list[Redaction]
+    created: datetime
+    limits: TextLimits
+    watch: list[gate.Watched]
+
+
+@dataclass(frozen=True)
+class _Made:
+    """A record produced: its files `(path, bytes, media type)`, the parts withheld, its mbox
+    entry, and what the gate passed in its files (or why it stopped: `failure`)."""
+
+    record_id: str
+    original_sha256: str
+    files: list[tuple[str, bytes, str]]
+    withheld: list[Withheld]
+    boxed: tuple[str, datetime, bytes]
+    checked: gate.Checked | None
+    failure: str | None
+
+
+def _make(job: _Job) -> _Made:
+    """Produce one record (in a worker, or here): released in full, its original bytes and
+    its rendering (the original embedded); decided `redact`, from its redacted text only
+    (`records/production.py`). Its files are then passed through the gate, when it watches."""
+    from archiver.records.production import produce_redacted
+    from archiver.records.rendering import record_pdf, record_text
+
+    rec = job.opened
+    rid = rec.row.id
+    if job.decision == RELEASE:
+        pdf = record_pdf(record_text(rec, job.limits), rid, job.created, rec.raw)
+        files = [(f"records/{rid}.eml", rec.raw, EML), (f"records/{rid}.pdf", pdf, PDF)]
+        withheld: list[Withheld] = []
+        boxed = _boxed(rec)
+    else:
+        made = produce_redacted(rec, job.redactions, job.created, job.limits)
+        files, withheld = made.files, made.withheld
+        boxed = (made.sender, rec.row.sent_at or rec.row.archived_at, made.eml)
+    checked, failure = None, None
+    if job.watch:
+        checker = gate.Gate(job.watch)
+        try:
+            for path, data, _ in files:
+                checker.file(PAYLOAD + path, data)
+        except IntegrityError as exc:
+            failure = str(exc)
+        else:
+            checked = checker.checked()
+    return _Made(rid, rec.row.sha256.hex(), files, withheld, boxed, checked, failure)
+
+
+def _checked(made: _Made) -> _Made:
+    """A record's production, or the gate's failure in its files, raised here."""
+    if made.failure is not None:
+        raise IntegrityError(made.failure)
+    return made
+
+
+def _add(bundle: Bundle, checker: gate.Gate, made: _Made) -> None:
+    """A produced record's files and withheld parts, into the bundle (its record added)."""
+    rid = made.record_id
+    for path, data, media_type in made.files:
+        bundle.add_file(path, data, media_type, [rid])
+    for w in made.withheld:
+        bundle.withhold_part(rid, w.number, w.content_type, w.sha256, w.reason)
+    if made.checked is not None:
+        checker.merge(made.checked)
+
+
+def _worker_init(parent: int) -> None:
+    die_with_parent(parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the exporting process decides
+
+
+@contextmanager
+def _pool(workers: int) -> Iterator[ProcessPoolExecutor]:
+    """Worker processes forked from this one (everything imported already; no database
+    connection or key is used in them: they get opened records and give back bytes), ended
+    when the export ends, or fails."""
+    pool = ProcessPoolExecutor(
+        workers,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=_worker_init,
+        initargs=(os.getpid(),),
+    )
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _submit(pool: ProcessPoolExecutor, job: _Job) -> Future[_Made]:
+    try:
+        return pool.submit(_make, job)
+    except BrokenProcessPool:
+        raise _died() from None
+
+
+def _result(task: Future[_Made]) -> _Made:
+    try:
+        return task.result()
+    except BrokenProcessPool:
+        raise _died() from None
+
+
+def _died() -> WorkerError:
+    return WorkerError(
+        "a worker process died while producing records (killed for lack of memory?): "
+        "nothing was written; export again, with fewer workers if it happens again"
+    )
 
 
 def _boxed(rec: OpenedRecord) -> tuple[str, datetime, bytes]:

@@ -65,30 +65,86 @@ def watched(items: Iterable[Watched], spared: Iterable[str] = ()) -> list[Watche
     return list(out.values())
 
 
-def check(files: Sequence[tuple[str, bytes]], watch: Sequence[Watched]) -> GateReport:
-    """Search every payload file (`data/...`) of a bundle for every watched string; raise
-    IntegrityError naming the record, the redaction, the file and the part at the first hit,
-    or for a file that cannot be read."""
-    payload = [(name, data) for name, data in files if name.startswith(PAYLOAD)]
-    extractors = ("pypdf", "pdftotext") if pdftotext_available() else ("pypdf",)
-    seen: set[bytes] = set()  # a text read twice (the PDF in records/ and in its EML) once
-    searched = 0
-    for name, data in payload:
-        for where, text in texts(name.removeprefix(PAYLOAD), data):
+def extractors() -> tuple[str, ...]:
+    """The PDF text extractors the gate reads with, here."""
+    return ("pypdf", "pdftotext") if pdftotext_available() else ("pypdf",)
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What one gate passed (a worker's share of a bundle), for the gate of the whole bundle:
+    the files, the digests of the PDFs and messages read in them, how many texts searched."""
+
+    names: tuple[str, ...]
+    known: frozenset[bytes]
+    texts: int
+
+
+class Gate:
+    """The gate of one bundle, fed one payload file at a time (`file`), in the bundle's
+    order: in worker processes, each for its records' files, then in the exporting process
+    for the rest (`rest`), with what the workers passed (`merge`) not read again."""
+
+    def __init__(self, watch: Sequence[Watched]) -> None:
+        self.watch = list(watch)
+        # Each distinct string searched once (a name redacted from 500 records is one search,
+        # not 500), reported as its first record's: the hit the search of every one would give.
+        self._distinct: dict[str, Watched] = {}
+        for w in self.watch:
+            self._distinct.setdefault(w.text, w)
+        self._names: list[str] = []
+        self._done: set[str] = set()
+        self._seen: set[bytes] = set()  # a text met twice (the same text in two files) once
+        self._known: set[bytes] = set()  # a PDF or message met twice (the rendering in its EML)
+        self._texts = 0
+
+    def file(self, name: str, data: bytes) -> None:
+        """Search one file (`data/...`; any other is not searched); IntegrityError naming the
+        record, the redaction, the file and the part at the first hit, or for a file that
+        cannot be read."""
+        if not name.startswith(PAYLOAD):
+            return
+        for where, text in texts(name.removeprefix(PAYLOAD), data, known=self._known):
             if where == UNREADABLE or where.endswith(f"> {UNREADABLE}"):
                 raise IntegrityError(
                     f"release gate: {name} cannot be read to check it ({text}): nothing was written"
                 )
             digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
-            if digest in seen or not watch:
+            if digest in self._seen or not self.watch:
                 continue
-            seen.add(digest)
-            searched += 1
+            self._seen.add(digest)
+            self._texts += 1
             norm = normalised(text)
-            for w in watch:
+            for w in self._distinct.values():
                 if find_in(norm, w.text):
                     raise IntegrityError(
                         f"release gate: record {w.record_id}'s redacted text (redaction "
                         f"{w.redaction}) is in {name} ({where}): nothing was written"
                     )
-    return GateReport(len(payload), searched, len(watch), extractors)
+        self._names.append(name)
+        self._done.add(name)
+
+    def checked(self) -> Checked:
+        return Checked(tuple(self._names), frozenset(self._known), self._texts)
+
+    def merge(self, other: Checked) -> None:
+        """Count the files another gate passed as passed here, and its PDFs and messages as
+        read (they are not read again when the mbox holds the same messages)."""
+        self._names += other.names
+        self._done.update(other.names)
+        self._known |= other.known
+        self._texts += other.texts
+
+    def rest(self, files: Sequence[tuple[str, bytes]]) -> GateReport:
+        """Search the payload files of `files` not passed yet, in order; the whole report."""
+        for name, data in files:
+            if name.startswith(PAYLOAD) and name not in self._done:
+                self.file(name, data)
+        return GateReport(len(self._done), self._texts, len(self.watch), extractors())
+
+
+def check(files: Sequence[tuple[str, bytes]], watch: Sequence[Watched]) -> GateReport:
+    """Search every payload file (`data/...`) of a bundle for every watched string; raise
+    IntegrityError naming the record, the redaction, the file and the part at the first hit,
+    or for a file that cannot be read."""
+    return Gate(watch).rest(files)

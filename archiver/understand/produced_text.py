@@ -12,6 +12,10 @@ string hiding in any of them is found:
   outline (bookmarks), its annotations' texts and links, and each embedded file, read in turn;
 - anything else: its bytes as UTF-8.
 
+A PDF or a message is read once: `known`, given, holds the digests of those read already (the
+rendering in `records/ID.pdf`, again in `records/ID.eml`, again in the mbox), and the same bytes
+met again give no more texts (they have none the first reading did not give).
+
 The files are the archiver's own (renderings it has just made, messages it has just written),
 so pypdf parses them in this process; the sandboxed extractor (`extract.py`) is for archived
 attachments from outside. This module and `extract_child.py` are pypdf's two importers.
@@ -22,6 +26,7 @@ from __future__ import annotations
 import email
 import email.header
 import email.message
+import hashlib
 import io
 import logging
 import re
@@ -48,35 +53,52 @@ def _pdftotext_path() -> str | None:
     return shutil.which("pdftotext")
 
 
-def texts(name: str, data: bytes, depth: int = 0) -> Iterator[tuple[str, str]]:
+def texts(
+    name: str, data: bytes, depth: int = 0, known: set[bytes] | None = None
+) -> Iterator[tuple[str, str]]:
     """`(where, text)` for every text in the file `name` holding `data`: its name first, then
     what its kind holds (see the module's docstring). `where` says which part ("PDF text
-    (pdftotext)", "attachment 2 > PDF metadata /Title")."""
+    (pdftotext)", "attachment 2 > PDF metadata /Title"). With `known`, a PDF or message
+    whose bytes are in it is not read again, and each one read is added."""
     yield "file name", name
     if depth > MAX_DEPTH:
         return
     lower = name.lower()
     if data.startswith(b"%PDF") or lower.endswith(".pdf"):
-        yield from pdf_texts(data, depth)
+        yield from pdf_texts(data, depth, known)
     elif lower.endswith(".mbox"):
         for n, message in enumerate(_mbox_messages(data), start=1):
-            for where, text in message_texts(message, depth):
+            for where, text in message_texts(message, depth, known):
                 yield f"message {n} > {where}", text
     elif lower.endswith(".eml"):
-        yield from message_texts(data, depth)
+        yield from message_texts(data, depth, known)
     else:
         yield "bytes as UTF-8", data.decode("utf-8", "replace")
 
 
+def _first_reading(kind: bytes, data: bytes, known: set[bytes] | None) -> bool:
+    """Whether `data` (a PDF or a message) is to be read: always without `known`; else only
+    the first time its bytes are met."""
+    if known is None:
+        return True
+    digest = hashlib.sha256(kind + data).digest()
+    if digest in known:
+        return False
+    known.add(digest)
+    return True
+
+
 def _mbox_messages(data: bytes) -> list[bytes]:
     """An mboxrd file's messages (the export writes it: every `From ` line that starts a line
-    is an envelope line; one inside a body is quoted `>From `)."""
+    is an envelope line; one inside a body is quoted `>From `), without the empty line that
+    separates each from the next (so a message reads as the bytes of its own file)."""
     starts = [m.start() for m in _MBOX_SEPARATOR.finditer(data)]
     out = []
     for k, start in enumerate(starts):
         end = starts[k + 1] if k + 1 < len(starts) else len(data)
         chunk = data[start:end]
         body = chunk[chunk.index(b"\n") + 1 :]
+        body = body[:-1] if body.endswith(b"\n\n") else body
         out.append(re.sub(rb"^>(>*From )", rb"\1", body, flags=re.MULTILINE))
     return out
 
@@ -88,10 +110,14 @@ def _header(value: Any) -> str:
         return str(value)
 
 
-def message_texts(data: bytes, depth: int = 0) -> Iterator[tuple[str, str]]:
+def message_texts(
+    data: bytes, depth: int = 0, known: set[bytes] | None = None
+) -> Iterator[tuple[str, str]]:
     """A message's headers decoded, each part's file name and headers, every text part
     decoded, attached PDFs and messages read in turn; and the raw bytes of a part that is
-    neither (as UTF-8)."""
+    neither (as UTF-8). Nothing for a message in `known` (see `texts`)."""
+    if not _first_reading(b"message\0", data, known):
+        return
     msg = email.message_from_bytes(data)
     for n, part in enumerate(msg.walk()):
         where = "message" if n == 0 else f"part {n}"
@@ -108,10 +134,10 @@ def message_texts(data: bytes, depth: int = 0) -> Iterator[tuple[str, str]]:
             continue
         ctype = part.get_content_type()
         if ctype == "message/rfc822" or ctype.startswith("multipart/"):
-            inner = message_texts(payload, depth + 1)
+            inner = message_texts(payload, depth + 1, known)
             yield from ((f"{where} > {w}", t) for w, t in inner)
         elif ctype == "application/pdf" or payload.startswith(b"%PDF"):
-            yield from ((f"{where} > {w}", t) for w, t in pdf_texts(payload, depth + 1))
+            yield from ((f"{where} > {w}", t) for w, t in pdf_texts(payload, depth + 1, known))
         elif ctype.startswith("text/"):
             charset = part.get_content_charset() or "utf-8"
             try:
@@ -122,10 +148,15 @@ def message_texts(data: bytes, depth: int = 0) -> Iterator[tuple[str, str]]:
             yield f"{where} bytes as UTF-8", payload.decode("utf-8", "replace")
 
 
-def pdf_texts(data: bytes, depth: int = 0) -> Iterator[tuple[str, str]]:
+def pdf_texts(
+    data: bytes, depth: int = 0, known: set[bytes] | None = None
+) -> Iterator[tuple[str, str]]:
     """A PDF's text by pypdf and by pdftotext, its metadata, XMP, outline, annotations and
     embedded files (each read in turn). Never raises: a file an extractor cannot read yields
-    `(UNREADABLE, why)`, and the gate treats it as failing (it cannot be shown clean)."""
+    `(UNREADABLE, why)`, and the gate treats it as failing (it cannot be shown clean). Nothing
+    for a PDF in `known` (see `texts`)."""
+    if not _first_reading(b"pdf\0", data, known):
+        return
     yield from _pdftotext(data)
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # an oddity is not a failure here
     try:
@@ -155,7 +186,7 @@ def pdf_texts(data: bytes, depth: int = 0) -> Iterator[tuple[str, str]]:
         for k, content in enumerate(contents, start=1):
             where = f"embedded file {name}" + (f" ({k})" if len(contents) > 1 else "")
             yield f"{where} name", name
-            for w, text in texts(name, content, depth + 1):
+            for w, text in texts(name, content, depth + 1, known):
                 yield f"{where} > {w}", text
 
 

@@ -8,6 +8,7 @@ import email
 import email.header
 import io
 import json
+import os
 import shutil
 import subprocess
 from datetime import UTC, datetime
@@ -339,3 +340,26 @@ def test_attachments_that_cannot_be_redacted_are_withheld_and_said_so(
     assert "[REDACTED 26a]'s permission slip" in _every_text(out).replace(
         "[redacted 26a]", "[REDACTED 26a]"
     )
+
+
+def test_the_bundle_is_the_same_bytes_made_by_workers_or_by_one_process(
+    archive: Archive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = _three(archive, tmp_path)
+    other = _message(5, "Lunch menu")
+    other.set_content("Pizza on Friday.")
+    ids.append(_import(archive, tmp_path, 5, other))
+    number = _open(archive, "--kind", "public", "--requester", "Jo Reporter")
+    archive.ok("request", "add", number, *ids)
+    archive.ok("request", "decide", number, ids[3], "release")
+    for rid in ids[:3]:
+        _redact(archive, number, rid, NAME, "26a:ferpa")
+    archive.ok("export", "--request", number, str(tmp_path / "forked"))  # a worker per core
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)  # no workers: all in this process
+    archive.ok("export", "--request", number, str(tmp_path / "alone"))
+
+    def files(bag: Path) -> dict[str, bytes]:
+        return {str(p.relative_to(bag)): p.read_bytes() for p in bag.rglob("*") if p.is_file()}
+
+    forked, alone = files(tmp_path / "forked"), files(tmp_path / "alone")
+    assert len(forked) > 10 and forked == alone
