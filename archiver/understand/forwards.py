@@ -274,6 +274,10 @@ _YEAR_RE = re.compile(
     + "|".join(re.escape(w) for w in locales.YEAR_SUFFIXES)
     + r"))?"
 )
+_GROUPWISE_RE = re.compile(
+    r">>>[ \t]*(?P<who>[^\s>](?:[^>]{0,300}?[^\s>])?>?)[ \t]+(?P<date>\d{1,2}/\d{1,2}/\d{2,4}[ \t]+"
+    r"\d{1,2}:\d{2}(?::\d{2})?(?:[ \t]?[AaPp]\.?[Mm]\.?)?)[ \t]*>>>"
+)
 _PAREN_ANGLE_RE = re.compile(r"\(<([^<>()\s]+@[^<>()\s]+)>\)")
 _MAX_ATTRIBUTION = 400  # characters of an attribution line (two lines joined)
 _MAX_NAME_WORDS = 4  # words of a sender's name in an attribution with no date
@@ -408,12 +412,21 @@ def _split_attributed(text: str, subject: str | None, html_mode: bool) -> Forwar
     for i in range(len(lines)):
         tail = nxt
         nxt = _last_char(lines[i + 1]) if i + 1 < len(lines) else ""
-        if tail not in (":", "\uff1a") and nxt not in (":", "\uff1a"):
+        if (
+            lines[i][:3] == ">>>"
+            and len(lines[i]) <= _MAX_ATTRIBUTION
+            and (m := _GROUPWISE_RE.fullmatch(lines[i].strip()))
+        ):
+            # GroupWise: ">>> "Name" <addr> 10/30/2023 9:12 AM >>>" over the unquoted text.
+            found = (_Attribution(m["who"], m["date"], frozenset()), i + 1, 0)
+        elif tail not in (":", "\uff1a") and nxt not in (":", "\uff1a"):
             continue
+        else:
+            found = None
         candidates += 1
         if candidates > _MAX_ATTRIBUTION_TRIES:
             return None
-        found = _attribution_at(lines, i)
+        found = found or _attribution_at(lines, i)
         if found is None:
             continue
         attribution, end, depth = found

@@ -3794,3 +3794,32 @@ def test_an_html_only_forward_with_a_block_element_per_line() -> None:
     assert original.sender is not None and original.sender.address == "dispatch@bus.example"
     assert original.body.splitlines()[0] == "Bus 9 is late today."
     assert original.date == utc("2024-04-08T13:15:00")
+
+
+GROUPWISE = (
+    'See below.\n\n>>> "Harold Finch" <hfinch@school.example.org> 4/8/2024 9:15 AM >>>\n'
+    "All,\n\nGrades are due Friday.\n"
+)
+
+
+def test_a_groupwise_header_line_under_a_forward_subject_opens_the_original() -> None:
+    found = split_forward(GROUPWISE, None, "Fwd: Grades")
+    assert found is not None and found.note == "See below."
+    original = found.chain[0]
+    assert original.sender == Party("Harold Finch", "hfinch@school.example.org")
+    assert original.subject == "Grades"
+    assert original.body == "All,\n\nGrades are due Friday."
+    assert original.date == utc("2024-04-08T13:15:00")  # month first, as GroupWise in the US
+    # Under a reply's subject, or none, the same line is the quoted message of a reply.
+    assert split_forward(GROUPWISE, None, "Re: Grades") is None
+    assert split_forward(GROUPWISE) is None
+
+
+@pytest.mark.timeout(10)
+def test_groupwise_lookalike_lines_stay_fast() -> None:
+    noisy = "\n".join(">>> " + "a " * 150 + ">>>" for _ in range(5000))
+    spaced = "\n".join(">>> a" + " " * 300 + "b 1/2/24 >>>" for _ in range(5000))
+    started = time.perf_counter()
+    for text in (noisy, spaced):
+        assert split_forward(text, None, "Fwd: x") is None
+    assert time.perf_counter() - started < 5
