@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""How often the forwarded original is found right, on the labelled set in tests/data/forward_set.
+"""How often the forwarded original is found right, on the labelled sets in tests/data/forward_set*.
 
 Each message is parsed as at ingest (``parse(raw).metadata()``) and its outermost original
 (``meta.originals[0]``, when any original has a provenance other than ``none``) is compared
@@ -16,8 +16,11 @@ the ones to quote. Prints the files, the fully right and the rate of each part, 
 kind, and the mistakes of the tuning part. ``--show-heldout-mistakes`` adds the held-out part's:
 not while changing the code, or the held-out figure becomes a training figure.
 
-Usage: python benchmarks/forward_eval.py [--part tuning|heldout|all] [--json] [--quiet]
-                                         [--show-heldout-mistakes]
+Set 2 (tests/data/forward_set2) is all tuning: its total, figures per kind and mistakes are
+shown with set 1's (``--set 1|2|all``, default all; JSON key ``set2``).
+
+Usage: python benchmarks/forward_eval.py [--set 1|2|all] [--part tuning|heldout|all] [--json]
+                                         [--quiet] [--show-heldout-mistakes]
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ from archiver.domain import (  # noqa: E402
 from archiver.understand.parse import parse  # noqa: E402
 
 DATA = HERE.parent / "tests" / "data" / "forward_set"
+SETS = {1: DATA, 2: HERE.parent / "tests" / "data" / "forward_set2"}
 
 Part = Literal["tuning", "heldout", "all"]
 PARTS: tuple[Part, ...] = get_args(Part)
@@ -96,9 +100,9 @@ class Result(TypedDict):
     mistakes: list[Mistake]
 
 
-def labels_of(part: Part) -> dict[str, Label]:
-    """The labels of the files in one part of the set (``all``: every file)."""
-    labels: dict[str, Label] = json.loads((DATA / "labels.json").read_text(encoding="utf-8"))
+def labels_of(part: Part, which: int = 1) -> dict[str, Label]:
+    """The labels of the files in one part of set `which` (``all``: every file)."""
+    labels: dict[str, Label] = json.loads((SETS[which] / "labels.json").read_text(encoding="utf-8"))
     if part == "all":
         return labels
     return {name: label for name, label in labels.items() if label["split"] == part}
@@ -179,15 +183,19 @@ def date_right(label: Label, got: dict[str, str | None]) -> bool:
     return datetime.fromisoformat(want) == datetime.fromisoformat(have)
 
 
-def evaluate(part: Part = "all") -> Result:
+def evaluate(part: Part = "all", which: int = 1) -> Result:
+    """The figures of one part of set `which` (1 or 2)."""
     if part not in PARTS:
         raise ValueError(f"unknown part {part!r}: one of {', '.join(PARTS)}")
-    labels = labels_of(part)
+    if which not in SETS:
+        raise ValueError(f"unknown set {which!r}: one of {', '.join(map(str, SETS))}")
+    data = SETS[which]
+    labels = labels_of(part, which)
     per: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     mistakes: list[Mistake] = []
     right = forwards = dates = 0
     for name, label in sorted(labels.items()):
-        meta = parse((DATA / name).read_bytes()).metadata()
+        meta = parse((data / name).read_bytes()).metadata()
         got = found(outermost(meta))
         wrong = wrong_fields(label, got)
         per[label["kind"]][0] += 1
@@ -230,12 +238,20 @@ def evaluate(part: Part = "all") -> Result:
     )
 
 
-def summary(result: Result) -> str:
+def summary(result: Result, title: str = "") -> str:
     return (
-        f"{result['part']:<8} files {result['files']:>3}, fully right {result['right']:>3}: "
-        f"rate {result['rate']:.3f}; date right {result['dates_right']:>3} of "
+        f"{title or result['part']:<8} files {result['files']:>3}, "
+        f"fully right {result['right']:>3}: rate {result['rate']:.3f}; "
+        f"date right {result['dates_right']:>3} of "
         f"{result['forwards']:>3} forwards ({result['date_rate']:.3f})"
     )
+
+
+def per_kind(result: Result) -> list[str]:
+    return [
+        f"  {kind:<17} files {v['files']:>3}  right {v['right']:>3}  rate {v['rate']:.3f}"
+        for kind, v in result["per_kind"].items()
+    ]
 
 
 def describe(m: Mistake) -> list[str]:
@@ -258,6 +274,7 @@ def main() -> int:
         default="tuning",
         help="the part whose figures per kind are shown (default: tuning)",
     )
+    ap.add_argument("--set", choices=("1", "2", "all"), default="all", help="which set(s)")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--quiet", action="store_true", help="totals and kinds only, no mistakes")
     ap.add_argument(
@@ -266,7 +283,9 @@ def main() -> int:
         help="also show the held-out part's mistakes (not while changing the code)",
     )
     args = ap.parse_args()
-    results = {part: evaluate(part) for part in PARTS}
+    one, two = args.set in ("1", "all"), args.set in ("2", "all")
+    results = {part: evaluate(part) for part in PARTS} if one else {}
+    second = evaluate("all", 2) if two else None  # all of set 2 is tuning
     # The held-out mistakes stay hidden unless asked for: a miss read is a miss tuned to.
     hidden = not args.show_heldout_mistakes
     if args.json:
@@ -276,20 +295,39 @@ def main() -> int:
             if args.quiet or (part != "tuning" and hidden):
                 row.pop("mistakes")
             shown[part] = row
+        if second is not None:
+            shown["set2"] = dict(second)
+            if args.quiet:
+                shown["set2"].pop("mistakes")
         print(json.dumps(shown, indent=2, ensure_ascii=False))
         return 0
     for result in results.values():
         print(summary(result))
-    detail = results[args.part]
-    print(f"{args.part}, per kind:")
-    for kind, v in detail["per_kind"].items():
-        print(f"  {kind:<17} files {v['files']:>3}  right {v['right']:>3}  rate {v['rate']:.3f}")
+    if second is not None:
+        print(summary(second, "set 2"))
+    if one:
+        print(f"{args.part}, per kind:")
+        for kind, v in results[args.part]["per_kind"].items():
+            print(
+                f"  {kind:<17} files {v['files']:>3}  right {v['right']:>3}  rate {v['rate']:.3f}"
+            )
+    if second is not None:
+        print("set 2, per kind:")
+        for kind, v in second["per_kind"].items():
+            print(
+                f"  {kind:<17} files {v['files']:>3}  right {v['right']:>3}  rate {v['rate']:.3f}"
+            )
     if args.quiet:
         return 0
-    print("tuning, mistakes:")
-    for m in results["tuning"]["mistakes"]:
-        print("\n".join(describe(m)))
-    if args.show_heldout_mistakes:
+    if one:
+        print("tuning, mistakes:")
+        for m in results["tuning"]["mistakes"]:
+            print("\n".join(describe(m)))
+    if second is not None:
+        print("set 2, mistakes:")
+        for m in second["mistakes"]:
+            print("\n".join(describe(m)))
+    if one and args.show_heldout_mistakes:
         print("held-out, mistakes (do not tune to these):")
         for m in results["heldout"]["mistakes"]:
             print("\n".join(describe(m)))

@@ -62,6 +62,7 @@ class Locale:
     reply_prefixes: tuple[str, ...] = ()
     day_first: bool = True  # numeric dates: 27/10/2021 rather than 10/27/2021
     year_first: bool = False  # numeric dates with a short year first: 21/10/27 (Samsung ko)
+    era_offset: int = 0  # years to subtract from a calendar era's year (Thai: 2567 is 2024)
 
 
 def _words(text: str) -> tuple[str, ...]:
@@ -129,6 +130,8 @@ ES = Locale(
     forward_banners=("Mensaje reenviado",),
     original_banners=("Mensaje original",),
     intro_banners=("Inicio del mensaje reenviado",),
+    sender_banners=("Mensaje reenviado de",),  # Horde es
+    end_banners=("Finalizar mensaje reenviado", "Fin del mensaje reenviado"),
     months=_months(
         "enero ene | febrero feb | marzo mar | abril abr | mayo may | junio jun | julio jul "
         "| agosto ago | septiembre setiembre sep sept set | octubre oct | noviembre nov | "
@@ -746,8 +749,8 @@ JA = Locale(
 KO = Locale(
     code="ko",
     name="Korean",
-    from_labels=("보낸 사람", "보낸사람"),
-    to_labels=("받는 사람", "받는사람"),
+    from_labels=("보낸 사람", "보낸사람", "발신"),  # Samsung Email: "발신" / "수신"
+    to_labels=("받는 사람", "받는사람", "수신"),
     cc_labels=("참조",),
     bcc_labels=("숨은 참조",),
     date_labels=("날짜", "보낸 날짜"),
@@ -874,6 +877,132 @@ KM = Locale(
     weekdays=_words("អាទិត្យ ច័ន្ទ អង្គារ ពុធ ព្រហស្បតិ៍ សុក្រ សៅរ៍"),
 )
 
+# Indonesian: Gmail id "---------- Pesan yang diteruskan ---------" with "Dari:" over English
+# labels and "Sen, 5 Feb 2024 pukul 13.10"; Outlook id "Dari / Dikirim / Kepada / Subjek"; Apple
+# Mail "Awal pesan yang diteruskan:" with "Tanggal / Perihal". Outlook's banner is unverified.
+ID = Locale(
+    code="id",
+    name="Indonesian",
+    from_labels=("Dari",),
+    to_labels=("Kepada",),
+    cc_labels=("Cc", "CC", "Tembusan"),
+    bcc_labels=("Bcc",),
+    date_labels=("Tanggal", "Dikirim", "Terkirim"),
+    subject_labels=("Subjek", "Perihal", "Judul"),
+    reply_to_labels=("Balas ke",),
+    forward_banners=("Pesan yang diteruskan", "Pesan terusan"),
+    original_banners=("Pesan asli",),
+    intro_banners=("Awal pesan yang diteruskan",),
+    months=_months(
+        "januari jan | februari feb | maret mar | april apr | mei | juni jun | juli jul | "
+        "agustus agu agt | september sep | oktober okt | november nov | desember des"
+    ),
+    weekdays=_words("senin sen selasa sel rabu rab kamis kam jumat jum sabtu sab minggu min"),
+    forward_prefixes=("TRS",),
+    reply_prefixes=("BLS", "Balas"),
+)
+
+# Thai: Gmail th "---------- ข้อความที่ส่งต่อ ---------" with "จาก:" and "พฤ. 11 ม.ค. 2024 เวลา
+# 9:15"; Outlook th "จาก / ส่ง / ถึง / เรื่อง" with Buddhist-era years ("11 มกราคม 2567"); Apple
+# Mail "เริ่มข้อความที่ส่งต่อ:" with "วันที่". Month abbreviations are written without their dots
+# (dates are read with the dots between Thai letters dropped). Apple's banner is unverified.
+TH = Locale(
+    code="th",
+    name="Thai",
+    from_labels=("จาก",),
+    to_labels=("ถึง",),
+    cc_labels=("สำเนาถึง", "สำเนา"),
+    date_labels=("วันที่", "ส่ง", "ส่งเมื่อ"),
+    subject_labels=("เรื่อง", "หัวเรื่อง"),
+    forward_banners=("ข้อความที่ส่งต่อ",),
+    original_banners=("ข้อความต้นฉบับ",),
+    intro_banners=("เริ่มข้อความที่ส่งต่อ",),
+    months=_months(
+        "มกราคม มค | กุมภาพันธ์ กพ | มีนาคม มีค | เมษายน เมย | พฤษภาคม พค | มิถุนายน มิย | "
+        "กรกฎาคม กค | สิงหาคม สค | กันยายน กย | ตุลาคม ตค | พฤศจิกายน พย | ธันวาคม ธค"
+    ),
+    weekdays=_words("อาทิตย์ อา จันทร์ จ อังคาร อ พุธ พ พฤหัสบดี พฤ ศุกร์ ศ เสาร์ ส"),
+    forward_prefixes=("ส่งต่อ",),
+    reply_prefixes=("ตอบกลับ",),
+    era_offset=543,
+)
+
+# Hebrew: Gmail he "---------- הודעה שהועברה ----------" with "מאת:" and "יום ב׳, 4 במרץ 2024
+# ב-15:20" (month names take the prefix ב-, "in"); Outlook he "מאת / נשלח / אל / נושא"; Gmail's
+# attribution "בתאריך <date> מאת <sender>:". Apple Mail's banner is unverified.
+HE = Locale(
+    code="he",
+    name="Hebrew",
+    from_labels=("מאת",),
+    to_labels=("אל",),
+    cc_labels=("עותק", "העתק"),
+    bcc_labels=("עותק מוסתר",),
+    date_labels=("תאריך", "נשלח", "נשלח בתאריך"),
+    subject_labels=("נושא",),
+    forward_banners=("הודעה שהועברה", "הודעה מועברת"),
+    original_banners=("הודעה מקורית",),
+    intro_banners=("תחילת ההודעה המועברת", "תחילת הודעה שהועברה"),
+    months=_months(
+        "ינואר בינואר | פברואר בפברואר | מרץ מרס במרץ במרס | אפריל באפריל | מאי במאי | יוני "
+        "ביוני | יולי ביולי | אוגוסט באוגוסט | ספטמבר בספטמבר | אוקטובר באוקטובר | נובמבר "
+        "בנובמבר | דצמבר בדצמבר"
+    ),
+    weekdays=_words("ראשון שני שלישי רביעי חמישי שישי שבת"),
+    forward_prefixes=("הועבר", "העבר"),
+    reply_prefixes=("השב", "תשובה"),
+)
+
+# Persian: Gmail fa "---------- پیام هدایت‌شده ---------" with "از:" (Persian digits in dates are
+# read as digits). Unverified beyond Gmail's banner and From label.
+FA = Locale(
+    code="fa",
+    name="Persian",
+    from_labels=("از", "فرستنده"),
+    to_labels=("به", "گیرنده"),
+    cc_labels=("رونوشت",),
+    date_labels=("تاریخ", "ارسال شده"),
+    subject_labels=("موضوع",),
+    forward_banners=("پیام هدایت‌شده", "پیام هدایت شده", "پیام بازارسال‌شده"),
+    original_banners=("پیام اصلی",),
+    months=_months(
+        "ژانویه | فوریه | مارس | آوریل | مه | ژوئن | ژوئیه جولای | اوت آگوست | سپتامبر | "
+        "اکتبر | نوامبر | دسامبر"
+    ),
+    weekdays=_words("شنبه یکشنبه دوشنبه سه‌شنبه چهارشنبه پنجشنبه پنج‌شنبه جمعه"),
+    forward_prefixes=("هدایت",),
+    reply_prefixes=("پاسخ",),
+)
+
+# Amharic: Gmail am "---------- የተላለፈ መልዕክት ---------" with "ከ:" over English labels.
+# Unverified beyond that.
+AM = Locale(
+    code="am",
+    name="Amharic",
+    from_labels=("ከ",),
+    to_labels=("ወደ",),
+    date_labels=("ቀን",),
+    subject_labels=("ርዕሰ ጉዳይ",),
+    forward_banners=("የተላለፈ መልዕክት", "የተላለፈ መልእክት"),
+)
+
+# Albanian: Gmail sq "---------- Mesazh i përcjellë ---------" with "Nga:" over English labels
+# and "të enj, 21 mar 2024 në 17:35"; its attribution "Më <date> <sender> shkroi:".
+SQ = Locale(
+    code="sq",
+    name="Albanian",
+    from_labels=("Nga",),
+    to_labels=("Për",),
+    date_labels=("Dërguar",),
+    subject_labels=("Subjekti",),
+    forward_banners=("Mesazh i përcjellë", "Mesazhi i përcjellë"),
+    original_banners=("Mesazhi origjinal",),
+    months=_months(
+        "janar jan | shkurt shk | mars mar | prill pri | maj | qershor qer | korrik kor | "
+        "gusht gus | shtator sht | tetor tet | nëntor nën | dhjetor dhj"
+    ),
+    weekdays=_words("hënë hën martë mërkurë mër enjte enj premte pre shtunë diel"),
+)
+
 # Gmail et ("Saatja") is cheap to keep.
 ET = Locale(
     code="et",
@@ -922,6 +1051,12 @@ LOCALES: tuple[Locale, ...] = (
     NE,
     KM,
     ET,
+    ID,
+    TH,
+    HE,
+    FA,
+    AM,
+    SQ,
 )
 
 # Time-of-day markers (checked next to the time, case-sensitively for the short ones).
@@ -1008,11 +1143,13 @@ ATTRIBUTION_VERBS: tuple[tuple[str, str], ...] = (
     ("nl", r"schreef"),
     ("el", r"έγραψε"),  # Gmail el: "Στις <date>, ο/η <sender> έγραψε:"
     ("hi", r"ने[ \t]+लिखा"),  # Gmail hi: "<date> को <time> बजे <sender> ने लिखा:"
+    ("id", r"menulis"),  # Gmail id: "Pada <date> <sender> menulis:"
+    ("sq", r"shkroi"),  # Gmail sq: "Më <date> <sender> shkroi:"
 )
 # Words that may open the line before the date ("On", "Le", "Am", "W dniu"...).
 ATTRIBUTION_INTROS: tuple[str, ...] = (
     "On", "Le", "Am", "El", "Il giorno", "Il", "Op", "W dniu", "Em", "Às", "Den", "Dne", "Dňa",
-    "La", "În", "Pe", "Vào", "Lúc", "At", "Στις",
+    "La", "În", "Pe", "Vào", "Lúc", "At", "Στις", "Pada", "Më",
 )  # fmt: skip
 # Whole-line forms: the verb between the date and the sender, or the sender first (languages
 # separated by spaces).
@@ -1033,6 +1170,8 @@ ATTRIBUTION_FORMS: tuple[tuple[str, str], ...] = (
     ("de", r"(?:Am[ \t]+)?(?P<date>.*\d.*?)[ \t]+schrieb[ \t]+(?P<who>.+?)[ \t]*:"),
     ("nl", r"(?:Op[ \t]+)?(?P<date>.*\d.*?)[ \t]+schreef[ \t]+(?P<who>.+?)[ \t]*:"),
     ("sv da no", r"(?:Den[ \t]+)?(?P<date>.*\d.*?)[ \t]+skrev[ \t]+(?P<who>.+?)[ \t]*:"),
+    # Gmail he: "בתאריך <date> מאת <sender>:" ("on the date ... from ...").
+    ("he", r"בתאריך[ \t]+(?P<date>.*\d.*?)[ \t]+מאת[ \t]+(?P<who>.+?)[ \t]*:"),
     # Gmail ar: "في <date> تمت كتابة ما يلي بواسطة <sender>:" ("on <date> this was written by").
     ("ar", r"في[ \t]+(?P<date>.*\d.*?)[ \t]+تمت[ \t]+كتابة[ \t]+ما[ \t]+يلي[ \t]+بواسطة[ \t]+"
      r"(?P<who>.+?)[ \t]*:"),

@@ -193,6 +193,12 @@ def _month_tables() -> tuple[dict[str, list[tuple[str, int]]], frozenset[str]]:
 _MONTH_WORDS, _WEEKDAY_WORDS = _month_tables()
 _DAY_FIRST = {loc.code: loc.day_first for loc in locales.LOCALES}
 _YEAR_FIRST = frozenset(loc.code for loc in locales.LOCALES if loc.year_first)
+_ERA_OFFSET = {loc.code: loc.era_offset for loc in locales.LOCALES if loc.era_offset}
+# Thai abbreviations carry dots between letters ("ม.ค." is January): read without them.
+_THAI_DOT_RE = re.compile(r"(?<=[\u0e01-\u0e4e])\.(?=[\u0e01-\u0e4e])")
+_REPLY_PREFIXES_OF = {
+    loc.code: frozenset(p.casefold() for p in loc.reply_prefixes) for loc in locales.LOCALES
+}
 _DIGITS = str.maketrans(
     {chr(ord(zero) + n): str(n) for zero in locales.DIGIT_ZEROS for n in range(10)}
 )
@@ -268,6 +274,10 @@ _YEAR_RE = re.compile(
     + "|".join(re.escape(w) for w in locales.YEAR_SUFFIXES)
     + r"))?"
 )
+_GROUPWISE_RE = re.compile(
+    r">>>[ \t]*(?P<who>[^\s>](?:[^>]{0,300}?[^\s>])?>?)[ \t]+(?P<date>\d{1,2}/\d{1,2}/\d{2,4}[ \t]+"
+    r"\d{1,2}:\d{2}(?::\d{2})?(?:[ \t]?[AaPp]\.?[Mm]\.?)?)[ \t]*>>>"
+)
 _PAREN_ANGLE_RE = re.compile(r"\(<([^<>()\s]+@[^<>()\s]+)>\)")
 _MAX_ATTRIBUTION = 400  # characters of an attribution line (two lines joined)
 _MAX_NAME_WORDS = 4  # words of a sender's name in an attribution with no date
@@ -281,13 +291,18 @@ _MAX_ATTRIBUTION_TRIES = 50  # lines ending in a colon looked at for one
 
 
 def split_forward(
-    text: str, html: str | None = None, subject: str | None = None
+    text: str, html: str | None = None, subject: str | None = None, *, from_html: bool = False
 ) -> ForwardSplit | None:
     """The forward blocks in a message's plain text (or, when there is no usable text, its HTML),
     or None if it is not an inline forward.
 
     With the message's `subject`, a forward subject ("Fwd:", "TR:", "WG:"...) also makes a reply
-    attribution ("On … wrote:") over the quoted text a forward: some clients write that."""
+    attribution ("On … wrote:") over the quoted text a forward: some clients write that.
+    `from_html`: the text is the HTML's own (an HTML-only message), read as converted HTML is
+    (a block element per line, blank lines between header rows)."""
+    if from_html:
+        plain = (text or "")[:MAX_TEXT]
+        return _first(plain, subject, html_mode=True) if plain.strip() else None
     return _split_forward(text, html, subject)
 
 
@@ -397,15 +412,26 @@ def _split_attributed(text: str, subject: str | None, html_mode: bool) -> Forwar
     for i in range(len(lines)):
         tail = nxt
         nxt = _last_char(lines[i + 1]) if i + 1 < len(lines) else ""
-        if tail not in (":", "\uff1a") and nxt not in (":", "\uff1a"):
+        if (
+            lines[i][:3] == ">>>"
+            and len(lines[i]) <= _MAX_ATTRIBUTION
+            and (m := _GROUPWISE_RE.fullmatch(lines[i].strip()))
+        ):
+            # GroupWise: ">>> "Name" <addr> 10/30/2023 9:12 AM >>>" over the unquoted text.
+            found = (_Attribution(m["who"], m["date"], frozenset()), i + 1, 0)
+        elif tail not in (":", "\uff1a") and nxt not in (":", "\uff1a"):
             continue
+        else:
+            found = None
         candidates += 1
         if candidates > _MAX_ATTRIBUTION_TRIES:
             return None
-        found = _attribution_at(lines, i)
+        found = found or _attribution_at(lines, i)
         if found is None:
             continue
         attribution, end, depth = found
+        if _reply_in(subject, attribution.langs):
+            return None  # Finnish "Vs:" over "… kirjoitti:": a reply (Danish "VS:" forwards)
         body_lines = _attributed_body(lines[end:], depth)
         if body_lines is None:
             continue
@@ -423,6 +449,13 @@ def _split_attributed(text: str, subject: str | None, html_mode: bool) -> Forwar
         )
         return ForwardSplit(note=_tidy(lines[:i]), chain=(original, *inner))
     return None
+
+
+def _reply_in(subject: str, langs: frozenset[str]) -> bool:
+    """Whether the subject's outermost prefix is a reply's in one of `langs` (a prefix some
+    languages use for forwards and others for replies)."""
+    found = _strip_prefixes(subject)[1]
+    return bool(found) and any(found[0] in _REPLY_PREFIXES_OF.get(lang, ()) for lang in langs)
 
 
 def _last_char(line: str) -> str:
@@ -595,6 +628,19 @@ class _Headers:
     langs: set[str] = field(default_factory=set)
     end: int = 0  # index of the first line after the block
     depth: int | None = None  # quote depth of the header lines
+    each: list[frozenset[str]] = field(default_factory=list)  # the languages of each label
+
+    def add_langs(self, langs: frozenset[str]) -> None:
+        self.langs |= langs
+        if langs:
+            self.each.append(langs)
+
+    def date_langs(self) -> frozenset[str]:
+        """The languages every label and banner of the block belongs to ("From", "To",
+        "Subject" say English though "Date" is French too: 03/11/2024 is March 11), or, when
+        they share none (Gmail's partly translated blocks), all of them."""
+        common = frozenset.intersection(*self.each) if self.each else frozenset()
+        return common or frozenset(self.langs)
 
 
 @dataclass(frozen=True)
@@ -619,8 +665,11 @@ def _scan_at(
 ) -> tuple[int, list[Original], list[str] | None]:
     """`_scan`, with the index of the first block (len(lines) when there is none)."""
     in_reply = depth > 0 and is_reply_subject(parent_subject)
+    # A message whose subject says nothing of a forward: a block with no banner and no address
+    # is more likely a memo or a phone log (De:/Para:/Fecha:/Asunto: lines) than a forward.
+    plain = depth == 0 and parent_subject is not None and not is_forward_subject(parent_subject)
     for i in range(len(lines)):
-        block = _block_at(lines, i, html_mode, in_reply)
+        block = _block_at(lines, i, html_mode, in_reply, plain)
         if block is None:
             continue
         fields = block.headers.fields
@@ -638,7 +687,7 @@ def _scan_at(
             to=tuple(_parse_parties(fields.get("to", ""))),
             cc=tuple(_parse_parties(fields.get("cc", ""))),
             date_text=date_text,
-            date=_date_or_none(date_text, frozenset(block.headers.langs)),
+            date=_date_or_none(date_text, block.headers.date_langs()),
             subject=subject,
             body=body,
         )
@@ -709,7 +758,9 @@ def _unquoted_body(lines: list[str]) -> list[str]:
     return [_strip_quotes(line, 1) for line in lines] if seen else lines
 
 
-def _block_at(lines: list[str], i: int, html_mode: bool, in_reply: bool) -> _Block | None:
+def _block_at(
+    lines: list[str], i: int, html_mode: bool, in_reply: bool, plain: bool = False
+) -> _Block | None:
     raw = lines[i]
     if len(raw) > MAX_LINE:
         return None
@@ -741,7 +792,7 @@ def _block_at(lines: list[str], i: int, html_mode: bool, in_reply: bool) -> _Blo
         if strong and not headers.fields and not rest:
             # Yahoo's app and Yandex write an attribution line, not a header block.
             headers = _attribution_block(lines, i + 1) or headers
-        headers.langs |= langs
+        headers.add_langs(langs)
         f = headers.fields
         if not strong and (
             not (f.get("from") and ("date" in f or "to" in f or "subject" in f))
@@ -752,6 +803,7 @@ def _block_at(lines: list[str], i: int, html_mode: bool, in_reply: bool) -> _Blo
             return None  # "----- Forwarded Message ----- and more words": not a banner
         if banner is not None and f:
             _skip_repeated_banner(lines, headers, banner, html_mode)
+            _skip_rule(lines, headers)
         quote = headers.depth if headers.depth is not None else depth
         return _Block(headers, quote)
     # A header block with no banner: Outlook desktop, Outlook for Mac.
@@ -765,7 +817,7 @@ def _block_at(lines: list[str], i: int, html_mode: bool, in_reply: bool) -> _Blo
     f = headers.fields
     if not (f.get("from") and f.get("date") and ("to" in f or "subject" in f)):
         return None
-    if "@" not in f["from"] and _date_or_none(f["date"], frozenset(headers.langs)) is None:
+    if "@" not in f["from"] and (plain or _date_or_none(f["date"], headers.date_langs()) is None):
         return None
     return _Block(headers, headers.depth if headers.depth is not None else depth)
 
@@ -825,6 +877,16 @@ def _skip_repeated_banner(
         headers.end = k + 1
 
 
+def _skip_rule(lines: list[str], headers: _Headers) -> None:
+    """SquirrelMail closes its header block with a rule of dashes right under the last row: that
+    line belongs to the block, not to the body."""
+    k = headers.end
+    if k < len(lines) and len(lines[k]) <= MAX_LINE:
+        text = _clean(_unquote(lines[k])[0])
+        if len(text) >= 10 and len(set(text)) == 1 and text[0] in "-=":
+            headers.end = k + 1
+
+
 def _read_headers(lines: list[str], start: int, html_mode: bool, rest: str | None) -> _Headers:
     headers = _Headers(end=start)
     fields = headers.fields
@@ -870,7 +932,7 @@ def _read_headers(lines: list[str], start: int, html_mode: bool, rest: str | Non
                 _read_inline(source, headers)
             else:
                 fields[name] = value
-                headers.langs |= _LABEL_LANGS.get(label, frozenset())
+                headers.add_langs(_LABEL_LANGS.get(label, frozenset()))
             if headers.depth is None:
                 headers.depth = depth
             awaiting = name if (html_mode and not value) else None
@@ -927,7 +989,7 @@ def _read_inline(line: str, headers: _Headers) -> None:
     for n, (_, end, name, key) in enumerate(kept):
         stop = kept[n + 1][0] if n + 1 < len(kept) else len(text)
         headers.fields[name] = source[end:stop].strip()
-        headers.langs |= _LABEL_LANGS.get(key, frozenset())
+        headers.add_langs(_LABEL_LANGS.get(key, frozenset()))
 
 
 def _has_colon(text: str) -> bool:
@@ -1158,6 +1220,7 @@ _YEAR_FIRST_RE = re.compile(
     r"(?<![\d.:/-])(?P<y>\d{2})[ \t]?(?P<sep>[./-])[ \t]?(?P<m>\d{1,2})[ \t]?(?P=sep)[ \t]?"
     r"(?P<d>\d{1,2})(?![\d:/-])"
 )
+_FULL_YEAR_RE = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 _CJK_DATE_RE = re.compile(
     r"(?P<y>\d{4})[ \t]?[年년][ \t]?(?P<m>\d{1,2})[ \t]?[月월][ \t]?(?P<d>\d{1,2})[ \t]?[日일]?"
 )
@@ -1230,6 +1293,7 @@ def _parse_date(text: str, default_zone: str, langs: frozenset[str]) -> datetime
     s = text.strip()[: _MAX_DATE * 2]
     if not s.isascii():
         s = unicodedata.normalize("NFKC", s).translate(_DIGITS)
+        s = _THAI_DOT_RE.sub("", s)
     s = " ".join(s.split())[:_MAX_DATE]
     if not s:
         return None
@@ -1263,6 +1327,8 @@ def _parse_date(text: str, default_zone: str, langs: frozenset[str]) -> datetime
         year, month, day = 2000 + int(m_short["y"]), int(m_short["m"]), int(m_short["d"])
         s = _blank(s, m_short)
     m_date = _NUM_DATE_RE.search(s) if year is None else None
+    if m_date is not None and len(m_date["c"]) == 2 and _FULL_YEAR_RE.search(_blank(s, m_date)):
+        m_date = None  # "5. april 2024 kl. 16.12.08": a time with dots, the year is elsewhere
     if m_date is not None:
         ymd = _numeric_date(m_date, langs)
         if ymd is not None:
@@ -1347,9 +1413,15 @@ def _word_date(s: str, langs: frozenset[str]) -> tuple[int, int, int] | None:
     tokens = [(t.group(), t.start()) for t in _TOKEN_RE.finditer(s)]
     year: int | None = None
     year_at = -1
+    era = max((_ERA_OFFSET.get(lang, 0) for lang in langs), default=0)
     for word, at in tokens:
-        if word.isdigit() and len(word) == 4 and 1900 <= int(word) <= 2100:
-            year, year_at = int(word), at
+        if not (word.isdigit() and len(word) == 4):
+            continue
+        value = int(word)
+        if era and value > 2100:
+            value -= era  # a Buddhist-era year (Thai Outlook, Apple Mail)
+        if 1900 <= value <= 2100:
+            year, year_at = value, at
             break
     if year is None:
         return None

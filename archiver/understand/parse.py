@@ -134,6 +134,7 @@ class ParsedMessage:
     authentication_results: list[str] = field(default_factory=list)
     text: str = ""
     html: str | None = None
+    text_from_html: bool = False  # no text part: `text` is the HTML's, one line per block
     attachments: list[AttachmentInfo] = field(default_factory=list)
     defects: list[str] = field(default_factory=list)
     forwarder: Party | None = None
@@ -608,6 +609,7 @@ def _read(
         out.html = "\n".join(html) or None
         if not out.text and out.html:
             out.text = html_to_text(out.html)
+            out.text_from_html = True
     except RecursionError:
         out.defects.append("NestingTooDeepDefect")
     except MALFORMED as exc:  # partial parse: keep what was found, say what broke
@@ -684,7 +686,11 @@ def _find_originals(
     # The outermost prefix says what the sender did: "Re: Fwd: …" replies to a forward, and the
     # forward it quotes is the reply's history, as any quoted message is.
     replying = forwards.is_reply_subject(out.subject)
-    split = None if replying else forwards.split_forward(out.text, out.html, out.subject)
+    split = (
+        None
+        if replying
+        else forwards.split_forward(out.text, out.html, out.subject, from_html=out.text_from_html)
+    )
     if split is not None and split.chain:
         out.note = split.note
         out.originals = [

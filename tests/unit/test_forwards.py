@@ -3514,3 +3514,312 @@ def test_a_reply_whose_quote_holds_a_forward_is_a_reply(subject: str, banner: st
     assert forwarded[0].provenance == PROVENANCE_RECONSTRUCTED
     assert forwarded[0].sender is not None
     assert forwarded[0].sender.address == "msullivan@school.example.org"
+
+
+# --- forward set 2: more languages, clients and layouts ---------------------------------------
+
+P_RINA = Party("Rina Kusuma", "rina.kusuma@gmail.example")
+P_ARIEL = Party("אריאל פרץ", "ariel.peretz@gmail.example")
+
+SET2_FORWARDS = [
+    Fwd(
+        "id-gmail",
+        "Fwd: Rapat orang tua",
+        "For the record.\n\n---------- Pesan yang diteruskan ---------\n"
+        "Dari: Rina Kusuma <rina.kusuma@gmail.example>\nDate: Rab, 10 Apr 2024 pukul 08.20\n"
+        "Subject: Rapat orang tua\nTo: <guru@school.example.org>\n\n\nSelamat pagi,\n\n"
+        "Saya tidak bisa datang.\n",
+        P_RINA,
+        "Rapat orang tua",
+        "Selamat pagi,",
+        "Saya tidak bisa datang.",
+        "2024-04-10T12:20:00",
+    ),
+    Fwd(
+        "th-outlook-buddhist-year",
+        "FW: การสอบ",
+        "For the record.\n\nจาก: Somsak Dee <somsak.dee@hotmail.example>\n"
+        "ส่ง: 3 ธันวาคม 2566 07:45\nถึง: Teacher <t@school.example.org>\nเรื่อง: การสอบ\n\n"
+        "สวัสดีครับ\n\nสมศักดิ์\n",
+        Party("Somsak Dee", "somsak.dee@hotmail.example"),
+        "การสอบ",
+        "สวัสดีครับ",
+        "สมศักดิ์",
+        "2023-12-03T12:45:00",
+    ),
+    Fwd(
+        "th-gmail-dotted-month",
+        "Fwd: ลาป่วย",
+        "For the record.\n\n---------- ข้อความที่ส่งต่อ ---------\n"
+        "จาก: Somsak Dee <somsak.dee@hotmail.example>\nDate: ศ. 9 ก.พ. 2024 เวลา 10:30\n"
+        "Subject: ลาป่วย\nTo: <t@school.example.org>\n\n\nขอลาป่วยครับ\n",
+        Party("Somsak Dee", "somsak.dee@hotmail.example"),
+        "ลาป่วย",
+        "ขอลาป่วยครับ",
+        "ขอลาป่วยครับ",
+        "2024-02-09T15:30:00",
+    ),
+    Fwd(
+        "he-gmail",
+        "Fwd: טיול",
+        "For the record.\n\n---------- הודעה שהועברה ----------\n"
+        "מאת: אריאל פרץ <ariel.peretz@gmail.example>\nDate: יום ה׳, 16 במאי 2024 ב-09:40\n"
+        "Subject: טיול\nTo: <t@school.example.org>\n\n\nשלום,\n\nאריאל\n",
+        P_ARIEL,
+        "טיול",
+        "שלום,",
+        "אריאל",
+        "2024-05-16T13:40:00",
+    ),
+    Fwd(
+        "he-outlook",
+        "FW: אסיפת הורים",
+        "For the record.\n\nמאת: אריאל פרץ <ariel.peretz@gmail.example>\n"
+        "נשלח: יום חמישי 16 מאי 2024 18:05\nאל: Teacher <t@school.example.org>\n"
+        "נושא: אסיפת הורים\n\nשלום,\n\nאריאל\n",
+        P_ARIEL,
+        "אסיפת הורים",
+        "שלום,",
+        "אריאל",
+        "2024-05-16T22:05:00",
+    ),
+    Fwd(
+        "fa-gmail-persian-digits",
+        "Fwd: جلسه",
+        "For the record.\n\n---------- پیام هدایت‌شده ---------\n"
+        "از: Ali Ahmadi <ali.ahmadi@gmail.example>\nDate: دوشنبه ۸ آوریل ۲۰۲۴، ساعت ۹:۱۵\n"
+        "Subject: جلسه\nTo: <t@school.example.org>\n\n\nسلام\n",
+        Party("Ali Ahmadi", "ali.ahmadi@gmail.example"),
+        "جلسه",
+        "سلام",
+        "سلام",
+        "2024-04-08T13:15:00",
+    ),
+    Fwd(
+        "am-gmail",
+        "Fwd: ስብሰባ",
+        "For the record.\n\n---------- የተላለፈ መልዕክት ---------\n"
+        "ከ: Abebe Kebede <abebe.k@gmail.example>\nDate: Mon, Apr 8, 2024 at 9:15 AM\n"
+        "Subject: ስብሰባ\nTo: <t@school.example.org>\n\n\nሰላም\n",
+        Party("Abebe Kebede", "abebe.k@gmail.example"),
+        "ስብሰባ",
+        "ሰላም",
+        "ሰላም",
+        "2024-04-08T13:15:00",
+    ),
+    Fwd(
+        "sq-gmail",
+        "Fwd: Ekskursioni",
+        "For the record.\n\n---------- Mesazh i përcjellë ---------\n"
+        "Nga: Drita Berisha <drita.berisha@gmail.example>\nDate: të hën, 8 prill 2024 në 09:15\n"
+        "Subject: Ekskursioni\nTo: <t@school.example.org>\n\n\nPërshëndetje,\n\nDrita\n",
+        Party("Drita Berisha", "drita.berisha@gmail.example"),
+        "Ekskursioni",
+        "Përshëndetje,",
+        "Drita",
+        "2024-04-08T13:15:00",
+    ),
+    Fwd(
+        "ko-samsung-balsin",
+        "Fwd: 상담",
+        "For the record.\n\n-------- 원본 이메일 --------\n"
+        "발신: 정하늘 <haneul.jung@daum.example>\n"
+        "날짜: 24/04/08 오후 3:10 (GMT-04:00)\n수신: Teacher <t@school.example.org>\n"
+        "제목: 상담\n\n안녕하세요\n",
+        Party("정하늘", "haneul.jung@daum.example"),
+        "상담",
+        "안녕하세요",
+        "안녕하세요",
+        "2024-04-08T19:10:00",
+    ),
+    Fwd(
+        "he-gmail-attribution",
+        "Fwd: הסעה",
+        "For the record.\n\n\u202bבתאריך יום ג׳, 9 באפריל 2024 ב-7:05 מאת \u202aאריאל פרץ "
+        "<ariel.peretz@gmail.example>\u202c\u200f:\u202c\n\n> שלום,\n>\n> אריאל\n",
+        P_ARIEL,
+        "הסעה",
+        "שלום,",
+        "אריאל",
+        "2024-04-09T11:05:00",
+    ),
+    Fwd(
+        "id-gmail-attribution",
+        "Fwd: Izin",
+        "For the record.\n\nPada Sel, 9 Apr 2024 pukul 07.05 Rina Kusuma "
+        "<rina.kusuma@gmail.example> menulis:\n\n> Selamat pagi,\n>\n> Rina\n",
+        P_RINA,
+        "Izin",
+        "Selamat pagi,",
+        "Rina",
+        "2024-04-09T11:05:00",
+    ),
+    Fwd(
+        "sq-gmail-attribution",
+        "Fwd: Takimi",
+        "For the record.\n\nMë të mar, 9 prill 2024 në 07:05 Drita Berisha "
+        "<drita.berisha@gmail.example> shkroi:\n\n> Përshëndetje,\n>\n> Drita\n",
+        Party("Drita Berisha", "drita.berisha@gmail.example"),
+        "Takimi",
+        "Përshëndetje,",
+        "Drita",
+        "2024-04-09T11:05:00",
+    ),
+    Fwd(
+        "en-notes-labels-say-month-first",
+        "Fwd: Supplies",
+        'For the record.\n\nFrom: "Dale Hurst" <dhurst@school.example.org>\n'
+        'To: "Team" <team@school.example.org>\nDate: 04/11/2024 02:30 PM\nSubject: Supplies\n\n'
+        "Order by Friday.\n",
+        Party("Dale Hurst", "dhurst@school.example.org"),
+        "Supplies",
+        "Order by Friday.",
+        "Order by Friday.",
+        "2024-04-11T18:30:00",
+    ),
+    Fwd(
+        "en-squirrelmail-rule-under-the-block",
+        "Fwd: Parking",
+        "For the record.\n\n"
+        "---------------------------- Original Message ----------------------------\n"
+        'Subject: Parking\nFrom:    "Dale Hurst" <dhurst@school.example.org>\n'
+        "Date:    Mon, April 8, 2024 9:15 am\nTo:      t@school.example.org\n"
+        "--------------------------------------------------------------------------\n\n"
+        "Lot B is closed.\n",
+        Party("Dale Hurst", "dhurst@school.example.org"),
+        "Parking",
+        "Lot B is closed.",
+        "Lot B is closed.",
+        "2024-04-08T13:15:00",
+    ),
+    Fwd(
+        "es-horde-closing-banner",
+        "Fwd: Tutoría",
+        "For the record.\n\n"
+        "----- Mensaje reenviado de Dolores Vidal <dvidal@correo.example> -----\n"
+        "   Fecha: Mon, 08 Apr 2024 09:15:00 -0400\n"
+        "      De: Dolores Vidal <dvidal@correo.example>\n"
+        "  Asunto: Tutoría\n    Para: t@school.example.org\n\nHola,\n\nDolores\n\n"
+        "----- Finalizar mensaje reenviado -----\n\n-- \nMaestra\n",
+        Party("Dolores Vidal", "dvidal@correo.example"),
+        "Tutoría",
+        "Hola,",
+        "Dolores",
+        "2024-04-08T13:15:00",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", SET2_FORWARDS, ids=[c.id for c in SET2_FORWARDS])
+def test_set2_languages_and_layouts(case: Fwd) -> None:
+    test_issue12_forwards(case)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A time written with dots after a four-digit year is not a date with a short year.
+        ("5. april 2024 kl. 16.12.08 EDT", "2024-04-05T20:12:08"),
+        ("ti 7. marrask. 2023 klo 9.42", "2023-11-07T14:42:00"),
+        ("ศ. 9 ก.พ. 2024 เวลา 10:30", "2024-02-09T15:30:00"),
+        # A short-year date with dots is still one when no other year is written.
+        ("16.12.08 10:00", "2008-12-16T15:00:00"),
+    ],
+)
+def test_set2_dates(text: str, expected: str) -> None:
+    assert parse_client_date(text) == utc(expected)
+
+
+def test_a_buddhist_era_year_needs_thai_labels() -> None:
+    # With Thai labels (th-outlook-buddhist-year above) 2566 is 2023; with none, no date.
+    assert parse_client_date("3 ธันวาคม 2566 07:45") is None
+
+
+PHONE_LOG = (
+    "Registro de llamada\n------------------------\nDe: Sr. Paredes (padre de Luis)\n"
+    "Para: Rosa García\nFecha: 08/04/2024 10:15\nAsunto: Luis llega tarde\n"
+    "------------------------\nLlamó a la oficina.\n"
+)
+
+
+def test_a_block_with_no_banner_and_no_address_needs_a_forward_subject() -> None:
+    assert split_forward(PHONE_LOG, None, "Registro de llamada") is None
+    found = split_forward(PHONE_LOG, None, "RV: Registro de llamada")
+    assert found is not None and found.chain[0].sender == Party("Sr. Paredes (padre de Luis)", "")
+
+
+FINNISH_REPLY = (
+    "Kiitos, kirjattu.\n\nMikko Virtanen <mikko.virtanen@elisa.example> kirjoitti ma 8.4.2024 "
+    "klo 9.15:\n\n> Veeti on tänään kotona.\n"
+)
+DANISH_FORWARD = (
+    "Til arkivet.\n\nDen man. 8. apr. 2024 kl. 09.15 skrev Mette Hansen "
+    "<mette.hansen@mail.example>:\n\n> Frederik er syg i dag.\n"
+)
+
+
+def test_a_prefix_that_forwards_in_one_language_and_replies_in_another() -> None:
+    # "Vs:" is a Finnish reply and a Danish or Norwegian forward: the attribution's language says.
+    assert split_forward(FINNISH_REPLY, None, "Vs: Poissaolo") is None
+    found = split_forward(DANISH_FORWARD, None, "VS: Fravær")
+    assert found is not None and found.chain[0].sender == P_METTE
+    assert found.chain[0].date == utc("2024-04-08T13:15:00")
+
+
+def test_an_html_only_forward_with_a_block_element_per_line() -> None:
+    # Tuta and others send HTML alone, a <div> per line: converted, the header rows stand apart.
+    msg = EmailMessage()
+    msg["From"] = "Erin Quinn <erin@tuta.example>"
+    msg["Subject"] = "Fwd: Bus 9"
+    rows = [
+        "========== Forwarded message ==========",
+        "",
+        "From: dispatch@bus.example",
+        "Date: 8 Apr 2024, 09:15",
+        "Subject: Bus 9",
+        "To: erin@tuta.example",
+        "",
+        "Bus 9 is late today.",
+        "",
+        "Dispatch",
+    ]
+    msg.set_content(
+        "<html><body>"
+        + "".join(f"<div>{r}</div>" if r else "<div><br></div>" for r in rows)
+        + "</body></html>",
+        subtype="html",
+    )
+    original = parse(msg.as_bytes()).originals[0]
+    assert original.provenance == PROVENANCE_RECONSTRUCTED
+    assert original.sender is not None and original.sender.address == "dispatch@bus.example"
+    assert original.body.splitlines()[0] == "Bus 9 is late today."
+    assert original.date == utc("2024-04-08T13:15:00")
+
+
+GROUPWISE = (
+    'See below.\n\n>>> "Harold Finch" <hfinch@school.example.org> 4/8/2024 9:15 AM >>>\n'
+    "All,\n\nGrades are due Friday.\n"
+)
+
+
+def test_a_groupwise_header_line_under_a_forward_subject_opens_the_original() -> None:
+    found = split_forward(GROUPWISE, None, "Fwd: Grades")
+    assert found is not None and found.note == "See below."
+    original = found.chain[0]
+    assert original.sender == Party("Harold Finch", "hfinch@school.example.org")
+    assert original.subject == "Grades"
+    assert original.body == "All,\n\nGrades are due Friday."
+    assert original.date == utc("2024-04-08T13:15:00")  # month first, as GroupWise in the US
+    # Under a reply's subject, or none, the same line is the quoted message of a reply.
+    assert split_forward(GROUPWISE, None, "Re: Grades") is None
+    assert split_forward(GROUPWISE) is None
+
+
+@pytest.mark.timeout(10)
+def test_groupwise_lookalike_lines_stay_fast() -> None:
+    noisy = "\n".join(">>> " + "a " * 150 + ">>>" for _ in range(5000))
+    spaced = "\n".join(">>> a" + " " * 300 + "b 1/2/24 >>>" for _ in range(5000))
+    started = time.perf_counter()
+    for text in (noisy, spaced):
+        assert split_forward(text, None, "Fwd: x") is None
+    assert time.perf_counter() - started < 5

@@ -5,6 +5,7 @@ Usage::
 
     python tests/data/forward_set/build.py           # rewrite the .eml files and labels.json
     python tests/data/forward_set/build.py --check   # exit 1 if the files on disk differ
+    python tests/data/forward_set/build.py --dir tests/data/forward_set2 [--check]  # set 2
 
 ``source.toml`` holds every message as written by hand: the teacher, the note, the client and
 its interface language, the original (sender, recipients, date, subject, body) and, for a
@@ -15,6 +16,11 @@ without reading the archiver's forward-finding code or its fixtures. The labels 
 same source: the sender, subject and body lines the original was written with, and its date
 at the precision the client shows it. Standard library only, no randomness: every token
 (Message-ID, boundary) is derived from the message number, so each run gives the same bytes.
+
+A ``raw`` message gives its forward block as written (text lines with ``{body}``, ``{qbody}``
+or ``{ibody}`` standing for the original's body, plain, ``> ``-quoted or indented, and
+``<<pattern>>`` for its date in the forwarder's zone, ``<<own:pattern>>`` in the sender's), for
+the clients and layouts the tables below do not hold.
 
 The split (``split_of``): within each kind, files are ranked by SHA-256 of
 ``archiver-forward-split-v1:<file name>``; the first third, ``(n + 1) // 3``, are ``heldout``.
@@ -41,7 +47,7 @@ from zoneinfo import ZoneInfo
 
 B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 HERE = Path(__file__).resolve().parent
-SOURCE = HERE / "source.toml"
+SOURCE = HERE / "source.toml"  # set by main() for another set's folder (--dir)
 LABELS = HERE / "labels.json"
 
 ARCHIVE = "records@milton.k12.example.org"
@@ -583,6 +589,9 @@ class Message:
     client_name: str | None = None
     attribution: str = ""  # attribution kind: which line format
     text_language: str | None = None
+    raw: list[str] | None = None  # the forward block as written (see raw_block)
+    raw_html: str | None = None
+    prec: str | None = None  # a raw block's date precision when it has no <<date>>
 
     @property
     def name(self) -> str:
@@ -655,6 +664,9 @@ def read_source() -> list[Message]:
             client_name=m.get("client_name"),
             attribution=m.get("attribution", ""),
             text_language=m.get("text_language"),
+            raw=lines(m["raw"]) if "raw" in m else None,
+            raw_html=m.get("raw_html"),
+            prec=m.get("prec") or None,
         )
         if "o" in m:
             msg.original = read_original(m["o"], teacher)
@@ -1744,6 +1756,36 @@ BLOCKS: dict[str, BlockFn] = {
 }
 
 
+RAW_DATE = re.compile(r"<<(own:)?(.+?)>>")
+
+
+def raw_block(m: Message, o: Original) -> Block:
+    """A block written by hand: `{body}`/`{qbody}`/`{ibody}` lines stand for the original's
+    body (plain, "> "-quoted, indented), `<<pattern>>` for its date (`own:` in its zone)."""
+    assert m.raw is not None
+    precs: list[str | None] = [m.prec]
+
+    def date(mt: re.Match[str]) -> str:
+        precs.append(precision(mt.group(2)))
+        return fmt(mt.group(2), o.when if mt.group(1) else local(o.when), m.lang)
+
+    body = body_text(o)
+    indented = ["    " + x if x else "" for x in body]
+    forms = {"{body}": body, "{qbody}": quote(body), "{ibody}": indented}
+    text: list[str] = []
+    for x in m.raw:
+        if x.strip() in forms:
+            text += forms[x.strip()]
+        else:
+            text.append(RAW_DATE.sub(date, x))
+    if m.raw_html is not None:
+        markup = RAW_DATE.sub(date, m.raw_html).replace("{body}", divs(body))
+    else:
+        markup = unquoted_html(text)
+    prec = "s" if "s" in precs else "m" if "m" in precs else None
+    return Block(text, markup, prec)
+
+
 def block(client: str, lang: str, o: Original, opts: set[str]) -> Block:
     if client.startswith("attr:"):
         return attribution_block(o, client[5:], opts)
@@ -1831,6 +1873,32 @@ CLIENTS: dict[str, Client] = {
                     ("User-Agent: Horde Application Framework 5",)),
     "missive": Client("Missive", "alt", "qp", "qp", "missive"),
     "spark": Client("Spark", "alt", "qp", "qp", "spark"),
+    # Set 2's clients (their blocks are written raw in its source.toml).
+    "aol": Client("AOL Mail", "alt", "qp", "qp", "yahoo",
+                  ("X-Mailer: WebService/1.1 AolMailNorrin",)),
+    "tutanota": Client("Tuta Mail", "html", "qp", "qp", "tutanota"),
+    "zimbra": Client("Zimbra", "alt", "qp", "qp", "zimbra", ("X-Mailer: Zimbra 9.0.0_GA_4546",)),
+    "notes": Client("HCL Notes", "alt", "qp", "qp", "notes",
+                    ("X-Mailer: HCL Notes Release 12.0.2",)),
+    "groupwise": Client("GroupWise", "alt", "qp", "qp", "groupwise",
+                        ("X-Mailer: GroupWise 18.4.1",)),
+    "squirrelmail": Client("SquirrelMail", "text", "8bit", "8bit", "squirrelmail",
+                           ("User-Agent: SquirrelMail/1.4.22",)),
+    "hey": Client("HEY", "alt", "qp", "qp", "hey"),
+    "superhuman": Client("Superhuman", "alt", "qp", "qp", "superhuman"),
+    "edison": Client("Edison Mail", "alt", "qp", "qp", "edison"),
+    "bluemail": Client("BlueMail", "alt", "qp", "qp", "bluemail"),
+    "airmail": Client("Airmail", "alt", "qp", "qp", "airmail"),
+    "seznam": Client("Seznam", "alt", "qp", "qp", "seznam"),
+    "libero": Client("Libero Mail", "alt", "qp", "qp", "libero"),
+    "wp": Client("WP Poczta", "alt", "qp", "qp", "wp"),
+    "orange": Client("Mail Orange", "alt", "qp", "qp", "orange"),
+    "evolution": Client("Evolution", "text", "8bit", "8bit", "evolution",
+                        ("User-Agent: Evolution 3.50.2",)),
+    "claws": Client("Claws Mail", "text", "qp", "qp", "claws",
+                    ("User-Agent: Claws Mail 4.2.0 (GTK 3.24.41; x86_64-pc-linux-gnu)",)),
+    "emclient": Client("eM Client", "alt", "qp", "qp", "emclient", ("X-Mailer: eM_Client/9.2",)),
+    "alpine": Client("Alpine", "text", "8bit", "8bit", "alpine"),
 }  # fmt: skip
 
 
@@ -1838,7 +1906,7 @@ def prefix_for(m: Message, c: Client) -> str:
     if m.prefix is not None:
         return m.prefix
     if c.family in ("outlook", "outlook365"):
-        return OUTLOOK_PREFIX[m.lang]
+        return OUTLOOK_PREFIX.get(m.lang, "FW:")
     if c.family in ("gmx", "ionos"):
         return LOCAL_PREFIX.get(m.lang, "Fwd:")
     if c.family == "naver":
@@ -2034,7 +2102,9 @@ def render(m: Message) -> Rendered:
             body = multipart("mixed", boundary(m.n, c.family, "0"), [first, att])
             prec = "s"
         else:
-            if m.kind == "attribution" or m.attribution:
+            if m.raw is not None:
+                blk = raw_block(m, o)
+            elif m.kind == "attribution" or m.attribution:
                 blk = attribution_block(o, m.attribution, m.options)
             else:
                 blk = block(m.client, m.lang, o, m.options)
@@ -2122,15 +2192,20 @@ def build() -> tuple[dict[str, bytes], str]:
         r = render(m)
         files[m.name] = r.raw
         labels[m.name] = label(m, r)
+    whole_set = tomllib.loads(SOURCE.read_text(encoding="utf-8")).get("split")
     for name, part in split_of(labels).items():
-        labels[name]["split"] = part
+        labels[name]["split"] = whole_set or part  # a set that is all tuning says so
     return files, json.dumps(labels, indent=1, ensure_ascii=False) + "\n"
 
 
 def main() -> int:
+    global HERE, SOURCE, LABELS  # noqa: PLW0603  (the one run's set)
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--check", action="store_true", help="compare with the files on disk")
+    ap.add_argument("--dir", type=Path, default=HERE, help="the set's folder (default: this one)")
     args = ap.parse_args()
+    HERE = args.dir.resolve()
+    SOURCE, LABELS = HERE / "source.toml", HERE / "labels.json"
     files, labels = build()
     if args.check:
         bad = [
