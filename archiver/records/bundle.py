@@ -32,7 +32,7 @@ import re
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -60,21 +60,18 @@ _HEX64 = re.compile(r"[0-9a-f]{64}")
 
 @dataclass(frozen=True)
 class Produced:
-    """A file given to the requester: its path inside `data/`, its bytes, its media type."""
+    """A file given to the requester: its path inside `data/`, SHA-256, size, media type."""
 
     path: str
-    data: bytes
+    sha256: str
+    size: int
     media_type: str
-
-    @property
-    def sha256(self) -> str:
-        return hashlib.sha256(self.data).hexdigest()
 
     def to_json(self) -> dict[str, Any]:
         return {
             "path": PAYLOAD + self.path,
             "sha256": self.sha256,
-            "size": len(self.data),
+            "size": self.size,
             "media_type": self.media_type,
         }
 
@@ -102,19 +99,52 @@ class Written:
 
 
 class Bundle:
-    """A bundle being assembled: records with their decisions, the files produced from them,
-    the response letter; `write` signs and writes it."""
+    """A bundle being assembled for `out`: records with their decisions, the files produced
+    from them, the response letter; `write` signs it and puts it at `out`.
+
+    Each file goes to disk as it is added, into a hidden staging directory beside `out`
+    (`.NAME.XXXX.partial`), so a bundle of any size is assembled in the memory of one file;
+    `write` renames it into place (or zips it), and a bundle not written (an error, the
+    release gate, Ctrl-C) is removed with its staging directory: use it as a context manager.
+    UsageError, before anything is made, for an `out` that exists (`check_target`)."""
 
     def __init__(
-        self, organization: str, request: str | None, created: datetime, day: date
+        self, organization: str, request: str | None, created: datetime, day: date, out: Path
     ) -> None:
+        check_target(out)
         self.organization = " ".join(organization.split())
         self.request = request
         self.created = created
         self.day = day  # the district's day it is made: Bagging-Date
+        self.out = out
         self._records: dict[str, _Record] = {}
         self._files: dict[str, Produced] = {}
         self._letter: list[tuple[str, bytes, str]] = []
+        self._staging: Path | None = Path(
+            tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent)
+        )
+        (self._staging / PAYLOAD).mkdir()  # a bag has data/, even when all is withheld
+
+    def __enter__(self) -> Bundle:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.discard()
+
+    def discard(self) -> None:
+        """Remove what was staged, unless written (then there is nothing left to remove)."""
+        if self._staging is not None:
+            shutil.rmtree(self._staging, ignore_errors=True)
+            self._staging = None
+
+    def _stage(self) -> Path:
+        if self._staging is None:
+            raise ValueError("the bundle is written or discarded already")
+        return self._staging
+
+    def staged(self, path: str) -> Path:
+        """Where produced file `path` (inside data/) is staged until the bundle is written."""
+        return self._stage() / PAYLOAD / path
 
     def add_record(
         self, record_id: str, decision: str, exemptions: Sequence[str], original_sha256: str
@@ -127,11 +157,25 @@ class Bundle:
     def add_file(self, path: str, data: bytes, media_type: str, records: Sequence[str]) -> None:
         """A produced file (`path` inside data/) holding `records` (each added before): a
         record's EML or rendering, or one file of several records (the mbox)."""
+        self.add_stream(path, (data,), media_type, records)
+
+    def add_stream(
+        self, path: str, chunks: Iterable[bytes], media_type: str, records: Sequence[str]
+    ) -> None:
+        """`add_file` for a file given in pieces (the mbox, message after message)."""
         if not _SAFE_PATH.fullmatch(path) or ".." in path.split("/"):
             raise ValueError(f"{path!r}: not a safe relative path for a produced file")
         if path in self._files:
             raise ValueError(f"{path}: produced twice")
-        produced = Produced(path, data, media_type)
+        target = self.staged(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        digest, size = hashlib.sha256(), 0
+        with target.open("xb") as f:
+            for chunk in chunks:
+                f.write(chunk)
+                digest.update(chunk)
+                size += len(chunk)
+        produced = Produced(path, digest.hexdigest(), size, media_type)
         self._files[path] = produced
         for rid in records:
             self._records[rid].files.append(produced)
@@ -212,12 +256,13 @@ class Bundle:
                 w.writerow(first + more)
         return out.getvalue().encode("utf-8")
 
-    def files(self, key_id: str, private: bytes) -> list[tuple[str, bytes]]:
-        """Every file of the bag, signed with `private` (key `key_id`), in the order written."""
+    def _tags(self, key_id: str, private: bytes) -> list[tuple[str, bytes]]:
+        """Every file of the bag outside data/, signed with `private` (key `key_id`), in the
+        order written: the tag manifest last."""
         public = signing.public_key(private)
         manifest = self.manifest(key_id, public)
-        payload = [(PAYLOAD + f.path, f.data) for f in self._files.values()]
-        oxum = f"{sum(len(d) for _, d in payload)}.{len(payload)}"
+        payload = list(self._files.values())
+        oxum = f"{sum(f.size for f in payload)}.{len(payload)}"
         info = [
             ("Source-Organization", self.organization),
             ("Bagging-Date", self.day.isoformat()),
@@ -229,40 +274,47 @@ class Bundle:
         tags = [
             (BAGIT, _BAGIT_TXT),
             (BAG_INFO, "".join(f"{k}: {v}\n" for k, v in info if v).encode("utf-8")),
-            (MANIFEST, _manifest_lines(payload)),
+            (MANIFEST, _manifest_lines((PAYLOAD + f.path, f.sha256) for f in payload)),
             (MANIFEST_JSON, manifest),
             (MANIFEST_CSV, self._csv()),
             (SIGNATURE, signing.sign(private, manifest)),
             (PUBLIC_KEY, signing.public_pem(public)),
             *[(name, data) for name, data, _ in self._letter],
         ]
-        return [*payload, *tags, (TAGMANIFEST, _manifest_lines(tags))]
+        digests = ((name, hashlib.sha256(data).hexdigest()) for name, data in tags)
+        return [*tags, (TAGMANIFEST, _manifest_lines(digests))]
 
     def write(
         self,
-        out: Path,
         key_id: str,
         private: bytes,
-        gate: Callable[[list[tuple[str, bytes]]], object] | None = None,
+        gate: Callable[[list[tuple[str, Path]]], object] | None = None,
     ) -> Written:
-        """Sign and write the bundle at `out`: a directory, or a zip if `out` ends in .zip.
-        `gate` is given every file first, and may raise to stop the export: then nothing is
-        written. Written under a temporary name and renamed at the end, so a failure leaves
-        nothing; never over an existing file or non-empty directory (UsageError)."""
-        check_target(out)
-        files = self.files(key_id, private)
-        if gate is not None:
-            gate(files)
-        if out.suffix.lower() == ".zip":
-            _write_zip(out, files, self.created)
-        else:
-            _write_dir(out, files)
-        manifest = dict(files)[MANIFEST_JSON]
+        """Sign the bundle and put it at `out`: a directory, or a zip if `out` ends in .zip.
+        `gate` is given every payload file (`data/...` and where it is staged) first, and may
+        raise to stop the export: then nothing is written. Never over an existing file or
+        non-empty directory (UsageError); anything that fails leaves nothing."""
+        try:
+            staging = self._stage()
+            check_target(self.out)
+            if gate is not None:
+                gate([(PAYLOAD + path, self.staged(path)) for path in self._files])
+            tags = self._tags(key_id, private)
+            for name, data in tags:
+                (staging / name).write_bytes(data)
+            names = [*(PAYLOAD + path for path in self._files), *(name for name, _ in tags)]
+            if self.out.suffix.lower() == ".zip":
+                _write_zip(self.out, staging, names, self.created)
+            else:
+                _write_dir(self.out, staging, names)
+                self._staging = None  # it is `out` now
+        finally:
+            self.discard()
         return Written(
-            out,
+            self.out,
             len(self._records),
             len(self._files),
-            hashlib.sha256(manifest).hexdigest(),
+            hashlib.sha256(dict(tags)[MANIFEST_JSON]).hexdigest(),
             key_id,
         )
 
@@ -276,11 +328,9 @@ def _tag_json(name: str, data: bytes, media_type: str) -> dict[str, Any]:
     }
 
 
-def _manifest_lines(files: Sequence[tuple[str, bytes]]) -> bytes:
+def _manifest_lines(digests: Iterable[tuple[str, str]]) -> bytes:
     # Two spaces, as sha256sum writes it, so `sha256sum -c` reads the manifest as it is.
-    return "".join(f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in files).encode(
-        "utf-8"
-    )
+    return "".join(f"{digest}  {name}\n" for name, digest in digests).encode("utf-8")
 
 
 def check_target(out: Path) -> None:
@@ -294,26 +344,25 @@ def check_target(out: Path) -> None:
         raise UsageError(f"{out} is a directory that is not empty: give a new or empty one")
 
 
-def _write_dir(out: Path, files: list[tuple[str, bytes]]) -> None:
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
-    try:
-        (tmp / PAYLOAD).mkdir()  # a bag has data/, even when all its records are withheld
-        for name, data in files:
-            path = tmp / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with path.open("xb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes it 0700 whatever the umask
-        os.rename(tmp, out)  # onto an empty directory, or fails if `out` appeared meanwhile
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+def _write_dir(out: Path, staging: Path, names: list[str]) -> None:
+    """The staged bag made `out`: every file flushed to disk first (once, at the end: the
+    kernel has written most of them back by then), then renamed into place."""
+    for name in names:
+        fd = os.open(staging / name, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    for directory in {(staging / name).parent for name in names}:
+        _fsync_dir(directory)
+    os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes it 0700 whatever the umask
+    os.rename(staging, out)  # onto an empty directory, or fails if `out` appeared meanwhile
     _fsync_dir(out.parent)
 
 
-def _write_zip(out: Path, files: list[tuple[str, bytes]], created: datetime) -> None:
+def _write_zip(out: Path, staging: Path, names: list[str], created: datetime) -> None:
+    """The staged bag zipped at `out`, one file at a time, in the order of the names (so the
+    same bag is the same bytes), every entry dated `created`."""
     fd, name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent)
     tmp = Path(name)
     top = out.name[: -len(out.suffix)]  # the bag's directory inside the zip
@@ -321,7 +370,7 @@ def _write_zip(out: Path, files: list[tuple[str, bytes]], created: datetime) -> 
     try:
         with os.fdopen(fd, "wb") as f:
             with zipfile.ZipFile(f, "w") as z:
-                for path, data in sorted([*files, (PAYLOAD, b"")]):  # data/ even if empty
+                for path in sorted([*names, PAYLOAD]):  # data/ even if empty
                     info = zipfile.ZipInfo(f"{top}/{path}", date_time=stamp)
                     info.create_system = 3  # unix: the modes below are read
                     if path == PAYLOAD:
@@ -330,7 +379,10 @@ def _write_zip(out: Path, files: list[tuple[str, bytes]], created: datetime) -> 
                         continue
                     info.compress_type = zipfile.ZIP_DEFLATED
                     info.external_attr = 0o100644 << 16
-                    z.writestr(info, data, compresslevel=6)
+                    source = staging / path
+                    info.file_size = source.stat().st_size  # zip64 when it needs it
+                    with source.open("rb") as src, z.open(info, "w") as dst:
+                        shutil.copyfileobj(src, dst, 1 << 20)
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it 0600 whatever the umask

@@ -45,8 +45,8 @@ from archiver.records.letter import Section, compose
 from archiver.records.redaction import Redaction, accepted
 from archiver.records.requests import RequestDesk
 from archiver.store.db import Store, Tx
+from archiver.understand import mbox
 from archiver.understand.indexing import DEFAULT_TEXT_LIMITS, TextLimits
-from archiver.understand.mbox import mboxrd
 
 if TYPE_CHECKING:
     from archiver.records.production import Withheld
@@ -109,7 +109,6 @@ class Exporter:
             not_held,
             agency,
         )
-        bundle = self._bundle(view.number)
         with self.db.transaction() as tx:
             originals = {
                 d.record_id: tx.records.get(d.record_id).sha256.hex() for d in view.records
@@ -128,38 +127,39 @@ class Exporter:
             spared,
         )
         checker = gate.Gate(watch)
-        boxed: list[tuple[str, datetime, bytes]] = []
+        boxed: list[tuple[str, datetime]] = []
         withheld: list[str] = []
         produced = [d for d in view.records if d.decision in (RELEASE, REDACT)]
+        with self._bundle(view.number, out) as bundle:  # removed unless written
 
-        def jobs() -> Iterator[_Job]:
-            for d in produced:
-                purpose = view.number
-                rec = open_record(self.db, self.ring, d.record_id, "export", "all", purpose)
-                mine = redactions[d.record_id] if d.decision == REDACT else []
-                yield _Job(d.decision or "", rec, mine, bundle.created, self.limits, watch)
+            def jobs() -> Iterator[_Job]:
+                for d in produced:
+                    purpose = view.number
+                    rec = open_record(self.db, self.ring, d.record_id, "export", "all", purpose)
+                    mine = redactions[d.record_id] if d.decision == REDACT else []
+                    yield _Job(d.decision or "", rec, mine, bundle.created, self.limits, watch)
 
-        with closing(self._produced(jobs(), len(produced))) as made:  # its workers end
-            for d in view.records:
-                if d.decision not in (RELEASE, REDACT):  # withheld or not responsive: listed
-                    bundle.add_record(
-                        d.record_id, d.decision or "", d.exemptions, originals[d.record_id]
-                    )
-                    continue
-                rec = next(made)
-                rid = rec.record_id
-                bundle.add_record(rid, d.decision or "", d.exemptions, rec.original_sha256)
-                _add(bundle, checker, rec)
-                boxed.append(rec.boxed)
-                withheld += [f"Record {rid}, {w}" for w in bundle.withheld(rid)]
-        _add_mbox(bundle, boxed)
-        if withheld:
-            section = Section("Parts of redacted records not produced", [*withheld])
-            letter = replace(letter, sections=[*letter.sections, section])
-        from archiver.render.pdf import render_pdf  # WeasyPrint loads only to render
+            with closing(self._produced(jobs(), len(produced))) as made:  # its workers end
+                for d in view.records:
+                    if d.decision not in (RELEASE, REDACT):  # withheld, not responsive: listed
+                        bundle.add_record(
+                            d.record_id, d.decision or "", d.exemptions, originals[d.record_id]
+                        )
+                        continue
+                    rec = next(made)
+                    rid = rec.record_id
+                    bundle.add_record(rid, d.decision or "", d.exemptions, rec.original_sha256)
+                    _add(bundle, checker, rec)
+                    boxed.append(rec.boxed)
+                    withheld += [f"Record {rid}, {w}" for w in bundle.withheld(rid)]
+            _add_mbox(bundle, boxed)
+            if withheld:
+                section = Section("Parts of redacted records not produced", [*withheld])
+                letter = replace(letter, sections=[*letter.sections, section])
+            from archiver.render.pdf import render_pdf  # WeasyPrint loads only to render
 
-        bundle.set_letter(letter.text(), render_pdf(letter.document(bundle.created)))
-        return self._write(bundle, out, key_id, private, checker)
+            bundle.set_letter(letter.text(), render_pdf(letter.document(bundle.created)))
+            return self._write(bundle, key_id, private, checker)
 
     def records(self, record_ids: Sequence[str], out: Path, purpose: str) -> Written:
         """Records (ids or unique prefixes) released in full, with no request: each opened
@@ -172,22 +172,22 @@ class Exporter:
             ids = list(dict.fromkeys(tx.records.get(rid).id for rid in record_ids))
         if not ids:
             raise UsageError("nothing to export: no records given or found")
-        bundle = self._bundle(None)
         checker = gate.Gate([])  # nothing redacted: nothing to look for
+        with self._bundle(None, out) as bundle:  # removed unless written
 
-        def jobs() -> Iterator[_Job]:
-            for rid in ids:
-                rec = open_record(self.db, self.ring, rid, "export", "all", purpose)
-                yield _Job(RELEASE, rec, [], bundle.created, self.limits, [])
+            def jobs() -> Iterator[_Job]:
+                for rid in ids:
+                    rec = open_record(self.db, self.ring, rid, "export", "all", purpose)
+                    yield _Job(RELEASE, rec, [], bundle.created, self.limits, [])
 
-        boxed = []
-        with closing(self._produced(jobs(), len(ids))) as made:  # its workers end
-            for rec in made:
-                bundle.add_record(rec.record_id, RELEASE, (), rec.original_sha256)
-                _add(bundle, checker, rec)
-                boxed.append(rec.boxed)
-        _add_mbox(bundle, boxed)
-        return self._write(bundle, out, key_id, private, checker)
+            boxed = []
+            with closing(self._produced(jobs(), len(ids))) as made:  # its workers end
+                for rec in made:
+                    bundle.add_record(rec.record_id, RELEASE, (), rec.original_sha256)
+                    _add(bundle, checker, rec)
+                    boxed.append(rec.boxed)
+            _add_mbox(bundle, boxed)
+            return self._write(bundle, key_id, private, checker)
 
     def _produced(self, jobs: Iterator[_Job], count: int) -> Generator[_Made, None, None]:
         """Each job's record produced (`_make`), in the jobs' order: in worker processes when
@@ -206,24 +206,22 @@ class Exporter:
             while pending:
                 yield _checked(_result(pending.popleft()))
 
-    def _bundle(self, request: str | None) -> Bundle:
+    def _bundle(self, request: str | None, out: Path) -> Bundle:
         now = self.clock.now()
-        return Bundle(self.organization, request, now, self.district.day_of(now))
+        return Bundle(self.organization, request, now, self.district.day_of(now), out)
 
-    def _write(
-        self, bundle: Bundle, out: Path, key_id: str, private: bytes, checker: gate.Gate
-    ) -> Written:
+    def _write(self, bundle: Bundle, key_id: str, private: bytes, checker: gate.Gate) -> Written:
         """Write the bundle once the release gate has passed it: the files the workers have
         not passed (the mbox; a bundle with nothing redacted has nothing to look for); audit
         the export."""
         checked: list[gate.GateReport] = []
         watch = checker.watch
 
-        def passes(files: list[tuple[str, bytes]]) -> None:
+        def passes(files: list[tuple[str, Path]]) -> None:
             if watch:
                 checked.append(checker.rest(files))
 
-        written = bundle.write(out, key_id, private, passes)
+        written = bundle.write(key_id, private, passes)
         audit.record_event(
             self.db,
             self.ring,
@@ -234,7 +232,7 @@ class Exporter:
                 "files": written.files,
                 "manifest_sha256": written.manifest_sha256,
                 "signing_key": key_id,
-                "zip": out.suffix.lower() == ".zip",
+                "zip": bundle.out.suffix.lower() == ".zip",
                 "gate": {"watched": len(watch), "extractors": list(checked[0].extractors)}
                 if checked
                 else None,
@@ -259,13 +257,14 @@ class _Job:
 @dataclass(frozen=True)
 class _Made:
     """A record produced: its files `(path, bytes, media type)`, the parts withheld, its mbox
-    entry, and what the gate passed in its files (or why it stopped: `failure`)."""
+    envelope (sender, date: the message is its `.eml`), and what the gate passed in its files
+    (or why it stopped: `failure`)."""
 
     record_id: str
     original_sha256: str
     files: list[tuple[str, bytes, str]]
     withheld: list[Withheld]
-    boxed: tuple[str, datetime, bytes]
+    boxed: tuple[str, datetime]
     checked: gate.Checked | None
     failure: str | None
 
@@ -287,7 +286,7 @@ def _make(job: _Job) -> _Made:
     else:
         made = produce_redacted(rec, job.redactions, job.created, job.limits)
         files, withheld = made.files, made.withheld
-        boxed = (made.sender, rec.row.sent_at or rec.row.archived_at, made.eml)
+        boxed = (made.sender, rec.row.sent_at or rec.row.archived_at)
     checked, failure = None, None
     if job.watch:
         checker = gate.Gate(job.watch)
@@ -362,19 +361,23 @@ def _died() -> WorkerError:
     )
 
 
-def _boxed(rec: OpenedRecord) -> tuple[str, datetime, bytes]:
-    """A record released in full as the mbox holds it: sender, date, original bytes."""
+def _boxed(rec: OpenedRecord) -> tuple[str, datetime]:
+    """A record released in full as the mbox holds it: its sender and date."""
     sender = rec.meta.sender[0].address if rec.meta.sender else ""
-    return sender, rec.row.sent_at or rec.row.archived_at, rec.raw
+    return sender, rec.row.sent_at or rec.row.archived_at
 
 
-def _add_mbox(bundle: Bundle, boxed: list[tuple[str, datetime, bytes]]) -> None:
-    """All the records produced (originals, and redacted records' new messages), in one
-    mbox (mboxrd), in the bundle's order."""
+def _add_mbox(bundle: Bundle, boxed: list[tuple[str, datetime]]) -> None:
+    """All the records produced (originals, and redacted records' new messages: each its
+    `.eml`, read back one at a time), in one mbox (mboxrd), in the bundle's order."""
     if not boxed:
         return
-    rids = [r for r in bundle.produced()]
-    bundle.add_file(MBOX_PATH, mboxrd(boxed), MBOX, rids)
+    rids = bundle.produced()
+    entries = (
+        mbox.entry(sender, when, bundle.staged(f"records/{rid}.eml").read_bytes())
+        for rid, (sender, when) in zip(rids, boxed, strict=True)
+    )
+    bundle.add_stream(MBOX_PATH, entries, MBOX, rids)
 
 
 def _child(tx: Tx, ring: Keyring, number: str) -> list[str]:

@@ -2,7 +2,7 @@
 produced file is searched for every redacted string, and one hit stops the export.
 
 What is searched: each payload file's name and every text `understand/produced_text.py`
-reads out of it (a message's decoded headers and text parts, a PDF's text by pypdf and by
+reads out of it (a message's decoded headers and text parts, a PDF's text by PDFium and by
 pdftotext, its metadata, XMP, outline, annotations and embedded files, each in turn), for
 the text of every accepted redaction of every record of the request, normalised as
 redaction matches (case, accents, white space, line breaks: `understand/redact_text.py`).
@@ -25,9 +25,15 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from archiver.errors import IntegrityError
-from archiver.understand.produced_text import UNREADABLE, pdftotext_available, texts
+from archiver.understand.produced_text import (
+    UNREADABLE,
+    mbox_file_texts,
+    pdftotext_available,
+    texts,
+)
 from archiver.understand.redact_text import find_in, normalise, normalised
 
 PAYLOAD = "data/"
@@ -67,7 +73,7 @@ def watched(items: Iterable[Watched], spared: Iterable[str] = ()) -> list[Watche
 
 def extractors() -> tuple[str, ...]:
     """The PDF text extractors the gate reads with, here."""
-    return ("pypdf", "pdftotext") if pdftotext_available() else ("pypdf",)
+    return ("pdfium", "pdftotext") if pdftotext_available() else ("pdfium",)
 
 
 @dataclass(frozen=True)
@@ -102,9 +108,20 @@ class Gate:
         """Search one file (`data/...`; any other is not searched); IntegrityError naming the
         record, the redaction, the file and the part at the first hit, or for a file that
         cannot be read."""
+        if name.startswith(PAYLOAD):
+            self._search(name, texts(name.removeprefix(PAYLOAD), data, known=self._known))
+
+    def file_at(self, name: str, path: Path) -> None:
+        """`file` for a file on disk: an mbox read message by message, never whole."""
         if not name.startswith(PAYLOAD):
             return
-        for where, text in texts(name.removeprefix(PAYLOAD), data, known=self._known):
+        if name.lower().endswith(".mbox"):
+            self._search(name, mbox_file_texts(name.removeprefix(PAYLOAD), path, self._known))
+        else:
+            self.file(name, path.read_bytes())
+
+    def _search(self, name: str, found: Iterable[tuple[str, str]]) -> None:
+        for where, text in found:
             if where == UNREADABLE or where.endswith(f"> {UNREADABLE}"):
                 raise IntegrityError(
                     f"release gate: {name} cannot be read to check it ({text}): nothing was written"
@@ -135,16 +152,10 @@ class Gate:
         self._known |= other.known
         self._texts += other.texts
 
-    def rest(self, files: Sequence[tuple[str, bytes]]) -> GateReport:
-        """Search the payload files of `files` not passed yet, in order; the whole report."""
-        for name, data in files:
+    def rest(self, files: Sequence[tuple[str, Path]]) -> GateReport:
+        """Search the payload files of `files` (name, where it is on disk) not passed yet,
+        in order; the whole report."""
+        for name, path in files:
             if name.startswith(PAYLOAD) and name not in self._done:
-                self.file(name, data)
+                self.file_at(name, path)
         return GateReport(len(self._done), self._texts, len(self.watch), extractors())
-
-
-def check(files: Sequence[tuple[str, bytes]], watch: Sequence[Watched]) -> GateReport:
-    """Search every payload file (`data/...`) of a bundle for every watched string; raise
-    IntegrityError naming the record, the redaction, the file and the part at the first hit,
-    or for a file that cannot be read."""
-    return Gate(watch).rest(files)

@@ -36,11 +36,11 @@ def unquote(quoted: bytes) -> bytes:
 
 def mboxrd(messages: Iterable[tuple[str, datetime, bytes]]) -> bytes:
     """One mbox of `(sender address, date, raw bytes)` messages, in order."""
-    out = bytearray()
-    for sender, when, raw in messages:
-        out += envelope_line(sender, when)
-        out += quote(raw)
-        if not raw.endswith(b"\n"):
-            out += b"\n"
-        out += b"\n"
-    return bytes(out)
+    return b"".join(entry(sender, when, raw) for sender, when, raw in messages)
+
+
+def entry(sender: str, when: datetime, raw: bytes) -> bytes:
+    """One message as an mbox holds it: envelope line, quoted message, an empty line (so an
+    mbox can be written one message at a time)."""
+    end = b"\n" if raw.endswith(b"\n") else b"\n\n"
+    return envelope_line(sender, when) + quote(raw) + end

@@ -1,4 +1,5 @@
-"""Redacting a PDF by rasterising it: the only importer of pypdfium2 (Apache-2.0 / BSD-3).
+"""Redacting a PDF by rasterising it: with `produced_text.py`, the importer of pypdfium2
+(Apache-2.0 / BSD-3).
 
 A PDF's text can hide in many places a text edit would miss (a font's mapping, an annotation,
 a form field, an image of a scanned page), so a redacted PDF is rebuilt from pictures of its

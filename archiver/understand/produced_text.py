@@ -6,10 +6,11 @@ string hiding in any of them is found:
 - a message (`.eml`, and each message of an mbox): every header decoded (RFC 2047 words),
   every part's file name, every text part decoded by its transfer encoding and charset, and
   each attached PDF or message read in turn;
-- a PDF: its text layer by two independent extractors, pypdf and poppler's `pdftotext` (when
-  installed: pypdf garbles a font WeasyPrint wrote with a custom encoding, pdftotext reads it),
-  its document information (title, author, subject, keywords...), its XMP metadata, its
-  outline (bookmarks), its annotations' texts and links, and each embedded file, read in turn;
+- a PDF: its text layer by two independent extractors, PDFium (Chrome's PDF engine) and
+  poppler's `pdftotext` (when installed; the engine of most other viewers), its document
+  information (title, author, subject, keywords...), its XMP metadata, its outline
+  (bookmarks), its annotations' texts and links, and each embedded file (read by pypdf),
+  read in turn;
 - anything else: its bytes as UTF-8.
 
 A PDF or a message is read once: `known`, given, holds the digests of those read already (the
@@ -17,8 +18,11 @@ rendering in `records/ID.pdf`, again in `records/ID.eml`, again in the mbox), an
 met again give no more texts (they have none the first reading did not give).
 
 The files are the archiver's own (renderings it has just made, messages it has just written),
-so pypdf parses them in this process; the sandboxed extractor (`extract.py`) is for archived
-attachments from outside. This module and `extract_child.py` are pypdf's two importers.
+so PDFium and pypdf parse them in this process; the sandboxed extractor (`extract.py`) is for
+archived attachments from outside. This module and `extract_child.py` are pypdf's two
+importers, this module and `pdf_raster.py` PDFium's. pypdf's own text extraction is not used:
+pure Python, it took two thirds of the gate's time (a rendering's page in ~70 ms, PDFium's in
+~1 ms), and it garbles a font WeasyPrint writes with a custom encoding.
 """
 
 from __future__ import annotations
@@ -29,19 +33,21 @@ import email.message
 import hashlib
 import io
 import logging
-import re
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
+import pypdfium2
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+
+from archiver.understand.mbox import unquote
 
 UNREADABLE = "unreadable"  # `where` of a file (or part) that could not be read: its reason
 MAX_DEPTH = 4  # a PDF in a message in a PDF...: deeper than anything the export writes
 PDFTOTEXT_TIMEOUT = 120  # seconds for one file
-_MBOX_SEPARATOR = re.compile(rb"^From .*\n", re.MULTILINE)
 
 
 def pdftotext_available() -> bool:
@@ -67,7 +73,7 @@ def texts(
     if data.startswith(b"%PDF") or lower.endswith(".pdf"):
         yield from pdf_texts(data, depth, known)
     elif lower.endswith(".mbox"):
-        for n, message in enumerate(_mbox_messages(data), start=1):
+        for n, message in enumerate(_mbox_messages(data.splitlines(keepends=True)), start=1):
             for where, text in message_texts(message, depth, known):
                 yield f"message {n} > {where}", text
     elif lower.endswith(".eml"):
@@ -88,19 +94,38 @@ def _first_reading(kind: bytes, data: bytes, known: set[bytes] | None) -> bool:
     return True
 
 
-def _mbox_messages(data: bytes) -> list[bytes]:
-    """An mboxrd file's messages (the export writes it: every `From ` line that starts a line
-    is an envelope line; one inside a body is quoted `>From `), without the empty line that
-    separates each from the next (so a message reads as the bytes of its own file)."""
-    starts = [m.start() for m in _MBOX_SEPARATOR.finditer(data)]
-    out = []
-    for k, start in enumerate(starts):
-        end = starts[k + 1] if k + 1 < len(starts) else len(data)
-        chunk = data[start:end]
-        body = chunk[chunk.index(b"\n") + 1 :]
-        body = body[:-1] if body.endswith(b"\n\n") else body
-        out.append(re.sub(rb"^>(>*From )", rb"\1", body, flags=re.MULTILINE))
-    return out
+def _mbox_messages(lines: Iterable[bytes]) -> Iterator[bytes]:
+    """An mboxrd file's messages, from its lines (the export writes it: every `From ` line
+    that starts a line is an envelope line; one inside a body is quoted `>From `), without
+    the empty line that separates each from the next (so a message reads as the bytes of
+    its own file). One message in memory at a time."""
+    message: list[bytes] | None = None
+    for line in lines:
+        if line.startswith(b"From "):
+            if message is not None:
+                yield _unboxed(message)
+            message = []
+        elif message is not None:
+            message.append(line)
+    if message is not None:
+        yield _unboxed(message)
+
+
+def _unboxed(lines: list[bytes]) -> bytes:
+    body = b"".join(lines)
+    return unquote(body[:-1] if body.endswith(b"\n\n") else body)
+
+
+def mbox_file_texts(
+    name: str, path: Path, known: set[bytes] | None = None
+) -> Iterator[tuple[str, str]]:
+    """`texts` of an mbox file on disk, read message by message (an export's mbox holds
+    every record: it is never read whole)."""
+    yield "file name", name
+    with path.open("rb") as f:
+        for n, message in enumerate(_mbox_messages(f), start=1):
+            for where, text in message_texts(message, 0, known):
+                yield f"message {n} > {where}", text
 
 
 def _header(value: Any) -> str:
@@ -151,21 +176,21 @@ def message_texts(
 def pdf_texts(
     data: bytes, depth: int = 0, known: set[bytes] | None = None
 ) -> Iterator[tuple[str, str]]:
-    """A PDF's text by pypdf and by pdftotext, its metadata, XMP, outline, annotations and
+    """A PDF's text by PDFium and by pdftotext, its metadata, XMP, outline, annotations and
     embedded files (each read in turn). Never raises: a file an extractor cannot read yields
     `(UNREADABLE, why)`, and the gate treats it as failing (it cannot be shown clean). Nothing
     for a PDF in `known` (see `texts`)."""
     if not _first_reading(b"pdf\0", data, known):
         return
     yield from _pdftotext(data)
+    yield from _pdfium_text(data)
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # an oddity is not a failure here
     try:
         reader = PdfReader(io.BytesIO(data))
-        pages = [page.extract_text() or "" for page in reader.pages]
+        pages = list(reader.pages)
     except Exception as exc:  # noqa: BLE001 - pypdf raises many kinds; the gate must know
         yield UNREADABLE, f"pypdf cannot read it: {type(exc).__name__}: {exc}"
         return
-    yield "PDF text (pypdf)", "\n".join(pages)
     info: dict[str, Any] = dict(reader.metadata or {})
     for key, value in info.items():
         yield f"PDF metadata {key}", str(value)
@@ -174,7 +199,7 @@ def pdf_texts(
     if metadata is not None:
         yield "PDF XMP metadata", metadata.get_object().get_data().decode("utf-8", "replace")
     yield from _outline(reader.outline)
-    for n, page in enumerate(reader.pages, start=1):
+    for n, page in enumerate(pages, start=1):
         for annotation in _objects(page.get("/Annots")):
             for key in ("/Contents", "/T", "/TU", "/V"):
                 if key in annotation:
@@ -208,6 +233,28 @@ def _outline(items: Any) -> Iterator[tuple[str, str]]:
             title = getattr(item, "title", None)
             if title:
                 yield "PDF outline", str(title)
+
+
+def _pdfium_text(data: bytes) -> Iterator[tuple[str, str]]:
+    """Every page's text as PDFium reads it (full Unicode: `get_text_bounded`), or why not."""
+    try:
+        pdf = pypdfium2.PdfDocument(data)
+    except pypdfium2.PdfiumError as exc:
+        yield UNREADABLE, f"PDFium cannot open it: {exc}"
+        return
+    try:
+        pages = []
+        for page in pdf:
+            textpage = page.get_textpage()
+            pages.append(textpage.get_text_bounded())
+            textpage.close()
+            page.close()
+    except pypdfium2.PdfiumError as exc:
+        yield UNREADABLE, f"PDFium cannot read it: {exc}"
+        return
+    finally:
+        pdf.close()
+    yield "PDF text (PDFium)", "\n".join(pages)
 
 
 def _pdftotext(data: bytes) -> Iterator[tuple[str, str]]:

@@ -55,7 +55,7 @@ OWNERS: dict[str, set[str]] = {
     "docx": {"archiver.understand.extract_child"},
     "holidays": {"archiver.records.calendar"},
     "weasyprint": {"archiver.render.pdf"},
-    "pypdfium2": {"archiver.understand.pdf_raster"},
+    "pypdfium2": {"archiver.understand.pdf_raster", "archiver.understand.produced_text"},
 }
 
 

@@ -19,8 +19,8 @@ CREATED = datetime(2026, 4, 16, 16, 0, tzinfo=UTC)
 EML = b"From: a@example.org\r\nSubject: one\r\n\r\nFrom the start\r\n>From quoted\r\n"
 
 
-def _bundle() -> Bundle:
-    b = Bundle("Milton  Public\nSchools", "PRR-2026-0001", CREATED, date(2026, 4, 16))
+def _bundle(out: Path) -> Bundle:
+    b = Bundle("Milton  Public\nSchools", "PRR-2026-0001", CREATED, date(2026, 4, 16), out)
     b.add_record("ab" * 16, "release", (), "00" * 32)
     b.add_record("cd" * 16, "withhold", ("26a:ferpa",), "11" * 32)
     b.add_file(f"records/{'ab' * 16}.eml", EML, "message/rfc822", ["ab" * 16])
@@ -29,15 +29,15 @@ def _bundle() -> Bundle:
 
 
 def test_a_bag_verifies_and_the_zip_is_the_same_bytes_every_time(tmp_path: Path) -> None:
-    written = _bundle().write(tmp_path / "bag", "signing-20260416-000000", KEY)
+    written = _bundle(tmp_path / "bag").write("signing-20260416-000000", KEY)
     assert (written.records, written.files) == (2, 1)
     assert verify(tmp_path / "bag") == []
     info = (tmp_path / "bag" / "bag-info.txt").read_text()
     assert "Source-Organization: Milton Public Schools\n" in info  # one line, whatever given
     assert f"Payload-Oxum: {len(EML)}.1\n" in info and "Request-Number: PRR-2026-0001\n" in info
-    first = _bundle().write(tmp_path / "a.zip", "signing-20260416-000000", KEY)
+    first = _bundle(tmp_path / "a.zip").write("signing-20260416-000000", KEY)
     (tmp_path / "b").mkdir()
-    second = _bundle().write(tmp_path / "b" / "a.zip", "signing-20260416-000000", KEY)
+    second = _bundle(tmp_path / "b" / "a.zip").write("signing-20260416-000000", KEY)
     assert (tmp_path / "a.zip").read_bytes() == (tmp_path / "b" / "a.zip").read_bytes()
     assert first.manifest_sha256 == second.manifest_sha256
     checked = check(tmp_path / "a.zip")
@@ -50,20 +50,27 @@ def test_a_failed_write_leaves_nothing(tmp_path: Path, monkeypatch: pytest.Monke
 
     monkeypatch.setattr(os, "rename", full_disk)
     with pytest.raises(OSError, match="No space"):
-        _bundle().write(tmp_path / "bag", "signing-20260416-000000", KEY)
+        _bundle(tmp_path / "bag").write("signing-20260416-000000", KEY)
     monkeypatch.setattr(os, "link", full_disk)
     with pytest.raises(OSError, match="No space"):
-        _bundle().write(tmp_path / "bag.zip", "signing-20260416-000000", KEY)
+        _bundle(tmp_path / "bag.zip").write("signing-20260416-000000", KEY)
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(RuntimeError), _bundle(tmp_path / "bag") as b:  # staged, then an error
+        assert b.staged(f"records/{'ab' * 16}.eml").read_bytes() == EML
+        raise RuntimeError("interrupted")
     assert list(tmp_path.iterdir()) == []
 
 
 def test_paths_and_targets_are_refused(tmp_path: Path) -> None:
-    b = _bundle()
-    for bad in ("../x.eml", "/etc/passwd", "records/.hidden", "a//b", "a\\b"):
-        with pytest.raises(ValueError):
-            b.add_file(bad, b"", "text/plain", [])
+    with _bundle(tmp_path / "bag") as b:
+        for bad in ("../x.eml", "/etc/passwd", "records/.hidden", "a//b", "a\\b"):
+            with pytest.raises(ValueError):
+                b.add_file(bad, b"", "text/plain", [])
     with pytest.raises(UsageError, match="does not exist"):
-        b.write(tmp_path / "missing" / "bag", "k", KEY)
+        _bundle(tmp_path / "missing" / "bag")
+    (tmp_path / "bag.zip").write_bytes(b"")
+    with pytest.raises(UsageError, match="already exists"):
+        _bundle(tmp_path / "bag.zip")
     with pytest.raises(UsageError, match="no such bundle"):
         verify(tmp_path / "nothing")
     (tmp_path / "file.txt").write_text("x")
