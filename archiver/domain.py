@@ -595,6 +595,20 @@ class RedactionRow:
 
 
 @dataclass(frozen=True)
+class AttachmentDecisionRow:
+    """Whether an image attachment (`attachment`: its number as `show` gives it) of a record
+    decided `redact` in a request is released as it is or withheld."""
+
+    number: str
+    record_id: str
+    attachment: int
+    decision: str  # release | withhold
+    decided_at: datetime
+    decided_by: str
+    facts: bytes | None = None
+
+
+@dataclass(frozen=True)
 class AccessRow:
     """One access to a student's record (603 CMR 23.07(1)): `purpose` sealed."""
 

@@ -15,6 +15,7 @@ from archiver.crypto.facts import Facts, altered
 from archiver.crypto.keyring import Keyring
 from archiver.domain import (
     ArrivalRow,
+    AttachmentDecisionRow,
     HoldMemberRow,
     HoldRow,
     RecordRow,
@@ -39,6 +40,7 @@ HOLD_RECORD = "hold_record"
 REQUEST = "request"
 REQUEST_RECORD = "request_record"
 REDACTION = "redaction"
+ATTACHMENT_DECISION = "attachment_decision"
 
 
 def record_facts(row: RecordRow) -> Facts:
@@ -207,6 +209,34 @@ def seal_redaction(ring: Keyring, row: RedactionRow) -> RedactionRow:
 def redaction_problem(ring: Keyring, row: RedactionRow) -> str | None:
     where = f"redaction {row.id} of record {row.record_id} in request {row.number}"
     return _problem(ring, where, REDACTION, str(row.id), redaction_facts(row), row.facts)
+
+
+def _attachment_decision_id(row: AttachmentDecisionRow) -> str:
+    return f"{row.number}/{row.record_id}/{row.attachment}"
+
+
+def attachment_decision_facts(row: AttachmentDecisionRow) -> Facts:
+    return [
+        ("decision", row.decision),
+        ("decided_at", row.decided_at),
+        ("decided_by", row.decided_by),
+    ]
+
+
+def seal_attachment_decision(ring: Keyring, row: AttachmentDecisionRow) -> AttachmentDecisionRow:
+    """An attachment's decision with its facts authenticated: a withheld image made
+    `release` (or a decision moved to another attachment, record or request) is noticed."""
+    facts = ring.fact_seal().seal(
+        ATTACHMENT_DECISION, _attachment_decision_id(row), attachment_decision_facts(row)
+    )
+    return replace(row, facts=facts)
+
+
+def attachment_decision_problem(ring: Keyring, row: AttachmentDecisionRow) -> str | None:
+    where = f"attachment {row.attachment} of record {row.record_id} in request {row.number}"
+    ident = _attachment_decision_id(row)
+    found = attachment_decision_facts(row)
+    return _problem(ring, where, ATTACHMENT_DECISION, ident, found, row.facts)
 
 
 def seal_record(ring: Keyring, row: RecordRow) -> RecordRow:

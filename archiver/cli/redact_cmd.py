@@ -1,4 +1,4 @@
-"""`archiver redact suggest|add|accept|reject|remove|list` (DESIGN.md section 9.4)."""
+"""`archiver redact suggest|add|accept|reject|remove|attachment|list` (DESIGN.md section 9.4)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import click
 from archiver.cli.context import actor_option, app, emit_json
 
 if TYPE_CHECKING:
-    from archiver.records.redaction import Redaction
+    from archiver.records.redaction import AttachmentDecision, Redaction
 
 
 @click.group()
@@ -147,6 +147,49 @@ def remove(ctx: click.Context, number: str, redaction_id: int) -> None:
     click.echo(f"{r.number}: redaction {r.id} removed")
 
 
+@redact.command("attachment")
+@click.argument("number")
+@click.argument("record_id", metavar="ID")
+@click.argument("attachment", metavar="K", type=int)
+@click.argument("decision", type=click.Choice(("release", "withhold")))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@actor_option
+@click.pass_context
+def attachment(
+    ctx: click.Context, number: str, record_id: str, attachment: int, decision: str, as_json: bool
+) -> None:
+    """Release image attachment K (numbered as `archiver show` lists them) of a record decided
+    redact as it is, or withhold it (the default). An image cannot be redacted: it is given
+    whole or not at all."""
+    d = app(ctx).redactions().decide_attachment(number, record_id, attachment, decision)
+    if as_json:
+        emit_json(
+            {
+                "request": d.number,
+                **d.to_json(),
+                "name": d.name,
+                "content_type": d.content_type,
+                "size": d.size,
+            }
+        )
+        return
+    click.echo(
+        f"{d.number}: record {d.record_id[:12]}: attachment {d.attachment} {d.name} "
+        f"({d.content_type}, {d.size:,} bytes): {_decided(d.decision)}"
+    )
+
+
+def _decided(decision: str) -> str:
+    return "released as it is" if decision == "release" else "withheld"
+
+
+def _attachment_line(d: AttachmentDecision) -> str:
+    return (
+        f"{d.record_id[:12]}  {d.attachment:>10}  {d.decision:<8}  "
+        f"{d.decided_at:%Y-%m-%d %H:%M}  {d.decided_by}"
+    )
+
+
 @redact.command("list")
 @click.argument("number")
 @click.argument("record_id", metavar="[ID]", required=False)
@@ -155,17 +198,31 @@ def remove(ctx: click.Context, number: str, redaction_id: int) -> None:
 @click.pass_context
 def list_(ctx: click.Context, number: str, record_id: str | None, as_json: bool) -> None:
     """A request's redactions (or one record's): id, record, state, source, exemption,
-    occurrence, how many times the text is found, and the text."""
-    found = app(ctx).redactions().listed(number, record_id)
+    occurrence, how many times the text is found, and the text; then the decisions on image
+    attachments."""
+    desk = app(ctx).redactions()
+    found = desk.listed(number, record_id)
+    decided = desk.attachments(number, record_id)
     if as_json:
-        emit_json({"request": number.strip().upper(), "redactions": [r.to_json() for r in found]})
+        emit_json(
+            {
+                "request": number.strip().upper(),
+                "redactions": [r.to_json() for r in found],
+                "attachments": [d.to_json() for d in decided],
+            }
+        )
         return
     if not found:
         click.echo("no redactions")
-        return
-    click.echo(
-        f"{'id':>5}  {'record':<12}  {'state':<8}  {'source':<9}  {'exemption':<10}  "
-        f"{'which':<5}  {'found':>4}  text"
-    )
-    for r in found:
-        click.echo(_line(r))
+    else:
+        click.echo(
+            f"{'id':>5}  {'record':<12}  {'state':<8}  {'source':<9}  {'exemption':<10}  "
+            f"{'which':<5}  {'found':>4}  text"
+        )
+        for r in found:
+            click.echo(_line(r))
+    if decided:
+        click.echo("")
+        click.echo(f"{'record':<12}  {'attachment':>10}  {'decision':<8}  {'decided':<16}  by")
+        for d in decided:
+            click.echo(_attachment_line(d))

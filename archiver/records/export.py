@@ -42,7 +42,7 @@ from archiver.ingest.pipeline import die_with_parent
 from archiver.records import gate
 from archiver.records.bundle import PAYLOAD, Bundle, Written, check_target
 from archiver.records.letter import Section, compose
-from archiver.records.redaction import Redaction, accepted
+from archiver.records.redaction import Redaction, accepted, released_attachments
 from archiver.records.requests import RequestDesk
 from archiver.store.db import Store, Tx
 from archiver.understand import mbox
@@ -116,6 +116,7 @@ class Exporter:
             redactions = {
                 d.record_id: accepted(tx, self.ring, view.number, d.record_id) for d in view.records
             }
+            released = released_attachments(tx, self.ring, view.number)
             spared = _child(tx, self.ring, view.number)
         watch = gate.watched(
             (
@@ -137,7 +138,10 @@ class Exporter:
                     purpose = view.number
                     rec = open_record(self.db, self.ring, d.record_id, "export", "all", purpose)
                     mine = redactions[d.record_id] if d.decision == REDACT else []
-                    yield _Job(d.decision or "", rec, mine, bundle.created, self.limits, watch)
+                    shown = released.get(d.record_id, frozenset())
+                    yield _Job(
+                        d.decision or "", rec, mine, bundle.created, self.limits, watch, shown
+                    )
 
             with closing(self._produced(jobs(), len(produced))) as made:  # its workers end
                 for d in view.records:
@@ -244,7 +248,8 @@ class Exporter:
 @dataclass(frozen=True)
 class _Job:
     """A record to produce, as a worker gets it: opened here, with its accepted redactions
-    (a record decided `redact`) and the strings the gate watches for."""
+    and image attachments decided `release` (a record decided `redact`) and the strings the
+    gate watches for."""
 
     decision: str
     opened: OpenedRecord
@@ -252,6 +257,7 @@ class _Job:
     created: datetime
     limits: TextLimits
     watch: list[gate.Watched]
+    released: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -284,7 +290,7 @@ def _make(job: _Job) -> _Made:
         withheld: list[Withheld] = []
         boxed = _boxed(rec)
     else:
-        made = produce_redacted(rec, job.redactions, job.created, job.limits)
+        made = produce_redacted(rec, job.redactions, job.created, job.limits, job.released)
         files, withheld = made.files, made.withheld
         boxed = (made.sender, rec.row.sent_at or rec.row.archived_at)
     checked, failure = None, None

@@ -9,14 +9,17 @@ accepted redactions applied to every field, before anything is rendered:
   redacted record is rasterised, whether or not a redacted string is found in its text
   layer, since its pixels, fonts or metadata may hold what the text layer does not; one that
   cannot be rasterised (a scan, a password, a broken file) is withheld;
+- `records/ID/attachment-N.EXT`: each image attachment the Records Access Officer decided
+  to release (`redact attachment`), its original bytes (an image cannot be redacted: it is
+  released whole or not at all; the release gate still reads it);
 - `records/ID.eml`: a new message: the first original's From, To, Cc, Date and Subject as
   redacted text, a text/plain body of the redacted text (the forward, then each original),
-  and as attachments the rendering and the rasterised PDFs.
+  and as attachments the rendering, the rasterised PDFs and the released images.
 
 An attached message is produced as its (redacted) text, an original in the rendering. Other
 attachments are not produced: DOCX files are given as their (redacted) text in the
-rendering; images, and every other kind of file, cannot be redacted and are withheld. Each
-part withheld is listed with why, for the manifest and the letter.
+rendering; images not decided `release`, and every other kind of file, cannot be redacted
+and are withheld. Each part withheld is listed with why, for the manifest and the letter.
 """
 
 from __future__ import annotations
@@ -27,18 +30,44 @@ from datetime import datetime
 from email.charset import QP, Charset
 from email.header import Header
 from email.mime.application import MIMEApplication
+from email.mime.image import MIMEImage
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 
 from archiver.archive.reading import OpenedRecord
 from archiver.records.redaction import Redaction, Redactor
-from archiver.records.rendering import AttachmentText, RecordText, record_pdf, record_text
+from archiver.records.rendering import (
+    DOCX_KIND,
+    IMAGE_KIND,
+    MESSAGE_KIND,
+    PDF_KIND,
+    AttachmentText,
+    RecordText,
+    attachment_kind,
+    record_pdf,
+    record_text,
+)
 from archiver.understand.indexing import DEFAULT_TEXT_LIMITS, TextLimits
 from archiver.understand.redact_text import find_in, normalised
 
 EML = "message/rfc822"
 PDF = "application/pdf"
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+# A released image's file extension, by its type (any other image: `bin`).
+IMAGE_EXTENSIONS = {
+    "image/png": "png",
+    "image/jpeg": "jpg",
+    "image/jpg": "jpg",
+    "image/pjpeg": "jpg",
+    "image/gif": "gif",
+    "image/webp": "webp",
+    "image/tiff": "tiff",
+    "image/bmp": "bmp",
+    "image/x-ms-bmp": "bmp",
+    "image/heic": "heic",
+    "image/heif": "heif",
+    "image/avif": "avif",
+    "image/svg+xml": "svg",
+}
 
 
 @dataclass(frozen=True)
@@ -71,12 +100,9 @@ def every_occurrence(redactions: Sequence[Redaction]) -> Sequence[str]:
     return [r.text for r in redactions if r.state == "accepted"]
 
 
-def _is_pdf(a: AttachmentText) -> bool:
-    return a.content_type == PDF or a.name.lower().endswith(".pdf")
-
-
-def _is_docx(a: AttachmentText) -> bool:
-    return a.content_type == DOCX or a.name.lower().endswith(".docx")
+def image_extension(content_type: str) -> str:
+    """The extension a released image's file gets: from its type, else `bin`."""
+    return IMAGE_EXTENSIONS.get(content_type.lower(), "bin")
 
 
 def produce_redacted(
@@ -84,13 +110,16 @@ def produce_redacted(
     redactions: Sequence[Redaction],
     created: datetime,
     limits: TextLimits = DEFAULT_TEXT_LIMITS,
+    released: frozenset[int] = frozenset(),
 ) -> RedactedRecord:
-    """The files a redacted record is produced as (see the module's docstring)."""
+    """The files a redacted record is produced as (see the module's docstring); `released`:
+    the numbers of the image attachments decided `release` (any other image is withheld)."""
     from archiver.understand.parse import parse
     from archiver.understand.pdf_raster import raster_redact
 
     rid = opened.row.id
-    rt = record_text(opened, limits).map(Redactor(redactions))  # one per rendering
+    plain = record_text(opened, limits)
+    rt = plain.map(Redactor(redactions))  # one per rendering
     rendering = record_pdf(rt, rid, created)  # never the original: the names are in it
     files = [(f"records/{rid}.pdf", rendering, PDF)]
     texts = every_occurrence(redactions)
@@ -99,12 +128,18 @@ def produce_redacted(
         norm = normalised(page)
         return [span for t in texts for span in find_in(norm, t)]
 
+    kinds = {a.number: attachment_kind(a.content_type, a.name) for a in plain.attachments}
+    wanted = {
+        a.sha256
+        for a in rt.attachments
+        if kinds[a.number] == PDF_KIND or (kinds[a.number] == IMAGE_KIND and a.number in released)
+    }
+    found = parse(opened.raw, frozenset(wanted)).found if wanted else {}
     withheld: list[Withheld] = []
-    rasters: list[tuple[str, bytes]] = []
-    pdfs = {a.sha256 for a in rt.attachments if _is_pdf(a)}
-    found = parse(opened.raw, frozenset(pdfs)).found if pdfs else {}
+    attached: list[tuple[str, bytes, str]] = []  # (name, bytes, type) in the new message
     for a in rt.attachments:
-        if _is_pdf(a):
+        kind = kinds[a.number]
+        if kind == PDF_KIND:
             data = found.get(a.sha256)
             if data is None:
                 withheld.append(Withheld(a.number, a.content_type, a.sha256, "could not be read"))
@@ -120,19 +155,28 @@ def produce_redacted(
                 continue
             path = f"records/{rid}/attachment-{a.number}.pdf"
             files.append((path, out, PDF))
-            rasters.append((_attachment_name(a), out))
-        elif a.content_type == EML:
+            attached.append((_attachment_name(a), out, PDF))
+        elif kind == MESSAGE_KIND:
             continue  # an attached message: its text is an original in the rendering
-        elif _is_docx(a):
+        elif kind == DOCX_KIND:
             why = "a Word document: produced as its redacted text in the rendering"
             withheld.append(Withheld(a.number, a.content_type, a.sha256, why))
-        elif a.content_type.startswith("image/"):
+        elif kind == IMAGE_KIND and a.number in released:
+            image = found.get(a.sha256)
+            if image is None:
+                withheld.append(Withheld(a.number, a.content_type, a.sha256, "could not be read"))
+                continue
+            ext = image_extension(a.content_type)
+            files.append((f"records/{rid}/attachment-{a.number}.{ext}", image, a.content_type))
+            name = " ".join(a.name.split()) or f"attachment-{a.number}.{ext}"
+            attached.append((name, image, a.content_type))
+        elif kind == IMAGE_KIND:
             why = "an image cannot be redacted: withheld"
             withheld.append(Withheld(a.number, a.content_type, a.sha256, why))
         else:
             why = "a file of this kind cannot be redacted: withheld"
             withheld.append(Withheld(a.number, a.content_type, a.sha256, why))
-    eml = _message(rt, rid, rendering, rasters, withheld)
+    eml = _message(rt, rid, rendering, attached, withheld)
     files.insert(0, (f"records/{rid}.eml", eml, EML))
     return RedactedRecord(files, withheld, eml, _address(rt))
 
@@ -184,7 +228,7 @@ def _message(
     rt: RecordText,
     rid: str,
     rendering: bytes,
-    rasters: list[tuple[str, bytes]],
+    attached: list[tuple[str, bytes, str]],
     withheld: list[Withheld],
 ) -> bytes:
     first = rt.messages[0] if rt.messages else None
@@ -209,10 +253,17 @@ def _message(
     readable = Charset("utf-8")
     readable.body_encoding = QP  # the text stays legible in the file (base64 would not)
     msg.attach(MIMEText(_body(rt, rid, withheld), "plain", readable))  # type: ignore[arg-type]
-    parts = [(f"{rid}.pdf", rendering), *rasters]
-    for name, data in parts:
-        part = MIMEApplication(data, "pdf")
+    for name, data, media_type in [(f"{rid}.pdf", rendering, PDF), *attached]:
+        part = _part(data, media_type)
         filename: str | tuple[str, str, str] = name if name.isascii() else ("utf-8", "", name)
         part.add_header("Content-Disposition", "attachment", filename=filename)
         msg.attach(part)
     return msg.as_bytes()
+
+
+def _part(data: bytes, media_type: str) -> MIMEImage | MIMEApplication:
+    """An attachment of the new message, base64, under its type (a released image's own)."""
+    main, _, sub = media_type.partition("/")
+    if main == "image" and sub:
+        return MIMEImage(data, sub)
+    return MIMEApplication(data, sub if main == "application" and sub else "octet-stream")

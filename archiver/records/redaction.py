@@ -15,6 +15,11 @@ and the state are plaintext facts, authenticated like a request's. Adding or acc
 redaction on a record not yet decided decides it `redact` under that exemption (and adds the
 exemption to a `redact` decision that lacks it): the written response then cites it. A record
 decided `release`, `withhold` or `not-responsive` takes no redaction.
+
+An image cannot be redacted: each image attachment of a record decided `redact` is released
+as it is or withheld, by the officer's decision (`decide_attachment`); withheld when nothing
+was decided. The decisions are plaintext facts too (which attachment, release or withhold, by
+whom), authenticated the same way.
 """
 
 from __future__ import annotations
@@ -26,14 +31,21 @@ from typing import Any
 
 from archiver.archive import access, audit, facts
 from archiver.archive.actor import current_actor
-from archiver.archive.reading import OpenedRecord, open_record
+from archiver.archive.reading import OpenedRecord, listed, open_record
 from archiver.archive.roster import load_roster
 from archiver.crypto.keyring import Keyring
 from archiver.crypto.notes import NoteSeal
-from archiver.domain import RedactionRow, RequestRecordRow, RequestRow
+from archiver.domain import AttachmentDecisionRow, RedactionRow, RequestRecordRow, RequestRow
 from archiver.errors import UsageError
 from archiver.records.exemptions import Exemptions
-from archiver.records.rendering import record_text
+from archiver.records.rendering import (
+    DOCX_KIND,
+    IMAGE_KIND,
+    MESSAGE_KIND,
+    PDF_KIND,
+    attachment_kind,
+    record_text,
+)
 from archiver.store.db import Store, Tx
 from archiver.understand.indexing import DEFAULT_TEXT_LIMITS, TextLimits
 from archiver.understand.redact_text import (
@@ -57,6 +69,14 @@ STAFF_CODE = "10B"  # an employee's personal contact details: c.66 §10B
 PRIVACY_CODE = "26c"  # other personal details: c.4 §7(26)(c)
 NOT_PRODUCED = ("withhold", "not-responsive")  # nothing of these records is produced
 _PART = "redaction"
+RELEASE, WITHHOLD = "release", "withhold"  # what may be decided for an image attachment
+# What the export does with an attachment that is not an image, said when one is decided.
+_FATE = {
+    PDF_KIND: "a PDF is rasterised with the redactions painted out",
+    DOCX_KIND: "a Word document is given as its redacted text",
+    MESSAGE_KIND: "an attached message is produced as its redacted text",
+}
+_OTHER_FATE = "a file of this kind cannot be redacted and is withheld"
 
 
 @dataclass(frozen=True)
@@ -109,6 +129,57 @@ class Redaction:
             "decided_at": self.decided_at.isoformat() if self.decided_at else None,
             "decided_by": self.decided_by,
         }
+
+
+@dataclass(frozen=True)
+class AttachmentDecision:
+    """An image attachment of a redacted record, released or withheld by decision; `name`,
+    `content_type` and `size` are known when the record was read to decide it."""
+
+    number: str
+    record_id: str
+    attachment: int
+    decision: str  # release | withhold
+    decided_at: datetime
+    decided_by: str
+    name: str | None = None
+    content_type: str | None = None
+    size: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "record": self.record_id,
+            "attachment": self.attachment,
+            "decision": self.decision,
+            "decided_by": self.decided_by,
+            "decided_at": self.decided_at.isoformat(),
+        }
+
+
+def _attachment_decision(ring: Keyring, row: AttachmentDecisionRow) -> AttachmentDecision:
+    facts.check(facts.attachment_decision_problem(ring, row))
+    return AttachmentDecision(
+        row.number, row.record_id, row.attachment, row.decision, row.decided_at, row.decided_by
+    )
+
+
+def attachment_decisions(
+    tx: Tx, ring: Keyring, number: str, record_id: str | None = None
+) -> list[AttachmentDecision]:
+    """A request's attachment decisions (of one record), by record and attachment, their
+    facts checked (IntegrityError if one was changed outside the archiver)."""
+    rows = tx.attachment_decisions.of_request(number, record_id)
+    return [_attachment_decision(ring, r) for r in rows]
+
+
+def released_attachments(tx: Tx, ring: Keyring, number: str) -> dict[str, frozenset[int]]:
+    """Per record of a request, the image attachments decided `release` (what the export
+    produces as they are); facts checked."""
+    out: dict[str, set[int]] = {}
+    for d in attachment_decisions(tx, ring, number):
+        if d.decision == RELEASE:
+            out.setdefault(d.record_id, set()).add(d.attachment)
+    return {rid: frozenset(found) for rid, found in out.items()}
 
 
 # What a record says, as redaction reads it.
@@ -581,3 +652,85 @@ class RedactionDesk:
             if r.record_id not in texts:
                 texts[r.record_id] = self._texts(row.number, r.record_id)
         return [replace(r, occurrences=count(texts[r.record_id], r.text)) for r in out]
+
+    @staticmethod
+    def _redacted(number: str, member: RequestRecordRow) -> None:
+        if member.decision != "redact":
+            state = "not decided" if member.decision is None else f"decided {member.decision!r}"
+            raise UsageError(
+                f"record {member.record_id} is {state} in request {number}: only the image "
+                "attachments of a record decided redact are released or withheld by decision "
+                f"(`archiver request decide {number} {member.record_id[:12]} redact --exemption "
+                "CODE` first)"
+            )
+
+    @staticmethod
+    def _image(opened: OpenedRecord, attachment: int) -> tuple[str, str, int]:
+        """The name, type and size of image attachment `attachment` (numbered as `show` and
+        the rendering number them); UsageError naming what is wrong otherwise."""
+        rid = opened.row.id
+        items = listed(opened.meta)
+        if not 1 <= attachment <= len(items):
+            has = (
+                "it has no attachments"
+                if not items
+                else f"it has {len(items)}, numbered 1 to {len(items)} as `archiver show` "
+                "lists them"
+            )
+            raise UsageError(f"record {rid} has no attachment {attachment}: {has}")
+        info = items[attachment - 1].info
+        kind = attachment_kind(info.content_type, info.filename)
+        if kind != IMAGE_KIND:
+            raise UsageError(
+                f"attachment {attachment} of record {rid} is not an image ({info.content_type}):"
+                f" {_FATE.get(kind, _OTHER_FATE)}; only an image is released or withheld by "
+                "decision"
+            )
+        return info.filename, info.content_type, info.size
+
+    def decide_attachment(
+        self, number: str, record_id: str, attachment: int, decision: str
+    ) -> AttachmentDecision:
+        """Release an image attachment of a record decided `redact` as it is, or withhold it
+        (the default): what the export does with it. Reading the record to find the
+        attachment is an audited access for the request. UsageError for a decision other
+        than release or withhold, an unknown request or record, a closed request, a record
+        not decided `redact`, no such attachment, an attachment that is not an image."""
+        if decision not in (RELEASE, WITHHOLD):
+            raise UsageError(f"{decision!r}: an image attachment is decided release or withhold")
+        with self.db.transaction() as tx:  # refuse bad input before the record is opened
+            row = self._request(tx, number)
+            member = self._member(tx, row, record_id)
+            self._redacted(row.number, member)
+        opened = open_record(self.db, self.ring, member.record_id, "text", purpose=row.number)
+        name, content_type, size = self._image(opened, attachment)
+        with self.db.transaction() as tx:
+            row = self._request(tx, number)
+            member = self._member(tx, row, member.record_id)
+            self._redacted(row.number, member)
+            before = tx.attachment_decisions.get(row.number, member.record_id, attachment)
+            if before is not None:  # a tampered decision is reported, not overwritten
+                facts.check(facts.attachment_decision_problem(self.ring, before))
+            made = AttachmentDecisionRow(
+                row.number, member.record_id, attachment, decision, tx.now, current_actor()
+            )
+            made = facts.seal_attachment_decision(self.ring, made)
+            tx.attachment_decisions.put(made)
+            audit.append(
+                tx,
+                self.ring,
+                "redact.attachment",
+                target=member.record_id,
+                details={"request": row.number, "attachment": attachment, "decision": decision},
+            )
+        return replace(
+            _attachment_decision(self.ring, made), name=name, content_type=content_type, size=size
+        )
+
+    def attachments(self, number: str, record_id: str | None = None) -> list[AttachmentDecision]:
+        """A request's attachment decisions (of one record), by record and attachment; on a
+        closed request too."""
+        with self.db.transaction() as tx:
+            row = self._request(tx, number, changing=False)
+            rid = self._member(tx, row, record_id).record_id if record_id else None
+            return attachment_decisions(tx, self.ring, row.number, rid)

@@ -62,6 +62,30 @@ class MessageText:
         )
 
 
+# How a redacted record's attachment is produced (`records/production.py`), by kind.
+PDF_KIND, MESSAGE_KIND, DOCX_KIND = "pdf", "message", "docx"
+IMAGE_KIND, OTHER_KIND = "image", "other"
+_DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def attachment_kind(content_type: str, name: str) -> str:
+    """An attachment's kind, as redacted production treats it: a PDF (by type or a `.pdf`
+    name: rasterised), an attached message (an original in the rendering), a Word document
+    (by type or a `.docx` name: its text in the rendering), an image (`image/*`: released or
+    withheld by decision), or any other file (withheld). Told from the archived name, never a
+    redacted one, so a decision and the export agree."""
+    lower = name.lower()
+    if content_type == "application/pdf" or lower.endswith(".pdf"):
+        return PDF_KIND
+    if content_type == "message/rfc822":
+        return MESSAGE_KIND
+    if content_type == _DOCX or lower.endswith(".docx"):
+        return DOCX_KIND
+    if content_type.startswith("image/"):
+        return IMAGE_KIND
+    return OTHER_KIND
+
+
 @dataclass(frozen=True)
 class AttachmentText:
     """An attachment as `show` numbers it (`number`, from 1; `original`: None for the

@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from archiver.clock import Clock, SystemClock
 from archiver.errors import ConfigError, DatabaseError
 from archiver.store import schema
+from archiver.store.attachment_decisions import AttachmentDecisionRepo
 from archiver.store.audit import AuditRepo
 from archiver.store.collection import CollectionRepo
 from archiver.store.engine import describe, make_engine, missing_sqlite_file
@@ -28,8 +29,8 @@ from archiver.store.roster import RosterRepo
 
 class Tx:
     """One database transaction: `records`, `index`, `roster`, `collection`, `keys`, `audit`,
-    `retention`, `holds`, `requests`, `redactions`; `now` is when it began, by the store's
-    clock: every time it writes."""
+    `retention`, `holds`, `requests`, `redactions`, `attachment_decisions`; `now` is when it
+    began, by the store's clock: every time it writes."""
 
     def __init__(self, conn: Connection, now: datetime) -> None:
         self.now = now
@@ -43,6 +44,7 @@ class Tx:
         self.holds = HoldRepo(conn)
         self.requests = RequestRepo(conn)
         self.redactions = RedactionRepo(conn)
+        self.attachment_decisions = AttachmentDecisionRepo(conn)
 
     def delete_record(self, record_id: str) -> None:
         """Delete a record with everything it has: index entry and postings, parts, arrivals,

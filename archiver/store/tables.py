@@ -478,3 +478,20 @@ redaction = Table(
     Column("facts", LargeBinary),
     Index("ix_redaction_number_record", "number", "record_id"),
 )
+
+# Attachment decisions (DESIGN.md 9.4): an image attachment of a record decided `redact` is
+# released as it is or withheld, by decision (withheld when none is recorded). `attachment` is
+# the number `archiver show` gives it. Nothing here is content: all plaintext, authenticated.
+attachment_decision = Table(
+    "attachment_decision",
+    metadata,
+    Column(
+        "number", String(24), ForeignKey("request.number", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("record_id", String(32), ForeignKey("record.id", ondelete="CASCADE"), primary_key=True),
+    Column("attachment", Integer, primary_key=True, autoincrement=False),
+    Column("decision", String(16), nullable=False),  # release | withhold
+    Column("decided_at", DateTime(timezone=True), nullable=False),
+    Column("decided_by", String(128), nullable=False),
+    Column("facts", LargeBinary),
+)
