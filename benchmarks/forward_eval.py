@@ -16,10 +16,11 @@ the ones to quote. Prints the files, the fully right and the rate of each part, 
 kind, and the mistakes of the tuning part. ``--show-heldout-mistakes`` adds the held-out part's:
 not while changing the code, or the held-out figure becomes a training figure.
 
-Set 2 (tests/data/forward_set2) is all tuning: its total, figures per kind and mistakes are
-shown with set 1's (``--set 1|2|all``, default all; JSON key ``set2``).
+Sets 2 and 3 (tests/data/forward_set2, tests/data/forward_set3) are all tuning: their totals,
+figures per kind and mistakes are shown with set 1's (``--set 1|2|3|all``, default all; JSON
+keys ``set2`` and ``set3``).
 
-Usage: python benchmarks/forward_eval.py [--set 1|2|all] [--part tuning|heldout|all] [--json]
+Usage: python benchmarks/forward_eval.py [--set 1|2|3|all] [--part tuning|heldout|all] [--json]
                                          [--quiet] [--show-heldout-mistakes]
 """
 
@@ -48,7 +49,12 @@ from archiver.domain import (  # noqa: E402
 from archiver.understand.parse import parse  # noqa: E402
 
 DATA = HERE.parent / "tests" / "data" / "forward_set"
-SETS = {1: DATA, 2: HERE.parent / "tests" / "data" / "forward_set2"}
+SETS = {
+    1: DATA,
+    2: HERE.parent / "tests" / "data" / "forward_set2",
+    3: HERE.parent / "tests" / "data" / "forward_set3",
+}
+WHOLE_TUNING = (2, 3)  # the sets that are all tuning, scored whole
 
 Part = Literal["tuning", "heldout", "all"]
 PARTS: tuple[Part, ...] = get_args(Part)
@@ -184,7 +190,7 @@ def date_right(label: Label, got: dict[str, str | None]) -> bool:
 
 
 def evaluate(part: Part = "all", which: int = 1) -> Result:
-    """The figures of one part of set `which` (1 or 2)."""
+    """The figures of one part of set `which` (1, 2 or 3)."""
     if part not in PARTS:
         raise ValueError(f"unknown part {part!r}: one of {', '.join(PARTS)}")
     if which not in SETS:
@@ -274,7 +280,7 @@ def main() -> int:
         default="tuning",
         help="the part whose figures per kind are shown (default: tuning)",
     )
-    ap.add_argument("--set", choices=("1", "2", "all"), default="all", help="which set(s)")
+    ap.add_argument("--set", choices=("1", "2", "3", "all"), default="all", help="which set(s)")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--quiet", action="store_true", help="totals and kinds only, no mistakes")
     ap.add_argument(
@@ -283,9 +289,10 @@ def main() -> int:
         help="also show the held-out part's mistakes (not while changing the code)",
     )
     args = ap.parse_args()
-    one, two = args.set in ("1", "all"), args.set in ("2", "all")
+    one = args.set in ("1", "all")
     results = {part: evaluate(part) for part in PARTS} if one else {}
-    second = evaluate("all", 2) if two else None  # all of set 2 is tuning
+    # Sets 2 and 3 are all tuning: each is scored whole.
+    others = {w: evaluate("all", w) for w in WHOLE_TUNING if args.set in (str(w), "all")}
     # The held-out mistakes stay hidden unless asked for: a miss read is a miss tuned to.
     hidden = not args.show_heldout_mistakes
     if args.json:
@@ -295,37 +302,31 @@ def main() -> int:
             if args.quiet or (part != "tuning" and hidden):
                 row.pop("mistakes")
             shown[part] = row
-        if second is not None:
-            shown["set2"] = dict(second)
+        for w, result in others.items():
+            shown[f"set{w}"] = dict(result)
             if args.quiet:
-                shown["set2"].pop("mistakes")
+                shown[f"set{w}"].pop("mistakes")
         print(json.dumps(shown, indent=2, ensure_ascii=False))
         return 0
     for result in results.values():
         print(summary(result))
-    if second is not None:
-        print(summary(second, "set 2"))
+    for w, result in others.items():
+        print(summary(result, f"set {w}"))
     if one:
         print(f"{args.part}, per kind:")
-        for kind, v in results[args.part]["per_kind"].items():
-            print(
-                f"  {kind:<17} files {v['files']:>3}  right {v['right']:>3}  rate {v['rate']:.3f}"
-            )
-    if second is not None:
-        print("set 2, per kind:")
-        for kind, v in second["per_kind"].items():
-            print(
-                f"  {kind:<17} files {v['files']:>3}  right {v['right']:>3}  rate {v['rate']:.3f}"
-            )
+        print("\n".join(per_kind(results[args.part])))
+    for w, result in others.items():
+        print(f"set {w}, per kind:")
+        print("\n".join(per_kind(result)))
     if args.quiet:
         return 0
     if one:
         print("tuning, mistakes:")
         for m in results["tuning"]["mistakes"]:
             print("\n".join(describe(m)))
-    if second is not None:
-        print("set 2, mistakes:")
-        for m in second["mistakes"]:
+    for w, result in others.items():
+        print(f"set {w}, mistakes:")
+        for m in result["mistakes"]:
             print("\n".join(describe(m)))
     if one and args.show_heldout_mistakes:
         print("held-out, mistakes (do not tune to these):")

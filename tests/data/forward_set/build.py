@@ -6,6 +6,7 @@ Usage::
     python tests/data/forward_set/build.py           # rewrite the .eml files and labels.json
     python tests/data/forward_set/build.py --check   # exit 1 if the files on disk differ
     python tests/data/forward_set/build.py --dir tests/data/forward_set2 [--check]  # set 2
+    python tests/data/forward_set/build.py --dir tests/data/forward_set3 [--check]  # set 3
 
 ``source.toml`` holds every message as written by hand: the teacher, the note, the client and
 its interface language, the original (sender, recipients, date, subject, body) and, for a
@@ -20,7 +21,10 @@ at the precision the client shows it. Standard library only, no randomness: ever
 A ``raw`` message gives its forward block as written (text lines with ``{body}``, ``{qbody}``
 or ``{ibody}`` standing for the original's body, plain, ``> ``-quoted or indented, and
 ``<<pattern>>`` for its date in the forwarder's zone, ``<<own:pattern>>`` in the sender's), for
-the clients and layouts the tables below do not hold.
+the clients and layouts the tables below do not hold. Set 3 adds ``{qqbody}`` (the body
+``>> ``-quoted), ``after`` (the forwarder's text under the block), the option ``flowq``
+(format=flowed that breaks quoted lines too) and, for a forward of a forward, ``via_raw`` (the
+forward the original's sender made, written by hand) and ``via_opts`` (its options).
 
 The split (``split_of``): within each kind, files are ranked by SHA-256 of
 ``archiver-forward-split-v1:<file name>``; the first third, ``(n + 1) // 3``, are ``heldout``.
@@ -31,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import dataclasses
 import hashlib
 import html
 import json
@@ -165,6 +170,51 @@ WEEKDAYS: dict[str, Names] = {
         ("Isniin", "Talaado", "Arbaco", "Khamiis", "Jimco", "Sabti", "Axad"),
         ("Isn", "Tldo", "Arbc", "Khms", "Jmc", "Sbti", "Axd"),
     ),
+    # Set 3's languages.
+    "sv": (
+        ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag"),
+        ("mån", "tis", "ons", "tors", "fre", "lör", "sön"),
+    ),
+    "da": (
+        ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag"),
+        ("man.", "tirs.", "ons.", "tors.", "fre.", "lør.", "søn."),
+    ),
+    "fi": (
+        ("maanantai", "tiistai", "keskiviikko", "torstai", "perjantai", "lauantai", "sunnuntai"),
+        ("ma", "ti", "ke", "to", "pe", "la", "su"),
+    ),
+    "cs": (
+        ("pondělí", "úterý", "středa", "čtvrtek", "pátek", "sobota", "neděle"),
+        ("po", "út", "st", "čt", "pá", "so", "ne"),
+    ),
+    "sk": (
+        ("pondelok", "utorok", "streda", "štvrtok", "piatok", "sobota", "nedeľa"),
+        ("po", "ut", "st", "št", "pi", "so", "ne"),
+    ),
+    "hu": (
+        ("hétfő", "kedd", "szerda", "csütörtök", "péntek", "szombat", "vasárnap"),
+        ("H", "K", "Sze", "Cs", "P", "Szo", "V"),
+    ),
+    "ro": (
+        ("luni", "marți", "miercuri", "joi", "vineri", "sâmbătă", "duminică"),
+        ("lun.", "mar.", "mie.", "joi", "vin.", "sâm.", "dum."),
+    ),
+    "hr": (
+        ("ponedjeljak", "utorak", "srijeda", "četvrtak", "petak", "subota", "nedjelja"),
+        ("pon", "uto", "sri", "čet", "pet", "sub", "ned"),
+    ),
+    "he": (
+        ("יום שני", "יום שלישי", "יום רביעי", "יום חמישי", "יום שישי", "שבת", "יום ראשון"),
+        ("יום ב׳", "יום ג׳", "יום ד׳", "יום ה׳", "יום ו׳", "שבת", "יום א׳"),
+    ),
+    "id": (
+        ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"),
+        ("Sen", "Sel", "Rab", "Kam", "Jum", "Sab", "Min"),
+    ),
+    "ca": (
+        ("dilluns", "dimarts", "dimecres", "dijous", "divendres", "dissabte", "diumenge"),
+        ("dl.", "dt.", "dc.", "dj.", "dv.", "ds.", "dg."),
+    ),
 }  # fmt: skip
 
 # Months as they stand in a date (the genitive where the language uses one there).
@@ -269,6 +319,69 @@ MONTHS: dict[str, Names] = {
          "Sebtembar", "Oktoobar", "Nofembar", "Desembar"),
         ("Jan", "Feb", "Mar", "Abr", "May", "Jun", "Lul", "Ogs", "Seb", "Okt", "Nof", "Des"),
     ),
+    # Set 3's languages.
+    "sv": (
+        ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september",
+         "oktober", "november", "december"),
+        ("jan.", "feb.", "mars", "apr.", "maj", "juni", "juli", "aug.", "sep.", "okt.", "nov.",
+         "dec."),
+    ),
+    "da": (
+        ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september",
+         "oktober", "november", "december"),
+        ("jan.", "feb.", "mar.", "apr.", "maj", "jun.", "jul.", "aug.", "sep.", "okt.", "nov.",
+         "dec."),
+    ),
+    "fi": (  # the partitive, as in "14. maaliskuuta 2024"
+        ("tammikuuta", "helmikuuta", "maaliskuuta", "huhtikuuta", "toukokuuta", "kesäkuuta",
+         "heinäkuuta", "elokuuta", "syyskuuta", "lokakuuta", "marraskuuta", "joulukuuta"),
+        ("tammik.", "helmik.", "maalisk.", "huhtik.", "toukok.", "kesäk.", "heinäk.", "elok.",
+         "syysk.", "lokak.", "marrask.", "jouluk."),
+    ),
+    "cs": (
+        ("ledna", "února", "března", "dubna", "května", "června", "července", "srpna", "září",
+         "října", "listopadu", "prosince"),
+        ("led", "úno", "bře", "dub", "kvě", "čvn", "čvc", "srp", "zář", "říj", "lis", "pro"),
+    ),
+    "sk": (
+        ("januára", "februára", "marca", "apríla", "mája", "júna", "júla", "augusta",
+         "septembra", "októbra", "novembra", "decembra"),
+        ("jan", "feb", "mar", "apr", "máj", "jún", "júl", "aug", "sep", "okt", "nov", "dec"),
+    ),
+    "hu": (
+        ("január", "február", "március", "április", "május", "június", "július", "augusztus",
+         "szeptember", "október", "november", "december"),
+        ("jan.", "febr.", "márc.", "ápr.", "máj.", "jún.", "júl.", "aug.", "szept.", "okt.",
+         "nov.", "dec."),
+    ),
+    "ro": (
+        ("ianuarie", "februarie", "martie", "aprilie", "mai", "iunie", "iulie", "august",
+         "septembrie", "octombrie", "noiembrie", "decembrie"),
+        ("ian.", "feb.", "mar.", "apr.", "mai", "iun.", "iul.", "aug.", "sept.", "oct.", "nov.",
+         "dec."),
+    ),
+    "hr": (
+        ("siječnja", "veljače", "ožujka", "travnja", "svibnja", "lipnja", "srpnja", "kolovoza",
+         "rujna", "listopada", "studenoga", "prosinca"),
+        ("sij", "velj", "ožu", "tra", "svi", "lip", "srp", "kol", "ruj", "lis", "stu", "pro"),
+    ),
+    "he": (
+        ("ינואר", "פברואר", "מרץ", "אפריל", "מאי", "יוני", "יולי", "אוגוסט", "ספטמבר", "אוקטובר",
+         "נובמבר", "דצמבר"),
+        ("ינו׳", "פבר׳", "מרץ", "אפר׳", "מאי", "יוני", "יולי", "אוג׳", "ספט׳", "אוק׳", "נוב׳",
+         "דצמ׳"),
+    ),
+    "id": (
+        ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
+         "Oktober", "November", "Desember"),
+        ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"),
+    ),
+    "ca": (
+        ("gener", "febrer", "març", "abril", "maig", "juny", "juliol", "agost", "setembre",
+         "octubre", "novembre", "desembre"),
+        ("gen.", "febr.", "març", "abr.", "maig", "juny", "jul.", "ag.", "set.", "oct.", "nov.",
+         "des."),
+    ),
 }  # fmt: skip
 
 AMPM: dict[str, tuple[str, str]] = {
@@ -312,6 +425,11 @@ def _gmt(dt: datetime, minus: str = "-") -> str:
     return f"{sign}{hours}" + (f":{rest:02d}" if rest else "")
 
 
+def _capital(word: str) -> str:
+    """A weekday that starts a date (Mail.ru's "Четверг, 14 марта"): its first letter upper."""
+    return word[:1].upper() + word[1:]
+
+
 def _ordinal(day: int) -> str:
     suffix = "th" if 11 <= day % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
     return f"{day}{suffix}"
@@ -326,6 +444,7 @@ def fmt(pattern: str, dt: datetime, lang: str) -> str:
         values: dict[str, Callable[[], str]] = {
             "EEEE": lambda: _names(WEEKDAYS, lang)[0][dt.weekday()],
             "EEE": lambda: _names(WEEKDAYS, lang)[1][dt.weekday()],
+            "EEEEc": lambda: _capital(_names(WEEKDAYS, lang)[0][dt.weekday()]),
             "MMMM": lambda: _names(MONTHS, lang)[0][dt.month - 1],
             "MMM": lambda: _names(MONTHS, lang)[1][dt.month - 1],
             "M": lambda: str(dt.month),
@@ -529,11 +648,24 @@ def whole(headers: list[str], body: Part) -> bytes:
     return ("\r\n".join(headers + body.headers) + "\r\n\r\n").encode("ascii") + body.body
 
 
-def flowed(text: str, width: int = 72) -> str:
+def flowed(text: str, width: int = 72, quotes: bool = False) -> str:
     """format=flowed (RFC 3676): long lines broken at spaces with a trailing space, lines that
-    start with a space or "From " stuffed."""
+    start with a space or "From " stuffed; with `quotes`, quoted lines are broken too, each
+    piece under the same quote marks."""
     out: list[str] = []
     for written in text.split("\n"):
+        if written.startswith(">") and quotes:
+            mark = re.match(r">+ ?", written)
+            assert mark is not None
+            prefix, rest = mark.group(0), written[mark.end() :]
+            while len(prefix) + len(rest) > width:
+                cut = rest.rfind(" ", 0, width - len(prefix))
+                if cut <= 0:
+                    break
+                out.append(prefix + rest[: cut + 1])
+                rest = rest[cut + 1 :]
+            out.append(prefix + rest)
+            continue
         if written.startswith(">"):
             out.append(written)
             continue
@@ -565,6 +697,8 @@ class Original:
     via: str = ""  # a chain: the client this original's sender forwarded `fwd` with
     via_lang: str = "en"
     fwd: Original | None = None
+    via_opts: set[str] = field(default_factory=set)  # options of the forward `via` made
+    via_raw: list[str] | None = None  # that forward written by hand (see raw_block)
     client: str = "gmail"  # for an attached original: who sent it (Message-ID, encoding)
     mid: str = ""
 
@@ -592,6 +726,7 @@ class Message:
     raw: list[str] | None = None  # the forward block as written (see raw_block)
     raw_html: str | None = None
     prec: str | None = None  # a raw block's date precision when it has no <<date>>
+    after: list[str] = field(default_factory=list)  # the forwarder's text under the block
 
     @property
     def name(self) -> str:
@@ -633,6 +768,8 @@ def read_original(doc: dict[str, Any], teacher: Person) -> Original:
         via_lang=doc.get("via_lang", "en"),
         client=doc.get("client", "gmail"),
         mid=doc.get("mid", ""),
+        via_opts=set(doc.get("via_opts", [])),
+        via_raw=lines(doc["via_raw"]) if "via_raw" in doc else None,
     )
     if "f" in doc:
         o.fwd = read_original(doc["f"], o.sender)
@@ -667,6 +804,7 @@ def read_source() -> list[Message]:
             raw=lines(m["raw"]) if "raw" in m else None,
             raw_html=m.get("raw_html"),
             prec=m.get("prec") or None,
+            after=lines(m["after"]) if m.get("after") else [],
         )
         if "o" in m:
             msg.original = read_original(m["o"], teacher)
@@ -719,15 +857,26 @@ def body_text(o: Original) -> list[str]:
     its sender made."""
     if o.fwd is None:
         return list(o.body)
-    inner = block(o.via, o.via_lang, o.fwd, set())
-    return [*o.body, "", *inner.text]
+    return [*o.body, "", *inner_block(o).text]
 
 
 def body_html(o: Original) -> str:
     if o.fwd is None:
         return divs(o.body)
-    inner = block(o.via, o.via_lang, o.fwd, set())
-    return divs(o.body) + "<div><br></div>" + inner.html
+    return divs(o.body) + "<div><br></div>" + inner_block(o).html
+
+
+def inner_block(o: Original) -> Block:
+    """The forward an original's sender made (a chain): a client's block, or one written by
+    hand (`via_raw`), quoted whole when its options say `quote_all`."""
+    assert o.fwd is not None
+    if o.via_raw is not None:
+        blk = raw_lines(o.via_raw, None, o.via_lang, o.fwd, None)
+    else:
+        blk = block(o.via, o.via_lang, o.fwd, set(o.via_opts))
+    if "quote_all" in o.via_opts:
+        blk = Block(quote(blk.text), f'<blockquote type="cite">{blk.html}</blockquote>', blk.prec)
+    return blk
 
 
 def angle(p: Person, bare: str = "{addr}") -> str:
@@ -905,6 +1054,29 @@ OUTLOOK = {  # From, Sent, To, Cc, Subject; date; Original Message banner
            "{EEEE}، {d} {MMMM}، {yyyy} {hh}:{mm} {a}", "-----Original Message-----"),
     "hi": ("प्रेषक", "भेजा गया", "प्रति", "प्रतिलिपि", "विषय", "{EEEE}, {d} {MMMM} {yyyy} {h}:{mm} {a}",
            "-----Original Message-----"),
+    # Set 3's languages.
+    "fi": ("Lähettäjä", "Lähetetty", "Vastaanottaja", "Kopio", "Aihe",
+           "{EEEE} {d}. {MMMM} {yyyy} {H}.{mm}", "-----Alkuperäinen viesti-----"),
+    "cs": ("Od", "Odesláno", "Komu", "Kopie", "Předmět", "{EEEE} {d}. {MMMM} {yyyy} {H}:{mm}",
+           "-----Původní zpráva-----"),
+    "sk": ("Od", "Odoslané", "Komu", "Kópia", "Predmet", "{EEEE} {d}. {MMMM} {yyyy} {H}:{mm}",
+           "-----Pôvodná správa-----"),
+    "sv": ("Från", "Skickat", "Till", "Kopia", "Ämne", "den {d} {MMMM} {yyyy} {HH}:{mm}",
+           "-----Ursprungligt meddelande-----"),
+    "da": ("Fra", "Sendt", "Til", "Cc", "Emne", "{d}. {MMMM} {yyyy} {HH}:{mm}",
+           "-----Oprindelig meddelelse-----"),
+    "hu": ("Feladó", "Küldve", "Címzett", "Másolatot kap", "Tárgy",
+           "{yyyy}. {MMMM} {d}., {EEEE} {H}:{mm}", "-----Eredeti üzenet-----"),
+    "ro": ("De la", "Trimis", "Către", "Cc", "Subiect", "{EEEE}, {d} {MMMM} {yyyy} {HH}:{mm}",
+           "-----Mesaj original-----"),
+    "hr": ("Šalje", "Poslano", "Prima", "Kopija", "Predmet",
+           "{EEEE}, {d}. {MMMM} {yyyy}. {HH}:{mm}", "-----Izvorna poruka-----"),
+    "he": ("מאת", "נשלח", "אל", "עותק", "נושא", "{EEEE} {d} {MMMM} {yyyy} {HH}:{mm}",
+           "-----Original Message-----"),
+    "id": ("Dari", "Dikirim", "Kepada", "Cc", "Subjek", "{EEEE}, {d} {MMMM} {yyyy} {HH}.{mm}",
+           "-----Original Message-----"),
+    "ca": ("De", "Enviat el", "Per a", "A/c", "Assumpte",
+           "{EEEE}, {d} de {MMMM} de {yyyy} {H}:{mm}", "-----Missatge original-----"),
 }  # fmt: skip
 OUTLOOK_2013_DATE = {"en": "{EEEE}, {MMMM} {dd}, {yyyy} {h}:{mm} {a}"}
 
@@ -940,7 +1112,7 @@ def outlook_block(o: Original, lang: str, opts: set[str], variant: str) -> Block
 
 def replace_body(o: Original) -> Original:
     """The original without its own lines (for markup that writes them its own way)."""
-    return Original(o.sender, o.to, o.cc, o.when, o.subject, [], o.html, o.via, o.via_lang, o.fwd)
+    return dataclasses.replace(o, body=[])
 
 
 OUTLOOK_MAC = {  # From, Date, To, Cc, Subject; date
@@ -1753,6 +1925,11 @@ BLOCKS: dict[str, BlockFn] = {
     "horde": horde_block,
     "missive": missive_block,
     "spark": spark_block,
+    # Set 3's clients that lay a forward out as one of the above.
+    "outlook2010": lambda o, lang, opts: outlook_block(o, lang, opts, "2013"),
+    "outlook2019_text": lambda o, lang, opts: outlook_block(o, lang, opts, "plain"),
+    "owa2010": lambda o, lang, opts: owa_block(o, lang, opts, "web"),
+    "thunderbird_android": k9_block,
 }
 
 
@@ -1760,30 +1937,37 @@ RAW_DATE = re.compile(r"<<(own:)?(.+?)>>")
 
 
 def raw_block(m: Message, o: Original) -> Block:
-    """A block written by hand: `{body}`/`{qbody}`/`{ibody}` lines stand for the original's
-    body (plain, "> "-quoted, indented), `<<pattern>>` for its date (`own:` in its zone)."""
+    """A block written by hand: `{body}`/`{qbody}`/`{qqbody}`/`{ibody}` lines stand for the
+    original's body (plain, "> "- or ">> "-quoted, indented), `<<pattern>>` for its date
+    (`own:` in its zone)."""
     assert m.raw is not None
-    precs: list[str | None] = [m.prec]
+    return raw_lines(m.raw, m.raw_html, m.lang, o, m.prec)
+
+
+def raw_lines(raw: list[str], raw_html: str | None, lang: str, o: Original, prec: str | None
+              ) -> Block:  # fmt: skip
+    precs: list[str | None] = [prec]
 
     def date(mt: re.Match[str]) -> str:
         precs.append(precision(mt.group(2)))
-        return fmt(mt.group(2), o.when if mt.group(1) else local(o.when), m.lang)
+        return fmt(mt.group(2), o.when if mt.group(1) else local(o.when), lang)
 
     body = body_text(o)
     indented = ["    " + x if x else "" for x in body]
     forms = {"{body}": body, "{qbody}": quote(body), "{ibody}": indented}
+    forms["{qqbody}"] = quote(body, ">> ")
     text: list[str] = []
-    for x in m.raw:
+    for x in raw:
         if x.strip() in forms:
             text += forms[x.strip()]
         else:
             text.append(RAW_DATE.sub(date, x))
-    if m.raw_html is not None:
-        markup = RAW_DATE.sub(date, m.raw_html).replace("{body}", divs(body))
+    if raw_html is not None:
+        markup = RAW_DATE.sub(date, raw_html).replace("{body}", divs(body))
     else:
         markup = unquoted_html(text)
-    prec = "s" if "s" in precs else "m" if "m" in precs else None
-    return Block(text, markup, prec)
+    kept = "s" if "s" in precs else "m" if "m" in precs else None
+    return Block(text, markup, kept)
 
 
 def block(client: str, lang: str, o: Original, opts: set[str]) -> Block:
@@ -1803,6 +1987,7 @@ OUTLOOK_PREFIX = {
     "it": "I:", "nl": "Doorst:", "nb": "VS:", "pl": "PD:", "ru": "FW:", "uk": "FW:",
     "tr": "İLT:", "el": "ΠΡΘ:", "zh-Hans": "转发:", "zh-Hant": "轉寄:", "ja": "FW:",
     "ko": "전달:", "vi": "FW:", "ar": "إعادة توجيه:", "hi": "FW:", "so": "FW:",
+    "fi": "VL:", "sv": "VB:", "da": "VS:", "hu": "TOV:", "ca": "RV:",
 }  # fmt: skip
 LOCAL_PREFIX = {"de": "WG:", "es": "RV:", "fr": "TR:"}
 
@@ -1899,6 +2084,31 @@ CLIENTS: dict[str, Client] = {
                     ("User-Agent: Claws Mail 4.2.0 (GTK 3.24.41; x86_64-pc-linux-gnu)",)),
     "emclient": Client("eM Client", "alt", "qp", "qp", "emclient", ("X-Mailer: eM_Client/9.2",)),
     "alpine": Client("Alpine", "text", "8bit", "8bit", "alpine"),
+    # Set 3's clients (most of their blocks are written raw in its source.toml).
+    "outlook2010": Client("Outlook 2010", "alt", "qp!", "qp!", "outlook",
+                          ("X-Mailer: Microsoft Outlook 14.0",)),
+    "outlook2019_text": Client("Outlook 2019 (plain text)", "text", "qp", "qp", "outlook",
+                               ("X-Mailer: Microsoft Outlook 16.0",)),
+    "owa2010": Client("Outlook Web App 2010", "alt", "qp!", "qp!", "outlook365"),
+    "thunderbird_android": Client("Thunderbird for Android", "text", "qp", "qp", "k9",
+                                  ("User-Agent: Thunderbird for Android",)),
+    "gnus": Client("Gnus", "text", "qp", "qp", "gnus",
+                   ("User-Agent: Gnus/5.13 (Gnus v5.13) Emacs/29.3 (gnu/linux)",)),
+    "sylpheed": Client("Sylpheed", "text", "8bit", "8bit", "sylpheed",
+                       ("X-Mailer: Sylpheed 3.7.0 (GTK+ 2.24.33; x86_64-pc-linux-gnu)",)),
+    "rediff": Client("Rediffmail", "alt", "qp", "qp", "rediff"),
+    "sogo": Client("SOGo", "alt", "qp", "qp", "sogo", ("User-Agent: SOGoMail 5.10.0",)),
+    "mail163": Client("NetEase 163 Mail", "alt", "b64!", "b64!", "mail163",
+                      ("X-Mailer: Coremail Webmail Server Version XT5.0.14",)),
+    "thebat": Client("The Bat!", "text", "8bit", "8bit", "thebat",
+                     ("X-Mailer: The Bat! (v10.3.3.7) Professional",)),
+    "windows_live": Client("Windows Live Mail", "alt", "qp", "qp", "outlook",
+                           ("X-Mailer: Microsoft Windows Live Mail 16.4.3528.331",)),
+    "windows_mail": Client("Mail for Windows", "alt", "b64", "b64", "outlook365"),
+    "daum": Client("Daum Mail", "alt", "b64!", "b64!", "daum"),
+    "tonline": Client("T-Online Mail", "text", "qp", "qp", "tonline"),
+    "outlook_mac_text": Client("Outlook for Mac (plain text)", "text", "qp", "qp", "outlook365",
+                               ("User-Agent: Microsoft-MacOutlook/16.83.24031120",)),
 }  # fmt: skip
 
 
@@ -2025,7 +2235,9 @@ def body_parts(m: Message, c: Client, text: list[str], markup: str) -> Part:
     elif "html_only" in m.options:
         mime = "html"
     plain = "\n".join(text) + "\n"
-    if c.flowed and mime == "text":
+    if "flowq" in m.options and mime == "text":  # quoted lines flowed too
+        tp = text_part("plain", flowed(plain, quotes=True), c.cte, "charset=UTF-8; format=flowed")
+    elif c.flowed and mime == "text":
         tp = text_part("plain", flowed(plain), c.cte, "charset=UTF-8; format=flowed")
     else:
         tp = text_part("plain", plain, c.cte)
@@ -2089,7 +2301,8 @@ def render(m: Message) -> Rendered:
     if o is None:
         subject = m.subject or ""
         sent = m.when or datetime(2022, 1, 3, 9, 0, tzinfo=DISTRICT) + timedelta(days=m.n)
-        body = body_parts(m, c, m.text, note_html([], c.family) + unquoted_html(m.text))
+        markup = m.raw_html if m.raw_html is not None else unquoted_html(m.text)
+        body = body_parts(m, c, m.text, note_html([], c.family) + markup)
     else:
         subject = m.subject if m.subject is not None else f"{prefix_for(m, c)} {o.subject}".strip()
         hours = int(token(m.n, "delay", 4, "0123456789")) % 70 + 1
@@ -2114,6 +2327,9 @@ def render(m: Message) -> Rendered:
                 btext = quote(btext)
                 bhtml = f'<blockquote type="cite">{bhtml}</blockquote>'
             text = [*m.note, "", *btext] if m.note else ["", *btext]
+            if m.after:  # the forwarder's text under the block
+                text += ["", *m.after]
+                bhtml += "<div><br></div>" + divs(m.after)
             body = body_parts(m, c, text, note_html(m.note, c.family) + "<div><br></div>" + bhtml)
     heads = [address_field("From", [m.teacher], c.words), address_field("To", m.to, c.words)]
     if m.cc:
