@@ -330,7 +330,8 @@ def print_index_report(report: IndexReport, as_json: bool, repairing: bool) -> i
 @click.pass_context
 def verify(ctx: click.Context, as_json: bool, check_index: bool, sample: int | None) -> int:
     """Open every record, check every hash and every authenticated fact (status, dates,
-    arrivals, tags, students); exit code 3 naming any that fail. With --index, check that the
+    arrivals, tags, retention, holds, students, requests' decisions and redactions); exit
+    code 3 naming any that fail. With --index, check that the
     search index holds exactly what was written for each record."""
     from archiver.archive.index_check import verify_index
     from archiver.archive.integrity import verify_all
@@ -352,9 +353,9 @@ def verify(ctx: click.Context, as_json: bool, check_index: bool, sample: int | N
         emit_json(report.to_json())
     else:
         click.echo(f"checked {report.checked} records: {report.ok} ok, {len(report.failed)} failed")
-        for rid, err in report.failed + report.students:
+        for rid, err in report.problems():
             click.echo(f"FAILED {rid}: {err}", err=True)
-    return 3 if report.failed or report.students else 0
+    return 3 if report.problems() else 0
 
 
 @click.command()

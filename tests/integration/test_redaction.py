@@ -259,3 +259,13 @@ def test_a_redaction_changed_outside_the_archiver_is_detected(
     engine.dispose()
     result = archive.cli("redact", "list", number)
     assert result.code == 3 and "state does not match" in result.err
+    from archiver.store.tables import request_record
+
+    checked = archive.cli("verify", "--json")  # `verify` names it too, and the decision
+    assert checked.code == 3
+    assert any(f["id"].startswith("redaction:") for f in checked.json()["failed"]), checked.out
+    with engine.begin() as conn:  # a decision turned into a release
+        conn.execute(update(request_record).values(decision="release"))
+    engine.dispose()
+    again = archive.cli("verify")
+    assert again.code == 3 and f"FAILED request:{number} record:{rid}" in again.err, again.err
