@@ -19,6 +19,7 @@ from archiver.settings import Settings, load_settings
 if TYPE_CHECKING:
     from archiver.archive.roster import Changed
     from archiver.crypto.keyring import Keyring
+    from archiver.ingest.copies import PendingCopies
     from archiver.ingest.pipeline import Pipeline
     from archiver.ingest.prepare import IngestPolicy
     from archiver.records.redaction import RedactionDesk
@@ -150,6 +151,14 @@ class App:
         from archiver.records.redaction import RedactionDesk
 
         return RedactionDesk(self.store, self.keyring, load_exemptions(), self.text_limits())
+
+    def pending_copies(self) -> PendingCopies:
+        """Copies of destroyed records the sources may still hold, which each poll cycle tries
+        again to remove (`ingest.copies.retry_pending`). Disposition keeps them; until it
+        provides its store here, nothing is pending."""
+        from archiver.ingest.copies import NothingPending
+
+        return NothingPending()
 
     def requests_since(self, day: date) -> datetime:
         """A request closed at or after this time still keeps its records on `day`: its appeal

@@ -26,6 +26,7 @@ from archiver.archive import audit
 from archiver.archive.actor import DAEMON, acting_as
 from archiver.errors import ArchiverError, ConfigError, SourceBusy
 from archiver.ingest.collect import Collector
+from archiver.ingest.copies import retry_pending
 from archiver.platform.sdnotify import Notifier
 from archiver.settings import SourceSettings, load_settings, parse_duration
 
@@ -56,6 +57,7 @@ class Daemon:
         # Workers are forked here, before the scheduler starts any thread.
         self.pipeline = self.app.pipeline()
         self.collector = Collector(self.settings, self.pipeline)
+        self.copies = self.app.pending_copies()  # destroyed records' copies still to remove
         self.scheduler = BackgroundScheduler(
             timezone=UTC,
             executors={"default": ThreadPoolExecutor(max(1, len(self.settings.sources)))},
@@ -117,12 +119,33 @@ class Daemon:
             report.moved,
             report.waiting,
         )
+        self._remove_copies(source)
         self._log_head()
         self._log_requests()
         self._completed(
             f"{name}: {report.archived} archived, {report.waiting} waiting at "
             f"{self.clock.now().astimezone(self.app.district.zone):%H:%M}"
         )
+
+    def _remove_copies(self, source: SourceSettings) -> None:
+        """After a good cycle (the source is reachable), remove what copies of destroyed
+        records it may still hold; what stays pending is tried again next cycle."""
+        try:
+            report = retry_pending(self.settings, self.collector, self.copies, source)
+        except ArchiverError as exc:
+            log.warning(
+                "source %s: cannot remove copies of destroyed records: %s", source.name, exc
+            )
+            return
+        except Exception:  # a bug must not cost the cycle its STATUS and watchdog ping
+            log.exception("source %s: unexpected failure removing copies", source.name)
+            return
+        if report is not None and report.removed:
+            log.info(
+                "source %s: removed %d copies of destroyed records",
+                source.name,
+                report.removed_count,
+            )
 
     def _log_requests(self) -> None:
         """Once a district day (and at start), put the open requests' deadlines in the

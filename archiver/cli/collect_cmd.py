@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -21,11 +21,15 @@ if TYPE_CHECKING:
 def poll(ctx: click.Context, source_name: str | None, as_json: bool) -> int:
     """One poll cycle of every source (or one), then exit.
 
-    Exit code 1 if a source failed or a message could not be archived (it stays in the
-    mailbox); 2 for a configuration problem.
+    After a source's good cycle, copies of destroyed records it may still hold (a disposition
+    batch could not remove them then) are removed.
+
+    Exit code 1 if a source failed, a message could not be archived (it stays in the
+    mailbox) or such a copy is still there; 2 for a configuration problem.
     """
     from archiver.archive import audit
     from archiver.ingest.collect import Collector
+    from archiver.ingest.copies import retry_pending
 
     a = app(ctx)
     settings = a.settings
@@ -34,6 +38,7 @@ def poll(ctx: click.Context, source_name: str | None, as_json: bool) -> int:
         raise UsageError(settings.no_sources)
     pipeline = a.pipeline()
     collector = Collector(settings, pipeline)
+    pending = a.pending_copies()
     results = []
     code = 0
     try:
@@ -42,6 +47,9 @@ def poll(ctx: click.Context, source_name: str | None, as_json: bool) -> int:
                 doc = collector.poll(source).to_json()
                 doc["error"] = None
                 code = max(code, 1 if doc["failed"] else 0)
+                copies = retry_pending(settings, collector, pending, source)
+                doc["copies"] = copies.to_json() if copies else None
+                code = max(code, 1 if copies and copies.pending else 0)
             except ArchiverError as exc:
                 doc = {"source": source.name, "error": str(exc)}
                 code = max(code, exc.exit_code)
@@ -62,7 +70,23 @@ def poll(ctx: click.Context, source_name: str | None, as_json: bool) -> int:
         )
         for error in doc["errors"]:
             click.echo(f"{doc['source']}: {error}", err=True)
+        _show_copies(doc["source"], doc["copies"])
     return code
+
+
+def _show_copies(source: str, copies: dict[str, Any] | None) -> None:
+    """What removing copies of destroyed records did, if anything was pending."""
+    if copies is None:
+        return
+    removed = sum(copies["removed"].values())
+    if removed:
+        click.echo(f"{source}: removed {removed} copies of destroyed records")
+    if copies["pending"]:
+        click.echo(
+            f"{source}: {len(copies['pending'])} copies of destroyed records still to remove: "
+            f"{copies['errors'][0]}",
+            err=True,
+        )
 
 
 @click.command()

@@ -3,8 +3,9 @@
 One connection per poll cycle, with socket timeouts, TLS verified by default. Messages are
 fetched with BODY.PEEK[] (never marking them read) by UID, and moved out only when told to,
 after their records are committed: MOVE where the server has it, else COPY, flag \\Deleted and
-UID EXPUNGE of exactly those UIDs. Removal (reconcile's, of confirmed old copies) is likewise
-\\Deleted and UID EXPUNGE of exactly those UIDs, never a bare EXPUNGE.
+UID EXPUNGE of exactly those UIDs. Removal (reconcile's, of confirmed old copies; disposition's,
+of destroyed records' copies) is likewise \\Deleted and UID EXPUNGE of exactly those UIDs, never
+a bare EXPUNGE.
 """
 
 from __future__ import annotations
@@ -136,6 +137,32 @@ class Mailbox:
         except (OSError, IMAPClientError) as exc:
             raise self._fail(f"opening folder {folder!r}", exc) from None
         return Folder(folder, int(info.get(b"UIDVALIDITY", 0)), sorted(uids))
+
+    def select(self, folder: str) -> None:
+        """Select `folder` (read-write), without listing its UIDs."""
+        try:
+            self.client.select_folder(folder)
+        except (OSError, IMAPClientError) as exc:
+            raise self._fail(f"opening folder {folder!r}", exc) from None
+
+    def uids_of_size(self, size: int) -> list[int]:
+        """UIDs of the selected folder's messages of exactly `size` bytes (RFC822.SIZE), found
+        by the server (UID SEARCH LARGER size-1 SMALLER size+1): nothing is downloaded."""
+        if size < 1:
+            return []
+        try:
+            found = self.client.search(["LARGER", size - 1, "SMALLER", size + 1])
+        except (OSError, IMAPClientError) as exc:
+            raise self._fail(f"searching for messages of {size} bytes", exc) from None
+        return sorted(int(u) for u in found)
+
+    @property
+    def can_remove(self) -> bool:
+        """Whether single messages can be removed safely (UIDPLUS: UID EXPUNGE)."""
+        try:
+            return bool(self.client.has_capability("UIDPLUS"))
+        except (OSError, IMAPClientError) as exc:
+            raise self._fail("reading the server's capabilities", exc) from None
 
     def sizes(self, uids: list[int]) -> dict[int, int]:
         """RFC822.SIZE of each UID still present."""

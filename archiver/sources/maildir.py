@@ -2,7 +2,8 @@
 
 Acknowledging a message renames it into a Maildir++ subfolder (`.Archived/cur/`), which is
 atomic: a message is either waiting or filed, never lost or in both places. Filed messages are
-read again, and once confirmed may be removed, by `archiver reconcile`.
+read again, and once confirmed may be removed, by `archiver reconcile`; a destroyed record's
+copies are removed by disposition.
 """
 
 from __future__ import annotations
@@ -94,14 +95,35 @@ class LocalMaildir:
         except OSError as exc:
             raise MaildirError(f"{path}: cannot stat: {exc.strerror}") from None
 
+    def size(self, path: Path) -> int | None:
+        """A filed message's size in bytes (of the file a symlink names); None if it is gone."""
+        try:
+            return path.stat().st_size
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise MaildirError(f"{path}: cannot stat: {exc.strerror}") from None
+
     def remove(self, path: Path) -> None:
-        """Delete a filed message (reconcile does, once its record is confirmed)."""
+        """Delete a filed message (reconcile does, once its record is confirmed; disposition,
+        once its record is destroyed). `sync` its directory to make the removal durable."""
         try:
             path.unlink()
         except FileNotFoundError:
             pass  # removed by someone else meanwhile
         except OSError as exc:
             raise MaildirError(f"{path}: cannot remove: {exc.strerror}") from None
+
+    def sync(self, directory: Path) -> None:
+        """Flush `directory`'s entries to disk (after removals: a crash cannot bring them back)."""
+        try:
+            fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError as exc:
+            raise MaildirError(f"{directory}: cannot sync: {exc.strerror}") from None
 
 
 def create(root: Path) -> None:
