@@ -4,9 +4,10 @@ Polling leaves every archived message in its source's archived (or quarantine) f
 plaintext. When a disposition batch destroys records, `remove_copies` deletes the copies whose
 exact bytes hash to a destroyed record's SHA-256, from every source, under the source's lease
 (so never beside a poll or reconcile of it). Sizes narrow the search first, so only messages of
-a destroyed record's exact size are downloaded and hashed; nothing whose hash is not wanted is
-ever deleted. IMAP removal is \\Deleted plus UID EXPUNGE of exactly the matching UIDs (a server
-without UIDPLUS is left alone); maildir files are unlinked and their directory synced.
+a destroyed record's exact size are downloaded and hashed (unless the server's sizes prove not
+to be byte counts: then every message is); nothing whose hash is not wanted is ever deleted.
+IMAP removal is \\Deleted plus UID EXPUNGE of exactly the matching UIDs (a server without
+UIDPLUS is left alone); maildir files are unlinked and their directory synced.
 
 What a source could not finish is pending; `retry_pending`, called after each successful poll
 cycle of a source, tries again until the pending store (the disposition side's) is empty.
@@ -26,7 +27,7 @@ from archiver.ingest.collect import Collector, allowed_domains
 from archiver.ingest.prepare import digest
 from archiver.settings import IMAP, Settings, SourceSettings
 from archiver.sources.files import is_maildir
-from archiver.sources.imap import Mailbox, batches
+from archiver.sources.imap import Folder, Mailbox, batches
 from archiver.sources.maildir import LocalMaildir
 
 log = logging.getLogger(__name__)
@@ -170,8 +171,44 @@ class _Remover:
     def _imap_folder(
         self, box: Mailbox, source: SourceSettings, name: str, report: CopyReport
     ) -> None:
-        candidates = self._imap_candidates(box, name)
-        for uids in batches(candidates, source.batch_messages, source.batch_mb << 20):
+        folder = box.open(name)
+        if not folder.uids:
+            return
+        candidates = self._imap_candidates(box, folder)
+        exact = self._imap_hash(box, source, name, candidates, report)
+        if exact and not candidates:
+            exact = _sizes_exact(box, folder.uids[0])
+        if not exact:
+            # The server's sizes are not the messages' byte counts (some servers count
+            # otherwise): narrowing by size could miss a copy, so every message is hashed.
+            log.warning(
+                "source %s: %s reports message sizes that differ from the messages' bytes; "
+                "hashing every message in %r to find copies of destroyed records",
+                source.name,
+                box.where,
+                name,
+            )
+            rest = [u for u in folder.uids if u not in candidates]
+            self._imap_hash(box, source, name, box.sizes(rest), report)
+
+    def _imap_candidates(self, box: Mailbox, folder: Folder) -> dict[int, int]:
+        """The UIDs, with their sizes, of the selected folder's messages of a wanted size."""
+        if len(self.by_size) <= SEARCH_SIZES:
+            return {uid: size for size in sorted(self.by_size) for uid in box.uids_of_size(size)}
+        return {u: s for u, s in box.sizes(folder.uids).items() if s in self.by_size}
+
+    def _imap_hash(
+        self,
+        box: Mailbox,
+        source: SourceSettings,
+        name: str,
+        sizes: dict[int, int],
+        report: CopyReport,
+    ) -> bool:
+        """Fetch and hash the messages `sizes` names, removing the wanted ones; whether each
+        was as long as the server said."""
+        exact = True
+        for uids in batches(sizes, source.batch_messages, source.batch_mb << 20):
             self.collector.renew(source)
             fetched = box.fetch(uids)
             hits: dict[int, bytes] = {}
@@ -180,6 +217,7 @@ class _Remover:
                 if raw is None:
                     continue  # deleted by someone else meanwhile
                 report.checked += 1
+                exact = exact and len(raw) == sizes[uid]
                 sha = digest(raw)
                 if sha in self.want:
                     hits[uid] = sha
@@ -195,14 +233,7 @@ class _Remover:
             box.remove(sorted(hits))  # a UID's bytes never change: exactly the hashed ones go
             for sha in hits.values():
                 report.count(sha)
-
-    def _imap_candidates(self, box: Mailbox, name: str) -> dict[int, int]:
-        """Select folder `name`; the UIDs (with sizes) of its messages of a wanted size."""
-        if len(self.by_size) <= SEARCH_SIZES:
-            box.select(name)
-            return {uid: size for size in sorted(self.by_size) for uid in box.uids_of_size(size)}
-        folder = box.open(name)
-        return {u: s for u, s in box.sizes(folder.uids).items() if s in self.by_size}
+        return exact
 
     # -- maildir -------------------------------------------------------------------------------
 
@@ -251,6 +282,14 @@ class _Remover:
         box.remove(path)
         report.count(sha)
         return True
+
+
+def _sizes_exact(box: Mailbox, uid: int) -> bool:
+    """Whether the selected folder's message `uid` is as long as the server says (a probe of
+    the sizes that narrowing relies on)."""
+    said = box.sizes([uid]).get(uid)
+    raw = box.fetch([uid]).get(uid)
+    return said is None or raw is None or len(raw) == said
 
 
 def _folders(source: SourceSettings) -> list[str]:

@@ -138,13 +138,6 @@ class Mailbox:
             raise self._fail(f"opening folder {folder!r}", exc) from None
         return Folder(folder, int(info.get(b"UIDVALIDITY", 0)), sorted(uids))
 
-    def select(self, folder: str) -> None:
-        """Select `folder` (read-write), without listing its UIDs."""
-        try:
-            self.client.select_folder(folder)
-        except (OSError, IMAPClientError) as exc:
-            raise self._fail(f"opening folder {folder!r}", exc) from None
-
     def uids_of_size(self, size: int) -> list[int]:
         """UIDs of the selected folder's messages of exactly `size` bytes (RFC822.SIZE), found
         by the server (UID SEARCH LARGER size-1 SMALLER size+1): nothing is downloaded."""

@@ -22,6 +22,7 @@ from archiver.ingest import copies as copies_module
 from archiver.ingest.collect import Collector
 from archiver.ingest.copies import CopyReport, remove_copies
 from archiver.settings import Settings
+from archiver.sources import imap as imap_module
 from tests.conftest import Archive
 from tests.integration.dovecot import Dovecot, FaultProxy, free_port
 from tests.integration.test_imap_collect import forward, imap_archive, poll
@@ -148,6 +149,35 @@ def test_imap_removes_exactly_the_copies_whose_hash_is_wanted(
     assert (again.removed, again.pending, again.done) == ({}, set(), set(destroyed))
     assert len(copy_events(archive)) == 1
     assert folder(dovecot, imap_user, "Archived") == sorted([inside[2], inside[3]])
+
+
+@pytest.mark.timeout(60)
+def test_a_server_whose_sizes_are_not_byte_counts_has_every_message_hashed(
+    tmp_path: Path,
+    database_url: str,
+    dovecot: Dovecot,
+    imap_user: str,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    archive, inside, outside = polled_imap(tmp_path, database_url, dovecot, imap_user)
+    real_sizes, real_search = imap_module.Mailbox.sizes, imap_module.Mailbox.uids_of_size
+
+    def sizes(self: imap_module.Mailbox, uids: list[int]) -> dict[int, int]:
+        return {uid: size + 2 for uid, size in real_sizes(self, uids).items()}
+
+    def uids_of_size(self: imap_module.Mailbox, size: int) -> list[int]:
+        return real_search(self, size - 2)
+
+    # A server that counts two bytes more than it sends (as some count line ends otherwise):
+    # no message has a wanted size by its count, yet the copies are found.
+    monkeypatch.setattr(imap_module.Mailbox, "sizes", sizes)
+    monkeypatch.setattr(imap_module.Mailbox, "uids_of_size", uids_of_size)
+    [report] = remove(archive, wanted(inside[3], outside))
+    assert report.removed == {sha(inside[3]): 1, sha(outside): 1} and report.pending == set()
+    assert report.checked == 5
+    assert folder(dovecot, imap_user, "Archived") == sorted(inside[:3])
+    assert "reports message sizes that differ from the messages' bytes" in caplog.text
 
 
 @pytest.mark.timeout(60)
