@@ -100,7 +100,7 @@ def remove_copies(
     DatabaseError if it cannot). With nothing wanted, nothing is opened or leased.
     """
     chosen = list(settings.sources if sources is None else sources)
-    want = _checked(wanted)
+    want = _validated(wanted)
     reports = [CopyReport(s.name, frozenset(want)) for s in chosen]
     if not want:
         return reports
@@ -125,7 +125,7 @@ def remove_copies(
     return reports
 
 
-def _checked(wanted: Mapping[bytes, int]) -> dict[bytes, int]:
+def _validated(wanted: Mapping[bytes, int]) -> dict[bytes, int]:
     """`wanted` as a plain dict; raises ValueError for a key that is no SHA-256 or a size < 1
     (a caller's mistake: such a copy cannot exist)."""
     out: dict[bytes, int] = {}
