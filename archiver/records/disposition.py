@@ -60,7 +60,7 @@ SKIPPED = "skipped"
 METHOD = "cryptographic erasure"
 FORMAT = "archiver-disposition-certificate/1"
 PAGE = 2000  # candidates read, checked and planned at a time
-CHUNK = 500  # records destroyed per transaction
+CHUNK = 250  # records destroyed per transaction
 _NUMBER = re.compile(r"^D-(\d{4})-(\d{3,})$")
 _PERMIT = re.compile(r"^[\w./:#() -]{1,64}$")
 

@@ -4,18 +4,34 @@ certificate, on a small archive whose clock is moved forward; both databases."""
 from __future__ import annotations
 
 import json
+import random
+import subprocess
+import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import corpus
 import pytest
-from sqlalchemy import create_engine, insert, update
+from sqlalchemy import create_engine, func, insert, select, update
 
 from archiver.app import App
 from archiver.archive.keys import signing_keys
 from archiver.clock import FixedClock
 from archiver.crypto import signing
-from archiver.store.tables import sealed_part, tombstone
+from archiver.store.tables import (
+    arrival,
+    disposition_record,
+    record,
+    retention,
+    sealed_part,
+    search_doc,
+    tombstone,
+)
 from tests.conftest import Archive, make_archive
+from tests.integration.conftest import kill_at_a_random_point
+from tests.integration.test_imap_collect import forward
+from tests.integration.test_reconcile import deliver, maildir_archive, record_of
 from tests.integration.test_retention import (
     fixed_clock,
     import_one,
@@ -292,3 +308,132 @@ def test_status_and_report_flag_temporary_student_records_overdue(
     shown = archive.cli("show", rid)
     assert shown.code == 3 and "its tombstone: series" in one_line(shown.err)
     assert archive.cli("verify").code == 3
+
+
+# --- Killed while executing -------------------------------------------------------------------
+
+KILL_MESSAGES = 1200  # about five transactions of records (CHUNK = 250)
+EXECUTE_AT = "2030-01-15T17:00:00+00:00"  # every 2025-2026 message's CORR-GEN has passed
+_RUN_AT = (
+    "import sys; from datetime import datetime; from archiver.cli.context import Context; "
+    "from archiver.clock import FixedClock; "
+    "Context.clock = FixedClock(datetime.fromisoformat(sys.argv[1])); "
+    "from archiver.cli.main import run; sys.exit(run(sys.argv[2:]))"
+)
+
+
+def _count(url: str, table: Any) -> int:
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        n = int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+    engine.dispose()
+    return n
+
+
+def _halves(url: str, number: str) -> tuple[int, int, list[str]]:
+    """How many of the batch's records are intact and how many destroyed, and every record
+    that is neither (something of it destroyed, something not)."""
+    engine = create_engine(url)
+    intact = destroyed = 0
+    half: list[str] = []
+    with engine.connect() as conn:
+        members = conn.execute(
+            select(disposition_record.c.record_id, disposition_record.c.state).where(
+                disposition_record.c.batch == number
+            )
+        ).all()
+        status = dict(conn.execute(select(record.c.id, record.c.status)).all())
+        keyed = {r for r, k in conn.execute(select(record.c.id, record.c.wrapped_key)) if k}
+        parts = set(conn.execute(select(sealed_part.c.record_id)).scalars())
+        stones = set(conn.execute(select(tombstone.c.record_id)).scalars())
+        indexed = set(conn.execute(select(search_doc.c.record_id)).scalars())
+        arrived = set(conn.execute(select(arrival.c.record_id)).scalars())
+        classified = set(conn.execute(select(retention.c.record_id)).scalars())
+    engine.dispose()
+    for rid, state in members:
+        alive = (
+            status[rid] != "destroyed",
+            rid in keyed,
+            rid in parts,
+            rid not in stones,
+            rid in arrived,
+            rid in classified,
+            state == "planned",
+        )
+        if all(alive):
+            intact += 1
+        elif not any(alive) and rid not in indexed:
+            destroyed += 1
+        else:
+            half.append(rid)
+    return intact, destroyed, half
+
+
+@pytest.mark.timeout(300)
+def test_sigkill_while_executing_then_run_again_leaves_no_record_half_destroyed(
+    archive: Archive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    box = tmp_path / "teachers.mbox"
+    corpus.write_corpus(box, "mbox", KILL_MESSAGES, seed=11, target_bytes=None)
+    archive.ok("import", str(box))
+    fixed_clock(monkeypatch, datetime.fromisoformat(EXECUTE_AT))
+    planned = archive.ok("dispose", "plan", "--json", *PLANNER).json()
+    number, total = planned["batch"], planned["records"]
+    assert total > 4 * 250  # more transactions than kills
+    archive.ok("dispose", "approve", number, "--permit", "RMU-2030-1", *APPROVER)
+    cmd = [
+        sys.executable, "-c", _RUN_AT, EXECUTE_AT, "--config", str(archive.config),
+        "dispose", "execute", number, *RUNNER,
+    ]  # fmt: skip
+    rng = random.Random(18)  # kills in start-up, after a transaction, in start-up, after one
+    progress = {"tombstones": lambda: _count(archive.database_url, tombstone)}
+    for _ in range(4):
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        kill_at_a_random_point(proc, progress, rng, most=250, start_up=2.0)
+        intact, destroyed, half = _halves(archive.database_url, number)
+        assert half == [] and intact + destroyed == total
+    assert 0 < _count(archive.database_url, tombstone) < total  # the kills left work undone
+    assert number in archive.ok("status", "--json").json()["disposition"]["executing"]
+
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=240)
+    assert done.returncode == 0, done.stderr
+    intact, destroyed, half = _halves(archive.database_url, number)
+    assert (intact, destroyed, half) == (0, total, [])
+    shown = batch_json(archive, number)
+    assert shown["state"] == "executed" and shown["counts"]["destroyed"] == total
+    verified = archive.ok("verify", "--json").json()
+    assert verified["failed"] == [] and verified["destroyed"] == total
+    assert archive.ok("audit", "verify", "--json").json()["ok"]
+    cert = json.loads(archive.ok("dispose", "certificate", "--json", number).out)
+    assert len(cert["tombstones"]) == total and cert["counts"]["destroyed"] == total
+
+
+# --- Copies outside the archive ---------------------------------------------------------------
+
+
+@pytest.mark.timeout(120)
+def test_reconcile_deletes_the_filed_copy_of_a_destroyed_record_and_it_never_comes_back(
+    tmp_path: Path, database_url: str, clock: FixedClock
+) -> None:
+    archive = maildir_archive(tmp_path, database_url, "drop")
+    messages = [forward(1), forward(2)]
+    filed = deliver(archive, "drop", messages)
+    gone, kept = record_of(archive, messages[0]), record_of(archive, messages[1])
+    archive.ok("hold", "create", "Audit", "--record", kept, "--reason", "state audit")
+    clock.at = noon("2029-01-10")
+    number = archive.ok("dispose", "plan", "--json", *PLANNER).json()["batch"]
+    archive.ok("dispose", "approve", number, "--permit", "P-3", *APPROVER)
+    archive.ok("dispose", "execute", number, *RUNNER)
+
+    result = archive.cli("reconcile", "--json")
+    assert result.code == 0, result.err
+    [doc] = result.json()["sources"]
+    assert (doc["destroyed_removed"], doc["present"], doc["reingested"]) == (1, 1, [])
+    assert not filed[0].exists() and filed[1].exists()
+    # The same bytes delivered again are known, and stay destroyed: nothing is archived.
+    root = archive.root.parent / "mail" / "drop"
+    (root / "new" / "again.drop.host").write_bytes(messages[0])
+    polled = archive.ok("poll", "--json", "--source", "drop").json()["sources"][0]
+    assert (polled["archived"], polled["duplicates"]) == (0, 1)
+    assert archive.ok("show", "--json", gone).json()["status"] == "destroyed"
+    assert archive.ok("verify", "--json").json()["failed"] == []
