@@ -19,7 +19,14 @@ from sqlalchemy import (
     update,
 )
 
-from archiver.domain import DESTROYED, BatchMemberRow, BatchRow, RecordRow, TombstoneRow
+from archiver.domain import (
+    DESTROYED,
+    BatchMemberRow,
+    BatchRow,
+    RecordRow,
+    RetentionRow,
+    TombstoneRow,
+)
 from archiver.store.requests import request_held_ids
 from archiver.store.retention import _row as retention_row
 from archiver.store.retention import kept_ids
@@ -107,10 +114,10 @@ class SeriesSummary:
     last_archived: datetime | None
 
 
-def busy_ids() -> Select[Any]:
-    """The ids of records planned in a batch that is not executed or cancelled yet (a
-    subquery): another batch may not take them."""
-    return (
+def busy_ids(but: str | None = None) -> Select[Any]:
+    """The ids of records planned in a batch that is not executed or cancelled yet, other
+    than batch `but` (a subquery): another batch may not take them."""
+    stmt = (
         select(disposition_record.c.record_id)
         .join(disposition_batch, disposition_batch.c.number == disposition_record.c.batch)
         .where(
@@ -118,6 +125,7 @@ def busy_ids() -> Select[Any]:
             disposition_record.c.state == "planned",
         )
     )
+    return stmt if but is None else stmt.where(disposition_record.c.batch != but)
 
 
 class DispositionRepo:
@@ -186,10 +194,12 @@ class DispositionRepo:
         requests_since: datetime,
         after: str,
         limit: int,
-    ) -> list[Any]:
-        """Retention rows (in record id order after `after`) of records that may be planned:
-        retention passed by `by`, of one of these series and dispositions, not destroyed, no
-        hold or request keeping them (`kept_ids`), in no live batch."""
+        planning: str,
+    ) -> list[RetentionRow]:
+        """Retention rows (in record id order after `after`) of records that batch `planning`
+        may take: retention passed by `by`, of one of these series and dispositions, not
+        destroyed, no hold or request keeping them (`kept_ids`), in no other live batch (those
+        it took already are before `after`)."""
         stmt = (
             select(retention)
             .join(record, record.c.id == retention.c.record_id)
@@ -201,7 +211,7 @@ class DispositionRepo:
                 retention.c.disposition.in_(list(dispositions)),
                 record.c.status != DESTROYED,
                 retention.c.record_id.not_in(kept_ids(requests_since)),
-                retention.c.record_id.not_in(busy_ids()),
+                retention.c.record_id.not_in(busy_ids(but=planning)),
             )
             .order_by(retention.c.record_id)
             .limit(limit)
