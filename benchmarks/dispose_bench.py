@@ -186,9 +186,7 @@ def build(app: App, n: int, seed: int, terms_per_record: int, part_bytes: int) -
             values = dict(kept.__dict__)
             values["limit_kind"] = values.pop("limit")
             rows[tables.retention].append(values)
-            words = set(rng.sample(common, 5)) | set(
-                rng.sample(tail, max(0, terms_per_record - 5))
-            )
+            words = set(rng.sample(common, 5)) | set(rng.sample(tail, max(0, terms_per_record - 5)))
             entry = IndexEntry(rid, index_key_id, TOKENIZER, pack_terms(sorted(words)), 0, sent)
             seq = i + 1
             rows[tables.search_doc].append(
