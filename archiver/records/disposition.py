@@ -476,6 +476,9 @@ class Disposal:
 
     def _destroy_chunk(self, tx: Tx, batch: BatchRow, ids: list[str]) -> None:
         """Check these planned records again and destroy those still eligible, in `tx`."""
+        # The batch row locked first: two runs of one batch on PostgreSQL take its chunks in
+        # turn, and the second finds them done (SQLite's write lock does this already).
+        tx.disposition.get(batch.number, lock=True)
         members = {
             m.record_id: m
             for m in tx.disposition.members_of(batch.number, ids)
