@@ -334,7 +334,9 @@ def main() -> None:
         done = json.loads(out)
         log(f"execute: {done['destroyed']} destroyed in {exec_s:.1f} s")
         after = db_size(path)
+        vacuum_s = time.perf_counter()
         vacuumed = db_size(path, vacuum=True)
+        vacuum_s = time.perf_counter() - vacuum_s
         result = {
             "records": args.records,
             "batch": count,
@@ -359,6 +361,7 @@ def main() -> None:
                 "before": round(before / 1e6, 1),
                 "after": round(after / 1e6, 1),
                 "after_vacuum": round(vacuumed / 1e6, 1),
+                "vacuum_s": round(vacuum_s, 1),
             },
         }
         if args.json:
@@ -379,7 +382,7 @@ def main() -> None:
         )
         print(
             f"  database {db['before']} MB before, {db['after']} MB after, "
-            f"{db['after_vacuum']} MB after VACUUM"
+            f"{db['after_vacuum']} MB after VACUUM ({db['vacuum_s']} s)"
         )
     finally:
         if args.keep is None:

@@ -275,12 +275,18 @@ def test_a_batch_planned_ahead_waits_for_its_day_and_one_person_may_do_all_if_co
     clock.at = noon("2027-06-01")
     number = archive.ok("dispose", "plan", "--by", "2028-01-01", "--json", *PLANNER).json()
     assert number["records"] == 1
+    none_yet = archive.cli("dispose", "certificate", number["batch"])
+    assert none_yet.code == 2 and "made when it is executed" in one_line(none_yet.err)
     archive.ok("dispose", "approve", number["batch"], "--permit", "P-9", *PLANNER)
     early = archive.cli("dispose", "execute", number["batch"], *PLANNER)
     assert early.code == 2 and "on or after that day" in one_line(early.err)
     clock.at = noon("2028-01-02")
     done = archive.ok("dispose", "execute", number["batch"], "--json", *PLANNER).json()
     assert done["destroyed"] == 1
+    late = archive.cli("dispose", "cancel", number["batch"], "--reason", "too late", *PLANNER)
+    assert late.code == 2 and "cannot be cancelled" in one_line(late.err)
+    wrong = archive.cli("dispose", "certificate", number["batch"], "--out", str(tmp_path / "c.txt"))
+    assert wrong.code == 2 and "FILE.pdf or FILE.json" in one_line(wrong.err)
 
 
 def test_status_and_report_flag_temporary_student_records_overdue(
