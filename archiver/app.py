@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from archiver.ingest.copies import PendingCopies
     from archiver.ingest.pipeline import Pipeline
     from archiver.ingest.prepare import IngestPolicy
+    from archiver.records.disposition import Disposal
     from archiver.records.redaction import RedactionDesk
     from archiver.records.requests import RequestDesk
     from archiver.records.retention import Intake
@@ -159,6 +160,20 @@ class App:
         from archiver.ingest.copies import NothingPending
 
         return NothingPending()
+
+    def disposal(self) -> Disposal:
+        """Disposition batches under the retention schedule, holds and requests."""
+        from archiver.records.disposition import Disposal
+
+        return Disposal(
+            self.store,
+            self.keyring,
+            self.schedule,
+            self.district,
+            self.requests_since,
+            self.settings.disposition.require_second_person,
+            self.settings.requests.district_name,
+        )
 
     def requests_since(self, day: date) -> datetime:
         """A request closed at or after this time still keeps its records on `day`: its appeal

@@ -161,6 +161,18 @@ class Daemon:
             return
         for d in deadlines:
             (log.warning if d.overdue else log.info)("%s", d.describe())
+        try:
+            with self.db.transaction() as tx:
+                overdue = tx.retention.overdue_maximum(today, self.app.requests_since(today))
+        except ArchiverError as exc:
+            log.warning("cannot count the records overdue for destruction: %s", exc)
+            return
+        if overdue:
+            log.warning(
+                "%d temporary student records are past the day they must be destroyed by "
+                "(603 CMR 23.06): `archiver dispose plan`",
+                overdue,
+            )
 
     def _log_head(self) -> None:
         """Put the audit head in the journal: a copy outside the database that

@@ -236,6 +236,8 @@ class RecordMeta:
 
 
 STATUSES = ("active", "quarantined")  # what a record can be; search filters on it
+# What a record is once a disposition batch destroyed it: its row stays, nothing readable does.
+DESTROYED = "destroyed"
 MAX_LIMIT = 10_000  # records on one page of search results
 
 
@@ -619,3 +621,71 @@ class AccessRow:
     record_id: str
     audit_seq: int
     purpose: bytes | None = None
+
+
+@dataclass(frozen=True)
+class BatchRow:
+    """A disposition batch as stored (DESIGN.md 9.6): who planned and approved it, its permit,
+    its state, and once executed its signed certificate."""
+
+    number: str  # D-2027-003
+    year: int
+    seq: int
+    state: str  # planned | approved | executing | executed | cancelled
+    by_day: date
+    series: str | None
+    planned_at: datetime
+    planned_by: str
+    approved_at: datetime | None = None
+    approved_by: str | None = None
+    permit: str | None = None
+    started_at: datetime | None = None
+    executed_at: datetime | None = None
+    cancelled_at: datetime | None = None
+    cancelled_by: str | None = None
+    cancel_note: bytes | None = None  # sealed
+    certificate: bytes | None = None  # the signed JSON
+    signature: bytes | None = None
+    signing_key: str | None = None
+    facts: bytes | None = None
+
+
+@dataclass(frozen=True)
+class BatchMemberRow:
+    """A record of a batch: planned, destroyed, or skipped (`reason`: hold, request or
+    retention, `detail` saying more)."""
+
+    batch: str
+    record_id: str
+    series: str
+    state: str
+    reason: str | None = None
+    detail: str | None = None
+    facts: bytes | None = None
+
+
+@dataclass(frozen=True)
+class TombstoneRow:
+    """What remains of a destroyed record."""
+
+    record_id: str
+    sha256: bytes
+    size: int
+    series: str
+    sent_at: datetime | None
+    archived_at: datetime
+    batch: str
+    destroyed_at: datetime
+    facts: bytes | None = None
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "id": self.record_id,
+            "sha256": self.sha256.hex(),
+            "size": self.size,
+            "series": self.series,
+            "sent_at": self.sent_at.isoformat() if self.sent_at else None,
+            "archived_at": self.archived_at.isoformat(),
+            "batch": self.batch,
+            "destroyed_at": self.destroyed_at.isoformat(),
+        }

@@ -31,6 +31,15 @@ class UsageError(ArchiverError):
     exit_code = 2
 
 
+class DestroyedError(UsageError):
+    """A command named a record a disposition batch destroyed: only its tombstone is left
+    (`show` prints it; every other use is refused)."""
+
+    def __init__(self, record_id: str, message: str) -> None:
+        self.record_id = record_id
+        super().__init__(message)
+
+
 class KeyFileError(ConfigError):
     """A key file is missing, unreadable, too open or malformed."""
 

@@ -283,6 +283,20 @@ class RequestsSettings:
 
 
 @dataclass(frozen=True)
+class DispositionSettings:
+    """Disposition: destroying records whose retention has passed, in approved batches."""
+
+    require_second_person: bool = field(
+        default=True,
+        metadata=_help(
+            "true: a batch is approved by someone other than the person who planned it\n"
+            "(`dispose approve` refuses the planner). false only where one person holds both\n"
+            "roles; every step is audited either way."
+        ),
+    )
+
+
+@dataclass(frozen=True)
 class SourceSettings:
     """A place messages are collected from: an IMAP account or a local maildir."""
 
@@ -405,6 +419,7 @@ class Settings:
     log: LogSettings = field(default_factory=LogSettings)
     retention: RetentionSettings = field(default_factory=RetentionSettings)
     requests: RequestsSettings = field(default_factory=RequestsSettings)
+    disposition: DispositionSettings = field(default_factory=DispositionSettings)
     sources: list[SourceSettings] = field(default_factory=_default_sources)
     config_path: Path = Path("archiver.toml")
 
@@ -495,6 +510,7 @@ _SECTIONS: dict[str, type[Any]] = {
     "log": LogSettings,
     "retention": RetentionSettings,
     "requests": RequestsSettings,
+    "disposition": DispositionSettings,
 }
 
 

@@ -71,7 +71,7 @@ def record_id(db: Store, given: str) -> str:
     key = given.strip().lower()
     with db.transaction() as tx:
         try:
-            return tx.records.get(given).id
+            return tx.records.get(given, destroyed=True).id
         except UsageError:
             if len(key) == _ID_LENGTH and all(c in "0123456789abcdef" for c in key):
                 return key

@@ -9,6 +9,7 @@ the fact.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
 
 from archiver.crypto.facts import Facts, altered
@@ -16,6 +17,8 @@ from archiver.crypto.keyring import Keyring
 from archiver.domain import (
     ArrivalRow,
     AttachmentDecisionRow,
+    BatchMemberRow,
+    BatchRow,
     HoldMemberRow,
     HoldRow,
     RecordRow,
@@ -25,6 +28,7 @@ from archiver.domain import (
     RetentionRow,
     StudentRow,
     TagRow,
+    TombstoneRow,
 )
 from archiver.errors import IntegrityError, KeyFileError
 from archiver.store.db import Tx
@@ -41,6 +45,9 @@ REQUEST = "request"
 REQUEST_RECORD = "request_record"
 REDACTION = "redaction"
 ATTACHMENT_DECISION = "attachment_decision"
+BATCH = "disposition_batch"
+BATCH_RECORD = "disposition_record"
+TOMBSTONE = "tombstone"
 
 
 def record_facts(row: RecordRow) -> Facts:
@@ -363,6 +370,91 @@ def problems_of(tx: Tx, ring: Keyring, rows: list[RecordRow]) -> dict[str, list[
         found += [hold_problems.get(m.hold_id) for m in mine]
         out[row.id] = [p for p in found if p is not None]
     return out
+
+
+def _digest(data: bytes | None) -> bytes | None:
+    """A certificate's SHA-256 stands for it among the facts (it can be megabytes)."""
+    return None if data is None else hashlib.sha256(data).digest()
+
+
+def batch_facts(row: BatchRow) -> Facts:
+    return [
+        ("year", row.year),
+        ("seq", row.seq),
+        ("state", row.state),
+        ("by_day", row.by_day),
+        ("series", row.series),
+        ("planned_at", row.planned_at),
+        ("planned_by", row.planned_by),
+        ("approved_at", row.approved_at),
+        ("approved_by", row.approved_by),
+        ("permit", row.permit),
+        ("started_at", row.started_at),
+        ("executed_at", row.executed_at),
+        ("cancelled_at", row.cancelled_at),
+        ("cancelled_by", row.cancelled_by),
+        ("cancel_note", row.cancel_note),
+        ("certificate", _digest(row.certificate)),
+        ("signature", row.signature),
+        ("signing_key", row.signing_key),
+    ]
+
+
+def seal_batch(ring: Keyring, row: BatchRow) -> BatchRow:
+    """A disposition batch with its facts authenticated: an edited planner, approver, permit
+    or state is noticed."""
+    return replace(row, facts=ring.fact_seal().seal(BATCH, row.number, batch_facts(row)))
+
+
+def batch_problem(ring: Keyring, row: BatchRow) -> str | None:
+    where = f"disposition batch {row.number}"
+    return _problem(ring, where, BATCH, row.number, batch_facts(row), row.facts)
+
+
+def _batch_member_id(row: BatchMemberRow) -> str:
+    return f"{row.batch}/{row.record_id}"
+
+
+def batch_member_facts(row: BatchMemberRow) -> Facts:
+    return [
+        ("series", row.series),
+        ("state", row.state),
+        ("reason", row.reason),
+        ("detail", row.detail),
+    ]
+
+
+def seal_batch_member(ring: Keyring, row: BatchMemberRow) -> BatchMemberRow:
+    blob = ring.fact_seal().seal(BATCH_RECORD, _batch_member_id(row), batch_member_facts(row))
+    return replace(row, facts=blob)
+
+
+def batch_member_problem(ring: Keyring, row: BatchMemberRow) -> str | None:
+    where = f"record {row.record_id}: its place in disposition batch {row.batch}"
+    ident = _batch_member_id(row)
+    return _problem(ring, where, BATCH_RECORD, ident, batch_member_facts(row), row.facts)
+
+
+def tombstone_facts(row: TombstoneRow) -> Facts:
+    return [
+        ("sha256", row.sha256),
+        ("size", row.size),
+        ("series", row.series),
+        ("sent_at", row.sent_at),
+        ("archived_at", row.archived_at),
+        ("batch", row.batch),
+        ("destroyed_at", row.destroyed_at),
+    ]
+
+
+def seal_tombstone(ring: Keyring, row: TombstoneRow) -> TombstoneRow:
+    """A tombstone with its facts authenticated: an edited hash or date is noticed."""
+    return replace(row, facts=ring.fact_seal().seal(TOMBSTONE, row.record_id, tombstone_facts(row)))
+
+
+def tombstone_problem(ring: Keyring, row: TombstoneRow) -> str | None:
+    where = f"record {row.record_id}: its tombstone"
+    return _problem(ring, where, TOMBSTONE, row.record_id, tombstone_facts(row), row.facts)
 
 
 def check(problem: str | None) -> None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from archiver.archive import audit, facts
 from archiver.crypto import sealing
 from archiver.crypto.keyring import Keyring
+from archiver.domain import RecordRow, TombstoneRow
 from archiver.errors import ArchiverError
 from archiver.store.db import Store
 
@@ -17,6 +18,8 @@ _PAGE = 200
 @dataclass
 class VerifyReport:
     checked: int = 0  # records
+    destroyed: int = 0  # destroyed records whose tombstone was checked
+    destroyed_failed: int = 0  # ... of which failed (they are in `failed` too)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (record id, error)
     students: list[tuple[str, str]] = field(default_factory=list)  # (student:ROW, error)
     # Requests' facts: the request, each record's decision, each redaction and attachment
@@ -25,12 +28,13 @@ class VerifyReport:
 
     @property
     def ok(self) -> int:
-        return self.checked - len(self.failed)
+        return self.checked - (len(self.failed) - self.destroyed_failed)
 
     def to_json(self) -> dict[str, object]:
         return {
             "checked": self.checked,
             "ok": self.ok,
+            "destroyed": self.destroyed,
             "failed": [{"id": rid, "error": err} for rid, err in self.problems()],
         }
 
@@ -104,14 +108,68 @@ def verify_all(
         after = page[-1].id
         if progress:
             progress(report.checked)
+    _destroyed(db, ring, report, progress)
     audit.record_event(
         db,
         ring,
         "verify",
         details={
             "checked": report.checked,
+            "destroyed": report.destroyed,
             "failed": [rid for rid, _ in report.failed],
             "other_failures": len(report.students) + len(report.requests),
         },
     )
     return report
+
+
+def _destroyed(
+    db: Store, ring: Keyring, report: VerifyReport, progress: Callable[[int], None] | None
+) -> None:
+    """Check every destroyed record: its tombstone is there, authentic and says what its row
+    says, and nothing readable or identifying of it remains (sealed parts, a wrapped data key,
+    an index entry, tags, arrivals, retention, redacted text)."""
+    after = ""
+    while True:
+        with db.transaction() as tx:
+            page = tx.disposition.destroyed_after(after, _PAGE)
+            remains = tx.disposition.remains([rec.id for rec, _ in page])
+        if not page:
+            return
+        for rec, stone in page:
+            problem = _destroyed_problem(ring, rec, stone, remains[rec.id])
+            if problem:
+                report.failed.append((rec.id, problem))
+                report.destroyed_failed += 1
+            report.destroyed += 1
+        after = page[-1][0].id
+        if progress:
+            progress(report.checked + report.destroyed)
+
+
+def _destroyed_problem(
+    ring: Keyring, rec: RecordRow, stone: TombstoneRow | None, remains: list[str]
+) -> str | None:
+    """What is wrong with a destroyed record, or None."""
+    found = [facts.record_problem(ring, rec)]
+    if stone is None:
+        found.append(f"record {rec.id}: destroyed, but it has no tombstone")
+    else:
+        found.append(facts.tombstone_problem(ring, stone))
+        same = (stone.sha256, stone.size, stone.sent_at, stone.archived_at) == (
+            rec.sha256,
+            rec.size,
+            rec.sent_at,
+            rec.archived_at,
+        )
+        if not same:
+            found.append(f"record {rec.id}: its tombstone and its row disagree")
+    if rec.wrapped_key:
+        remains = ["a wrapped data key", *remains]
+    if remains:
+        found.append(
+            f"record {rec.id}: destroyed, yet {', '.join(remains)} of it "
+            f"{'remain' if len(remains) > 1 else 'remains'} in the database"
+        )
+    problems = [p for p in found if p]
+    return "; ".join(problems) or None

@@ -140,11 +140,21 @@ def status_(ctx: click.Context, as_json: bool) -> int:
             deadlines = a.requests().deadlines()
         except ArchiverError as exc:
             problems.append(f"cannot read the requests' deadlines: {exc}")
+    today = a.district.today(a.clock)
     with a.store.transaction() as tx:
         kept = {
             "unclassified": tx.retention.count_unclassified(),
             "open_holds": len(tx.holds.all(open_only=True)),
+            # Temporary student records (a `maximum` series) past the day they had to go.
+            "overdue_destruction": tx.retention.overdue_maximum(today, a.requests_since(today)),
         }
+        batches = tx.disposition.count_by_state()
+        executing = tx.disposition.executing()
+    disposition = {
+        "planned": batches.get("planned", 0),
+        "approved": batches.get("approved", 0),
+        "executing": executing,
+    }
     if as_json:
         emit_json(
             {
@@ -152,6 +162,7 @@ def status_(ctx: click.Context, as_json: bool) -> int:
                 "search_index": index,
                 "audit_head": head,
                 "retention": kept,
+                "disposition": disposition,
                 "requests": [d.to_json() for d in deadlines],
                 "problems": problems,
             }
@@ -183,7 +194,24 @@ def status_(ctx: click.Context, as_json: bool) -> int:
             f"retention: {kept['unclassified']} records not classified: "
             "run `archiver retention apply`"
         )
+    if kept["overdue_destruction"]:  # the law says "no later than": the officer must act
+        click.echo(
+            f"warning: {kept['overdue_destruction']} temporary student records are past the "
+            "day they must be destroyed by (603 CMR 23.06): `archiver dispose plan`",
+            err=True,
+        )
     click.echo(f"legal holds: {kept['open_holds']} open (`archiver hold list`)")
+    if batches.get("planned") or batches.get("approved") or executing:
+        click.echo(
+            f"disposition: {batches.get('planned', 0)} batches to approve, "
+            f"{batches.get('approved', 0)} to execute (`archiver dispose list`)"
+        )
+    for number in executing:
+        click.echo(
+            f"warning: disposition batch {number} did not finish executing: run "
+            f"`archiver dispose execute {number}` again",
+            err=True,
+        )
     click.echo(f"requests: {len(deadlines)} open (`archiver request list --open`)")
     for d in deadlines:
         if d.overdue:  # a warning: the Records Access Officer must act, not IT

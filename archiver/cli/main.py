@@ -14,6 +14,7 @@ from archiver.cli import (
     collect_cmd,
     config_cmd,
     db_cmd,
+    dispose_cmd,
     export_cmd,
     hold_cmd,
     import_cmd,
@@ -73,6 +74,7 @@ for command in (
     request_cmd.request,
     redact_cmd.redact,
     export_cmd.export,
+    dispose_cmd.dispose,
 ):
     cli.add_command(command)
 

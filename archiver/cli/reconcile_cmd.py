@@ -33,7 +33,8 @@ def reconcile(ctx: click.Context, source_name: str | None, wait: str, as_json: b
 
     Every message there is hashed (SHA-256 of its exact bytes) and looked up; a missing one is
     archived again through the pipeline, as polling would. Nothing is moved. A source with
-    remove_archived_after_days set also has its old, confirmed copies removed.
+    remove_archived_after_days set also has its old, confirmed copies removed. Copies of
+    records a disposition batch destroyed are removed always.
 
     Exit code 0 if every copy is present or was re-ingested; 1 if something failed; 2 for a
     configuration problem (an unknown --source); 3 if a record does not match its hash.
@@ -68,6 +69,11 @@ def _show(r: ReconcileReport) -> None:
         f"{r.source}: checked {r.checked}, present {r.present}, re-ingested "
         f"{len(r.reingested)} ({r.quarantined} quarantined), failed {r.failed}, "
         f"removed {r.removed}"
+        + (
+            f", copies of destroyed records removed {r.destroyed_removed}"
+            if r.destroyed_removed
+            else ""
+        )
     )
     for record_id in r.reingested[:SHOWN]:
         click.echo(f"{r.source}: re-ingested {record_id}")

@@ -109,9 +109,62 @@ def show(
         raise click.UsageError(
             "--raw, --json, --attachment, --save-attachments and --pdf cannot be combined"
         )
-    from archiver.archive.reading import attachment_bytes, open_record, record_view
+    from archiver.errors import DestroyedError
 
     a = app(ctx)
+    try:
+        _show(a, record_id, raw, as_json, attachment, save_attachments, pdf_path, purpose)
+    except DestroyedError as exc:
+        if raw or attachment is not None or save_attachments is not None or pdf_path:
+            raise UsageError(
+                f"record {exc.record_id} was destroyed by a disposition batch: nothing of it "
+                f"can be read (`archiver show {exc.record_id}` prints its tombstone)"
+            ) from None
+        _show_tombstone(a, exc.record_id, as_json)
+
+
+def _show_tombstone(a: App, record_id: str, as_json: bool) -> None:
+    """What `show` says of a destroyed record: its tombstone (audited)."""
+    from archiver.cli.context import who
+
+    stone = a.disposal().tombstone(record_id, who())
+    doc = {**stone.to_json(), "status": "destroyed"}
+    if as_json:
+        emit_json(doc)
+        return
+    lines = [
+        ("Record", stone.record_id),
+        (
+            "Status",
+            f"destroyed {stone.destroyed_at:%Y-%m-%d %H:%M} UTC by disposition batch "
+            f"{stone.batch} (`archiver dispose show {stone.batch}`)",
+        ),
+        ("Archived", doc["archived_at"]),
+        ("Sent", doc["sent_at"] or "-"),
+        ("Size", f"{size_text(stone.size)}   SHA-256 {doc['sha256']}"),
+        ("Series", stone.series),
+    ]
+    for label, value in lines:
+        click.echo(f"{label + ':':<10}{value}")
+    click.echo("")
+    click.echo(
+        "Only this tombstone is left: the message, its attachments and its metadata are gone."
+    )
+
+
+def _show(
+    a: App,
+    record_id: str,
+    raw: bool,
+    as_json: bool,
+    attachment: int | None,
+    save_attachments: Path | None,
+    pdf_path: Path | None,
+    purpose: str | None,
+) -> None:
+    """`show` of a record that is not destroyed (DestroyedError if it is)."""
+    from archiver.archive.reading import attachment_bytes, open_record, record_view
+
     if pdf_path is not None:
         _write_pdf(a, record_id, pdf_path, purpose)
         return
@@ -352,7 +405,17 @@ def verify(ctx: click.Context, as_json: bool, check_index: bool, sample: int | N
     if as_json:
         emit_json(report.to_json())
     else:
-        click.echo(f"checked {report.checked} records: {report.ok} ok, {len(report.failed)} failed")
+        live_failed = len(report.failed) - report.destroyed_failed
+        click.echo(f"checked {report.checked} records: {report.ok} ok, {live_failed} failed")
+        if report.destroyed:
+            click.echo(
+                f"checked {report.destroyed} destroyed records: "
+                + (
+                    f"{report.destroyed_failed} not as a destruction leaves them"
+                    if report.destroyed_failed
+                    else "each has its tombstone and nothing readable remains"
+                )
+            )
         for rid, err in report.problems():
             click.echo(f"FAILED {rid}: {err}", err=True)
     return 3 if report.problems() else 0

@@ -58,6 +58,14 @@ def report(ctx: click.Context, as_json: bool) -> None:
             f"{r.code:<10} {r.counts.records:>8} {r.counts.pending:>8} {r.counts.eligible:>8} "
             f"{r.counts.held:>6}  {_day(r.counts.next_eligible):<13}  {overdue:>7}"
         )
+    for r in rows:
+        doc = r.to_json()
+        if doc["limit"] == "maximum" and doc["overdue"]:
+            click.echo(
+                f"warning: {doc['overdue']} records of {r.code} are past the day they must be "
+                f"destroyed by: `archiver dispose plan --series {r.code}`",
+                err=True,
+            )
     if unclassified:
         click.echo(
             f"{unclassified} records are not classified yet: run `archiver retention apply`",

@@ -5,7 +5,8 @@ quarantine folder). Those copies outlive a database that loses committed records
 corrupted SQLite WAL, a restore from an older backup. Reconcile walks both folders, hashes each
 message's exact bytes, looks the hashes up in batches, and sends the missing messages through
 the pipeline again, with the source's forwarder rule, so they come back as polling would have
-archived them (quarantined included). Nothing is moved.
+archived them (quarantined included). Nothing is moved. A copy of a record that a disposition
+batch destroyed is deleted: the record is gone, and its plaintext copy must not outlive it.
 
 With `remove_archived_after_days`, a copy at least that old is deleted once its record has been
 opened and its bytes checked against the hash (IMAP: \\Deleted and UID EXPUNGE of exactly those
@@ -47,6 +48,7 @@ class ReconcileReport:
     quarantined: int = 0  # ... of which came back quarantined
     failed: int = 0  # copies that could not be read, checked or re-ingested
     removed: int = 0  # confirmed old copies deleted (remove_archived_after_days)
+    destroyed_removed: int = 0  # copies of records a disposition destroyed, deleted
     damaged: list[str] = field(default_factory=list)  # records that do not open or match
     errors: list[str] = field(default_factory=list)
     error: str | None = None  # why the run stopped early, if it did
@@ -71,6 +73,7 @@ class ReconcileReport:
             "quarantined": self.quarantined,
             "failed": self.failed,
             "removed": self.removed,
+            "destroyed_removed": self.destroyed_removed,
             "damaged": self.damaged,
             "errors": self.errors,
             "error": self.error,
@@ -144,6 +147,7 @@ class Reconciler:
             "quarantined": report.quarantined,
             "failed": report.failed,
             "removed": report.removed_records,
+            "destroyed_removed": report.destroyed_removed,
             "damaged": report.damaged,
         }
         try:
@@ -276,14 +280,22 @@ class Reconciler:
                     readable.append((c, prepare.digest(c.message.raw)))
             with self.db.transaction() as tx:
                 known = tx.records.known_hashes([d for _, d in readable])
+                destroyed = tx.records.destroyed_hashes(list(known))
             old: list[tuple[_Copy, bytes]] = []
+            gone: list[_Copy] = []
             for c, sha in readable:
                 if sha not in known:
                     yield c.message
                     continue
+                if sha in destroyed:  # a disposition destroyed its record: the copy goes too
+                    gone.append(c)
+                    continue
                 report.present += 1
                 if cutoff is not None and c.dated is not None and c.dated < cutoff:
                     old.append((c, sha))
+            if gone:
+                remove(gone)
+                report.destroyed_removed += len(gone)
             if old:
                 self._remove_confirmed(old, report, remove)
 

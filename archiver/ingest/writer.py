@@ -14,7 +14,7 @@ from archiver.archive.index_entry import index_entry
 from archiver.archive.roster import Roster
 from archiver.crypto import sealing
 from archiver.crypto.keyring import Keyring
-from archiver.domain import ArrivalRow, NewRecord, RecordRow, TagRow, unpack_terms
+from archiver.domain import DESTROYED, ArrivalRow, NewRecord, RecordRow, TagRow, unpack_terms
 from archiver.errors import DatabaseError
 from archiver.ingest.prepare import ARCHIVED, DUPLICATE, FAILED, QUARANTINED, Outcome, Prepared
 from archiver.store.db import Tx
@@ -94,6 +94,9 @@ def _write(
         rec = existing.get(p.sha256) or rec
         if rec is None:  # known when the importer looked, gone now: a disposal raced us
             raise DatabaseError("a record disappeared while importing: run the import again")
+        if rec.status == DESTROYED:  # a copy of a destroyed record: it is not archived again
+            outcomes.append(Outcome(label, rec.id, DUPLICATE, record_status=rec.status))
+            continue
         if rec.id not in keys:
             keys[rec.id] = sealing.data_key(ring, rec)
         key = keys[rec.id]

@@ -16,6 +16,7 @@ from archiver.store import schema
 from archiver.store.attachment_decisions import AttachmentDecisionRepo
 from archiver.store.audit import AuditRepo
 from archiver.store.collection import CollectionRepo
+from archiver.store.disposition import DispositionRepo
 from archiver.store.engine import describe, make_engine, missing_sqlite_file
 from archiver.store.holds import HoldRepo
 from archiver.store.index import IndexRepo
@@ -29,7 +30,8 @@ from archiver.store.roster import RosterRepo
 
 class Tx:
     """One database transaction: `records`, `index`, `roster`, `collection`, `keys`, `audit`,
-    `retention`, `holds`, `requests`, `redactions`, `attachment_decisions`; `now` is when it
+    `retention`, `holds`, `requests`, `redactions`, `attachment_decisions`, `disposition`;
+    `now` is when it
     began, by the store's clock: every time it writes."""
 
     def __init__(self, conn: Connection, now: datetime) -> None:
@@ -45,6 +47,7 @@ class Tx:
         self.requests = RequestRepo(conn)
         self.redactions = RedactionRepo(conn)
         self.attachment_decisions = AttachmentDecisionRepo(conn)
+        self.disposition = DispositionRepo(conn)
 
     def delete_record(self, record_id: str) -> None:
         """Delete a record with everything it has: index entry and postings, parts, arrivals,

@@ -23,6 +23,9 @@ def _sqlite_setup(engine: Engine, lock_timeout: int) -> None:
         # FULL: a committed record survives power loss before it leaves the mailbox.
         cur.execute("PRAGMA synchronous=FULL")
         cur.execute("PRAGMA foreign_keys=ON")
+        # Deleted content is overwritten with zeros, not left in free pages: what a
+        # disposition deletes is not in the file afterwards (VACUUM only shrinks it).
+        cur.execute("PRAGMA secure_delete=ON")
         cur.execute(f"PRAGMA busy_timeout={int(lock_timeout * 1000)}")
         cur.close()
 

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, insert, or_, select, update
 
 from archiver.domain import (
+    DESTROYED,
     Hits,
     IndexCheck,
     IndexedDoc,
@@ -177,12 +178,12 @@ class IndexRepo:
         return or_(*stale)
 
     def unindexed_after(self, after_id: str, limit: int, state: SearchState) -> list[RecordRow]:
-        """Records in id order after `after_id` without an index entry made as `state` says
-        (its key, tokenizer and generation)."""
+        """Records (not destroyed) in id order after `after_id` without an index entry made
+        as `state` says (its key, tokenizer and generation)."""
         rows = self._conn.execute(
             select(record)
             .select_from(record.outerjoin(search_doc, search_doc.c.record_id == record.c.id))
-            .where(record.c.id > after_id, self._stale(state))
+            .where(record.c.id > after_id, record.c.status != DESTROYED, self._stale(state))
             .order_by(record.c.id)
             .limit(limit)
         ).all()
@@ -195,7 +196,7 @@ class IndexRepo:
             self._conn.execute(
                 select(func.count())
                 .select_from(record.outerjoin(search_doc, search_doc.c.record_id == record.c.id))
-                .where(self._stale(state, generation))
+                .where(record.c.status != DESTROYED, self._stale(state, generation))
             ).scalar_one()
         )
 

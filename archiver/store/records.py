@@ -6,12 +6,15 @@ from datetime import datetime
 
 from sqlalchemy import Connection, delete, func, insert, or_, select, update
 
-from archiver.domain import ArrivalRow, RecordRow
-from archiver.errors import UsageError
+from archiver.domain import DESTROYED, ArrivalRow, RecordRow
+from archiver.errors import DestroyedError, UsageError
 from archiver.store.rows import chunks, insert_new, record_row, utc
 from archiver.store.tables import arrival, record, sealed_part
 
 MIN_ID_PREFIX = 6
+# Records a disposition destroyed keep their row (id, hash, dates) and nothing readable: the
+# scans of every record (verify, rotation, reindex, apply) pass them by.
+LIVE = record.c.status != DESTROYED
 
 
 class RecordRepo:
@@ -32,6 +35,18 @@ class RecordRepo:
         found: set[bytes] = set()
         for chunk in chunks(digests, 1000):
             rows = self._conn.execute(select(record.c.sha256).where(record.c.sha256.in_(chunk)))
+            found.update(bytes(r[0]) for r in rows)
+        return found
+
+    def destroyed_hashes(self, digests: list[bytes]) -> set[bytes]:
+        """Which of `digests` are records a disposition destroyed."""
+        found: set[bytes] = set()
+        for chunk in chunks(digests, 1000):
+            rows = self._conn.execute(
+                select(record.c.sha256).where(
+                    record.c.sha256.in_(chunk), record.c.status == DESTROYED
+                )
+            )
             found.update(bytes(r[0]) for r in rows)
         return found
 
@@ -59,8 +74,9 @@ class RecordRepo:
         if rows:
             self._conn.execute(insert_new(self._conn, arrival), [r.__dict__ for r in rows])
 
-    def get(self, id_or_prefix: str) -> RecordRow:
-        """The record with this id or unique id prefix; raises UsageError."""
+    def get(self, id_or_prefix: str, destroyed: bool = False) -> RecordRow:
+        """The record with this id or unique id prefix; raises UsageError (also for a
+        destroyed record, unless `destroyed`: only its tombstone is left)."""
         key = id_or_prefix.strip().lower()
         if not all(c in "0123456789abcdef" for c in key):
             raise UsageError(
@@ -77,7 +93,14 @@ class RecordRepo:
             raise UsageError(f"no record {id_or_prefix}")
         if len(rows) > 1:
             raise UsageError(f"record id prefix {id_or_prefix} is ambiguous: give more digits")
-        return record_row(rows[0])
+        found = record_row(rows[0])
+        if found.status == DESTROYED and not destroyed:
+            raise DestroyedError(
+                found.id,
+                f"record {found.id} was destroyed by a disposition batch: only its tombstone "
+                f"is left (`archiver show {found.id}`)",
+            )
+        return found
 
     def part(self, record_id: str, part: str) -> bytes | None:
         return self._conn.execute(
@@ -93,9 +116,9 @@ class RecordRepo:
         not_kek: str | None = None,
         unauthenticated: bool = False,
     ) -> list[RecordRow]:
-        """Records in id order after `after_id` (optionally only those not wrapped by `not_kek`,
-        or only those whose facts are not authenticated yet)."""
-        q = select(record).where(record.c.id > after_id)
+        """Records not destroyed, in id order after `after_id` (optionally only those not
+        wrapped by `not_kek`, or only those whose facts are not authenticated yet)."""
+        q = select(record).where(record.c.id > after_id, LIVE)
         if not_kek is not None:
             q = q.where(record.c.kek_id != not_kek)
         if unauthenticated:
@@ -150,14 +173,15 @@ class RecordRepo:
         )
 
     def count(self, kek_id: str | None = None) -> int:
-        q = select(func.count()).select_from(record)
+        """Records not destroyed (wrapped by `kek_id`)."""
+        q = select(func.count()).select_from(record).where(LIVE)
         if kek_id is not None:
             q = q.where(record.c.kek_id == kek_id)
         return int(self._conn.execute(q).scalar_one())
 
     def count_by_kek(self) -> dict[str, int]:
         rows = self._conn.execute(
-            select(record.c.kek_id, func.count()).group_by(record.c.kek_id)
+            select(record.c.kek_id, func.count()).where(LIVE).group_by(record.c.kek_id)
         ).all()
         return {r[0]: int(r[1]) for r in rows}
 

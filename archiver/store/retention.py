@@ -22,7 +22,7 @@ from sqlalchemy import (
     update,
 )
 
-from archiver.domain import RetentionRow
+from archiver.domain import DESTROYED, RetentionRow
 from archiver.store.requests import request_held_ids
 from archiver.store.rows import as_bytes, aware, chunks, utc
 from archiver.store.tables import (
@@ -148,7 +148,7 @@ class RetentionRepo:
         stmt = (
             select(record.c.id)
             .outerjoin(retention, retention.c.record_id == record.c.id)
-            .where(retention.c.record_id.is_(None))
+            .where(retention.c.record_id.is_(None), record.c.status != DESTROYED)
             .order_by(record.c.id)
             .limit(limit)
         )
@@ -160,7 +160,7 @@ class RetentionRepo:
         stmt = (
             select(func.count())
             .select_from(record.outerjoin(retention, retention.c.record_id == record.c.id))
-            .where(retention.c.record_id.is_(None))
+            .where(retention.c.record_id.is_(None), record.c.status != DESTROYED)
         )
         return int(self._conn.execute(stmt).scalar_one())
 
@@ -213,6 +213,21 @@ class RetentionRepo:
             )
             for r in self._conn.execute(stmt)
         ]
+
+    def overdue_maximum(self, today: date, requests_since: datetime) -> int:
+        """Records of a maximum-period series (temporary student records) past the day they
+        had to be destroyed by, still here, and that no hold or request keeps."""
+        stmt = (
+            select(func.count())
+            .select_from(retention)
+            .where(
+                retention.c.limit_kind == "maximum",
+                retention.c.retain_until.is_not(None),
+                retention.c.retain_until < today,
+                retention.c.record_id.not_in(kept_ids(requests_since)),
+            )
+        )
+        return int(self._conn.execute(stmt).scalar_one())
 
     def due(
         self, by: date, series: str | None, limit: int, offset: int, requests_since: datetime

@@ -34,7 +34,7 @@ from sqlalchemy import (
     tuple_,
 )
 
-from archiver.domain import Hits
+from archiver.domain import DESTROYED, Hits
 from archiver.store import postings
 from archiver.store.retention import held_ids
 from archiver.store.rows import aware
@@ -87,7 +87,7 @@ def _by_filters(conn: Connection, q: TermQuery, offset: int, limit: int | None) 
         source = source.join(search_doc, search_doc.c.record_id == record.c.id)
     if q.student is not None:
         source = record_tag.join(source, record.c.id == record_tag.c.record_id)
-    stmt = select(record.c.id).select_from(source)
+    stmt = select(record.c.id).select_from(source).where(record.c.status != DESTROYED)
     if q.student is not None:
         stmt = stmt.where(record_tag.c.student_id == q.student)
     if q.since is not None:

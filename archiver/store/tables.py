@@ -495,3 +495,71 @@ attachment_decision = Table(
     Column("decided_by", String(128), nullable=False),
     Column("facts", LargeBinary),
 )
+
+# Disposition (DESIGN.md 9.6): a batch of records planned for destruction, approved by a
+# second person (with the Supervisor of Records' permit number where the schedule requires
+# Form RMU-2), then executed. All plaintext: numbers, names of the people acting, dates and
+# counts, never content; authenticated like every fact. `certificate` is the signed JSON
+# certificate of an executed batch (tombstone facts only, nothing secret), `signature` its
+# detached Ed25519 signature by `signing_key`.
+disposition_batch = Table(
+    "disposition_batch",
+    metadata,
+    Column("number", String(16), primary_key=True),  # D-2027-003
+    Column("year", Integer, nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("state", String(16), nullable=False),  # planned|approved|executing|executed|cancelled
+    Column("by_day", Date, nullable=False),  # records whose retention passed by this day
+    Column("series", String(32)),  # the series asked for (`plan --series`), if one was
+    Column("planned_at", DateTime(timezone=True), nullable=False),
+    Column("planned_by", String(128), nullable=False),
+    Column("approved_at", DateTime(timezone=True)),
+    Column("approved_by", String(128)),
+    Column("permit", String(64)),  # the Supervisor of Records' permit (RMU-2) number
+    Column("started_at", DateTime(timezone=True)),
+    Column("executed_at", DateTime(timezone=True)),
+    Column("cancelled_at", DateTime(timezone=True)),
+    Column("cancelled_by", String(128)),
+    Column("cancel_note", LargeBinary),  # sealed: why it was cancelled
+    Column("certificate", LargeBinary),
+    Column("signature", LargeBinary),
+    Column("signing_key", String(64)),
+    Column("facts", LargeBinary),
+    UniqueConstraint("year", "seq", name="uq_disposition_batch_year_seq"),
+)
+
+# The records of a batch: planned, then destroyed or skipped at execution (and why: a hold
+# or a request placed since planning, or a retention that changed).
+disposition_record = Table(
+    "disposition_record",
+    metadata,
+    Column(
+        "batch",
+        String(16),
+        ForeignKey("disposition_batch.number", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("record_id", String(32), ForeignKey("record.id"), primary_key=True, index=True),
+    Column("series", String(32), nullable=False),
+    Column("state", String(16), nullable=False),  # planned | destroyed | skipped
+    Column("reason", String(16)),  # hold | request | retention (a skipped record)
+    Column("detail", String(128)),
+    Column("facts", LargeBinary),
+)
+
+# What remains of a destroyed record: the facts that prove what it was and when it went.
+# The `record` row stays too (status "destroyed", no wrapped key), so its id and hash are
+# never reused and a copy arriving again is known.
+tombstone = Table(
+    "tombstone",
+    metadata,
+    Column("record_id", String(32), ForeignKey("record.id"), primary_key=True),
+    Column("sha256", LargeBinary(32), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("series", String(32), nullable=False),
+    Column("sent_at", DateTime(timezone=True)),
+    Column("archived_at", DateTime(timezone=True), nullable=False),
+    Column("batch", String(16), ForeignKey("disposition_batch.number"), nullable=False, index=True),
+    Column("destroyed_at", DateTime(timezone=True), nullable=False),
+    Column("facts", LargeBinary),
+)

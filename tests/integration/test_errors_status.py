@@ -51,6 +51,7 @@ def test_readme_does_not_call_shipped_features_next() -> None:
     assert "Search is next" not in readme
     assert "in later releases, search" not in intro
     assert "Records management (retention, holds" not in intro
+    assert "disposition and the web application are next" not in intro
 
 
 def test_a_record_id_that_is_not_hex_is_called_so(lite: Archive) -> None:
