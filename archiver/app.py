@@ -9,6 +9,7 @@ command that needs none of them (`archiver --help`) starts at once.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,7 +20,7 @@ from archiver.settings import Settings, load_settings
 if TYPE_CHECKING:
     from archiver.archive.roster import Changed
     from archiver.crypto.keyring import Keyring
-    from archiver.ingest.copies import PendingCopies
+    from archiver.ingest.copies import CopyReport, PendingCopies
     from archiver.ingest.pipeline import Pipeline
     from archiver.ingest.prepare import IngestPolicy
     from archiver.records.disposition import Disposal
@@ -154,12 +155,11 @@ class App:
         return RedactionDesk(self.store, self.keyring, load_exemptions(), self.text_limits())
 
     def pending_copies(self) -> PendingCopies:
-        """Copies of destroyed records the sources may still hold, which each poll cycle tries
-        again to remove (`ingest.copies.retry_pending`). Disposition keeps them; until it
-        provides its store here, nothing is pending."""
-        from archiver.ingest.copies import NothingPending
+        """Copies of destroyed records the sources still hold, which each poll cycle tries
+        again to remove (`ingest.copies.retry_pending`): kept by disposition."""
+        from archiver.records.disposition import PendingStore
 
-        return NothingPending()
+        return PendingStore(self.store)
 
     def disposal(self) -> Disposal:
         """Disposition batches under the retention schedule, holds and requests."""
@@ -173,7 +173,18 @@ class App:
             self.requests_since,
             self.settings.disposition.require_second_person,
             self.settings.requests.district_name,
+            self._remove_copies if self.settings.sources else None,
         )
+
+    def _remove_copies(self, wanted: Mapping[bytes, int]) -> Sequence[CopyReport]:
+        """Remove from every source the copies whose bytes hash to `wanted` (`dispose
+        execute`): one process, the sources' leases held in turn."""
+        from archiver.ingest.collect import Collector
+        from archiver.ingest.copies import remove_copies
+
+        collector = Collector(self.settings, self.pipeline(workers=1))
+        # A source being polled meanwhile is left pending: its next cycle removes them.
+        return remove_copies(self.settings, collector, wanted)
 
     def requests_since(self, day: date) -> datetime:
         """A request closed at or after this time still keeps its records on `day`: its appeal

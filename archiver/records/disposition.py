@@ -17,9 +17,13 @@ index entry and postings, tags, arrivals (their sealed locators), retention and 
 go, its row says "destroyed", and a tombstone (id, SHA-256, size, series, sent and archived
 dates, batch, destroyed at) is written, all in the transaction that marks it destroyed. A
 process killed at any moment leaves every record either intact or destroyed, and the batch
-"executing": running `execute` again finishes it. Then the keys are destroyed (the hook
-`_destroy_keys`) and the certificate is made, signed with the archive's signing key, and kept
-in the database.
+"executing": running `execute` again finishes it. Then the copies the sources still hold
+(each message polling filed in a source's archived or quarantine folder) are removed by their
+SHA-256 (`ingest/copies.py`, given as `remove_copies`); those a source could not remove yet
+are kept in the database and each poll cycle of that source tries again (`PendingStore`).
+Then the keys are destroyed (the hook `_destroy_keys`) and the certificate is made (with what
+was removed from each source and what is pending), signed with the archive's signing key, and
+kept in the database.
 """
 
 from __future__ import annotations
@@ -27,10 +31,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from archiver.archive import audit, facts
 from archiver.clock import District
@@ -49,6 +53,11 @@ from archiver.errors import IntegrityError, UsageError
 from archiver.records.schedule import Schedule, Series
 from archiver.store.db import Store, Tx
 from archiver.store.disposition import SeriesSummary
+
+if TYPE_CHECKING:
+    from archiver.ingest.copies import CopyReport
+
+RemoveCopies = Callable[[Mapping[bytes, int]], "Sequence[CopyReport]"]
 
 PLANNED = "planned"
 APPROVED = "approved"
@@ -234,6 +243,7 @@ class Disposal:
         requests_since: Callable[[date], datetime],
         require_second_person: bool,
         organization: str,
+        remove_copies: RemoveCopies | None = None,
     ) -> None:
         self.db = db
         self.ring = ring
@@ -242,6 +252,7 @@ class Disposal:
         self.requests_since = requests_since
         self.require_second_person = require_second_person
         self.organization = " ".join(organization.split())
+        self.remove_copies = remove_copies  # None: no source to clean (an archive of imports)
 
     # --- plan ------------------------------------------------------------------------------
 
@@ -463,8 +474,9 @@ class Disposal:
             done += len(order[start : start + CHUNK])
             if progress:
                 progress(done)
+        copies = self._copies(row.number)
         with self.db.transaction() as tx:
-            return self._finish(tx, row.number, actor)
+            return self._finish(tx, row.number, actor, copies)
 
     def _scope_of(self, row: BatchRow) -> tuple[list[str], tuple[str, ...]]:
         """The series and dispositions the batch still takes at execution (the schedule may
@@ -552,7 +564,40 @@ class Disposal:
             ]
         )
 
-    def _finish(self, tx: Tx, number: str, actor: str) -> Executed:
+    def _copies(self, number: str) -> list[dict[str, object]] | None:
+        """Remove the copies the sources hold of a batch's destroyed records; keep those a
+        source still holds (each poll cycle tries again); per source, what was removed and
+        what is pending, for the certificate. None without sources to clean."""
+        if self.remove_copies is None:
+            return None
+        wanted: dict[bytes, int] = {}
+        after = ""
+        while True:
+            with self.db.transaction() as tx:
+                page = tx.disposition.wanted(number, after, PAGE)
+            if not page:
+                break
+            wanted.update((sha, size) for _, sha, size in page)
+            after = page[-1][0]
+        reports = self.remove_copies(wanted) if wanted else []
+        out: list[dict[str, object]] = []
+        with self.db.transaction() as tx:
+            for r in reports:
+                pending = {sha: wanted[sha] for sha in r.pending if sha in wanted}
+                tx.disposition.note_copies(number, r.source, pending, r.reason, tx.now)
+                out.append(
+                    {
+                        "source": r.source,
+                        "removed": r.removed_count,
+                        "pending": len(pending),
+                        "reason": r.reason if pending else None,
+                    }
+                )
+        return out
+
+    def _finish(
+        self, tx: Tx, number: str, actor: str, copies: list[dict[str, object]] | None = None
+    ) -> Executed:
         """Destroy the keys, make and sign the certificate, mark the batch executed."""
         row = self._batch(tx, number, lock=True)
         if row.state == EXECUTED:  # another run finished it meanwhile
@@ -560,7 +605,9 @@ class Disposal:
         destroyed_keys = _destroy_keys(tx, self.ring, tx.disposition.key_ids(row.number))
         key_id, private = self.ring.signing_key()
         row = replace(row, state=EXECUTED, executed_at=tx.now)
-        data = self._certificate(tx, row, key_id, signing.public_key(private), destroyed_keys)
+        data = self._certificate(
+            tx, row, key_id, signing.public_key(private), destroyed_keys, copies
+        )
         row = facts.seal_batch(
             self.ring,
             replace(
@@ -592,7 +639,13 @@ class Disposal:
         return Executed(row.number, counts.get(DESTROYED, 0), skipped, digest, already)
 
     def _certificate(
-        self, tx: Tx, row: BatchRow, key_id: str, public: bytes, keys: list[str]
+        self,
+        tx: Tx,
+        row: BatchRow,
+        key_id: str,
+        public: bytes,
+        keys: list[str],
+        copies: list[dict[str, object]] | None = None,
     ) -> bytes:
         """The certificate's JSON: what the batch was, who planned and approved it, the
         method, the counts, the summary per series, every record skipped and why, and every
@@ -614,6 +667,9 @@ class Disposal:
                 "student tags, arrivals (sealed locators), retention and redacted text"
             ),
             "keys_destroyed": keys,
+            # Copies polling had filed in the sources: per source, removed now, and pending
+            # (the source could not be reached or refused: each poll cycle tries again).
+            "source_copies": copies,
             "signing_key": {"id": key_id, "algorithm": "Ed25519", "public_key": public.hex()},
             "counts": {
                 "planned": view.counts.get(DESTROYED, 0) + view.counts.get(SKIPPED, 0),
@@ -749,3 +805,19 @@ def _not_executable(row: BatchRow) -> str:
             "(by another person, with --permit where RMU-2 approval is needed)"
         )
     return f"batch {row.number} is {row.state}: it cannot be executed"
+
+
+class PendingStore:
+    """The copies of destroyed records a source still holds, kept in the database: what each
+    poll cycle of that source tries again to remove (`ingest.copies.PendingCopies`)."""
+
+    def __init__(self, db: Store) -> None:
+        self.db = db
+
+    def pending(self, source: str) -> Mapping[bytes, int]:
+        with self.db.transaction() as tx:
+            return tx.disposition.pending_copies(source)
+
+    def done(self, source: str, sha256s: Collection[bytes]) -> None:
+        with self.db.transaction() as tx:
+            tx.disposition.copies_done(source, list(sha256s))

@@ -34,6 +34,7 @@ from archiver.store.rows import as_bytes, aware, chunks, utc
 from archiver.store.tables import (
     arrival,
     disposition_batch,
+    disposition_copy,
     disposition_record,
     hold,
     hold_record,
@@ -493,6 +494,71 @@ class DispositionRepo:
             for t in self._conn.execute(select(tombstone).where(tombstone.c.record_id.in_(page))):
                 stones[t.record_id] = _tombstone(t)
         return [(r, stones.get(r.id)) for r in recs]
+
+    def wanted(self, number: str, after: str, limit: int) -> list[tuple[str, bytes, int]]:
+        """A batch's destroyed records in id order after `after`: (id, SHA-256, size), what
+        the sources' copies of them are found by."""
+        stmt = (
+            select(tombstone.c.record_id, tombstone.c.sha256, tombstone.c.size)
+            .where(tombstone.c.batch == number, tombstone.c.record_id > after)
+            .order_by(tombstone.c.record_id)
+            .limit(limit)
+        )
+        return [(str(r[0]), bytes(r[1]), int(r[2])) for r in self._conn.execute(stmt)]
+
+    # --- copies the sources still hold --------------------------------------------------
+
+    def note_copies(
+        self, number: str, source: str, pending: dict[bytes, int], reason: str | None, now: datetime
+    ) -> None:
+        """Copies of a batch's records that `source` still holds: kept until `copies_done`."""
+        if not pending:
+            return
+        self.copies_done(source, list(pending))  # noted again: the newest reason
+        self._conn.execute(
+            insert(disposition_copy),
+            [
+                {
+                    "source": source,
+                    "sha256": sha,
+                    "size": size,
+                    "batch": number,
+                    "reason": (reason or "")[:300] or None,
+                    "noted_at": now,
+                }
+                for sha, size in pending.items()
+            ],
+        )
+
+    def pending_copies(self, source: str) -> dict[bytes, int]:
+        """The copies `source` is still to remove: SHA-256 -> size."""
+        rows = self._conn.execute(
+            select(disposition_copy.c.sha256, disposition_copy.c.size).where(
+                disposition_copy.c.source == source
+            )
+        )
+        return {bytes(r[0]): int(r[1]) for r in rows}
+
+    def copies_done(self, source: str, sha256s: Sequence[bytes]) -> None:
+        for page in chunks(list(sha256s)):
+            self._conn.execute(
+                delete(disposition_copy).where(
+                    disposition_copy.c.source == source, disposition_copy.c.sha256.in_(page)
+                )
+            )
+
+    def copies_pending_by_batch(self, number: str) -> dict[str, tuple[int, str | None]]:
+        """Per source, how many of a batch's copies are still to remove, and the last reason."""
+        rows = self._conn.execute(
+            select(
+                disposition_copy.c.source,
+                func.count(),
+                func.max(disposition_copy.c.reason),
+            )
+            .where(disposition_copy.c.batch == number)
+            .group_by(disposition_copy.c.source)
+        )
+        return {str(r[0]): (int(r[1]), r[2]) for r in rows}
 
     def remains(self, record_ids: Sequence[str]) -> dict[str, list[str]]:
         """What is still stored of these (destroyed) records that could be read or names

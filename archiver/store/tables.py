@@ -563,3 +563,17 @@ tombstone = Table(
     Column("destroyed_at", DateTime(timezone=True), nullable=False),
     Column("facts", LargeBinary),
 )
+
+# A copy of a destroyed record that a source still held when its batch was executed (the
+# source could not be reached, or refused): each poll cycle of that source tries again, and
+# the row goes once the copy is gone. The hash and size are the tombstone's.
+disposition_copy = Table(
+    "disposition_copy",
+    metadata,
+    Column("source", String(128), primary_key=True),
+    Column("sha256", LargeBinary(32), primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("batch", String(16), ForeignKey("disposition_batch.number"), nullable=False, index=True),
+    Column("reason", String(300)),
+    Column("noted_at", DateTime(timezone=True), nullable=False),
+)

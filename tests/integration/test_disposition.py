@@ -418,7 +418,7 @@ def test_sigkill_while_executing_then_run_again_leaves_no_record_half_destroyed(
 
 
 @pytest.mark.timeout(120)
-def test_reconcile_deletes_the_filed_copy_of_a_destroyed_record_and_it_never_comes_back(
+def test_execution_removes_the_filed_copy_of_a_destroyed_record_and_it_never_comes_back(
     tmp_path: Path, database_url: str, clock: FixedClock
 ) -> None:
     archive = maildir_archive(tmp_path, database_url, "drop")
@@ -430,12 +430,18 @@ def test_reconcile_deletes_the_filed_copy_of_a_destroyed_record_and_it_never_com
     number = archive.ok("dispose", "plan", "--json", *PLANNER).json()["batch"]
     archive.ok("dispose", "approve", number, "--permit", "P-3", *APPROVER)
     archive.ok("dispose", "execute", number, *RUNNER)
+    # Executing removed the filed copy (the kept record's stays), and says so.
+    assert not filed[0].exists() and filed[1].exists()
+    cert = json.loads(archive.ok("dispose", "certificate", number, "--json").text)
+    cert = cert.get("certificate", cert)
+    assert cert["source_copies"] == [
+        {"source": "drop", "removed": 1, "pending": 0, "reason": None}
+    ]
 
     result = archive.cli("reconcile", "--json")
     assert result.code == 0, result.err
     [doc] = result.json()["sources"]
-    assert (doc["destroyed_removed"], doc["present"], doc["reingested"]) == (1, 1, [])
-    assert not filed[0].exists() and filed[1].exists()
+    assert (doc["destroyed_removed"], doc["present"], doc["reingested"]) == (0, 1, [])
     # The same bytes delivered again are known, and stay destroyed: nothing is archived.
     root = archive.root.parent / "mail" / "drop"
     (root / "new" / "again.drop.host").write_bytes(messages[0])
@@ -443,3 +449,33 @@ def test_reconcile_deletes_the_filed_copy_of_a_destroyed_record_and_it_never_com
     assert (polled["archived"], polled["duplicates"]) == (0, 1)
     assert archive.ok("show", "--json", gone).json()["status"] == "destroyed"
     assert archive.ok("verify", "--json").json()["failed"] == []
+
+
+def test_a_copy_a_busy_source_still_holds_is_pending_until_its_next_poll(
+    tmp_path: Path, database_url: str, clock: FixedClock
+) -> None:
+    from archiver.ingest.collect import Collector
+
+    archive = maildir_archive(tmp_path, database_url, "drop")
+    messages = [forward(1)]
+    [filed] = deliver(archive, "drop", messages)
+    clock.at = noon("2029-01-10")
+    number = archive.ok("dispose", "plan", "--json", *PLANNER).json()["batch"]
+    archive.ok("dispose", "approve", number, "--permit", "P-3", *APPROVER)
+    app = App.from_config(archive.config, clock)
+    [source] = app.settings.sources
+    poller = Collector(app.settings, app.pipeline(workers=1))
+    poller.owner = "another-host:4242"  # a poll running elsewhere holds the source
+    with poller.leased(source):
+        archive.ok("dispose", "execute", number, *RUNNER)
+    assert filed.exists()  # the source was busy: its copy is still there, and known
+    doc = json.loads(archive.ok("dispose", "certificate", number, "--json").text)
+    [copies] = doc.get("certificate", doc)["source_copies"]
+    assert (copies["source"], copies["removed"], copies["pending"]) == ("drop", 0, 1)
+    assert copies["reason"]
+    assert len(app.pending_copies().pending("drop")) == 1
+    clock.at = noon("2029-01-11")  # later: the poll that held the source has ended
+    polled = archive.cli("poll", "--json", "--source", "drop")  # its next cycle removes it
+    assert polled.code == 0, polled.text
+    assert not filed.exists()
+    assert app.pending_copies().pending("drop") == {}
