@@ -434,9 +434,7 @@ def test_execution_removes_the_filed_copy_of_a_destroyed_record_and_it_never_com
     assert not filed[0].exists() and filed[1].exists()
     cert = json.loads(archive.ok("dispose", "certificate", number, "--json").text)
     cert = cert.get("certificate", cert)
-    assert cert["source_copies"] == [
-        {"source": "drop", "removed": 1, "pending": 0, "reason": None}
-    ]
+    assert cert["source_copies"] == [{"source": "drop", "removed": 1, "pending": 0, "reason": None}]
 
     result = archive.cli("reconcile", "--json")
     assert result.code == 0, result.err
