@@ -1230,7 +1230,8 @@ ATTRIBUTION_FORMS: tuple[tuple[str, str], ...] = (
     ("ar", r"في[ \t]+(?P<date>.*\d.*?)[ \t]+تمت[ \t]+كتابة[ \t]+ما[ \t]+يلي[ \t]+بواسطة[ \t]+"
      r"(?P<who>.+?)[ \t]*:"),
     # Horde (IMP) writes no date: "Quoting <sender>:", "Zitat von <sender>:", "Citation de
-    # <sender> :". Without a date, an attribution needs the sender's address.
+    # <sender> :" (the French form unverified). Without a date, an attribution needs the
+    # sender's address.
     ("en", r"Quoting[ \t]+(?P<who>.+?)[ \t]*:"),
     ("de", r"Zitat[ \t]+von[ \t]+(?P<who>.+?)[ \t]*:"),
     ("fr", r"Citation[ \t]+de[ \t]+(?P<who>.+?)[ \t]*:"),
