@@ -55,6 +55,12 @@ class Locale:
     # Phrases inside a dashed banner that closes a forwarded message (Mutt, Horde, Yandex:
     # "----- End forwarded message -----"): never part of the original's body.
     end_banners: tuple[str, ...] = ()
+    # Phrases inside a dashed line between a header block and the body it heads (The Bat!:
+    # "===8<===Original message text==="): part of the block, not of the body.
+    body_banners: tuple[str, ...] = ()
+    # Phrases that open a line ending in the original's date, over its header block (Mail
+    # Orange: "Message du 19/03/24 12:28"): a banner like "Original Message", with a date.
+    dated_banners: tuple[str, ...] = ()
     # Twelve tuples (January first): full names, genitive forms and abbreviations.
     months: tuple[tuple[str, ...], ...] = ()
     weekdays: tuple[str, ...] = ()
@@ -98,11 +104,25 @@ EN = Locale(
     subject_labels=("Subject",),
     reply_to_labels=("Reply-To", "Reply To"),
     other_labels=("Attachments", "Importance", "Organization", "Newsgroups"),
-    forward_banners=("Forwarded message", "Forwarded Message", "Forwarded e-mail"),
+    # Gnus: "-------------------- Start of forwarded message --------------------".
+    forward_banners=(
+        "Forwarded message",
+        "Forwarded Message",
+        "Forwarded e-mail",
+        "Start of forwarded message",
+    ),
     original_banners=("Original Message", "Original message"),
     intro_banners=("Begin forwarded message", "Forwarded message"),
     sender_banners=("Forwarded message from",),
-    end_banners=("End forwarded message", "End of forwarded message"),
+    # Sylpheed closes its block with "----- Original Message Ends -----", The Bat! with
+    # "===8<===End of original message text===".
+    end_banners=(
+        "End forwarded message",
+        "End of forwarded message",
+        "Original Message Ends",
+        "End of original message text",
+    ),
+    body_banners=("Original message text",),
     months=_months(
         "january jan | february feb | march mar | april apr | may | june jun | july jul | "
         "august aug | september sep sept | october oct | november nov | december dec"
@@ -205,6 +225,7 @@ FR = Locale(
     forward_banners=("Message transféré", "Message transmis", "Courriel transféré"),
     original_banners=("Message d'origine", "Message d’origine", "Message original"),
     intro_banners=("Début du message réexpédié", "Début du message transféré"),
+    dated_banners=("Message du",),  # Mail Orange
     months=_months(
         "janvier janv jan | février fevrier févr fevr fév fev | mars | avril avr | mai | "
         "juin | juillet juil | août aout | septembre sept | octobre oct | novembre nov | "
@@ -275,7 +296,7 @@ IT = Locale(
     cc_labels=("Cc", "CC"),
     bcc_labels=("Ccn",),
     date_labels=("Data", "Inviato", "Inviato il"),
-    subject_labels=("Oggetto",),
+    subject_labels=("Oggetto", "Ogg"),  # Libero: "Ogg:"
     reply_to_labels=("Rispondi a",),
     other_labels=("Allegati", "Priorità", "Importanza"),
     forward_banners=("Messaggio inoltrato", "Messaggio Inoltrato"),
@@ -546,7 +567,8 @@ FI = Locale(
         "sunnuntai su maanantaina tiistaina keskiviikkona torstaina perjantaina lauantaina "
         "sunnuntaina"
     ),
-    forward_prefixes=("VL", "Vl", "VS"),
+    # "VS:" is a reply in Finnish (vastaus), a forward in Swedish, Danish and Norwegian.
+    forward_prefixes=("VL", "Vl"),
     reply_prefixes=("VS", "Vs", "Vast"),
 )
 
@@ -790,7 +812,8 @@ EL = Locale(
         "δευτέρα δευ τρίτη τρί τρι τετάρτη τετ πέμπτη πέμ πεμ παρασκευή παρ σάββατο σάβ σαβ "
         "κυριακή κυρ"
     ),
-    forward_prefixes=("ΠΡΘ", "Πρθ"),
+    # "Προώθηση:" ("forwarding") is the word in full; which clients write it is unverified.
+    forward_prefixes=("ΠΡΘ", "Πρθ", "Προώθηση"),
     reply_prefixes=("ΑΠ", "Απ"),
 )
 
@@ -1017,6 +1040,28 @@ ET = Locale(
     ),
 )
 
+# Catalan: Gmail ca "El dj., 25 de gener 2024 a les 17:44, <sender> va escriure:" (month names
+# after "de" or "d'"), Outlook ca "De / Enviat / Per a / A/c / Assumpte". Outlook's labels and
+# the banners are unverified.
+CA = Locale(
+    code="ca",
+    name="Catalan",
+    from_labels=("De",),
+    to_labels=("Per a",),
+    cc_labels=("A/c",),
+    date_labels=("Data", "Enviat"),
+    subject_labels=("Assumpte",),
+    forward_banners=("Missatge reenviat",),
+    original_banners=("Missatge original",),
+    months=_months(
+        "gener gen | febrer febr | març | abril abr d'abril | maig | juny | juliol jul | "
+        "agost ag d'agost | setembre set | octubre oct d'octubre | novembre nov | desembre des"
+    ),
+    weekdays=_words(
+        "dilluns dl dimarts dt dimecres dc dijous dj divendres dv dissabte ds diumenge dg"
+    ),
+)
+
 # Priority order (see the module docstring).
 LOCALES: tuple[Locale, ...] = (
     EN,
@@ -1057,6 +1102,7 @@ LOCALES: tuple[Locale, ...] = (
     FA,
     AM,
     SQ,
+    CA,
 )
 
 # Time-of-day markers (checked next to the time, case-sensitively for the short ones).
@@ -1119,7 +1165,7 @@ AMBIGUOUS_ZONES: frozenset[str] = frozenset({"IST"})
 #
 # The verb at the end of the line, after "<intro> <date>, <sender>".
 ATTRIBUTION_VERBS: tuple[tuple[str, str], ...] = (
-    ("en", r"wrote"),
+    ("en", r"(?:wrote|writes)"),  # Gnus: "<sender> writes:"
     ("fr", r"a [ée]crit"),
     ("es", r"escribi[óo]"),
     ("it", r"ha scritto"),
@@ -1145,11 +1191,15 @@ ATTRIBUTION_VERBS: tuple[tuple[str, str], ...] = (
     ("hi", r"ने[ \t]+लिखा"),  # Gmail hi: "<date> को <time> बजे <sender> ने लिखा:"
     ("id", r"menulis"),  # Gmail id: "Pada <date> <sender> menulis:"
     ("sq", r"shkroi"),  # Gmail sq: "Më <date> <sender> shkroi:"
+    ("he", r"כתב(?:/ה|ה)?"),  # Outlook for Mac he: "ב-<date>, <sender> כתב/ה:"
+    ("ca", r"va[ \t]+escriure"),  # Gmail ca: "El <date>, <sender> va escriure:"
 )
-# Words that may open the line before the date ("On", "Le", "Am", "W dniu"...).
+# Words that may open the line before the date ("On", "Le", "Am", "W dniu"...). Hebrew writes
+# "on" as a prefix joined to the date by a hyphen or maqaf ("ב-29.1.2024"): the intros that
+# end in one take no space after them.
 ATTRIBUTION_INTROS: tuple[str, ...] = (
     "On", "Le", "Am", "El", "Il giorno", "Il", "Op", "W dniu", "Em", "Às", "Den", "Dne", "Dňa",
-    "La", "În", "Pe", "Vào", "Lúc", "At", "Στις", "Pada", "Më",
+    "La", "În", "Pe", "Vào", "Lúc", "At", "Στις", "Pada", "Më", "ב-", "ב־",
 )  # fmt: skip
 # Whole-line forms: the verb between the date and the sender, or the sender first (languages
 # separated by spaces).
@@ -1165,8 +1215,12 @@ ATTRIBUTION_FORMS: tuple[tuple[str, str], ...] = (
     ("tr", r"(?P<who>.+?),[ \t]*(?P<date>.+?)[ \t]+tarihinde[ \t]+şunu[ \t]+yazdı[ \t]*:"),
     ("fi", r"(?P<who>.+?)[ \t]+kirjoitti[ \t]+(?P<date>.*\d.*?)[ \t]*:"),
     ("et", r"(?P<who>.+?)[ \t]+kirjutas[ \t]+(?:kuupäeval[ \t]+)?(?P<date>.*\d.*?)[ \t]*:"),
-    ("nl", r"Op[ \t]+(?P<date>.+?)[ \t]+heeft[ \t]+(?P<who>.+?)[ \t]+het[ \t]+volgende"
-     r"[ \t]+geschreven[ \t]*:"),
+    # Apple Mail nl "Op <date> heeft <sender> het volgende geschreven:", Outlook for Mac nl
+    # without "het volgende"; Yahoo de "Am <date> hat <sender> Folgendes geschrieben:".
+    ("nl", r"Op[ \t]+(?P<date>.+?)[ \t]+heeft[ \t]+(?P<who>.+?)[ \t]+"
+     r"(?:het[ \t]+volgende[ \t]+)?geschreven[ \t]*:"),
+    ("de", r"(?:Am[ \t]+)?(?P<date>\D*\d.*?)[ \t]+hat[ \t]+(?P<who>.+?)[ \t]+"
+     r"(?:Folgendes[ \t]+)?geschrieben[ \t]*:"),
     ("de", r"(?:Am[ \t]+)?(?P<date>.*\d.*?)[ \t]+schrieb[ \t]+(?P<who>.+?)[ \t]*:"),
     ("nl", r"(?:Op[ \t]+)?(?P<date>.*\d.*?)[ \t]+schreef[ \t]+(?P<who>.+?)[ \t]*:"),
     ("sv da no", r"(?:Den[ \t]+)?(?P<date>.*\d.*?)[ \t]+skrev[ \t]+(?P<who>.+?)[ \t]*:"),
@@ -1175,13 +1229,21 @@ ATTRIBUTION_FORMS: tuple[tuple[str, str], ...] = (
     # Gmail ar: "في <date> تمت كتابة ما يلي بواسطة <sender>:" ("on <date> this was written by").
     ("ar", r"في[ \t]+(?P<date>.*\d.*?)[ \t]+تمت[ \t]+كتابة[ \t]+ما[ \t]+يلي[ \t]+بواسطة[ \t]+"
      r"(?P<who>.+?)[ \t]*:"),
+    # Horde (IMP) writes no date: "Quoting <sender>:", "Zitat von <sender>:", "Citation de
+    # <sender> :" (the French form unverified). Without a date, an attribution needs the
+    # sender's address.
+    ("en", r"Quoting[ \t]+(?P<who>.+?)[ \t]*:"),
+    ("de", r"Zitat[ \t]+von[ \t]+(?P<who>.+?)[ \t]*:"),
+    ("fr", r"Citation[ \t]+de[ \t]+(?P<who>.+?)[ \t]*:"),
 )  # fmt: skip
 # What may follow a year in a date ("2025 г.", "2025年", "2025년", "2025.").
 YEAR_SUFFIXES: tuple[str, ...] = ("г.", "年", "년", ".")
 # Words that end an attribution with no space before the colon (Chinese, Korean).
 ATTRIBUTION_END_WORDS: tuple[str, ...] = ("写道", "寫道", "님이 작성")
 # Words before the sender that are not part of a name (Czech Gmail: "… v 9:31 odesílatel X",
-# Greek "…, ο/η X", Hindi "… 6:10 pm बजे X").
+# Greek "…, ο/η X", Hindi "… 6:10 pm बजे X", Outlook for Mac tr "… 20:11 tarihinde X" and ru
+# "… 22:05 пользователь X", Mail.ru "… 8:40 -04:00 от X").
 ATTRIBUTION_SENDER_WORDS: tuple[str, ...] = (
-    "odesílatel", "Uhr", "h", "időpontban", "saatinde", "ο/η", "बजे",
+    "odesílatel", "Uhr", "h", "időpontban", "saatinde", "ο/η", "बजे", "tarihinde",
+    "пользователь", "от",
 )  # fmt: skip

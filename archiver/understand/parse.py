@@ -681,7 +681,9 @@ def _find_originals(
         out.note = out.text.strip()
         out.originals = [_itself(inner, PROVENANCE_HEADERS)]
         if inner.originals and inner.originals[0].provenance != PROVENANCE_NONE:
-            out.originals += inner.originals
+            # An attached forward: its body is its own text, down to the forward it made in
+            # turn (the next original of the chain), as for an inline forward of a forward.
+            out.originals = [replace(out.originals[0], body=inner.note), *inner.originals]
         return
     # The outermost prefix says what the sender did: "Re: Fwd: …" replies to a forward, and the
     # forward it quotes is the reply's history, as any quoted message is.

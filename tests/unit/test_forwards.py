@@ -2362,7 +2362,7 @@ MORE_ATTRIBUTION_FORWARDS = [
         "For the record.\n\nOn 28/10/2021 12:46:03, John Doe <john.doe@acme.example> wrote:\n"
         "> Hi Ms. Brooks,\n> Sam lost his bus pass.\n\n-- \nLena Brooks\nGrade 3\n",
         P_JOHN,
-        "Bus pass",
+        "Re: Bus pass",  # the original was a reply: only the forward's own prefix goes
         "Hi Ms. Brooks,",
         "Sam lost his bus pass.",
         "2021-10-28T16:46:03",
@@ -3823,3 +3823,467 @@ def test_groupwise_lookalike_lines_stay_fast() -> None:
     for text in (noisy, spaced):
         assert split_forward(text, None, "Fwd: x") is None
     assert time.perf_counter() - started < 5
+
+
+# --- forward set 3: attribution phrases, quoted blocks, client markers, chains ----------------
+
+P_MONTSE = Party("Montse Vila", "montse.vila@gmail.example")
+P_ELIF = Party("Elif Kaya", "elif.kaya@ttmail.example")
+P_ANNA_RU = Party("Анна Орлова", "anna.orlova@mail.example")
+P_ADA = Party("Ada Moss", "ada.moss@zoho.example")
+
+SET3_ATTRIBUTIONS = [
+    Fwd(
+        "nl-outlook-mac-without-het-volgende",
+        "Doorst: Schoolreis",
+        'For the record.\n\nOp 14-05-2024 08:05 heeft "Sanne de Vries" '
+        "<sanne.devries@ziggo.example> geschreven:\n\n> Goedemorgen,\n>\n> Sanne\n",
+        P_SANNE,
+        "Schoolreis",
+        "Goedemorgen,",
+        "Sanne",
+        "2024-05-14T12:05:00",
+    ),
+    Fwd(
+        "de-yahoo-hat-folgendes-geschrieben",
+        "WG: Ausflug",
+        "For the record.\n\nAm Dienstag, 14. Mai 2024, 08:05:30 MESZ hat Jürgen Weiß "
+        "<j.weiss@web.example> Folgendes geschrieben:\n\n> Guten Morgen,\n>\n> Jürgen\n",
+        P_JURGEN,
+        "Ausflug",
+        "Guten Morgen,",
+        "Jürgen",
+        "2024-05-14T06:05:30",
+    ),
+    Fwd(
+        "he-outlook-mac-hyphen",
+        "הועבר: טיול",
+        'For the record.\n\nב-14.5.2024, 8:05, "אריאל פרץ" <ariel.peretz@gmail.example> '
+        "כתב/ה:\n\n> שלום,\n>\n> אריאל\n",
+        P_ARIEL,
+        "טיול",
+        "שלום,",
+        "אריאל",
+        "2024-05-14T12:05:00",
+    ),
+    Fwd(
+        "he-maqaf-feminine",
+        "הועבר: אסיפה",
+        "For the record.\n\nב\u05be3.6.2024, 19:40, אריאל פרץ <ariel.peretz@gmail.example> "
+        "כתבה:\n\n> ערב טוב,\n>\n> אריאל\n",
+        P_ARIEL,
+        "אסיפה",
+        "ערב טוב,",
+        "אריאל",
+        "2024-06-03T23:40:00",
+    ),
+    Fwd(
+        "ca-gmail-va-escriure",
+        "Fwd: Excursió",
+        "For the record.\n\nEl dt., 14 de maig 2024 a les 8:05, Montse Vila "
+        "(<montse.vila@gmail.example>) va escriure:\n\n> Bon dia,\n>\n> Montse\n",
+        P_MONTSE,
+        "Excursió",
+        "Bon dia,",
+        "Montse",
+        "2024-05-14T12:05:00",
+    ),
+    Fwd(
+        "el-prefix-in-full",
+        "Προώθηση: Εκδρομή",
+        "For the record.\n\nΣτις Τρί 14 Μαΐ 2024 στις 8:05 π.μ., ο/η Νίκος Αλεξίου "
+        "<n.alexiou@forthnet.example> έγραψε:\n\n> Καλημέρα,\n>\n> Νίκος\n",
+        P_NIKOS,
+        "Εκδρομή",
+        "Καλημέρα,",
+        "Νίκος",
+        "2024-05-14T12:05:00",
+    ),
+    Fwd(
+        "tr-outlook-mac-tarihinde",
+        "İlt: Gezi",
+        'For the record.\n\n14.05.2024 08:05 tarihinde "Elif Kaya" <elif.kaya@ttmail.example> '
+        "şunu yazdı:\n\n> Merhaba,\n>\n> Elif\n",
+        P_ELIF,
+        "Gezi",
+        "Merhaba,",
+        "Elif",
+        "2024-05-14T12:05:00",
+    ),
+    Fwd(
+        "ru-outlook-mac-polzovatel",
+        "Пересл.: Экскурсия",
+        'For the record.\n\n14.05.2024, 8:05 пользователь "Анна Орлова" '
+        "<anna.orlova@mail.example> написал:\n\n> Добрый день!\n>\n> Анна\n",
+        P_ANNA_RU,
+        "Экскурсия",
+        "Добрый день!",
+        "Анна",
+        "2024-05-14T12:05:00",
+    ),
+    Fwd(
+        "ru-mailru-ot",
+        "Fwd: Экскурсия",
+        "For the record.\n\nВторник, 14 мая 2024, 8:05 -04:00 от Анна Орлова "
+        "<anna.orlova@mail.example>:\n\n> Добрый день!\n>\n> Анна\n",
+        P_ANNA_RU,
+        "Экскурсия",
+        "Добрый день!",
+        "Анна",
+        "2024-05-14T12:05:00",
+    ),
+    Fwd(
+        "en-gnus-writes",
+        "Fwd: Chess club",
+        "For the record.\n\nAda Moss <ada.moss@zoho.example> writes:\n\n> Hi,\n>\n> Ada\n",
+        P_ADA,
+        "Chess club",
+        "Hi,",
+        "Ada",
+        None,
+    ),
+    Fwd(
+        "en-horde-quoting",
+        "Fwd: Permission slip",
+        "For the record.\n\nQuoting Ada Moss <ada.moss@zoho.example>:\n\n> Hello,\n>\n> Ada\n",
+        P_ADA,
+        "Permission slip",
+        "Hello,",
+        "Ada",
+        None,
+    ),
+    Fwd(
+        "de-horde-zitat-von",
+        "WG: Erlaubnis",
+        'For the record.\n\nZitat von "Jürgen Weiß" <j.weiss@web.example>:\n\n> Hallo,\n>\n'
+        "> Jürgen\n",
+        P_JURGEN,
+        "Erlaubnis",
+        "Hallo,",
+        "Jürgen",
+        None,
+    ),
+    Fwd(
+        "en-zoho-between-dashes",
+        "Fwd: Field day",
+        "For the record.\n\n---- On Tue, 14 May 2024 08:05:00 -0400 Ada Moss "
+        "<ada.moss@zoho.example> wrote ----\n\nHello,\n\nField day moved to Friday.\n\nAda\n",
+        P_ADA,
+        "Field day",
+        "Hello,",
+        "Ada",
+        "2024-05-14T12:05:00",
+    ),
+    Fwd(
+        "fr-zoho-between-dashes",
+        "TR: Sortie",
+        "For the record.\n\n---- Le mar., 14 mai 2024 08:05:00 -0400 Ada Moss "
+        "<ada.moss@zoho.example> a écrit ---\n\nBonjour,\n\nAda\n",
+        P_ADA,
+        "Sortie",
+        "Bonjour,",
+        "Ada",
+        "2024-05-14T12:05:00",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", SET3_ATTRIBUTIONS, ids=[c.id for c in SET3_ATTRIBUTIONS])
+def test_set3_attribution_phrases(case: Fwd) -> None:
+    test_issue12_forwards(case)
+    # The same line under a reply's subject is a reply's.
+    assert split_forward(case.text, None, "Re: x") is None
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Quoting Ada Moss:",  # no address and no date: a sentence, not Horde's line
+        "---- Forwarded by the front office ----",
+        "------------------------------------------",
+        "---- See you on 14 May ----",
+    ],
+)
+def test_lines_like_set3_attributions_are_not_ones(line: str) -> None:
+    assert split_forward(f"For the record.\n\n{line}\n\n> Hello,\n> Ada\n", None, "Fwd: x") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("dc., 3 d'abril 2024 a les 9:10", "2024-04-03T13:10:00"),
+        ("dc., 3 d’abril 2024 a les 9:10", "2024-04-03T13:10:00"),
+        ("dj., 10 d'octubre 2024 a les 17:44", "2024-10-10T21:44:00"),
+        ("dl., 8 de gener 2024 a les 8:00", "2024-01-08T13:00:00"),
+    ],
+)
+def test_catalan_dates(text: str, expected: str) -> None:
+    assert parse_client_date(text) == utc(expected)
+
+
+SET3_BLOCKS = [
+    Fwd(
+        "fr-orange-message-du",
+        "TR: Cantine",
+        "For the record.\n\n> Message du 14/05/24 08:05\n"
+        '> De : "Nadège Pierre-Louis" <nadege.pl@orange.example>\n'
+        '> A : "Prof" <prof@school.example.org>\n> Copie à : \n> Objet : Cantine\n>\n'
+        "> Bonjour,\n>\n> Nadège\n",
+        P_NADEGE,
+        "Cantine",
+        "Bonjour,",
+        "Nadège",
+        "2024-05-14T12:05:00",
+    ),
+    Fwd(
+        "it-libero-ogg",
+        "Fwd: Gita",
+        "For the record.\n\n> ----Messaggio originale----\n"
+        '> Da: "Giulia Rossi" <giulia.rossi@libero.example>\n> Data: 14/05/2024 8.05\n'
+        "> A: <prof@school.example.org>\n> Ogg: Gita\n>\n> Buongiorno,\n>\n> Giulia\n",
+        P_GIULIA,
+        "Gita",
+        "Buongiorno,",
+        "Giulia",
+        "2024-05-14T12:05:00",
+    ),
+    Fwd(
+        "en-quoted-block-then-the-forwarders-text",
+        "Fwd: Bus",
+        "For the record.\n\n> -------- Original Message --------\n"
+        "> From: Patricia Doherty <pdoherty74@gmail.example>\n"
+        "> Date: May 14, 2024 at 8:05 AM\n> Subject: Bus\n>\n> Liam takes bus 9 today.\n>\n"
+        "> Pat\n\nI told the office.\n-- \nLena Brooks\nGrade 3\n",
+        P_PAT,
+        "Bus",
+        "Liam takes bus 9 today.",
+        "Pat",
+        "2024-05-14T12:05:00",
+    ),
+    Fwd(
+        "en-quoted-rows-over-an-unquoted-body",  # GMX, WEB.DE: the body under them goes on
+        "Fwd: Bus",
+        "For the record.\n\n> From: Patricia Doherty <pdoherty74@gmail.example>\n"
+        "> Date: May 14, 2024 at 8:05 AM\n> To: prof@school.example.org\n> Subject: Bus\n\n"
+        "Liam takes bus 9 today.\n\nPat\n",
+        P_PAT,
+        "Bus",
+        "Liam takes bus 9 today.",
+        "Pat",
+        "2024-05-14T12:05:00",
+    ),
+    Fwd(
+        "en-the-bat-scissors",
+        "Fwd: Olympiad",
+        "For the record.\n\nThis is a forwarded message\n"
+        "From: Patricia Doherty <pdoherty74@gmail.example>\nTo: Lena <lena@school.example.org>\n"
+        "Date: Tuesday, May 14, 2024, 8:05:00 AM\nSubject: Olympiad\n\n"
+        "===8<==============Original message text===============\nHello,\n\nPat\n"
+        "===8<===========End of original message text===========\n\n-- \nLena\n",
+        P_PAT,
+        "Olympiad",
+        "Hello,",
+        "Pat",
+        "2024-05-14T12:05:00",
+        note="For the record.\n\nThis is a forwarded message",
+    ),
+    Fwd(
+        "en-sylpheed-rule-and-ends",
+        "Fwd: Trip",
+        "For the record.\n\n----------------------- Original Message -----------------------\n"
+        " From:    Patricia Doherty <pdoherty74@gmail.example>\n"
+        " To:      Lena <lena@school.example.org>\n"
+        " Date:    Tue, 14 May 2024 08:05:00 -0400\n Subject: Trip\n----\n\nHello,\n\nPat\n\n"
+        "--------------------- Original Message Ends --------------------\n",
+        P_PAT,
+        "Trip",
+        "Hello,",
+        "Pat",
+        "2024-05-14T12:05:00",
+    ),
+    Fwd(
+        "en-sylpheed-quoted-body",
+        "Fwd: Trip",
+        "For the record.\n\n----------------------- Original Message -----------------------\n"
+        " From:    Patricia Doherty <pdoherty74@gmail.example>\n"
+        " To:      Lena <lena@school.example.org>\n"
+        " Date:    Tue, 14 May 2024 08:05:00 -0400\n Subject: Trip\n----\n\n> Hello,\n>\n"
+        "> Pat\n\n--------------------- Original Message Ends --------------------\n",
+        P_PAT,
+        "Trip",
+        "Hello,",
+        "Pat",
+        "2024-05-14T12:05:00",
+    ),
+    Fwd(
+        "en-mutt-quoted-body-then-closing-banner",
+        "Fwd: Trip",
+        "For the record.\n\n"
+        "----- Forwarded message from Patricia Doherty <pdoherty74@gmail.example> -----\n\n"
+        "Date: Tue, 14 May 2024 08:05:00 -0400\n"
+        "From: Patricia Doherty <pdoherty74@gmail.example>\nTo: Lena <lena@school.example.org>\n"
+        "Subject: Trip\n\n> Hello,\n>\n> Pat\n\n----- End forwarded message -----\n\n-- \nLena\n",
+        P_PAT,
+        "Trip",
+        "Hello,",
+        "Pat",
+        "2024-05-14T12:05:00",
+    ),
+    Fwd(
+        "en-gnus-start-and-end-of-forwarded-message",
+        "Fwd: Trip",
+        "For the record.\n\n"
+        "-------------------- Start of forwarded message --------------------\n"
+        "From: Patricia Doherty <pdoherty74@gmail.example>\nTo: Lena <lena@school.example.org>\n"
+        "Subject: Trip\nDate: Tue, 14 May 2024 08:05:00 -0400\n\n> Hello,\n> Pat\n"
+        "-------------------- End of forwarded message --------------------\n",
+        P_PAT,
+        "Trip",
+        "Hello,",
+        "Pat",
+        "2024-05-14T12:05:00",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", SET3_BLOCKS, ids=[c.id for c in SET3_BLOCKS])
+def test_set3_blocks_and_markers(case: Fwd) -> None:
+    test_issue12_forwards(case)
+    found = split_forward(case.text, None, case.subject)
+    assert found is not None and len(found.chain) == 1
+    assert not any(c in found.chain[0].body for c in ("8<", "----", "Ends")), found.chain[0].body
+
+
+def test_a_dated_line_over_no_header_block_is_text() -> None:
+    text = "For the record.\n\nMessage du 14/05/24 08:05\n\nLa cantine ferme à midi.\n"
+    assert split_forward(text, None, "TR: Cantine") is None
+
+
+def test_text_under_a_quoted_forward_goes_back_to_the_message_that_quoted_it() -> None:
+    text = (
+        "For the record.\n\n-------- Forwarded Message --------\nSubject: Fwd: Bus\n"
+        "Date: Tue, 14 May 2024 09:00:00 -0400\nFrom: Front Office <office@school.example.org>\n"
+        "To: Lena <lena@school.example.org>\n\nSee below.\n\n"
+        "> -------- Original Message --------\n"
+        "> From: Patricia Doherty <pdoherty74@gmail.example>\n"
+        "> Date: May 14, 2024 at 8:05 AM\n> Subject: Bus\n>\n> Liam takes bus 9 today.\n\n"
+        "Please update his card.\n"
+    )
+    found = split_forward(text, None, "Fwd: Fwd: Bus")
+    assert found is not None
+    outer, inner = found.chain
+    assert outer.body == "See below.\n\nPlease update his card."
+    assert inner.sender == P_PAT and inner.body == "Liam takes bus 9 today."
+
+
+@pytest.mark.parametrize(
+    ("subject", "original_subject"),
+    [
+        ("FW: Fwd: Carpool", "Fwd: Carpool"),  # the original was itself a forward
+        ("Fwd: Re: Carpool", "Re: Carpool"),
+        ("Fwd: Carpool", "Carpool"),
+        ("[Fwd: Carpool]", "Carpool"),
+    ],
+)
+def test_an_attributed_original_keeps_its_own_prefixes(subject: str, original_subject: str) -> None:
+    text = (
+        'Please file.\n\nOn 14/05/2024 08:05, "Patricia Doherty" <pdoherty74@gmail.example> '
+        "wrote:\n\n> Carpool: Monday and Wednesday.\n"
+    )
+    found = split_forward(text, None, subject)
+    assert found is not None and found.chain[0].subject == original_subject
+
+
+def test_an_attached_forward_is_its_own_text_down_to_the_forward_it_made() -> None:
+    inner = EmailMessage()
+    inner["From"] = "Gina Russo <gina.russo@icloud.example>"
+    inner["To"] = "Lena Brooks <lena@school.example.org>"
+    inner["Subject"] = "Fwd: Allergy note"
+    inner["Date"] = "Wed, 15 May 2024 09:00:00 -0400"
+    inner.set_content(
+        "Hi Ms. Brooks,\n\nThe doctor's note is below.\n\nGina\n\nBegin forwarded message:\n\n"
+        "From: Dr. Lee <dr.lee@clinic.example>\nSubject: Allergy note\n"
+        "Date: May 14, 2024 at 3:02:37 PM EDT\nTo: Gina Russo <gina.russo@icloud.example>\n\n"
+        "Dear Ms. Russo,\n\nNo peanuts.\n\nDr. Lee\n"
+    )
+    outer = EmailMessage()
+    outer["From"] = "Lena Brooks <lena@school.example.org>"
+    outer["Subject"] = "Fwd: Fwd: Allergy note"
+    outer.set_content("Attached for the records.\n")
+    outer.add_attachment(inner)
+    first, second = parse(outer.as_bytes()).originals
+    assert first.sender is not None and first.sender.address == "gina.russo@icloud.example"
+    assert first.body == "Hi Ms. Brooks,\n\nThe doctor's note is below.\n\nGina"
+    assert second.sender is not None and second.sender.address == "dr.lee@clinic.example"
+    assert second.body == "Dear Ms. Russo,\n\nNo peanuts.\n\nDr. Lee"
+
+
+OUTLOOK_REPLY_ROWS = {
+    "fi": (
+        "Lähettäjä",
+        "Lähetetty",
+        "Vastaanottaja",
+        "Aihe",
+        "keskiviikko 15. toukokuuta 2024 9.15",
+    ),
+    "sv": ("Från", "Skickat", "Till", "Ämne", "den 15 maj 2024 09:15"),
+    "da": ("Fra", "Sendt", "Til", "Emne", "15. maj 2024 09:15"),
+}
+
+
+@pytest.mark.parametrize(("lang", "forward"), [("fi", False), ("sv", True), ("da", True)])
+def test_vs_under_an_outlook_block_is_what_the_blocks_language_says(
+    lang: str, forward: bool
+) -> None:
+    # "VS:" replies in Finnish (vastaus) and forwards in Swedish, Danish and Norwegian.
+    sender, sent, to, subject, date = OUTLOOK_REPLY_ROWS[lang]
+    text = (
+        f"Kiitos.\n\n{sender}: Mikko Virtanen <mikko.virtanen@elisa.example>\n{sent}: {date}\n"
+        f"{to}: Lena <lena@school.example.org>\n{subject}: Leirikoulu\n\nHei,\n\nMikko\n"
+    )
+    found = split_forward(text, None, "VS: Leirikoulu")
+    assert (found is not None) is forward
+    if found is not None:
+        assert found.chain[0].sender == P_MIKKO
+        assert found.chain[0].date == utc("2024-05-15T13:15:00")
+    # Under the Finnish forward prefix, the Finnish block is a forward.
+    assert split_forward(text, None, "VL: Leirikoulu") is not None
+
+
+def test_finnish_prefixes() -> None:
+    assert is_forward_subject("VL: Leirikoulu") and not is_reply_subject("VL: Leirikoulu")
+    assert is_forward_subject("VS: Leirikoulu")  # still a Scandinavian forward's prefix
+    assert strip_subject_prefixes("VS: VL: Leirikoulu") == "Leirikoulu"
+
+
+@pytest.mark.parametrize(
+    ("value", "sender"),
+    [
+        # The common forms (read without the stdlib's address parser)...
+        (
+            "Sophie   Lambert <s.lambert@orange.example>",
+            Party("Sophie Lambert", "s.lambert@orange.example"),
+        ),
+        ('"  Sophie  Lambert " <s@orange.example>', Party("Sophie  Lambert", "s@orange.example")),
+        ("O'Brien Pat <p.obrien@q.example>", Party("O'Brien Pat", "p.obrien@q.example")),
+        ("Ольга Кузнецова <olga@mail.example>", Party("Ольга Кузнецова", "olga@mail.example")),
+        ("Jo<Jo.Ray@Mail.Example>", Party("Jo", "Jo.Ray@Mail.Example")),
+        ("<jo@mail.example>", Party("", "jo@mail.example")),
+        ("jo+school@mail.example", Party("", "jo+school@mail.example")),
+        ('"jo@mail.example" <JO@mail.example>', Party("", "JO@mail.example")),
+        ("'Jo <jo@mail.example>", Party("Jo", "jo@mail.example")),
+        # ...and the others, which the stdlib reads, give the same kind of answer.
+        (
+            "Dr. Anil Shah <anil.shah@clinic.example>",
+            Party("Dr. Anil Shah", "anil.shah@clinic.example"),
+        ),
+        ('"Jo \\"JJ\\" Ray" <jo@mail.example>', Party('Jo "JJ" Ray', "jo@mail.example")),
+        ("Jo (home) <jo@mail.example>", Party("Jo (home)", "jo@mail.example")),
+    ],
+)
+def test_sender_forms(value: str, sender: Party) -> None:
+    body = (
+        f"---------- Forwarded message ---------\nFrom: {value}\nTo: t@school.example.org\n\nhi\n"
+    )
+    found = split_forward(body)
+    assert found is not None and found.chain[0].sender == sender
