@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from archiver.archive import audit, facts
+from archiver.archive import audit, cohorts, facts
 from archiver.crypto import sealing
 from archiver.crypto.keyring import Keyring
 from archiver.errors import ArchiverError
@@ -19,6 +19,8 @@ class VerifyReport:
     checked: int = 0  # records
     failed: list[tuple[str, str]] = field(default_factory=list)  # (record id, error)
     students: list[tuple[str, str]] = field(default_factory=list)  # (student:ROW, error)
+    # (key:ID, error): a destroyed cohort key of which something readable remains
+    keys: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def ok(self) -> int:
@@ -28,7 +30,9 @@ class VerifyReport:
         return {
             "checked": self.checked,
             "ok": self.ok,
-            "failed": [{"id": rid, "error": err} for rid, err in self.failed + self.students],
+            "failed": [
+                {"id": rid, "error": err} for rid, err in self.failed + self.students + self.keys
+            ],
         }
 
 
@@ -36,13 +40,16 @@ def verify_all(
     db: Store, ring: Keyring, progress: Callable[[int], None] | None = None
 ) -> VerifyReport:
     """Unwrap, decrypt and hash-check every record and check the facts stated about it (its
-    columns, arrivals and tags) and about every student; the report names each failure."""
+    columns, arrivals and tags) and about every student, and that nothing of a destroyed
+    cohort key remains; the report names each failure."""
     report = VerifyReport()
     with db.transaction() as tx:
         for student in tx.roster.students():
             problem = facts.student_problem(ring, student)
             if problem:
                 report.students.append((f"student:{student.id}", problem))
+        for key_id, problem in cohorts.destroyed_key_problems(tx, ring.keys_dir):
+            report.keys.append((f"key:{key_id}", problem))
     after = ""
     while True:
         with db.transaction() as tx:

@@ -352,9 +352,9 @@ def verify(ctx: click.Context, as_json: bool, check_index: bool, sample: int | N
         emit_json(report.to_json())
     else:
         click.echo(f"checked {report.checked} records: {report.ok} ok, {len(report.failed)} failed")
-        for rid, err in report.failed + report.students:
+        for rid, err in report.failed + report.students + report.keys:
             click.echo(f"FAILED {rid}: {err}", err=True)
-    return 3 if report.failed or report.students else 0
+    return 3 if report.failed or report.students or report.keys else 0
 
 
 @click.command()
