@@ -198,17 +198,23 @@ def place(
     if not wanted:
         return 0
     recs = records if records is not None else _records(tx, list(wanted))
-    keys = _Keys(tx, ring)
+    keys: _Keys | None = None  # the registry is read only if a record may move
     changes = []
     for rid, cohort in wanted.items():
         rec = recs.get(rid)
-        if rec is None:
+        if rec is None or (cohort is None and not _is_cohort_key(ring, rec.kek_id)):
             continue
+        keys = keys or _Keys(tx, ring)
         target = keys.target(rec.kek_id, cohort)
         if target is not None:
             changes.append(_rewrap(ring, rec, target))
     tx.records.set_wrapped_keys(changes)
     return len(changes)
+
+
+def _is_cohort_key(ring: Keyring, key_id: str) -> bool:
+    row = ring.row(key_id)
+    return row is None or row.kind == COHORT  # unknown: let the registry say
 
 
 def _records(tx: Tx, ids: list[str]) -> dict[str, RecordRow]:

@@ -73,7 +73,7 @@ def generate_missing(store: Store, keys_dir: Path) -> list[str]:
         rows = tx.keys.registered()
         current = {k.kind for k in rows if k.state == CURRENT}
         ring = Keyring(keys_dir, rows)
-        for kind in sorted(current):  # a current key whose file is unusable is not "present"
+        for kind in sorted(current & set(GENERATED)):  # an unusable key is not "present"
             ring.material(ring.current_id(kind))
         for kind in GENERATED:
             if kind not in current:

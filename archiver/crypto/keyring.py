@@ -166,10 +166,6 @@ class Keyring:
         elif material is not None:
             self._material[row.id] = material
 
-    def path(self, key_id: str) -> Path:
-        row = self._registry.get(key_id)
-        return locate_key(self.keys_dir, key_id, row.kind if row else None)
-
     def current_id(self, kind: str) -> str:
         for row in self._registry.values():
             if row.kind == kind and row.state == CURRENT:

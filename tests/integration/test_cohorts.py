@@ -31,7 +31,9 @@ from archiver.crypto import envelope, sealing
 from archiver.crypto.keyring import Keyring
 from archiver.errors import IntegrityError, KeyFileError
 from archiver.settings import load_settings
+from archiver.store import schema
 from archiver.store.db import Store
+from archiver.store.engine import make_engine
 from archiver.store.tables import key_registry, record
 from tests.conftest import Archive, make_archive
 from tests.integration.test_retention import (
@@ -225,6 +227,13 @@ def test_keys_cohorts_apply_wraps_an_older_archive_resumably_and_then_does_nothi
     permanent = import_one(archive, message("Policy", "A policy.", SENT_2025, 99))
     archive.ok("retention", "set", permanent, "CORR-POL", "--reason", "policy")
     _as_before_cohort_keys(archive)
+    engine = make_engine(archive.database_url)
+    schema.downgrade(engine, "0011")  # the schema before cohort keys
+    engine.dispose()
+    upgraded = archive.ok("db", "upgrade").text
+    assert "upgraded from 0011 to revision 0012" in upgraded
+    assert "8 classified records are wrapped by the KEK, not yet by their disposal" in upgraded
+    assert "`archiver keys cohorts --apply`" in upgraded
     kek = current_kek(archive)
     assert set(wrapping(archive, *rids, permanent).values()) == {kek}
     before = archive.ok("keys", "cohorts", "--json").json()
