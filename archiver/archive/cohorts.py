@@ -363,8 +363,9 @@ def _unplaced(groups: Iterable[Placement], cohort_keys: dict[str, KeyRow]) -> in
 
 @dataclass(frozen=True)
 class RotateResult:
-    created: int  # new cohort keys (0 when an interrupted rotation was finished)
+    created: int  # new cohort keys
     rewrapped: int
+    resumed: bool  # an interrupted rotation was finished (no key made)
 
 
 def rotate(
@@ -382,8 +383,8 @@ def rotate(
             for r in keys.rows.values()
             if r.kind == COHORT and r.state == RETIRED and counts.get(r.id, 0)
         ]
-        created = 0
-        if not pending:
+        created, resumed = 0, bool(pending)
+        if not resumed:
             old = [r for r in keys.rows.values() if r.kind == COHORT and r.state == CURRENT]
             for r in old:
                 ring.material(r.id)  # a key must be readable before its records leave it
@@ -412,7 +413,7 @@ def rotate(
         after = batch[-1].id
         if progress:
             progress(done)
-    return RotateResult(created, done)
+    return RotateResult(created, done, resumed)
 
 
 # --- Disposition's API ---------------------------------------------------------------------

@@ -263,12 +263,19 @@ def _rotate_cohorts(a: App) -> int:
         a.store,
         a.keyring,
         "keys.rotate",
-        details={"cohorts": result.created, "rewrapped": result.rewrapped},
+        details={
+            "cohorts": result.created,
+            "rewrapped": result.rewrapped,
+            "resumed": result.resumed,
+        },
     )
-    if result.created:
-        click.echo(f"created {result.created} cohort keys; re-wrapped {result.rewrapped} data keys")
-    else:
+    if result.resumed:
         click.echo(f"finished rotating the cohort keys; re-wrapped {result.rewrapped} data keys")
+    elif not result.created:
+        click.echo("no cohort keys yet: nothing to rotate")
+        return 0
+    else:
+        click.echo(f"created {result.created} cohort keys; re-wrapped {result.rewrapped} data keys")
     click.echo(
         "The retired cohort keys still open backups made before; back up the cohorts "
         "directory now, and keep the retired files until those backups expire."

@@ -493,3 +493,7 @@ def test_an_archive_without_cohorts_needs_no_cohort_directory(
     assert not (archive.keys_dir / "cohorts").exists()
     assert archive.ok("keys", "cohorts").text.strip() == "no cohort keys yet"
     assert archive.ok("keys", "cohorts", "--apply").code == 0
+    assert "nothing to rotate" in archive.ok("keys", "rotate", "--cohorts").text
+    assert "cohort keys:" not in archive.ok("keys", "list").text
+    both = archive.cli("keys", "rotate", "--cohorts", "--index")
+    assert both.code == 2 and "give one of --index, --signing and --cohorts" in both.err
