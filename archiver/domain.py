@@ -348,6 +348,10 @@ class KeyRow:
     created_at: datetime
     check_value: bytes
     state: str
+    # A cohort key's retention series and month of eligibility ("2027-03"); None for others.
+    series: str | None = None
+    month: str | None = None
+    destroyed_at: datetime | None = None
 
 
 @dataclass(frozen=True)

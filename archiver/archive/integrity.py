@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from archiver.archive import audit, facts
+from archiver.archive import audit, cohorts, facts
 from archiver.crypto import sealing
 from archiver.crypto.keyring import Keyring
 from archiver.domain import RecordRow, TombstoneRow
@@ -25,6 +25,8 @@ class VerifyReport:
     # Requests' facts: the request, each record's decision, each redaction and attachment
     # decision ("request:NUMBER", "request:NUMBER record:ID", "redaction:ID", ...; error).
     requests: list[tuple[str, str]] = field(default_factory=list)
+    # (key:ID, error): a destroyed cohort key of which something readable remains
+    keys: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def ok(self) -> int:
@@ -39,8 +41,8 @@ class VerifyReport:
         }
 
     def problems(self) -> list[tuple[str, str]]:
-        """Every failure: records, then students, then requests."""
-        return self.failed + self.students + self.requests
+        """Every failure: records, then students, requests and destroyed keys."""
+        return self.failed + self.students + self.requests + self.keys
 
 
 def _request_problems(db: Store, ring: Keyring) -> list[tuple[str, str]]:
@@ -75,8 +77,8 @@ def verify_all(
     db: Store, ring: Keyring, progress: Callable[[int], None] | None = None
 ) -> VerifyReport:
     """Unwrap, decrypt and hash-check every record and check the facts stated about it (its
-    columns, arrivals, tags, retention and holds), about every student and every request;
-    the report names each failure."""
+    columns, arrivals, tags, retention and holds), about every student and every request,
+    and that nothing of a destroyed cohort key remains; the report names each failure."""
     report = VerifyReport()
     report.requests = _request_problems(db, ring)
     with db.transaction() as tx:
@@ -84,6 +86,8 @@ def verify_all(
             problem = facts.student_problem(ring, student)
             if problem:
                 report.students.append((f"student:{student.id}", problem))
+        for key_id, problem in cohorts.destroyed_key_problems(tx, ring.keys_dir):
+            report.keys.append((f"key:{key_id}", problem))
     after = ""
     while True:
         with db.transaction() as tx:

@@ -8,10 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from archiver.archive.cohorts import key_problem
 from archiver.crypto import envelope, signing
 from archiver.crypto.keyring import (
+    COHORT,
     CURRENT,
-    KINDS,
+    GENERATED,
     RETIRED,
     Keyring,
     locate_key,
@@ -27,9 +29,15 @@ REWRAP_BATCH = 500
 
 def load_keyring(store: Store, keys_dir: Path) -> Keyring:
     """The keyring of the registered keys, its current keys read and checked; raises
-    KeyFileError."""
+    KeyFileError. A key registered later (a cohort key another process made) is looked up
+    when first needed."""
+
+    def lookup(key_id: str) -> KeyRow | None:
+        with store.reading() as tx:
+            return tx.keys.get(key_id)
+
     with store.transaction() as tx:
-        ring = Keyring(keys_dir, tx.keys.registered())
+        ring = Keyring(keys_dir, tx.keys.registered(), lookup)
     ring.material(ring.current_id("kek"))
     ring.material(ring.current_id("index"))
     return ring
@@ -44,6 +52,9 @@ class KeyInfo:
     records: int
     file: str
     problem: str | None
+    series: str | None = None  # a cohort key's series and month (YYYY-MM)
+    month: str | None = None
+    destroyed_at: datetime | None = None
 
 
 def _register(tx: Tx, keys_dir: Path, kind: str) -> str:
@@ -62,9 +73,9 @@ def generate_missing(store: Store, keys_dir: Path) -> list[str]:
         rows = tx.keys.registered()
         current = {k.kind for k in rows if k.state == CURRENT}
         ring = Keyring(keys_dir, rows)
-        for kind in sorted(current):  # a current key whose file is unusable is not "present"
+        for kind in sorted(current & set(GENERATED)):  # an unusable key is not "present"
             ring.material(ring.current_id(kind))
-        for kind in KINDS:
+        for kind in GENERATED:
             if kind not in current:
                 made.append(_register(tx, keys_dir, kind))
     return made
@@ -107,19 +118,22 @@ def signing_keys(store: Store, keys_dir: Path) -> tuple[dict[str, bytes], dict[s
 
 
 def list_keys(store: Store, keys_dir: Path) -> list[KeyInfo]:
-    """Every registered key with its state, use count and whether its file is usable."""
+    """Every registered key (cohort keys included) with its state, use count and whether its
+    file is usable (a destroyed key's: whether it is gone, and no record names it)."""
     with store.transaction() as tx:
         rows = tx.keys.registered()
         counts = tx.records.count_by_kek()
     ring = Keyring(keys_dir, rows)
     out = []
     for row in rows:
-        path = locate_key(keys_dir, row.id)
-        problem = None
-        try:
-            ring.material(row.id)  # the same checks as every use of the key
-        except KeyFileError as exc:
-            problem = "; ".join(exc.problems)
+        if row.kind == COHORT:
+            problem = key_problem(ring, row, counts.get(row.id, 0))
+        else:
+            problem = None
+            try:
+                ring.material(row.id)  # the same checks as every use of the key
+            except KeyFileError as exc:
+                problem = "; ".join(exc.problems)
         out.append(
             KeyInfo(
                 row.id,
@@ -127,8 +141,11 @@ def list_keys(store: Store, keys_dir: Path) -> list[KeyInfo]:
                 row.state,
                 row.created_at,
                 counts.get(row.id, 0),
-                str(path),
+                str(locate_key(keys_dir, row.id, row.kind)),
                 problem,
+                row.series,
+                row.month,
+                row.destroyed_at,
             )
         )
     return out
@@ -147,28 +164,32 @@ def rotate(
     keys_dir: Path,
     progress: Callable[[int], None] | None = None,
 ) -> RotateResult:
-    """Make a new KEK current and re-wrap every data key under it, in resumable batches.
+    """Make a new KEK current and re-wrap under it every data key a KEK wraps, in resumable
+    batches. Records wrapped by a cohort key stay with it (`rotate_cohorts` rotates those).
 
-    If an earlier rotation was interrupted (records still wrapped by older keys), this
+    If an earlier rotation was interrupted (records still wrapped by older KEKs), this
     finishes it under the current key instead of making another. Messages are never
     re-encrypted: only the 60-byte wrapped data keys change.
     """
     with store.transaction() as tx:
         ring = Keyring(keys_dir, tx.keys.registered())
         current = ring.current_id("kek")
-        pending = sum(n for k, n in tx.records.count_by_kek().items() if k != current)
-        created = pending == 0
+        counts = tx.records.count_by_kek()
+        old = _old_keks(tx.keys.registered(), current, counts)
+        created = not old
         if created:
             ring.material(current)  # the old key must be readable before we replace it
             tx.keys.set_state(current, RETIRED)
+            old = [current] if counts.get(current) else []
             current = _register(tx, keys_dir, "kek")
             ring = Keyring(keys_dir, tx.keys.registered())
     new_kek = ring.material(current)
     done = 0
     after = ""
-    while True:
+    while old:
         with store.transaction() as tx:
-            batch = tx.records.after(after, REWRAP_BATCH, not_kek=current)
+            batch = tx.records.after(after, REWRAP_BATCH, wrapped_by=old)
+            changes = []
             for rec in batch:
                 try:
                     dek = envelope.unwrap(
@@ -176,9 +197,8 @@ def rotate(
                     )
                 except IntegrityError as exc:
                     raise IntegrityError(f"record {rec.id}: {exc}") from None
-                tx.records.set_wrapped_key(
-                    rec.id, current, envelope.wrap(new_kek, current, rec.id, dek)
-                )
+                changes.append((rec.id, current, envelope.wrap(new_kek, current, rec.id, dek)))
+            tx.records.set_wrapped_keys(changes)
         if not batch:
             break
         after = batch[-1].id
@@ -186,7 +206,12 @@ def rotate(
         if progress:
             progress(done)
     with store.transaction() as tx:
-        remaining = tx.records.count() - tx.records.count(kek_id=current)
+        remaining = tx.records.count(wrapped_by=old) if old else 0
     if remaining:
         raise ArchiverError(f"{remaining} records are still wrapped by older keys: run again")
     return RotateResult(current, created, done, remaining)
+
+
+def _old_keks(rows: list[KeyRow], current: str, counts: dict[str, int]) -> list[str]:
+    """The KEKs other than `current` that still wrap records."""
+    return [r.id for r in rows if r.kind == "kek" and r.id != current and counts.get(r.id)]

@@ -7,6 +7,8 @@ import click
 
 from archiver.cli.context import actor_option, app
 
+COHORTS_REVISION = "0014"  # the schema that brought disposal-cohort keys
+
 
 @click.group()
 def db() -> None:
@@ -33,6 +35,9 @@ def upgrade(ctx: click.Context) -> None:
         with store.transaction() as tx:
             has_keys = bool(tx.keys.registered())
             unclassified = tx.retention.count_unclassified()
+            # Records archived before disposal-cohort keys existed are all under the KEK.
+            before_cohorts = before is not None and before < COHORTS_REVISION <= (after or "")
+            to_wrap = tx.retention.count_classified() if before_cohorts else 0
         if not has_keys:  # a new archive: nothing was written before this version
             report = None
         else:
@@ -56,4 +61,10 @@ def upgrade(ctx: click.Context) -> None:
         click.echo(
             f"{unclassified} records have no retention yet: run `archiver retention apply` "
             "to classify them by the schedule (it can be interrupted and run again)"
+        )
+    if to_wrap:
+        click.echo(
+            f"{to_wrap} classified records are wrapped by the KEK, not yet by their disposal "
+            "cohort's key: run `archiver keys cohorts --apply` (it can be interrupted and run "
+            "again)"
         )

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
-from archiver.archive import audit, facts
+from archiver.archive import audit, cohorts, facts
 from archiver.clock import District
 from archiver.crypto import signing
 from archiver.crypto.keyring import Keyring
@@ -83,17 +83,20 @@ def _same_person(a: str, b: str) -> bool:
 
 
 def _destroy_keys(tx: Tx, ring: Keyring, key_ids: list[str]) -> list[str]:
-    """Destroy the keys that wrapped the destroyed records' data keys and that no live
-    record needs; the ids of the keys destroyed.
-
-    TODO(issue 15, cohort keys): wire to archiver/archive/cohorts.py once it is merged: for
-    each of `key_ids` that is a cohort key, `rewrap_elsewhere` its records that are not
-    destroyed, then `destroy_cohort_key`, and return those ids. Until then a destroyed
-    record's data key is gone from the live database only (its row holds no wrapped key), and
-    database backups still hold it: no key is destroyed here.
-    """
-    del tx, ring, key_ids
-    return []
+    """Destroy, in `tx`, the disposal-cohort keys that wrapped the destroyed records' data keys
+    (`key_ids`: the keys that wrapped them), and the retired keys of the same cohorts; the ids
+    destroyed. A record of such a cohort that is not destroyed (held, skipped, in another
+    batch) is first re-wrapped under its proper key, so it stays readable here; in a database
+    backup made before, every record of a destroyed key is unreadable (DESIGN.md section 5).
+    The key files are removed once `tx` has committed (`cohorts.finish_destroyed`). Records
+    wrapped by the KEK (no retain-until day yet when they were destroyed) have no cohort key:
+    nothing to destroy for them, and the certificate names no key."""
+    doomed = sorted(cohorts.cohort_keys_among(tx, key_ids))
+    for key_id in doomed:
+        live = [r.id for r in tx.records.wrapped_by(key_id)]
+        cohorts.rewrap_elsewhere(tx, ring, key_id, keep=live)
+        cohorts.destroy_cohort_key(tx, ring, key_id)
+    return doomed
 
 
 @dataclass(frozen=True)
@@ -444,27 +447,14 @@ class Disposal:
         with self.db.transaction() as tx:
             row = self._batch(tx, number, lock=True)
             if row.state == EXECUTED:
-                return self._executed(tx, row, already=True)
-            if row.state not in (APPROVED, EXECUTING):
-                raise UsageError(_not_executable(row))
-            today = self.district.day_of(tx.now)
-            if today < row.by_day:
-                raise UsageError(
-                    f"batch {row.number} takes records whose retention passes by {row.by_day}: "
-                    f"execute it on or after that day"
-                )
-            resumed = row.state == EXECUTING
-            if not resumed:
-                row = facts.seal_batch(self.ring, replace(row, state=EXECUTING, started_at=tx.now))
-                tx.disposition.put(row)
-            audit.append(
-                tx,
-                self.ring,
-                "dispose.execute.start",
-                target=row.number,
-                details={"resumed": resumed, "signing_key": key_id},
-                actor=actor,
-            )
+                already = self._executed(tx, row, already=True)
+            else:
+                self._start(tx, row, actor, key_id)
+                already = None
+        if already is not None:  # a run killed after its commit left key files: remove them
+            cohorts.finish_destroyed(self.db, self.ring.keys_dir)
+            return already
+        row = self._batch_now(number)
         with self.db.transaction() as tx:
             order = tx.disposition.planned_in_order(row.number)
         done = 0
@@ -476,7 +466,37 @@ class Disposal:
                 progress(done)
         copies = self._copies(row.number)
         with self.db.transaction() as tx:
-            return self._finish(tx, row.number, actor, copies)
+            result = self._finish(tx, row.number, actor, copies)
+        cohorts.finish_destroyed(self.db, self.ring.keys_dir)  # the key files, once committed
+        return result
+
+    def _start(self, tx: Tx, row: BatchRow, actor: str, key_id: str) -> None:
+        """Mark an approved batch executing (or say an execution resumes): UsageError for a
+        batch not approved, or before its day."""
+        if row.state not in (APPROVED, EXECUTING):
+            raise UsageError(_not_executable(row))
+        today = self.district.day_of(tx.now)
+        if today < row.by_day:
+            raise UsageError(
+                f"batch {row.number} takes records whose retention passes by {row.by_day}: "
+                f"execute it on or after that day"
+            )
+        resumed = row.state == EXECUTING
+        if not resumed:
+            row = facts.seal_batch(self.ring, replace(row, state=EXECUTING, started_at=tx.now))
+            tx.disposition.put(row)
+        audit.append(
+            tx,
+            self.ring,
+            "dispose.execute.start",
+            target=row.number,
+            details={"resumed": resumed, "signing_key": key_id},
+            actor=actor,
+        )
+
+    def _batch_now(self, number: str) -> BatchRow:
+        with self.db.transaction() as tx:
+            return self._batch(tx, number)
 
     def _scope_of(self, row: BatchRow) -> tuple[list[str], tuple[str, ...]]:
         """The series and dispositions the batch still takes at execution (the schedule may

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from archiver.archive import audit, facts
+from archiver.archive import audit, cohorts, facts
 from archiver.clock import District
 from archiver.crypto.keyring import Keyring
 from archiver.crypto.notes import NoteSeal
@@ -207,6 +207,7 @@ def create(
         tx.holds.insert_members(_members(ring, hold_id, named, MANUAL, tx.now))
         tx.holds.insert_members(_members(ring, hold_id, matched, CRITERIA, tx.now))
         tx.holds.bump_version(tx.now)
+        cohorts.place_records(tx, ring, [*named, *matched])  # held: out of their cohorts
         count = tx.holds.counts().get(hold_id, 0)
         audit.append(
             tx,
@@ -257,6 +258,7 @@ def change(
         for rid in ids:
             member = HoldMemberRow(row.id, rid, MANUAL if add else REMOVED, tx.now)
             tx.holds.set_member(facts.seal_hold_member(ring, member))
+        cohorts.place_records(tx, ring, ids)  # out of their cohorts, or back in
         note = seal.seal(_owner(row.lookup), f"change {tx.now.isoformat()}", reason)
         audit.append(
             tx,
@@ -290,6 +292,8 @@ def release(db: Store, ring: Keyring, name: str, reason: str, actor: str) -> tup
         )
         tx.holds.update(row)
         tx.holds.bump_version(tx.now)
+        released = [m.record_id for m in tx.holds.members(row.id) if m.how != REMOVED]
+        cohorts.place_records(tx, ring, released)  # back in their cohorts, unless still held
         count = tx.holds.counts().get(row.id, 0)
         audit.append(
             tx,

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from archiver.archive import audit, facts
+from archiver.archive import audit, cohorts, facts
 from archiver.archive.roster import RosterSeal
 from archiver.clock import District
 from archiver.crypto.keyring import Keyring
@@ -240,6 +240,13 @@ def _changes(
     return out
 
 
+def _put(tx: Tx, ring: Keyring, rows: list[RetentionRow]) -> None:
+    """Store records' new retention and, in the same transaction, wrap their data keys by
+    the key it calls for (their disposal cohort's, or the KEK)."""
+    tx.retention.put(rows)
+    cohorts.place(tx, ring, rows)
+
+
 # --- Ingest ---------------------------------------------------------------------------------
 
 
@@ -287,7 +294,8 @@ class Intake:
             for n in new
         ]
         tx.retention.insert(rows)
-        self.catch(tx, new)
+        self.catch(tx, new)  # first: a record a hold catches is not put in a cohort
+        cohorts.place(tx, self.ring, rows, {n.row.id: n.row for n in new})
 
 
 # --- Changes: tags, exit dates ----------------------------------------------------------------
@@ -311,7 +319,7 @@ def reclassify(
     for i in range(0, len(record_ids), PAGE):
         rows = list(tx.records.by_id(record_ids[i : i + PAGE]).values())
         out = [facts.seal_retention(ring, new) for _, new in _changes(tx, c, rows, hits)]
-        tx.retention.put(out)
+        _put(tx, ring, out)
         changed += len(out)
     return changed
 
@@ -415,7 +423,7 @@ def apply(
     done = 0
     for tx, rows in _pages(db, start):
         changes = _changes(tx, c, rows, hits)
-        tx.retention.put([facts.seal_retention(ring, new) for _, new in changes])
+        _put(tx, ring, [facts.seal_retention(ring, new) for _, new in changes])
         tx.retention.set_state(
             ApplyState(state.schedule_digest, state.applied_at, schedule.digest, rows[-1].id)
         )
@@ -548,7 +556,7 @@ def set_series(
             classified_by=actor,
             note=NoteSeal(ring).seal(f"record {row.id}", "retention", reason),
         )
-        tx.retention.put([facts.seal_retention(ring, new)])
+        _put(tx, ring, [facts.seal_retention(ring, new)])
         audit.append(
             tx,
             ring,

@@ -17,7 +17,7 @@ from archiver.store.attachment_decisions import AttachmentDecisionRepo
 from archiver.store.audit import AuditRepo
 from archiver.store.collection import CollectionRepo
 from archiver.store.disposition import DispositionRepo
-from archiver.store.engine import describe, make_engine, missing_sqlite_file
+from archiver.store.engine import READ_ONLY, describe, make_engine, missing_sqlite_file
 from archiver.store.holds import HoldRepo
 from archiver.store.index import IndexRepo
 from archiver.store.keys import KeyRepo
@@ -109,6 +109,18 @@ class Store:
             raise DatabaseError(describe(exc, self.engine)) from None
         if tx.audit.appended is not None and self.on_audit is not None:
             self.on_audit(*tx.audit.appended)
+
+    @contextmanager
+    def reading(self) -> Iterator[Tx]:
+        """A transaction that only reads, on a connection of its own, and never waits for a
+        writer (on SQLite it does not take the write lock): for looking something up while
+        this process holds a writing transaction open. Raises DatabaseError."""
+        try:
+            conn = self.engine.connect().execution_options(**{READ_ONLY: True})
+            with conn, conn.begin():
+                yield Tx(conn, self.clock.now())
+        except SQLAlchemyError as exc:
+            raise DatabaseError(describe(exc, self.engine)) from None
 
     def close(self) -> None:
         self.engine.dispose()

@@ -12,6 +12,8 @@ from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
 from archiver.errors import ConfigError
 
+READ_ONLY = "archiver_read_only"  # execution option of a connection that only reads
+
 
 def _sqlite_setup(engine: Engine, lock_timeout: int) -> None:
     @event.listens_for(engine, "connect")
@@ -31,6 +33,9 @@ def _sqlite_setup(engine: Engine, lock_timeout: int) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
+        if conn.get_execution_options().get(READ_ONLY):
+            conn.exec_driver_sql("BEGIN")  # a reader: a snapshot, never waiting for a writer
+            return
         # Take the write lock up front: no deadlock upgrading a read lock, and writers queue.
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 

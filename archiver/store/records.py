@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import Connection, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, or_, select, update
 
 from archiver.domain import DESTROYED, ArrivalRow, RecordRow
 from archiver.errors import DestroyedError, UsageError
@@ -113,14 +114,14 @@ class RecordRepo:
         self,
         after_id: str,
         limit: int,
-        not_kek: str | None = None,
+        wrapped_by: Collection[str] | None = None,
         unauthenticated: bool = False,
     ) -> list[RecordRow]:
-        """Records not destroyed, in id order after `after_id` (optionally only those not
-        wrapped by `not_kek`, or only those whose facts are not authenticated yet)."""
+        """Records not destroyed, in id order after `after_id` (optionally only those wrapped
+        by one of the keys `wrapped_by`, or only those whose facts are not authenticated yet)."""
         q = select(record).where(record.c.id > after_id, LIVE)
-        if not_kek is not None:
-            q = q.where(record.c.kek_id != not_kek)
+        if wrapped_by is not None:
+            q = q.where(record.c.kek_id.in_(list(wrapped_by)))
         if unauthenticated:
             q = q.where(record.c.facts.is_(None))
         rows = self._conn.execute(q.order_by(record.c.id).limit(limit)).all()
@@ -166,20 +167,57 @@ class RecordRepo:
         )
 
     def set_wrapped_key(self, record_id: str, kek_id: str, wrapped: bytes) -> None:
-        self._conn.execute(
+        self.set_wrapped_keys([(record_id, kek_id, wrapped)])
+
+    def set_wrapped_keys(self, rows: list[tuple[str, str, bytes]]) -> None:
+        """Re-wrapped data keys, in one statement: (record id, key id, wrapped key) each."""
+        if not rows:
+            return
+        stmt = (
             update(record)
-            .where(record.c.id == record_id)
-            .values(kek_id=kek_id, wrapped_key=wrapped)
+            .where(record.c.id == bindparam("b_id"))
+            .values(kek_id=bindparam("b_key"), wrapped_key=bindparam("b_wrapped"))
+        )
+        self._conn.execute(
+            stmt, [{"b_id": rid, "b_key": key, "b_wrapped": wrapped} for rid, key, wrapped in rows]
         )
 
-    def count(self, kek_id: str | None = None) -> int:
-        """Records not destroyed (wrapped by `kek_id`)."""
+    def wrapped_by(self, key_id: str, among: Collection[str] | None = None) -> list[RecordRow]:
+        """The records not destroyed whose data key `key_id` wraps (only those in `among`, if
+        given)."""
+        q = select(record).where(record.c.kek_id == key_id, LIVE)
+        if among is None:
+            return [record_row(r) for r in self._conn.execute(q.order_by(record.c.id))]
+        out: list[RecordRow] = []
+        for chunk in chunks(sorted(set(among))):
+            out += [record_row(r) for r in self._conn.execute(q.where(record.c.id.in_(chunk)))]
+        return out
+
+    def count_wrapped(self, key_id: str) -> int:
+        """How many records not destroyed `key_id` wraps."""
+        q = select(func.count()).select_from(record).where(record.c.kek_id == key_id, LIVE)
+        return int(self._conn.execute(q).scalar_one())
+
+    def key_ids_of(self, ids: Collection[str]) -> set[str]:
+        """The ids of the keys that wrap (or, for a destroyed record, wrapped) these records'
+        data keys."""
+        found: set[str] = set()
+        for chunk in chunks(sorted(set(ids))):
+            rows = self._conn.execute(
+                select(record.c.kek_id).where(record.c.id.in_(chunk)).distinct()
+            )
+            found.update(str(k) for k in rows.scalars())
+        return found
+
+    def count(self, wrapped_by: Collection[str] | None = None) -> int:
+        """Records not destroyed (only those wrapped by one of the keys `wrapped_by`)."""
         q = select(func.count()).select_from(record).where(LIVE)
-        if kek_id is not None:
-            q = q.where(record.c.kek_id == kek_id)
+        if wrapped_by is not None:
+            q = q.where(record.c.kek_id.in_(list(wrapped_by)))
         return int(self._conn.execute(q).scalar_one())
 
     def count_by_kek(self) -> dict[str, int]:
+        """How many records not destroyed each key wraps."""
         rows = self._conn.execute(
             select(record.c.kek_id, func.count()).where(LIVE).group_by(record.c.kek_id)
         ).all()

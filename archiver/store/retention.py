@@ -96,6 +96,18 @@ class SeriesCounts:
 
 
 @dataclass(frozen=True)
+class Placement:
+    """How many classified records with this series, retain-until day and disposition are
+    wrapped by key `key_id`."""
+
+    series: str
+    retain_until: date | None
+    disposition: str
+    key_id: str
+    records: int
+
+
+@dataclass(frozen=True)
 class ApplyState:
     schedule_digest: str | None
     applied_at: datetime | None
@@ -155,6 +167,9 @@ class RetentionRepo:
         if after is not None:
             stmt = stmt.where(record.c.id > after)
         return [str(i) for i in self._conn.execute(stmt).scalars()]
+
+    def count_classified(self) -> int:
+        return int(self._conn.execute(select(func.count()).select_from(retention)).scalar_one())
 
     def count_unclassified(self) -> int:
         stmt = (
@@ -261,6 +276,20 @@ class RetentionRepo:
         if after is not None:
             stmt = stmt.where(retention.c.record_id > after)
         return [_row(r) for r in self._conn.execute(stmt)]
+
+    def placement(self) -> list[Placement]:
+        """Classified records grouped by series, retain-until day, disposition and the key
+        that wraps them: what tells records not under their cohort's key yet."""
+        cols = (retention.c.series, retention.c.retain_until, retention.c.disposition)
+        stmt = (
+            select(*cols, record.c.kek_id, func.count())
+            .select_from(retention.join(record, record.c.id == retention.c.record_id))
+            .group_by(*cols, record.c.kek_id)
+        )
+        return [
+            Placement(str(r[0]), _day(r[1]), str(r[2]), str(r[3]), int(r[4]))
+            for r in self._conn.execute(stmt)
+        ]
 
     def state(self) -> ApplyState:
         r = self._conn.execute(select(retention_state).where(retention_state.c.id == 1)).first()

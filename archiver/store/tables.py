@@ -35,10 +35,14 @@ key_registry = Table(
     "key_registry",
     metadata,
     Column("id", String(64), primary_key=True),
-    Column("kind", String(16), nullable=False),  # kek | index
+    Column("kind", String(16), nullable=False),  # kek | index | signing | cohort
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("check_value", LargeBinary(16), nullable=False),
-    Column("state", String(16), nullable=False),  # current | retired
+    Column("state", String(16), nullable=False),  # current | retired | destroyed
+    # A cohort key's retention series and month of eligibility (YYYY-MM); NULL for others.
+    Column("series", String(64)),
+    Column("month", String(7)),
+    Column("destroyed_at", DateTime(timezone=True)),
 )
 
 record = Table(

@@ -477,3 +477,36 @@ def test_a_copy_a_busy_source_still_holds_is_pending_until_its_next_poll(
     assert polled.code == 0, polled.text
     assert not filed.exists()
     assert app.pending_copies().pending("drop") == {}
+
+
+def test_the_backup_proof_a_backup_made_before_execution_cannot_open_what_was_destroyed(
+    archive: Archive, clock: FixedClock, tmp_path: Path
+) -> None:
+    """Issue 15's backup proof: copy the database (a backup) before `dispose execute`; after
+    it, with the keys directory as it is now, the backup's destroyed records do not open
+    (their cohort key is gone) while its other records do; in the live archive the record a
+    hold kept, of the same cohort, still opens."""
+    from tests.integration.test_cohorts import SENT_2026, backup_of, key_of
+
+    gone = [corr_gen(archive, n) for n in range(2)]
+    held = corr_gen(archive, 10)
+    later = import_one(archive, message("Later", "Another year.", SENT_2026, 30))
+    assert key_of(archive, gone[0]) == key_of(archive, held) != key_of(archive, later)
+    doomed_key = key_of(archive, gone[0])
+    clock.at = noon("2028-01-10")
+    number = archive.ok("dispose", "plan", "--json", *PLANNER).json()["batch"]
+    archive.ok("dispose", "approve", number, "--permit", "P-1", *APPROVER)
+    archive.ok("hold", "create", "Doe v. District", "--record", held, "--reason", "demand")
+    with backup_of(archive, tmp_path) as backup:
+        done = archive.ok("dispose", "execute", "--json", number, *RUNNER).json()
+        assert done["destroyed"] == 2
+        cert = json.loads(archive.ok("dispose", "certificate", number, "--json").text)
+        assert doomed_key in cert.get("certificate", cert)["keys_destroyed"]
+        assert not list(archive.keys_dir.rglob(f"{doomed_key}.key"))  # its file is gone
+        for rid in gone:
+            assert backup.cli("show", "--raw", rid).code != 0, rid  # unreadable in the backup
+        for rid in (held, later):
+            assert backup.cli("show", "--raw", rid).code == 0, rid  # the rest still opens
+        assert archive.cli("show", "--raw", held).code == 0  # re-wrapped before the key went
+        assert key_of(archive, held) != doomed_key
+    assert archive.ok("verify", "--json").json()["failed"] == []

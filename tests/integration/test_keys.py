@@ -15,9 +15,26 @@ from archiver.store.db import Store
 from archiver.store.tables import record
 from tests.conftest import CORPUS, Archive
 
+SHIPPED = Path(__file__).parents[2] / "config" / "retention" / "massachusetts-schools.toml"
+
 
 def _key_files(archive: Archive, kind: str) -> list[Path]:
     return sorted(archive.keys_dir.glob(f"{kind}-*.key"))
+
+
+def _keep_everything_permanently(archive: Archive) -> None:
+    """A district schedule whose rules put every record in a permanent series: no record has
+    a disposal cohort, so every data key stays with the KEK (what these tests rotate)."""
+    text = SHIPPED.read_text()
+    for series in ('series = "UNSCHED"\nstatus', 'series = "SR-TMP"\nstudents'):
+        text = text.replace(series, series.replace(series.split('"')[1], "CORR-POL"), 1)
+    text = text.replace(
+        'name = "default"\nseries = "CORR-GEN"', 'name = "default"\nseries = "CORR-POL"'
+    )
+    (archive.root / "permanent.toml").write_text(text)
+    archive.config.write_text(
+        archive.config.read_text() + '\n[retention]\nschedule = "permanent.toml"\n'
+    )
 
 
 def test_generated_key_files_are_private(archive: Archive) -> None:
@@ -30,6 +47,7 @@ def test_generated_key_files_are_private(archive: Archive) -> None:
 
 
 def test_rotate_rewraps_every_record_and_old_key_is_no_longer_needed(archive: Archive) -> None:
+    _keep_everything_permanently(archive)
     archive.ok("import", str(CORPUS / "mikel-mail"))
     [old] = _key_files(archive, "kek")
     raw_before = {
@@ -53,6 +71,7 @@ def test_rotate_rewraps_every_record_and_old_key_is_no_longer_needed(archive: Ar
 def test_interrupted_rotation_is_finished_by_running_it_again(
     archive: Archive, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    _keep_everything_permanently(archive)
     archive.ok("import", str(CORPUS / "mikel-mail"))
     monkeypatch.setattr(keys_module, "REWRAP_BATCH", 10)
     settings = load_settings(archive.config)

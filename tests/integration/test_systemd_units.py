@@ -184,12 +184,18 @@ def test_sysusers_creates_the_user_the_unit_runs_as() -> None:
 def test_tmpfiles_gives_each_directory_its_owner_and_mode() -> None:
     rows = {(r[0], r[1]): r[2:5] for r in snippet_lines(TMPFILES)}
     assert rows[("d", "/etc/archiver")] == ["0750", "root", "archiver"]
-    assert rows[("d", "/etc/archiver/keys")] == ["0700", "root", "root"]
+    assert rows[("d", "/etc/archiver/keys")] == ["0710", "root", "archiver"]
+    assert rows[("d", "/etc/archiver/keys/cohorts")] == ["0700", "archiver", "archiver"]
+    assert rows[("Z", "/etc/archiver/keys/cohorts")] == ["-", "archiver", "archiver"]
     assert rows[("d", "/etc/archiver/secrets")] == ["0700", "root", "root"]
     assert rows[("d", "/var/lib/archiver")] == ["0700", "archiver", "archiver"]
     s = unit_settings(SERVICE)
     for credential in s["Service.LoadCredential"]:
         assert ("d", credential.split(":", 1)[1]) in rows
+    # The one place in /etc the service writes: the cohort keys it makes (archive/cohorts.py).
+    writable = [p.lstrip("-") for p in s["Service.ReadWritePaths"]]
+    assert writable == ["/etc/archiver/keys/cohorts"]
+    assert ("d", writable[0]) in rows
 
 
 @pytest.mark.skipif(
@@ -221,9 +227,15 @@ def test_sysusers_and_tmpfiles_build_the_layout(tmp_path: Path) -> None:
         return st.st_mode & 0o7777, st.st_uid, st.st_gid
 
     assert mode_owner("etc/archiver") == (0o750, 0, gid)
-    assert mode_owner("etc/archiver/keys") == (0o700, 0, 0)
+    assert mode_owner("etc/archiver/keys") == (0o710, 0, gid)
+    assert mode_owner("etc/archiver/keys/cohorts") == (0o700, uid, gid)
     assert mode_owner("etc/archiver/secrets") == (0o700, 0, 0)
     assert mode_owner("var/lib/archiver") == (0o700, uid, gid)
+
+    # A cohort key that root wrote (say, restored from its backup) is handed back too.
+    restored = root / "etc/archiver/keys/cohorts/cohort-CORR-GEN-202712-3fa9c2.key"
+    restored.write_bytes(b"")
+    os.chown(restored, 0, 0)
 
     # A database root made by hand is handed back to the service; the config becomes 0640.
     db = root / "var/lib/archiver/archive.db"
@@ -239,6 +251,7 @@ def test_sysusers_and_tmpfiles_build_the_layout(tmp_path: Path) -> None:
         timeout=60,
     )
     assert (db.stat().st_uid, db.stat().st_gid) == (uid, gid)
+    assert (restored.stat().st_uid, restored.stat().st_gid) == (uid, gid)
     assert mode_owner("etc/archiver/archiver.toml") == (0o640, 0, gid)
 
 

@@ -93,21 +93,24 @@ def test_edited_audit_event_is_named(archive: Archive) -> None:
     assert archive.ok("audit", "verify").code == 0
     engine = _engine(archive)
     with engine.begin() as conn:
-        details = conn.execute(
-            select(audit_event.c.details).where(audit_event.c.seq == 2)
-        ).scalar_one()
+        seq, details = conn.execute(  # the first ingest (after its cohort keys were made)
+            select(audit_event.c.seq, audit_event.c.details)
+            .where(audit_event.c.action == "ingest")
+            .order_by(audit_event.c.seq)
+            .limit(1)
+        ).one()
         conn.execute(
             update(audit_event)
-            .where(audit_event.c.seq == 2)
+            .where(audit_event.c.seq == seq)
             .values(details=details.replace('"duplicates":0', '"duplicates":1'))
         )
     engine.dispose()
     result = archive.cli("audit", "verify", "--json")
     assert result.code == 3
     doc = result.json()
-    assert doc["broken_seq"] == 2 and "altered" in doc["problem"]
+    assert doc["broken_seq"] == seq and "altered" in doc["problem"]
     plain = archive.cli("audit", "verify")
-    assert plain.code == 3 and "event 2" in plain.err
+    assert plain.code == 3 and f"event {seq}" in plain.err
 
 
 def test_flipped_audit_hash_and_removed_tail_are_detected(archive: Archive) -> None:
