@@ -497,3 +497,17 @@ def test_an_archive_without_cohorts_needs_no_cohort_directory(
     assert "cohort keys:" not in archive.ok("keys", "list").text
     both = archive.cli("keys", "rotate", "--cohorts", "--index")
     assert both.code == 2 and "give one of --index, --signing and --cohorts" in both.err
+
+
+def test_a_held_record_leaves_its_cohort_until_the_hold_is_released(
+    archive: Archive, clock: FixedClock
+) -> None:
+    rid = import_one(archive, message("Routine", "Routine note.", SENT_2025, 5))
+    cohort = key_of(archive, rid)
+    assert cohort.startswith("cohort-CORR-GEN-")
+    archive.ok("hold", "create", "Doe v. District", "--record", rid, "--reason", "demand")
+    assert key_of(archive, rid) == current_kek(archive)  # no day of destruction while held
+    archive.ok("hold", "release", "Doe v. District", "--reason", "settled")
+    assert key_of(archive, rid).startswith("cohort-CORR-GEN-")  # back in its cohort
+    assert archive.cli("show", "--raw", rid).code == 0
+    assert archive.ok("verify", "--json").json()["failed"] == []
