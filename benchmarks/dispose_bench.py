@@ -10,11 +10,14 @@ In one run it
      on a third of them, a retention row each (CORR-GEN, until the end of the second year
      after), a search document each with --terms postings (a few common words, the rest from a
      long tail; full blocks packed, as the index packs them);
-  2. runs, as the records officer would, each command in its own process (start-up
+  2. wraps the records into their disposal-cohort keys as an upgraded archive would
+     (`archiver keys cohorts --apply`, timed: one cohort per series and month of the
+     retain-until day), so execution destroys real cohort keys;
+  3. runs, as the records officer would, each command in its own process (start-up
      included): `archiver dispose plan` (timed), `dispose approve` by another person (with a
      permit), a hold on 1% of the batch's records placed after planning (execution must skip
      them), then `archiver dispose execute` (timed);
-  3. reports records per second for plan and execute, each command's peak RSS (of that
+  4. reports records per second for plan and execute, each command's peak RSS (of that
      process alone, `wait4`), the database's size before and after (WAL checkpointed), and
      after VACUUM.
 
@@ -304,6 +307,8 @@ def main() -> None:
         app.close()
         before = db_size(path)
         log(f"built {args.records} records in {built:.0f} s; database {before / 1e6:.0f} MB")
+        wrap_s, wrap_rss, _ = command(config, "keys", "cohorts", "--apply", "--json")
+        log(f"wrapped into cohorts in {wrap_s:.1f} s")
 
         plan_s, plan_rss, out = command(config, "dispose", "plan", "--json", "--actor", "Rita")
         planned = json.loads(out)
@@ -333,6 +338,9 @@ def main() -> None:
         )
         done = json.loads(out)
         log(f"execute: {done['destroyed']} destroyed in {exec_s:.1f} s")
+        _, _, cert = command(config, "dispose", "certificate", number, "--json")
+        doc = json.loads(cert)
+        keys_destroyed = len(doc.get("certificate", doc)["keys_destroyed"])
         after = db_size(path)
         vacuum_s = time.perf_counter()
         vacuumed = db_size(path, vacuum=True)
@@ -341,6 +349,10 @@ def main() -> None:
             "records": args.records,
             "batch": count,
             "build_s": round(built, 1),
+            "cohorts_apply": {
+                "seconds": round(wrap_s, 2),
+                "peak_rss_mb": round(wrap_rss / 1024, 1),
+            },
             "plan": {
                 "seconds": round(plan_s, 2),
                 "records_per_s": round(count / plan_s),
@@ -352,6 +364,7 @@ def main() -> None:
                 "seconds": round(exec_s, 2),
                 "destroyed": done["destroyed"],
                 "skipped": len(done["skipped"]),
+                "cohort_keys_destroyed": keys_destroyed,
                 "records_per_s": round(done["destroyed"] / exec_s),
                 "peak_rss_mb": round(exec_rss / 1024, 1),
                 "target_s": EXECUTE_TARGET,
@@ -369,6 +382,8 @@ def main() -> None:
             return
         pl, ex, db = result["plan"], result["execute"], result["database_mb"]
         print(f"dispose_bench: {args.records} records, batch of {count} (SQLite)")
+        wrap = result["cohorts_apply"]
+        print(f"  keys cohorts --apply {wrap['seconds']:.2f} s  peak RSS {wrap['peak_rss_mb']} MB")
         print(
             f"  plan     {pl['seconds']:>8.2f} s  {pl['records_per_s']:>7} records/s  "
             f"peak RSS {pl['peak_rss_mb']} MB  (target < {PLAN_TARGET:.0f} s: "
@@ -378,7 +393,8 @@ def main() -> None:
             f"  execute  {ex['seconds']:>8.2f} s  {ex['records_per_s']:>7} records/s  "
             f"peak RSS {ex['peak_rss_mb']} MB  (target < {EXECUTE_TARGET:.0f} s: "
             f"{'ok' if ex['ok'] else 'MISSED'}); {ex['destroyed']} destroyed, "
-            f"{ex['skipped']} skipped (held after planning)"
+            f"{ex['skipped']} skipped (held after planning), "
+            f"{ex['cohort_keys_destroyed']} cohort keys destroyed"
         )
         print(
             f"  database {db['before']} MB before, {db['after']} MB after, "
