@@ -56,7 +56,7 @@ from archiver.app import App  # noqa: E402
 from archiver.archive import facts  # noqa: E402
 from archiver.archive.index_entry import entry_digest  # noqa: E402
 from archiver.archive.roster import RosterSeal  # noqa: E402
-from archiver.crypto import blind  # noqa: E402
+from archiver.crypto import blind, envelope  # noqa: E402
 from archiver.domain import (  # noqa: E402
     ArrivalRow,
     IndexEntry,
@@ -111,7 +111,7 @@ def build(app: App, n: int, seed: int, terms_per_record: int, part_bytes: int) -
     rng = random.Random(seed)
     ring, store = app.keyring, app.store
     students = _add_students(app)
-    kek_id, _ = ring.current_kek()
+    kek_id, kek = ring.current_kek()
     index_key_id, index_key = ring.index_key()
     terms_of = blind.for_key(index_key)
     common = [terms_of.term(WORDS, f"common{i}") for i in range(COMMON)]
@@ -150,7 +150,9 @@ def build(app: App, n: int, seed: int, terms_per_record: int, part_bytes: int) -
                     quarantine_code=None,
                     sent_at=sent,
                     kek_id=kek_id,
-                    wrapped_key=rng.randbytes(60),
+                    # A real data key, wrapped as ingest wraps it (the parts are random
+                    # bytes: nothing opens them), so `keys cohorts --apply` can re-wrap it.
+                    wrapped_key=envelope.wrap(kek, kek_id, rid, envelope.new_key()),
                     seal_version=1,
                     stored_size=part_bytes + part_bytes // 5,
                 ),
