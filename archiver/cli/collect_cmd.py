@@ -150,10 +150,12 @@ def status_(ctx: click.Context, as_json: bool) -> int:
         }
         batches = tx.disposition.count_by_state()
         executing = tx.disposition.executing()
+        copies = tx.disposition.copies_pending()
     disposition = {
         "planned": batches.get("planned", 0),
         "approved": batches.get("approved", 0),
         "executing": executing,
+        "copies_pending": copies,  # per source: copies of destroyed records still there
     }
     if as_json:
         emit_json(
@@ -210,6 +212,12 @@ def status_(ctx: click.Context, as_json: bool) -> int:
         click.echo(
             f"warning: disposition batch {number} did not finish executing: run "
             f"`archiver dispose execute {number}` again",
+            err=True,
+        )
+    for source, count in sorted(copies.items()):
+        click.echo(
+            f"warning: source {source} still holds {count} copies of destroyed records; each "
+            f"of its poll cycles tries again to remove them (`archiver poll --source {source}`)",
             err=True,
         )
     click.echo(f"requests: {len(deadlines)} open (`archiver request list --open`)")

@@ -547,6 +547,13 @@ class DispositionRepo:
                 )
             )
 
+    def copies_pending(self) -> dict[str, int]:
+        """Per source, how many copies of destroyed records it still holds."""
+        rows = self._conn.execute(
+            select(disposition_copy.c.source, func.count()).group_by(disposition_copy.c.source)
+        )
+        return {str(r[0]): int(r[1]) for r in rows}
+
     def copies_pending_by_batch(self, number: str) -> dict[str, tuple[int, str | None]]:
         """Per source, how many of a batch's copies are still to remove, and the last reason."""
         rows = self._conn.execute(

@@ -472,11 +472,16 @@ def test_a_copy_a_busy_source_still_holds_is_pending_until_its_next_poll(
     assert (copies["source"], copies["removed"], copies["pending"]) == ("drop", 0, 1)
     assert copies["reason"]
     assert len(app.pending_copies().pending("drop")) == 1
+    status = archive.cli("status", "--json")
+    assert status.json()["disposition"]["copies_pending"] == {"drop": 1}
+    told = archive.cli("status")
+    assert "source drop still holds 1 copies of destroyed records" in told.err
     clock.at = noon("2029-01-11")  # later: the poll that held the source has ended
     polled = archive.cli("poll", "--json", "--source", "drop")  # its next cycle removes it
     assert polled.code == 0, polled.text
     assert not filed.exists()
     assert app.pending_copies().pending("drop") == {}
+    assert archive.cli("status", "--json").json()["disposition"]["copies_pending"] == {}
 
 
 def test_the_backup_proof_a_backup_made_before_execution_cannot_open_what_was_destroyed(
