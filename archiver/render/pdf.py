@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -14,11 +13,6 @@ from weasyprint.urls import URLFetcher
 
 from archiver.render.document import Document, EmbeddedFile, checked_files
 from archiver.render.markup import document_html, stylesheet
-
-# WeasyPrint logs each step of every rendering at INFO, noise at the service's log level;
-# its warnings (a character no font has, a refused URL) still pass.
-logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
-
 
 _shared: dict[int, tuple[Any, Any]] = {}  # process id: (its fonts, its parsed stylesheet)
 

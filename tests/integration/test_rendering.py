@@ -255,3 +255,19 @@ def test_map_with_a_redaction_removes_a_name_from_every_field(
     assert pdf_item.text is not None and "[REDACTED 26a]" in pdf_item.text
     docx_item = next(a for a in forward.attachments if a.name == "notes.docx")
     assert docx_item.text == "Meeting notes: [REDACTED 26a] will join the reading group."
+
+
+def test_show_pdf_prints_only_the_file_it_wrote(archive: Archive, tmp_path: Path) -> None:
+    """The console command (its own process, logging at the archive's level, `info`): no
+    WeasyPrint progress lines on stderr (it logs its default stylesheets while imported)."""
+    import subprocess
+    import sys
+
+    rid = _import(archive, tmp_path, "plain.eml", _plain())
+    out = tmp_path / "quiet.pdf"
+    args = ["--config", str(archive.config), "show", rid, "--pdf", str(out), "--purpose", "t"]
+    done = subprocess.run(
+        [sys.executable, "-m", "archiver", *args], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert out.exists() and "weasyprint" not in done.stderr.lower(), done.stderr
