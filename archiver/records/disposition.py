@@ -449,12 +449,11 @@ class Disposal:
             if row.state == EXECUTED:
                 already = self._executed(tx, row, already=True)
             else:
-                self._start(tx, row, actor, key_id)
+                row = self._start(tx, row, actor, key_id)
                 already = None
         if already is not None:  # a run killed after its commit left key files: remove them
             cohorts.finish_destroyed(self.db, self.ring.keys_dir)
             return already
-        row = self._batch_now(number)
         with self.db.transaction() as tx:
             order = tx.disposition.planned_in_order(row.number)
         done = 0
@@ -470,9 +469,9 @@ class Disposal:
         cohorts.finish_destroyed(self.db, self.ring.keys_dir)  # the key files, once committed
         return result
 
-    def _start(self, tx: Tx, row: BatchRow, actor: str, key_id: str) -> None:
-        """Mark an approved batch executing (or say an execution resumes): UsageError for a
-        batch not approved, or before its day."""
+    def _start(self, tx: Tx, row: BatchRow, actor: str, key_id: str) -> BatchRow:
+        """Mark an approved batch executing (or say an execution resumes), as it now is:
+        UsageError for a batch not approved, or before its day."""
         if row.state not in (APPROVED, EXECUTING):
             raise UsageError(_not_executable(row))
         today = self.district.day_of(tx.now)
@@ -493,10 +492,7 @@ class Disposal:
             details={"resumed": resumed, "signing_key": key_id},
             actor=actor,
         )
-
-    def _batch_now(self, number: str) -> BatchRow:
-        with self.db.transaction() as tx:
-            return self._batch(tx, number)
+        return row
 
     def _scope_of(self, row: BatchRow) -> tuple[list[str], tuple[str, ...]]:
         """The series and dispositions the batch still takes at execution (the schedule may

@@ -554,19 +554,6 @@ class DispositionRepo:
         )
         return {str(r[0]): int(r[1]) for r in rows}
 
-    def copies_pending_by_batch(self, number: str) -> dict[str, tuple[int, str | None]]:
-        """Per source, how many of a batch's copies are still to remove, and the last reason."""
-        rows = self._conn.execute(
-            select(
-                disposition_copy.c.source,
-                func.count(),
-                func.max(disposition_copy.c.reason),
-            )
-            .where(disposition_copy.c.batch == number)
-            .group_by(disposition_copy.c.source)
-        )
-        return {str(r[0]): (int(r[1]), r[2]) for r in rows}
-
     def remains(self, record_ids: Sequence[str]) -> dict[str, list[str]]:
         """What is still stored of these (destroyed) records that could be read or names
         someone: each record's list of what, empty if nothing."""

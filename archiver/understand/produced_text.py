@@ -73,9 +73,7 @@ def texts(
     if data.startswith(b"%PDF") or lower.endswith(".pdf"):
         yield from pdf_texts(data, depth, known)
     elif lower.endswith(".mbox"):
-        for n, message in enumerate(_mbox_messages(data.splitlines(keepends=True)), start=1):
-            for where, text in message_texts(message, depth, known):
-                yield f"message {n} > {where}", text
+        yield from _mbox_texts(data.splitlines(keepends=True), depth, known)
     elif lower.endswith(".eml"):
         yield from message_texts(data, depth, known)
     else:
@@ -123,9 +121,16 @@ def mbox_file_texts(
     every record: it is never read whole)."""
     yield "file name", name
     with path.open("rb") as f:
-        for n, message in enumerate(_mbox_messages(f), start=1):
-            for where, text in message_texts(message, 0, known):
-                yield f"message {n} > {where}", text
+        yield from _mbox_texts(f, 0, known)
+
+
+def _mbox_texts(
+    lines: Iterable[bytes], depth: int, known: set[bytes] | None
+) -> Iterator[tuple[str, str]]:
+    """Each message's texts of an mbox given by its lines, one message at a time."""
+    for n, message in enumerate(_mbox_messages(lines), start=1):
+        for where, text in message_texts(message, depth, known):
+            yield f"message {n} > {where}", text
 
 
 def _header(value: Any) -> str:
