@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -255,7 +256,8 @@ _OUT = click.Path(dir_okay=False, path_type=Path)
     "--out",
     type=_OUT,
     metavar="FILE.pdf|FILE.json",
-    help="Also write the certificate here (FILE.json gets FILE.json.sig and FILE.json.pub).",
+    help="Also write the certificate here (FILE.json gets FILE.json.sig, FILE.json.pub and "
+    "FILE.tombstones.jsonl).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @actor_option
@@ -264,11 +266,10 @@ def execute(ctx: click.Context, batch: str, out: Path | None, as_json: bool) -> 
     """Destroy an approved batch's records: each is checked again (a hold or request since
     planning, or a changed retention, skips it); a tombstone is left and a signed certificate
     made. Safe to interrupt: run it again to finish."""
-    from archiver.errors import UsageError
     from archiver.records import certificate
 
-    if out is not None and out.suffix.lower() not in (".pdf", ".json"):
-        raise UsageError(f"--out {out}: a certificate is written as FILE.pdf or FILE.json")
+    if out is not None:  # refused before anything is destroyed
+        certificate.free_targets(out)
     a = app(ctx)
     desk = a.disposal()
     progress = Progress("destroying", None, " records")
@@ -300,23 +301,41 @@ def execute(ctx: click.Context, batch: str, out: Path | None, as_json: bool) -> 
 @click.option(
     "--json", "as_json", is_flag=True, help="Print the certificate's JSON (signed bytes)."
 )
+@click.option(
+    "--tombstones",
+    is_flag=True,
+    help="Print the tombstone listing the certificate names (one JSON object a line).",
+)
 @actor_option
 @click.pass_context
-def certificate_(ctx: click.Context, batch: str, out: Path | None, as_json: bool) -> None:
-    """An executed batch's certificate (its signature checked): printed, or written."""
+def certificate_(
+    ctx: click.Context, batch: str, out: Path | None, as_json: bool, tombstones: bool
+) -> None:
+    """An executed batch's certificate (its signature and tombstones checked): printed, or
+    written (FILE.json gets FILE.json.sig, FILE.json.pub and FILE.tombstones.jsonl)."""
     import sys
 
     from archiver.errors import UsageError
     from archiver.records import certificate
+    from archiver.records.disposition import check_listing
 
-    if out is not None and as_json:
-        raise UsageError("--out and --json cannot be combined")
+    if sum((out is not None, as_json, tombstones)) > 1:
+        raise UsageError("--out, --json and --tombstones cannot be combined")
     if out is not None and out.suffix.lower() not in (".pdf", ".json"):
         raise UsageError(f"--out {out}: a certificate is written as FILE.pdf or FILE.json")
     cert = app(ctx).disposal().certificate(batch, who(), str(out) if out else None)
     if as_json:
         sys.stdout.buffer.write(cert.data)
         sys.stdout.buffer.flush()
+        return
+    if tombstones:  # checked again as it is printed: a listing changed meanwhile fails
+        h, n = hashlib.sha256(), 0
+        for stone in cert.listing():
+            sys.stdout.buffer.write(stone)
+            h.update(stone)
+            n += 1
+        sys.stdout.buffer.flush()
+        check_listing(cert, (n, h.hexdigest()))
         return
     if out is not None:
         for path in certificate.write(cert, out):

@@ -1,24 +1,30 @@
 """A disposition certificate as people and other programs get it: the signed JSON with its
-detached signature and public key (as files), its summary as text, and its PDF rendering.
+detached signature, public key and tombstone listing (as files), its summary as text, and its
+PDF rendering.
 
 The JSON is the certificate: its signature (Ed25519, by the archive's signing key) is over its
-exact bytes, so `openssl pkeyutl -verify` checks it without the archiver. The PDF is for
-reading and filing: it lists the batch, who planned and approved it, the permit, the method,
-the counts, the series, the records skipped and why, and the tombstones (the first
-`PDF_LISTED`; a larger batch's are all in the JSON), and carries the JSON, its signature and
-the public key as embedded files.
+exact bytes, so `openssl pkeyutl -verify` checks it without the archiver. It names the
+tombstones by the count and SHA-256 of their listing (one JSON object a line, written beside
+it as FILE.tombstones.jsonl), so `sha256sum` and `wc -l` check that without the archiver too.
+The PDF is for reading and filing: it lists the batch, who planned and approved it, the
+permit, the method, the counts, the series, the records skipped and why, and the tombstones
+(the first `PDF_LISTED`), and carries the JSON, its signature, the public key and (up to
+`PDF_EMBEDDED` records) the tombstone listing as embedded files.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from datetime import datetime
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from archiver.crypto import signing
 from archiver.errors import UsageError
-from archiver.records.disposition import Certificate
+from archiver.records.disposition import Certificate, check_listing
 from archiver.render.document import (
     Block,
     Document,
@@ -30,8 +36,13 @@ from archiver.render.document import (
     Preformatted,
 )
 
-PDF_LISTED = 2000  # tombstones the PDF lists; the embedded JSON has every one
+PDF_LISTED = 2000  # tombstones the PDF lists; the listing has every one
+# Tombstones up to which the PDF embeds the listing (about 330 bytes each, held to be
+# embedded); a larger batch's listing is written with `--out FILE.json`.
+PDF_EMBEDDED = 20_000
+LISTING_SUFFIX = ".tombstones.jsonl"
 _LINES = 60  # tombstone lines per block of the PDF (a block breaks across pages)
+LISTING_NAME = "tombstones.jsonl"  # the listing's name inside the PDF
 SIGNATURE_SUFFIX = ".sig"
 PUBLIC_SUFFIX = ".pub"
 
@@ -83,6 +94,10 @@ def summary_lines(doc: dict[str, Any]) -> list[str]:
         )
     for k in doc.get("skipped") or []:
         lines.append(f"  skipped {k['id']}: {k['reason']}: {k['detail']}")
+    stones = doc.get("tombstones") or {}
+    lines.append(
+        f"{'Tombstones:':<12}{stones.get('count')}, listing SHA-256 {stones.get('sha256')}"
+    )
     key = doc.get("signing_key") or {}
     lines.append(f"{'Signed:':<12}Ed25519 key {key.get('id')} (public key {key.get('public_key')})")
     return lines
@@ -132,19 +147,22 @@ def document(cert: Certificate) -> Document:
         blocks.append(ItemList(tuple(f"{k['id']}: {k['reason']}: {k['detail']}" for k in skipped)))
     else:
         blocks.append(Paragraph("None: every record of the batch was destroyed."))
-    stones = doc.get("tombstones") or []
+    count, digest = cert.listed()
+    listed = [json.loads(line) for line in islice(cert.listing(), PDF_LISTED)]
     blocks.append(Heading("Tombstones", 2))
-    listed = stones[:PDF_LISTED]
+    where = (
+        f"the embedded {LISTING_NAME}"
+        if count <= PDF_EMBEDDED
+        else f"the listing `archiver dispose certificate {cert.batch} --out FILE.json` writes "
+        f"beside it (FILE{LISTING_SUFFIX})"
+    )
     blocks.append(
         Paragraph(
-            f"{len(stones)} records destroyed: id, series, day sent, day archived, size, and the "
+            f"{count} records destroyed: id, series, day sent, day archived, size, and the "
             "SHA-256 of the original bytes."
-            + (
-                f" The first {len(listed)} are listed; all {len(stones)} are in the embedded "
-                "certificate.json."
-                if len(listed) < len(stones)
-                else ""
-            )
+            + (f" The first {len(listed)} are listed here." if len(listed) < count else "")
+            + f" All {count} are in {where}, one a line; the certificate names that listing by "
+            f"its SHA-256, {digest}."
         )
     )
     lines = [
@@ -161,7 +179,8 @@ def document(cert: Certificate) -> Document:
             "The embedded certificate.json is the certificate; certificate.json.sig is its "
             f"Ed25519 signature by key {key.get('id')}, whose public key is the embedded "
             "signing-key.pub. Check it with: openssl pkeyutl -verify -pubin -inkey "
-            "signing-key.pub -rawin -in certificate.json -sigfile certificate.json.sig"
+            "signing-key.pub -rawin -in certificate.json -sigfile certificate.json.sig; "
+            f"then sha256sum {LISTING_NAME} gives the listing's SHA-256 the certificate names."
         ),
     ]
     finished = (doc.get("executed") or {}).get("finished_at")
@@ -178,7 +197,7 @@ def pdf(cert: Certificate) -> bytes:
     embedded."""
     from archiver.render.pdf import render_pdf  # WeasyPrint loads only to render
 
-    files = (
+    files: tuple[EmbeddedFile, ...] = (
         EmbeddedFile("certificate.json", cert.data, "application/json", "The certificate"),
         EmbeddedFile(
             "certificate.json.sig",
@@ -195,6 +214,19 @@ def pdf(cert: Certificate) -> bytes:
             "Supplement",
         ),
     )
+    count, _ = cert.listed()
+    if count <= PDF_EMBEDDED:
+        listing = b"".join(cert.listing())
+        check_listing(cert, (count, hashlib.sha256(listing).hexdigest()))
+        files += (
+            EmbeddedFile(
+                LISTING_NAME,
+                listing,
+                "application/x-ndjson",
+                "The tombstones the certificate names, one JSON object a line",
+                "Supplement",
+            ),
+        )
     return render_pdf(document(cert), attachments=files, pdf_a=True)
 
 
@@ -204,23 +236,67 @@ def _create(path: Path, data: bytes) -> None:
         f.write(data)
 
 
-def write(cert: Certificate, out: Path) -> list[Path]:
-    """Write the certificate to `out`: FILE.pdf (the rendering), or FILE.json with its
-    signature (FILE.json.sig) and public key (FILE.json.pub) beside it; the paths written.
-    UsageError for another suffix or a file that exists (nothing is written over)."""
+def _write_listing(cert: Certificate, path: Path) -> None:
+    """The tombstone listing streamed to a new file, checked against the certificate as it
+    is written (IntegrityError if it differs)."""
+    h, n = hashlib.sha256(), 0
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            for line in cert.listing():
+                f.write(line)
+                h.update(line)
+                n += 1
+        check_listing(cert, (n, h.hexdigest()))
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+
+
+def listing_path(out: Path) -> Path:
+    """Where `write` puts the tombstone listing of FILE.json: FILE.tombstones.jsonl."""
+    return out.with_name(out.stem + LISTING_SUFFIX)
+
+
+def free_targets(out: Path) -> list[Path]:
+    """The files `write` makes for `out`; UsageError for another suffix than .pdf or .json,
+    or if one of them exists (checked before a batch is executed, too)."""
     suffix = out.suffix.lower()
     if suffix not in (".pdf", ".json"):
         raise UsageError(f"{out}: a certificate is written as FILE.pdf or FILE.json")
     targets = [out]
     if suffix == ".json":
-        targets += [Path(str(out) + SIGNATURE_SUFFIX), Path(str(out) + PUBLIC_SUFFIX)]
+        targets += [
+            Path(str(out) + SIGNATURE_SUFFIX),
+            Path(str(out) + PUBLIC_SUFFIX),
+            listing_path(out),
+        ]
     there = [p for p in targets if os.path.lexists(p)]
     if there:
         raise UsageError(f"{there[0]} exists: a certificate is never written over a file")
-    if suffix == ".pdf":
+    return targets
+
+
+def write(cert: Certificate, out: Path) -> list[Path]:
+    """Write the certificate to `out`: FILE.pdf (the rendering), or FILE.json with its
+    signature (FILE.json.sig), public key (FILE.json.pub) and tombstone listing
+    (FILE.tombstones.jsonl) beside it; the paths written. UsageError for another suffix or a
+    file that exists (nothing is written over); IntegrityError (and nothing left) if the
+    listing read is not the one the certificate names."""
+    targets = free_targets(out)
+    if len(targets) == 1:
         _create(out, pdf(cert))
         return targets
-    _create(targets[0], cert.data)
-    _create(targets[1], cert.signature)
-    _create(targets[2], signing.public_pem(cert.public_key))
+    written: list[Path] = []
+    try:
+        for path, data in zip(
+            targets, (cert.data, cert.signature, signing.public_pem(cert.public_key)), strict=False
+        ):
+            _create(path, data)
+            written.append(path)
+        _write_listing(cert, targets[3])
+    except BaseException:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
     return targets

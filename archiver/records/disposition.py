@@ -66,9 +66,17 @@ EXECUTED = "executed"
 CANCELLED = "cancelled"
 SKIPPED = "skipped"
 METHOD = "cryptographic erasure"
-FORMAT = "archiver-disposition-certificate/1"
+FORMAT = "archiver-disposition-certificate/2"
+# How the certificate names its tombstones: it is signed over a count and a SHA-256 of this
+# listing (rebuilt from the database whenever it is written), so nothing that grows with the
+# batch is held to sign it.
+LISTING = (
+    "one JSON object per destroyed record and line, in record id order, UTF-8, each line "
+    "ending in a newline: id, sha256, size, series, sent_at, archived_at, batch, destroyed_at"
+)
 PAGE = 2000  # candidates read, checked and planned at a time
 CHUNK = 250  # records destroyed per transaction
+COPIES_PAGE = 5000  # destroyed records whose copies are looked for in one pass of each source
 _NUMBER = re.compile(r"^D-(\d{4})-(\d{3,})$")
 _PERMIT = re.compile(r"^[\w./:#() -]{1,64}$")
 
@@ -226,6 +234,16 @@ class Certificate:
     signature: bytes
     key_id: str
     public_key: bytes
+    # The tombstone listing the certificate is signed over, read from the database a page at
+    # a time (`Disposal.tombstone_lines`): each call reads it again.
+    listing: Callable[[], Iterator[bytes]]
+
+    def listed(self) -> tuple[int, str]:
+        """The count and SHA-256 (hex) of the tombstone listing the certificate names."""
+        stones = self.document().get("tombstones")
+        if not isinstance(stones, dict):
+            raise IntegrityError(f"batch {self.batch}: its certificate names no tombstone listing")
+        return int(stones["count"]), str(stones["sha256"])
 
     def document(self) -> dict[str, Any]:
         doc = json.loads(self.data)
@@ -454,18 +472,25 @@ class Disposal:
         if already is not None:  # a run killed after its commit left key files: remove them
             cohorts.finish_destroyed(self.db, self.ring.keys_dir)
             return already
-        with self.db.transaction() as tx:
-            order = tx.disposition.planned_in_order(row.number)
         done = 0
-        for start in range(0, len(order), CHUNK):
+        after: tuple[int | None, str] = (0, "")
+        while True:  # a page of planned ids at a time: nothing held grows with the batch
             with self.db.transaction() as tx:
-                self._destroy_chunk(tx, row, order[start : start + CHUNK])
-            done += len(order[start : start + CHUNK])
-            if progress:
-                progress(done)
+                page = tx.disposition.planned_page(row.number, after, PAGE)
+            if not page:
+                break
+            after = (page[-1][1], page[-1][0])
+            ids = [rid for rid, _ in page]
+            for start in range(0, len(ids), CHUNK):
+                with self.db.transaction() as tx:
+                    self._destroy_chunk(tx, row, ids[start : start + CHUNK])
+                done += len(ids[start : start + CHUNK])
+                if progress:
+                    progress(done)
         copies = self._copies(row.number)
+        listed = _digest(self.tombstone_lines(row.number))  # every chunk is committed
         with self.db.transaction() as tx:
-            result = self._finish(tx, row.number, actor, copies)
+            result = self._finish(tx, row.number, actor, listed, copies)
         cohorts.finish_destroyed(self.db, self.ring.keys_dir)  # the key files, once committed
         return result
 
@@ -586,33 +611,40 @@ class Disposal:
         what is pending, for the certificate. None without sources to clean."""
         if self.remove_copies is None:
             return None
-        wanted: dict[bytes, int] = {}
+        # A page of hashes at a time (each page one pass over each source): what is held does
+        # not grow with the batch.
+        totals: dict[str, tuple[int, int, str | None]] = {}
         after = ""
         while True:
             with self.db.transaction() as tx:
-                page = tx.disposition.wanted(number, after, PAGE)
+                page = tx.disposition.wanted(number, after, COPIES_PAGE)
             if not page:
                 break
-            wanted.update((sha, size) for _, sha, size in page)
             after = page[-1][0]
-        reports = self.remove_copies(wanted) if wanted else []
-        out: list[dict[str, object]] = []
-        with self.db.transaction() as tx:
-            for r in reports:
-                pending = {sha: wanted[sha] for sha in r.pending if sha in wanted}
-                tx.disposition.note_copies(number, r.source, pending, r.reason, tx.now)
-                out.append(
-                    {
-                        "source": r.source,
-                        "removed": r.removed_count,
-                        "pending": len(pending),
-                        "reason": r.reason if pending else None,
-                    }
-                )
-        return out
+            wanted = {sha: size for _, sha, size in page}
+            reports = self.remove_copies(wanted)
+            with self.db.transaction() as tx:
+                for r in reports:
+                    pending = {sha: wanted[sha] for sha in r.pending if sha in wanted}
+                    tx.disposition.note_copies(number, r.source, pending, r.reason, tx.now)
+                    removed, waiting, reason = totals.get(r.source, (0, 0, None))
+                    totals[r.source] = (
+                        removed + r.removed_count,
+                        waiting + len(pending),
+                        (r.reason if pending else None) or reason,
+                    )
+        return [
+            {"source": name, "removed": removed, "pending": waiting, "reason": reason}
+            for name, (removed, waiting, reason) in totals.items()
+        ]
 
     def _finish(
-        self, tx: Tx, number: str, actor: str, copies: list[dict[str, object]] | None = None
+        self,
+        tx: Tx,
+        number: str,
+        actor: str,
+        listed: tuple[int, str],
+        copies: list[dict[str, object]] | None = None,
     ) -> Executed:
         """Destroy the keys, make and sign the certificate, mark the batch executed."""
         row = self._batch(tx, number, lock=True)
@@ -622,7 +654,7 @@ class Disposal:
         key_id, private = self.ring.signing_key()
         row = replace(row, state=EXECUTED, executed_at=tx.now)
         data = self._certificate(
-            tx, row, key_id, signing.public_key(private), destroyed_keys, copies
+            tx, row, key_id, signing.public_key(private), destroyed_keys, listed, copies
         )
         row = facts.seal_batch(
             self.ring,
@@ -661,11 +693,12 @@ class Disposal:
         key_id: str,
         public: bytes,
         keys: list[str],
+        listed: tuple[int, str],
         copies: list[dict[str, object]] | None = None,
     ) -> bytes:
         """The certificate's JSON: what the batch was, who planned and approved it, the
-        method, the counts, the summary per series, every record skipped and why, and every
-        tombstone (streamed from the database: a batch can hold 100,000 of them)."""
+        method, the counts, the summary per series, every record skipped and why, and the
+        count and SHA-256 of the tombstone listing (a batch can hold 100,000 of them)."""
         view = self._view(tx, row)
         head: dict[str, object] = {
             "format": FORMAT,
@@ -697,50 +730,53 @@ class Disposal:
             "skipped": [
                 {"id": m.record_id, "reason": m.reason, "detail": m.detail} for m in view.skipped
             ],
+            "tombstones": {"count": listed[0], "sha256": listed[1], "listing": LISTING},
         }
-        # Built in one buffer, a tombstone at a time: the certificate is held once (about
-        # 330 bytes a record) to be signed, never as a list of objects.
-        out = bytearray()
-        text = json.dumps(head, indent=2, ensure_ascii=False)
-        out += text[: text.rindex("}")].rstrip().encode() + b',\n  "tombstones": ['
-        first = True
-        for stone in self._tombstones(tx, row.number):
-            out += b"\n    " if first else b",\n    "
-            out += json.dumps(stone.to_json(), ensure_ascii=False).encode()
-            first = False
-        out += b"\n  ]\n}\n" if not first else b"]\n}\n"
-        return bytes(out)
+        return (json.dumps(head, indent=2, ensure_ascii=False) + "\n").encode()
 
-    def _tombstones(self, tx: Tx, number: str) -> Iterator[TombstoneRow]:
+    def tombstone_lines(self, number: str) -> Iterator[bytes]:
+        """An executed batch's tombstone listing (`LISTING`), each tombstone's facts checked
+        (IntegrityError if one was altered); a page per transaction, nothing held."""
         after = ""
         while True:
-            page = tx.disposition.tombstones(number, after, PAGE)
+            with self.db.transaction() as tx:
+                page = tx.disposition.tombstones(number, after, PAGE)
             if not page:
                 return
             for stone in page:
                 facts.check(facts.tombstone_problem(self.ring, stone))
-                yield stone
+                yield json.dumps(stone.to_json(), ensure_ascii=False).encode() + b"\n"
             after = page[-1].record_id
 
     # --- the certificate -------------------------------------------------------------------
 
     def certificate(self, number: str, actor: str, written: str | None = None) -> Certificate:
         """An executed batch's certificate, its signature checked against the key that made
-        it (IntegrityError if the stored certificate was altered). Audited (`written`: where
-        it is being written, if it is)."""
+        it and the tombstone listing it names read again (IntegrityError if either was
+        altered). Audited (`written`: where it is being written, if it is)."""
         with self.db.transaction() as tx:
             row = self._batch(tx, number)
-            if row.state != EXECUTED or row.certificate is None:
-                raise UsageError(
-                    f"batch {row.number} is {row.state}: a certificate is made when it is executed"
-                )
-            key_id = row.signing_key or ""
-            public = signing.public_key(self.ring.material(key_id))
-            if not signing.valid(public, row.signature or b"", row.certificate):
-                raise IntegrityError(
-                    f"batch {row.number}: its certificate does not match its signature by key "
-                    f"{key_id} (changed outside the archiver)"
-                )
+        if row.state != EXECUTED or row.certificate is None:
+            raise UsageError(
+                f"batch {row.number} is {row.state}: a certificate is made when it is executed"
+            )
+        key_id = row.signing_key or ""
+        public = signing.public_key(self.ring.material(key_id))
+        if not signing.valid(public, row.signature or b"", row.certificate):
+            raise IntegrityError(
+                f"batch {row.number}: its certificate does not match its signature by key "
+                f"{key_id} (changed outside the archiver)"
+            )
+        cert = Certificate(
+            row.number,
+            row.certificate,
+            row.signature or b"",
+            key_id,
+            public,
+            lambda: self.tombstone_lines(row.number),
+        )
+        check_listing(cert, _digest(cert.listing()))
+        with self.db.transaction() as tx:
             audit.append(
                 tx,
                 self.ring,
@@ -752,7 +788,7 @@ class Disposal:
                 },
                 actor=actor,
             )
-            return Certificate(row.number, row.certificate, row.signature or b"", key_id, public)
+        return cert
 
     # --- destroyed records -----------------------------------------------------------------
 
@@ -775,6 +811,25 @@ class Disposal:
                 tx, self.ring, "show", target=rec.id, details={"view": "tombstone"}, actor=actor
             )
         return stone
+
+
+def check_listing(cert: Certificate, found: tuple[int, str]) -> None:
+    """IntegrityError unless `found` (the count and SHA-256 of a tombstone listing read) is
+    the listing the certificate names."""
+    if found != cert.listed():
+        raise IntegrityError(
+            f"batch {cert.batch}: its tombstones ({found[0]}, SHA-256 {found[1]}) are not the "
+            f"{cert.listed()[0]} its certificate names (changed outside the archiver)"
+        )
+
+
+def _digest(lines: Iterator[bytes]) -> tuple[int, str]:
+    """The count and SHA-256 (hex) of a listing's lines."""
+    h, n = hashlib.sha256(), 0
+    for line in lines:
+        h.update(line)
+        n += 1
+    return n, h.hexdigest()
 
 
 def _skip(

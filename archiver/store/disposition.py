@@ -293,17 +293,34 @@ class DispositionRepo:
                 out.setdefault(str(rid), []).append(str(number))
         return out
 
-    def planned_in_order(self, number: str) -> list[str]:
-        """The ids of a batch's records still planned, in the order of their search documents
-        (a transaction then erases postings from a few blocks, not from all of them); those
-        never indexed last."""
-        stmt = (
-            select(disposition_record.c.record_id)
+    def planned_page(
+        self, number: str, after: tuple[int | None, str], limit: int
+    ) -> list[tuple[str, int | None]]:
+        """The next `limit` records of a batch still planned, as (id, search document seq),
+        in the order of their search documents (a transaction then erases postings from a few
+        blocks, not from all of them), those never indexed last in id order; `after` is where
+        the previous page ended ((0, "") to start; (None, id) once in the unindexed ones).
+        Paged, so a batch of 100,000 is never held whole."""
+        seq = search_doc.c.seq
+        base = (
+            select(disposition_record.c.record_id, seq)
             .outerjoin(search_doc, search_doc.c.record_id == disposition_record.c.record_id)
             .where(disposition_record.c.batch == number, disposition_record.c.state == "planned")
-            .order_by(search_doc.c.seq.is_(None), search_doc.c.seq, disposition_record.c.record_id)
         )
-        return [str(r) for r in self._conn.execute(stmt).scalars()]
+        last_seq, last_id = after
+        rows: list[tuple[str, int | None]] = []
+        if last_seq is not None:
+            stmt = base.where(seq > last_seq).order_by(seq).limit(limit)
+            rows = [(str(r[0]), int(r[1])) for r in self._conn.execute(stmt)]
+            last_id = ""
+        if len(rows) < limit:
+            stmt = (
+                base.where(seq.is_(None), disposition_record.c.record_id > last_id)
+                .order_by(disposition_record.c.record_id)
+                .limit(limit - len(rows))
+            )
+            rows += [(str(r[0]), None) for r in self._conn.execute(stmt)]
+        return rows
 
     def member_counts(self, number: str) -> dict[str, int]:
         stmt = (

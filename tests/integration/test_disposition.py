@@ -3,6 +3,7 @@ certificate, on a small archive whose clock is moved forward; both databases."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import subprocess
@@ -12,13 +13,15 @@ from pathlib import Path
 from typing import Any
 
 import corpus
+import pypdf
 import pytest
-from sqlalchemy import create_engine, func, insert, select, update
+from sqlalchemy import create_engine, delete, func, insert, select, update
 
 from archiver.app import App
 from archiver.archive.keys import signing_keys
 from archiver.clock import FixedClock
 from archiver.crypto import signing
+from archiver.records import disposition
 from archiver.store.tables import (
     arrival,
     disposition_record,
@@ -191,14 +194,25 @@ def test_plan_show_approve_execute_end_to_end(
         "skipped": 3,
         "bytes": sum(sizes[r] for r in plain),
     }
-    assert {t["id"]: t["sha256"] for t in cert["tombstones"]} == {
+    # The tombstones: a listing beside it, one a line, named by its count and SHA-256.
+    listing = (tmp_path / "certificate.tombstones.jsonl").read_bytes()
+    assert cert["tombstones"]["count"] == 3
+    assert cert["tombstones"]["sha256"] == hashlib.sha256(listing).hexdigest()
+    stones = [json.loads(line) for line in listing.splitlines()]
+    assert [t["id"] for t in stones] == sorted(plain)
+    assert {t["id"]: t["sha256"] for t in stones} == {
         rid: archive.ok("show", "--json", rid).json()["sha256"] for rid in plain
     }
+    assert archive.ok("dispose", "certificate", number, "--tombstones").out == listing
     assert {s["id"] for s in cert["skipped"]} == set(skipped)
     assert archive.ok("dispose", "certificate", "--json", number).out == data
+    summary = archive.ok("dispose", "certificate", number).text
+    assert hashlib.sha256(listing).hexdigest() in summary and "Dana Reyes" in summary
     pdf = tmp_path / "certificate.pdf"
     archive.ok("dispose", "certificate", number, "--out", str(pdf))
     assert pdf.read_bytes().startswith(b"%PDF")
+    embedded = pypdf.PdfReader(pdf).attachments
+    assert embedded["certificate.json"] == [data] and embedded["tombstones.jsonl"] == [listing]
     exists = archive.cli("dispose", "certificate", number, "--out", str(pdf))
     assert exists.code == 2 and "exists" in one_line(exists.err)
 
@@ -212,6 +226,16 @@ def test_plan_show_approve_execute_end_to_end(
     # The keys still rotate: destroyed records have no data key to re-wrap.
     archive.ok("keys", "rotate")
     assert archive.ok("verify", "--json").json()["failed"] == []
+
+    # A tombstone deleted outside the archiver: the certificate no longer matches, and says so.
+    engine = create_engine(archive.database_url)
+    with engine.begin() as conn:
+        conn.execute(delete(tombstone).where(tombstone.c.record_id == plain[0]))
+    engine.dispose()
+    for args in ((), ("--tombstones",), ("--out", str(tmp_path / "again.json"))):
+        broken = archive.cli("dispose", "certificate", number, *args)
+        assert broken.code == 3 and "not the 3 its certificate names" in one_line(broken.err)
+    assert not list(tmp_path.glob("again*"))
 
 
 def test_verify_catches_what_was_put_back_of_a_destroyed_record(
@@ -411,7 +435,10 @@ def test_sigkill_while_executing_then_run_again_leaves_no_record_half_destroyed(
     assert verified["failed"] == [] and verified["destroyed"] == total
     assert archive.ok("audit", "verify", "--json").json()["ok"]
     cert = json.loads(archive.ok("dispose", "certificate", "--json", number).out)
-    assert len(cert["tombstones"]) == total and cert["counts"]["destroyed"] == total
+    assert cert["tombstones"]["count"] == total and cert["counts"]["destroyed"] == total
+    listing = archive.ok("dispose", "certificate", number, "--tombstones").out
+    assert len(listing.splitlines()) == total
+    assert hashlib.sha256(listing).hexdigest() == cert["tombstones"]["sha256"]
 
 
 # --- Copies outside the archive ---------------------------------------------------------------
@@ -515,3 +542,31 @@ def test_the_backup_proof_a_backup_made_before_execution_cannot_open_what_was_de
         assert archive.cli("show", "--raw", held).code == 0  # re-wrapped before the key went
         assert key_of(archive, held) != doomed_key
     assert archive.ok("verify", "--json").json()["failed"] == []
+
+
+def test_execute_pages_through_indexed_then_never_indexed_records(
+    tmp_path: Path, database_url: str, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Planned records are read a page at a time, those with a search document first (in its
+    order), then those never indexed: with pages of two, every one of seven is destroyed."""
+    extra = OFFICER + "\n[disposition]\nrequire_second_person = false\n"
+    archive = make_archive(tmp_path / "archive", database_url, extra)
+    ids = [corr_gen(archive, n) for n in range(7)]
+    engine = create_engine(archive.database_url)
+    with engine.begin() as conn:  # as if indexing had failed for three of them
+        conn.execute(delete(search_doc).where(search_doc.c.record_id.in_(ids[1:4])))
+    engine.dispose()
+    clock.at = noon("2028-01-02")
+    number = archive.ok("dispose", "plan", "--json", *PLANNER).json()["batch"]
+    archive.ok("dispose", "approve", number, "--permit", "P-1", *PLANNER)
+    monkeypatch.setattr(disposition, "PAGE", 2)
+    seen: list[int] = []
+    app = App.from_config(archive.config, clock)
+    try:
+        done = app.disposal().execute(number, "Sam IT", seen.append)
+    finally:
+        app.close()
+    assert done.destroyed == 7 and seen == [2, 4, 6, 7]  # a page at a time
+    assert _halves(archive.database_url, number) == (0, 7, [])
+    listing = archive.ok("dispose", "certificate", number, "--tombstones").out
+    assert [json.loads(line)["id"] for line in listing.splitlines()] == sorted(ids)
