@@ -219,6 +219,11 @@ class Keyring:
             self._fact_seals[key_id] = FactSeal(key_id, self.material(key_id))
         return self._fact_seals[key_id]
 
+    def web_key(self) -> bytes:
+        """The web application's cookie and CSRF key, derived from the current index key: the
+        same in every process serving the archive (a rotation signs everyone out)."""
+        return envelope.derive(self.material(self.current_id("index")), "archiver web v1")
+
     def audit_key(self, index_key_id: str) -> bytes:
         """The key that chains audit events, derived from an index key."""
         return envelope.derive(self.material(index_key_id), "archiver audit chain v1")

@@ -1,0 +1,26 @@
+"""`archiver web`: serve the records officer's web application (DESIGN.md 13)."""
+
+from __future__ import annotations
+
+import click
+
+from archiver.cli.context import app
+
+
+@click.command("web")
+@click.option(
+    "--bind",
+    metavar="HOST:PORT",
+    help="Where to listen (default: [web] bind, 127.0.0.1:8080). TLS is the reverse proxy's "
+    "job: keep this on the loopback address behind it.",
+)
+@click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True)
+@click.pass_context
+def web(ctx: click.Context, bind: str | None, threads: int) -> None:
+    """Serve the web application until stopped (docs/web.md)."""
+    from archiver.web.server import serve
+
+    a = app(ctx)
+    address = bind or a.settings.web.bind
+    click.echo(f"archiver web: http://{address}/ (Ctrl-C stops it)", err=True)
+    serve(a, address, threads)

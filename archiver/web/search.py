@@ -1,0 +1,101 @@
+"""The search page: every filter of `archiver search`, a student by name or id, results a
+page at a time (htmx swaps the results without reloading the form)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, render_template, request
+
+from archiver.domain import MAX_LIMIT, STATUSES, SearchRequest
+from archiver.errors import UsageError
+from archiver.web.context import archive_of, requires
+
+blueprint = Blueprint("search", __name__)
+
+PAGE = 25
+TEXT_FIELDS = ("q", "sender", "to", "participant", "forwarder", "student", "series")
+DAY_FIELDS = ("since", "until", "eligible_by")
+
+
+def _day(name: str, label: str) -> date | None:
+    text = request.args.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"{label}: {text!r} is not a day (YYYY-MM-DD)") from None
+
+
+def _tristate(name: str) -> bool | None:
+    value = request.args.get(name, "")
+    return True if value == "yes" else False if value == "no" else None
+
+
+def _request() -> SearchRequest | None:
+    """The search the query string asks for (None: nothing asked yet)."""
+    args = request.args
+    if not any(args.get(k, "").strip() for k in (*TEXT_FIELDS, *DAY_FIELDS, "status")) and not (
+        args.get("attachments") or args.get("held")
+    ):
+        return None
+    from archiver.archive.roster import resolve_student
+
+    archive = archive_of()
+    student = args.get("student", "").strip() or None
+    student = resolve_student(archive.store, archive.keyring, student, "Student")
+    status = args.get("status") or None
+    if status is not None and status not in STATUSES:
+        raise UsageError(f"Status: {status!r} is not one of {', '.join(STATUSES)}")
+    try:
+        page = max(1, int(args.get("page", "1")))
+    except ValueError:
+        page = 1
+    return SearchRequest(
+        query=args.get("q", "").strip(),
+        sender=args.get("sender", "").strip() or None,
+        to=args.get("to", "").strip() or None,
+        participant=args.get("participant", "").strip() or None,
+        forwarder=args.get("forwarder", "").strip() or None,
+        student=student,
+        since=_day("since", "Sent on or after"),
+        until=_day("until", "Sent on or before"),
+        status=status,
+        has_attachment=_tristate("attachments"),
+        limit=min(PAGE, MAX_LIMIT),
+        offset=(page - 1) * PAGE,
+        series=args.get("series", "").strip() or None,
+        eligible_by=_day("eligible_by", "Retention passed by"),
+        held=_tristate("held"),
+    )
+
+
+@blueprint.get("/search")
+@requires("records.read")
+def search() -> str:
+    """The form, and the results of what it asks (audited as `archiver search` is)."""
+    from archiver.archive.search import search as run
+
+    archive = archive_of()
+    error = None
+    result = None
+    asked = None
+    try:
+        asked = _request()
+        if asked is not None:
+            result = run(archive.store, archive.keyring, asked, archive.district)
+    except UsageError as exc:
+        error = str(exc)
+    page = asked.offset // PAGE + 1 if asked else 1
+    template = "search_results.html" if request.headers.get("HX-Request") else "search.html"
+    return render_template(
+        template,
+        args=request.args,
+        result=result,
+        error=error,
+        page=page,
+        per_page=PAGE,
+        statuses=STATUSES,
+        series=sorted(archive.schedule.series),
+    )
