@@ -113,3 +113,10 @@ class InputError(ArchiverError):
 class RenderError(ArchiverError):
     """A document cannot be rendered as asked (a heading level, a date without a time zone,
     an embedded file's name or type); the message says which part."""
+
+
+class SignInError(ArchiverError):
+    """A sign-in refused: wrong credentials, or an identity provider's answer that does not
+    check out."""
+
+    exit_code = 2

@@ -35,6 +35,7 @@ ALLOWED: dict[str, set[str]] = {
     "app": BOTTOM | LOWER | SERVICES,
     "daemon": BOTTOM | LOWER | SERVICES | {"app"},
     "cli": BOTTOM | LOWER | SERVICES | {"app", "daemon"},
+    "web": BOTTOM | LOWER | SERVICES | {"app"},
     "__main__": {"cli"},
     "__init__": set(),
 }
@@ -56,6 +57,8 @@ OWNERS: dict[str, set[str]] = {
     "holidays": {"archiver.records.calendar"},
     "weasyprint": {"archiver.render.pdf"},
     "pypdfium2": {"archiver.understand.pdf_raster", "archiver.understand.produced_text"},
+    "authlib": {"archiver.web.oidc"},
+    "joserfc": {"archiver.web.oidc"},
 }
 
 

@@ -17,6 +17,9 @@ import pytest
 from archiver.app import App
 from archiver.clock import FixedClock
 from tests.conftest import Archive, make_archive
+from tests.web.oidc_provider import oidc_provider
+
+__all__ = ["oidc_provider"]
 
 CHROMIUM = os.environ.get("ARCHIVER_TEST_CHROMIUM", "/usr/bin/chromium")
 ARTEFACTS = Path(os.environ.get("ARCHIVER_TEST_ARTEFACTS", "test-artefacts"))

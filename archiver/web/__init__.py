@@ -1,0 +1,1 @@
+"""The records officer's web application (DESIGN.md 13)."""
