@@ -25,8 +25,10 @@ from flask import (
 )
 from werkzeug.wrappers import Response
 
-from archiver.errors import SignInError, ThrottledError
+from archiver.errors import ConfigError, SignInError, ThrottledError
+from archiver.platform import credentials
 from archiver.web import security
+from archiver.web.oidc import OidcClient, Pending, Provider
 from archiver.web.context import archive_of
 
 if TYPE_CHECKING:
@@ -105,10 +107,23 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
-def _oidc_client():  # type: ignore[no-untyped-def]
-    from archiver.web.oidc_config import client
-
-    return client(archive_of().settings)
+def _oidc_client() -> OidcClient:
+    """The district's identity provider's client, made once per process (it caches the
+    provider's discovery document and keys); ConfigError if its secret file is unusable."""
+    found: OidcClient | None = current_app.extensions.get("oidc")
+    if found is None:
+        settings = archive_of().settings
+        web = settings.web
+        path = credentials.locate(web.oidc_client_secret_file, settings.config_path.parent)
+        problem = credentials.exposure_problem(path)
+        if problem:
+            raise ConfigError([f"web.oidc_client_secret_file {problem}"])
+        secret = path.read_text(encoding="utf-8").strip("\r\n")
+        provider = Provider(
+            web.oidc_issuer, web.oidc_client_id, secret, web.oidc_hosted_domain, web.oidc_email_claim
+        )
+        found = current_app.extensions["oidc"] = OidcClient(provider)
+    return found
 
 
 @blueprint.route("/signin", methods=["GET", "POST"])
@@ -162,8 +177,6 @@ def oidc_begin() -> Response:
 @blueprint.get("/signin/oidc/callback")
 def oidc_callback() -> Response | tuple[str, int]:
     """The identity provider's answer: its ID token checked, the account found by email."""
-    from archiver.web.oidc import Pending
-
     archive = archive_of()
     if archive.settings.web.oidc_issuer == "":
         abort(404)

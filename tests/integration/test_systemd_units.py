@@ -314,3 +314,39 @@ def test_reconcile_timer_starts_the_service_and_catches_up_missed_runs() -> None
     assert one(t, "Timer.OnCalendar") and one(t, "Timer.Persistent") == "true"
     assert t.get("Timer.Unit", [RECONCILE.name]) == [RECONCILE.name]
     assert one(t, "Install.WantedBy") == "timers.target"
+
+
+WEB = UNITS / "archiver-web.service"
+
+
+@needs_analyze
+def test_systemd_analyze_verify_accepts_the_web_service(tmp_path: Path) -> None:
+    service = verifiable_copy(tmp_path, WEB)
+    result = analyze("verify", "--man=no", f"./{service.name}", cwd=tmp_path)
+    output = (result.stdout + result.stderr).strip()
+    complaints = [line for line in output.splitlines() if about_this_unit(line, (WEB.name,))]
+    assert result.returncode == 0, output
+    assert not complaints, "\n".join(complaints)
+
+
+@needs_analyze
+def test_web_service_exposure_is_low(tmp_path: Path) -> None:
+    service = verifiable_copy(tmp_path, WEB)
+    result = analyze("security", "--offline=true", f"./{service.name}", cwd=tmp_path)
+    output = result.stdout + result.stderr
+    if result.returncode != 0 and re.search(r"(unrecognized|unknown) option", output):
+        pytest.skip(f"this systemd-analyze has no --offline: {output.strip()}")
+    found = re.search(r"Overall exposure level for \S+: (\d+(?:\.\d+)?)", output)
+    assert found, output
+    assert float(found.group(1)) <= MAX_EXPOSURE, output
+
+
+def test_web_service_serves_the_web_application_as_the_daemon_runs_and_is_as_confined() -> None:
+    s, daemon = unit_settings(WEB), unit_settings(SERVICE)
+    command = one(s, "Service.ExecStart").split()
+    assert command == [INSTALLED_BINARY, "--config", "/etc/archiver/archiver.toml", "web"]
+    assert one(s, "Install.WantedBy") == "multi-user.target"
+    # Same user, credentials, directories and sandbox as archiver.service, key for key.
+    for key, values in daemon.items():
+        if key.startswith("Service.") and key.removeprefix("Service.") not in _NOT_SANDBOXING:
+            assert s.get(key) == values, f"{WEB.name}: {key} differs from {SERVICE.name}"

@@ -34,7 +34,7 @@ ALLOWED: dict[str, set[str]] = {
     "records": BOTTOM | LOWER | {"archive", "ingest"},
     "app": BOTTOM | LOWER | SERVICES,
     "daemon": BOTTOM | LOWER | SERVICES | {"app"},
-    "cli": BOTTOM | LOWER | SERVICES | {"app", "daemon"},
+    "cli": BOTTOM | LOWER | SERVICES | {"app", "daemon", "web"},  # `archiver run` and `web`
     "web": BOTTOM | LOWER | SERVICES | {"app"},
     "__main__": {"cli"},
     "__init__": set(),
@@ -59,6 +59,9 @@ OWNERS: dict[str, set[str]] = {
     "pypdfium2": {"archiver.understand.pdf_raster", "archiver.understand.produced_text"},
     "authlib": {"archiver.web.oidc"},
     "joserfc": {"archiver.web.oidc"},
+    "flask": {"archiver.web.*"},
+    "werkzeug": {"archiver.web.*"},
+    "waitress": {"archiver.web.server"},
 }
 
 
