@@ -28,6 +28,7 @@ from archiver.cli import (
     search_cmd,
     staff_cmd,
     students_cmd,
+    users_cmd,
 )
 from archiver.cli.context import Context
 from archiver.errors import ArchiverError, ConfigError
@@ -75,6 +76,7 @@ for command in (
     redact_cmd.redact,
     export_cmd.export,
     dispose_cmd.dispose,
+    users_cmd.users,
 ):
     cli.add_command(command)
 

@@ -56,6 +56,7 @@ OWNERS: dict[str, set[str]] = {
     "holidays": {"archiver.records.calendar"},
     "weasyprint": {"archiver.render.pdf"},
     "pypdfium2": {"archiver.understand.pdf_raster", "archiver.understand.produced_text"},
+    "argon2": {"archiver.crypto.passwords"},
 }
 
 
