@@ -18,6 +18,7 @@ from archiver.clock import Clock, District, SystemClock
 from archiver.settings import Settings, load_settings
 
 if TYPE_CHECKING:
+    from archiver.archive.accounts import Accounts
     from archiver.archive.roster import Changed
     from archiver.crypto.keyring import Keyring
     from archiver.ingest.copies import CopyReport, PendingCopies
@@ -174,6 +175,24 @@ class App:
             self.settings.disposition.require_second_person,
             self.settings.requests.district_name,
             self._remove_copies if self.settings.sources else None,
+        )
+
+    def accounts(self) -> Accounts:
+        """The web application's user accounts and sign-in sessions (`[web]`)."""
+        from archiver.archive.accounts import Accounts
+
+        return Accounts(self.store, self.keyring, self.clock, self.settings.web)
+
+    def oidc_client_secret(self) -> str:
+        """The OpenID Connect client secret (`[web.oidc] client_secret_file`, looked up as
+        every secret file is); raises ConfigError if it is missing, unreadable or open to
+        others."""
+        from archiver.platform import credentials
+
+        name = self.settings.web.oidc.client_secret_file
+        path = credentials.locate(name, self.settings.base_dir)
+        return credentials.read_secret(
+            path, f"{self.settings.config_path}: web.oidc.client_secret_file"
         )
 
     def _remove_copies(self, wanted: Mapping[bytes, int]) -> Sequence[CopyReport]:

@@ -693,3 +693,41 @@ class TombstoneRow:
             "batch": self.batch,
             "destroyed_at": self.destroyed_at.isoformat(),
         }
+
+
+# The web application's roles (DESIGN.md section 13): records-officer does everything,
+# reviewer reads and decides on requests, approver approves disposition, auditor reads the
+# audit and access logs, admin manages accounts, sources and status.
+ROLES = ("records-officer", "reviewer", "approver", "auditor", "admin")
+
+
+@dataclass(frozen=True)
+class WebUserRow:
+    """A web application account as stored: `name` casefolded, `password_hash` an argon2id
+    string, `totp_secret` sealed, `totp_step` the last TOTP time step accepted (a code is
+    never accepted twice)."""
+
+    id: int  # 0 until stored
+    name: str
+    display_name: str
+    role: str
+    password_hash: str | None
+    totp_secret: bytes | None
+    sso: bool
+    disabled: bool
+    created_at: datetime
+    totp_step: int | None = None
+    facts: bytes | None = None
+
+
+@dataclass(frozen=True)
+class WebSessionRow:
+    """A signed-in session: `token_hash` is the SHA-256 of the token the browser holds."""
+
+    token_hash: bytes
+    user_id: int
+    created_at: datetime
+    last_seen: datetime
+    remote: str
+    ended_at: datetime | None = None
+    facts: bytes | None = None

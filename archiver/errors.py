@@ -116,7 +116,15 @@ class RenderError(ArchiverError):
 
 
 class SignInError(ArchiverError):
-    """A sign-in refused: wrong credentials, or an identity provider's answer that does not
-    check out."""
+    """A sign-in was refused: wrong name, password or code, a disabled account, or one that
+    may not sign in that way. The message is the same whatever was wrong, so it tells a
+    guesser nothing; the audit log says which."""
 
     exit_code = 2
+
+
+class ThrottledError(SignInError):
+    """Too many wrong sign-ins within a minute for this name or from this address: attempts
+    are refused, without checking the password, until the minute has passed."""
+
+    retryable = True

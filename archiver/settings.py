@@ -26,6 +26,9 @@ _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _MONTH_DAY = re.compile(r"^(\d\d)-(\d\d)$")
 _ISO_DAY = re.compile(r"^\d{4}-\d\d-\d\d$")
 _CLOCK_TIME = re.compile(r"^(\d\d):(\d\d)$")
+_BIND = re.compile(r"^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9][A-Za-z0-9.-]*)):(\d{1,5})$")
+_PUBLIC_URL = re.compile(r"^https?://[A-Za-z0-9.-]+(?::\d{1,5})?(?:/[^\s?#]*)?$")
+_ISSUER = re.compile(r"^https://[A-Za-z0-9.-]+(?::\d{1,5})?(?:/[^\s?#]*)?$")
 
 
 def _help(text: str, kinds: tuple[str, ...] = (IMAP, MAILDIR)) -> dict[str, Any]:
@@ -67,6 +70,19 @@ def parse_clock_time(text: str) -> time:
     if m and int(m.group(1)) <= 23 and int(m.group(2)) <= 59:
         return time(int(m.group(1)), int(m.group(2)))
     raise ValueError(f"{text!r} is not a time of day (HH:MM, 24-hour, e.g. 17:00)")
+
+
+def parse_bind(text: str) -> tuple[str, int]:
+    """(host, port) from "HOST:PORT" (an IPv6 host in brackets: "[::1]:8080"); raises
+    ValueError."""
+    m = _BIND.match(text.strip())
+    if m:
+        host, port = m.group(1) or m.group(2), int(m.group(3))
+        if 1 <= port <= 65535:
+            return host, port
+    raise ValueError(
+        f"must be HOST:PORT, a port from 1 to 65535 (e.g. 127.0.0.1:8080, [::1]:8080), got {text!r}"
+    )
 
 
 @dataclass(frozen=True)
@@ -297,6 +313,89 @@ class DispositionSettings:
 
 
 @dataclass(frozen=True)
+class OidcSettings:
+    """Sign-in with the district's identity provider (OpenID Connect), beside local accounts."""
+
+    issuer: str = field(
+        default="",
+        metadata=_help(
+            "The tenant's issuer URL; empty: OpenID Connect is off (local accounts only).\n"
+            "Microsoft Entra ID: https://login.microsoftonline.com/TENANT-ID/v2.0 (the\n"
+            "tenant's, never /common); Google Workspace: https://accounts.google.com."
+        ),
+    )
+    client_id: str = field(
+        default="", metadata=_help("The application (client) id registered with the issuer.")
+    )
+    client_secret_file: str = field(
+        default="",
+        metadata=_help(
+            "File holding the client secret. A relative name is looked up in\n"
+            "$CREDENTIALS_DIRECTORY, then beside this file. Mode 0600."
+        ),
+    )
+    label: str = field(
+        default="Sign in with your district account",
+        metadata=_help("The sign-in button's text."),
+    )
+    hosted_domain: str = field(
+        default="",
+        metadata=_help(
+            "Google Workspace: the domain every signed-in account must belong to (the token's\n"
+            "`hd` claim); empty: not checked (Entra ID's tenant issuer already limits it)."
+        ),
+    )
+    email_claim: str = field(
+        default="email",
+        metadata=_help(
+            "The ID token claim holding the address an account is matched by (its name);\n"
+            "Entra ID may need preferred_username."
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    """The records officer's web application (`archiver web`): its address, sign-in, sessions."""
+
+    bind: str = field(
+        default="127.0.0.1:8080",
+        metadata=_help(
+            "HOST:PORT it listens on ([::1]:8080 for IPv6). Keep it on loopback behind the\n"
+            "reverse proxy that terminates TLS."
+        ),
+    )
+    public_url: str = field(
+        default="",
+        metadata=_help(
+            "The address people reach it at, through the reverse proxy, e.g.\n"
+            "https://records.district.example.org (OpenID Connect redirects come back here)."
+        ),
+    )
+    idle_minutes: int = field(
+        default=30,
+        metadata=_help("A session unused this long ends (1 to 1440 minutes)."),
+    )
+    absolute_hours: int = field(
+        default=12,
+        metadata=_help("A session ends this long after sign-in, however busy (1 to 168 hours)."),
+    )
+    login_failures_per_minute: int = field(
+        default=10,
+        metadata=_help(
+            "After this many wrong sign-ins within a minute for one account name, or from one\n"
+            "address, further attempts are refused unchecked until the minute has passed."
+        ),
+    )
+    oidc: OidcSettings = field(default_factory=OidcSettings)  # the table [web.oidc]
+
+    @property
+    def address(self) -> tuple[str, int]:
+        """(host, port) of `bind` (checked when the settings were read)."""
+        return parse_bind(self.bind)
+
+
+@dataclass(frozen=True)
 class SourceSettings:
     """A place messages are collected from: an IMAP account or a local maildir."""
 
@@ -420,6 +519,7 @@ class Settings:
     retention: RetentionSettings = field(default_factory=RetentionSettings)
     requests: RequestsSettings = field(default_factory=RequestsSettings)
     disposition: DispositionSettings = field(default_factory=DispositionSettings)
+    web: WebSettings = field(default_factory=WebSettings)
     sources: list[SourceSettings] = field(default_factory=_default_sources)
     config_path: Path = Path("archiver.toml")
 
@@ -511,10 +611,13 @@ _SECTIONS: dict[str, type[Any]] = {
     "retention": RetentionSettings,
     "requests": RequestsSettings,
     "disposition": DispositionSettings,
+    "web": WebSettings,
 }
 
 
 def _type_name(tp: Any) -> str:
+    if dataclasses.is_dataclass(tp):
+        return "a table"
     if get_origin(tp) is Literal:
         return "one of " + ", ".join(repr(a) for a in get_args(tp))
     if get_origin(tp) is list:
@@ -542,6 +645,8 @@ def _table(cls: type[Any], raw: dict[str, Any], where: str, problems: list[str])
     for key, value in raw.items():
         if key not in fields:
             problems.append(f"{where} unknown key '{key}'")
+        elif dataclasses.is_dataclass(types[key]) and isinstance(value, dict):
+            values[key] = _table(types[key], value, f"{where}.{key}", problems)  # [web.oidc]
         elif not _check_value(types[key], value):
             problems.append(f"{where}.{key} must be {_type_name(types[key])}, got {value!r}")
         else:
@@ -624,6 +729,45 @@ def _requests_problems(r: RequestsSettings) -> list[tuple[str, str]]:
     return out
 
 
+def _web_problems(w: WebSettings) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    try:
+        parse_bind(w.bind)
+    except ValueError as exc:
+        out.append(("web.bind", str(exc)))
+    if not 1 <= w.idle_minutes <= 1440:
+        out.append(("web.idle_minutes", "must be between 1 and 1440 (minutes)"))
+    if not 1 <= w.absolute_hours <= 168:
+        out.append(("web.absolute_hours", "must be between 1 and 168 (hours)"))
+    if not 1 <= w.login_failures_per_minute <= 1000:
+        out.append(("web.login_failures_per_minute", "must be between 1 and 1000"))
+    if w.public_url and not _PUBLIC_URL.match(w.public_url):
+        out.append(
+            (
+                "web.public_url",
+                "must be an http(s) address without a query, e.g. "
+                f'"https://records.district.example.org", got "{w.public_url}"',
+            )
+        )
+    o = w.oidc
+    if not o.label.strip():
+        out.append(("web.oidc.label", "must not be empty: it is the sign-in button's text"))
+    if not re.fullmatch(r"[A-Za-z0-9_.:-]{1,64}", o.email_claim):
+        out.append(("web.oidc.email_claim", "must name a claim, e.g. email"))
+    if o.hosted_domain and not re.fullmatch(r"[A-Za-z0-9.-]+\.[A-Za-z]{2,}", o.hosted_domain):
+        out.append(("web.oidc.hosted_domain", f'must be a domain, got "{o.hosted_domain}"'))
+    if not o.issuer:
+        return out
+    if not _ISSUER.match(o.issuer):
+        out.append(("web.oidc.issuer", f'must be an https:// URL, got "{o.issuer}"'))
+    for key in ("client_id", "client_secret_file"):
+        if not getattr(o, key).strip():
+            out.append((f"web.oidc.{key}", "must be set when web.oidc.issuer is"))
+    if not w.public_url:
+        out.append(("web.public_url", "must be set when web.oidc.issuer is (the redirect URI)"))
+    return out
+
+
 def _range_problems(settings: Settings, unknown_kind: frozenset[int]) -> list[tuple[str, str]]:
     """Checks that a type alone cannot express: (key, problem); sources whose kind is unknown
     (already one problem) are not checked against another kind's rules."""
@@ -666,6 +810,7 @@ def _range_problems(settings: Settings, unknown_kind: frozenset[int]) -> list[tu
             )
         )
     out += _requests_problems(settings.requests)
+    out += _web_problems(settings.web)
     if settings.requests.municipal_population < 1:
         out.append(("requests.municipal_population", "must be a number of people (at least 1)"))
     for key in ("jitter", "max_backoff", "lease"):
@@ -757,14 +902,20 @@ def _toml_value(value: Any) -> str:
     raise TypeError(f"no TOML rendering for {value!r}")
 
 
-def _render_table(obj: Any, kind: str | None, prefix: str = "") -> list[str]:
-    lines = []
+def _render_table(obj: Any, kind: str | None, prefix: str = "", name: str = "") -> list[str]:
+    """The keys of table `name` with their help, then its subtables ([web.oidc])."""
+    lines, subtables = [], []
     for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        if dataclasses.is_dataclass(value):
+            subtables += ["", f"# {type(value).__doc__}", f"[{name}.{f.name}]"]
+            subtables += _render_table(value, kind, prefix, f"{name}.{f.name}")
+            continue
         if kind is not None and kind not in f.metadata["kinds"]:
             continue
         lines += [f"{prefix}# {h}" for h in f.metadata["help"].splitlines()]
-        lines.append(f"{prefix}{f.name} = {_toml_value(getattr(obj, f.name))}")
-    return lines
+        lines.append(f"{prefix}{f.name} = {_toml_value(value)}")
+    return lines + subtables
 
 
 _IMAP_EXAMPLE = SourceSettings(
@@ -791,7 +942,7 @@ def render_example(timezone: str | None = None) -> str:
         )
     for name, cls in _SECTIONS.items():
         lines += ["", f"# {cls.__doc__}", f"[{name}]"]
-        lines += _render_table(getattr(defaults, name), None)
+        lines += _render_table(getattr(defaults, name), None, name=name)
     lines += [
         "",
         f"# {SourceSettings.__doc__}",

@@ -29,6 +29,8 @@ from archiver.domain import (
     StudentRow,
     TagRow,
     TombstoneRow,
+    WebSessionRow,
+    WebUserRow,
 )
 from archiver.errors import IntegrityError, KeyFileError
 from archiver.store.db import Tx
@@ -48,6 +50,8 @@ ATTACHMENT_DECISION = "attachment_decision"
 BATCH = "disposition_batch"
 BATCH_RECORD = "disposition_record"
 TOMBSTONE = "tombstone"
+WEB_USER = "web_user"
+WEB_SESSION = "web_session"
 
 
 def record_facts(row: RecordRow) -> Facts:
@@ -455,6 +459,54 @@ def seal_tombstone(ring: Keyring, row: TombstoneRow) -> TombstoneRow:
 def tombstone_problem(ring: Keyring, row: TombstoneRow) -> str | None:
     where = f"record {row.record_id}: its tombstone"
     return _problem(ring, where, TOMBSTONE, row.record_id, tombstone_facts(row), row.facts)
+
+
+def web_user_facts(row: WebUserRow) -> Facts:
+    # The sealed TOTP secret stands by its SHA-256: an old secret put back is noticed too.
+    return [
+        ("name", row.name),
+        ("display_name", row.display_name),
+        ("role", row.role),
+        ("password_hash", row.password_hash),
+        ("totp_secret", _digest(row.totp_secret)),
+        ("sso", row.sso),
+        ("disabled", row.disabled),
+        ("created_at", row.created_at),
+    ]
+
+
+def seal_web_user(ring: Keyring, row: WebUserRow) -> WebUserRow:
+    """A stored account (its id known) with its facts authenticated: a role, state or
+    password hash edited in the database is noticed."""
+    return replace(row, facts=ring.fact_seal().seal(WEB_USER, str(row.id), web_user_facts(row)))
+
+
+def web_user_problem(ring: Keyring, row: WebUserRow) -> str | None:
+    where = f"web account {row.name!r} (row {row.id})"
+    return _problem(ring, where, WEB_USER, str(row.id), web_user_facts(row), row.facts)
+
+
+def web_session_facts(row: WebSessionRow) -> Facts:
+    return [
+        ("user_id", row.user_id),
+        ("created_at", row.created_at),
+        ("last_seen", row.last_seen),
+        ("ended_at", row.ended_at),
+        ("remote", row.remote),
+    ]
+
+
+def seal_web_session(ring: Keyring, row: WebSessionRow) -> WebSessionRow:
+    """A session with its facts authenticated: a session row written or revived in the
+    database signs nobody in."""
+    ident = row.token_hash.hex()
+    return replace(row, facts=ring.fact_seal().seal(WEB_SESSION, ident, web_session_facts(row)))
+
+
+def web_session_problem(ring: Keyring, row: WebSessionRow) -> str | None:
+    where = f"a web session of account row {row.user_id}"
+    ident = row.token_hash.hex()
+    return _problem(ring, where, WEB_SESSION, ident, web_session_facts(row), row.facts)
 
 
 def check(problem: str | None) -> None:

@@ -65,6 +65,18 @@ def _source_problems(settings: Settings) -> list[str]:
     return problems
 
 
+def _web_problems(settings: Settings) -> list[str]:
+    """The OpenID Connect client secret's file, when sign-in by OIDC is on."""
+    from archiver.platform import credentials
+
+    oidc = settings.web.oidc
+    if not oidc.issuer or not oidc.client_secret_file:
+        return []
+    path = credentials.locate(oidc.client_secret_file, settings.base_dir)
+    problem = credentials.exposure_problem(path)
+    return [f"{settings.config_path}: web.oidc.client_secret_file {problem}"] if problem else []
+
+
 def _schedule_problems(settings: Settings) -> list[str]:
     """Every problem with the retention schedule (the shipped one if none is named)."""
     from archiver.records.schedule import schedule_problems
@@ -112,6 +124,7 @@ def validate(ctx: click.Context, as_json: bool) -> int:
         registered: set[str] = set()
         registry = _registry_problems(settings, registered)
         problems = _key_problems(settings, registered) + _source_problems(settings)
+        problems += _web_problems(settings)
         problems += _schedule_problems(settings)
         problems += [p for p in registry if not any(p.startswith(q) for q in problems)]
     except ConfigError as exc:

@@ -28,6 +28,7 @@ from archiver.cli import (
     search_cmd,
     staff_cmd,
     students_cmd,
+    users_cmd,
     web_cmd,
 )
 from archiver.cli.context import Context
@@ -76,6 +77,7 @@ for command in (
     redact_cmd.redact,
     export_cmd.export,
     dispose_cmd.dispose,
+    users_cmd.users,
     web_cmd.web,
 ):
     cli.add_command(command)

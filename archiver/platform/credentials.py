@@ -11,6 +11,8 @@ import os
 import stat
 from pathlib import Path
 
+from archiver.errors import ConfigError
+
 
 def _credentials_dir() -> Path | None:
     creds = os.environ.get("CREDENTIALS_DIRECTORY")
@@ -66,3 +68,16 @@ def exposure_problem(path: Path) -> str | None:
             f"{path}: readable by {who} (mode {stat.S_IMODE(st.st_mode):04o}); run chmod 600 {path}"
         )
     return None
+
+
+def read_secret(path: Path, what: str) -> str:
+    """The secret in the file at `path` (without a final line break); raises ConfigError
+    naming `what` (the setting that names the file) if it is missing, unreadable or open to
+    others."""
+    problem = exposure_problem(path)
+    if problem:
+        raise ConfigError([f"{what} {problem}"])
+    try:
+        return path.read_text(encoding="utf-8").strip("\r\n")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([f"{what} {path}: cannot read: {exc}"]) from None

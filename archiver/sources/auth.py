@@ -60,10 +60,7 @@ class Authenticator:
         return f"source {self.source.name}: secret_file {problem}" if problem else None
 
     def _read_secret(self) -> str:
-        problem = self.secret_problem()
-        if problem:
-            raise ConfigError([problem])
-        return self.secret_path.read_text(encoding="utf-8").strip("\r\n")
+        return credentials.read_secret(self.secret_path, f"source {self.source.name}: secret_file")
 
     def login(self) -> Login:
         """Credentials for the next connection; raises ConfigError, AuthError."""

@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from archiver.clock import Clock, SystemClock
 from archiver.errors import ConfigError, DatabaseError
 from archiver.store import schema
+from archiver.store.accounts import AccountRepo
 from archiver.store.attachment_decisions import AttachmentDecisionRepo
 from archiver.store.audit import AuditRepo
 from archiver.store.collection import CollectionRepo
@@ -30,9 +31,8 @@ from archiver.store.roster import RosterRepo
 
 class Tx:
     """One database transaction: `records`, `index`, `roster`, `collection`, `keys`, `audit`,
-    `retention`, `holds`, `requests`, `redactions`, `attachment_decisions`, `disposition`;
-    `now` is when it
-    began, by the store's clock: every time it writes."""
+    `retention`, `holds`, `requests`, `redactions`, `attachment_decisions`, `disposition`,
+    `accounts`; `now` is when it began, by the store's clock: every time it writes."""
 
     def __init__(self, conn: Connection, now: datetime) -> None:
         self.now = now
@@ -48,6 +48,7 @@ class Tx:
         self.redactions = RedactionRepo(conn)
         self.attachment_decisions = AttachmentDecisionRepo(conn)
         self.disposition = DispositionRepo(conn)
+        self.accounts = AccountRepo(conn)
 
     def delete_record(self, record_id: str) -> None:
         """Delete a record with everything it has: index entry and postings, parts, arrivals,

@@ -581,3 +581,55 @@ disposition_copy = Table(
     Column("reason", String(300)),
     Column("noted_at", DateTime(timezone=True), nullable=False),
 )
+
+# The web application's accounts (DESIGN.md section 13). `name` is the sign-in name
+# (casefolded: an address for accounts that sign in by OpenID Connect); the password is an
+# argon2id hash, the TOTP secret is sealed; `facts` authenticates name, role, state and
+# credentials, so a role or password hash edited in the database is refused.
+web_user = Table(
+    "web_user",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(128), nullable=False, unique=True),
+    Column("display_name", String(256), nullable=False),
+    Column("role", String(32), nullable=False),
+    Column("password_hash", String(256)),
+    Column("totp_secret", LargeBinary),
+    Column("totp_step", BigInteger),  # the last TOTP time step accepted
+    Column("sso", Boolean, nullable=False),
+    Column("disabled", Boolean, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("facts", LargeBinary),
+)
+
+# Signed-in sessions, by the SHA-256 of their token (the token itself is only in the
+# browser's cookie, so a copy of the database signs nobody in).
+web_session = Table(
+    "web_session",
+    metadata,
+    Column("token_hash", LargeBinary(32), primary_key=True),
+    Column(
+        "user_id",
+        Integer,
+        ForeignKey("web_user.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("created_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("last_seen", DateTime(timezone=True), nullable=False),
+    Column("ended_at", DateTime(timezone=True)),
+    Column("remote", String(128), nullable=False),
+    Column("facts", LargeBinary),
+)
+
+# Wrong sign-ins of the last minute, per name tried and remote address: the throttle.
+web_login_failure = Table(
+    "web_login_failure",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(128), nullable=False),
+    Column("remote", String(128), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False, index=True),
+    Index("ix_web_login_failure_name_at", "name", "at"),
+    Index("ix_web_login_failure_remote_at", "remote", "at"),
+)

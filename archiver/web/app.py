@@ -63,7 +63,7 @@ def create_app(archive: App) -> Flask:
         allowed=allowed,
         csrf_field=security.CSRF_FIELD,
         nav_pages=lambda: [n for n in NAV if n[0] in web.view_functions],
-        oidc_label=archive.settings.web.oidc_label,
+        oidc_label=archive.settings.web.oidc.label,
     )
     web.jinja_env.filters.update(day=_day, size=_size)
     web.register_blueprint(auth.blueprint)

@@ -25,8 +25,7 @@ from flask import (
 )
 from werkzeug.wrappers import Response
 
-from archiver.errors import ConfigError, SignInError, ThrottledError
-from archiver.platform import credentials
+from archiver.errors import SignInError, ThrottledError
 from archiver.web import security
 from archiver.web.oidc import OidcClient, Pending, Provider
 from archiver.web.context import archive_of
@@ -112,15 +111,10 @@ def _oidc_client() -> OidcClient:
     provider's discovery document and keys); ConfigError if its secret file is unusable."""
     found: OidcClient | None = current_app.extensions.get("oidc")
     if found is None:
-        settings = archive_of().settings
-        web = settings.web
-        path = credentials.locate(web.oidc_client_secret_file, settings.config_path.parent)
-        problem = credentials.exposure_problem(path)
-        if problem:
-            raise ConfigError([f"web.oidc_client_secret_file {problem}"])
-        secret = path.read_text(encoding="utf-8").strip("\r\n")
+        archive = archive_of()
+        o = archive.settings.web.oidc
         provider = Provider(
-            web.oidc_issuer, web.oidc_client_id, secret, web.oidc_hosted_domain, web.oidc_email_claim
+            o.issuer, o.client_id, archive.oidc_client_secret(), o.hosted_domain, o.email_claim
         )
         found = current_app.extensions["oidc"] = OidcClient(provider)
     return found
@@ -132,7 +126,7 @@ def signin() -> Response | tuple[str, int] | str:
     identity provider when one is configured."""
     if g.get("account") is not None:
         return redirect(url_for("home"))
-    oidc = archive_of().settings.web.oidc_issuer != ""
+    oidc = archive_of().settings.web.oidc.issuer != ""
     target = request.values.get("next")
     if request.method == "GET":
         return render_template("signin.html", oidc=oidc, next=target, error=None)
@@ -165,7 +159,7 @@ def signout() -> Response:
 @blueprint.get("/signin/oidc")
 def oidc_begin() -> Response:
     """Send the browser to the district's identity provider."""
-    if archive_of().settings.web.oidc_issuer == "":
+    if archive_of().settings.web.oidc.issuer == "":
         abort(404)
     now = archive_of().clock.now().timestamp()
     url, pending = _oidc_client().begin(url_for("auth.oidc_callback", _external=True), now)
@@ -178,7 +172,7 @@ def oidc_begin() -> Response:
 def oidc_callback() -> Response | tuple[str, int]:
     """The identity provider's answer: its ID token checked, the account found by email."""
     archive = archive_of()
-    if archive.settings.web.oidc_issuer == "":
+    if archive.settings.web.oidc.issuer == "":
         abort(404)
     saved = session.pop(_OIDC, None)
     target = session.pop("next", None)

@@ -7,20 +7,12 @@ import logging
 from typing import TYPE_CHECKING
 
 from archiver.errors import ConfigError
+from archiver.settings import parse_bind
 
 if TYPE_CHECKING:
     from archiver.app import App
 
 log = logging.getLogger(__name__)
-
-
-def parse_bind(text: str, where: str) -> tuple[str, int]:
-    """HOST:PORT (an IPv6 host in brackets) as (host, port); ConfigError naming `where`."""
-    host, sep, port = text.strip().rpartition(":")
-    host = host.strip("[]")
-    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise ConfigError([f"{where}: {text!r} is not HOST:PORT (for example 127.0.0.1:8080)"])
-    return host, int(port)
 
 
 def serve(archive: App, bind: str, threads: int = 8) -> None:
@@ -30,7 +22,10 @@ def serve(archive: App, bind: str, threads: int = 8) -> None:
 
     from archiver.web.app import create_app
 
-    host, port = parse_bind(bind, "--bind")
+    try:
+        host, port = parse_bind(bind)
+    except ValueError as exc:
+        raise ConfigError([f"--bind: {exc}"]) from None
     web = create_app(archive)
     log.info("archiver web serving on http://%s:%d", host, port)
     waitress.serve(

@@ -62,6 +62,7 @@ OWNERS: dict[str, set[str]] = {
     "flask": {"archiver.web.*"},
     "werkzeug": {"archiver.web.*"},
     "waitress": {"archiver.web.server"},
+    "argon2": {"archiver.crypto.passwords"},
 }
 
 

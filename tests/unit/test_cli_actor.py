@@ -12,7 +12,9 @@ from archiver.cli.main import cli
 
 # Commands that write no audit event (the daemon's events are its own: `archiver (daemon)`).
 # `audit log` has an `--actor` of its own: a filter.
-WRITE_NO_EVENTS = {"config validate", "keys list", "audit verify", "audit log", "run", "status"}
+WRITE_NO_EVENTS = {
+    "config validate", "keys list", "audit verify", "audit log", "run", "status", "users list",
+}  # fmt: skip
 
 
 def _commands(group: click.Group, path: str = "") -> Iterator[tuple[str, click.Command]]:

@@ -130,3 +130,43 @@ def test_requests_problems_name_the_key(line: str, problem: str) -> None:
         parse_settings(f"[requests]\n{line}\n", Path("a.toml"))
     [found] = err.value.problems
     assert found.startswith(problem), found
+
+
+def test_web_settings_and_their_oidc_table() -> None:
+    defaults = parse_settings("", Path("a.toml")).web
+    assert (defaults.bind, defaults.address) == ("127.0.0.1:8080", ("127.0.0.1", 8080))
+    assert (defaults.idle_minutes, defaults.absolute_hours) == (30, 12)
+    assert defaults.login_failures_per_minute == 10 and defaults.oidc.issuer == ""
+    web = parse_settings(
+        '[web]\nbind = "[::1]:9000"\npublic_url = "https://records.district.example.org"\n'
+        '[web.oidc]\nissuer = "https://login.microsoftonline.com/0c6e/v2.0"\n'
+        'client_id = "app"\nclient_secret_file = "oidc-secret"\n'
+        'email_claim = "preferred_username"\n',
+        Path("a.toml"),
+    ).web
+    assert web.address == ("::1", 9000)
+    assert (web.oidc.client_id, web.oidc.email_claim) == ("app", "preferred_username")
+    assert web.oidc.label == "Sign in with your district account"
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ('[web]\nbind = "127.0.0.1"', "a.toml: web.bind must be HOST:PORT"),
+        ('[web]\nbind = "127.0.0.1:70000"', "a.toml: web.bind must be HOST:PORT"),
+        ("[web]\nabsolute_hours = 0", "a.toml: web.absolute_hours must be between 1 and 168"),
+        ("[web]\nlogin_failures_per_minute = 0", "a.toml: web.login_failures_per_minute"),
+        ('[web]\npublic_url = "records"', "a.toml: web.public_url must be an http(s) address"),
+        ("[web]\noidc = 1", "a.toml: web.oidc must be a table"),
+        ('[web.oidc]\ntenant = "x"', "a.toml: web.oidc unknown key 'tenant'"),
+        ('[web.oidc]\nissuer = "http://idp"', "a.toml: web.oidc.issuer must be an https:// URL"),
+        ('[web.oidc]\nissuer = "https://idp"', "a.toml: web.oidc.client_id must be set"),
+        ('[web.oidc]\nissuer = "https://idp"', "a.toml: web.oidc.client_secret_file must be set"),
+        ('[web.oidc]\nissuer = "https://idp"', "a.toml: web.public_url must be set when"),
+        ('[web.oidc]\nhosted_domain = "x y"', "a.toml: web.oidc.hosted_domain must be a domain"),
+    ],
+)
+def test_web_problems_name_the_key(text: str, problem: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        parse_settings(text + "\n", Path("a.toml"))
+    assert any(p.startswith(problem) for p in err.value.problems), err.value.problems
