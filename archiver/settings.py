@@ -28,7 +28,10 @@ _ISO_DAY = re.compile(r"^\d{4}-\d\d-\d\d$")
 _CLOCK_TIME = re.compile(r"^(\d\d):(\d\d)$")
 _BIND = re.compile(r"^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9][A-Za-z0-9.-]*)):(\d{1,5})$")
 _PUBLIC_URL = re.compile(r"^https?://[A-Za-z0-9.-]+(?::\d{1,5})?(?:/[^\s?#]*)?$")
-_ISSUER = re.compile(r"^https://[A-Za-z0-9.-]+(?::\d{1,5})?(?:/[^\s?#]*)?$")
+# https, or plain http on the loopback address only (a stand-in provider in tests).
+_ISSUER = re.compile(
+    r"^(?:https://[A-Za-z0-9.-]+|http://(?:127\.0\.0\.1|localhost))(?::\d{1,5})?(?:/[^\s?#]*)?$"
+)
 
 
 def _help(text: str, kinds: tuple[str, ...] = (IMAP, MAILDIR)) -> dict[str, Any]:
@@ -759,7 +762,12 @@ def _web_problems(w: WebSettings) -> list[tuple[str, str]]:
     if not o.issuer:
         return out
     if not _ISSUER.match(o.issuer):
-        out.append(("web.oidc.issuer", f'must be an https:// URL, got "{o.issuer}"'))
+        out.append(
+            (
+                "web.oidc.issuer",
+                f'must be an https:// URL (http only on 127.0.0.1), got "{o.issuer}"',
+            )
+        )
     for key in ("client_id", "client_secret_file"):
         if not getattr(o, key).strip():
             out.append((f"web.oidc.{key}", "must be set when web.oidc.issuer is"))

@@ -21,6 +21,9 @@ def web(ctx: click.Context, bind: str | None, threads: int) -> None:
     from archiver.web.server import serve
 
     a = app(ctx)
-    address = bind or a.settings.web.bind
-    click.echo(f"archiver web: http://{address}/ (Ctrl-C stops it)", err=True)
-    serve(a, address, threads)
+    serve(
+        a,
+        bind or a.settings.web.bind,
+        threads,
+        lambda url: click.echo(f"archiver web: serving on {url} (Ctrl-C stops it)", err=True),
+    )

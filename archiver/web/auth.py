@@ -27,8 +27,8 @@ from werkzeug.wrappers import Response
 
 from archiver.errors import SignInError, ThrottledError
 from archiver.web import security
-from archiver.web.oidc import OidcClient, Pending, Provider
 from archiver.web.context import archive_of
+from archiver.web.oidc import OidcClient, Pending, Provider
 
 if TYPE_CHECKING:
     from archiver.archive.accounts import Account
@@ -131,11 +131,15 @@ def signin() -> Response | tuple[str, int] | str:
     if request.method == "GET":
         return render_template("signin.html", oidc=oidc, next=target, error=None)
     try:
-        account = archive_of().accounts().sign_in(
-            request.form.get("name", ""),
-            request.form.get("password", ""),
-            request.form.get("code", ""),
-            request.remote_addr or "-",
+        account = (
+            archive_of()
+            .accounts()
+            .sign_in(
+                request.form.get("name", ""),
+                request.form.get("password", ""),
+                request.form.get("code", ""),
+                request.remote_addr or "-",
+            )
         )
     except ThrottledError as exc:
         return render_template("signin.html", oidc=oidc, next=target, error=str(exc)), 429
@@ -162,7 +166,10 @@ def oidc_begin() -> Response:
     if archive_of().settings.web.oidc.issuer == "":
         abort(404)
     now = archive_of().clock.now().timestamp()
-    url, pending = _oidc_client().begin(url_for("auth.oidc_callback", _external=True), now)
+    # The redirect URI registered with the provider: from `[web] public_url`, never from the
+    # request's Host header (which a client chooses).
+    public = archive_of().settings.web.public_url.rstrip("/")
+    url, pending = _oidc_client().begin(public + url_for("auth.oidc_callback"), now)
     session[_OIDC] = pending.to_json()
     session["next"] = _safe_next(request.args.get("next"))
     return redirect(url)

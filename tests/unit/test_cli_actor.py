@@ -11,9 +11,11 @@ import click
 from archiver.cli.main import cli
 
 # Commands that write no audit event (the daemon's events are its own: `archiver (daemon)`).
-# `audit log` has an `--actor` of its own: a filter.
+# `audit log` has an `--actor` of its own: a filter. `web` names each event's actor from the
+# signed-in person, never from its command line.
 WRITE_NO_EVENTS = {
     "config validate", "keys list", "audit verify", "audit log", "run", "status", "users list",
+    "web",
 }  # fmt: skip
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -55,21 +56,29 @@ class Site:
     def code(self, login: Login, fresh: bool = True) -> str:
         """The authenticator's code by the site's clock; `fresh`: in the next 30 s step
         first (the clock moves on), since a code is accepted once."""
-        import pyotp
+        from archiver.crypto import totp
 
         if fresh:
             self.clock.advance(timedelta(seconds=30))
-        return str(pyotp.TOTP(login.secret).at(self.clock.now()))
+        return totp.code(login.secret, totp.step_of(self.clock.now()))
 
 
-def serve(archive: Archive, clock: FixedClock) -> Iterator[Site]:
-    """Serve `archive` on a free port until the generator is closed."""
+def free_port() -> int:
+    """A port free on 127.0.0.1 now (for a config that must name it before serving)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def serve(archive: Archive, clock: FixedClock, port: int = 0) -> Iterator[Site]:
+    """Serve `archive` on `port` (0: a free one) until the generator is closed."""
     from waitress.server import create_server
 
     from archiver.web.app import create_app
 
     app = App.from_config(archive.config, clock)
-    server: Any = create_server(create_app(app), host="127.0.0.1", port=0, threads=4)
+    server: Any = create_server(create_app(app), host="127.0.0.1", port=port, threads=4)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
