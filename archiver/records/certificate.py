@@ -17,10 +17,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import zipfile
 from datetime import datetime
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from archiver.crypto import signing
 from archiver.errors import UsageError
@@ -300,3 +301,29 @@ def write(cert: Certificate, out: Path) -> list[Path]:
             path.unlink(missing_ok=True)
         raise
     return targets
+
+
+def write_zip(cert: Certificate, out: IO[bytes], stem: str) -> list[str]:
+    """The files `write` makes of STEM.json, as one zip archive written to `out` (a download):
+    STEM.json, STEM.json.sig, STEM.json.pub and STEM.tombstones.jsonl; the names written.
+    IntegrityError if the listing read is not the one the certificate names (`out` is then
+    unfinished: nothing of it may be handed on)."""
+    names = [
+        f"{stem}.json",
+        f"{stem}.json{SIGNATURE_SUFFIX}",
+        f"{stem}.json{PUBLIC_SUFFIX}",
+        f"{stem}{LISTING_SUFFIX}",
+    ]
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in zip(
+            names, (cert.data, cert.signature, signing.public_pem(cert.public_key)), strict=False
+        ):
+            z.writestr(name, data)
+        h, n = hashlib.sha256(), 0
+        with z.open(names[3], "w") as listing:
+            for line in cert.listing():
+                listing.write(line)
+                h.update(line)
+                n += 1
+        check_listing(cert, (n, h.hexdigest()))
+    return names

@@ -464,6 +464,12 @@ def _on_or_after(day: date, month: int, dom: int) -> date:
     return date(year, month, min(dom, calendar.monthrange(year, month)[1]))
 
 
+def school_year_end_of(day: date, school_year_end: tuple[int, int]) -> date:
+    """The last day of the school year `day` is in (`[retention] school_year_end`, as (month,
+    day)): the day "this school year's" due list runs to."""
+    return _on_or_after(day, *school_year_end)
+
+
 def trigger_day(
     series: Series,
     sent_day: date,
@@ -485,7 +491,7 @@ def trigger_day(
     if trigger == "fiscal-year-end":
         return _on_or_after(sent_day, 6, 30)
     if trigger == "school-year-end":
-        return _on_or_after(sent_day, *school_year_end)
+        return school_year_end_of(sent_day, school_year_end)
     if trigger == "student-exit":
         if not exit_dates:
             return None

@@ -20,6 +20,7 @@ from archiver.records.schedule import (
     parse_period,
     retain_until,
     schedule_problems,
+    school_year_end_of,
     trigger_day,
 )
 
@@ -175,6 +176,12 @@ def test_trigger_day_for_each_trigger() -> None:
         "school-year-end",
         "student-exit",
     }
+
+
+def test_this_school_year_ends_on_its_last_day_or_next_year_after_it() -> None:
+    assert school_year_end_of(date(2026, 3, 10), (6, 30)) == date(2026, 6, 30)
+    assert school_year_end_of(date(2026, 6, 30), (6, 30)) == date(2026, 6, 30)
+    assert school_year_end_of(date(2026, 7, 1), (6, 30)) == date(2027, 6, 30)
 
 
 def test_student_exit_waits_for_every_student_and_takes_the_latest_exit() -> None:
