@@ -4,10 +4,12 @@ certificate, on a small archive whose clock is moved forward; both databases."""
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import random
 import subprocess
 import sys
+import zipfile
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -21,7 +23,8 @@ from archiver.app import App
 from archiver.archive.keys import signing_keys
 from archiver.clock import FixedClock
 from archiver.crypto import signing
-from archiver.records import disposition
+from archiver.errors import IntegrityError
+from archiver.records import certificate, disposition
 from archiver.store.tables import (
     arrival,
     disposition_record,
@@ -215,6 +218,18 @@ def test_plan_show_approve_execute_end_to_end(
     assert embedded["certificate.json"] == [data] and embedded["tombstones.jsonl"] == [listing]
     exists = archive.cli("dispose", "certificate", number, "--out", str(pdf))
     assert exists.code == 2 and "exists" in one_line(exists.err)
+    # As the web application hands it out: the same files, zipped.
+    app = App.from_config(archive.config)
+    zipped = io.BytesIO()
+    cert_files = certificate.write_zip(app.disposal().certificate(number, "test"), zipped, "c")
+    assert cert_files == ["c.json", "c.json.sig", "c.json.pub", "c.tombstones.jsonl"]
+    with zipfile.ZipFile(zipped) as z:
+        assert [z.read(n) for n in cert_files] == [
+            data,
+            signature,
+            Path(str(out) + ".pub").read_bytes(),
+            listing,
+        ]
 
     # Every step is in the audit log, under the person who took it.
     who = {e["action"]: e["actor"] for e in archive.ok("audit", "log", "--json").json()["events"]}
@@ -236,6 +251,9 @@ def test_plan_show_approve_execute_end_to_end(
         broken = archive.cli("dispose", "certificate", number, *args)
         assert broken.code == 3 and "not the 3 its certificate names" in one_line(broken.err)
     assert not list(tmp_path.glob("again*"))
+    with pytest.raises(IntegrityError, match="not the 3 its certificate names"):
+        certificate.write_zip(app.disposal().certificate(number, "test"), io.BytesIO(), "c")
+    app.close()
 
 
 def test_verify_catches_what_was_put_back_of_a_destroyed_record(

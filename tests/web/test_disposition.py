@@ -36,7 +36,7 @@ def sign_out(page: Any) -> None:
     page.wait_for_url(re.compile("/signin"))
 
 
-def download(page: Any, link: str) -> bytes:
+def download(page: Any, link: str | re.Pattern[str]) -> bytes:
     with page.expect_download() as info:
         page.get_by_role("link", name=link).click()
     return Path(info.value.path()).read_bytes()
