@@ -44,7 +44,7 @@ NAV = (
 def create_app(archive: App) -> Flask:
     """The web application of `archive` (its store and keys opened now, so a broken
     configuration fails at start, not at the first request)."""
-    from archiver.web import auth, records, search
+    from archiver.web import auth, records, requests, search
 
     web = Flask("archiver.web", static_folder="static", template_folder="templates")
     web.config.update(
@@ -69,6 +69,7 @@ def create_app(archive: App) -> Flask:
     web.register_blueprint(auth.blueprint)
     web.register_blueprint(search.blueprint)
     web.register_blueprint(records.blueprint)
+    web.register_blueprint(requests.blueprint)
 
     web.before_request(_before)
     web.after_request(_after)
