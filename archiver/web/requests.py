@@ -36,9 +36,8 @@ def _exemption_choices() -> list[tuple[str, str]]:
     out = []
     for e in archive_of().requests().exemptions:
         if e.statutes:
-            out += [
-                (f"{e.code}:{key}", f"{e.code}: {e.title}, {words}") for key, words in e.statutes
-            ]
+            # "26a:ferpa: the federal Family Educational Rights and Privacy Act"
+            out += [(f"{e.code}:{k}", f"{e.code}:{k}: {w.split(' (')[0]}") for k, w in e.statutes]
         else:
             out.append((e.code, f"{e.code}: {e.title}"))
     return out

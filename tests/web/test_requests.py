@@ -54,7 +54,8 @@ def _open_request(page: Any, site: Site, kind: str, requester: str, student: str
     page.get_by_role("button", name="Open the request").click()
     heading = page.get_by_role("heading", name=re.compile(r"^Request [PS]RR-"))
     heading.wait_for()
-    return heading.inner_text().removeprefix("Request ")
+    number: str = heading.inner_text().removeprefix("Request ")
+    return number
 
 
 def _export(page: Any, tmp_path: Path, number: str) -> Path:
@@ -62,7 +63,7 @@ def _export(page: Any, tmp_path: Path, number: str) -> Path:
     with page.expect_download() as download:
         page.get_by_role("button", name="Export the bundle").click()
     assert download.value.suggested_filename == f"{number}.zip"
-    saved = tmp_path / download.value.suggested_filename
+    saved = tmp_path / f"{number}.zip"
     download.value.save_as(saved)
     return saved
 
