@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from archiver.ingest.pipeline import Pipeline
     from archiver.ingest.prepare import IngestPolicy
     from archiver.records.disposition import Disposal
+    from archiver.records.export import Exporter
     from archiver.records.redaction import RedactionDesk
     from archiver.records.requests import RequestDesk
     from archiver.records.retention import Intake
@@ -154,6 +155,21 @@ class App:
         from archiver.records.redaction import RedactionDesk
 
         return RedactionDesk(self.store, self.keyring, load_exemptions(), self.text_limits())
+
+    def exporter(self, workers: int = 0) -> Exporter:
+        """Producing records as signed export bundles; `workers` processes (0: one per core;
+        1: in this process, as the web application does: it does not fork its threads)."""
+        from archiver.records.export import Exporter
+
+        return Exporter(
+            self.store,
+            self.keyring,
+            self.clock,
+            self.district,
+            self.settings.requests.district_name,
+            self.text_limits(),
+            workers,
+        )
 
     def pending_copies(self) -> PendingCopies:
         """Copies of destroyed records the sources still hold, which each poll cycle tries

@@ -70,18 +70,9 @@ def export(
         return _verify(ctx, Path(args[1]), as_json)
     if not args:
         raise click.UsageError("give OUT, where the bundle is written")
-    from archiver.records.export import Exporter
-
     a = app(ctx)
     out, ids = Path(args[-1]), list(args[:-1])
-    exporter = Exporter(
-        a.store,
-        a.keyring,
-        a.clock,
-        a.district,
-        a.settings.requests.district_name,
-        a.text_limits(),
-    )
+    exporter = a.exporter()
     search = any(x is not None for x in (words, student, participant, since, until))
     if number is not None:
         if ids or search or purpose is not None:

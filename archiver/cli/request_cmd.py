@@ -407,23 +407,10 @@ def letter(
 ) -> None:
     """The written response to a request, with every element the law lists (c.66 §10(b);
     603 CMR 23.07 for student records)."""
-    from archiver.records.letter import compose, officer
+    from archiver.records.letter import written_response
 
     a = app(ctx)
-    desk = a.requests()
-    officer(a.settings.requests)  # refuse before anything is recorded as sent
-    view, student, received_on = desk.for_letter(number, sent)
-    doc = compose(
-        view,
-        desk.exemptions,
-        desk.fee_estimate(view),
-        a.settings.requests,
-        a.district.today(a.clock),
-        received_on,
-        student,
-        not_held,
-        agency,
-    )
+    doc = written_response(a.requests(), a.district.today(a.clock), number, sent, not_held, agency)
     if out is None:
         click.echo(doc.text(), nl=False)
         return
@@ -433,4 +420,4 @@ def letter(
         out.write_bytes(render_pdf(doc.document(a.clock.now())))
     else:
         out.write_text(doc.text(), encoding="utf-8")
-    click.echo(f"{view.number}: letter written to {out}")
+    click.echo(f"{doc.number}: letter written to {out}")

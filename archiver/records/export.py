@@ -165,6 +165,29 @@ class Exporter:
             bundle.set_letter(letter.text(), render_pdf(letter.document(bundle.created)))
             return self._write(bundle, key_id, private, checker)
 
+    def preview(self, desk: RequestDesk, number: str, record_id: str) -> bytes:
+        """The PDF the export of request `number` would produce of one of its records now: its
+        rendering, released in full or with its accepted redactions removed. Opening the
+        record is an audited access for the request (nothing is disclosed: the gate is the
+        export's). UsageError for a record not in the request, or one that produces nothing
+        (undecided, withheld, not responsive)."""
+        view = desk.show(number)
+        with self.db.transaction() as tx:
+            rid = tx.records.get(record_id).id
+            decision = next((d for d in view.records if d.record_id == rid), None)
+            if decision is None:
+                raise UsageError(f"record {rid} is not in request {view.number}")
+            if decision.decision not in (RELEASE, REDACT):
+                said = decision.decision or "not decided yet"
+                raise UsageError(
+                    f"record {rid} of request {view.number} is {said}: no PDF is produced of it"
+                )
+            mine = accepted(tx, self.ring, view.number, rid) if decision.decision == REDACT else []
+            shown = released_attachments(tx, self.ring, view.number).get(rid, frozenset())
+        rec = open_record(self.db, self.ring, rid, "pdf", "all", view.number)
+        made = _make(_Job(decision.decision, rec, mine, self.clock.now(), self.limits, [], shown))
+        return next(data for path, data, _ in made.files if path == f"records/{rid}.pdf")
+
     def records(self, record_ids: Sequence[str], out: Path, purpose: str) -> Written:
         """Records (ids or unique prefixes) released in full, with no request: each opened
         as an access for `purpose`. UsageError for an unknown id or an `out` that exists."""

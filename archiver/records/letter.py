@@ -18,7 +18,7 @@ from datetime import date, datetime
 from archiver.errors import UsageError
 from archiver.records.exemptions import Exemptions
 from archiver.records.fees import FeeEstimate
-from archiver.records.requests import PUBLIC, Request
+from archiver.records.requests import PUBLIC, Request, RequestDesk
 from archiver.render.document import Block, Document, Heading, Paragraph, Preformatted
 from archiver.settings import RequestsSettings
 
@@ -291,3 +291,29 @@ def _student(
         *([Section("3. Records withheld", withheld)] if withheld else []),
         Section("Your rights", [rights]),
     ]
+
+
+def written_response(
+    desk: RequestDesk,
+    today: date,
+    number: str,
+    sent: bool = False,
+    not_held: str | None = None,
+    agency: str | None = None,
+) -> Letter:
+    """The written response to request `number` as it stands `today` (`request letter`);
+    with `sent`, recorded as given now (once). Refused, before anything is recorded, when the
+    officer's settings the letter names are not set. Audited."""
+    officer(desk.settings)
+    view, student, received_on = desk.for_letter(number, sent)
+    return compose(
+        view,
+        desk.exemptions,
+        desk.fee_estimate(view),
+        desk.settings,
+        today,
+        received_on,
+        student,
+        not_held,
+        agency,
+    )

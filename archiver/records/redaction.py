@@ -727,6 +727,20 @@ class RedactionDesk:
             _attachment_decision(self.ring, made), name=name, content_type=content_type, size=size
         )
 
+    def marked(self, number: str, record_id: str) -> Marked:
+        """A record of a request as its reviewer reads it: its texts with every redaction of
+        it (proposed, accepted, rejected) marked, and the redactions counted. Reading it is an
+        audited access for the request, as `redact list` is."""
+        found = self.listed(number, record_id, counted=False)
+        with self.db.transaction() as tx:
+            row = self._request(tx, number, changing=False)
+            rid = self._member(tx, row, record_id).record_id
+        rec = open_record(self.db, self.ring, rid, "text", purpose=row.number)
+        texts = record_texts(rec, self.limits)
+        norms = [normalised(t) for t in texts]
+        counted = [replace(r, occurrences=count(norms, r.text)) for r in found]
+        return Marked(mark(texts, counted), counted)
+
     def attachments(self, number: str, record_id: str | None = None) -> list[AttachmentDecision]:
         """A request's attachment decisions (of one record), by record and attachment; on a
         closed request too."""
@@ -734,3 +748,51 @@ class RedactionDesk:
             row = self._request(tx, number, changing=False)
             rid = self._member(tx, row, record_id).record_id if record_id else None
             return attachment_decisions(tx, self.ring, row.number, rid)
+
+
+# A record's text with its redactions marked, for review (the web workspace).
+
+
+@dataclass(frozen=True)
+class Marked:
+    """A record's texts in reading order (as `record_texts` gives them), each a list of
+    segments `(text, redaction or None)`: the spans each redaction of the request covers
+    marked with it (a redaction limited to an occurrence marks only that one), and the
+    redactions with how many times each is found."""
+
+    texts: list[list[tuple[str, Redaction | None]]]
+    redactions: list[Redaction]
+
+
+def mark(
+    texts: Sequence[str], redactions: Sequence[Redaction]
+) -> list[list[tuple[str, Redaction | None]]]:
+    """`texts` cut into segments, each span a redaction covers marked with it (the longest
+    where two overlap); occurrences counted across the texts, as `Redactor` counts."""
+    seen = [0] * len(redactions)
+    out = []
+    for text in texts:
+        norm = normalised(text)
+        spans: list[tuple[int, int, int]] = []
+        for i, r in enumerate(redactions):
+            found = find_in(norm, r.text)
+            if r.occurrence is None:
+                spans += [(s, e, i) for s, e in found]
+            else:
+                k = r.occurrence - seen[i]
+                if 1 <= k <= len(found):
+                    spans.append((*found[k - 1], i))
+            seen[i] += len(found)
+        segments: list[tuple[str, Redaction | None]] = []
+        at = 0
+        for start, end, i in sorted(spans, key=lambda x: (x[0], -x[1], x[2])):
+            if start < at:  # overlaps one already marked (the longest at a start wins)
+                continue
+            if start > at:
+                segments.append((text[at:start], None))
+            segments.append((text[start:end], redactions[i]))
+            at = end
+        if at < len(text) or not segments:
+            segments.append((text[at:], None))
+        out.append(segments)
+    return out

@@ -44,7 +44,7 @@ NAV = (
 def create_app(archive: App) -> Flask:
     """The web application of `archive` (its store and keys opened now, so a broken
     configuration fails at start, not at the first request)."""
-    from archiver.web import auth, disposition, holds, records, retention, search
+    from archiver.web import auth, disposition, holds, records, requests, retention, search
 
     web = Flask("archiver.web", static_folder="static", template_folder="templates")
     web.config.update(
@@ -72,6 +72,7 @@ def create_app(archive: App) -> Flask:
     web.register_blueprint(holds.blueprint)
     web.register_blueprint(retention.blueprint)
     web.register_blueprint(disposition.blueprint)
+    web.register_blueprint(requests.blueprint)
 
     web.before_request(_before)
     web.after_request(_after)

@@ -33,7 +33,7 @@ def _tristate(name: str) -> bool | None:
     return True if value == "yes" else False if value == "no" else None
 
 
-def _request() -> SearchRequest | None:
+def search_request() -> SearchRequest | None:
     """The search the query string asks for (None: nothing asked yet)."""
     args = request.args
     if not any(args.get(k, "").strip() for k in (*TEXT_FIELDS, *DAY_FIELDS, "status")) and not (
@@ -82,7 +82,7 @@ def search() -> str:
     result = None
     asked = None
     try:
-        asked = _request()
+        asked = search_request()
         if asked is not None:
             result = run(archive.store, archive.keyring, asked, archive.district)
     except UsageError as exc:

@@ -352,3 +352,28 @@ def test_keys_generate_gives_an_older_archive_its_signing_key(
     assert kinds == ["index", "kek", "signing"]
     archive.ok("export", rid, str(tmp_path / "b"), "--purpose", "press")
     assert archive.ok("export", "verify", str(tmp_path / "b")).code == 0
+
+
+def test_a_preview_is_the_pdf_the_export_produces_of_one_record(
+    archive: Archive, tmp_path: Path
+) -> None:
+    """What the web workspace previews: a released record's rendering; a redacted one's
+    without its redacted words; nothing of a withheld one."""
+    from archiver.app import App
+    from archiver.errors import UsageError
+
+    number, released, withheld = _request(archive, tmp_path)
+    archive.ok("request", "decide", number, released[1], "redact", "--exemption", "26c")
+    archive.ok("redact", "add", number, released[1], "--text", "on time", "--exemption", "26c")
+    app = App.from_config(archive.config)
+    try:
+        exporter = app.exporter(workers=1)
+        full = exporter.preview(app.requests(), number, released[0][:10])
+        cut = exporter.preview(app.requests(), number, released[1])
+        with pytest.raises(UsageError, match="withhold: no PDF is produced"):
+            exporter.preview(app.requests(), number, withheld)
+    finally:
+        app.close()
+    assert "Liam Doherty missed the bus" in PdfReader(io.BytesIO(full)).pages[0].extract_text()
+    text = PdfReader(io.BytesIO(cut)).pages[0].extract_text()
+    assert "Liam Doherty was" in text and "on time" not in text and "[REDACTED 26c]" in text

@@ -269,3 +269,35 @@ def test_a_redaction_changed_outside_the_archiver_is_detected(
     engine.dispose()
     again = archive.cli("verify")
     assert again.code == 3 and f"FAILED request:{number} record:{rid}" in again.err, again.err
+
+
+def test_a_record_marked_for_review_shows_each_redaction_where_it_is(
+    archive: Archive, tmp_path: Path
+) -> None:
+    """What the web workspace highlights: every redaction's spans in the record's text, the
+    longest where two start together, an occurrence-limited one only where it applies."""
+    from archiver.archive.actor import acting_as
+
+    rid = _import(archive, tmp_path, 1)
+    number = _open(archive)
+    archive.ok("request", "add", number, rid)
+    archive.ok("redact", "suggest", number)
+    archive.ok(
+        "redact", "add", number, rid, "--text", "bus", "--exemption", "26c", "--occurrence", "2"
+    )
+    app = App.from_config(archive.config)
+    try:
+        with acting_as("Dana Reyes"):
+            marked = app.redactions().marked(number, rid[:10])
+    finally:
+        app.close()
+    assert {r.text: r.occurrences for r in marked.redactions}["Liam"] == 2
+    spans = [(text, x.text, x.state) for segments in marked.texts for text, x in segments if x]
+    assert ("Liam Doherty", "Liam Doherty", "proposed") in spans  # not "Liam" inside it
+    assert ("Liam", "Liam", "proposed") in spans  # "Liam cried"
+    limited = [s for s in spans if s[1] == "bus"]  # the 2nd occurrence only, as Redactor counts
+    assert len(limited) == 1 and limited[0][0].casefold() == "bus" and limited[0][2] == "accepted"
+    whole = ["".join(text for text, _ in segments) for segments in marked.texts]
+    assert any(BODY.strip() in t for t in whole)  # the text is all there, cut, not changed
+    log = archive.ok("students", "access-log", "--json", "104233").json()["entries"]
+    assert any(e["actor"] == "Dana Reyes" and e["purpose"] == number for e in log)
