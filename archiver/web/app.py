@@ -44,7 +44,17 @@ NAV = (
 def create_app(archive: App) -> Flask:
     """The web application of `archive` (its store and keys opened now, so a broken
     configuration fails at start, not at the first request)."""
-    from archiver.web import admin, audit, auth, records, search, status, students, tags
+    from archiver.web import (
+        admin,
+        audit,
+        auth,
+        records,
+        saved_searches,
+        search,
+        status,
+        students,
+        tags,
+    )
 
     web = Flask("archiver.web", static_folder="static", template_folder="templates")
     web.config.update(
@@ -68,6 +78,7 @@ def create_app(archive: App) -> Flask:
     web.jinja_env.filters.update(day=_day, size=_size, when=_when)
     web.register_blueprint(auth.blueprint)
     web.register_blueprint(search.blueprint)
+    web.register_blueprint(saved_searches.blueprint)
     web.register_blueprint(records.blueprint)
     web.register_blueprint(students.blueprint)
     web.register_blueprint(tags.blueprint)
