@@ -731,3 +731,14 @@ class WebSessionRow:
     remote: str
     ended_at: datetime | None = None
     facts: bytes | None = None
+
+
+@dataclass(frozen=True)
+class SavedSearchRow:
+    """A saved search as stored: its name and query string sealed (`crypto/notes.py`)."""
+
+    id: int
+    user_id: int
+    name: bytes
+    query: bytes
+    created_at: datetime

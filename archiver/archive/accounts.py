@@ -134,6 +134,16 @@ def _display(text: str | None, name: str) -> str:
     return shown or name
 
 
+def _not_self(row: WebUserRow, by: str | None, what: str) -> None:
+    """Refuse an administrator locking themselves out (and, since no one else can do it for
+    them in the web application, the last administrator with them): UsageError."""
+    if by is not None and normal_name(by) == row.name:
+        raise UsageError(
+            f"you cannot {what} ({row.name}): another administrator must, so that one "
+            "always remains"
+        )
+
+
 def token_hash(token: str) -> bytes:
     """What the database keeps of a session token: its SHA-256."""
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).digest()
@@ -249,24 +259,27 @@ class Accounts:
             audit.append(tx, self.ring, "users.add", target=key, details=details, actor=actor)
         return account, secret
 
-    def set_role(self, name: str, role: str, actor: str) -> Account:
-        """Give account `name` another role (its sessions carry on, with the new role).
-        Raises UsageError, IntegrityError."""
+    def set_role(self, name: str, role: str, actor: str, by: str | None = None) -> Account:
+        """Give account `name` another role (its sessions carry on, with the new role). `by`:
+        the account acting (the web application's signed-in administrator), who may not take
+        their own administration away. Raises UsageError, IntegrityError."""
         _role(role)
         with self.db.transaction() as tx:
             row = self._row(tx, name)
             if row.role == role:
                 return self._checked(row)
+            _not_self(row, by, "give your own account another role")
             account = self._write(tx, replace(row, role=role))
             details = {"from": row.role, "to": role}
             audit.append(tx, self.ring, "users.role", target=row.name, details=details, actor=actor)
         return account
 
-    def disable(self, name: str, actor: str) -> Account:
-        """Refuse account `name` every sign-in, and end its sessions. Raises UsageError,
-        IntegrityError."""
+    def disable(self, name: str, actor: str, by: str | None = None) -> Account:
+        """Refuse account `name` every sign-in, and end its sessions. `by`: the account
+        acting, which may not disable itself. Raises UsageError, IntegrityError."""
         with self.db.transaction() as tx:
             row = self._row(tx, name)
+            _not_self(row, by, "disable your own account")
             ended = self._end_sessions(tx, row.id)
             if row.disabled and not ended:
                 return self._checked(row)

@@ -33,12 +33,13 @@ class LoggedEvent:
 
 
 def read_log(
-    db: Store, ring: Keyring, query: AuditQuery, limit: int | None = None
+    db: Store, ring: Keyring, query: AuditQuery, limit: int | None = None, after: int = 0
 ) -> Iterator[LoggedEvent]:
-    """The events matching `query` in order (at most `limit`), a page per transaction, each
-    checked: its own hash, and that the event before it exists with the hash it links to."""
+    """The events matching `query` in order (at most `limit`, numbered after `after`: the
+    next page of a listing), a page per transaction, each checked: its own hash, and that the
+    event before it exists with the hash it links to."""
     check = ChainCheck(ring)
-    after, left = 0, limit
+    left = limit
     while left is None or left > 0:
         size = PAGE if left is None else min(PAGE, left)
         with db.transaction() as tx:
@@ -56,6 +57,16 @@ def read_log(
         after = page[-1][0].seq
         if left is not None:
             left -= len(page)
+
+
+def last_event(db: Store, ring: Keyring, action: str) -> LoggedEvent | None:
+    """The newest event of exactly `action` (checked), or None: what `status` shows of the
+    last `verify`. Reads that action's events in order (a few a day at most)."""
+    found = None
+    for item in read_log(db, ring, AuditQuery(action=action)):
+        if item.event.action == action:
+            found = item
+    return found
 
 
 def _details(text: str) -> Any:
@@ -76,6 +87,23 @@ def record_id(db: Store, given: str) -> str:
             if len(key) == _ID_LENGTH and all(c in "0123456789abcdef" for c in key):
                 return key
             raise
+
+
+def day_or_time(text: str) -> date | datetime:
+    """A day (YYYY-MM-DD) or an ISO 8601 time, as `audit log --since/--until` take them;
+    raises UsageError naming the text for anything else."""
+    value = text.strip()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        pass
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise UsageError(
+            f"{text!r} is neither a day (YYYY-MM-DD) nor an ISO 8601 time "
+            "(YYYY-MM-DDTHH:MM[:SS][+HH:MM])"
+        ) from None
 
 
 def period(

@@ -300,6 +300,33 @@ def find(db: Store, ring: Keyring, name: str) -> list[Student]:
     return found
 
 
+def lookup(db: Store, ring: Keyring, text: str) -> list[Student]:
+    """The students `text` finds: the one whose roster id it is, else those `find` finds by
+    name (the web application's student finder); audited as `find` is."""
+    key = text.strip()
+    with db.transaction() as tx:
+        row = tx.roster.student_by_lookup(RosterSeal(ring).lookup(key)) if key else None
+        if row is not None:
+            facts.check(facts.student_problem(ring, row))
+            audit.append(tx, ring, "students.find", details={"count": 1})
+            return [RosterSeal(ring).open(row)]
+    if not key:
+        raise UsageError("Student: give a name or a roster id")
+    return find(db, ring, key)
+
+
+def student(db: Store, ring: Keyring, student_id: str) -> Student:
+    """The roster's student `student_id` (the web application's student page); audited as a
+    read (it discloses a name). Raises UsageError if the roster has none."""
+    with db.transaction() as tx:
+        row = tx.roster.student_by_lookup(RosterSeal(ring).lookup(student_id.strip()))
+        if row is None:
+            raise UsageError(f"no student with id {student_id} in the roster")
+        facts.check(facts.student_problem(ring, row))
+        audit.append(tx, ring, "students.find", target=f"student:{row.id}", details={"count": 1})
+        return RosterSeal(ring).open(row)
+
+
 def resolve_student(db: Store, ring: Keyring, given: str | None, option: str) -> str | None:
     """A `--student` value as a roster id: an id in the roster as it is, else the one student
     with that full name; UsageError (exit 2) for none, or listing the candidates (audited:

@@ -93,18 +93,13 @@ def _day_or_time(
     """A day (YYYY-MM-DD) or an ISO 8601 time; BadParameter (exit 2) for anything else."""
     if value is None:
         return None
-    text = value.strip()
+    from archiver.archive.audit_log import day_or_time
+    from archiver.errors import UsageError
+
     try:
-        return date.fromisoformat(text)
-    except ValueError:
-        pass
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        raise click.BadParameter(
-            f"{value!r} is neither a day (YYYY-MM-DD) nor an ISO 8601 time "
-            "(YYYY-MM-DDTHH:MM[:SS][+HH:MM])"
-        ) from None
+        return day_or_time(value)
+    except UsageError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 @audit.command("log")

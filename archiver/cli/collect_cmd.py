@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
 from archiver.cli.context import actor_option, app, context, emit_json
-from archiver.errors import ArchiverError, KeyFileError, UsageError
-
-if TYPE_CHECKING:
-    from archiver.records.requests import Deadline
+from archiver.errors import ArchiverError, UsageError
 
 
 @click.command()
@@ -108,67 +105,30 @@ def status_(ctx: click.Context, as_json: bool) -> int:
     the daemon cannot run (a key file missing or too open), 3 for a wrong key file (for
     monitoring: each needs a person, and is said on stderr).
     """
-    from archiver.archive import audit
-    from archiver.archive.search import index_status
-    from archiver.ingest.collect import status
+    from archiver.records.status import gather
 
     a = app(ctx)
-    rows = status(a.settings, a.store, a.district)
-    index = index_status(a.store)
-    problems: list[str] = []
-    failing = 0
-    try:
-        a.keyring  # noqa: B018 (what the daemon loads first: its key files must be usable)
-    except KeyFileError as exc:
-        problems += [f"the daemon cannot run: {p}" for p in exc.problems]
-        failing = exc.exit_code
-    for r in rows:
-        cycle = r["last_cycle"] or {}
-        if r["last_error"]:
-            failing = max(failing, 1)
-        elif cycle.get("failed"):
-            failing = max(failing, 1)
-            first = (cycle.get("errors") or ["?"])[0]
-            problems.append(
-                f"source {r['source']}: {cycle['failed']} messages could not be archived in "
-                f"the last cycle and are tried again every cycle: {first}"
-            )
-    head = audit.head(a.store)
-    deadlines: list[Deadline] = []
-    if not problems:  # the requests' facts are checked with the keys said to be unusable
-        try:
-            deadlines = a.requests().deadlines()
-        except ArchiverError as exc:
-            problems.append(f"cannot read the requests' deadlines: {exc}")
     today = a.district.today(a.clock)
-    with a.store.transaction() as tx:
-        kept = {
-            "unclassified": tx.retention.count_unclassified(),
-            "open_holds": len(tx.holds.all(open_only=True)),
-            # Temporary student records (a `maximum` series) past the day they had to go.
-            "overdue_destruction": tx.retention.overdue_maximum(today, a.requests_since(today)),
-        }
-        batches = tx.disposition.count_by_state()
-        executing = tx.disposition.executing()
-        copies = tx.disposition.copies_pending()
-    disposition = {
-        "planned": batches.get("planned", 0),
-        "approved": batches.get("approved", 0),
-        "executing": executing,
-        "copies_pending": copies,  # per source: copies of destroyed records still there
-    }
+    report = gather(
+        a.settings,
+        a.store,
+        a.district,
+        today,
+        a.requests_since(today),
+        lambda: a.keyring,
+        lambda: a.requests().deadlines(),
+    )
+    rows, index, head = report.sources, report.search_index, report.audit_head
+    kept, deadlines, problems, failing = (
+        report.retention,
+        report.requests,
+        report.problems,
+        report.failing,
+    )
+    batches = report.disposition
+    executing, copies = batches["executing"], batches["copies_pending"]
     if as_json:
-        emit_json(
-            {
-                "sources": rows,
-                "search_index": index,
-                "audit_head": head,
-                "retention": kept,
-                "disposition": disposition,
-                "requests": [d.to_json() for d in deadlines],
-                "problems": problems,
-            }
-        )
+        emit_json(report.to_json())
         return failing
     if not rows:
         click.echo(a.settings.no_sources)

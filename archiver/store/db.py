@@ -27,12 +27,14 @@ from archiver.store.redactions import RedactionRepo
 from archiver.store.requests import RequestRepo
 from archiver.store.retention import RetentionRepo
 from archiver.store.roster import RosterRepo
+from archiver.store.saved_searches import SavedSearchRepo
 
 
 class Tx:
     """One database transaction: `records`, `index`, `roster`, `collection`, `keys`, `audit`,
     `retention`, `holds`, `requests`, `redactions`, `attachment_decisions`, `disposition`,
-    `accounts`; `now` is when it began, by the store's clock: every time it writes."""
+    `accounts`, `saved_searches`; `now` is when it began, by the store's clock: every time it
+    writes."""
 
     def __init__(self, conn: Connection, now: datetime) -> None:
         self.now = now
@@ -49,6 +51,7 @@ class Tx:
         self.attachment_decisions = AttachmentDecisionRepo(conn)
         self.disposition = DispositionRepo(conn)
         self.accounts = AccountRepo(conn)
+        self.saved_searches = SavedSearchRepo(conn)
 
     def delete_record(self, record_id: str) -> None:
         """Delete a record with everything it has: index entry and postings, parts, arrivals,

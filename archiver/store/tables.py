@@ -633,3 +633,21 @@ web_login_failure = Table(
     Index("ix_web_login_failure_name_at", "name", "at"),
     Index("ix_web_login_failure_remote_at", "remote", "at"),
 )
+
+# A person's saved searches (the web application's search page): the name and the search's
+# query string sealed (they can name students), per account.
+saved_search = Table(
+    "saved_search",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "user_id",
+        Integer,
+        ForeignKey("web_user.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("name", LargeBinary, nullable=False),
+    Column("query", LargeBinary, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)

@@ -44,7 +44,21 @@ NAV = (
 def create_app(archive: App) -> Flask:
     """The web application of `archive` (its store and keys opened now, so a broken
     configuration fails at start, not at the first request)."""
-    from archiver.web import auth, disposition, holds, records, requests, retention, search
+    from archiver.web import (
+        admin,
+        audit,
+        auth,
+        disposition,
+        holds,
+        records,
+        requests,
+        retention,
+        saved_searches,
+        search,
+        status,
+        students,
+        tags,
+    )
 
     web = Flask("archiver.web", static_folder="static", template_folder="templates")
     web.config.update(
@@ -65,14 +79,20 @@ def create_app(archive: App) -> Flask:
         nav_pages=lambda: [n for n in NAV if n[0] in web.view_functions],
         oidc_label=archive.settings.web.oidc.label,
     )
-    web.jinja_env.filters.update(day=_day, size=_size)
+    web.jinja_env.filters.update(day=_day, size=_size, when=_when)
     web.register_blueprint(auth.blueprint)
     web.register_blueprint(search.blueprint)
+    web.register_blueprint(saved_searches.blueprint)
     web.register_blueprint(records.blueprint)
     web.register_blueprint(holds.blueprint)
     web.register_blueprint(retention.blueprint)
     web.register_blueprint(disposition.blueprint)
     web.register_blueprint(requests.blueprint)
+    web.register_blueprint(students.blueprint)
+    web.register_blueprint(tags.blueprint)
+    web.register_blueprint(audit.blueprint)
+    web.register_blueprint(status.blueprint)
+    web.register_blueprint(admin.blueprint)
 
     web.before_request(_before)
     web.after_request(_after)
@@ -149,6 +169,16 @@ def _day(value: Any) -> str:
         return "-"
     when = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
     return archive_of().district.day_of(when).isoformat()
+
+
+def _when(value: Any) -> str:
+    """A stored time in the district's zone, to the second (YYYY-MM-DD HH:MM:SS), or '-'."""
+    from datetime import datetime
+
+    if not value:
+        return "-"
+    when = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return when.astimezone(archive_of().district.zone).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _size(n: Any) -> str:

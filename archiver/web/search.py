@@ -10,6 +10,7 @@ from flask import Blueprint, render_template, request
 from archiver.domain import MAX_LIMIT, STATUSES, SearchRequest
 from archiver.errors import UsageError
 from archiver.web.context import archive_of, requires
+from archiver.web.saved_searches import saved_of_current
 
 blueprint = Blueprint("search", __name__)
 
@@ -88,7 +89,8 @@ def search() -> str:
     except UsageError as exc:
         error = str(exc)
     page = asked.offset // PAGE + 1 if asked else 1
-    template = "search_results.html" if request.headers.get("HX-Request") else "search.html"
+    partial = request.headers.get("HX-Request")
+    template = "search_results.html" if partial else "search.html"
     return render_template(
         template,
         args=request.args,
@@ -98,4 +100,6 @@ def search() -> str:
         per_page=PAGE,
         statuses=STATUSES,
         series=sorted(archive.schedule.series),
+        saved=[] if partial else saved_of_current(),
+        query=request.query_string.decode("utf-8", "replace"),
     )
