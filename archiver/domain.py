@@ -742,3 +742,15 @@ class SavedSearchRow:
     name: bytes
     query: bytes
     created_at: datetime
+
+
+def size_text(n: int) -> str:
+    """A size as people read it: bytes under 1 KB, else KB, MB, GB or TB (one decimal)."""
+    if n < 1024:
+        return f"{n} bytes"
+    value = float(n)
+    for unit in ("KB", "MB", "GB", "TB"):
+        value /= 1024
+        if value < 1024 or unit == "TB":
+            break
+    return f"{value:.1f} {unit}"

@@ -10,17 +10,12 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from archiver.cli.context import Progress, actor_option, app, emit_json, who
+from archiver.domain import size_text
 
 if TYPE_CHECKING:
     from archiver.records.disposition import BatchView
 
 _DAY = click.DateTime(formats=["%Y-%m-%d"])
-
-
-def _size(n: int) -> str:
-    from archiver.cli.records_cmd import size_text
-
-    return size_text(n)
 
 
 def _day(value: object) -> str:
@@ -107,7 +102,7 @@ def _print_view(v: BatchView) -> None:
     r = v.row
     click.echo(f"{'Batch:':<11}{r.number} ({r.state})")
     click.echo(
-        f"{'Records:':<11}{v.records} ({_size(v.size)}) whose retention passed by {r.by_day}"
+        f"{'Records:':<11}{v.records} ({size_text(v.size)}) whose retention passed by {r.by_day}"
         + (f", series {r.series}" if r.series else "")
     )
     click.echo(f"{'Planned:':<11}{r.planned_at:%Y-%m-%d %H:%M} UTC by {r.planned_by}")
@@ -125,7 +120,7 @@ def _print_view(v: BatchView) -> None:
     for s in v.series:
         doc: dict[str, Any] = s.to_json()
         click.echo(
-            f"  {doc['code']:<10} {doc['records']:>7} records {_size(doc['bytes']):>10}  "
+            f"  {doc['code']:<10} {doc['records']:>7} records {size_text(doc['bytes']):>10}  "
             f"sent {_day(doc['sent']['first'])} to {_day(doc['sent']['last'])}  "
             f"archived {_day(doc['archived']['first'])} to {_day(doc['archived']['last'])}  "
             f"approval {doc['approval']}"
@@ -157,7 +152,7 @@ def _print_rmu2(v: BatchView, organization: str) -> None:
     )
     click.echo(
         f"{'Records:':<24}{v.records} electronic records (email kept in the records archive), "
-        f"{_size(v.size)}"
+        f"{size_text(v.size)}"
     )
     click.echo(f"{'Location:':<24}the district's records archive (encrypted archive database)")
     click.echo(f"{'Inclusive dates:':<24}sent {_day(first)} to {_day(last)}")
@@ -170,7 +165,7 @@ def _print_rmu2(v: BatchView, organization: str) -> None:
             f"{doc['citation'] or '-'}; approval {doc['approval']}"
         )
         click.echo(
-            f"    {doc['records']} records, {_size(doc['bytes'])}, sent "
+            f"    {doc['records']} records, {size_text(doc['bytes'])}, sent "
             f"{_day(doc['sent']['first'])} to {_day(doc['sent']['last'])}"
         )
     click.echo(f"{'Last audit of accounts:':<24}(from the district's finance office)")

@@ -12,24 +12,13 @@ import click
 
 from archiver.cli.context import Progress, actor_option, app, emit_json
 from archiver.cli.retention_cmd import print_retention
+from archiver.domain import size_text
 from archiver.errors import UsageError
 
 if TYPE_CHECKING:
     from archiver.app import App
     from archiver.archive.index_check import IndexReport
     from archiver.archive.reading import Listed, OpenedRecord
-
-
-def size_text(n: int) -> str:
-    """A size as people read it: bytes under 1 KB, else KB, MB or GB."""
-    if n < 1024:
-        return f"{n} bytes"
-    value = float(n)
-    for unit in ("KB", "MB", "GB"):
-        value /= 1024
-        if value < 1024 or unit == "GB":
-            break
-    return f"{value:.1f} {unit}"
 
 
 _TEXT_NOTES = {

@@ -8,8 +8,8 @@ from datetime import datetime
 import click
 
 from archiver.cli.context import Progress, actor_option, app, emit_json
-from archiver.cli.records_cmd import print_index_report, size_text
-from archiver.domain import MAX_LIMIT, STATUSES, SearchRequest
+from archiver.cli.records_cmd import print_index_report
+from archiver.domain import MAX_LIMIT, STATUSES, SearchRequest, size_text
 
 _SPACE = re.compile(r"\s")
 

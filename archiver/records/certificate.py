@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from archiver.crypto import signing
+from archiver.domain import size_text
 from archiver.errors import UsageError
 from archiver.records.disposition import Certificate, check_listing
 from archiver.render.document import (
@@ -52,17 +53,6 @@ def _day(value: object) -> str:
     return str(value)[:10] if value else "-"
 
 
-def _bytes(n: int) -> str:
-    if n < 1024:
-        return f"{n} bytes"
-    value = float(n)
-    for unit in ("KB", "MB", "GB", "TB"):
-        value /= 1024
-        if value < 1024 or unit == "TB":
-            break
-    return f"{value:.1f} {unit}"
-
-
 def _who(part: Any) -> str:
     if not isinstance(part, dict) or not part.get("by"):
         return "-"
@@ -83,7 +73,7 @@ def summary_lines(doc: dict[str, Any]) -> list[str]:
         f"{'Executed:':<12}{_day((doc.get('executed') or {}).get('finished_at'))}",
         f"{'Method:':<12}{doc.get('method')}: {doc.get('method_detail')}",
         f"{'Records:':<12}{counts.get('destroyed', 0)} destroyed "
-        f"({_bytes(int(counts.get('bytes', 0)))}), {counts.get('skipped', 0)} skipped",
+        f"({size_text(int(counts.get('bytes', 0)))}), {counts.get('skipped', 0)} skipped",
     ]
     keys = doc.get("keys_destroyed") or []
     lines.append(f"{'Keys:':<12}" + (", ".join(keys) + " destroyed" if keys else "none destroyed"))
@@ -121,7 +111,7 @@ def document(cert: Certificate) -> Document:
         ("Keys destroyed", ", ".join(doc.get("keys_destroyed") or []) or "none"),
         (
             "Destroyed",
-            f"{counts.get('destroyed', 0)} records, {_bytes(int(counts.get('bytes', 0)))}",
+            f"{counts.get('destroyed', 0)} records, {size_text(int(counts.get('bytes', 0)))}",
         ),
         ("Skipped", f"{counts.get('skipped', 0)} records"),
     )
@@ -133,7 +123,7 @@ def document(cert: Certificate) -> Document:
                     ("Series", f"{s['code']}: {s.get('title') or ''}"),
                     ("Authority", str(s.get("citation") or "-")),
                     ("Approval", str(s["approval"])),
-                    ("Records", f"{s['records']} ({_bytes(int(s['bytes']))})"),
+                    ("Records", f"{s['records']} ({size_text(int(s['bytes']))})"),
                     ("Sent", f"{_day(s['sent']['first'])} to {_day(s['sent']['last'])}"),
                     (
                         "Archived",

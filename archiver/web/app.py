@@ -18,6 +18,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from archiver.archive.actor import acting_as
+from archiver.domain import size_text
 from archiver.errors import ArchiverError, DestroyedError, IntegrityError, UsageError
 from archiver.web import roles, security
 from archiver.web.context import allowed, archive_of
@@ -79,7 +80,7 @@ def create_app(archive: App) -> Flask:
         nav_pages=lambda: [n for n in NAV if n[0] in web.view_functions],
         oidc_label=archive.settings.web.oidc.label,
     )
-    web.jinja_env.filters.update(day=_day, size=_size, when=_when)
+    web.jinja_env.filters.update(day=_day, size=lambda n: size_text(int(n or 0)), when=_when)
     web.register_blueprint(auth.blueprint)
     web.register_blueprint(search.blueprint)
     web.register_blueprint(saved_searches.blueprint)
@@ -179,12 +180,3 @@ def _when(value: Any) -> str:
         return "-"
     when = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
     return when.astimezone(archive_of().district.zone).strftime("%Y-%m-%d %H:%M:%S")
-
-
-def _size(n: Any) -> str:
-    value = float(n or 0)
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{int(value)} bytes" if unit == "bytes" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} GB"
