@@ -356,6 +356,7 @@ def main() -> None:
             "server_threads": args.server_threads,
             "seconds": round(elapsed, 1),
             "server_cpu_s": round(cpu, 1),
+            "load_average": round(os.getloadavg()[0], 1),  # others' work on the cores too
             **summary(tallies, elapsed),
             "target_p95_ms": P95_TARGET_MS,
         }
@@ -377,7 +378,8 @@ def main() -> None:
             )
         print(
             f"  {result['requests']} requests, {result['requests_per_s']} requests/s; server CPU "
-            f"{cpu:.1f} s ({cpu / elapsed:.2f} cores); {result['errors']} errors "
+            f"{cpu:.1f} s ({cpu / elapsed:.2f} cores, {cpu / max(1, result['requests']) * 1000:.0f}"
+            f" ms a request); load average {result['load_average']}; {result['errors']} errors "
             f"{result['first_errors'] or ''}"
         )
     finally:
