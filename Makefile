@@ -60,7 +60,7 @@ demo: install
 screenshots: install
 	$(BIN)/python -m pytest -q tests/web
 	mkdir -p docs/images/web
-	cp test-artefacts/*.png docs/images/web/
+	install -m 0644 test-artefacts/*.png docs/images/web/
 
 bench: install
 	$(BIN)/python benchmarks/import_bench.py --size 200M
