@@ -4,8 +4,10 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 DEMO := demo
 ARCHIVER := $(BIN)/archiver --config $(DEMO)/archiver.toml
+DEMO_BIND ?= 127.0.0.1:8080
+DEMO_PASSWORD := demo-password-2026
 
-.PHONY: install lint test demo bench clean
+.PHONY: install lint test demo bench screenshots clean
 
 $(BIN)/archiver: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +46,21 @@ demo: install
 	$(ARCHIVER) verify
 	$(ARCHIVER) verify --index
 	$(ARCHIVER) audit verify
+	@echo; echo "# The records officer's web application: a demo account (password twice on"
+	@echo "# standard input), then the server, in the foreground until Ctrl-C:"
+	printf '%s\n%s\n' '$(DEMO_PASSWORD)' '$(DEMO_PASSWORD)' | $(ARCHIVER) users add demo \
+	  --role records-officer --display-name "Demo Officer"
+	@echo; echo "Open http://$(DEMO_BIND)/ and sign in as demo, password $(DEMO_PASSWORD),"
+	@echo "with the code an authenticator app makes from the TOTP secret above (add it by"
+	@echo "hand or from the otpauth:// address; \`oathtool --totp -b SECRET\` prints the code)."
+	@echo
+	$(ARCHIVER) web --bind $(DEMO_BIND)
+
+# The browser tests' screenshots of the main pages, into the user guide's images.
+screenshots: install
+	$(BIN)/python -m pytest -q tests/web
+	mkdir -p docs/images/web
+	install -m 0644 test-artefacts/*.png docs/images/web/
 
 bench: install
 	$(BIN)/python benchmarks/import_bench.py --size 200M

@@ -99,7 +99,7 @@ def anchor_store(store: Store, path: Path | None) -> None:
         try:
             kept = read_anchor(path)
             if kept is not None and kept[0] < seq:
-                with store.transaction() as tx:
+                with store.reading() as tx:  # no write lock: this only looks
                     there = tx.audit.events(kept[0] - 1, 1)
                 if not there or there[0].seq != kept[0] or there[0].hash != kept[1]:
                     log.error(

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from archiver.archive import access, audit, facts
-from archiver.archive.roster import load_roster, record_students
+from archiver.archive.roster import record_students
 from archiver.crypto import sealing
 from archiver.crypto.keyring import Keyring
 from archiver.domain import PROVENANCE_HEADERS, ArrivalRow, AttachmentInfo, RecordMeta, RecordRow
@@ -95,7 +95,7 @@ def open_record(
             details: dict[str, Any] = {"view": view}
             if attachments is not None:
                 details["attachments"] = _numbers(meta, row.id, attachments)
-            students = record_students(tx, load_roster(tx, ring), row.id)
+            students = record_students(tx, ring, row.id)
             seq = audit.append(tx, ring, "show", target=row.id, details=details)
             access.log(tx, ring, [row.id], _ACCESS.get(view, view), seq, purpose)
             return OpenedRecord(row, raw, meta, arrivals, students)

@@ -277,12 +277,19 @@ class RosterCache:
         return self._roster
 
 
-def record_students(tx: Tx, roster: Roster, record_id: str) -> list[dict[str, str]]:
-    """The `students` of `show --json`: id, name and tag source of each tag."""
+def record_students(tx: Tx, ring: Keyring, record_id: str) -> list[dict[str, str]]:
+    """The `students` of `show --json`: id, name and tag source of each tag. Only the tagged
+    students are opened (their facts checked: IntegrityError naming a row that fails), not
+    the whole roster: a page showing a record pays for its students, not the district's."""
+    tags = tx.roster.tags(record_id)
+    rows = {row.id: row for row in tx.roster.students_by_id(sorted(tags))}
+    seal = RosterSeal(ring)
     out = []
-    for row_id, source in sorted(tx.roster.tags(record_id).items()):
-        s = roster.students.get(row_id)
-        if s is not None:
+    for row_id, source in sorted(tags.items()):
+        row = rows.get(row_id)
+        if row is not None:
+            facts.check(facts.student_problem(ring, row))
+            s = seal.open(row)
             out.append({"id": s.student_id, "name": s.name, "source": source})
     return out
 
