@@ -47,12 +47,49 @@ def _record(site: Site) -> str:
     return f"/records/{rid}"
 
 
+def _requests(site: Site) -> str:
+    rid = about(site.archive, "104233", n=3) if _roster(site) else ""
+    number = site.archive.ok(
+        "request", "open", "--kind", "public", "--requester", "Jo Reporter", "--json"
+    ).json()["number"]
+    site.archive.ok("request", "add", number, rid)
+    return f"/requests/{number}"
+
+
+def _roster(site: Site) -> bool:
+    roster(site.archive, {"104233": None})
+    return True
+
+
+def _hold(site: Site) -> str:
+    _roster(site)
+    about(site.archive, "104233", n=4)
+    site.archive.ok("hold", "create", "Doherty complaint", "--student", "104233", "--reason", "x")
+    return "/holds"
+
+
+def _student(site: Site) -> str:
+    _roster(site)
+    about(site.archive, "104233", n=5)
+    return "/students/104233"
+
+
 # (name, make what the page shows and return its path, the role signed in or None).
 MAIN_PAGES: list[tuple[str, Callable[[Site], str], str | None]] = [
     ("sign-in", lambda site: "/signin", None),
     ("search", lambda site: "/search", "records-officer"),
     ("search-results", _search, "records-officer"),
     ("record", _record, "records-officer"),
+    ("requests", lambda site: "/requests", "records-officer"),
+    ("request-workspace", _requests, "records-officer"),
+    ("holds", _hold, "records-officer"),
+    ("retention", lambda site: "/retention", "records-officer"),
+    ("disposition", lambda site: "/disposition", "records-officer"),
+    ("students", lambda site: "/students", "records-officer"),
+    ("student", _student, "records-officer"),
+    ("audit-log", lambda site: "/audit", "auditor"),
+    ("status", lambda site: "/status", "admin"),
+    ("users", lambda site: "/admin/users", "admin"),
 ]
 
 # Pages read on a tablet: the page body must not scroll sideways there.
