@@ -717,6 +717,7 @@ class WebUserRow:
     disabled: bool
     created_at: datetime
     totp_step: int | None = None
+    sso_subject: str | None = None  # "ISSUER SUBJECT" its OpenID Connect sign-ins must be
     facts: bytes | None = None
 
 

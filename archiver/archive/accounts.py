@@ -392,10 +392,14 @@ class Accounts:
             raise self._refused(key, remote, "code used before", "password", count=True)
         return self._checked(row)
 
-    def sign_in_sso(self, email: str, remote: str) -> Account:
+    def sign_in_sso(self, email: str, remote: str, identity: str) -> Account:
         """The account whose name is `email` (the identity provider's verified address,
-        compared without case) and that may sign in by OpenID Connect. Raises SignInError
-        for no such account, one without `sso`, or a disabled one; IntegrityError."""
+        compared without case) and that may sign in by OpenID Connect, for the person
+        `identity` ("ISSUER SUBJECT" of the ID token). The first sign-in binds the account to
+        that identity; later ones must be the same person, so an address the district gives
+        to someone else later does not open the old owner's account (`users unbind` lets the
+        new owner in). Raises SignInError for no such account, one without `sso`, a disabled
+        one, or another identity; IntegrityError."""
         key, remote = _tried(email), _remote(remote)
         with self.db.reading() as tx:
             row = tx.accounts.by_name(key)
@@ -405,10 +409,36 @@ class Accounts:
         if not row.sso or row.disabled:
             reason = "disabled" if row.disabled else "may not sign in by OpenID Connect"
             raise self._refused(key, remote, reason, "oidc", count=False)
+        if row.sso_subject is not None and row.sso_subject != identity:
+            reason = "another person at this address (`archiver users unbind` if it changed hands)"
+            raise self._refused(key, remote, reason, "oidc", count=False)
+        account = self._checked(row)
         with self.db.transaction() as tx:
-            details = {"remote": remote, "method": "oidc"}
+            details: dict[str, object] = {"remote": remote, "method": "oidc"}
+            if row.sso_subject is None:  # the first sign-in: bind it (in the same transaction)
+                fresh = tx.accounts.by_id(row.id)
+                if fresh is None or fresh.sso_subject not in (None, identity):
+                    raise SignInError(FAILED)  # bound to someone else meanwhile
+                self._checked(fresh)
+                account = self._write(tx, replace(fresh, sso_subject=identity))
+                details["bound_to"] = identity
             audit.append(tx, self.ring, "web.sign_in", target=key, details=details, actor=key)
-        return self._checked(row)
+        return account
+
+    def unbind(self, name: str, actor: str) -> Account:
+        """Forget the identity account `name`'s OpenID Connect sign-ins are bound to (its
+        address now belongs to someone else): the next sign-in binds it again, and its
+        sessions end. Raises UsageError, IntegrityError."""
+        with self.db.transaction() as tx:
+            row = self._row(tx, name)
+            was = row.sso_subject
+            ended = self._end_sessions(tx, row.id)
+            account = self._write(tx, replace(row, sso_subject=None))
+            details = {"was": was, "sessions_ended": ended}
+            audit.append(
+                tx, self.ring, "users.unbind", target=row.name, details=details, actor=actor
+            )
+        return account
 
     # --- sessions --------------------------------------------------------------------------
 

@@ -472,6 +472,8 @@ def web_user_facts(row: WebUserRow) -> Facts:
         ("sso", row.sso),
         ("disabled", row.disabled),
         ("created_at", row.created_at),
+        # Only once bound: accounts sealed before the binding existed keep their seals.
+        *([("sso_subject", row.sso_subject)] if row.sso_subject is not None else []),
     ]
 
 

@@ -128,6 +128,20 @@ def disable(ctx: click.Context, name: str) -> None:
 @click.argument("name")
 @actor_option
 @click.pass_context
+def unbind(ctx: click.Context, name: str) -> None:
+    """Forget the district identity account NAME's single sign-on is bound to (the address
+    was given to someone else): its next sign-in binds it again; its sessions end."""
+    account = app(ctx).accounts().unbind(name, who())
+    click.echo(
+        f"account {account.name}: no longer bound to an identity; the next sign-in with the "
+        "district's identity provider binds it"
+    )
+
+
+@users.command()
+@click.argument("name")
+@actor_option
+@click.pass_context
 def enable(ctx: click.Context, name: str) -> None:
     """Let a disabled account NAME sign in again."""
     account = app(ctx).accounts().enable(name, who())

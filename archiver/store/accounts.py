@@ -26,6 +26,7 @@ def _user(r: Any) -> WebUserRow:
         disabled=bool(r.disabled),
         created_at=aware(r.created_at),
         totp_step=None if r.totp_step is None else int(r.totp_step),
+        sso_subject=r.sso_subject,
         facts=as_bytes(r.facts),
     )
 
@@ -82,6 +83,7 @@ class AccountRepo:
                 totp_step=row.totp_step,
                 sso=row.sso,
                 disabled=row.disabled,
+                sso_subject=row.sso_subject,
                 facts=row.facts,
             )
         )

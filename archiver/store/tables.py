@@ -599,6 +599,8 @@ web_user = Table(
     Column("sso", Boolean, nullable=False),
     Column("disabled", Boolean, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # OpenID Connect: "ISSUER SUBJECT" of the account's first sign-in (its identity, bound)
+    Column("sso_subject", String(512)),
     Column("facts", LargeBinary),
 )
 

@@ -189,7 +189,9 @@ def oidc_callback() -> Response | tuple[str, int]:
         identity = _oidc_client().finish(
             request.args.to_dict(), Pending.from_json(saved), archive.clock.now().timestamp()
         )
-        account = archive.accounts().sign_in_sso(identity.email, request.remote_addr or "-")
+        account = archive.accounts().sign_in_sso(
+            identity.email, request.remote_addr or "-", f"{identity.issuer} {identity.subject}"
+        )
     except SignInError as exc:
         current_app.logger.warning("OIDC sign-in refused: %s", exc)
         error = "The district's sign-in did not check out, or this account may not use it."

@@ -2,7 +2,7 @@
 
 Revision ID: 0016
 Revises: 0015
-Create Date: 2027-01-12
+Create Date: 2026-12-05
 """
 
 from __future__ import annotations

@@ -282,24 +282,44 @@ def test_sign_out_ends_the_session(archive: Archive, accounts: Accounts, clock: 
         accounts.sign_in("jane", "a brand new passphrase", now_code(secret, clock), REMOTE)
 
 
+ANN = "https://login.microsoftonline.com/tenant/v2.0 ann-subject"
+
+
 def test_sign_in_by_openid_connect_matches_the_address(
     accounts: Accounts, clock: FixedClock
 ) -> None:
     accounts.add("Ann@District.example.org", "auditor", sso=True, actor="it-admin")
     local(accounts, "jane")
-    ann = accounts.sign_in_sso("ANN@district.example.org", REMOTE)
+    ann = accounts.sign_in_sso("ANN@district.example.org", REMOTE, ANN)
     assert (ann.name, ann.role, ann.sso, ann.has_password) == (
         "ann@district.example.org", "auditor", True, False,
     )  # fmt: skip
     assert accounts.session(accounts.start_session(ann, REMOTE)) == ann
     for refused in ("jane", "someone@district.example.org"):
         with pytest.raises(SignInError):
-            accounts.sign_in_sso(refused, REMOTE)
+            accounts.sign_in_sso(refused, REMOTE, ANN)
     with pytest.raises(SignInError):  # no password: only the identity provider signs her in
         accounts.sign_in("ann@district.example.org", "", "", REMOTE)
     accounts.disable("ann@district.example.org", "it-admin")
     with pytest.raises(SignInError):
-        accounts.sign_in_sso("ann@district.example.org", REMOTE)
+        accounts.sign_in_sso("ann@district.example.org", REMOTE, ANN)
+
+
+def test_an_sso_account_is_bound_to_the_identity_of_its_first_sign_in(
+    accounts: Accounts, clock: FixedClock
+) -> None:
+    accounts.add("ann@district.example.org", "auditor", sso=True, actor="it-admin")
+    first = accounts.sign_in_sso("ann@district.example.org", REMOTE, ANN)
+    token = accounts.start_session(first, REMOTE)
+    other = "https://login.microsoftonline.com/tenant/v2.0 another-person"
+    with pytest.raises(SignInError):  # the address was given to someone else
+        accounts.sign_in_sso("ann@district.example.org", REMOTE, other)
+    assert accounts.sign_in_sso("ann@district.example.org", REMOTE, ANN) == first
+    accounts.unbind("ann@district.example.org", "it-admin")
+    assert accounts.session(token) is None  # her sessions ended with it
+    accounts.sign_in_sso("ann@district.example.org", REMOTE, other)  # bound again
+    with pytest.raises(SignInError):
+        accounts.sign_in_sso("ann@district.example.org", REMOTE, ANN)
 
 
 def test_a_role_changed_in_the_database_is_refused(

@@ -59,6 +59,16 @@ def test_a_district_account_signs_in_with_the_identity_provider(
     events = oidc_site.archive.ok("audit", "log", "--json", "--action", "web").json()["events"]
     assert any(e["action"] == "web.sign_in" for e in events)
 
+    # The address handed to someone else later: the provider's subject differs, so the
+    # account (bound at its first sign-in) does not open for them until IT unbinds it.
+    page.context.clear_cookies()
+    oidc_provider.next_user("pat@district.example", "Pat Newcomer", subject="sub-newcomer")
+    _sign_in_with_the_provider(page, oidc_site)
+    assert "may not use it" in page.get_by_role("alert").inner_text()
+    oidc_site.archive.ok("users", "unbind", "pat@district.example", "--actor", "IT")
+    _sign_in_with_the_provider(page, oidc_site)
+    page.get_by_role("heading", name="Search the archive").wait_for()
+
 
 @pytest.mark.parametrize("kind", ["wrong_iss", "wrong_aud", "other_key"])
 def test_a_token_that_does_not_check_out_signs_no_one_in(
