@@ -124,9 +124,12 @@ def test_verify_notices_a_broken_unit(tmp_path: Path) -> None:
 
 
 @needs_analyze
-def test_security_exposure_is_low(tmp_path: Path) -> None:
-    unit = verifiable_copy(tmp_path)
-    result = analyze("security", "--offline=true", f"./{unit.name}", cwd=tmp_path)
+@pytest.mark.parametrize(
+    "unit", ["archiver.service", "archiver-reconcile.service", "archiver-web.service"]
+)
+def test_security_exposure_is_low(tmp_path: Path, unit: str) -> None:
+    copy = verifiable_copy(tmp_path, UNITS / unit)
+    result = analyze("security", "--offline=true", f"./{copy.name}", cwd=tmp_path)
     output = result.stdout + result.stderr
     if result.returncode != 0 and re.search(r"(unrecognized|unknown) option", output):
         pytest.skip(f"this systemd-analyze has no --offline: {output.strip()}")
@@ -270,6 +273,14 @@ _NOT_SANDBOXING = {"Type", "NotifyAccess", "ExecStart", "ExecReload", "WatchdogS
                    "TimeoutStopSec", "Nice", "IOSchedulingClass"}  # fmt: skip
 
 
+def assert_confined_like_the_daemon(unit: Path) -> None:
+    """Same user, credentials, directories and sandbox as archiver.service, key for key."""
+    s, daemon = unit_settings(unit), unit_settings(SERVICE)
+    for key, values in daemon.items():
+        if key.startswith("Service.") and key.removeprefix("Service.") not in _NOT_SANDBOXING:
+            assert s.get(key) == values, f"{unit.name}: {key} differs from {SERVICE.name}"
+
+
 @needs_analyze
 def test_systemd_analyze_verify_accepts_the_reconcile_service_and_timer(tmp_path: Path) -> None:
     service = verifiable_copy(tmp_path, RECONCILE)
@@ -283,30 +294,14 @@ def test_systemd_analyze_verify_accepts_the_reconcile_service_and_timer(tmp_path
     assert not complaints, "\n".join(complaints)
 
 
-@needs_analyze
-def test_reconcile_service_exposure_is_low(tmp_path: Path) -> None:
-    unit = verifiable_copy(tmp_path, RECONCILE)
-    result = analyze("security", "--offline=true", f"./{unit.name}", cwd=tmp_path)
-    output = result.stdout + result.stderr
-    if result.returncode != 0 and re.search(r"(unrecognized|unknown) option", output):
-        pytest.skip(f"this systemd-analyze has no --offline: {output.strip()}")
-    found = re.search(r"Overall exposure level for \S+: (\d+(?:\.\d+)?)", output)
-    assert found, output
-    assert float(found.group(1)) <= MAX_EXPOSURE, output
-
-
 def test_reconcile_service_runs_reconcile_as_the_daemon_runs_and_is_as_confined() -> None:
-    s, daemon = unit_settings(RECONCILE), unit_settings(SERVICE)
+    s = unit_settings(RECONCILE)
     assert one(s, "Service.Type") == "oneshot"
     command = one(s, "Service.ExecStart").split()
     assert command[:4] == [INSTALLED_BINARY, "--config", "/etc/archiver/archiver.toml", "reconcile"]
     wait = parse_duration(command[command.index("--wait") + 1])
     assert wait > parse_duration(DaemonSettings().lease), "outlasts a dead daemon's lease"
-    # Same user, credentials, directories and sandbox as archiver.service, key for key.
-    shared = {k: v for k, v in daemon.items() if k.startswith("Service.")}
-    for key, values in shared.items():
-        if key.removeprefix("Service.") not in _NOT_SANDBOXING:
-            assert s.get(key) == values, f"{RECONCILE.name}: {key} differs from {SERVICE.name}"
+    assert_confined_like_the_daemon(RECONCILE)
 
 
 def test_reconcile_timer_starts_the_service_and_catches_up_missed_runs() -> None:
@@ -329,24 +324,9 @@ def test_systemd_analyze_verify_accepts_the_web_service(tmp_path: Path) -> None:
     assert not complaints, "\n".join(complaints)
 
 
-@needs_analyze
-def test_web_service_exposure_is_low(tmp_path: Path) -> None:
-    service = verifiable_copy(tmp_path, WEB)
-    result = analyze("security", "--offline=true", f"./{service.name}", cwd=tmp_path)
-    output = result.stdout + result.stderr
-    if result.returncode != 0 and re.search(r"(unrecognized|unknown) option", output):
-        pytest.skip(f"this systemd-analyze has no --offline: {output.strip()}")
-    found = re.search(r"Overall exposure level for \S+: (\d+(?:\.\d+)?)", output)
-    assert found, output
-    assert float(found.group(1)) <= MAX_EXPOSURE, output
-
-
 def test_web_service_serves_the_web_application_as_the_daemon_runs_and_is_as_confined() -> None:
-    s, daemon = unit_settings(WEB), unit_settings(SERVICE)
+    s = unit_settings(WEB)
     command = one(s, "Service.ExecStart").split()
     assert command == [INSTALLED_BINARY, "--config", "/etc/archiver/archiver.toml", "web"]
     assert one(s, "Install.WantedBy") == "multi-user.target"
-    # Same user, credentials, directories and sandbox as archiver.service, key for key.
-    for key, values in daemon.items():
-        if key.startswith("Service.") and key.removeprefix("Service.") not in _NOT_SANDBOXING:
-            assert s.get(key) == values, f"{WEB.name}: {key} differs from {SERVICE.name}"
+    assert_confined_like_the_daemon(WEB)
