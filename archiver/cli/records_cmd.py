@@ -324,11 +324,10 @@ def _attached_originals(view: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _retention(a: App, record_id: str) -> dict[str, object] | None:
     """A record's retention and holds for `show` (None if it is not classified yet)."""
-    from archiver.records.holds import holds_of
     from archiver.records.retention import of_record
 
     with a.store.transaction() as tx:
-        kept = of_record(tx, a.keyring, a.schedule, record_id, holds_of(tx, a.keyring, record_id))
+        kept = of_record(tx, a.keyring, a.schedule, record_id)
     return kept.to_json() if kept else None
 
 

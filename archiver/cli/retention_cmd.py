@@ -138,14 +138,13 @@ def due(
 def show(ctx: click.Context, record_id: str, as_json: bool) -> int:
     """A record's series, dates and holds."""
     from archiver.archive import audit
-    from archiver.records.holds import holds_of
     from archiver.records.retention import of_record
 
     a = app(ctx)
     ring = a.keyring
     with a.store.transaction() as tx:
         row = tx.records.get(record_id)
-        kept = of_record(tx, ring, a.schedule, row.id, holds_of(tx, ring, row.id))
+        kept = of_record(tx, ring, a.schedule, row.id)
         audit.append(tx, ring, "retention.show", target=row.id)
     if kept is None:
         click.echo(f"{row.id}: not classified yet: run `archiver retention apply`", err=True)

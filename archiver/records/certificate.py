@@ -15,6 +15,7 @@ permit, the method, the counts, the series, the records skipped and why, and the
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import zipfile
@@ -207,8 +208,9 @@ def pdf(cert: Certificate) -> bytes:
     )
     count, _ = cert.listed()
     if count <= PDF_EMBEDDED:
-        listing = b"".join(cert.listing())
-        check_listing(cert, (count, hashlib.sha256(listing).hexdigest()))
+        held = io.BytesIO()
+        copy_listing(cert, held)
+        listing = held.getvalue()
         files += (
             EmbeddedFile(
                 LISTING_NAME,
@@ -227,18 +229,24 @@ def _create(path: Path, data: bytes) -> None:
         f.write(data)
 
 
-def _write_listing(cert: Certificate, path: Path) -> None:
-    """The tombstone listing streamed to a new file, checked against the certificate as it
-    is written (IntegrityError if it differs)."""
+def copy_listing(cert: Certificate, sink: IO[bytes]) -> None:
+    """Stream the certificate's tombstone listing into `sink`, checked against the count and
+    SHA-256 the certificate names as it goes (IntegrityError at the end if it differs: what
+    was written must then not be handed on)."""
     h, n = hashlib.sha256(), 0
+    for line in cert.listing():
+        sink.write(line)
+        h.update(line)
+        n += 1
+    check_listing(cert, (n, h.hexdigest()))
+
+
+def _write_listing(cert: Certificate, path: Path) -> None:
+    """The tombstone listing streamed to a new file (removed again if it does not check)."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
     try:
         with os.fdopen(fd, "wb") as f:
-            for line in cert.listing():
-                f.write(line)
-                h.update(line)
-                n += 1
-        check_listing(cert, (n, h.hexdigest()))
+            copy_listing(cert, f)
     except BaseException:
         path.unlink(missing_ok=True)
         raise
@@ -309,11 +317,6 @@ def write_zip(cert: Certificate, out: IO[bytes], stem: str) -> list[str]:
             names, (cert.data, cert.signature, signing.public_pem(cert.public_key)), strict=False
         ):
             z.writestr(name, data)
-        h, n = hashlib.sha256(), 0
         with z.open(names[3], "w") as listing:
-            for line in cert.listing():
-                listing.write(line)
-                h.update(line)
-                n += 1
-        check_listing(cert, (n, h.hexdigest()))
+            copy_listing(cert, listing)
     return names

@@ -22,6 +22,7 @@ from archiver.crypto.keyring import Keyring
 from archiver.crypto.notes import NoteSeal
 from archiver.domain import NewRecord, RecordRow, RetentionRow, SearchRequest
 from archiver.errors import UsageError
+from archiver.records.holds import holds_of
 from archiver.records.schedule import MANUAL, Rule, Schedule, Series, retain_until, trigger_day
 from archiver.store.db import Store, Tx
 from archiver.store.retention import ApplyState, SeriesCounts
@@ -500,10 +501,10 @@ class Retention:
         }
 
 
-def of_record(
-    tx: Tx, ring: Keyring, schedule: Schedule, record_id: str, holds: list[str]
-) -> Retention | None:
-    """A record's retention (its facts checked), or None if it is not classified yet."""
+def of_record(tx: Tx, ring: Keyring, schedule: Schedule, record_id: str) -> Retention | None:
+    """A record's retention (its facts checked), with the open holds and the requests that
+    cover it, or None if it is not classified yet."""
+
     row = tx.retention.get(record_id)
     if row is None:
         return None
@@ -513,7 +514,7 @@ def of_record(
     )
     series = schedule.series.get(row.series)
     requests = tx.requests.numbers_of([record_id]).get(record_id, [])
-    return Retention(row, series, holds, note, requests)
+    return Retention(row, series, holds_of(tx, ring, record_id), note, requests)
 
 
 def set_series(

@@ -4,11 +4,13 @@ that person's role may take an action (refused with 403 when not)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from functools import wraps
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from flask import abort, current_app, g
+from flask import abort, current_app, g, request
 
+from archiver.errors import UsageError
 from archiver.web import roles
 
 if TYPE_CHECKING:
@@ -16,6 +18,18 @@ if TYPE_CHECKING:
     from archiver.archive.accounts import Account
 
 View = TypeVar("View", bound=Callable[..., Any])
+
+
+def form_day(name: str, label: str, default: date | None = None) -> date | None:
+    """The day (YYYY-MM-DD) a form or query field `name` gives, `default` if it is empty;
+    UsageError naming the field by its `label` if it is not a day."""
+    text = request.values.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"{label}: {text!r} is not a day (YYYY-MM-DD)") from None
 
 
 def archive_of() -> App:

@@ -8,14 +8,13 @@ and the signed JSON with its signature, public key and tombstone listing as one 
 from __future__ import annotations
 
 import tempfile
-from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, redirect, render_template, request, send_file, url_for
 from werkzeug.wrappers import Response
 
 from archiver.errors import UsageError
-from archiver.web.context import archive_of, current, requires
+from archiver.web.context import archive_of, current, form_day, requires
 
 if TYPE_CHECKING:
     from archiver.records.disposition import BatchView
@@ -53,13 +52,9 @@ def batches(error: str | None = None, status: int = 200) -> tuple[str, int]:
 @requires("disposition.manage")
 def plan() -> Response | tuple[str, int]:
     """Plan a batch of what may be destroyed by a day (`dispose plan --by --series`)."""
-    text = request.form.get("by", "").strip()
     series = request.form.get("series", "").strip() or None
     try:
-        try:
-            by = date.fromisoformat(text) if text else None
-        except ValueError:
-            raise UsageError(f"Retention passed by: {text!r} is not a day (YYYY-MM-DD)") from None
+        by = form_day("by", "Retention passed by")
         number, _ = archive_of().disposal().plan(by, series, _actor())
     except UsageError as exc:
         return batches(str(exc), 400)

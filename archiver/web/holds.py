@@ -4,14 +4,12 @@ action calls what `archiver hold ...` calls, with the signed-in person as the ac
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from archiver.domain import AuditQuery, SearchRequest
 from archiver.errors import UsageError
-from archiver.web.context import archive_of, current, requires
+from archiver.web.context import archive_of, current, form_day, requires
 
 blueprint = Blueprint("holds", __name__)
 
@@ -21,16 +19,6 @@ CRITERIA = ("words", "student", "participant", "forwarder", "since", "until")
 
 def _text(name: str) -> str | None:
     return request.form.get(name, "").strip() or None
-
-
-def _day(name: str, label: str) -> date | None:
-    text = _text(name)
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise UsageError(f"{label}: {text!r} is not a day (YYYY-MM-DD)") from None
 
 
 def _ids() -> list[str]:
@@ -70,8 +58,8 @@ def create() -> Response | tuple[str, int]:
             student=student,
             participant=_text("participant"),
             forwarder=_text("forwarder"),
-            since=_day("since", "Sent on or after"),
-            until=_day("until", "Sent on or before"),
+            since=form_day("since", "Sent on or after"),
+            until=form_day("until", "Sent on or before"),
         )
         h, _ = create_hold(
             archive.store,

@@ -34,7 +34,6 @@ def _trail(record_id: str) -> list[Any]:
 def record(record_id: str) -> str | tuple[str, int]:
     """The record's page (a destroyed record's tombstone)."""
     from archiver.archive.reading import open_record, record_view
-    from archiver.records.holds import holds_of
     from archiver.records.retention import of_record
     from archiver.web.auth import actor_name
     from archiver.web.context import current
@@ -47,8 +46,7 @@ def record(record_id: str) -> str | tuple[str, int]:
         return render_template("tombstone.html", stone=stone, trail=_trail(stone.record_id))
     view = record_view(rec)
     with archive.store.transaction() as tx:
-        holds = holds_of(tx, archive.keyring, rec.row.id)
-        kept = of_record(tx, archive.keyring, archive.schedule, rec.row.id, holds)
+        kept = of_record(tx, archive.keyring, archive.schedule, rec.row.id)
     return render_template(
         "record.html",
         r=view,

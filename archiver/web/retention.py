@@ -4,13 +4,11 @@ retention due`), this school year's by default."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, render_template, request
 
 from archiver.domain import RetentionRow
 from archiver.errors import UsageError
-from archiver.web.context import archive_of, requires
+from archiver.web.context import archive_of, form_day, requires
 
 blueprint = Blueprint("retention", __name__)
 
@@ -33,7 +31,6 @@ def report() -> tuple[str, int]:
     )
     year_end = school_year_end_of(today, archive.settings.school_year_end)
     error = None
-    by_text = request.args.get("by", "").strip()
     series = request.args.get("series", "").strip() or None
     try:
         page = max(1, int(request.args.get("page", "1")))
@@ -42,11 +39,7 @@ def report() -> tuple[str, int]:
     total, due_rows = 0, list[RetentionRow]()
     by = year_end
     try:
-        if by_text:
-            try:
-                by = date.fromisoformat(by_text)
-            except ValueError:
-                raise UsageError(f"Due by: {by_text!r} is not a day (YYYY-MM-DD)") from None
+        by = form_day("by", "Due by", year_end) or year_end
         if series is not None and series not in archive.schedule.series:
             known = ", ".join(archive.schedule.series)
             raise UsageError(f"Series: {series!r} is not in the schedule ({known})")

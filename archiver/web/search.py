@@ -3,13 +3,11 @@ page at a time (htmx swaps the results without reloading the form)."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, render_template, request
 
 from archiver.domain import MAX_LIMIT, STATUSES, SearchRequest
 from archiver.errors import UsageError
-from archiver.web.context import archive_of, requires
+from archiver.web.context import archive_of, form_day, requires
 from archiver.web.saved_searches import saved_of_current
 
 blueprint = Blueprint("search", __name__)
@@ -17,16 +15,6 @@ blueprint = Blueprint("search", __name__)
 PAGE = 25
 TEXT_FIELDS = ("q", "sender", "to", "participant", "forwarder", "student", "series")
 DAY_FIELDS = ("since", "until", "eligible_by")
-
-
-def _day(name: str, label: str) -> date | None:
-    text = request.args.get(name, "").strip()
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise UsageError(f"{label}: {text!r} is not a day (YYYY-MM-DD)") from None
 
 
 def _tristate(name: str) -> bool | None:
@@ -60,14 +48,14 @@ def search_request() -> SearchRequest | None:
         participant=args.get("participant", "").strip() or None,
         forwarder=args.get("forwarder", "").strip() or None,
         student=student,
-        since=_day("since", "Sent on or after"),
-        until=_day("until", "Sent on or before"),
+        since=form_day("since", "Sent on or after"),
+        until=form_day("until", "Sent on or before"),
         status=status,
         has_attachment=_tristate("attachments"),
         limit=min(PAGE, MAX_LIMIT),
         offset=(page - 1) * PAGE,
         series=args.get("series", "").strip() or None,
-        eligible_by=_day("eligible_by", "Retention passed by"),
+        eligible_by=form_day("eligible_by", "Retention passed by"),
         held=_tristate("held"),
     )
 

@@ -12,19 +12,9 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from archiver.errors import UsageError
-from archiver.web.context import allowed, archive_of, requires
+from archiver.web.context import allowed, archive_of, form_day, requires
 
 blueprint = Blueprint("students", __name__)
-
-
-def _day(name: str, label: str, default: date | None = None) -> date | None:
-    text = request.args.get(name, "").strip()
-    if not text:
-        return default
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise UsageError(f"{label}: {text!r} is not a day (YYYY-MM-DD)") from None
 
 
 def _school_year_start(today: date) -> date:
@@ -49,8 +39,8 @@ def students() -> str:
     try:
         if q:
             found = lookup(archive.store, archive.keyring, q)
-        since = _day("exited_since", "Left on or after", _school_year_start(today))
-        until = _day("exited_until", "Left on or before", today)
+        since = form_day("exited_since", "Left on or after", _school_year_start(today))
+        until = form_day("exited_until", "Left on or before", today)
         if request.args.get("exited_since") is not None and since and until:
             exits = notices(archive.store, archive.keyring, archive.schedule, since, until)
     except UsageError as exc:
@@ -99,7 +89,7 @@ def student(student_id: str) -> str:
     error = None
     since = None
     try:
-        since = _day("since", "Accesses on or after")
+        since = form_day("since", "Accesses on or after")
     except UsageError as exc:
         error = str(exc)
     start = archive.district.start(since) if since else None
