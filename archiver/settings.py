@@ -368,6 +368,13 @@ class WebSettings:
             "reverse proxy that terminates TLS."
         ),
     )
+    workers: int = field(
+        default=2,
+        metadata=_help(
+            "Server processes (1 to 64). One process uses one core at a time: give it as\n"
+            "many as the machine has cores to spare (--workers overrides it)."
+        ),
+    )
     public_url: str = field(
         default="",
         metadata=_help(
@@ -738,6 +745,8 @@ def _web_problems(w: WebSettings) -> list[tuple[str, str]]:
         parse_bind(w.bind)
     except ValueError as exc:
         out.append(("web.bind", str(exc)))
+    if not 1 <= w.workers <= 64:
+        out.append(("web.workers", "must be between 1 and 64 (processes)"))
     if not 1 <= w.idle_minutes <= 1440:
         out.append(("web.idle_minutes", "must be between 1 and 1440 (minutes)"))
     if not 1 <= w.absolute_hours <= 168:

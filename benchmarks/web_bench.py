@@ -27,7 +27,8 @@ sessions on 100,000 records (2 cores).
 
 Usage:
   python benchmarks/web_bench.py [--records 100000] [--real 300] [--sessions 20]
-      [--seconds 60] [--think 0] [--server-threads 8] [--seed 7] [--keep DIR] [--json]
+      [--seconds 60] [--think 0] [--server-threads 8] [--server-workers 2] [--seed 7]
+      [--keep DIR] [--json]
 """
 
 from __future__ import annotations
@@ -134,13 +135,14 @@ def add_accounts(config: Path, n: int) -> list[tuple[str, str]]:
 
 
 @contextmanager
-def server(config: Path, threads: int) -> Iterator[tuple[int, int]]:
+def server(config: Path, threads: int, workers: int) -> Iterator[tuple[int, int]]:
     """`archiver web` on a free loopback port: (port, its process id) while it serves."""
     port = _free_port()
     proc = subprocess.Popen(
         [
             *(_exe(), "--config", str(config), "web"),
             *("--bind", f"127.0.0.1:{port}", "--threads", str(threads)),
+            *("--workers", str(workers)),
         ],
         stderr=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
@@ -174,9 +176,12 @@ def _free_port() -> int:
 
 
 def cpu_seconds(pid: int) -> float:
-    """User and system CPU time of process `pid` so far (Linux)."""
+    """User and system CPU time so far of process `pid` and its running children, the
+    server's worker processes (Linux)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return own + sum(cpu_seconds(int(child)) for child in children)
 
 
 # --- a session ---------------------------------------------------------------------------
@@ -320,6 +325,7 @@ def main() -> None:
         "--think", type=float, default=0.0, help="mean seconds between a session's pages"
     )
     p.add_argument("--server-threads", type=int, default=8, help="archiver web --threads")
+    p.add_argument("--server-workers", type=int, default=2, help="archiver web --workers")
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--keep", type=Path, help="build in this directory once and reuse it")
     p.add_argument("--json", action="store_true")
@@ -329,7 +335,7 @@ def main() -> None:
     try:
         config = prepare(work, args.records, args.real, args.seed)
         accounts = add_accounts(config, args.sessions)
-        with server(config, args.server_threads) as (port, pid):
+        with server(config, args.server_threads, args.server_workers) as (port, pid):
             log(f"archiver web on port {port}; {args.sessions} sessions for {args.seconds:g} s")
             tallies = [Tally() for _ in accounts]
             cpu_before = cpu_seconds(pid)
@@ -354,6 +360,7 @@ def main() -> None:
             "sessions": args.sessions,
             "think_s": args.think,
             "server_threads": args.server_threads,
+            "server_workers": args.server_workers,
             "seconds": round(elapsed, 1),
             "server_cpu_s": round(cpu, 1),
             "load_average": round(os.getloadavg()[0], 1),  # others' work on the cores too
@@ -366,7 +373,7 @@ def main() -> None:
         print(
             f"web_bench: {args.records} records (+{args.real} real), {args.sessions} sessions, "
             f"{elapsed:.0f} s, {args.think:g} s between pages, archiver web --threads "
-            f"{args.server_threads} (SQLite)"
+            f"{args.server_threads} --workers {args.server_workers} (SQLite)"
         )
         print(f"  {'page':<22}{'requests':>9}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'hits':>8}")
         for kind, s in result["pages"].items():

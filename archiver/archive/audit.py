@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import re
+import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -94,12 +95,47 @@ def anchor_store(store: Store, path: Path | None) -> None:
     is left as it is, evidence for `audit verify`, however many events follow."""
     if path is None:
         return
+    store.on_audit = _AnchorCopier(store, path)
 
-    def copy(seq: int, digest: bytes) -> None:
+
+class _AnchorCopier:
+    """Writes the anchor after commits, one thread at a time and always the newest head it
+    has been told of: threads committing together (the web server's) share one durable
+    write instead of queueing for one each. A commit returns once the file holds its event
+    or a later one (or writing it failed, which is logged), as if it had written it itself."""
+
+    def __init__(self, store: Store, path: Path) -> None:
+        self._store = store
+        self._path = path
+        self._turn = threading.Condition()
+        self._newest: tuple[int, bytes] = (0, GENESIS)  # the newest head committed
+        self._done = 0  # the newest event whose copy has been attempted
+        self._busy = False
+
+    def __call__(self, seq: int, digest: bytes) -> None:
+        with self._turn:
+            if seq > self._newest[0]:
+                self._newest = (seq, digest)
+            while self._busy and self._done < seq:
+                self._turn.wait()
+            if self._done >= seq:
+                return  # another thread wrote this event's head or a later one
+            self._busy = True
+            head = self._newest
+        try:
+            self._copy(*head)
+        finally:
+            with self._turn:
+                self._busy = False
+                self._done = max(self._done, head[0])
+                self._turn.notify_all()
+
+    def _copy(self, seq: int, digest: bytes) -> None:
+        path = self._path
         try:
             kept = read_anchor(path)
             if kept is not None and kept[0] < seq:
-                with store.reading() as tx:  # no write lock: this only looks
+                with self._store.reading() as tx:  # no write lock: this only looks
                     there = tx.audit.events(kept[0] - 1, 1)
                 if not there or there[0].seq != kept[0] or there[0].hash != kept[1]:
                     log.error(
@@ -117,8 +153,6 @@ def anchor_store(store: Store, path: Path | None) -> None:
             log.error("%s; it is left as it is: `archiver audit verify` reports it", exc)
         except ArchiverError as exc:
             log.error("cannot check the audit anchor %s against the log: %s", path, exc)
-
-    store.on_audit = copy
 
 
 def _canonical(

@@ -42,7 +42,7 @@ def read_log(
     left = limit
     while left is None or left > 0:
         size = PAGE if left is None else min(PAGE, left)
-        with db.transaction() as tx:
+        with db.reading() as tx:  # only looks: no write lock
             page = tx.audit.matching(query, after, size)
         for ev, before in page:
             prev = GENESIS if ev.seq == 1 else before

@@ -77,8 +77,11 @@ def open_record(
     record if it fails to open or any plaintext fact about it (status, dates, arrivals, tags)
     was changed outside the archiver.
     """
-    with db.transaction() as tx:
+    # Read from a snapshot without the write lock (pages open records side by side), then
+    # write the access in a short transaction of its own before anything is returned.
+    with db.reading() as tx:
         row = tx.records.get(record_id)
+        failure: str | None = None
         try:
             facts.check(next(iter(facts.problems(tx, ring, row)), None))
             key = sealing.data_key(ring, row)
@@ -96,9 +99,11 @@ def open_record(
             if attachments is not None:
                 details["attachments"] = _numbers(meta, row.id, attachments)
             students = record_students(tx, ring, row.id)
+    if failure is None:
+        with db.transaction() as tx:
             seq = audit.append(tx, ring, "show", target=row.id, details=details)
             access.log(tx, ring, [row.id], _ACCESS.get(view, view), seq, purpose)
-            return OpenedRecord(row, raw, meta, arrivals, students)
+        return OpenedRecord(row, raw, meta, arrivals, students)
     audit.record_event(db, ring, "show", target=row.id, details={"view": view, "ok": False})
     raise IntegrityError(failure)
 

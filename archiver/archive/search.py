@@ -273,15 +273,14 @@ def search(db: Store, ring: Keyring, req: SearchRequest, district: District) -> 
     `since` and `until` are the district's days: a records officer's "March" is the
     district's March, whatever the server's clock says."""
     _check(req)
-    with db.transaction() as tx:
+    # Read from a snapshot without the write lock, so searches run side by side (the web
+    # server's threads); the event is then written in a short transaction of its own, before
+    # anything is returned: no results leave without their event.
+    with db.reading() as tx:
         query, used = _compile(tx, ring, req, district)
         hits = tx.index.find(query, req.offset, req.limit)
         results = _page(tx, ring, hits.ids, parse_query(req.query))
         unindexed = _unindexed(tx, query.key_id)
-        audit.append(
-            tx,
-            ring,
-            "search",
-            details={"filters": sorted(used), "total": hits.total, "records": hits.ids},
-        )
+    details = {"filters": sorted(used), "total": hits.total, "records": hits.ids}
+    audit.record_event(db, ring, "search", details=details)
     return SearchResult(hits.total, results, unindexed)

@@ -14,9 +14,20 @@ from archiver.cli.context import app
     help="Where to listen (default: [web] bind, 127.0.0.1:8080). TLS is the reverse proxy's "
     "job: keep this on the loopback address behind it.",
 )
-@click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True)
+@click.option(
+    "--threads",
+    type=click.IntRange(1, 64),
+    default=8,
+    show_default=True,
+    help="Requests each process serves at once.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    help="Server processes (default: [web] workers, 2): one per core the machine can give it.",
+)
 @click.pass_context
-def web(ctx: click.Context, bind: str | None, threads: int) -> None:
+def web(ctx: click.Context, bind: str | None, threads: int, workers: int | None) -> None:
     """Serve the web application until stopped (docs/web.md)."""
     from archiver.web.server import serve
 
@@ -26,4 +37,5 @@ def web(ctx: click.Context, bind: str | None, threads: int) -> None:
         bind or a.settings.web.bind,
         threads,
         lambda url: click.echo(f"archiver web: serving on {url} (Ctrl-C stops it)", err=True),
+        workers or a.settings.web.workers,
     )

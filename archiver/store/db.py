@@ -3,10 +3,14 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -19,7 +23,13 @@ from archiver.store.attachment_decisions import AttachmentDecisionRepo
 from archiver.store.audit import AuditRepo
 from archiver.store.collection import CollectionRepo
 from archiver.store.disposition import DispositionRepo
-from archiver.store.engine import READ_ONLY, describe, make_engine, missing_sqlite_file
+from archiver.store.engine import (
+    READ_ONLY,
+    describe,
+    make_engine,
+    missing_sqlite_file,
+    sqlite_file,
+)
 from archiver.store.holds import HoldRepo
 from archiver.store.index import IndexRepo
 from archiver.store.keys import KeyRepo
@@ -61,19 +71,82 @@ class Tx:
         self.records.delete(record_id)
 
 
+class WriterQueue:
+    """Queues writers for SQLite's one write lock, waking each the moment it is free: this
+    process's threads on a lock, processes (the web server's workers, the daemon, a command)
+    on an exclusive `flock` of `DATABASE.writer` beside the file. SQLite's own busy handler
+    polls instead, sleeping up to 100 ms between tries, so the lock sits idle while writers
+    wait. Only the queue: SQLite's locking still guards the data, so where the file cannot be
+    opened (a read-only directory) writers wait in SQLite's handler as before. Re-entrant."""
+
+    def __init__(self, database: Path | None, timeout: float = 30) -> None:
+        self._threads = threading.RLock()
+        self._timeout = timeout
+        self._path = None if database is None else database.with_name(database.name + ".writer")
+        self._depth = 0
+        self._held: int | None = None  # the open file holding the flock
+
+    def __enter__(self) -> None:
+        self._threads.acquire()
+        self._depth += 1
+        if self._depth == 1 and self._path is not None:
+            self._held = _flock(self._path, self._timeout)
+
+    def __exit__(self, *_exc: object) -> None:
+        self._depth -= 1
+        if self._depth == 0 and self._held is not None:
+            os.close(self._held)  # releases the flock
+            self._held = None
+        self._threads.release()
+
+
+def _flock(path: Path, timeout: float) -> int | None:
+    """An open file of `path` holding its exclusive flock, or None if it cannot be opened or
+    locked within `timeout` seconds (SQLite's busy handler then waits out the rest, and says
+    so). Opened for each turn, never kept: a forked child sharing the open file would share
+    the lock. Made with the database's owner, so a command run as root does not leave a file
+    the service's user cannot open."""
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    except OSError:
+        return None
+    try:
+        if os.geteuid() == 0:
+            db = path.with_name(path.name.removesuffix(".writer")).stat()
+            os.fchown(fd, db.st_uid, db.st_gid)
+        # Polled, not blocking: a blocking flock cannot be given up after `timeout`, and a
+        # few waiters (one a process) polling every 2 ms cost nothing.
+        deadline, pause = time.monotonic() + timeout, 0.0005
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return fd
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    break
+                time.sleep(pause)
+                pause = min(pause * 2, 0.002)
+    except OSError:
+        pass
+    os.close(fd)
+    return None
+
+
 class Store:
     """The archive database: opens transactions, checks the schema."""
 
-    def __init__(self, engine: Engine, clock: Clock | None = None) -> None:
+    def __init__(
+        self, engine: Engine, clock: Clock | None = None, lock_timeout: float = 30
+    ) -> None:
         self.engine = engine
         self.clock: Clock = clock or SystemClock()
         # Told the audit head (sequence, hash) after each commit that appended events.
         self.on_audit: Callable[[int, bytes], None] | None = None
-        # SQLite has one writer at a time; this process's threads (the web server's) queue
-        # for it here, in turn, instead of in SQLite's busy handler, which sleeps up to 100 ms
-        # between tries and so leaves the lock idle while requests wait.
+        # SQLite has one writer at a time: writers queue for it here (see WriterQueue).
         self._writer: AbstractContextManager[object] = (
-            threading.RLock() if engine.dialect.name == "sqlite" else nullcontext()
+            WriterQueue(sqlite_file(engine), lock_timeout)
+            if engine.dialect.name == "sqlite"
+            else nullcontext()
         )
 
     @classmethod
@@ -99,7 +172,7 @@ class Store:
                         "`archiver db upgrade` creates a new archive's database)"
                     ]
                 )
-        store = cls(engine, clock)
+        store = cls(engine, clock, lock_timeout)
         if check_schema:
             schema.require_current(store.engine)
         return store

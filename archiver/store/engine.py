@@ -72,13 +72,18 @@ def make_engine(url: str, lock_timeout: int = 30) -> Engine:
     raise ConfigError([f"archive.database: unsupported database {backend!r} (sqlite, postgresql)"])
 
 
-def missing_sqlite_file(engine: Engine) -> Path | None:
-    """The file of a SQLite database that does not exist (SQLite would create it), or None."""
+def sqlite_file(engine: Engine) -> Path | None:
+    """The file of a SQLite database (None: PostgreSQL, or SQLite in memory)."""
     url = engine.url
     if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
         return None
-    path = Path(url.database)
-    return None if path.exists() else path
+    return Path(url.database)
+
+
+def missing_sqlite_file(engine: Engine) -> Path | None:
+    """The file of a SQLite database that does not exist (SQLite would create it), or None."""
+    path = sqlite_file(engine)
+    return None if path is None or path.exists() else path
 
 
 def where(engine: Engine) -> str:

@@ -45,7 +45,7 @@ def record(record_id: str) -> str | tuple[str, int]:
         stone = archive.disposal().tombstone(exc.record_id, actor_name(current()))
         return render_template("tombstone.html", stone=stone, trail=_trail(stone.record_id))
     view = record_view(rec)
-    with archive.store.transaction() as tx:
+    with archive.store.reading() as tx:
         kept = of_record(tx, archive.keyring, archive.schedule, rec.row.id)
     return render_template(
         "record.html",

@@ -118,3 +118,37 @@ def test_a_log_cut_back_with_its_head_fails_against_a_head_kept_elsewhere(
     assert archive.cli("audit", "verify", "--expect-head", forged).code == 3
     bad = archive.cli("audit", "verify", "--expect-head", "12:abc")
     assert bad.code == 2 and "SEQ:HASH" in bad.err
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_threads_committing_together_each_return_with_their_event_in_the_anchor(
+    archive: Archive,
+) -> None:
+    """The web server's threads share anchor writes; none may return before the file holds
+    its own event (or a later one), and the file ends at the log's head."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from archiver.app import App
+    from archiver.archive import audit
+
+    app = App.from_config(archive.config)
+    anchor = app.settings.audit_anchor
+    assert anchor is not None
+    ring = app.keyring  # opened once, before the threads
+    behind: list[tuple[int, int]] = []
+
+    def commit(n: int) -> None:
+        for _ in range(5):
+            with app.store.transaction() as tx:
+                seq = audit.append(tx, ring, "test.anchor", details={"n": n})
+            held = parse_head(anchor.read_text())[0]
+            if held < seq:
+                behind.append((seq, held))
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(commit, range(8)))
+    with app.store.reading() as tx:
+        head = tx.audit.head()
+    app.close()
+    assert behind == []
+    assert head is not None and parse_head(anchor.read_text()) == head

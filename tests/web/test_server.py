@@ -3,9 +3,11 @@ address with one clear error."""
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
+import time
 import urllib.request
 from pathlib import Path
 
@@ -45,3 +47,37 @@ def test_archiver_web_refuses_an_address_that_is_not_host_and_port(tmp_path: Pat
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 2
     assert err.strip().splitlines()[-1].startswith("error: --bind: must be HOST:PORT"), err
+
+
+def _workers(pid: int) -> set[int]:
+    return {int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()}
+
+
+def test_worker_processes_serve_are_replaced_and_stop_with_the_server(tmp_path: Path) -> None:
+    archive = make_archive(tmp_path / "archive", f"sqlite:///{tmp_path / 'archive.db'}")
+    port = free_port()
+    proc = _start(archive, "--bind", f"127.0.0.1:{port}", "--workers", "2")
+    try:
+        assert proc.stderr is not None
+        assert f"http://127.0.0.1:{port}/" in proc.stderr.readline()
+        first = _workers(proc.pid)
+        assert len(first) == 2
+        for _ in range(4):
+            page = urllib.request.urlopen(f"http://127.0.0.1:{port}/signin", timeout=10)
+            assert page.status == 200
+        victim = min(first)
+        os.kill(victim, signal.SIGKILL)  # a worker dies: another takes its place
+        line = proc.stderr.readline()
+        assert f"worker process {victim} stopped (signal 9); starting another" in line, line
+        deadline = time.monotonic() + 30
+        while len(_workers(proc.pid) - {victim}) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        now = _workers(proc.pid)
+        assert victim not in now and len(now) == 2
+        page = urllib.request.urlopen(f"http://127.0.0.1:{port}/signin", timeout=10)
+        assert page.status == 200
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+    for pid in now:  # none is left behind
+        assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text()
