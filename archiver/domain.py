@@ -8,12 +8,17 @@ every version written so far (older records lack `originals` until `archiver red
 
 from __future__ import annotations
 
+import re
 from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+# How a record id is written (`crypto.sealing.new_record_id`: 32 lower-case hex digits), and
+# one as a string in JSON text.
+_RECORD_ID = re.compile(r"[0-9a-f]{32}")
+_QUOTED_RECORD_ID = re.compile(f'"({_RECORD_ID.pattern})"')
 MESSAGE_TYPES = frozenset({"message/rfc822", "message/global"})  # attached messages
 PROVENANCE_HEADERS = "headers"  # an attached message/rfc822 part, with its real headers
 PROVENANCE_RECONSTRUCTED = "reconstructed"  # read back from an inline forward block
@@ -365,6 +370,21 @@ class AuditRow:
     key_id: str
     prev_hash: bytes
     hash: bytes
+
+    def mentions(self) -> set[str]:
+        """The records this event is about: its target if that is a record id, and every
+        record id quoted in the JSON text of its details (each string in it that is one, at
+        any depth, a key too: JSON escapes no hex digit). So for a record id X, X is here
+        exactly when `target == X` or the details hold `"X"`."""
+        found = set(_QUOTED_RECORD_ID.findall(self.details))
+        if self.target is not None and is_record_id(self.target):
+            found.add(self.target)
+        return found
+
+
+def is_record_id(text: str) -> bool:
+    """Whether `text` is written as a record id is, whether or not there is such a record."""
+    return _RECORD_ID.fullmatch(text) is not None
 
 
 @dataclass(frozen=True)

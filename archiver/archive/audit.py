@@ -7,7 +7,8 @@ so removing events from the end is noticed too. Losing the end of the log togeth
 head (a database restored from an older backup, a deleted SQLite WAL) is noticed against a
 copy of the head kept outside the database: the anchor file written after every commit, or a
 head the daemon logged (`--expect-head`). Ingest events name every record they created, and
-the check confirms each still exists.
+the check confirms each still exists. The index of the records each event is about (what a
+record's audit trail reads) is checked against the events too.
 """
 
 from __future__ import annotations
@@ -285,6 +286,26 @@ def _created(action: str, details: str) -> list[tuple[str, str | None]]:
     return [(r, d) for r, d in zip(records, digests, strict=True) if isinstance(r, str)]
 
 
+def _index_problem(ev: AuditRow, indexed: set[str]) -> str | None:
+    """What is wrong with the records the index (`audit_mention`) lists intact event `ev`
+    under, or None if they are the records it is about."""
+    named = ev.mentions()
+    if indexed == named:
+        return None
+    if named - indexed:
+        rid = min(named - indexed)
+        return (
+            f"event {ev.seq} ({ev.action}) names record {rid}, but the index of the records "
+            f"events are about does not list it there: the record's audit trail (`audit log "
+            f"--record {rid}`) leaves the event out (a row of audit_mention was removed)"
+        )
+    rid = min(indexed - named)
+    return (
+        f"event {ev.seq} ({ev.action}) does not name record {rid}, but the index of the "
+        f"records events are about lists it there (a row of audit_mention was added or altered)"
+    )
+
+
 def _against(
     expected: tuple[int, bytes], last: int, hashes: dict[int, bytes], where: str
 ) -> str | None:
@@ -315,9 +336,10 @@ def verify(
     expect_head: tuple[int, bytes] | None = None,
     anchor: Path | None = None,
 ) -> AuditReport:
-    """Walk the whole chain, check that every record ingest created still exists, and compare
-    with a head kept elsewhere (`expect_head`, and the anchor file); the report names the first
-    problem. Raises UsageError if the anchor file is damaged."""
+    """Walk the whole chain, check that every record ingest created still exists and that the
+    index of the records each event is about agrees with the events, and compare with a head
+    kept elsewhere (`expect_head`, and the anchor file); the report names the first problem.
+    Raises UsageError if the anchor file is damaged."""
     prev = GENESIS
     expected = 1
     checked = 0
@@ -341,6 +363,7 @@ def verify(
         with store.transaction() as tx:
             page = tx.audit.events(expected - 1, _PAGE)
             head = tx.audit.head() if not page else None
+            indexed = tx.audit.mentions(expected, page[-1].seq) if page else {}
             created = dict(c for ev in page for c in _created(ev.action, ev.details))
             gone = sorted(set(created) - tx.records.existing_ids(list(created))) if created else []
             # A record `reconcile` brought back has a new id but the same bytes.
@@ -353,7 +376,7 @@ def verify(
         for ev in page:
             if ev.seq != expected:
                 return broken(expected, f"event {expected} is missing (next is {ev.seq})")
-            problem = check.problem(ev, prev)
+            problem = check.problem(ev, prev) or _index_problem(ev, indexed.get(ev.seq, set()))
             if problem:
                 return broken(ev.seq, problem)
             prev = ev.hash

@@ -17,12 +17,11 @@ from typing import Any
 from archiver.archive.audit import GENESIS, ChainCheck
 from archiver.clock import District
 from archiver.crypto.keyring import Keyring
-from archiver.domain import AuditQuery, AuditRow
+from archiver.domain import AuditQuery, AuditRow, is_record_id
 from archiver.errors import UsageError
 from archiver.store.db import Store
 
 PAGE = 500  # events read per transaction
-_ID_LENGTH = 32  # a full record id (hex digits)
 
 
 @dataclass(frozen=True)
@@ -84,7 +83,7 @@ def record_id(db: Store, given: str) -> str:
         try:
             return tx.records.get(given, destroyed=True).id
         except UsageError:
-            if len(key) == _ID_LENGTH and all(c in "0123456789abcdef" for c in key):
+            if is_record_id(key):
                 return key
             raise
 

@@ -1,15 +1,15 @@
-"""The audit log's events and its one-row head."""
+"""The audit log's events, the records each is about, and its one-row head."""
 
 from __future__ import annotations
 
 from datetime import UTC
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert, or_, select, update
+from sqlalchemy import Connection, Row, func, insert, or_, select, update
 
 from archiver.domain import AuditQuery, AuditRow
 from archiver.store.rows import aware
-from archiver.store.tables import audit_event, audit_head
+from archiver.store.tables import audit_event, audit_head, audit_mention
 
 
 class AuditRepo:
@@ -29,8 +29,12 @@ class AuditRepo:
         return (int(row.seq), bytes(row.hash)) if row else None
 
     def append(self, row: AuditRow, first: bool) -> None:
+        """Add event `row` and the records it is about; move the head to it."""
         self.appended = (row.seq, row.hash)
         self._conn.execute(insert(audit_event).values(**row.__dict__))
+        named = [{"record_id": rid, "seq": row.seq} for rid in sorted(row.mentions())]
+        if named:
+            self._conn.execute(insert(audit_mention), named)
         if first:
             self._conn.execute(insert(audit_head).values(id=1, seq=row.seq, hash=row.hash))
         else:
@@ -43,6 +47,17 @@ class AuditRepo:
             select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1)
         ).first()
         return (int(row.seq), bytes(row.hash)) if row else None
+
+    def mentions(self, first_seq: int, last_seq: int) -> dict[int, set[str]]:
+        """The records the index lists each of events `first_seq` to `last_seq` under (an
+        event under none is left out), read as one row per event rather than per record."""
+        m = audit_mention
+        rows = self._conn.execute(
+            select(m.c.seq, func.aggregate_strings(m.c.record_id, " "))
+            .where(m.c.seq >= first_seq, m.c.seq <= last_seq)
+            .group_by(m.c.seq)
+        ).all()
+        return {int(seq): set(ids.split(" ")) for seq, ids in rows}
 
     def events(self, after_seq: int, limit: int) -> list[AuditRow]:
         rows = self._conn.execute(
@@ -58,7 +73,8 @@ class AuditRepo:
     ) -> list[tuple[AuditRow, bytes | None]]:
         """Up to `limit` events after `after_seq` that match `query`, in order, each with the
         hash of the event numbered just before it (None if there is no such event). Every
-        filter is on plaintext columns, so the database does the filtering."""
+        filter is on plaintext columns, so the database does the filtering; a record's events
+        are read through the index of the records each event is about."""
         ev, before = audit_event, audit_event.alias("before")
         q = (
             select(ev, before.c.hash.label("before_hash"))
@@ -75,9 +91,10 @@ class AuditRepo:
             family = ev.c.action.startswith(query.action + ".", autoescape=True)
             q = q.where(or_(ev.c.action == query.action, family))
         if query.record is not None:
-            # Details are compact JSON: a record they name is the quoted id.
-            named = ev.c.details.contains(f'"{query.record}"', autoescape=True)
-            q = q.where(or_(ev.c.target == query.record, named))
+            named = select(audit_mention.c.seq).where(
+                audit_mention.c.record_id == query.record, audit_mention.c.seq > after_seq
+            )
+            q = q.where(ev.c.seq.in_(named))
         rows = self._conn.execute(q.order_by(ev.c.seq).limit(limit)).all()
         return [(_event(r), None if r.before_hash is None else bytes(r.before_hash)) for r in rows]
 

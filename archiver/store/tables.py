@@ -115,6 +115,24 @@ audit_event = Table(
     Column("hash", LargeBinary(32), nullable=False),
 )
 
+# The records each event is about (`AuditRow.mentions`), written with the event, so that a
+# record's events are an index read rather than a scan of the whole log. No key to `record`:
+# a destroyed record's events stay its history.
+audit_mention = Table(
+    "audit_mention",
+    metadata,
+    Column("record_id", String(32), primary_key=True),
+    Column(
+        "seq",
+        BigInteger,
+        ForeignKey("audit_event.seq", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    Index("ix_audit_mention_seq", "seq"),  # `audit verify` compares each page of events
+    sqlite_with_rowid=False,
+)
+
 # One row: the chain's head. Appenders lock it, so events are numbered without gaps, and a
 # deleted tail is noticed because the head still names it.
 audit_head = Table(
