@@ -375,6 +375,14 @@ class WebSettings:
             "many as the machine has cores to spare (--workers overrides it)."
         ),
     )
+    threads: int = field(
+        default=2,
+        metadata=_help(
+            "Requests each process serves at once (1 to 64). Its threads take turns at one\n"
+            "core, so more only help when long tasks (a large export) hold the ones there\n"
+            "are (--threads overrides it)."
+        ),
+    )
     public_url: str = field(
         default="",
         metadata=_help(
@@ -747,6 +755,8 @@ def _web_problems(w: WebSettings) -> list[tuple[str, str]]:
         out.append(("web.bind", str(exc)))
     if not 1 <= w.workers <= 64:
         out.append(("web.workers", "must be between 1 and 64 (processes)"))
+    if not 1 <= w.threads <= 64:
+        out.append(("web.threads", "must be between 1 and 64 (threads a process)"))
     if not 1 <= w.idle_minutes <= 1440:
         out.append(("web.idle_minutes", "must be between 1 and 1440 (minutes)"))
     if not 1 <= w.absolute_hours <= 168:

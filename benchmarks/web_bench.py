@@ -16,9 +16,10 @@ In one run it
   4. runs --sessions sessions, a thread each, each with its own keep-alive connection (no
      pause between pages unless --think gives the mean seconds a person reads one): it
      signs in through the form (CSRF token, password, the authenticator's code for now),
-     collects record ids from a search for a word of the real forwards, then for --seconds
-     loops over: a search for a common word, for a rare word, for a common word in one
-     month (the date filter), and a record page (a random id of those results);
+     collects record ids from a search for a word of the real forwards, then, once every
+     session has done so (the measured time starts there), for --seconds loops over: a
+     search for a common word, for a rare word, for a common word in one month (the date
+     filter), and a record page (a random id of those results);
   5. prints, per page kind, the requests, p50/p95/max latency (request sent to body read),
      and the hits the searches found; requests per second; the server's CPU time.
 
@@ -27,7 +28,7 @@ sessions on 100,000 records (2 cores).
 
 Usage:
   python benchmarks/web_bench.py [--records 100000] [--real 300] [--sessions 20]
-      [--seconds 60] [--think 0] [--server-threads 8] [--server-workers 2] [--seed 7]
+      [--seconds 60] [--think 0] [--server-threads 2] [--server-workers 2] [--seed 7]
       [--keep DIR] [--json]
 """
 
@@ -248,11 +249,37 @@ def _search_path(rng: random.Random, kind: str) -> str:
     return "/search?" + urlencode({"q": q, "since": since, "until": until})
 
 
+@dataclass
+class Window:
+    """The measured time: it starts once every session has signed in and found its records
+    (sign-in hashes a password on purpose: a burst of them is not a search or record page)."""
+
+    seconds: float
+    pid: int  # the server's
+    start: float = 0.0  # perf_counter
+    cpu: float = 0.0  # the server's CPU seconds at the start
+
+    def begin(self) -> None:
+        self.start = time.perf_counter()
+        self.cpu = cpu_seconds(self.pid)
+
+    @property
+    def until(self) -> float:
+        return self.start + self.seconds
+
+
 def run_session(
-    port: int, name: str, secret: str, until: float, think: float, seed: int, tally: Tally
+    port: int,
+    name: str,
+    secret: str,
+    ready: threading.Barrier,
+    window: Window,
+    think: float,
+    seed: int,
+    tally: Tally,
 ) -> None:
-    """Sign in, then page through the kinds until `until` (a perf_counter time), `think`
-    seconds on average between a page and the next."""
+    """Sign in, find records, wait for every other session to be `ready`, then page through
+    the kinds until the `window` ends, `think` seconds on average between pages."""
     rng = random.Random(seed)
     session = Session(port)
     try:
@@ -264,7 +291,10 @@ def run_session(
             ids += RECORD_LINK.findall(text) if status == 200 else []
         if not ids:
             raise RuntimeError(f"a search for {REAL_WORD!r} found no record to open")
-        while time.perf_counter() < until:
+        ready.wait()
+        if think:  # people do not all click at the same instant
+            time.sleep(rng.uniform(0, 2 * think))
+        while time.perf_counter() < window.until:
             for kind in KINDS:
                 path = (
                     f"/records/{rng.choice(ids)}" if kind == "record" else _search_path(rng, kind)
@@ -279,7 +309,8 @@ def run_session(
                 if kind != "record" and (m := COUNT.search(text)):
                     tally.hits[kind].append(int(m.group(1)))
     except (OSError, RuntimeError, http.client.HTTPException) as exc:
-        tally.errors.append(f"{name}: {exc}")
+        ready.abort()  # the others stop waiting (threading.BrokenBarrierError)
+        tally.errors.append(f"{name}: {exc!r}")
     finally:
         session.conn.close()
 
@@ -324,7 +355,7 @@ def main() -> None:
     p.add_argument(
         "--think", type=float, default=0.0, help="mean seconds between a session's pages"
     )
-    p.add_argument("--server-threads", type=int, default=8, help="archiver web --threads")
+    p.add_argument("--server-threads", type=int, default=2, help="archiver web --threads")
     p.add_argument("--server-workers", type=int, default=2, help="archiver web --workers")
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--keep", type=Path, help="build in this directory once and reuse it")
@@ -338,13 +369,12 @@ def main() -> None:
         with server(config, args.server_threads, args.server_workers) as (port, pid):
             log(f"archiver web on port {port}; {args.sessions} sessions for {args.seconds:g} s")
             tallies = [Tally() for _ in accounts]
-            cpu_before = cpu_seconds(pid)
-            start = time.perf_counter()
-            until = start + args.seconds
+            window = Window(args.seconds, pid)
+            ready = threading.Barrier(len(accounts), action=window.begin)
             threads = [
                 threading.Thread(
                     target=run_session,
-                    args=(port, name, secret, until, args.think, args.seed + i, tally),
+                    args=(port, name, secret, ready, window, args.think, args.seed + i, tally),
                 )
                 for i, ((name, secret), tally) in enumerate(zip(accounts, tallies, strict=True))
             ]
@@ -352,8 +382,8 @@ def main() -> None:
                 t.start()
             for t in threads:
                 t.join()
-            elapsed = time.perf_counter() - start
-            cpu = cpu_seconds(pid) - cpu_before
+            elapsed = time.perf_counter() - window.start
+            cpu = cpu_seconds(pid) - window.cpu
         result = {
             "records": args.records,
             "real_records": args.real,

@@ -43,19 +43,35 @@ def read_log(
         size = PAGE if left is None else min(PAGE, left)
         with db.reading() as tx:  # only looks: no write lock
             page = tx.audit.matching(query, after, size)
-        for ev, before in page:
-            prev = GENESIS if ev.seq == 1 else before
-            problem: str | None
-            if prev is None:
-                problem = f"event {ev.seq - 1}, the one before event {ev.seq}, is missing"
-            else:
-                problem = check.problem(ev, prev)
-            yield LoggedEvent(ev, _details(ev.details), problem)
+        yield from (_checked(check, ev, before) for ev, before in page)
         if len(page) < size:
             return
         after = page[-1][0].seq
         if left is not None:
             left -= len(page)
+
+
+def about_record(
+    db: Store, ring: Keyring, record_id: str, limit: int
+) -> tuple[list[LoggedEvent], int]:
+    """The newest `limit` events about a record, newest first (each checked), and how many
+    there are in all."""
+    with db.reading() as tx:
+        page = tx.audit.matching(AuditQuery(record=record_id), 0, limit, newest_first=True)
+        total = tx.audit.count_about(record_id)
+    check = ChainCheck(ring)
+    return [_checked(check, ev, before) for ev, before in page], total
+
+
+def _checked(check: ChainCheck, ev: AuditRow, before: bytes | None) -> LoggedEvent:
+    """An event with what is wrong with it: its own hash, or its link to the event before it
+    (`before`: that event's hash, None if it is missing)."""
+    prev = GENESIS if ev.seq == 1 else before
+    if prev is None:
+        problem: str | None = f"event {ev.seq - 1}, the one before event {ev.seq}, is missing"
+    else:
+        problem = check.problem(ev, prev)
+    return LoggedEvent(ev, _details(ev.details), problem)
 
 
 def last_event(db: Store, ring: Keyring, action: str) -> LoggedEvent | None:

@@ -17,9 +17,7 @@ from archiver.cli.context import app
 @click.option(
     "--threads",
     type=click.IntRange(1, 64),
-    default=8,
-    show_default=True,
-    help="Requests each process serves at once.",
+    help="Requests each process serves at once (default: [web] threads, 2).",
 )
 @click.option(
     "--workers",
@@ -27,7 +25,7 @@ from archiver.cli.context import app
     help="Server processes (default: [web] workers, 2): one per core the machine can give it.",
 )
 @click.pass_context
-def web(ctx: click.Context, bind: str | None, threads: int, workers: int | None) -> None:
+def web(ctx: click.Context, bind: str | None, threads: int | None, workers: int | None) -> None:
     """Serve the web application until stopped (docs/web.md)."""
     from archiver.web.server import serve
 
@@ -35,7 +33,7 @@ def web(ctx: click.Context, bind: str | None, threads: int, workers: int | None)
     serve(
         a,
         bind or a.settings.web.bind,
-        threads,
+        threads or a.settings.web.threads,
         lambda url: click.echo(f"archiver web: serving on {url} (Ctrl-C stops it)", err=True),
         workers or a.settings.web.workers,
     )

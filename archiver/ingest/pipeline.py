@@ -14,8 +14,6 @@ is missing and duplicates nothing.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import multiprocessing
 import os
 import signal
@@ -31,6 +29,7 @@ from archiver.crypto.keyring import Keyring
 from archiver.errors import ArchiverError, WorkerError
 from archiver.ingest import prepare, writer
 from archiver.ingest.prepare import IngestPolicy, Outcome, Prepared
+from archiver.platform.children import die_with_parent
 from archiver.sources.arrival import Arrival, Message
 from archiver.store.db import Store
 
@@ -42,24 +41,7 @@ WINDOW_BYTES = 8 << 20  # ... or fewer, if they are large
 IN_FLIGHT_BYTES = 128 << 20
 LARGE_MESSAGE = 32 << 20
 
-_PR_SET_PDEATHSIG = 1
-
 Committed = Callable[[list[tuple[Message, Outcome]]], None]
-
-
-def die_with_parent(parent: int) -> None:
-    """Ask Linux to kill this worker when its parent dies, so a killed run leaves no orphans.
-
-    A pool's task queue cannot signal end-of-file to its workers (each holds both of its ends),
-    so a worker whose parent was killed would otherwise wait for work forever.
-    """
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):  # not Linux: workers end when the pool is shut down
-        return
-    if os.getppid() != parent:  # the parent died before we asked
-        os._exit(1)
 
 
 @dataclass

@@ -38,7 +38,7 @@ from archiver.archive.roster import RosterSeal
 from archiver.clock import Clock, District
 from archiver.crypto.keyring import Keyring
 from archiver.errors import IntegrityError, UsageError, WorkerError
-from archiver.ingest.pipeline import die_with_parent
+from archiver.platform.children import die_with_parent
 from archiver.records import gate
 from archiver.records.bundle import PAYLOAD, Bundle, Written, check_target
 from archiver.records.letter import Section, compose

@@ -69,12 +69,13 @@ class AuditRepo:
         return [_event(r) for r in rows]
 
     def matching(
-        self, query: AuditQuery, after_seq: int, limit: int
+        self, query: AuditQuery, after_seq: int, limit: int, newest_first: bool = False
     ) -> list[tuple[AuditRow, bytes | None]]:
-        """Up to `limit` events after `after_seq` that match `query`, in order, each with the
-        hash of the event numbered just before it (None if there is no such event). Every
-        filter is on plaintext columns, so the database does the filtering; a record's events
-        are read through the index of the records each event is about."""
+        """Up to `limit` events after `after_seq` that match `query`, in order (or the newest
+        of them, newest first), each with the hash of the event numbered just before it (None
+        if there is no such event). Every filter is on plaintext columns, so the database
+        does the filtering; a record's events are read through the index of the records each
+        event is about."""
         ev, before = audit_event, audit_event.alias("before")
         q = (
             select(ev, before.c.hash.label("before_hash"))
@@ -95,8 +96,16 @@ class AuditRepo:
                 audit_mention.c.record_id == query.record, audit_mention.c.seq > after_seq
             )
             q = q.where(ev.c.seq.in_(named))
-        rows = self._conn.execute(q.order_by(ev.c.seq).limit(limit)).all()
+        order = ev.c.seq.desc() if newest_first else ev.c.seq
+        rows = self._conn.execute(q.order_by(order).limit(limit)).all()
         return [(_event(r), None if r.before_hash is None else bytes(r.before_hash)) for r in rows]
+
+    def count_about(self, record_id: str) -> int:
+        """How many events are about a record (its target, or named in their details)."""
+        found = self._conn.execute(
+            select(func.count()).where(audit_mention.c.record_id == record_id)
+        ).scalar_one()
+        return int(found)
 
 
 def _event(row: Row[Any]) -> AuditRow:

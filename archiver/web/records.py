@@ -10,7 +10,6 @@ from typing import Any
 
 from flask import Blueprint, Response, render_template
 
-from archiver.domain import AuditQuery
 from archiver.errors import DestroyedError
 from archiver.web.context import archive_of, requires
 
@@ -19,14 +18,16 @@ blueprint = Blueprint("records", __name__)
 # Attachments a browser may show inline: images only (never HTML, SVG or PDF from a message:
 # they could run script or hide content); everything else is downloaded.
 INLINE = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
-TRAIL = 200  # audit events shown on a record's page
+TRAIL = 100  # audit events shown on a record's page, the newest (the audit log has them all)
 
 
-def _trail(record_id: str) -> list[Any]:
-    from archiver.archive.audit_log import read_log
+def _trail(record_id: str) -> dict[str, Any]:
+    """The newest events about a record, and how many there are in all (for the template)."""
+    from archiver.archive.audit_log import about_record
 
     archive = archive_of()
-    return list(read_log(archive.store, archive.keyring, AuditQuery(record=record_id), TRAIL))
+    events, total = about_record(archive.store, archive.keyring, record_id, TRAIL)
+    return {"trail": events, "trail_total": total, "trail_record": record_id}
 
 
 @blueprint.get("/records/<record_id>")
@@ -43,7 +44,7 @@ def record(record_id: str) -> str | tuple[str, int]:
         rec = open_record(archive.store, archive.keyring, record_id, "text")
     except DestroyedError as exc:
         stone = archive.disposal().tombstone(exc.record_id, actor_name(current()))
-        return render_template("tombstone.html", stone=stone, trail=_trail(stone.record_id))
+        return render_template("tombstone.html", stone=stone, **_trail(stone.record_id))
     view = record_view(rec)
     with archive.store.reading() as tx:
         kept = of_record(tx, archive.keyring, archive.schedule, rec.row.id)
@@ -51,7 +52,7 @@ def record(record_id: str) -> str | tuple[str, int]:
         "record.html",
         r=view,
         retention=kept.to_json() if kept else None,
-        trail=_trail(rec.row.id),
+        **_trail(rec.row.id),
         inline=INLINE,
     )
 

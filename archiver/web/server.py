@@ -15,9 +15,10 @@ import signal
 import socket
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from archiver.errors import ConfigError
+from archiver.platform.children import die_with_parent
 from archiver.settings import parse_bind
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ FAILED = 70  # a worker's exit code when serving raised (EX_SOFTWARE)
 def serve(
     archive: App,
     bind: str,
-    threads: int = 8,
+    threads: int = 2,
     ready: Callable[[str], None] | None = None,
     workers: int = 1,
 ) -> None:
@@ -77,6 +78,10 @@ def _listen(bind: str, host: str, port: int) -> socket.socket:
 def _run(web: Any, listener: socket.socket, threads: int) -> None:
     """One waitress server on `listener` until interrupted."""
     from waitress.server import create_server
+
+    # Requests waiting a moment for one of a few threads is the design (they take turns at
+    # one core anyway), not something to warn the journal about at every request.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
 
     server: Any = create_server(
         web,
@@ -136,20 +141,36 @@ class _Supervisor:
                 signal.signal(number, handler)
 
     def _fork(self) -> None:
-        pid = os.fork()
-        if pid == 0:  # the worker: default signals (SIGTERM ends it), serve, never return
-            code = 0
-            try:
-                signal.signal(signal.SIGTERM, signal.SIG_DFL)
-                signal.signal(signal.SIGINT, signal.default_int_handler)
-                self._work()
-            except Exception:  # logged; the exit code says it failed
-                log.exception("archiver web: worker process failed")
-                code = FAILED
-            finally:
-                logging.shutdown()
-                os._exit(code)
-        self._started[pid] = time.monotonic()
+        # Signals wait until the new worker is in `_started` (and, in the worker, until its
+        # own handlers are set): a stop arriving meanwhile reaches every worker, and never
+        # runs this process's handler inside a worker.
+        stops = {signal.SIGTERM, signal.SIGINT}
+        signal.pthread_sigmask(signal.SIG_BLOCK, stops)
+        try:
+            parent = os.getpid()
+            pid = os.fork()
+            if pid == 0:
+                self._worker(stops, parent)
+            self._started[pid] = time.monotonic()
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, stops)
+
+    def _worker(self, stops: set[signal.Signals], parent: int) -> NoReturn:
+        """The worker: default signals (SIGTERM ends it), ended with this process even if it
+        is killed outright, serving until stopped."""
+        code = 0
+        try:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            die_with_parent(parent, signal.SIGTERM)  # no worker outlives its server
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, stops)
+            self._work()
+        except Exception:  # logged; the exit code says it failed
+            log.exception("archiver web: worker process failed")
+            code = FAILED
+        finally:
+            logging.shutdown()
+            os._exit(code)
 
     def _stop(self, _signum: int, _frame: object) -> None:
         self._stopping = True

@@ -29,6 +29,8 @@ def test_an_officer_finds_a_record_by_word_and_reads_it(site: Site, page: Any) -
     page.get_by_role("link", name="Bus schedule").click()
     page.get_by_role("heading", name="Bus schedule").wait_for()
     assert "The field trip bus leaves at 8." in page.locator("main").inner_text()
+    newest = page.locator("table.trail tbody tr").first.inner_text()
+    assert "Rita Alvarez (rita)" in newest and "show (text)" in newest  # newest first
     screenshot(page, "record")
 
     shows = site.archive.ok("audit", "log", "--json", "--record", other).json()["events"]
@@ -74,3 +76,23 @@ def test_a_message_with_script_and_javascript_links_renders_inert(site: Site, pa
     assert "<script>window.pwned" in main.inner_text()  # shown as text
     assert page.evaluate("window.pwned") is None
     assert main.locator("script, img, a[href^='javascript']").count() == 0
+
+
+def test_a_busy_record_shows_its_newest_events_and_links_to_the_rest(site: Site, page: Any) -> None:
+    from archiver.archive.reading import open_record
+    from archiver.web.records import TRAIL
+
+    rid = import_one(site.archive, message("Bus schedule", "The field trip bus leaves at 8."))
+    for _ in range(TRAIL + 5):
+        open_record(site.app.store, site.app.keyring, rid, "text")
+    total = len(site.archive.ok("audit", "log", "--json", "--record", rid).json()["events"])
+    rita = site.user("rita", "records-officer", "Rita Alvarez")
+    sign_in(page, site, rita)
+    page.goto(f"{site.url}/records/{rid}")
+    page.get_by_role("heading", name="Bus schedule").wait_for()
+    assert page.locator("table.trail tbody tr").count() == TRAIL
+    told = page.get_by_text(f"The newest {TRAIL} of {total + 1} events about this record")
+    assert told.is_visible()  # the page's own view is one more
+    page.get_by_role("link", name="all of them in the audit log").click()
+    page.get_by_role("heading", name="Audit log").wait_for()
+    assert rid in page.url
