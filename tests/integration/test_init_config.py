@@ -29,11 +29,14 @@ def test_init_writes_the_example_config_keys_and_database(
     assert all(os.stat(p).st_mode & 0o777 == 0o600 for p in (target / "keys").glob("*.key"))
     # The sealed archive has its own directory; the maildir's plaintext mail is not in it.
     assert (target / "archive" / "archive.db").exists()
-    # Beside it, the copy of the audit log's head that catches a database lost or rolled back.
+    # Beside it, the copy of the audit log's head that catches a database lost or rolled back,
+    # and the empty file SQLite's writers queue on.
     assert sorted(p.name for p in (target / "archive").iterdir()) == [
         "archive.db",
         "archive.db.audit-head",
+        "archive.db.writer",
     ]
+    assert (target / "archive" / "archive.db.writer").stat().st_size == 0
     assert (target / "inbox" / "new").is_dir()
     assert "archive/archive.db (the sealed archive: back it up)" in result.text
     assert f"Back up {target.resolve() / 'keys'} separately" in result.text
