@@ -285,8 +285,8 @@ def choose_queries(c: Corpus, roster: dict[str, str]) -> tuple[list[Query], dict
             "name as a phrase",
             "not the same question: archiver's tags come from the roster matcher (also a first "
             "name beside a parent of the family name, ids, PDF/DOCX text); notmuch's phrase "
-            "needs the full name, and also finds it in headers and forwarded-header lines (a "
-            "parent of the same name)",
+            "needs the full name, and also finds it in headers, forwarded-header lines and file "
+            "names (a parent of the same name)",
         ),
         Query(
             "dates",
