@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 import threading
@@ -74,38 +75,78 @@ class Tx:
 class WriterQueue:
     """Queues writers for SQLite's one write lock, waking each the moment it is free: this
     process's threads on a lock, processes (the web server's workers, the daemon, a command)
-    on an exclusive `flock` of `DATABASE.writer` beside the file. SQLite's own busy handler
+    on an exclusive POSIX lock of `DATABASE.writer` beside the file. SQLite's own busy handler
     polls instead, sleeping up to 100 ms between tries, so the lock sits idle while writers
     wait. Only the queue: SQLite's locking still guards the data, so where the file cannot be
-    opened (a read-only directory) writers wait in SQLite's handler as before. Re-entrant."""
+    opened (a read-only directory) writers wait in SQLite's handler as before. Re-entrant.
 
-    def __init__(self, database: Path | None, timeout: float = 30) -> None:
+    One queue per database file in a process (`of`), since a POSIX lock belongs to the
+    process, not to an open file: that is also why it is used rather than `flock`, whose lock
+    a forked child (an import worker, forked while a writer holds it) would keep holding."""
+
+    def __init__(self, path: Path | None) -> None:
+        self._path = path
+        self._reset()
+
+    def _reset(self) -> None:
         self._threads = threading.RLock()
-        self._timeout = timeout
-        self._path = None if database is None else database.with_name(database.name + ".writer")
         self._depth = 0
-        self._held: int | None = None  # the open file holding the flock
+        self._held: int | None = None  # the open file holding the lock
 
-    def __enter__(self) -> None:
-        self._threads.acquire()
-        self._depth += 1
-        if self._depth == 1 and self._path is not None:
-            self._held = _flock(self._path, self._timeout)
+    @classmethod
+    def of(cls, database: Path | None) -> WriterQueue:
+        """The queue of a database file (None: a queue of threads only)."""
+        if database is None:
+            return cls(None)
+        path = database.absolute()
+        with _queues.lock:
+            queue = _queues.of.get(path)
+            if queue is None:
+                queue = _queues.of[path] = cls(path.with_name(path.name + ".writer"))
+            return queue
 
-    def __exit__(self, *_exc: object) -> None:
-        self._depth -= 1
-        if self._depth == 0 and self._held is not None:
-            os.close(self._held)  # releases the flock
-            self._held = None
-        self._threads.release()
+    @contextmanager
+    def turn(self, timeout: float) -> Iterator[None]:
+        """Hold the queue (waiting at most `timeout` seconds for other processes)."""
+        with self._threads:
+            self._depth += 1
+            if self._depth == 1 and self._path is not None:
+                self._held = _lock_file(self._path, timeout)
+            try:
+                yield
+            finally:
+                self._depth -= 1
+                if self._depth == 0 and self._held is not None:
+                    os.close(self._held)  # releases the lock
+                    self._held = None
 
 
-def _flock(path: Path, timeout: float) -> int | None:
-    """An open file of `path` holding its exclusive flock, or None if it cannot be opened or
+class _Queues:
+    """This process's writer queues, one per database file."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.of: dict[Path, WriterQueue] = {}
+
+    def forget_in_child(self) -> None:
+        """A forked child holds no lock its parent held (the file's lock stays the parent's,
+        and a thread that held a lock does not exist here): start from free queues."""
+        self.lock = threading.Lock()
+        for queue in self.of.values():
+            if queue._held is not None:
+                os.close(queue._held)  # the parent's lock is the parent's: this ends nothing
+            queue._reset()
+
+
+_queues = _Queues()
+os.register_at_fork(after_in_child=_queues.forget_in_child)
+
+
+def _lock_file(path: Path, timeout: float) -> int | None:
+    """An open file of `path` holding its exclusive lock, or None if it cannot be opened or
     locked within `timeout` seconds (SQLite's busy handler then waits out the rest, and says
-    so). Opened for each turn, never kept: a forked child sharing the open file would share
-    the lock. Made with the database's owner, so a command run as root does not leave a file
-    the service's user cannot open."""
+    so). Made with the database's owner, so a command run as root does not leave a file the
+    service's user cannot open."""
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
     except OSError:
@@ -114,14 +155,16 @@ def _flock(path: Path, timeout: float) -> int | None:
         if os.geteuid() == 0:
             db = path.with_name(path.name.removesuffix(".writer")).stat()
             os.fchown(fd, db.st_uid, db.st_gid)
-        # Polled, not blocking: a blocking flock cannot be given up after `timeout`, and a
+        # Polled, not blocking: a blocking lock cannot be given up after `timeout`, and a
         # few waiters (one a process) polling every 2 ms cost nothing.
         deadline, pause = time.monotonic() + timeout, 0.0005
         while True:
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 return fd
-            except BlockingIOError:
+            except OSError as exc:
+                if exc.errno not in (errno.EACCES, errno.EAGAIN):
+                    raise
                 if time.monotonic() >= deadline:
                     break
                 time.sleep(pause)
@@ -143,10 +186,9 @@ class Store:
         # Told the audit head (sequence, hash) after each commit that appended events.
         self.on_audit: Callable[[int, bytes], None] | None = None
         # SQLite has one writer at a time: writers queue for it here (see WriterQueue).
-        self._writer: AbstractContextManager[object] = (
-            WriterQueue(sqlite_file(engine), lock_timeout)
-            if engine.dialect.name == "sqlite"
-            else nullcontext()
+        queue = WriterQueue.of(sqlite_file(engine)) if engine.dialect.name == "sqlite" else None
+        self._writer: Callable[[], AbstractContextManager[None]] = (
+            (lambda: queue.turn(lock_timeout)) if queue is not None else nullcontext
         )
 
     @classmethod
@@ -186,7 +228,7 @@ class Store:
         """A transaction, committed when the block ends without an exception; raises
         DatabaseError (one line saying what to do)."""
         try:
-            with self._writer, self.engine.begin() as conn:
+            with self._writer(), self.engine.begin() as conn:
                 tx = Tx(conn, self.clock.now())
                 yield tx
         except SQLAlchemyError as exc:
