@@ -86,12 +86,13 @@ class WriterQueue:
 
     def __init__(self, path: Path | None) -> None:
         self._path = path
+        self._fd: int | None = None  # the file, opened at the first turn and kept
         self._reset()
 
     def _reset(self) -> None:
         self._threads = threading.RLock()
         self._depth = 0
-        self._held: int | None = None  # the open file holding the lock
+        self._locked = False
 
     @classmethod
     def of(cls, database: Path | None) -> WriterQueue:
@@ -110,15 +111,37 @@ class WriterQueue:
         """Hold the queue (waiting at most `timeout` seconds for other processes)."""
         with self._threads:
             self._depth += 1
-            if self._depth == 1 and self._path is not None:
-                self._held = _lock_file(self._path, timeout)
+            if self._depth == 1:
+                self._locked = self._lock(timeout)
             try:
                 yield
             finally:
                 self._depth -= 1
-                if self._depth == 0 and self._held is not None:
-                    os.close(self._held)  # releases the lock
-                    self._held = None
+                if self._depth == 0 and self._locked and self._fd is not None:
+                    fcntl.lockf(self._fd, fcntl.LOCK_UN)
+                    self._locked = False
+
+    def _lock(self, timeout: float) -> bool:
+        """Take the file's lock within `timeout` seconds; False if it cannot be opened or
+        taken in time (SQLite's busy handler then waits out the rest, and says so). Polled,
+        not blocking: a blocking lock cannot be given up after `timeout`, and a few waiters
+        (one a process) polling every 2 ms cost nothing."""
+        if self._fd is None and self._path is not None:
+            self._fd = _open_queue(self._path)
+        if self._fd is None:
+            return False
+        deadline, pause = time.monotonic() + timeout, 0.0005
+        while True:
+            try:
+                fcntl.lockf(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except OSError as exc:
+                if exc.errno not in (errno.EACCES, errno.EAGAIN):
+                    return False
+                if time.monotonic() >= deadline:
+                    return False
+                time.sleep(pause)
+                pause = min(pause * 2, 0.002)
 
 
 class _Queues:
@@ -129,12 +152,11 @@ class _Queues:
         self.of: dict[Path, WriterQueue] = {}
 
     def forget_in_child(self) -> None:
-        """A forked child holds no lock its parent held (the file's lock stays the parent's,
-        and a thread that held a lock does not exist here): start from free queues."""
+        """A forked child holds no lock its parent held (a file's lock stays the parent's,
+        and a thread that held a lock does not exist here): start from free queues. The open
+        files are kept: a POSIX lock is the process's, not the file's."""
         self.lock = threading.Lock()
         for queue in self.of.values():
-            if queue._held is not None:
-                os.close(queue._held)  # the parent's lock is the parent's: this ends nothing
             queue._reset()
 
 
@@ -142,37 +164,24 @@ _queues = _Queues()
 os.register_at_fork(after_in_child=_queues.forget_in_child)
 
 
-def _lock_file(path: Path, timeout: float) -> int | None:
-    """An open file of `path` holding its exclusive lock, or None if it cannot be opened or
-    locked within `timeout` seconds (SQLite's busy handler then waits out the rest, and says
-    so). Made with the database's owner, so a command run as root does not leave a file the
-    service's user cannot open."""
+def _open_queue(path: Path) -> int | None:
+    """The queue's file, open (None if it cannot be). Made with the database's owner, so a
+    command run as root does not leave a file the service's user cannot open."""
+    flags = os.O_RDWR | os.O_CLOEXEC
     try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            fd = os.open(path, flags | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return os.open(path, flags)
     except OSError:
         return None
-    try:
-        if os.geteuid() == 0:
+    if os.geteuid() == 0:
+        try:
             db = path.with_name(path.name.removesuffix(".writer")).stat()
             os.fchown(fd, db.st_uid, db.st_gid)
-        # Polled, not blocking: a blocking lock cannot be given up after `timeout`, and a
-        # few waiters (one a process) polling every 2 ms cost nothing.
-        deadline, pause = time.monotonic() + timeout, 0.0005
-        while True:
-            try:
-                fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return fd
-            except OSError as exc:
-                if exc.errno not in (errno.EACCES, errno.EAGAIN):
-                    raise
-                if time.monotonic() >= deadline:
-                    break
-                time.sleep(pause)
-                pause = min(pause * 2, 0.002)
-    except OSError:
-        pass
-    os.close(fd)
-    return None
+        except OSError:
+            pass  # root's file then: the queue still works for root's commands
+    return fd
 
 
 class Store:

@@ -40,8 +40,8 @@ def serve(
 ) -> None:
     """Serve until stopped (SIGTERM or Ctrl-C); `ready` is told the address once the socket
     listens. Behind a proxy, X-Forwarded-For/-Proto/-Host are trusted only from 127.0.0.1.
-    Raises ConfigError for an address it cannot listen on, or when a worker process keeps
-    dying (what it logged says why)."""
+    Raises ConfigError for an address it cannot listen on, or when a worker process fails as
+    it starts (what it logged says why)."""
     from archiver.web.app import create_app
 
     try:
