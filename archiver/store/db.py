@@ -86,13 +86,12 @@ class WriterQueue:
 
     def __init__(self, path: Path | None) -> None:
         self._path = path
-        self._fd: int | None = None  # the file, opened at the first turn and kept
         self._reset()
 
     def _reset(self) -> None:
         self._threads = threading.RLock()
         self._depth = 0
-        self._locked = False
+        self._fd: int | None = None  # the file, open and locked while a turn lasts
 
     @classmethod
     def of(cls, database: Path | None) -> WriterQueue:
@@ -112,34 +111,34 @@ class WriterQueue:
         with self._threads:
             self._depth += 1
             if self._depth == 1:
-                self._locked = self._lock(timeout)
+                self._fd = self._lock(timeout)
             try:
                 yield
             finally:
                 self._depth -= 1
-                if self._depth == 0 and self._locked and self._fd is not None:
-                    fcntl.lockf(self._fd, fcntl.LOCK_UN)
-                    self._locked = False
+                if self._depth == 0 and self._fd is not None:
+                    # Closed, not kept open between turns: an open file would keep its
+                    # filesystem from being remounted read-only (or unmounted).
+                    os.close(self._fd)  # releases the lock
+                    self._fd = None
 
-    def _lock(self, timeout: float) -> bool:
-        """Take the file's lock within `timeout` seconds; False if it cannot be opened or
-        taken in time (SQLite's busy handler then waits out the rest, and says so). Polled,
-        not blocking: a blocking lock cannot be given up after `timeout`, and a few waiters
-        (one a process) polling every 2 ms cost nothing."""
-        if self._fd is None and self._path is not None:
-            self._fd = _open_queue(self._path)
-        if self._fd is None:
-            return False
+    def _lock(self, timeout: float) -> int | None:
+        """The queue's file, open and locked within `timeout` seconds; None if it cannot be
+        opened or locked in time (SQLite's busy handler then waits out the rest, and says
+        so). Polled, not blocking: a blocking lock cannot be given up after `timeout`, and a
+        few waiters (one a process) polling every 2 ms cost nothing."""
+        fd = None if self._path is None else _open_queue(self._path)
+        if fd is None:
+            return None
         deadline, pause = time.monotonic() + timeout, 0.0005
         while True:
             try:
-                fcntl.lockf(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return True
+                fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return fd
             except OSError as exc:
-                if exc.errno not in (errno.EACCES, errno.EAGAIN):
-                    return False
-                if time.monotonic() >= deadline:
-                    return False
+                if exc.errno not in (errno.EACCES, errno.EAGAIN) or time.monotonic() >= deadline:
+                    os.close(fd)
+                    return None
                 time.sleep(pause)
                 pause = min(pause * 2, 0.002)
 
@@ -153,10 +152,11 @@ class _Queues:
 
     def forget_in_child(self) -> None:
         """A forked child holds no lock its parent held (a file's lock stays the parent's,
-        and a thread that held a lock does not exist here): start from free queues. The open
-        files are kept: a POSIX lock is the process's, not the file's."""
+        and a thread that held a lock does not exist here): start from free queues."""
         self.lock = threading.Lock()
         for queue in self.of.values():
+            if queue._fd is not None:
+                os.close(queue._fd)  # the parent's lock is the parent's: this ends nothing
             queue._reset()
 
 
