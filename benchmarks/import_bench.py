@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Import benchmark: `archiver import` beside the parsers alone, on the same corpus, in one run.
+"""Import benchmark: `archiver import` beside the parsers alone and `notmuch new`, in one run.
 
 For a generated mbox of teacher forwards, each figure on one core and on all cores (one process
 per core, `--workers`):
@@ -12,6 +12,16 @@ per core, `--workers`):
   - `archiver import` of the same file into a fresh archive with `--workers 1` and with all
     cores (the default): rate, CPU time (its own and its workers', not a PostgreSQL server's),
     peak RSS (main process, all its processes, their PSS);
+  - `notmuch new` (Debian's `notmuch`, installed with apt-get when missing and run as root;
+    skipped, and said so, without it or with --no-notmuch) of the same messages, written
+    untimed as a maildir (one file per message, the bytes archiver reads from the mbox), into
+    a fresh database each run (notmuch_db.py: a private config naming that maildir, no hooks,
+    notmuch's default `new.tags`): whole-process wall time and CPU time (user + sys), the
+    median of --notmuch-runs runs after an untimed one. notmuch new is a single process, on
+    one core. Fairness: notmuch indexes the maildir's files in place where archiver imports
+    the mbox; both read from a warm page cache (the maildir is written and synced before,
+    caches are never dropped, and notmuch's warm-up run reads it all; the mbox was read for
+    the parse-only figures, and the all-core import follows the one-core import of the file);
   - the last archive's size (database files) / corpus size, the growth over an empty archive /
     corpus, and the search index's size (per record, and the archive without it / corpus).
 
@@ -22,11 +32,16 @@ mixed both parser and core count and is gone):
     does 2.5x the work of parsing, per message, on the same cores);
   - `import_vs_mail_parser`: the same against mail-parser, the library most Python mail tools
     parse with;
+  - `import_vs_notmuch_new`: import / `notmuch new`, messages per second, import on one core
+    (like with like: notmuch new is one process) and on all cores; `import_cpu_vs_notmuch_new`:
+    import's CPU seconds / notmuch new's;
   - `issue_17_target`: import on all cores / the parse-only rate on one core, for each parser.
     This is issue 17's target (import >= 1.3x the single-core parse-only rate of the same
     corpus, on 2 cores): it spans core counts by its definition, so read it beside the
     like-with-like ratios above, and compare runs only like with like (same corpus, machine,
-    database, roster).
+    database, roster);
+  - `issue_17_notmuch_target`: import on all cores / `notmuch new` (wall time, messages per
+    second), issue 17's other target (>= 0.6x on 2 cores; null when notmuch was skipped).
 
 The figures print as a small table, or with --json as one JSON document (all of them).
 
@@ -35,6 +50,7 @@ Usage:
       [--database postgresql+psycopg://postgres@127.0.0.1/bench]   (default: SQLite; an empty
       database: emptied between the two imports and at the end, unless --keep)
       [--roster tests/data/tagging/roster.csv]   (tag every record against a roster)
+      [--notmuch-runs 3] [--no-notmuch]
 
 Other targets (issue 2): peak RSS < 300 MB for a 1 GB mbox (--size 1G); archive size <= 0.8x
 the corpus.
@@ -48,6 +64,7 @@ import multiprocessing
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -63,6 +80,7 @@ sys.path.insert(0, str(HERE.parent))
 
 import corpus  # noqa: E402
 import mailparser  # noqa: E402
+from notmuch_db import MISSING, NEW, NotmuchDb, ensure_notmuch  # noqa: E402
 
 from archiver.sources.files import read_mbox  # noqa: E402
 from archiver.understand.parse import parse  # noqa: E402
@@ -179,6 +197,40 @@ def parse_only(name: str, processes: int) -> float:
         return time.perf_counter() - start
 
 
+def write_maildir(maildir: Path) -> None:
+    """The loaded messages as a maildir, one file per message in new/ (what notmuch indexes in
+    place), written back to disk before anything is timed (its pages stay cached)."""
+    shutil.rmtree(maildir, ignore_errors=True)
+    for sub in ("cur", "new", "tmp"):
+        (maildir / sub).mkdir(parents=True)
+    for i, raw in enumerate(_MESSAGES):
+        (maildir / "new" / f"{i:07d}.import-bench").write_bytes(raw)
+    os.sync()
+
+
+def notmuch_new(root: Path, maildir: Path, runs: int) -> dict[str, Any]:
+    """`notmuch new` of `maildir` into a fresh database, `runs` times after one untimed warm-up
+    run: each run's figures (as `run_timed`'s), what the last indexed, and notmuch's version;
+    or why it was skipped."""
+    exe = ensure_notmuch()
+    if exe is None:
+        return {"skipped": MISSING}
+    nm = NotmuchDb(exe, root, maildir)
+
+    def once() -> dict[str, float]:
+        nm.create()  # a fresh database; notmuch's defaults (new.tags unread;inbox)
+        return run_timed(nm.command(*NEW), "notmuch new", nm.env)[1]
+
+    once()  # warm-up, untimed: notmuch's libraries and the maildir's pages
+    timed = [once() for _ in range(runs)]
+    return {
+        "runs": timed,
+        "indexed": nm.count(),
+        "index_bytes": nm.size(),
+        "version": nm.version(),
+    }
+
+
 # Where `archiver init DIR` puts the SQLite archive, as the config it writes says.
 INIT_DATABASE = 'database = "archive/archive.db"'
 
@@ -203,6 +255,32 @@ def _archiver(config: Path, *args: str) -> list[str]:
     return [_exe(), "--config", str(config), *args]
 
 
+def run_timed(
+    cmd: list[str], name: str, env: dict[str, str] | None = None
+) -> tuple[bytes, dict[str, float]]:
+    """Run `cmd` to its end, whole process: its stdout, and its wall seconds, CPU seconds (user
+    + sys, its own and its children's) and peak RSS (main process, all its processes, PSS)."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, env=env)
+    sampler = RssSampler(proc.pid)
+    sampler.start()
+    out, _ = proc.communicate()
+    elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # waited-for children only: this one
+    sampler.done.set()
+    sampler.join()
+    if proc.returncode != 0:
+        raise SystemExit(f"{name} failed with exit code {proc.returncode}")
+    return out, {
+        "seconds": elapsed,
+        "cpu_seconds": after.ru_utime + after.ru_stime - used.ru_utime - used.ru_stime,
+        "peak_rss_main": sampler.peak_main,
+        "peak_rss_tree": sampler.peak_tree,
+        "peak_pss_tree": sampler.peak_pss,
+    }
+
+
 def run_import(
     mbox: Path, work: Path, workers: int, database: str | None, roster: Path | None = None
 ) -> dict[str, float]:
@@ -219,32 +297,17 @@ def run_import(
             stdout=subprocess.DEVNULL,
         )
     empty = archive_bytes(work, database)
-    used = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    proc = subprocess.Popen(
+    out, timed = run_timed(
         _archiver(config, "import", "--json", "--workers", str(workers), str(mbox)),
-        stdout=subprocess.PIPE,
+        "archiver import",
     )
-    sampler = RssSampler(proc.pid)
-    sampler.start()
-    out, _ = proc.communicate()
-    elapsed = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # its workers' time included
-    sampler.done.set()
-    sampler.join()
-    if proc.returncode != 0:
-        raise SystemExit(f"archiver import failed with exit code {proc.returncode}")
     doc = json.loads(out)
     return {
-        "seconds": elapsed,
-        "cpu_seconds": after.ru_utime + after.ru_stime - used.ru_utime - used.ru_stime,
+        **timed,
         "archived": doc["archived"] + doc["quarantined"],
         "duplicates": doc["duplicates"],
         "failed": doc["failed"],
         "empty_archive_bytes": empty,
-        "peak_rss_main": sampler.peak_main,
-        "peak_rss_tree": sampler.peak_tree,
-        "peak_pss_tree": sampler.peak_pss,
     }
 
 
@@ -331,6 +394,7 @@ def index_bytes(work: Path, database: str | None) -> int:
 
 MB = 1 << 20
 TARGET = 1.3  # issue 17: import on all cores >= 1.3x the one-core parse-only rate
+NOTMUCH_TARGET = 0.6  # issue 17: import on all cores >= 0.6x `notmuch new`'s rate (wall time)
 
 
 def _rate(messages: int, size: int, seconds: float) -> dict[str, float]:
@@ -341,7 +405,7 @@ def _rate(messages: int, size: int, seconds: float) -> dict[str, float]:
     }
 
 
-def _import_figures(result: dict[str, float], size: int) -> dict[str, object]:
+def _import_figures(result: dict[str, float], size: int) -> dict[str, Any]:
     return {
         **_rate(int(result["archived"]), size, result["seconds"]),
         "cpu_seconds": round(result["cpu_seconds"], 2),
@@ -352,6 +416,26 @@ def _import_figures(result: dict[str, float], size: int) -> dict[str, object]:
             "all_processes": round(result["peak_rss_tree"] / MB, 1),
             "all_processes_pss": round(result["peak_pss_tree"] / MB, 1),
         },
+    }
+
+
+def _notmuch_figures(result: dict[str, Any], size: int) -> dict[str, Any]:
+    """`notmuch_new`'s figures: the medians of its timed runs, and each run's."""
+    if "skipped" in result:
+        return dict(result)
+    runs: list[dict[str, float]] = result["runs"]
+    return {
+        **_rate(result["indexed"], size, statistics.median(r["seconds"] for r in runs)),
+        "cpu_seconds": round(statistics.median(r["cpu_seconds"] for r in runs), 2),
+        "processes": 1,  # notmuch new indexes in one process, on one core
+        "runs": len(runs),
+        "seconds_each": [round(r["seconds"], 2) for r in runs],
+        "cpu_seconds_each": [round(r["cpu_seconds"], 2) for r in runs],
+        "indexed": result["indexed"],
+        "new_tags": "unread;inbox (notmuch's default)",
+        "peak_rss_mb": round(max(r["peak_rss_tree"] for r in runs) / MB, 1),
+        "index_bytes": result["index_bytes"],
+        "version": result["version"],
     }
 
 
@@ -376,24 +460,48 @@ def _table(doc: dict[str, Any]) -> str:
             f"{label:<31}{one['messages_per_s']:>9,.0f} ({one['mb_per_s']:5.1f}) "
             f"{every['messages_per_s']:>11,.0f} ({every['mb_per_s']:5.1f})"
         )
+    nm = doc["notmuch_new"]
+    if "skipped" in nm:
+        lines.append(f"{'notmuch new':<31}skipped: {nm['skipped']}")
+    else:
+        lines.append(
+            f"{'notmuch new':<31}{nm['messages_per_s']:>9,.0f} ({nm['mb_per_s']:5.1f}) "
+            f"{'single process':>19}"
+        )
     lines.append("")
     lines.append(f"{'import / parse only':<31}{'one core':>18}{'all cores':>20}")
     for key, label in (("archiver_parser", "archiver's parser"), ("mail_parser", "mail-parser")):
         r = ratios[f"import_vs_{key}"]
         lines.append(f"{'  vs ' + label:<31}{r['one_core']:>17.2f}x{r['all_cores']:>19.2f}x")
+    r = ratios["import_vs_notmuch_new"]
+    if r:
+        lines.append(f"{'import / notmuch new':<31}{r['one_core']:>17.2f}x{r['all_cores']:>19.2f}x")
     lines += [
         "",
         f"issue 17 target, import on all cores / parse only on one core >= {TARGET}x: "
         f"{target['vs_archiver_parser']:.2f}x archiver's parser, "
         f"{target['vs_mail_parser']:.2f}x mail-parser",
-        "",
     ]
+    nm_target = doc["issue_17_notmuch_target"]["import_all_cores_vs_notmuch_new"]
+    if nm_target is not None:
+        lines.append(
+            f"issue 17 target, import on all cores / notmuch new >= {NOTMUCH_TARGET}x: "
+            f"{nm_target:.2f}x"
+        )
+    lines.append("")
     for key in ("one_core", "all_cores"):
         rss = imp[key]["peak_rss_mb"]
         lines.append(
             f"import, {key.replace('_', ' ')}: {imp[key]['cpu_seconds']:.1f} s of CPU, peak RSS "
             f"{rss['main']:.0f} MB main, {rss['all_processes']:.0f} MB all processes "
             f"({rss['all_processes_pss']:.0f} MB PSS)"
+        )
+    if "skipped" not in nm:
+        lines.append(
+            f"notmuch new (single process; median of {nm['runs']} runs after a warm-up, each "
+            f"into a fresh database): {nm['cpu_seconds']:.1f} s of CPU, peak RSS "
+            f"{nm['peak_rss_mb']:.0f} MB, {nm['indexed']:,} messages indexed, database "
+            f"{nm['index_bytes'] / MB:.1f} MB; {nm['version']}"
         )
     lines += [
         f"archive {doc['archive_bytes'] / MB:.1f} MB: {doc['archive_vs_corpus']}x the corpus "
@@ -418,6 +526,13 @@ def main() -> int:
     ap.add_argument("--database", help="PostgreSQL URL of an empty database (default: SQLite)")
     ap.add_argument("--keep", type=Path, help="keep the corpus and archives in this directory")
     ap.add_argument("--roster", type=Path, help="import this roster first (tags every record)")
+    ap.add_argument(
+        "--notmuch-runs",
+        type=int,
+        default=3,
+        help="timed runs of `notmuch new`, after an untimed one (the median is reported)",
+    )
+    ap.add_argument("--no-notmuch", action="store_true", help="no `notmuch new` baseline")
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = ap.parse_args()
     cores = args.workers or os.cpu_count() or 1
@@ -440,6 +555,13 @@ def main() -> int:
         for key, processes in (("one_core", 1), ("all_cores", cores)):
             print(f"parse only: {name}, {processes} process(es) ...", file=sys.stderr)
             parse_only_figures[name][key] = _rate(n, size, parse_only(name, processes))
+    if args.no_notmuch:
+        notmuch: dict[str, Any] = {"skipped": "--no-notmuch"}
+    else:
+        print("notmuch new (the same messages as a maildir) ...", file=sys.stderr)
+        maildir = root / f"maildir-{args.size}-{args.seed}"
+        write_maildir(maildir)
+        notmuch = notmuch_new(root, maildir, max(1, args.notmuch_runs))
     _MESSAGES.clear()  # not held while the imports run
 
     imports: dict[str, dict[str, float]] = {}
@@ -456,9 +578,29 @@ def main() -> int:
     archived = imports["all_cores"]["archived"]
 
     import_figures = {k: _import_figures(v, size) for k, v in imports.items()}
+    notmuch_figures = _notmuch_figures(notmuch, size)
+    notmuch_ran = "skipped" not in notmuch_figures
 
     def rate(fig: dict[str, Any]) -> float:
         return float(fig["messages_per_s"])
+
+    # notmuch new is one process: import on one core is like with like, on all cores issue 17's
+    against_notmuch: dict[str, dict[str, float] | None] = {
+        "import_vs_notmuch_new": None,
+        "import_cpu_vs_notmuch_new": None,
+    }
+    if notmuch_ran:
+        against_notmuch = {
+            "import_vs_notmuch_new": {
+                key: round(rate(import_figures[key]) / rate(notmuch_figures), 2)
+                for key in ("one_core", "all_cores")
+            },
+            "import_cpu_vs_notmuch_new": {
+                key: round(import_figures[key]["cpu_seconds"] / notmuch_figures["cpu_seconds"], 2)
+                for key in ("one_core", "all_cores")
+            },
+        }
+    versus = against_notmuch["import_vs_notmuch_new"]
 
     figures = {
         "corpus": {"messages": n, "message_bytes": size, "mbox_bytes": corpus_bytes},
@@ -474,7 +616,8 @@ def main() -> int:
                 for key in ("one_core", "all_cores")
             }
             for name in PARSERS
-        },
+        }
+        | against_notmuch,
         "issue_17_target": {
             "at_least": TARGET,
             **{
@@ -484,6 +627,11 @@ def main() -> int:
                 )
                 for name in PARSERS
             },
+        },
+        "notmuch_new": notmuch_figures,
+        "issue_17_notmuch_target": {
+            "at_least": NOTMUCH_TARGET,
+            "import_all_cores_vs_notmuch_new": versus["all_cores"] if versus else None,
         },
         "archive_bytes": stored,
         "archive_vs_corpus": round(stored / corpus_bytes, 3),

@@ -81,6 +81,7 @@ sys.path.insert(0, str(REPO))
 
 import corpus  # noqa: E402
 import import_bench  # noqa: E402
+from notmuch_db import MISSING, NEW, NotmuchDb, ensure_notmuch  # noqa: E402
 
 DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 DEFAULT_PG_NAME = "archiver_search_bench"
@@ -610,42 +611,15 @@ def archive_sizes(work: Path, database: str | None) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------
 
 
-def ensure_notmuch() -> str | None:
-    """The notmuch executable; installed with apt-get when missing and we are root."""
-    exe = shutil.which("notmuch")
-    if exe:
-        return exe
-    if os.geteuid() == 0 and shutil.which("apt-get"):
-        log("notmuch is missing: apt-get install -y notmuch ...")
-        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-        subprocess.run(["apt-get", "update", "-qq"], env=env, check=False)
-        proc = subprocess.run(
-            ["apt-get", "install", "-y", "-qq", "notmuch"], env=env, capture_output=True
-        )
-        if proc.returncode == 0:
-            return shutil.which("notmuch")
-    return None
+# What notmuch is told beyond the maildir: tag new mail "inbox" only, exclude nothing from
+# searches, leave the files' names alone.
+SEARCH_SETTINGS = (
+    "[new]\ntags=inbox;\nignore=\n[search]\nexclude_tags=\n[maildir]\nsynchronize_flags=false\n"
+)
 
 
-class Notmuch:
-    """A private notmuch setup: its own config file, its database inside the maildir."""
-
-    def __init__(self, exe: str, root: Path, maildir: Path, zone: str) -> None:
-        self.exe = exe
-        self.maildir = maildir
-        self.config = root / f"notmuch-{maildir.name}.config"
-        self.xapian = maildir / ".notmuch" / "xapian"
-        # date: ranges are read in the process's time zone: the district's, as archiver's
-        self.env = dict(os.environ, NOTMUCH_CONFIG=str(self.config), TZ=zone)
-        self.env.pop("NOTMUCH_PROFILE", None)
-
-    def run(self, *args: str) -> str:
-        proc = subprocess.run(
-            [self.exe, *args], env=self.env, capture_output=True, text=True, check=False
-        )
-        if proc.returncode != 0:
-            raise RuntimeError(f"notmuch {' '.join(args)}: exit {proc.returncode}: {proc.stderr}")
-        return proc.stdout
+class Notmuch(NotmuchDb):
+    """The benchmark's notmuch: its index of the corpus's maildir, and its searches."""
 
     def index(self, fresh: bool) -> dict[str, Any]:
         marker = self.maildir.parent / f"notmuch-{self.maildir.name}.json"
@@ -654,26 +628,12 @@ class Notmuch:
             log(f"reusing the notmuch index in {self.xapian} (built in {doc['seconds']:.0f} s)")
             doc["reused"] = True
             return doc
-        shutil.rmtree(self.maildir / ".notmuch", ignore_errors=True)
-        self.config.write_text(
-            "[database]\n"
-            f"path={self.maildir}\n"
-            "[user]\n"
-            "name=Search Bench\n"
-            "primary_email=search-bench@example.org\n"
-            "[new]\n"
-            "tags=inbox;\n"
-            "ignore=\n"
-            "[search]\n"
-            "exclude_tags=\n"
-            "[maildir]\n"
-            "synchronize_flags=false\n"
-        )
+        self.create(SEARCH_SETTINGS)
         log(f"notmuch new ({self.maildir}) ...")
         start = time.perf_counter()
-        self.run("new", "--quiet")
+        self.run(*NEW)
         spent = time.perf_counter() - start
-        doc = {"seconds": round(spent, 2), "messages": int(self.run("count", "*").strip())}
+        doc = {"seconds": round(spent, 2), "messages": self.count()}
         log(f"... {doc['messages']} messages indexed in {spent:.0f} s")
         marker.write_text(json.dumps(doc, indent=1))
         doc["reused"] = False
@@ -699,9 +659,6 @@ class Notmuch:
         }
         out["nothing"] = functools.partial(self._page, self.search_args(NOTHING, limit))
         return out
-
-    def size(self) -> int:
-        return sum(p.stat().st_size for p in self.xapian.rglob("*") if p.is_file())
 
 
 class NotmuchInProcess:
@@ -1085,9 +1042,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.no_notmuch:
         exe = ensure_notmuch()
         if exe is None:
-            message = "notmuch is not installed (apt-get install notmuch, as root)"
-            notes.append(message)
-            build["notmuch new"] = {"seconds": None, "error": message}
+            notes.append(MISSING)
+            build["notmuch new"] = {"seconds": None, "error": MISSING}
         else:
             zone = district_zone(sqlite_work / "archiver.toml")
             nm = Notmuch(exe, root, c.maildir, zone)
