@@ -12,6 +12,11 @@ Usage::
 
     python benchmarks/prepare_equivalence.py --out before.jsonl corpus.mbox tests/data
     python benchmarks/prepare_equivalence.py --no-texts --out after.jsonl corpus.mbox tests/data
+    python benchmarks/prepare_equivalence.py --digests \
+        --out tests/data/prepare_digests.json tests/data
+
+The last writes what tests/unit/test_prepare_equivalence.py expects of the messages under
+tests/data; write it again only when a change to what ingest makes of a message is meant.
 
 `--no-texts` skips reading PDF and DOCX text (the sandboxed extractor), which this work does
 not touch; the rest is the same.
@@ -22,11 +27,14 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import hashlib
+import itertools
 import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+import corpus  # this folder's generator
 
 from archiver.sources.files import read_mbox
 from archiver.understand.indexing import AttachmentTexts, attachment_texts, index_tokens
@@ -37,7 +45,7 @@ from archiver.understand.students import Tagger
 
 # The archiver imported is the interpreter's (its checkout's editable install), not this file's.
 TAGGING = Path(__file__).resolve().parents[1] / "tests" / "data" / "tagging"
-_MESSAGE_SUFFIXES = {".eml", ".msg", ".txt", ".html", ""}
+_MESSAGE_SUFFIXES = {".eml", ".msg", ".txt", ".html"}
 
 
 def messages(paths: list[Path]) -> Iterator[tuple[str, bytes]]:
@@ -93,19 +101,48 @@ def dump(raw: bytes, tag: Tagger, texts: bool) -> dict[str, Any]:
     }
 
 
+def as_json(doc: dict[str, Any]) -> str:
+    return json.dumps(doc, sort_keys=True, ensure_ascii=True)
+
+
+GENERATED = 80  # messages of the benchmark corpus (seed 7) the test also compares
+
+
+def digests(folder: Path) -> dict[str, str]:
+    """Each message file under `folder` (by its path there), and the first GENERATED messages
+    of the benchmark corpus -> the SHA-256 of its dump, with no PDF or DOCX text: what
+    tests/unit/test_prepare_equivalence.py compares."""
+    tag = tagger()
+    sample = itertools.islice(corpus.generate(7), GENERATED)
+    found = [*messages([folder]), *((f"generated/{n:03d}", raw) for n, raw in enumerate(sample))]
+    return {
+        label: hashlib.sha256(as_json(dump(raw, tag, False)).encode()).hexdigest()
+        for label, raw in found
+    }
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("inputs", nargs="+", type=Path, help="mbox files, message files, folders")
-    ap.add_argument("--out", type=Path, required=True, help="the JSON lines file to write")
+    ap.add_argument("--out", type=Path, required=True, help="the file to write")
     ap.add_argument("--no-texts", action="store_true", help="do not read PDF and DOCX text")
+    ap.add_argument(
+        "--digests",
+        action="store_true",
+        help="write the digests of one folder's messages as JSON (the test's expectations)",
+    )
     args = ap.parse_args()
+    if args.digests:
+        found = digests(args.inputs[0])
+        args.out.write_text(json.dumps(found, indent=0, sort_keys=True) + "\n", encoding="utf-8")
+        print(f"{len(found)} digests -> {args.out}", file=sys.stderr)
+        return 0
     tag = tagger()
     count = 0
     with args.out.open("w", encoding="utf-8") as out:
         for label, raw in messages(args.inputs):
             doc = {"label": label, "sha256": hashlib.sha256(raw).hexdigest()}
-            doc.update(dump(raw, tag, not args.no_texts))
-            out.write(json.dumps(doc, sort_keys=True, ensure_ascii=True) + "\n")
+            out.write(as_json(doc | dump(raw, tag, not args.no_texts)) + "\n")
             count += 1
     print(f"{count} messages -> {args.out}", file=sys.stderr)
     return 0

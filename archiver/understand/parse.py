@@ -361,12 +361,10 @@ def _b64decode(data: bytes) -> bytes | None:
     rest = data.translate(None, _BASE64_AND_EOL)  # empty, or the padding, when well formed
     if rest.strip(b"=") or len(rest) > 2 or not data.rstrip(b"\r\n").endswith(rest):
         return None
-    if (len(data) - data.count(b"\n") - data.count(b"\r")) % 4:
+    returns = data.count(b"\r") if b"\r" in data else 0  # a scan for one, not a count
+    if (len(data) - data.count(b"\n") - returns) % 4:
         return None
     return binascii.a2b_base64(data)
-
-
-_HEADERS_END = re.compile(rb"\r?\n\r?\n")
 
 
 def _split_entity(entity: memoryview) -> tuple[email.message.Message, memoryview]:
@@ -375,7 +373,7 @@ def _split_entity(entity: memoryview) -> tuple[email.message.Message, memoryview
     if first[:1] == b"\n" or first == b"\r\n":  # no headers
         start = 1 if first[:1] == b"\n" else 2
         return email.message.Message(), entity[start:]
-    end = _HEADERS_END.search(entity)
+    end = _HEADER_END.search(entity)
     head = entity[: end.end()] if end else entity
     parsed = email.parser.BytesParser().parsebytes(bytes(head), headersonly=True)
     return parsed, entity[end.end() :] if end else entity[len(entity) :]
@@ -534,21 +532,24 @@ def _decode_text(part: email.message.Message, defects: list[str], runs: _Runs) -
         return payload.decode("utf-8", "replace")
 
 
-def _attachment(part: email.message.Message, defects: list[str], runs: _Runs) -> AttachmentInfo:
-    ctype = part.get_content_type()
+def _attachment(
+    part: email.message.Message, ctype: str, filename: str | None, defects: list[str], runs: _Runs
+) -> AttachmentInfo:
+    """An attachment's facts (`ctype` and `filename` as the part gives them: the walk has
+    them already, and each reading parses the header again)."""
     if ctype in MESSAGE_TYPES and part.is_multipart():
         # An attached message is read as an original; its bytes are the part's body as it is
         # in the original message (the parser does not keep them: regenerating them would
         # not give the same bytes, and cost more than parsing the whole outer message).
         inner = part.get_payload(0)
         subject = inner.get("Subject") if isinstance(inner, email.message.Message) else None
-        name = part.get_filename() or _text(subject) + ".eml"
+        name = filename or _text(subject) + ".eml"
         data = _message_bytes(part, runs)
         digest = hashlib.sha256(data).hexdigest()
         runs.keep(digest, data)
         return AttachmentInfo(_filename(name, defects), ctype, len(data), digest)
     data = runs.decoded(part)
-    name = _filename(part.get_filename() or "", defects)
+    name = _filename(filename or "", defects)
     digest = hashlib.sha256(data).hexdigest()
     runs.keep(digest, data)
     if data and extract.supported(ctype, name):
@@ -569,7 +570,7 @@ def _walk(part: email.message.Message, out: ParsedMessage, html: list[str], runs
     out.defects.extend(type(d).__name__ for d in part.defects)
     ctype = part.get_content_type()
     if ctype in MESSAGE_TYPES:
-        out.attachments.append(_attachment(part, out.defects, runs))
+        out.attachments.append(_attachment(part, ctype, part.get_filename(), out.defects, runs))
         inner = part.get_payload(0) if part.is_multipart() else None
         if isinstance(inner, email.message.Message):
             runs.embedded.append(inner)
@@ -580,7 +581,8 @@ def _walk(part: email.message.Message, out: ParsedMessage, html: list[str], runs
                 _walk(child, out, html, runs)
         return
     disposition = (part.get_content_disposition() or "").lower()
-    named = bool(part.get_filename())
+    filename = part.get_filename()
+    named = bool(filename)
     if (
         ctype in ("text/plain", "text/html")
         and disposition != "attachment"
@@ -593,7 +595,8 @@ def _walk(part: email.message.Message, out: ParsedMessage, html: list[str], runs
             html.append(text)
         if not named:
             return
-    out.attachments.append(_attachment(part, out.defects, runs))  # named inline text is both
+    # named inline text is both
+    out.attachments.append(_attachment(part, ctype, filename, out.defects, runs))
 
 
 def parse(raw: bytes, want: frozenset[str] = frozenset()) -> ParsedMessage:
