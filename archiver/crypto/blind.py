@@ -25,22 +25,30 @@ class BlindIndex:
     def __init__(self, index_key: bytes) -> None:
         self._key = envelope.derive(index_key, "archiver search terms v1")
         self._digest_key = envelope.derive(index_key, "archiver index entry digest v1")
-        self._cache: dict[str, int] = {}
+        # field -> word -> term: a hit costs one lookup, and no "field\0word" string.
+        self._cache: dict[str, dict[str, int]] = {}
+        self._cached = 0
 
     def term(self, field: str, word: str) -> int:
-        text = f"{field}\0{word}"
-        found = self._cache.get(text)
+        found = self._cache.get(field, {}).get(word)
         if found is None:
             # surrogatepass: text decoded with surrogateescape must not stop ingest.
-            digest = hmac.digest(self._key, text.encode("utf-8", "surrogatepass"), hashlib.sha256)
+            text = f"{field}\0{word}".encode("utf-8", "surrogatepass")
+            digest = hmac.digest(self._key, text, hashlib.sha256)
             found = int.from_bytes(digest[:8], "big", signed=True)
-            if len(self._cache) >= CACHE_SIZE:
+            if self._cached >= CACHE_SIZE:
                 self._cache.clear()
-            self._cache[text] = found
+                self._cached = 0
+            self._cache.setdefault(field, {})[word] = found
+            self._cached += 1
         return found
 
     def terms(self, field: str, words: Iterable[str]) -> set[int]:
-        return {self.term(field, w) for w in set(words)}
+        cache = self._cache.get(field, {})
+        return {
+            found if (found := cache.get(w)) is not None else self.term(field, w)
+            for w in set(words)
+        }
 
     def document(self, key_id: str, tokens: IndexTokens) -> IndexDoc:
         """A record's index entry: its tokens, field by field, as blind terms (`key_id` names

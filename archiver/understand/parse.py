@@ -22,10 +22,12 @@ import email.errors
 import email.feedparser
 import email.message
 import email.parser
+import functools
 import hashlib
 import logging
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import NamedTuple
@@ -69,6 +71,12 @@ _CONTENT_RUN = re.compile(
     rb"\n((?:%s|%s)(?:%s|%s)*+)" % (_B64_LINE, _FIRST_LINE, _B64_LINE, _BODY_LINE)
 )
 _MIN_RUN_BYTES = 2048  # a shorter run is not worth a placeholder
+# A placeholder: a word, the parse's random nonce, the run's number, and the line end after it
+# unless the parser gave that to a boundary. One pattern for every parse (a pattern per nonce
+# cost more to compile than the rest of parsing a small message); a placeholder with another
+# nonce is left as text. The nonce's hex digits cannot start a match: no two overlap.
+_PLACEHOLDER_WORD = "ARCHIVER-RUN-"
+_PLACEHOLDER = re.compile(_PLACEHOLDER_WORD + r"([0-9a-f]{12})-(\d{8})(\r?\n)?")
 _UUENCODED = frozenset({"x-uuencode", "uuencode", "uue", "x-uue"})
 _FEED_BYTES = 1 << 20  # the parser is fed this much at a time, never the whole text at once
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
@@ -214,9 +222,8 @@ class _Runs:
 
     def __init__(self, raw: bytes) -> None:
         self.raw = raw
-        self.prefix = f"ARCHIVER-RUN-{os.urandom(6).hex()}-"
-        # A placeholder, and the line end after it unless the parser gave that to a boundary.
-        self.token = re.compile(re.escape(self.prefix) + r"(\d{8})(\r?\n)?")
+        self.nonce = os.urandom(6).hex()
+        self.prefix = f"{_PLACEHOLDER_WORD}{self.nonce}-"
         self.spans: list[tuple[int, int]] = []  # each run's place in `raw`, its last line end too
         self.embedded: list[email.message.Message] = []  # attached messages, as found
         self.extractable: list[Extractable] = []
@@ -286,11 +293,13 @@ class _Runs:
         view = memoryview(self.raw)
         pieces: list[bytes | memoryview] = []
         last = 0
-        for m in self.token.finditer(payload):
+        for m in _PLACEHOLDER.finditer(payload):
+            if m[1] != self.nonce:
+                continue  # written in the message itself, or another parse's: text as it is
             pieces.append(payload[last : m.start()].encode("ascii", "surrogateescape"))
-            start, end = self.spans[int(m.group(1))]
+            start, end = self.spans[int(m[2])]
             end -= 2 if self.raw[end - 2 : end] == b"\r\n" else 1  # its line end is the token's
-            pieces += [view[start:end], (m.group(2) or "").encode("ascii")]
+            pieces += [view[start:end], (m[3] or "").encode("ascii")]
             last = m.end()
         pieces.append(payload[last:].encode("ascii", "surrogateescape"))
         return pieces
@@ -352,12 +361,10 @@ def _b64decode(data: bytes) -> bytes | None:
     rest = data.translate(None, _BASE64_AND_EOL)  # empty, or the padding, when well formed
     if rest.strip(b"=") or len(rest) > 2 or not data.rstrip(b"\r\n").endswith(rest):
         return None
-    if (len(data) - data.count(b"\n") - data.count(b"\r")) % 4:
+    returns = data.count(b"\r") if b"\r" in data else 0  # a scan for one, not a count
+    if (len(data) - data.count(b"\n") - returns) % 4:
         return None
     return binascii.a2b_base64(data)
-
-
-_HEADERS_END = re.compile(rb"\r?\n\r?\n")
 
 
 def _split_entity(entity: memoryview) -> tuple[email.message.Message, memoryview]:
@@ -366,7 +373,7 @@ def _split_entity(entity: memoryview) -> tuple[email.message.Message, memoryview
     if first[:1] == b"\n" or first == b"\r\n":  # no headers
         start = 1 if first[:1] == b"\n" else 2
         return email.message.Message(), entity[start:]
-    end = _HEADERS_END.search(entity)
+    end = _HEADER_END.search(entity)
     head = entity[: end.end()] if end else entity
     parsed = email.parser.BytesParser().parsebytes(bytes(head), headersonly=True)
     return parsed, entity[end.end() :] if end else entity[len(entity) :]
@@ -381,25 +388,51 @@ def _child_entities(entity: memoryview) -> list[memoryview]:
     boundary = headers.get_boundary() if headers.get_content_maintype() == "multipart" else None
     if not boundary:
         return []
-    delimiter = re.compile(
-        rb"(?:\A|(?<=\n))--"
-        + re.escape(boundary.encode("utf-8", "surrogateescape"))
-        + rb"(--)?[ \t]*(?:\r?\n|\Z)"
-    )
     parts: list[memoryview] = []
     start: int | None = None
-    for m in delimiter.finditer(body):  # the stdlib's reading of boundary lines
+    for at, after, closing in _delimiters(
+        body, b"--" + boundary.encode("utf-8", "surrogateescape")
+    ):
         if start is not None:
-            end = m.start()
+            end = at
             tail = bytes(body[max(start, end - 2) : end])  # its line end is the delimiter's
             end -= 2 if tail == b"\r\n" else 1 if tail.endswith(b"\n") else 0
             parts.append(body[start:end])
-        if m.group(1):
+        if closing:
             return parts
-        start = m.end()
+        start = after
     if start is not None:  # no closing boundary: the last part runs to the end
         parts.append(body[start:])
     return parts
+
+
+# The stdlib's reading of a boundary line: at a line's start, "--" and the boundary, maybe "--",
+# blanks, the line end (or the end of the text).
+_LINE_DASHES = re.compile(rb"\n--")
+_DELIMITER_TAIL = re.compile(rb"(--)?[ \t]*(?:\r?\n|\Z)")
+
+
+def _delimiters(body: memoryview, marker: bytes) -> Iterator[tuple[int, int, bool]]:
+    """The boundary lines in `body` (`marker` is "--" and the boundary), in order: where each
+    starts and ends, and whether it closes the multipart. Candidates are found by their line
+    start and dashes, a literal the regex engine scans for fast, with no pattern to compile per
+    boundary."""
+    size = len(marker)
+    at: int | None = 0 if body[:size] == marker else None
+    pos = 0
+    while True:
+        if at is None:
+            found = _LINE_DASHES.search(body, pos)
+            if found is None:
+                return
+            at = found.start() + 1
+        tail = _DELIMITER_TAIL.match(body, at + size) if body[at : at + size] == marker else None
+        if tail is None:
+            pos, at = at, None
+            continue
+        yield at, tail.end(), bool(tail[1])
+        # The next boundary line may start right after this one's line end.
+        pos, at = tail.end() - 1, None
 
 
 def _message_bytes(part: email.message.Message, runs: _Runs) -> bytes:
@@ -430,10 +463,11 @@ def _addresses(msg: email.message.Message, name: str, defects: list[str]) -> lis
     addresses (with the names as written); a value that cannot be read at all is left out.
     Either is a defect naming the header; mail-parser's repairs are an AddressHeaderDefect."""
     found: list[Party] = []
-    repaired: list[str] = []
+    repaired = False
     for value in msg.get_all(name) or []:
         try:
-            pairs = get_addresses(value, defects=repaired, decode_names=True)
+            pairs, repairs = _mailboxes(value)
+            repaired = repaired or repairs
         except MALFORMED as exc:  # one bad encoded word must not cost the other headers
             defects.append(_header_defect(name, exc))
             try:
@@ -447,6 +481,24 @@ def _addresses(msg: email.message.Message, name: str, defects: list[str]) -> lis
     if repaired:
         defects.append("AddressHeaderDefect")
     return found
+
+
+def _mailboxes(value: object) -> tuple[list[tuple[str, str]], bool]:
+    """mail-parser's reading of an address header's value (names decoded), and whether it had
+    to repair it. The same values come again and again (the archive's address, each school's
+    staff): a text value's reading is remembered."""
+    if type(value) is str:
+        pairs, repaired = _text_mailboxes(value)
+        return list(pairs), repaired
+    repairs: list[object] = []
+    return get_addresses(value, defects=repairs, decode_names=True), bool(repairs)
+
+
+@functools.lru_cache(maxsize=4096)
+def _text_mailboxes(value: str) -> tuple[tuple[tuple[str, str], ...], bool]:
+    repairs: list[object] = []
+    pairs = get_addresses(value, defects=repairs, decode_names=True)
+    return tuple(pairs), bool(repairs)
 
 
 def _header_defect(name: str, exc: BaseException) -> str:
@@ -480,21 +532,24 @@ def _decode_text(part: email.message.Message, defects: list[str], runs: _Runs) -
         return payload.decode("utf-8", "replace")
 
 
-def _attachment(part: email.message.Message, defects: list[str], runs: _Runs) -> AttachmentInfo:
-    ctype = part.get_content_type()
+def _attachment(
+    part: email.message.Message, ctype: str, filename: str | None, defects: list[str], runs: _Runs
+) -> AttachmentInfo:
+    """An attachment's facts (`ctype` and `filename` as the part gives them: the walk has
+    them already, and each reading parses the header again)."""
     if ctype in MESSAGE_TYPES and part.is_multipart():
         # An attached message is read as an original; its bytes are the part's body as it is
         # in the original message (the parser does not keep them: regenerating them would
         # not give the same bytes, and cost more than parsing the whole outer message).
         inner = part.get_payload(0)
         subject = inner.get("Subject") if isinstance(inner, email.message.Message) else None
-        name = part.get_filename() or _text(subject) + ".eml"
+        name = filename or _text(subject) + ".eml"
         data = _message_bytes(part, runs)
         digest = hashlib.sha256(data).hexdigest()
         runs.keep(digest, data)
         return AttachmentInfo(_filename(name, defects), ctype, len(data), digest)
     data = runs.decoded(part)
-    name = _filename(part.get_filename() or "", defects)
+    name = _filename(filename or "", defects)
     digest = hashlib.sha256(data).hexdigest()
     runs.keep(digest, data)
     if data and extract.supported(ctype, name):
@@ -515,7 +570,7 @@ def _walk(part: email.message.Message, out: ParsedMessage, html: list[str], runs
     out.defects.extend(type(d).__name__ for d in part.defects)
     ctype = part.get_content_type()
     if ctype in MESSAGE_TYPES:
-        out.attachments.append(_attachment(part, out.defects, runs))
+        out.attachments.append(_attachment(part, ctype, part.get_filename(), out.defects, runs))
         inner = part.get_payload(0) if part.is_multipart() else None
         if isinstance(inner, email.message.Message):
             runs.embedded.append(inner)
@@ -526,7 +581,8 @@ def _walk(part: email.message.Message, out: ParsedMessage, html: list[str], runs
                 _walk(child, out, html, runs)
         return
     disposition = (part.get_content_disposition() or "").lower()
-    named = bool(part.get_filename())
+    filename = part.get_filename()
+    named = bool(filename)
     if (
         ctype in ("text/plain", "text/html")
         and disposition != "attachment"
@@ -539,7 +595,8 @@ def _walk(part: email.message.Message, out: ParsedMessage, html: list[str], runs
             html.append(text)
         if not named:
             return
-    out.attachments.append(_attachment(part, out.defects, runs))  # named inline text is both
+    # named inline text is both
+    out.attachments.append(_attachment(part, ctype, filename, out.defects, runs))
 
 
 def parse(raw: bytes, want: frozenset[str] = frozenset()) -> ParsedMessage:

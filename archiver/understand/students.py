@@ -303,14 +303,16 @@ def _exact(word: str) -> str:
     return _POSSESSIVE.sub("", word).casefold()
 
 
+@functools.lru_cache(maxsize=65536)
+def _forms(word: str) -> tuple[str, str, bool]:
+    """A word as a token has it (folded, exact, capitalised): one cache lookup a word."""
+    return fold(word), _exact(word), word[:1].isupper()
+
+
 @functools.lru_cache(maxsize=64)
 def _tokens(text: str) -> list[_Token]:
     """The words of a text (cached: one message's texts are read by several rules)."""
-    return [
-        _Token(fold(w), _exact(w), w[:1].isupper(), m.start(), m.end())
-        for m in _WORD.finditer(text[:_MAX_TEXT])
-        for w in (m.group(),)
-    ]
+    return [_Token(*_forms(m.group()), *m.span()) for m in _WORD.finditer(text[:_MAX_TEXT])]
 
 
 @dataclass(frozen=True)

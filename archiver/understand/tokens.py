@@ -16,26 +16,46 @@ from dataclasses import dataclass, field
 MAX_WORD = 64
 _WORD = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*")
 _POSSESSIVE = re.compile(r"['\u2019]s$")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
 
 
 def normalize(text: str) -> str:
     """Case-folded, accent-free NFKC text."""
+    if text.isascii():  # most text: all of that is lower case
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    return _NON_ASCII.sub(_without_marks, decomposed)  # no ASCII character is a mark
+
+
+def _without_marks(m: re.Match[str]) -> str:
+    return "".join(c for c in m.group() if not unicodedata.combining(c))
 
 
 def words(text: str) -> list[str]:
     """The words of `text`, in order."""
+    if text.isascii():  # no CJK, and only straight apostrophes: one pass over most text
+        found = _WORD.findall(text.lower())
+        if "'" in text:
+            found = [_ascii_word(w) if "'" in w else w for w in found]
+        return [w if len(w) <= MAX_WORD else w[:MAX_WORD] for w in found]
     out: list[str] = []
     for m in _WORD.finditer(normalize(text)):
         word = m.group()
         if _CJK.search(word):
             out.extend(c for c in word if not c.isspace())
             continue
-        word = _POSSESSIVE.sub("", word)  # "doherty's" is "doherty"
-        out.append(word.replace("'", "").replace("\u2019", "")[:MAX_WORD])  # "o'brien": "obrien"
+        out.append(_plain(word))
     return out
+
+
+def _plain(word: str) -> str:
+    word = _POSSESSIVE.sub("", word)  # "doherty's" is "doherty"
+    return word.replace("'", "").replace("\u2019", "")[:MAX_WORD]  # "o'brien": "obrien"
+
+
+def _ascii_word(word: str) -> str:
+    return (word[:-2] if word.endswith("'s") else word).replace("'", "")
 
 
 def bigrams(seq: list[str]) -> list[str]:
