@@ -40,42 +40,19 @@ import zipfile
 from collections.abc import Callable
 from typing import Any, BinaryIO
 
+# Where a PDF's text goes page by page: progress metadata, and the text added since last time.
+Report = Callable[[dict[str, int], str], None]
+
 HEADER = struct.Struct("!II")
 MAX_META = 64 * 1024  # bytes of JSON metadata in any frame
 MAX_DOCX_UNCOMPRESSED = 100 * 1024 * 1024  # declared size of all the parts of a DOCX together
 MAX_DOCX_ENTRIES = 10_000
 ZIP_STEP = 1024 * 1024  # bytes zipfile may inflate in one step
 MAX_FILES = 32  # RLIMIT_NOFILE: the pipes, and the package files of late imports
-DECOMPRESSED_LIMIT = 50 * 1024 * 1024  # pypdf's per-stream decompression limits (default 75 MB)
 
 _PR_SET_PDEATHSIG = 1
 _PR_SET_DUMPABLE = 4
 _PR_SET_NO_NEW_PRIVS = 38
-
-# Recent pypdf (7.x) reads its limits from a Configuration, and refuses to open a file once the
-# old module constants were changed; older versions read those constants in pypdf.filters.
-_PYPDF_CONFIGURATION: dict[str, Any] = {
-    "maximum_declared_stream_length": DECOMPRESSED_LIMIT,
-    "array_based_stream_maximum_output_length": DECOMPRESSED_LIMIT,
-    "jbig2_maximum_output_length": DECOMPRESSED_LIMIT,
-    "lzw_maximum_output_length": DECOMPRESSED_LIMIT,
-    "run_length_maximum_output_length": DECOMPRESSED_LIMIT,
-    "zlib_maximum_output_length": DECOMPRESSED_LIMIT,
-    "brotli_maximum_output_length": DECOMPRESSED_LIMIT,
-    "image_maximum_buffer_size": DECOMPRESSED_LIMIT,
-    "jbig2dec_binary": None,  # never run an external decoder
-    "disable_legacy_handling": True,
-}
-_PYPDF_LEGACY: dict[str, Any] = {
-    "MAX_DECLARED_STREAM_LENGTH": DECOMPRESSED_LIMIT,
-    "MAX_ARRAY_BASED_STREAM_OUTPUT_LENGTH": DECOMPRESSED_LIMIT,
-    "JBIG2_MAX_OUTPUT_LENGTH": DECOMPRESSED_LIMIT,
-    "LZW_MAX_OUTPUT_LENGTH": DECOMPRESSED_LIMIT,
-    "RUN_LENGTH_MAX_OUTPUT_LENGTH": DECOMPRESSED_LIMIT,
-    "ZLIB_MAX_OUTPUT_LENGTH": DECOMPRESSED_LIMIT,
-    "FLATE_MAX_BUFFER_SIZE": DECOMPRESSED_LIMIT,
-    "JBIG2DEC_BINARY": None,
-}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -135,6 +112,7 @@ class Sink:
         self.parts: list[str] = []
         self.size = 0
         self.late = False
+        self.taken = 0  # parts already given by `take`
 
     def add(self, block: str) -> None:
         if time.monotonic() > self.deadline:
@@ -153,62 +131,69 @@ class Sink:
         self.parts.append(text)
         self.size += separator + len(text)
 
-    def text(self) -> str:
-        return "\n".join(self.parts)
+    def take(self) -> str:
+        """The text added since the last `take` (all of it, the first time)."""
+        new = self.parts[self.taken :]
+        self.taken = len(self.parts)
+        return "\n".join(new)
 
 
 # ---------------------------------------------------------------------------------------------
 # PDF
 
 
-def _configure_pypdf() -> None:
-    import pypdf
-
-    overwrite = getattr(pypdf, "overwrite_configuration", None)
-    configuration = getattr(pypdf, "Configuration", None)
-    if overwrite is not None and configuration is not None:
-        names = {field.name for field in dataclasses.fields(configuration)}
-        overwrite(**{k: v for k, v in _PYPDF_CONFIGURATION.items() if k in names})
-    else:  # pragma: no cover - pypdf before the Configuration API
-        from pypdf import filters
-
-        for name, value in _PYPDF_LEGACY.items():
-            if hasattr(filters, name):
-                setattr(filters, name, value)
+# PDFium's document-loading errors that mean a password is needed (or an unknown handler).
+_ERR_PASSWORD, _ERR_SECURITY = 4, 5
 
 
-def _pdf(data: bytes, sink: Sink) -> str | None:
-    from pypdf import PasswordType, PdfReader
+def _pdf(data: bytes, sink: Sink, report: Report | None) -> str | None:
+    """Each page's text in order, as PDFium lays it out (every character of the page, on or
+    off its visible area), reporting the text after each page but the last: PDFium aborts
+    the process when an allocation fails (a decompression bomb under the memory limit), and
+    then the parent keeps the pages read before."""
+    import pypdfium2
 
-    reader = PdfReader(io.BytesIO(data), strict=False)
-    if reader.is_encrypted:
-        try:  # many PDFs are encrypted with an empty password only to restrict printing
-            opened = reader.decrypt("")
-        except Exception as exc:  # noqa: BLE001 -- this child exists to contain what a
-            # hostile file makes a parser raise, of whatever type: it is reported, not raised.
-            raise _Refused("failed", f"encrypted ({type(exc).__name__})") from None
-        if opened == PasswordType.NOT_DECRYPTED:
-            raise _Refused("failed", "encrypted")
-    pages = reader.pages
-    total = len(pages)
-    bad = 0
-    first: Exception | None = None
-    for page in pages:
-        try:
-            text = page.extract_text()
-        except MemoryError:
-            raise
-        except Exception as exc:  # noqa: BLE001 -- one bad page, whatever the parser raised,
-            # does not lose the others (the child is there to contain it)
-            bad += 1
-            first = first or exc
-            continue
-        sink.add(text)
+    try:  # a PDF encrypted with an empty user password (to restrict printing) opens
+        document = pypdfium2.PdfDocument(data)
+    except pypdfium2.PdfiumError as exc:
+        if exc.err_code in (_ERR_PASSWORD, _ERR_SECURITY):
+            raise _Refused("failed", "encrypted") from None
+        raise _Refused("failed", "not a readable PDF") from None
+    try:
+        total = len(document)
+        bad = 0
+        first: Exception | None = None
+        for index in range(total):
+            try:
+                page = document[index]
+                try:
+                    textpage = page.get_textpage()
+                    text = textpage.get_text_range()
+                    textpage.close()
+                finally:
+                    page.close()
+            except MemoryError:
+                raise
+            except Exception as exc:  # noqa: BLE001 -- one bad page, whatever PDFium's
+                # bindings raised, does not lose the others (the child is there to contain it)
+                bad += 1
+                first = first or exc
+            else:
+                sink.add(text)
+            if report is not None and index + 1 < total:
+                report({"pages_read": index + 1, "pages": total, "bad_pages": bad}, sink.take())
+    finally:
+        document.close()
     if first is not None:
         if bad == total:
             raise first
-        return f"{bad} of {total} pages unreadable ({reason(first)})"
+        return unreadable_pages(bad, total, reason(first))
     return None
+
+
+def unreadable_pages(bad: int, total: int, why: str) -> str:
+    """The note of a PDF some pages of which could not be read."""
+    return f"{bad} of {total} pages unreadable ({why})"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -335,6 +320,7 @@ _REASONS = {
     "LimitReachedError": "a decompression or parsing limit was reached",
     "RecursionError": "nested too deeply",
     "XMLSyntaxError": "malformed XML",
+    "PdfiumError": "PDFium could not read it",
 }
 
 
@@ -346,28 +332,33 @@ def reason(exc: BaseException) -> str:
 
 
 def extract(
-    kind: str, data: bytes, max_chars: int, seconds: float = math.inf
+    kind: str,
+    data: bytes,
+    max_chars: int,
+    seconds: float = math.inf,
+    report: Report | None = None,
 ) -> tuple[str, str, str | None]:
     """(status, text, error) for one attachment, whose text extraction stops after about
-    `seconds` (status "truncated"). Raises MemoryError only."""
+    `seconds` (status "truncated"). With `report`, a PDF's text is given to it page by page as
+    it is read, and the text returned is the rest. Raises MemoryError only."""
     sink = Sink(max_chars, time.monotonic() + seconds)
     try:
         if kind == "pdf":
-            note = _pdf(data, sink)
+            note = _pdf(data, sink, report)
         elif kind == "docx":
             _docx(data, sink)
             note = None
         else:
             return "unsupported", "", None
     except _Full:
-        return "truncated", sink.text(), "time limit reached" if sink.late else None
+        return "truncated", sink.take(), "time limit reached" if sink.late else None
     except _Refused as refused:
         return refused.status, "", refused.reason
     except MemoryError:
         raise
     except Exception as exc:  # noqa: BLE001 -- contained and reported: the child's purpose
         return "failed", "", reason(exc)
-    return "ok", sink.text(), note
+    return "ok", sink.take(), note
 
 
 def _prctl(option: int, value: int) -> bool:
@@ -441,7 +432,11 @@ def _serve(config: ChildConfig, stream: BinaryIO, out: int) -> None:
         try:
             kind, max_chars = str(request.get("kind")), int(request["max_chars"])
             seconds = float(request.get("seconds", math.inf))
-            status, text, error = extract(kind, data, max_chars, seconds)
+
+            def report(meta: dict[str, int], text: str) -> None:
+                _send(out, meta, text.encode("utf-8", "replace"))
+
+            status, text, error = extract(kind, data, max_chars, seconds, report)
         except MemoryError:
             status, text, error = "failed", "", "memory limit exceeded"
             retire = True  # the heap may be in a poor state: let the parent start another
@@ -455,7 +450,7 @@ def _serve(config: ChildConfig, stream: BinaryIO, out: int) -> None:
 
 
 def _quiet() -> None:
-    logging.disable(logging.CRITICAL)  # pypdf logs warnings for every oddity in a file
+    logging.disable(logging.CRITICAL)  # parsers log warnings for every oddity in a file
     warnings.simplefilter("ignore")
 
 
@@ -471,11 +466,10 @@ def main(argv: list[str] | None = None) -> int:
     os.dup2(2, 1)
     _quiet()
     versions: dict[str, str | None] = {}
-    loaders: dict[str, Callable[[], None]] = {"pypdf": _configure_pypdf, "docx": _load_docx}
+    loaders: dict[str, Callable[[], str]] = {"pypdfium2": _load_pdfium, "docx": _load_docx}
     for name, load in loaders.items():
         try:  # imported before the limits, so that they need not allow for it
-            load()
-            versions[name] = str(getattr(sys.modules[name], "__version__", "?"))
+            versions[name] = load()
         except ImportError:  # a parser missing from this installation: its files fail
             versions[name] = None
     try:
@@ -488,13 +482,20 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _load_docx() -> None:
+def _load_pdfium() -> str:
+    import pypdfium2  # loads and initialises PDFium
+
+    return str(pypdfium2.version.PYPDFIUM_INFO)
+
+
+def _load_docx() -> str:
     import docx
 
     _bound_zip_reads()
 
     with contextlib.suppress(ImportError):  # python-docx >= 1.2; imported now, not under limits
-        import docx.comments  # noqa: F401
+        import docx.comments
+    return str(getattr(docx, "__version__", "?"))
 
 
 if __name__ == "__main__":
