@@ -3,13 +3,15 @@
 Parsers of hostile files hang, recurse and allocate without bound, so the parsing happens in a
 child process (`archiver.understand.extract_child`) with a memory limit, a CPU limit, no right
 to write files, and a deadline the parent enforces by killing it. The child is started on
-first use and kept for the next attachments (a new Python with pypdf and python-docx costs
+first use and kept for the next attachments (a new Python with PDFium and python-docx costs
 about a quarter of a second), and replaced when it times out, dies, or has grown or aged.
+A child that dies in the middle of a PDF (PDFium aborts when out of memory) leaves the text
+of the pages it had read.
 
 The child runs as the same user as the parent: the limits stop a file from hanging or
 exhausting ingest, not code that a parser bug let an attacker run (that would need a
-separate user, seccomp or Landlock). pypdf is pure Python; lxml (libxml2) and zlib are the
-native code that reads attachment bytes.
+separate user, seccomp or Landlock). PDFium (C++), lxml (libxml2) and zlib are the native
+code that reads attachment bytes.
 
 One `Extractor` per process: each ingest worker makes its own, after the fork. An extractor
 inherited across a fork leaves the child to the process that started it and starts its own.
@@ -72,8 +74,9 @@ class Extraction:
     "unsupported" (not a PDF or DOCX), "failed", "timeout" or "too_large". text: "" unless ok
     or truncated. error: a short reason for failed, timeout and too_large; also set for a
     truncated text cut at the time limit ("time limit reached") and for an ok PDF some pages
-    of which could not be read ("2 of 9 pages unreadable (...)"). Never any text of the
-    document: reasons name exception types, not their messages.
+    of which could not be read ("2 of 9 pages unreadable (...)", also when the child died on
+    a page: that page and the rest count). Never any text of the document: reasons name
+    exception types or signals, not their messages.
     """
 
     status: str

@@ -1,7 +1,10 @@
 """The sandboxed side of attachment text extraction; `archiver.understand.extract` runs it.
 
-This module is the only one that imports pypdf and python-docx, and it does so only in the
-child process (`main`), never when the parent imports the protocol constants from here.
+PDFs are read by PDFium (pypdfium2), imported only in the child process (`main`), never when
+the parent imports the protocol constants from here. DOCX is read with the standard library
+(zipfile, ElementTree): only the parts with text (the document, its headers, footers and
+comments), where python-docx parsed every part of the package (the styles alone are often
+most of its XML) at 40 times the cost.
 
 The child limits itself before it reads any attachment: it dies with its parent
 (PR_SET_PDEATHSIG), cannot be traced by other processes or dump core, cannot write files
@@ -15,12 +18,15 @@ the service unit's `SystemCallFilter=~@resources` allows; `setrlimit` proper it 
 Protocol, over stdin and stdout: each frame is a HEADER (two unsigned 32-bit big-endian
 lengths), that many bytes of JSON metadata, then that many bytes of payload. The child first
 sends a "ready" frame, then answers each request frame (payload: the attachment) with one
-response frame (payload: the text, UTF-8). End of input ends the child.
+response frame (payload: the text, UTF-8). Before it, for a PDF of several pages, it sends a
+progress frame after each page but the last (`pages_read`, `pages`, `bad_pages`; payload: the
+text added since the previous frame): PDFium aborts the process when an allocation fails, and
+the parent then keeps what came before. The text is the progress frames' and the response's,
+one per line. End of input ends the child.
 """
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import ctypes.util
 import dataclasses
@@ -29,6 +35,7 @@ import json
 import logging
 import math
 import os
+import posixpath
 import re
 import resource
 import signal
@@ -39,6 +46,7 @@ import warnings
 import zipfile
 from collections.abc import Callable
 from typing import Any, BinaryIO
+from xml.etree import ElementTree
 
 # Where a PDF's text goes page by page: progress metadata, and the text added since last time.
 Report = Callable[[dict[str, int], str], None]
@@ -201,6 +209,18 @@ def unreadable_pages(bad: int, total: int, why: str) -> str:
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
+_R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+_RELATIONSHIP = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+_CT = "{http://schemas.openxmlformats.org/package/2006/content-types}"
+_WORD_TYPES = frozenset(
+    f"application/vnd.{kind}.main+xml"
+    for kind in (
+        "openxmlformats-officedocument.wordprocessingml.document",
+        "openxmlformats-officedocument.wordprocessingml.template",
+        "ms-word.document.macroEnabled",
+        "ms-word.template.macroEnabledTemplate",
+    )
+)
 _P, _T, _TAB, _BR, _CR = _W + "p", _W + "t", _W + "tab", _W + "br", _W + "cr"
 _NO_BREAK_HYPHEN = _W + "noBreakHyphen"
 # Properties hold no text; mc:Fallback repeats mc:Choice (a text box drawn the old way).
@@ -220,7 +240,7 @@ def _bound_zip_reads() -> None:
 def _check_zip(data: bytes) -> None:
     """Refuse a zip bomb before opening it. zipfile stops a member at its declared size
     (and then fails its CRC if it lied), and with `_bound_zip_reads` gets there in small
-    steps, so the declared sizes bound what python-docx can be made to inflate."""
+    steps, so the declared sizes bound what a document can be made to inflate."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
@@ -274,39 +294,105 @@ def _blocks(element: Any, sink: Sink) -> None:
             _blocks(child, sink)
 
 
-def _docx(data: bytes, sink: Sink) -> None:
-    import docx
+class _NoDtd(ElementTree.TreeBuilder):
+    """Refuses a document type declaration: its entities could expand without bound, and
+    Word never writes one."""
 
-    _check_zip(data)
+    def doctype(self, name: str, pubid: str | None, system: str | None) -> None:
+        raise _Refused("failed", "XML with a document type declaration")
+
+
+def _xml(archive: zipfile.ZipFile, name: str) -> ElementTree.Element:
+    """The root of the part `name`; KeyError when the package has no such part."""
+    # What defusedxml guards against is entities, declared in a DTD: `_NoDtd` refuses it.
+    parser = ElementTree.XMLParser(target=_NoDtd())  # noqa: S314
     try:
-        document = docx.Document(io.BytesIO(data))
+        parser.feed(archive.read(name))
+        return parser.close()
     except zipfile.BadZipFile:  # a member's CRC or size is wrong
         raise _Refused("failed", "damaged zip member") from None
-    seen: set[int] = set()
+    except ElementTree.ParseError:
+        raise _Refused("failed", "malformed XML") from None
 
-    def stories(kind: str) -> list[Any]:
-        found = []
-        for section in document.sections:
-            for name in (f"first_page_{kind}", kind, f"even_page_{kind}"):
-                story = getattr(section, name)
-                if story.is_linked_to_previous:  # no definition of its own
-                    continue
-                part = story.part
-                if id(part) not in seen:
-                    seen.add(id(part))
-                    found.append(part.element)
-        return found
 
-    headers, footers = stories("header"), stories("footer")
-    for header in headers:
-        _blocks(header, sink)
-    _blocks(document.element.body, sink)
-    for footer in footers:
-        _blocks(footer, sink)
-    comments = getattr(document, "comments", None)  # python-docx >= 1.2
-    if comments is not None:
-        for comment in comments:
-            sink.add(comment.text)
+def _related(archive: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
+    """The internal relationships of `part` ("" for the package's): {id: (type, part name)}."""
+    folder, _, base = part.rpartition("/")
+    rels = f"{folder}/_rels/{base}.rels" if folder else f"_rels/{base}.rels"
+    try:
+        root = _xml(archive, rels)
+    except KeyError:
+        return {}
+    found = {}
+    for rel in root.iter(_RELATIONSHIP):
+        target = rel.get("Target", "")
+        if rel.get("TargetMode") == "External" or not target:
+            continue
+        name = target[1:] if target.startswith("/") else posixpath.join(folder, target)
+        found[rel.get("Id", "")] = (rel.get("Type", ""), posixpath.normpath(name))
+    return found
+
+
+def _main_part(archive: zipfile.ZipFile) -> str:
+    """The name of the package's Word document part; refused if it has none."""
+    for kind, name in _related(archive, "").values():
+        if kind.endswith("/officeDocument"):
+            types = _xml(archive, "[Content_Types].xml")
+            extension = name.rpartition(".")[2].lower()
+            by_extension = {
+                default.get("Extension", "").lower(): default.get("ContentType")
+                for default in types.iter(_CT + "Default")
+            }
+            declared = by_extension.get(extension)
+            for override in types.iter(_CT + "Override"):
+                if override.get("PartName", "").lstrip("/") == name:
+                    declared = override.get("ContentType")
+            if declared in _WORD_TYPES:
+                return name
+    raise _Refused("failed", "not a Word document")
+
+
+def _docx(data: bytes, sink: Sink) -> None:
+    """The text of the headers, the body, the footers and the comments, in that order, each
+    header and footer once (each section's first-page, default and even-page one)."""
+    _check_zip(data)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        main = _main_part(archive)
+        try:
+            document = _xml(archive, main)
+        except KeyError:
+            raise _Refused("failed", "not a Word document") from None
+        body = document.find(_W + "body")
+        related = _related(archive, main)
+        sections = [] if body is None else [*body.iterfind(f"{_P}/{_W}pPr/{_W}sectPr")]
+        if body is not None:
+            sections += body.findall(_W + "sectPr")
+        stories: dict[str, list[str]] = {"header": [], "footer": []}
+        for kind, found in stories.items():
+            for section in sections:
+                for which in ("first", "default", "even"):
+                    for reference in section.iterfind(f"{_W}{kind}Reference"):
+                        if reference.get(_W + "type", "default") != which:
+                            continue
+                        rel = related.get(reference.get(_R_ID, ""))
+                        if rel is not None and rel[1] not in found:
+                            found.append(rel[1])
+        comments = [name for kind, name in related.values() if kind.endswith("/comments")]
+        for name in stories["header"]:
+            _story(archive, name, sink)
+        if body is not None:
+            _blocks(body, sink)
+        for name in stories["footer"] + comments[:1]:
+            _story(archive, name, sink)
+
+
+def _story(archive: zipfile.ZipFile, name: str, sink: Sink) -> None:
+    """The paragraphs of a header, footer or the comments part (each comment's lines)."""
+    try:
+        root = _xml(archive, name)
+    except KeyError:  # a relationship to a part the package lacks
+        return
+    _blocks(root, sink)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -466,12 +552,11 @@ def main(argv: list[str] | None = None) -> int:
     os.dup2(2, 1)
     _quiet()
     versions: dict[str, str | None] = {}
-    loaders: dict[str, Callable[[], str]] = {"pypdfium2": _load_pdfium, "docx": _load_docx}
-    for name, load in loaders.items():
-        try:  # imported before the limits, so that they need not allow for it
-            versions[name] = load()
-        except ImportError:  # a parser missing from this installation: its files fail
-            versions[name] = None
+    try:  # imported before the limits, so that they need not allow for it
+        versions["pypdfium2"] = _load_pdfium()
+    except ImportError:  # missing from this installation: PDFs fail
+        versions["pypdfium2"] = None
+    _bound_zip_reads()
     try:
         _sandbox(config)
     except (OSError, ValueError) as exc:
@@ -486,16 +571,6 @@ def _load_pdfium() -> str:
     import pypdfium2  # loads and initialises PDFium
 
     return str(pypdfium2.version.PYPDFIUM_INFO)
-
-
-def _load_docx() -> str:
-    import docx
-
-    _bound_zip_reads()
-
-    with contextlib.suppress(ImportError):  # python-docx >= 1.2; imported now, not under limits
-        import docx.comments
-    return str(getattr(docx, "__version__", "?"))
 
 
 if __name__ == "__main__":

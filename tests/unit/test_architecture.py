@@ -53,7 +53,6 @@ OWNERS: dict[str, set[str]] = {
     "apscheduler": {"archiver.daemon"},
     "click": {"archiver.cli.*"},
     "pypdf": {"archiver.understand.produced_text"},
-    "docx": {"archiver.understand.extract_child"},
     "holidays": {"archiver.records.calendar"},
     "weasyprint": {"archiver.render.pdf"},
     "pypdfium2": {
