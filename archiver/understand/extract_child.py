@@ -294,9 +294,14 @@ def _blocks(element: Any, sink: Sink) -> None:
             _blocks(child, sink)
 
 
+# "<!DOCTYPE" in each encoding expat reads (ASCII, Latin-1 and UTF-8 share the first).
+_DOCTYPE = tuple("<!DOCTYPE".encode(codec) for codec in ("ascii", "utf-16-le", "utf-16-be"))
+
+
 class _NoDtd(ElementTree.TreeBuilder):
     """Refuses a document type declaration: its entities could expand without bound, and
-    Word never writes one."""
+    Word never writes one. (ElementTree hears of it only once expat has parsed the whole
+    input it was fed, entities expanded: `_xml` looks for one in the bytes first.)"""
 
     def doctype(self, name: str, pubid: str | None, system: str | None) -> None:
         raise _Refused("failed", "XML with a document type declaration")
@@ -307,7 +312,10 @@ def _xml(archive: zipfile.ZipFile, name: str) -> ElementTree.Element:
     # What defusedxml guards against is entities, declared in a DTD: `_NoDtd` refuses it.
     parser = ElementTree.XMLParser(target=_NoDtd())  # noqa: S314
     try:
-        parser.feed(archive.read(name))
+        raw = archive.read(name)
+        if any(mark in raw for mark in _DOCTYPE):
+            raise _Refused("failed", "XML with a document type declaration")
+        parser.feed(raw)
         return parser.close()
     except zipfile.BadZipFile:  # a member's CRC or size is wrong
         raise _Refused("failed", "damaged zip member") from None
