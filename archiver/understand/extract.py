@@ -3,13 +3,15 @@
 Parsers of hostile files hang, recurse and allocate without bound, so the parsing happens in a
 child process (`archiver.understand.extract_child`) with a memory limit, a CPU limit, no right
 to write files, and a deadline the parent enforces by killing it. The child is started on
-first use and kept for the next attachments (a new Python with pypdf and python-docx costs
+first use and kept for the next attachments (a new Python with PDFium and python-docx costs
 about a quarter of a second), and replaced when it times out, dies, or has grown or aged.
+A child that dies in the middle of a PDF (PDFium aborts when out of memory) leaves the text
+of the pages it had read.
 
 The child runs as the same user as the parent: the limits stop a file from hanging or
 exhausting ingest, not code that a parser bug let an attacker run (that would need a
-separate user, seccomp or Landlock). pypdf is pure Python; lxml (libxml2) and zlib are the
-native code that reads attachment bytes.
+separate user, seccomp or Landlock). PDFium (C++), lxml (libxml2) and zlib are the native
+code that reads attachment bytes.
 
 One `Extractor` per process: each ingest worker makes its own, after the fork. An extractor
 inherited across a fork leaves the child to the process that started it and starts its own.
@@ -35,7 +37,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from archiver.understand.extract_child import HEADER, MAX_META, ChildConfig
+from archiver.understand.extract_child import HEADER, MAX_META, ChildConfig, unreadable_pages
 
 STATUSES = frozenset({"ok", "truncated", "unsupported", "failed", "timeout", "too_large"})
 
@@ -72,8 +74,9 @@ class Extraction:
     "unsupported" (not a PDF or DOCX), "failed", "timeout" or "too_large". text: "" unless ok
     or truncated. error: a short reason for failed, timeout and too_large; also set for a
     truncated text cut at the time limit ("time limit reached") and for an ok PDF some pages
-    of which could not be read ("2 of 9 pages unreadable (...)"). Never any text of the
-    document: reasons name exception types, not their messages.
+    of which could not be read ("2 of 9 pages unreadable (...)", also when the child died on
+    a page: that page and the rest count). Never any text of the document: reasons name
+    exception types or signals, not their messages.
     """
 
     status: str
@@ -127,8 +130,26 @@ def _death(returncode: int | None) -> str:
             name = f"signal {-returncode}"
         if name == "SIGXCPU":
             return "exceeded its CPU time limit"
+        if name == "SIGABRT":  # what PDFium does when an allocation fails
+            return "aborted, as PDFium does when out of memory"
         return f"was killed by {name}"
     return f"exited with status {returncode}"
+
+
+def _joined(parts: list[bytes]) -> str:
+    return "\n".join(t for t in (p.decode("utf-8", "replace") for p in parts) if t)
+
+
+def _cut_short(
+    parts: list[bytes], progress: dict[str, Any], death: str, max_chars: int
+) -> Extraction:
+    """The outcome of a PDF whose child died while reading it: the text of the pages read
+    before (the page it died on, and those after it, counted unreadable), or failed."""
+    text = _joined(parts)
+    read, total, bad = (progress.get(k) for k in ("pages_read", "pages", "bad_pages"))
+    if not (text and isinstance(read, int) and isinstance(total, int) and isinstance(bad, int)):
+        return Extraction("failed", "", death)
+    return Extraction("ok", text[:max_chars], unreadable_pages(bad + total - read, total, death))
 
 
 class _Child:
@@ -370,17 +391,27 @@ class Extractor:
             "seconds": timeout * SOFT_DEADLINE,  # then it answers with what it has
             "cpu": math.ceil(timeout) + 1,  # then the kernel stops it (RLIMIT_CPU)
         }
+        parts: list[bytes] = []  # a PDF's text, page by page, as the child reports it
+        progress: dict[str, Any] = {}
         try:
             child.requests += 1
             child.send(request, data, deadline)
-            meta, payload = child.receive(deadline, 4 * self.max_chars + 16)
+            room = 4 * self.max_chars + 16  # bytes of UTF-8 text, all frames together
+            while True:
+                meta, payload = child.receive(deadline, room)
+                room -= len(payload)
+                if "pages_read" not in meta:
+                    break
+                progress = meta
+                parts.append(payload)
         except _Timeout:
             self._child = None
             child.kill()
             return Extraction("timeout", "", f"no answer within {timeout:g} s")
         except _Gone:
             self._child = None
-            return Extraction("failed", "", f"extractor {child.kill(_CLOSE_GRACE)}")
+            death = f"extractor {child.kill(_CLOSE_GRACE)}"
+            return _cut_short(parts, progress, death, self.max_chars)
         except _Protocol as exc:
             self._child = None
             child.kill()
@@ -393,7 +424,7 @@ class Extractor:
         if self._worn(child, meta):
             self._child = None
             child.close()
-        text = payload.decode("utf-8", "replace") if status in ("ok", "truncated") else ""
+        text = _joined([*parts, payload]) if status in ("ok", "truncated") else ""
         return Extraction(status, text[: self.max_chars], error[:200] if error else None)
 
     def _worn(self, child: _Child, meta: dict[str, Any]) -> bool:

@@ -1,7 +1,10 @@
 """The sandboxed side of attachment text extraction; `archiver.understand.extract` runs it.
 
-This module is the only one that imports pypdf and python-docx, and it does so only in the
-child process (`main`), never when the parent imports the protocol constants from here.
+PDFs are read by PDFium (pypdfium2), imported only in the child process (`main`), never when
+the parent imports the protocol constants from here. DOCX is read with the standard library
+(zipfile, ElementTree): only the parts with text (the document, its headers, footers and
+comments), where python-docx parsed every part of the package (the styles alone are often
+most of its XML) at 40 times the cost.
 
 The child limits itself before it reads any attachment: it dies with its parent
 (PR_SET_PDEATHSIG), cannot be traced by other processes or dump core, cannot write files
@@ -15,12 +18,15 @@ the service unit's `SystemCallFilter=~@resources` allows; `setrlimit` proper it 
 Protocol, over stdin and stdout: each frame is a HEADER (two unsigned 32-bit big-endian
 lengths), that many bytes of JSON metadata, then that many bytes of payload. The child first
 sends a "ready" frame, then answers each request frame (payload: the attachment) with one
-response frame (payload: the text, UTF-8). End of input ends the child.
+response frame (payload: the text, UTF-8). Before it, for a PDF of several pages, it sends a
+progress frame after each page but the last (`pages_read`, `pages`, `bad_pages`; payload: the
+text added since the previous frame): PDFium aborts the process when an allocation fails, and
+the parent then keeps what came before. The text is the progress frames' and the response's,
+one per line. End of input ends the child.
 """
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import ctypes.util
 import dataclasses
@@ -29,6 +35,7 @@ import json
 import logging
 import math
 import os
+import posixpath
 import re
 import resource
 import signal
@@ -39,6 +46,10 @@ import warnings
 import zipfile
 from collections.abc import Callable
 from typing import Any, BinaryIO
+from xml.etree import ElementTree
+
+# Where a PDF's text goes page by page: progress metadata, and the text added since last time.
+Report = Callable[[dict[str, int], str], None]
 
 HEADER = struct.Struct("!II")
 MAX_META = 64 * 1024  # bytes of JSON metadata in any frame
@@ -46,36 +57,10 @@ MAX_DOCX_UNCOMPRESSED = 100 * 1024 * 1024  # declared size of all the parts of a
 MAX_DOCX_ENTRIES = 10_000
 ZIP_STEP = 1024 * 1024  # bytes zipfile may inflate in one step
 MAX_FILES = 32  # RLIMIT_NOFILE: the pipes, and the package files of late imports
-DECOMPRESSED_LIMIT = 50 * 1024 * 1024  # pypdf's per-stream decompression limits (default 75 MB)
 
 _PR_SET_PDEATHSIG = 1
 _PR_SET_DUMPABLE = 4
 _PR_SET_NO_NEW_PRIVS = 38
-
-# Recent pypdf (7.x) reads its limits from a Configuration, and refuses to open a file once the
-# old module constants were changed; older versions read those constants in pypdf.filters.
-_PYPDF_CONFIGURATION: dict[str, Any] = {
-    "maximum_declared_stream_length": DECOMPRESSED_LIMIT,
-    "array_based_stream_maximum_output_length": DECOMPRESSED_LIMIT,
-    "jbig2_maximum_output_length": DECOMPRESSED_LIMIT,
-    "lzw_maximum_output_length": DECOMPRESSED_LIMIT,
-    "run_length_maximum_output_length": DECOMPRESSED_LIMIT,
-    "zlib_maximum_output_length": DECOMPRESSED_LIMIT,
-    "brotli_maximum_output_length": DECOMPRESSED_LIMIT,
-    "image_maximum_buffer_size": DECOMPRESSED_LIMIT,
-    "jbig2dec_binary": None,  # never run an external decoder
-    "disable_legacy_handling": True,
-}
-_PYPDF_LEGACY: dict[str, Any] = {
-    "MAX_DECLARED_STREAM_LENGTH": DECOMPRESSED_LIMIT,
-    "MAX_ARRAY_BASED_STREAM_OUTPUT_LENGTH": DECOMPRESSED_LIMIT,
-    "JBIG2_MAX_OUTPUT_LENGTH": DECOMPRESSED_LIMIT,
-    "LZW_MAX_OUTPUT_LENGTH": DECOMPRESSED_LIMIT,
-    "RUN_LENGTH_MAX_OUTPUT_LENGTH": DECOMPRESSED_LIMIT,
-    "ZLIB_MAX_OUTPUT_LENGTH": DECOMPRESSED_LIMIT,
-    "FLATE_MAX_BUFFER_SIZE": DECOMPRESSED_LIMIT,
-    "JBIG2DEC_BINARY": None,
-}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -135,6 +120,7 @@ class Sink:
         self.parts: list[str] = []
         self.size = 0
         self.late = False
+        self.taken = 0  # parts already given by `take`
 
     def add(self, block: str) -> None:
         if time.monotonic() > self.deadline:
@@ -153,62 +139,69 @@ class Sink:
         self.parts.append(text)
         self.size += separator + len(text)
 
-    def text(self) -> str:
-        return "\n".join(self.parts)
+    def take(self) -> str:
+        """The text added since the last `take` (all of it, the first time)."""
+        new = self.parts[self.taken :]
+        self.taken = len(self.parts)
+        return "\n".join(new)
 
 
 # ---------------------------------------------------------------------------------------------
 # PDF
 
 
-def _configure_pypdf() -> None:
-    import pypdf
-
-    overwrite = getattr(pypdf, "overwrite_configuration", None)
-    configuration = getattr(pypdf, "Configuration", None)
-    if overwrite is not None and configuration is not None:
-        names = {field.name for field in dataclasses.fields(configuration)}
-        overwrite(**{k: v for k, v in _PYPDF_CONFIGURATION.items() if k in names})
-    else:  # pragma: no cover - pypdf before the Configuration API
-        from pypdf import filters
-
-        for name, value in _PYPDF_LEGACY.items():
-            if hasattr(filters, name):
-                setattr(filters, name, value)
+# PDFium's document-loading errors that mean a password is needed (or an unknown handler).
+_ERR_PASSWORD, _ERR_SECURITY = 4, 5
 
 
-def _pdf(data: bytes, sink: Sink) -> str | None:
-    from pypdf import PasswordType, PdfReader
+def _pdf(data: bytes, sink: Sink, report: Report | None) -> str | None:
+    """Each page's text in order, as PDFium lays it out (every character of the page, on or
+    off its visible area), reporting the text after each page but the last: PDFium aborts
+    the process when an allocation fails (a decompression bomb under the memory limit), and
+    then the parent keeps the pages read before."""
+    import pypdfium2
 
-    reader = PdfReader(io.BytesIO(data), strict=False)
-    if reader.is_encrypted:
-        try:  # many PDFs are encrypted with an empty password only to restrict printing
-            opened = reader.decrypt("")
-        except Exception as exc:  # noqa: BLE001 -- this child exists to contain what a
-            # hostile file makes a parser raise, of whatever type: it is reported, not raised.
-            raise _Refused("failed", f"encrypted ({type(exc).__name__})") from None
-        if opened == PasswordType.NOT_DECRYPTED:
-            raise _Refused("failed", "encrypted")
-    pages = reader.pages
-    total = len(pages)
-    bad = 0
-    first: Exception | None = None
-    for page in pages:
-        try:
-            text = page.extract_text()
-        except MemoryError:
-            raise
-        except Exception as exc:  # noqa: BLE001 -- one bad page, whatever the parser raised,
-            # does not lose the others (the child is there to contain it)
-            bad += 1
-            first = first or exc
-            continue
-        sink.add(text)
+    try:  # a PDF encrypted with an empty user password (to restrict printing) opens
+        document = pypdfium2.PdfDocument(data)
+    except pypdfium2.PdfiumError as exc:
+        if exc.err_code in (_ERR_PASSWORD, _ERR_SECURITY):
+            raise _Refused("failed", "encrypted") from None
+        raise _Refused("failed", "not a readable PDF") from None
+    try:
+        total = len(document)
+        bad = 0
+        first: Exception | None = None
+        for index in range(total):
+            try:
+                page = document[index]
+                try:
+                    textpage = page.get_textpage()
+                    text = textpage.get_text_range()
+                    textpage.close()
+                finally:
+                    page.close()
+            except MemoryError:
+                raise
+            except Exception as exc:  # noqa: BLE001 -- one bad page, whatever PDFium's
+                # bindings raised, does not lose the others (the child is there to contain it)
+                bad += 1
+                first = first or exc
+            else:
+                sink.add(text)
+            if report is not None and index + 1 < total:
+                report({"pages_read": index + 1, "pages": total, "bad_pages": bad}, sink.take())
+    finally:
+        document.close()
     if first is not None:
         if bad == total:
             raise first
-        return f"{bad} of {total} pages unreadable ({reason(first)})"
+        return unreadable_pages(bad, total, reason(first))
     return None
+
+
+def unreadable_pages(bad: int, total: int, why: str) -> str:
+    """The note of a PDF some pages of which could not be read."""
+    return f"{bad} of {total} pages unreadable ({why})"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -216,6 +209,18 @@ def _pdf(data: bytes, sink: Sink) -> str | None:
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
+_R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+_RELATIONSHIP = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+_CT = "{http://schemas.openxmlformats.org/package/2006/content-types}"
+_WORD_TYPES = frozenset(
+    f"application/vnd.{kind}.main+xml"
+    for kind in (
+        "openxmlformats-officedocument.wordprocessingml.document",
+        "openxmlformats-officedocument.wordprocessingml.template",
+        "ms-word.document.macroEnabled",
+        "ms-word.template.macroEnabledTemplate",
+    )
+)
 _P, _T, _TAB, _BR, _CR = _W + "p", _W + "t", _W + "tab", _W + "br", _W + "cr"
 _NO_BREAK_HYPHEN = _W + "noBreakHyphen"
 # Properties hold no text; mc:Fallback repeats mc:Choice (a text box drawn the old way).
@@ -235,7 +240,7 @@ def _bound_zip_reads() -> None:
 def _check_zip(data: bytes) -> None:
     """Refuse a zip bomb before opening it. zipfile stops a member at its declared size
     (and then fails its CRC if it lied), and with `_bound_zip_reads` gets there in small
-    steps, so the declared sizes bound what python-docx can be made to inflate."""
+    steps, so the declared sizes bound what a document can be made to inflate."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
@@ -289,39 +294,113 @@ def _blocks(element: Any, sink: Sink) -> None:
             _blocks(child, sink)
 
 
-def _docx(data: bytes, sink: Sink) -> None:
-    import docx
+# "<!DOCTYPE" in each encoding expat reads (ASCII, Latin-1 and UTF-8 share the first).
+_DOCTYPE = tuple("<!DOCTYPE".encode(codec) for codec in ("ascii", "utf-16-le", "utf-16-be"))
 
-    _check_zip(data)
+
+class _NoDtd(ElementTree.TreeBuilder):
+    """Refuses a document type declaration: its entities could expand without bound, and
+    Word never writes one. (ElementTree hears of it only once expat has parsed the whole
+    input it was fed, entities expanded: `_xml` looks for one in the bytes first.)"""
+
+    def doctype(self, name: str, pubid: str | None, system: str | None) -> None:
+        raise _Refused("failed", "XML with a document type declaration")
+
+
+def _xml(archive: zipfile.ZipFile, name: str) -> ElementTree.Element:
+    """The root of the part `name`; KeyError when the package has no such part."""
+    # What defusedxml guards against is entities, declared in a DTD: `_NoDtd` refuses it.
+    parser = ElementTree.XMLParser(target=_NoDtd())  # noqa: S314
     try:
-        document = docx.Document(io.BytesIO(data))
+        raw = archive.read(name)
+        if any(mark in raw for mark in _DOCTYPE):
+            raise _Refused("failed", "XML with a document type declaration")
+        parser.feed(raw)
+        return parser.close()
     except zipfile.BadZipFile:  # a member's CRC or size is wrong
         raise _Refused("failed", "damaged zip member") from None
-    seen: set[int] = set()
+    except ElementTree.ParseError:
+        raise _Refused("failed", "malformed XML") from None
 
-    def stories(kind: str) -> list[Any]:
-        found = []
-        for section in document.sections:
-            for name in (f"first_page_{kind}", kind, f"even_page_{kind}"):
-                story = getattr(section, name)
-                if story.is_linked_to_previous:  # no definition of its own
-                    continue
-                part = story.part
-                if id(part) not in seen:
-                    seen.add(id(part))
-                    found.append(part.element)
-        return found
 
-    headers, footers = stories("header"), stories("footer")
-    for header in headers:
-        _blocks(header, sink)
-    _blocks(document.element.body, sink)
-    for footer in footers:
-        _blocks(footer, sink)
-    comments = getattr(document, "comments", None)  # python-docx >= 1.2
-    if comments is not None:
-        for comment in comments:
-            sink.add(comment.text)
+def _related(archive: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
+    """The internal relationships of `part` ("" for the package's): {id: (type, part name)}."""
+    folder, _, base = part.rpartition("/")
+    rels = f"{folder}/_rels/{base}.rels" if folder else f"_rels/{base}.rels"
+    try:
+        root = _xml(archive, rels)
+    except KeyError:
+        return {}
+    found = {}
+    for rel in root.iter(_RELATIONSHIP):
+        target = rel.get("Target", "")
+        if rel.get("TargetMode") == "External" or not target:
+            continue
+        name = target[1:] if target.startswith("/") else posixpath.join(folder, target)
+        found[rel.get("Id", "")] = (rel.get("Type", ""), posixpath.normpath(name))
+    return found
+
+
+def _main_part(archive: zipfile.ZipFile) -> str:
+    """The name of the package's Word document part; refused if it has none."""
+    for kind, name in _related(archive, "").values():
+        if kind.endswith("/officeDocument"):
+            types = _xml(archive, "[Content_Types].xml")
+            extension = name.rpartition(".")[2].lower()
+            by_extension = {
+                default.get("Extension", "").lower(): default.get("ContentType")
+                for default in types.iter(_CT + "Default")
+            }
+            declared = by_extension.get(extension)
+            for override in types.iter(_CT + "Override"):
+                if override.get("PartName", "").lstrip("/") == name:
+                    declared = override.get("ContentType")
+            if declared in _WORD_TYPES:
+                return name
+    raise _Refused("failed", "not a Word document")
+
+
+def _docx(data: bytes, sink: Sink) -> None:
+    """The text of the headers, the body, the footers and the comments, in that order, each
+    header and footer once (each section's first-page, default and even-page one)."""
+    _check_zip(data)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        main = _main_part(archive)
+        try:
+            document = _xml(archive, main)
+        except KeyError:
+            raise _Refused("failed", "not a Word document") from None
+        body = document.find(_W + "body")
+        related = _related(archive, main)
+        sections = [] if body is None else [*body.iterfind(f"{_P}/{_W}pPr/{_W}sectPr")]
+        if body is not None:
+            sections += body.findall(_W + "sectPr")
+        stories: dict[str, list[str]] = {"header": [], "footer": []}
+        for kind, found in stories.items():
+            for section in sections:
+                for which in ("first", "default", "even"):
+                    for reference in section.iterfind(f"{_W}{kind}Reference"):
+                        if reference.get(_W + "type", "default") != which:
+                            continue
+                        rel = related.get(reference.get(_R_ID, ""))
+                        if rel is not None and rel[1] not in found:
+                            found.append(rel[1])
+        comments = [name for kind, name in related.values() if kind.endswith("/comments")]
+        for name in stories["header"]:
+            _story(archive, name, sink)
+        if body is not None:
+            _blocks(body, sink)
+        for name in stories["footer"] + comments[:1]:
+            _story(archive, name, sink)
+
+
+def _story(archive: zipfile.ZipFile, name: str, sink: Sink) -> None:
+    """The paragraphs of a header, footer or the comments part (each comment's lines)."""
+    try:
+        root = _xml(archive, name)
+    except KeyError:  # a relationship to a part the package lacks
+        return
+    _blocks(root, sink)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -335,6 +414,7 @@ _REASONS = {
     "LimitReachedError": "a decompression or parsing limit was reached",
     "RecursionError": "nested too deeply",
     "XMLSyntaxError": "malformed XML",
+    "PdfiumError": "PDFium could not read it",
 }
 
 
@@ -346,28 +426,33 @@ def reason(exc: BaseException) -> str:
 
 
 def extract(
-    kind: str, data: bytes, max_chars: int, seconds: float = math.inf
+    kind: str,
+    data: bytes,
+    max_chars: int,
+    seconds: float = math.inf,
+    report: Report | None = None,
 ) -> tuple[str, str, str | None]:
     """(status, text, error) for one attachment, whose text extraction stops after about
-    `seconds` (status "truncated"). Raises MemoryError only."""
+    `seconds` (status "truncated"). With `report`, a PDF's text is given to it page by page as
+    it is read, and the text returned is the rest. Raises MemoryError only."""
     sink = Sink(max_chars, time.monotonic() + seconds)
     try:
         if kind == "pdf":
-            note = _pdf(data, sink)
+            note = _pdf(data, sink, report)
         elif kind == "docx":
             _docx(data, sink)
             note = None
         else:
             return "unsupported", "", None
     except _Full:
-        return "truncated", sink.text(), "time limit reached" if sink.late else None
+        return "truncated", sink.take(), "time limit reached" if sink.late else None
     except _Refused as refused:
         return refused.status, "", refused.reason
     except MemoryError:
         raise
     except Exception as exc:  # noqa: BLE001 -- contained and reported: the child's purpose
         return "failed", "", reason(exc)
-    return "ok", sink.text(), note
+    return "ok", sink.take(), note
 
 
 def _prctl(option: int, value: int) -> bool:
@@ -441,7 +526,11 @@ def _serve(config: ChildConfig, stream: BinaryIO, out: int) -> None:
         try:
             kind, max_chars = str(request.get("kind")), int(request["max_chars"])
             seconds = float(request.get("seconds", math.inf))
-            status, text, error = extract(kind, data, max_chars, seconds)
+
+            def report(meta: dict[str, int], text: str) -> None:
+                _send(out, meta, text.encode("utf-8", "replace"))
+
+            status, text, error = extract(kind, data, max_chars, seconds, report)
         except MemoryError:
             status, text, error = "failed", "", "memory limit exceeded"
             retire = True  # the heap may be in a poor state: let the parent start another
@@ -455,7 +544,7 @@ def _serve(config: ChildConfig, stream: BinaryIO, out: int) -> None:
 
 
 def _quiet() -> None:
-    logging.disable(logging.CRITICAL)  # pypdf logs warnings for every oddity in a file
+    logging.disable(logging.CRITICAL)  # parsers log warnings for every oddity in a file
     warnings.simplefilter("ignore")
 
 
@@ -471,13 +560,11 @@ def main(argv: list[str] | None = None) -> int:
     os.dup2(2, 1)
     _quiet()
     versions: dict[str, str | None] = {}
-    loaders: dict[str, Callable[[], None]] = {"pypdf": _configure_pypdf, "docx": _load_docx}
-    for name, load in loaders.items():
-        try:  # imported before the limits, so that they need not allow for it
-            load()
-            versions[name] = str(getattr(sys.modules[name], "__version__", "?"))
-        except ImportError:  # a parser missing from this installation: its files fail
-            versions[name] = None
+    try:  # imported before the limits, so that they need not allow for it
+        versions["pypdfium2"] = _load_pdfium()
+    except ImportError:  # missing from this installation: PDFs fail
+        versions["pypdfium2"] = None
+    _bound_zip_reads()
     try:
         _sandbox(config)
     except (OSError, ValueError) as exc:
@@ -488,13 +575,10 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _load_docx() -> None:
-    import docx
+def _load_pdfium() -> str:
+    import pypdfium2  # loads and initialises PDFium
 
-    _bound_zip_reads()
-
-    with contextlib.suppress(ImportError):  # python-docx >= 1.2; imported now, not under limits
-        import docx.comments  # noqa: F401
+    return str(pypdfium2.version.PYPDFIUM_INFO)
 
 
 if __name__ == "__main__":

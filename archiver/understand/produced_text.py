@@ -19,8 +19,8 @@ met again give no more texts (they have none the first reading did not give).
 
 The files are the archiver's own (renderings it has just made, messages it has just written),
 so PDFium and pypdf parse them in this process; the sandboxed extractor (`extract.py`) is for
-archived attachments from outside. This module and `extract_child.py` are pypdf's two
-importers, this module and `pdf_raster.py` PDFium's. pypdf's own text extraction is not used:
+archived attachments from outside. This module is pypdf's one importer; PDFium's are this
+module, `pdf_raster.py` and `extract_child.py`. pypdf's own text extraction is not used:
 pure Python, it took two thirds of the gate's time (a rendering's page in ~70 ms, PDFium's in
 ~1 ms), and it garbles a font WeasyPrint writes with a custom encoding.
 """

@@ -408,12 +408,12 @@ def test_hostile_attachment_cannot_hang_ingest(archive: Archive, tmp_path: Path)
         {
             "slow": forward(
                 "Slow file",
-                "A document that takes pypdf a minute.",
+                "A document that takes PDFium minutes.",
                 attachments=[("slow.pdf", "application/pdf", slow_pdf())],
             )
         },
     )
-    assert found(archive, "pypdf") == {ids["slow"]}  # archived and searchable by its body
+    assert found(archive, "pdfium") == {ids["slow"]}  # archived and searchable by its body
     view: dict[str, Any] = archive.ok("show", "--json", ids["slow"]).json()
     assert view["original"]["subject"] == "Slow file"
     [attached] = view["chain"][0]["attachments"]
@@ -424,7 +424,7 @@ def test_hostile_attachment_cannot_hang_ingest(archive: Archive, tmp_path: Path)
 def test_a_message_full_of_slow_attachments_spends_its_budget_and_says_so(
     archive: Archive, tmp_path: Path
 ) -> None:
-    """Four PDFs that each take pypdf a minute: with 2 s an attachment and 3 s a message, the
+    """Four PDFs that each take PDFium minutes: with 2 s an attachment and 3 s a message, the
     first times out, the second times out or is not read (depending on how long the reader
     took to start), the rest are not read, and `show` says which and why."""
     (archive.root / "archiver.toml").write_text(
@@ -438,11 +438,11 @@ def test_a_message_full_of_slow_attachments_spends_its_budget_and_says_so(
         tmp_path / "in",
         {
             "slow": forward(
-                "Slow files", "Four documents that take pypdf a minute.", attachments=pdfs
+                "Slow files", "Four documents that take PDFium minutes.", attachments=pdfs
             )
         },
     )
-    assert found(archive, "pypdf") == {ids["slow"]}
+    assert found(archive, "pdfium") == {ids["slow"]}
     view = archive.ok("show", "--json", ids["slow"]).json()
     attached = view["chain"][0]["attachments"]
     assert [a["filename"] for a in attached] == [f"slow{i}.pdf" for i in range(4)]
