@@ -11,6 +11,7 @@ source's connection is never used from two threads.
 
 from __future__ import annotations
 
+import contextvars
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -35,6 +36,9 @@ class Committer(Generic[Batch, Result]):
         self._closed = False
         self._error: BaseException | None = None
         self._thread: threading.Thread | None = None
+        # The caller's context variables (who is acting, for the audit log): a new thread
+        # would start without them.
+        self._context = contextvars.copy_context()
 
     def put(self, batch: Batch) -> None:
         """Hand `batch` over; waits while another one is already waiting its turn."""
@@ -44,7 +48,9 @@ class Committer(Generic[Batch, Result]):
             self._todo.append(batch)
             self._cond.notify_all()
         if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name=self._name)
+            self._thread = threading.Thread(
+                target=self._context.run, args=(self._run,), name=self._name
+            )
             self._thread.start()
 
     def collect(self) -> list[tuple[Batch, Result]]:

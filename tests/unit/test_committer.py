@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import threading
 
 import pytest
@@ -51,3 +52,13 @@ def test_a_failed_write_stops_the_later_batches_and_is_raised() -> None:
     c.close()  # never raises
     assert written == [0]
     assert c.collect() == [(0, 0)]  # what was written before the failure is still reported
+
+
+def test_the_writes_see_the_callers_context() -> None:
+    actor: contextvars.ContextVar[str] = contextvars.ContextVar("actor", default="nobody")
+    actor.set("the daemon")
+    c: Committer[int, str] = Committer(lambda _: actor.get(), "writer")
+    c.put(1)
+    c.flush()
+    c.close()
+    assert c.collect() == [(1, "the daemon")]  # who the audit log says acted
