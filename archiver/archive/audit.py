@@ -65,12 +65,54 @@ def read_anchor(path: Path) -> tuple[int, bytes] | None:
         raise ValueError(f"{path}: {exc}") from None
 
 
+class _LockFiles:
+    """The anchor locks' descriptors open in this process. A process forked while a thread
+    holds one (an ingest worker, forked while the pipeline's committer writes the anchor)
+    would share the `flock` and keep it after the parent let go: every later anchor write
+    would wait forever. The child closes its copies at once."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()  # opening and noting a descriptor is one step for fork
+        self._open: set[int] = set()
+
+    def open(self, path: Path) -> int:
+        with self._lock:
+            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+            self._open.add(fd)
+            return fd
+
+    def close(self, fd: int) -> None:
+        with self._lock:
+            self._open.discard(fd)
+            os.close(fd)
+
+    def before_fork(self) -> None:
+        self._lock.acquire()
+
+    def after_fork_in_parent(self) -> None:
+        self._lock.release()
+
+    def after_fork_in_child(self) -> None:
+        for fd in self._open:
+            os.close(fd)
+        self._open.clear()
+        self._lock.release()
+
+
+_lock_files = _LockFiles()
+os.register_at_fork(
+    before=_lock_files.before_fork,
+    after_in_parent=_lock_files.after_fork_in_parent,
+    after_in_child=_lock_files.after_fork_in_child,
+)
+
+
 def write_anchor(path: Path, seq: int, digest: bytes) -> None:
     """Record head (seq, digest) in the anchor file unless it already holds a later event
     (several processes commit; the file only moves forward). Durable before it returns.
     Raises ValueError if the file is damaged (it is left as it is, for someone to look at),
     OSError."""
-    held = os.open(path.parent, os.O_RDONLY)  # the directory is the lock: no stray file
+    held = _lock_files.open(path.parent)  # the directory is the lock: no stray file
     try:
         fcntl.flock(held, fcntl.LOCK_EX)
         current = read_anchor(path)
@@ -86,7 +128,7 @@ def write_anchor(path: Path, seq: int, digest: bytes) -> None:
         os.replace(tmp, path)
         os.fsync(held)
     finally:
-        os.close(held)  # releases the lock
+        _lock_files.close(held)  # releases the lock
 
 
 def anchor_store(store: Store, path: Path | None) -> None:

@@ -28,6 +28,7 @@ from archiver.archive.roster import Roster, RosterCache
 from archiver.crypto.keyring import Keyring
 from archiver.errors import ArchiverError, WorkerError
 from archiver.ingest import prepare, writer
+from archiver.ingest.committer import Committer
 from archiver.ingest.prepare import IngestPolicy, Outcome, Prepared
 from archiver.platform.children import die_with_parent
 from archiver.sources.arrival import Arrival, Message
@@ -140,18 +141,15 @@ class _Window:
 def _windows(messages: Iterable[Message], stop: threading.Event | None) -> Iterator[list[Message]]:
     window: list[Message] = []
     size = 0
-    # The first window is one message: the pool forks its workers at its first task, and they
-    # should not start with a large message, read meanwhile, in their resident sets.
-    count = 1
     for msg in messages:
         if len(msg.raw or b"") >= LARGE_MESSAGE and window:  # a large message goes alone
             yield window
             window, size = [], 0
         window.append(msg)
         size += len(msg.raw or b"")
-        if len(window) >= count or size >= WINDOW_BYTES:
+        if len(window) >= WINDOW or size >= WINDOW_BYTES:
             yield window
-            window, size, count = [], 0, WINDOW
+            window, size = [], 0
         if stop is not None and stop.is_set():
             break
     if window:
@@ -183,16 +181,21 @@ class Pipeline:
         self.budget = _Budget(IN_FLIGHT_BYTES)
         self._pool_lock = threading.Lock()
         self._pool = self._new_pool() if self.workers > 1 else None
+        self._replace = False  # the pool broke: a new one is made for the next window
 
     def _new_pool(self) -> ProcessPoolExecutor:
         # Forked workers start at once with everything imported, and are this process's own
         # children, so they can be told to die with it (a fork server would not).
-        return ProcessPoolExecutor(
+        pool = ProcessPoolExecutor(
             self.workers,
             mp_context=multiprocessing.get_context("fork"),
             initializer=_worker_init,
             initargs=(self.policy, os.getpid(), self._start_roster),
         )
+        # The pool forks all its workers at its first task: give it one now, before any run
+        # starts its committer thread, so no worker is forked holding what a thread held.
+        pool.submit(os.getpid).result()
+        return pool
 
     def _results(self, window: _Window) -> list[Prepared]:
         """A window's prepared messages; raises WorkerError (and replaces the pool) if a
@@ -203,12 +206,12 @@ class Pipeline:
             raise self._worker_died(window.pool) from None
 
     def _worker_died(self, pool: ProcessPoolExecutor | None) -> WorkerError:
-        """Replace `pool`, broken by a worker's death (once, however many of its windows
-        fail, and not if it was already replaced); the error to raise."""
+        """Drop `pool`, broken by a worker's death (once, however many of its windows fail,
+        and not if it was already replaced), for a new one at the next window; the error."""
         with self._pool_lock:
             broken = pool if pool is not None and pool is self._pool else None
             if broken is not None:
-                self._pool = self._new_pool()
+                self._pool, self._replace = None, True
         if broken is not None:
             broken.shutdown(wait=False, cancel_futures=True)
         return WorkerError(
@@ -217,7 +220,15 @@ class Pipeline:
             "if it happens again"
         )
 
+    def _live_pool(self) -> ProcessPoolExecutor | None:
+        """The pool, made anew if the last one broke."""
+        with self._pool_lock:
+            if self._pool is None and self._replace:
+                self._pool, self._replace = self._new_pool(), False
+            return self._pool
+
     def close(self) -> None:
+        self._replace = False
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
@@ -242,28 +253,45 @@ class Pipeline:
         pending: deque[_Window] = deque()
         batch: list[tuple[Message, Prepared]] = []
         done_bytes = 0
-        held = batch_held = 0  # budget held by this run, and by its uncommitted batch
+        held = batch_held = 0  # budget held by this run, and by its batch not handed over yet
         failure: ArchiverError | None = None  # the source's or the acknowledger's
 
-        def commit() -> None:
-            nonlocal failure, held, batch_held
-            if not batch:
-                return
-            with self.db.transaction() as tx:
+        def write(work: tuple[list[tuple[Message, Prepared]], int]) -> list[Outcome]:
+            with self.db.transaction() as tx:  # in the committer's thread
                 roster = self.roster.current(tx)
-                results = writer.store_batch(
-                    tx, self.ring, [p for _, p in batch], source, roster, self.intake
-                )
-            pairs = [(m, o) for (m, _), o in zip(batch, results, strict=True)]
-            batch.clear()
-            self.budget.give(batch_held)
-            held, batch_held = held - batch_held, 0
-            outcomes.extend(o for _, o in pairs)
-            if committed is not None and failure is None:
-                try:
-                    committed(pairs)
-                except ArchiverError as exc:  # not acknowledged: fetched again next time
-                    failure = exc
+                prepared = [p for _, p in work[0]]
+                return writer.store_batch(tx, self.ring, prepared, source, roster, self.intake)
+
+        committer: Committer[tuple[list[tuple[Message, Prepared]], int], list[Outcome]]
+        committer = Committer(write, f"ingest writer ({source})")
+
+        def deliver() -> None:
+            """Account for what the committer wrote: budget, outcomes, acknowledgement."""
+            nonlocal failure, held
+            for (written, size), results in committer.collect():
+                self.budget.give(size)
+                held -= size
+                pairs = [(m, o) for (m, _), o in zip(written, results, strict=True)]
+                outcomes.extend(results)
+                if committed is not None and failure is None:
+                    try:
+                        committed(pairs)
+                    except ArchiverError as exc:  # not acknowledged: fetched again next time
+                        failure = exc
+
+        def commit() -> None:
+            """Hand the batch to the committer (it waits while another batch waits)."""
+            nonlocal batch, batch_held
+            if batch:
+                committer.put((batch, batch_held))
+                batch, batch_held = [], 0
+            deliver()
+
+        def flush() -> None:
+            """Commit everything this run has handed over, and account for it."""
+            commit()
+            committer.flush()
+            deliver()
 
         def finish_oldest() -> None:
             nonlocal done_bytes, batch_held
@@ -283,7 +311,7 @@ class Pipeline:
             if not self.budget.try_take(size):
                 while pending:
                     finish_oldest()
-                commit()
+                flush()
                 self.budget.take(size)
             held += size
 
@@ -303,8 +331,10 @@ class Pipeline:
                 failure = exc
             while pending:
                 finish_oldest()
-            commit()
+            flush()
         finally:
+            committer.close()  # what was handed over is written, whatever happened here
+            deliver()
             self.budget.give(held)  # what an error left uncommitted
         if failure is not None:
             raise failure
@@ -314,8 +344,8 @@ class Pipeline:
         """Start preparing `msgs`: in a worker, or here when `inline` (a large message, which
         runs alone: copying it to a worker and its result back would cost more memory)."""
         digests = [prepare.digest(m.raw) if m.raw is not None else b"" for m in msgs]
-        pool = None if inline else self._pool
-        with self.db.transaction() as tx:
+        pool = None if inline else self._live_pool()
+        with self.db.reading() as tx:  # never waits for the committer's transaction
             known = tx.records.known_hashes([d for d in digests if d])
             roster = self.roster.current(tx) if pool is None else self._start_roster
         ready: list[Prepared | None] = []

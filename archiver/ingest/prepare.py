@@ -9,10 +9,11 @@ import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from archiver.archive.index_entry import entry_under
 from archiver.archive.roster import Roster
 from archiver.crypto import blind, sealing
 from archiver.crypto.keyring import Keyring
-from archiver.domain import IndexDoc, RecordRow
+from archiver.domain import IndexEntry, RecordRow
 from archiver.settings import IngestSettings
 from archiver.sources.arrival import Arrival
 from archiver.understand.indexing import attachment_texts, index_tokens
@@ -74,7 +75,7 @@ class Prepared:
     # tags again from the sealed metadata if the roster has changed since.
     students: dict[str, str] | None = None
     roster_version: int = -1
-    index: IndexDoc | None = None
+    index: IndexEntry | None = None  # with its digest: the writer only stores it
 
 
 @dataclass(frozen=True)
@@ -161,7 +162,12 @@ def prepare(
         locator,
         students=students,
         roster_version=roster.version if roster else -1,
-        index=blind.for_key(policy.index_key).document(policy.index_key_id, tokens),
+        index=entry_under(
+            policy.index_key,
+            sealed.record_id,
+            blind.for_key(policy.index_key).document(policy.index_key_id, tokens),
+            parsed.sent_at,
+        ),
     )
 
 

@@ -10,7 +10,6 @@ from dataclasses import replace
 from datetime import datetime
 
 from archiver.archive import audit, facts
-from archiver.archive.index_entry import index_entry
 from archiver.archive.roster import Roster
 from archiver.crypto import sealing
 from archiver.crypto.keyring import Keyring
@@ -107,7 +106,7 @@ def _write(
     tx.roster.insert_tags(tags)
     created = {r.id for r in new.values()}
     prepared = [p for p in live if p.record is not None and p.record.id in created]
-    terms = _index(tx, ring, prepared)
+    terms = _index(tx, prepared)
     if intake is not None and new:
         by_record: dict[str, dict[int, str]] = {}
         for t in tags:
@@ -123,14 +122,10 @@ def _write(
     return outcomes
 
 
-def _index(tx: Tx, ring: Keyring, batch: list[Prepared]) -> dict[str, frozenset[int]]:
+def _index(tx: Tx, batch: list[Prepared]) -> dict[str, frozenset[int]]:
     """Index new records in the transaction that stores them, so the index is never stale;
     each one's terms."""
-    entries = [
-        index_entry(ring, p.record.id, p.index, p.record.sent_at)
-        for p in batch
-        if p.record is not None and p.index is not None
-    ]
+    entries = [p.index for p in batch if p.record is not None and p.index is not None]
     if not entries:
         return {}
     state = tx.index.state()

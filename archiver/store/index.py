@@ -72,9 +72,7 @@ class IndexRepo:
                 )
             ).all()
         )
-        postings.add(
-            self._conn, [(t, seqs[e.record_id]) for e in entries for t in unpack_terms(e.terms)]
-        )
+        postings.add(self._conn, [(seqs[e.record_id], unpack_terms(e.terms)) for e in entries])
         postings.pack_full_blocks(self._conn, postings.PACK_PER_INGEST)
 
     def block(self, block: int) -> tuple[list[IndexedDoc], dict[int, set[int]]]:

@@ -52,10 +52,13 @@ def _from_bytes(data: bytes) -> int:
     return int.from_bytes(data, "little")
 
 
-def add(conn: Connection, postings: list[tuple[int, int]]) -> None:
-    """Write (term, document) postings as rows."""
-    rows = [(block_of(doc), term, doc) for term, doc in postings]
-    if not rows:  # a message with no words: SQLite's executemany refuses an empty list
+def add(conn: Connection, docs: list[tuple[int, list[int]]]) -> None:
+    """Write each (document, its terms)'s postings as rows."""
+    rows = []
+    for doc, terms in docs:
+        block = block_of(doc)
+        rows += [(block, term, doc) for term in terms]
+    if not rows:  # no words at all: SQLite's executemany refuses an empty list
         return
     # Hundreds of rows per record: straight to the driver (COPY on PostgreSQL), not through
     # SQLAlchemy's per-row parameter handling, which cost more than the inserts.
