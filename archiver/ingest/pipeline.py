@@ -1,14 +1,16 @@
 """The ingest pipeline every source uses: parse and seal on every core, write from one process.
 
-The calling process reads messages, hashes them and skips the ones already archived; worker
-processes parse and seal the rest in windows; the calling process writes the results in input
-order, in transactions of up to `COMMIT_EVERY` messages, and after each commit tells the
-source which messages are now safe to acknowledge (move out of the mailbox). Bounded queues
+The calling thread reads messages, hashes them and skips the ones already archived; worker
+processes parse and seal the rest in windows; a committer thread of the calling process
+(`ingest/committer.py`) writes the results in input order, in transactions of up to
+`COMMIT_EVERY` messages, while the calling thread goes on reading; after each commit the
+calling thread tells the source which messages are now safe to acknowledge (move out of the
+mailbox). Bounded queues
 keep memory independent of the input's size, and a byte budget shared by every run keeps it
 independent of the messages' sizes and of the number of workers: a message costs several
 times its size while it is parsed and sealed, so a large one is prepared alone, in the calling
 process (no copies to and from a worker), and committed before the next is taken on. A crash
-loses at most the uncommitted transaction, and processing the same input again archives what
+loses at most what was not committed yet, and processing the same input again archives what
 is missing and duplicates nothing.
 """
 
