@@ -13,6 +13,7 @@ import click
 
 from archiver.cli.context import Context
 from archiver.errors import ArchiverError, ConfigError
+from archiver.platform.startup import pause_collection
 
 # Every command: the module (in archiver/cli/) and the name that define it, and the first
 # sentence of its help. `archiver --help` lists the commands from here, and a command's module
@@ -165,7 +166,7 @@ class _Group(click.Group):
     """`archiver`: its list of commands written from their summaries, importing none."""
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        listed = {name: click.Command(name, help=help) for name, (_, _, help) in COMMANDS.items()}
+        listed = {name: click.Command(name, help=text) for name, (_, _, text) in COMMANDS.items()}
         click.Group(commands=listed).format_commands(ctx, formatter)
 
 
@@ -233,6 +234,7 @@ def run(argv: list[str]) -> int:
 
 def main() -> None:
     """Console entry point."""
+    pause_collection()  # until the archive is open (platform/startup.py)
     os.umask(0o077)  # keys, database and exports are nobody else's business
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     sys.exit(run(sys.argv[1:]))

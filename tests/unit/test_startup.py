@@ -126,3 +126,25 @@ def test_show_and_search_load_no_parser_tagger_or_ingest(demo: tuple[Path, str])
         }
         assert not unwanted & loaded, (command, unwanted & loaded)
         assert _commands_loaded(loaded) == {f"archiver.cli.{m}" for m in modules}
+
+
+def test_the_collector_pauses_only_until_the_archive_is_open(demo: tuple[Path, str]) -> None:
+    """The console entry pauses garbage collection for start-up; a command that works on the
+    archive (an import, the daemon) collects again from the moment it is open."""
+    config, _ = demo
+    probe = (
+        "import atexit, gc, json, sys\n"
+        "atexit.register(lambda: sys.__stderr__.write(json.dumps("
+        "[gc.isenabled(), gc.get_freeze_count()])))\n"
+        "from archiver.cli.main import main\n"
+        "main()\n"
+    )
+    for args, collecting in (
+        (["--help"], False),
+        (["--config", str(config), "search", "spanish"], True),
+    ):
+        done = subprocess.run(
+            [sys.executable, "-c", probe, *args], capture_output=True, text=True, check=True
+        )
+        enabled, frozen = json.loads(done.stderr.splitlines()[-1])
+        assert (enabled, frozen > 10_000) == (collecting, collecting), (args, done.stderr)
