@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from archiver.clock import Clock, District, SystemClock
+from archiver.platform.startup import resume_collection
 from archiver.settings import Settings, load_settings
 
 if TYPE_CHECKING:
@@ -66,6 +67,7 @@ class App:
             create=create,
         )
         audit.anchor_store(store, self.settings.audit_anchor)
+        resume_collection()  # start-up is over: the command works on the archive from here
         return store
 
     @property

@@ -4,17 +4,24 @@
 A demo archive (`archiver init`, the examples, the example roster) is made in a temporary
 directory; then each command runs --runs times (after one unmeasured run, so the page cache
 is warm, as it is for anyone typing commands) and its median wall time is printed beside the
-target (DESIGN.md section 14). The commands run with bytecode caching on (without
-PYTHONDONTWRITEBYTECODE), as an installed package runs: pip compiles its bytecode.
+target (DESIGN.md section 14), with the median CPU time (user + system) of the process: on a
+machine other work shares, CPU time moves less than wall time. The commands run with bytecode
+caching on (without PYTHONDONTWRITEBYTECODE), as an installed package runs: pip compiles its
+bytecode.
 
     archiver --help            under 0.10 s
     archiver show ID           under 0.25 s
     archiver search WORD       under 0.25 s
 
 `--archiver PATH` times another installation's `archiver` (an older checkout's venv) on an
-archive it made itself, so two versions can be compared in one run.
+archive it made itself. `--baseline PATH` times a second installation in the same run, each on
+its own archive, the two alternating run by run so that both see the same machine; the ratio
+is this one's median over the baseline's. `--imports N` also lists, for `search WORD`, the N
+modules whose own import took longest (`python -X importtime`, median over --runs runs; those
+runs are apart from the timed ones, which importtime would slow).
 
-Usage: python benchmarks/startup_bench.py [--runs 10] [--archiver PATH] [--json]
+Usage: python benchmarks/startup_bench.py [--runs 10] [--archiver PATH] [--baseline PATH]
+       [--imports N] [--json]
 """
 
 from __future__ import annotations
@@ -22,44 +29,93 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
+import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections import defaultdict
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 EXAMPLES = HERE.parent / "examples"
 TARGETS = {"--help": 0.10, "show ID": 0.25, "search WORD": 0.25}
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+_IMPORT_LINE = re.compile(r"import time:\s+(\d+)\s*\|\s*\d+\s*\|\s*(\S+)")
 
 
-def _run(cmd: list[str]) -> str:
-    done = subprocess.run(cmd, capture_output=True, text=True, check=False, env=ENV)
+def _run(cmd: list[str], env: dict[str, str] = ENV) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
     if done.returncode != 0:
         sys.exit(f"{' '.join(cmd)} failed ({done.returncode}): {done.stderr.strip()}")
-    return done.stdout
+    return done
 
 
-def _demo(exe: str, root: Path) -> tuple[list[str], str]:
-    """A demo archive under `root`: the command prefix that uses it, and one record's id."""
+def _demo(exe: str, root: Path) -> dict[str, list[str]]:
+    """A demo archive under `root`, and the commands to time on it."""
     _run([exe, "init", str(root)])
     base = [exe, "--config", str(root / "archiver.toml")]
     _run([*base, "import", *sorted(str(p) for p in EXAMPLES.glob("*.eml"))])
     _run([*base, "students", "import", str(EXAMPLES / "students.csv")])
-    found = json.loads(_run([*base, "search", "--json", "spanish"]))
-    return base, str(found["results"][0]["id"])
+    found = json.loads(_run([*base, "search", "--json", "spanish"]).stdout)
+    return {
+        "--help": [exe, "--help"],
+        "show ID": [*base, "show", str(found["results"][0]["id"])],
+        "search WORD": [*base, "search", "spanish"],
+    }
 
 
-def _median(cmd: list[str], runs: int) -> float:
-    _run(cmd)  # warm: page cache, bytecode
-    times = []
+def _timed(cmd: list[str]) -> tuple[float, float]:
+    """One run of `cmd`: its wall time and its CPU time (user + system), in seconds."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    _run(cmd)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def _measure(
+    builds: dict[str, dict[str, list[str]]], runs: int
+) -> dict[str, dict[str, dict[str, float]]]:
+    """Median wall and CPU seconds of every command of every build, the builds alternating."""
+    times: dict[tuple[str, str], list[tuple[float, float]]] = defaultdict(list)
+    for commands in builds.values():
+        for cmd in commands.values():
+            _run(cmd)  # warm: page cache, bytecode
     for _ in range(runs):
-        started = time.perf_counter()
-        _run(cmd)
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+        for name in TARGETS:
+            for build, commands in builds.items():
+                times[build, name].append(_timed(commands[name]))
+    return {
+        build: {
+            name: {
+                "median_s": round(statistics.median(w for w, _ in times[build, name]), 4),
+                "cpu_s": round(statistics.median(c for _, c in times[build, name]), 4),
+                "target_s": TARGETS[name],
+            }
+            for name in TARGETS
+        }
+        for build in builds
+    }
+
+
+def _slowest_imports(cmd: list[str], runs: int, top: int) -> list[dict[str, object]]:
+    """The `top` modules with the largest median own import time (ms) over `runs` runs."""
+    own: dict[str, list[int]] = defaultdict(list)
+    for _ in range(runs):
+        err = _run(cmd, {**ENV, "PYTHONPROFILEIMPORTTIME": "1"}).stderr
+        for module, us in ((m[2], int(m[1])) for m in _IMPORT_LINE.finditer(err)):
+            own[module].append(us)
+    medians = {m: statistics.median(us + [0] * (runs - len(us))) / 1000 for m, us in own.items()}
+    ranked = sorted(medians.items(), key=lambda kv: -kv[1])
+    listed = [{"module": m, "self_ms": round(ms, 1)} for m, ms in ranked[:top]]
+    return [
+        *listed,
+        {"module": f"all {len(medians)} modules", "self_ms": round(sum(medians.values()), 1)},
+    ]
 
 
 def main() -> int:
@@ -70,30 +126,41 @@ def main() -> int:
         default=str(Path(sys.executable).parent / "archiver"),
         help="the archiver executable to time (default: this venv's)",
     )
+    parser.add_argument("--baseline", metavar="PATH", help="another archiver to time beside it")
+    parser.add_argument(
+        "--imports", type=int, default=0, metavar="N", help="list search's N slowest imports"
+    )
     parser.add_argument("--json", action="store_true", help="print JSON")
     args = parser.parse_args()
+    exes = [args.archiver, *([args.baseline] if args.baseline else [])]
     with tempfile.TemporaryDirectory(prefix="startup-bench-") as tmp:
-        base, record_id = _demo(args.archiver, Path(tmp) / "demo")
-        commands = {
-            "--help": [args.archiver, "--help"],
-            "show ID": [*base, "show", record_id],
-            "search WORD": [*base, "search", "spanish"],
+        builds = {exe: _demo(exe, Path(tmp) / f"demo{i}") for i, exe in enumerate(exes)}
+        results = _measure(builds, args.runs)
+        imports = {
+            exe: _slowest_imports(builds[exe]["search WORD"], args.runs, args.imports)
+            for exe in (exes if args.imports else [])
         }
-        medians = {name: _median(cmd, args.runs) for name, cmd in commands.items()}
     if args.json:
-        doc = {
-            "archiver": args.archiver,
-            "runs": args.runs,
-            "commands": {
-                n: {"median_s": round(m, 4), "target_s": TARGETS[n]} for n, m in medians.items()
-            },
-        }
+        doc = {"runs": args.runs, "builds": results, "search_imports": imports}
         print(json.dumps(doc, indent=2))
         return 0
-    print(f"{args.archiver}, median of {args.runs} runs")
-    for name, median in medians.items():
-        verdict = "ok" if median < TARGETS[name] else "MISSED"
-        print(f"  archiver {name:<12} {median:6.3f} s   target < {TARGETS[name]:.2f} s  {verdict}")
+    print(f"median of {args.runs} runs: wall time (CPU time)")
+    for exe in exes:
+        print(f"{exe}{'  (baseline)' if exe == args.baseline else ''}")
+        for name, r in results[exe].items():
+            verdict = "ok" if r["median_s"] < r["target_s"] else "MISSED"
+            line = f"  archiver {name:<12} {r['median_s']:6.3f} s ({r['cpu_s']:5.3f} s)"
+            line += f"   target < {r['target_s']:.2f} s  {verdict}"
+            if args.baseline and exe != args.baseline:
+                line += f"   {r['median_s'] / results[args.baseline][name]['median_s']:.2f}x"
+                line += (
+                    f" of baseline ({r['cpu_s'] / results[args.baseline][name]['cpu_s']:.2f}x CPU)"
+                )
+            print(line)
+    for exe, listed in imports.items():
+        print(f"search WORD, own import time (median ms of {args.runs} runs): {exe}")
+        for item in listed:
+            print(f"  {item['self_ms']:8.1f}  {item['module']}")
     return 0
 
 

@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from archiver.archive.cohorts import key_problem
-from archiver.crypto import envelope, signing
+from archiver.crypto import envelope
 from archiver.crypto.keyring import (
     COHORT,
     CURRENT,
@@ -105,6 +104,8 @@ def _replace(store: Store, keys_dir: Path, kind: str) -> str:
 def signing_keys(store: Store, keys_dir: Path) -> tuple[dict[str, bytes], dict[str, str]]:
     """The public key of every registered signing key, current or retired, by key id; and
     the keys whose file cannot be read, with the problem (their public key is unknown)."""
+    from archiver.crypto import signing  # here: every command loads a keyring, few sign
+
     with store.transaction() as tx:
         rows = [k for k in tx.keys.registered() if k.kind == "signing"]
     ring = Keyring(keys_dir, rows)
@@ -120,6 +121,8 @@ def signing_keys(store: Store, keys_dir: Path) -> tuple[dict[str, bytes], dict[s
 def list_keys(store: Store, keys_dir: Path) -> list[KeyInfo]:
     """Every registered key (cohort keys included) with its state, use count and whether its
     file is usable (a destroyed key's: whether it is gone, and no record names it)."""
+    from archiver.archive.cohorts import key_problem  # here: every command loads a keyring
+
     with store.transaction() as tx:
         rows = tx.keys.registered()
         counts = tx.records.count_by_kek()

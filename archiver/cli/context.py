@@ -15,8 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from archiver.settings import find_config, load_settings
-
 if TYPE_CHECKING:
     from archiver.app import App
     from archiver.clock import Clock
@@ -36,12 +34,15 @@ class Context:
     @property
     def config_path(self) -> Path:
         """The config file: --config, $ARCHIVER_CONFIG, ./archiver.toml or /etc's."""
+        from archiver.settings import find_config
+
         return find_config(self.config_option)
 
     @property
     def app(self) -> App:
         if self._app is None:
             from archiver.app import App
+            from archiver.settings import load_settings
 
             settings = load_settings(self.config_path)
             logging.getLogger().setLevel(settings.log.level.upper())

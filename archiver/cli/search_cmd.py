@@ -8,7 +8,6 @@ from datetime import datetime
 import click
 
 from archiver.cli.context import Progress, actor_option, app, emit_json
-from archiver.cli.records_cmd import print_index_report
 from archiver.domain import MAX_LIMIT, STATUSES, SearchRequest, size_text
 
 _SPACE = re.compile(r"\s")
@@ -205,6 +204,7 @@ def reindex(ctx: click.Context, rebuild_all: bool, repair: bool, as_json: bool) 
     to go on."""
     from archiver.archive.index_check import verify_index
     from archiver.archive.reindex import reindex_all
+    from archiver.cli.records_cmd import print_index_report
 
     a = app(ctx)
     text = a.text_limits()
