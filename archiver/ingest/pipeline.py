@@ -143,15 +143,18 @@ class _Window:
 def _windows(messages: Iterable[Message], stop: threading.Event | None) -> Iterator[list[Message]]:
     window: list[Message] = []
     size = 0
+    # The first window is one message: the pool forks its workers at its first task, and they
+    # should not start with a large message, read meanwhile, in their resident sets.
+    count = 1
     for msg in messages:
         if len(msg.raw or b"") >= LARGE_MESSAGE and window:  # a large message goes alone
             yield window
             window, size = [], 0
         window.append(msg)
         size += len(msg.raw or b"")
-        if len(window) >= WINDOW or size >= WINDOW_BYTES:
+        if len(window) >= count or size >= WINDOW_BYTES:
             yield window
-            window, size = [], 0
+            window, size, count = [], 0, WINDOW
         if stop is not None and stop.is_set():
             break
     if window:
@@ -161,7 +164,8 @@ def _windows(messages: Iterable[Message], stop: threading.Event | None) -> Itera
 class Pipeline:
     """Ingests streams of messages; one per process, shared by every source it serves.
 
-    Workers are forked when the pipeline is made, so make it before starting threads.
+    Make it before starting threads. Its workers are forked at its first task, possibly while
+    its committer thread writes: they use nothing that thread holds.
     """
 
     def __init__(
@@ -183,21 +187,20 @@ class Pipeline:
         self.budget = _Budget(IN_FLIGHT_BYTES)
         self._pool_lock = threading.Lock()
         self._pool = self._new_pool() if self.workers > 1 else None
-        self._replace = False  # the pool broke: a new one is made for the next window
 
     def _new_pool(self) -> ProcessPoolExecutor:
         # Forked workers start at once with everything imported, and are this process's own
         # children, so they can be told to die with it (a fork server would not).
-        pool = ProcessPoolExecutor(
+        # The pool forks all its workers at its first task, which may come while a committer
+        # thread runs: what a child would inherit from it (the audit anchor's lock) is closed
+        # in the child (`archive/audit.py`). Forking here instead kept sockets of this process
+        # (a test's in-process TCP proxy) open in the workers.
+        return ProcessPoolExecutor(
             self.workers,
             mp_context=multiprocessing.get_context("fork"),
             initializer=_worker_init,
             initargs=(self.policy, os.getpid(), self._start_roster),
         )
-        # The pool forks all its workers at its first task: give it one now, before any run
-        # starts its committer thread, so no worker is forked holding what a thread held.
-        pool.submit(os.getpid).result()
-        return pool
 
     def _results(self, window: _Window) -> list[Prepared]:
         """A window's prepared messages; raises WorkerError (and replaces the pool) if a
@@ -208,12 +211,12 @@ class Pipeline:
             raise self._worker_died(window.pool) from None
 
     def _worker_died(self, pool: ProcessPoolExecutor | None) -> WorkerError:
-        """Drop `pool`, broken by a worker's death (once, however many of its windows fail,
-        and not if it was already replaced), for a new one at the next window; the error."""
+        """Replace `pool`, broken by a worker's death (once, however many of its windows
+        fail, and not if it was already replaced); the error to raise."""
         with self._pool_lock:
             broken = pool if pool is not None and pool is self._pool else None
             if broken is not None:
-                self._pool, self._replace = None, True
+                self._pool = self._new_pool()
         if broken is not None:
             broken.shutdown(wait=False, cancel_futures=True)
         return WorkerError(
@@ -222,15 +225,7 @@ class Pipeline:
             "if it happens again"
         )
 
-    def _live_pool(self) -> ProcessPoolExecutor | None:
-        """The pool, made anew if the last one broke."""
-        with self._pool_lock:
-            if self._pool is None and self._replace:
-                self._pool, self._replace = self._new_pool(), False
-            return self._pool
-
     def close(self) -> None:
-        self._replace = False
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
@@ -346,7 +341,7 @@ class Pipeline:
         """Start preparing `msgs`: in a worker, or here when `inline` (a large message, which
         runs alone: copying it to a worker and its result back would cost more memory)."""
         digests = [prepare.digest(m.raw) if m.raw is not None else b"" for m in msgs]
-        pool = None if inline else self._live_pool()
+        pool = None if inline else self._pool
         with self.db.reading() as tx:  # never waits for the committer's transaction
             known = tx.records.known_hashes([d for d in digests if d])
             roster = self.roster.current(tx) if pool is None else self._start_roster
