@@ -80,6 +80,8 @@ sys.path.insert(0, str(HERE.parent))
 
 import corpus  # noqa: E402
 import mailparser  # noqa: E402
+from bytecode import NOTE as BYTECODE_NOTE  # noqa: E402
+from bytecode import compile_archiver  # noqa: E402
 from notmuch_db import MISSING, NEW, NotmuchDb, ensure_notmuch  # noqa: E402
 
 from archiver.sources.files import read_mbox  # noqa: E402
@@ -536,6 +538,8 @@ def main() -> int:
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = ap.parse_args()
     cores = args.workers or os.cpu_count() or 1
+    compile_archiver()
+    print(f"{BYTECODE_NOTE}", file=sys.stderr)
 
     root = args.keep or Path(tempfile.mkdtemp(prefix="archiver-bench-"))
     root.mkdir(parents=True, exist_ok=True)

@@ -81,6 +81,8 @@ sys.path.insert(0, str(REPO))
 
 import corpus  # noqa: E402
 import import_bench  # noqa: E402
+from bytecode import NOTE as BYTECODE_NOTE  # noqa: E402
+from bytecode import compile_archiver  # noqa: E402
 from notmuch_db import MISSING, NEW, NotmuchDb, ensure_notmuch  # noqa: E402
 
 DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -967,7 +969,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     root: Path = args.keep or Path(tempfile.mkdtemp(prefix="archiver-search-bench-"))
     root.mkdir(parents=True, exist_ok=True)
     root = root.resolve()
-    notes: list[str] = []
+    compile_archiver()
+    notes: list[str] = [BYTECODE_NOTE]
     reuse = (root / f"corpus-{args.count}-{args.seed}.json").exists()
     problem = check_disk(root, args.count, args.seed, reuse)
     if problem:
