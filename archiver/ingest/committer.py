@@ -83,7 +83,7 @@ class Committer(Generic[Batch, Result]):
         while True:
             with self._cond:
                 self._cond.wait_for(lambda: self._todo or self._closed)
-                if not self._todo or self._error is not None:
+                if not self._todo:  # closed, nothing left (a failure returns below)
                     return
                 batch = self._todo.popleft()
                 self._writing = True
