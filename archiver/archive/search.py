@@ -113,14 +113,14 @@ def _matched_in(meta: RecordMeta, q: Query) -> list[str]:
         return []  # nothing but the record's own text could have matched: no need to look
     unseen = set(q.words)
     pairs = {pair for phrase in q.phrases for pair in bigrams(list(phrase))}
-    for text in texts(meta):  # until every word and phrase pair has been seen
+    for text in texts(meta):
+        if not unseen and not pairs:
+            break  # every word and phrase pair seen: the rest need not be read
         seq = words(text)
         unseen.difference_update(seq)
         if pairs:
             pairs.difference_update(bigrams(seq))
-        if not unseen and not pairs:
-            return []
-    return read
+    return read if unseen or pairs else []
 
 
 def _students(
