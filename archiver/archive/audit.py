@@ -145,7 +145,12 @@ class _AnchorCopier:
     """Writes the anchor after commits, one thread at a time and always the newest head it
     has been told of: threads committing together (the web server's) share one durable
     write instead of queueing for one each. A commit returns once the file holds its event
-    or a later one (or writing it failed, which is logged), as if it had written it itself."""
+    or a later one (or writing it failed, which is logged), as if it had written it itself.
+
+    Before moving the file forward it checks that the event the file names is still in the
+    log. A commit that chained onto that very event (read under the write lock) proves it:
+    the log is then not read again. Otherwise (another process wrote the file, or this
+    process's commits chained onto other heads) it is read."""
 
     def __init__(self, store: Store, path: Path) -> None:
         self._store = store
@@ -154,30 +159,37 @@ class _AnchorCopier:
         self._newest: tuple[int, bytes] = (0, GENESIS)  # the newest head committed
         self._done = 0  # the newest event whose copy has been attempted
         self._busy = False
+        self._chained: set[tuple[int, bytes]] = set()  # heads commits chained onto
 
-    def __call__(self, seq: int, digest: bytes) -> None:
+    def __call__(self, seq: int, digest: bytes, chained_onto: tuple[int, bytes] | None) -> None:
         with self._turn:
             if seq > self._newest[0]:
                 self._newest = (seq, digest)
+            if chained_onto is not None:
+                self._chained.add(chained_onto)
             while self._busy and self._done < seq:
                 self._turn.wait()
             if self._done >= seq:
                 return  # another thread wrote this event's head or a later one
             self._busy = True
             head = self._newest
+            proven = frozenset(self._chained)
         try:
-            self._copy(*head)
+            self._copy(*head, proven)
         finally:
             with self._turn:
                 self._busy = False
                 self._done = max(self._done, head[0])
+                # The file now names `head` or a later event (or was left as it was): older
+                # heads prove nothing it will hold.
+                self._chained = {h for h in self._chained if h[0] >= head[0]}
                 self._turn.notify_all()
 
-    def _copy(self, seq: int, digest: bytes) -> None:
+    def _copy(self, seq: int, digest: bytes, proven: frozenset[tuple[int, bytes]]) -> None:
         path = self._path
         try:
             kept = read_anchor(path)
-            if kept is not None and kept[0] < seq:
+            if kept is not None and kept[0] < seq and kept not in proven:
                 with self._store.reading() as tx:  # no write lock: this only looks
                     there = tx.audit.events(kept[0] - 1, 1)
                 if not there or there[0].seq != kept[0] or there[0].hash != kept[1]:

@@ -111,16 +111,16 @@ def _matched_in(meta: RecordMeta, q: Query) -> list[str]:
     read = [a.filename for a in meta.files() if a.text in _READ]
     if not read or (not q.words and not q.phrases):
         return []  # nothing but the record's own text could have matched: no need to look
-    seen: set[str] = set()
-    pairs: set[str] = set()
+    unseen = set(q.words)
+    pairs = {pair for phrase in q.phrases for pair in bigrams(list(phrase))}
     for text in texts(meta):
+        if not unseen and not pairs:
+            break  # every word and phrase pair seen: the rest need not be read
         seq = words(text)
-        seen.update(seq)
-        pairs.update(bigrams(seq))
-    elsewhere = all(w in seen for w in q.words) and all(
-        pair in pairs for phrase in q.phrases for pair in bigrams(list(phrase))
-    )
-    return [] if elsewhere else read
+        unseen.difference_update(seq)
+        if pairs:
+            pairs.difference_update(bigrams(seq))
+    return read if unseen or pairs else []
 
 
 def _students(

@@ -8,6 +8,7 @@ attachments, at a seventh of the CPU time.
 from __future__ import annotations
 
 import functools
+import threading
 
 import zstandard
 
@@ -24,9 +25,20 @@ def compress(data: bytes, level: int = 3) -> bytes:
     return _compressor(level).compress(data)
 
 
+_local = threading.local()  # a decompressor is not for two threads at once
+
+
+def _decompressor() -> zstandard.ZstdDecompressor:
+    # Kept: making one costs more than opening a record's metadata (a search opens 50).
+    found: zstandard.ZstdDecompressor | None = getattr(_local, "decompressor", None)
+    if found is None:
+        found = _local.decompressor = zstandard.ZstdDecompressor()
+    return found
+
+
 def decompress(data: bytes) -> bytes:
     """Inverse of `compress`; raises CompressionError."""
     try:
-        return zstandard.ZstdDecompressor().decompress(data)
+        return _decompressor().decompress(data)
     except zstandard.ZstdError as exc:
         raise CompressionError(f"compressed bytes are malformed: {exc}") from None

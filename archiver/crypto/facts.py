@@ -9,6 +9,7 @@ key they were made with (keys rotate; retired keys stay readable).
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -19,12 +20,15 @@ FORMAT = 1
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 TAG_BYTES = 8
+_BLOCK = 64  # SHA-256's block size, which HMAC pads its key to
 Value = str | int | bytes | datetime | date | None
 Facts = Sequence[tuple[str, Value]]
 
 
 def _canonical(value: Value) -> bytes:
     # Typed and unambiguous: None, b"", "" and 0 must all differ.
+    if type(value) is str:  # most facts: first, without the checks below
+        return b"s" + value.encode("utf-8", "surrogatepass")
     if value is None:
         return b"n"
     if isinstance(value, bool):
@@ -46,19 +50,26 @@ class FactSeal:
 
     def __init__(self, key_id: str, index_key: bytes) -> None:
         self.key_id = key_id
-        # Keyed once: each tag starts from a copy of the keyed state (cheaper than keying
-        # HMAC again for every tag; the tags are the same).
-        self._mac = hmac.new(envelope.derive(index_key, "archiver record facts v1"), None, "sha256")
+        # HMAC-SHA256 (RFC 2104) keyed once: its inner and outer hashes, each already fed
+        # its padded key. Each tag continues copies of them: the same tags as `hmac`, with
+        # less Python per tag (a search checks hundreds).
+        key = envelope.derive(index_key, "archiver record facts v1")
+        block = key.ljust(_BLOCK, b"\0")  # 32 bytes: never longer than the block
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in block))
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
 
     def _tags(self, kind: str, ident: str, facts: Facts) -> list[bytes]:
         # Kind, identity and fact name never hold a NUL, and the typed value comes last: the
         # message is unambiguous without length prefixes.
-        head = f"{kind}\0{ident}\0"
+        head = f"{kind}\0{ident}\0".encode()
+        inner, outer = self._inner, self._outer
         out = []
         for name, value in facts:
-            mac = self._mac.copy()
-            mac.update(f"{head}{name}\0".encode() + _canonical(value))
-            out.append(mac.digest()[:TAG_BYTES])
+            mac = inner.copy()
+            mac.update(head + name.encode() + b"\0" + _canonical(value))
+            done = outer.copy()
+            done.update(mac.digest())
+            out.append(done.digest()[:TAG_BYTES])
         return out
 
     def seal(self, kind: str, ident: str, facts: Facts) -> bytes:
@@ -72,6 +83,8 @@ class FactSeal:
         if len(tags) != TAG_BYTES * len(facts):
             return [name for name, _ in facts]
         want = self._tags(kind, ident, facts)
+        if hmac.compare_digest(b"".join(want), tags):
+            return []  # all of them (the usual case): one comparison
         return [
             name
             for i, ((name, _), tag) in enumerate(zip(facts, want, strict=True))

@@ -148,6 +148,7 @@ class Keyring:
         self._lookup = lookup
         self._material: dict[str, bytes] = {}
         self._fact_seals: dict[str, FactSeal] = {}
+        self._audit_keys: dict[str, bytes] = {}  # derived once: every search appends an event
 
     def row(self, key_id: str) -> KeyRow | None:
         """The registry's row of `key_id`, if this keyring knows it."""
@@ -163,6 +164,7 @@ class Keyring:
         self._registry[row.id] = row
         if row.state == DESTROYED:
             self._material.pop(row.id, None)
+            self._audit_keys.pop(row.id, None)
         elif material is not None:
             self._material[row.id] = material
 
@@ -226,4 +228,7 @@ class Keyring:
 
     def audit_key(self, index_key_id: str) -> bytes:
         """The key that chains audit events, derived from an index key."""
-        return envelope.derive(self.material(index_key_id), "archiver audit chain v1")
+        if index_key_id not in self._audit_keys:
+            material = self.material(index_key_id)
+            self._audit_keys[index_key_id] = envelope.derive(material, "archiver audit chain v1")
+        return self._audit_keys[index_key_id]

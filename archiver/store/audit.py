@@ -5,11 +5,23 @@ from __future__ import annotations
 from datetime import UTC
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, insert, or_, select, update
+from sqlalchemy import Connection, Row, bindparam, func, insert, or_, select, update
 
 from archiver.domain import AuditQuery, AuditRow
 from archiver.store.rows import aware
 from archiver.store.tables import audit_event, audit_head, audit_mention
+
+# Every search appends an event: its statements are built once, not per event.
+_HEAD = select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1)
+_LOCK_HEAD = _HEAD.with_for_update()
+_INSERT_EVENT = insert(audit_event)
+_INSERT_MENTIONS = insert(audit_mention)
+_INSERT_HEAD = insert(audit_head)
+_MOVE_HEAD = (
+    update(audit_head)
+    .where(audit_head.c.id == 1)
+    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+)
 
 
 class AuditRepo:
@@ -18,35 +30,33 @@ class AuditRepo:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
         self.appended: tuple[int, bytes] | None = None  # the head this transaction made
+        # The head this transaction found and chained its first event onto (None: none yet,
+        # or the log was empty): proof, once committed, that that event was in the log.
+        self.chained_onto: tuple[int, bytes] | None = None
 
     def lock_head(self) -> tuple[int, bytes] | None:
         """The chain head (seq, hash), locked until commit so appends are serialised."""
-        row = self._conn.execute(
-            select(audit_head.c.seq, audit_head.c.hash)
-            .where(audit_head.c.id == 1)
-            .with_for_update()
-        ).first()
-        return (int(row.seq), bytes(row.hash)) if row else None
+        row = self._conn.execute(_LOCK_HEAD).first()
+        found = (int(row[0]), bytes(row[1])) if row else None
+        if self.appended is None:
+            self.chained_onto = found
+        return found
 
     def append(self, row: AuditRow, first: bool) -> None:
         """Add event `row` and the records it is about; move the head to it."""
         self.appended = (row.seq, row.hash)
-        self._conn.execute(insert(audit_event).values(**row.__dict__))
+        self._conn.execute(_INSERT_EVENT, row.__dict__)
         named = [{"record_id": rid, "seq": row.seq} for rid in sorted(row.mentions())]
         if named:
-            self._conn.execute(insert(audit_mention), named)
+            self._conn.execute(_INSERT_MENTIONS, named)
         if first:
-            self._conn.execute(insert(audit_head).values(id=1, seq=row.seq, hash=row.hash))
+            self._conn.execute(_INSERT_HEAD, {"id": 1, "seq": row.seq, "hash": row.hash})
         else:
-            self._conn.execute(
-                update(audit_head).where(audit_head.c.id == 1).values(seq=row.seq, hash=row.hash)
-            )
+            self._conn.execute(_MOVE_HEAD, {"new_seq": row.seq, "new_hash": row.hash})
 
     def head(self) -> tuple[int, bytes] | None:
-        row = self._conn.execute(
-            select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1)
-        ).first()
-        return (int(row.seq), bytes(row.hash)) if row else None
+        row = self._conn.execute(_HEAD).first()
+        return (int(row[0]), bytes(row[1])) if row else None
 
     def mentions(self, first_seq: int, last_seq: int) -> dict[int, set[str]]:
         """The records the index lists each of events `first_seq` to `last_seq` under (an

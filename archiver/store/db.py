@@ -192,8 +192,9 @@ class Store:
     ) -> None:
         self.engine = engine
         self.clock: Clock = clock or SystemClock()
-        # Told the audit head (sequence, hash) after each commit that appended events.
-        self.on_audit: Callable[[int, bytes], None] | None = None
+        # Told the audit head (sequence, hash) after each commit that appended events, and
+        # the head that commit found and chained onto (None if the log was empty).
+        self.on_audit: Callable[[int, bytes, tuple[int, bytes] | None], None] | None = None
         # SQLite has one writer at a time: writers queue for it here (see WriterQueue).
         queue = WriterQueue.of(sqlite_file(engine)) if engine.dialect.name == "sqlite" else None
         self._writer: Callable[[], AbstractContextManager[None]] = (
@@ -243,7 +244,7 @@ class Store:
         except SQLAlchemyError as exc:
             raise DatabaseError(describe(exc, self.engine)) from None
         if tx.audit.appended is not None and self.on_audit is not None:
-            self.on_audit(*tx.audit.appended)
+            self.on_audit(*tx.audit.appended, tx.audit.chained_onto)
 
     @contextmanager
     def reading(self) -> Iterator[Tx]:

@@ -16,6 +16,12 @@ MIN_ID_PREFIX = 6
 # Records a disposition destroyed keep their row (id, hash, dates) and nothing readable: the
 # scans of every record (verify, rotation, reindex, apply) pass them by.
 LIVE = record.c.status != DESTROYED
+# What a search page reads, built once (every search runs them).
+_BY_ID = select(record).where(record.c.id.in_(bindparam("ids", expanding=True)))
+_PARTS = select(sealed_part.c.record_id, sealed_part.c.data).where(
+    sealed_part.c.record_id.in_(bindparam("ids", expanding=True)),
+    sealed_part.c.part == bindparam("part"),
+)
 
 
 class RecordRepo:
@@ -142,18 +148,14 @@ class RecordRepo:
     def by_id(self, ids: list[str]) -> dict[str, RecordRow]:
         if not ids:
             return {}
-        rows = self._conn.execute(select(record).where(record.c.id.in_(ids))).all()
-        return {r.id: record_row(r) for r in rows}
+        rows = self._conn.execute(_BY_ID, {"ids": ids}).all()
+        return {r[0]: record_row(r) for r in rows}
 
     def parts(self, ids: list[str], part: str) -> dict[str, bytes]:
         """One sealed part of several records, by record id."""
         if not ids:
             return {}
-        rows = self._conn.execute(
-            select(sealed_part.c.record_id, sealed_part.c.data).where(
-                sealed_part.c.record_id.in_(ids), sealed_part.c.part == part
-            )
-        ).all()
+        rows = self._conn.execute(_PARTS, {"ids": ids, "part": part}).all()
         return {r[0]: bytes(r[1]) for r in rows}
 
     def set_part(self, record_id: str, part: str, data: bytes) -> None:

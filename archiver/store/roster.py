@@ -6,12 +6,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from archiver.domain import StaffRow, StudentRow, TagRow
 from archiver.errors import DatabaseError
 from archiver.store.rows import as_bytes, aware, student_row
 from archiver.store.tables import record_tag, roster_state, staff, student, tag_override
+
+# What a search page reads, built once (every search runs them).
+_TAGS_OF = select(record_tag).where(record_tag.c.record_id.in_(bindparam("ids", expanding=True)))
+_STUDENTS = select(student).where(student.c.id.in_(bindparam("ids", expanding=True)))
 
 
 class RosterRepo:
@@ -101,12 +105,10 @@ class RosterRepo:
         """Every tag of these records, with its authenticating facts."""
         if not record_ids:
             return []
-        rows = self._conn.execute(
-            select(record_tag).where(record_tag.c.record_id.in_(record_ids))
-        ).all()
-        return [
-            TagRow(r.record_id, int(r.student_id), r.source, aware(r.tagged_at), as_bytes(r.facts))
-            for r in rows
+        rows = self._conn.execute(_TAGS_OF, {"ids": record_ids}).all()
+        return [  # by position (the table's columns), as `rows.record_row`
+            TagRow(record_id, int(student_id), source, aware(tagged_at), as_bytes(facts))
+            for record_id, student_id, source, tagged_at, facts in rows
         ]
 
     def overrides(self, record_ids: list[str]) -> list[TagRow]:
@@ -155,7 +157,7 @@ class RosterRepo:
     def students_by_id(self, ids: list[int]) -> list[StudentRow]:
         if not ids:
             return []
-        rows = self._conn.execute(select(student).where(student.c.id.in_(ids))).all()
+        rows = self._conn.execute(_STUDENTS, {"ids": ids}).all()
         return [student_row(r) for r in rows]
 
     def insert_tags(self, tags: list[TagRow]) -> None:

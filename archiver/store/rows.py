@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Row, Table
+from sqlalchemy import Connection, Table
 
 from archiver.domain import RecordRow, StudentRow
 
@@ -38,29 +38,32 @@ def utc(value: datetime | None) -> datetime | None:
     return None if value is None else aware(value)
 
 
-def record_row(row: Row[Any]) -> RecordRow:
-    m = row._mapping
+def record_row(row: Sequence[Any]) -> RecordRow:
+    """A row of `select(record)`: the table's columns, in its order (read by position, not
+    by name: a search page builds 50 of them)."""
+    (rid, sha256, size, archived_at, source_kind, status, quarantine_code, sent_at, kek_id,
+     wrapped_key, seal_version, stored_size, facts) = row  # fmt: skip
     return RecordRow(
-        id=m["id"],
-        sha256=bytes(m["sha256"]),
-        size=int(m["size"]),
-        archived_at=aware(m["archived_at"]),
-        source_kind=m["source_kind"],
-        status=m["status"],
-        quarantine_code=m["quarantine_code"],
-        sent_at=utc(m["sent_at"]),
-        kek_id=m["kek_id"],
-        wrapped_key=bytes(m["wrapped_key"]),
-        seal_version=int(m["seal_version"]),
-        stored_size=int(m["stored_size"]),
-        facts=as_bytes(m["facts"]),
+        id=rid,
+        sha256=bytes(sha256),
+        size=int(size),
+        archived_at=aware(archived_at),
+        source_kind=source_kind,
+        status=status,
+        quarantine_code=quarantine_code,
+        sent_at=utc(sent_at),
+        kek_id=kek_id,
+        wrapped_key=bytes(wrapped_key),
+        seal_version=int(seal_version),
+        stored_size=int(stored_size),
+        facts=as_bytes(facts),
     )
 
 
-def student_row(r: Row[Any]) -> StudentRow:
-    return StudentRow(
-        r.id, bytes(r.lookup), r.key_id, bytes(r.sealed), r.exit_date, as_bytes(r.facts)
-    )
+def student_row(r: Sequence[Any]) -> StudentRow:
+    """A row of `select(student)` (by position, as `record_row`)."""
+    row_id, lookup, key_id, sealed, exit_date, _updated_at, facts = r
+    return StudentRow(row_id, bytes(lookup), key_id, bytes(sealed), exit_date, as_bytes(facts))
 
 
 def insert_new(conn: Connection, table: Table) -> Any:

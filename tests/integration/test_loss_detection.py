@@ -152,3 +152,67 @@ def test_threads_committing_together_each_return_with_their_event_in_the_anchor(
     app.close()
     assert behind == []
     assert head is not None and parse_head(anchor.read_text()) == head
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_search_returns_with_its_event_in_the_anchor(archive: Archive, tmp_path: Path) -> None:
+    from archiver.app import App
+    from archiver.archive.search import search
+    from archiver.domain import SearchRequest
+
+    _batch(archive, tmp_path / "a", 0, 3)
+    app = App.from_config(archive.config)
+    anchor = app.settings.audit_anchor
+    assert anchor is not None
+    try:
+        for _ in range(3):
+            found = search(app.store, app.keyring, SearchRequest(query="message"), app.district)
+            assert found.total == 3
+            with app.store.reading() as tx:
+                head = tx.audit.head()
+                newest = tx.audit.events(head[0] - 1, 1) if head else []
+            assert [e.action for e in newest] == ["search"]
+            assert head is not None and parse_head(anchor.read_text()) == head
+    finally:
+        app.close()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_running_process_notices_events_lost_under_it(
+    archive: Archive, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A long-running process (the web server) whose commits chained onto the event the
+    anchor names need not read it again; once the log is cut back under it, its commits no
+    longer chain onto that event, and the anchor is kept as evidence however many follow."""
+    from archiver.app import App
+    from archiver.archive import audit
+
+    app = App.from_config(archive.config)
+    anchor = app.settings.audit_anchor
+    assert anchor is not None
+    try:
+        for n in range(4):
+            audit.record_event(app.store, app.keyring, "test.anchor", details={"n": n})
+        kept = parse_head(anchor.read_text())
+        with app.store.reading() as tx:
+            assert tx.audit.head() == kept
+        engine = create_engine(archive.database_url)  # events lost: the log and head cut back
+        with engine.begin() as conn:
+            keep = kept[0] - 2
+            digest = conn.execute(
+                select(audit_event.c.hash).where(audit_event.c.seq == keep)
+            ).scalar_one()
+            conn.execute(delete(audit_event).where(audit_event.c.seq > keep))
+            conn.execute(update(audit_head).values(seq=keep, hash=digest))
+        engine.dispose()
+        for n in range(4):  # past the event the anchor names, chained onto another
+            audit.record_event(app.store, app.keyring, "test.anchor", details={"n": 10 + n})
+        with app.store.reading() as tx:
+            head = tx.audit.head()
+        assert head is not None and head[0] > kept[0]
+    finally:
+        app.close()
+    assert parse_head(anchor.read_text()) == kept
+    assert f"names event {kept[0]}, which the database no longer holds" in caplog.text
+    result = archive.cli("audit", "verify", "--json")
+    assert result.code == 3 and "lost with the database" in result.json()["problem"]

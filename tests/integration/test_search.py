@@ -156,7 +156,10 @@ def test_results_say_when_words_matched_only_in_an_attachments_text(
     assert both["matched_in"] == ["menu.pdf"]  # pizza is in the body, tacos only in the PDF
     [phrase] = archive.ok("search", "--json", '"charlie cell two"').json()["results"]
     assert phrase["matched_in"] == ["report.docx"]
-    for words in (["pizza"], ["menu.pdf"], ["--has-attachment"]):  # found elsewhere, or no words
+    [pdf_phrase] = archive.ok("search", "--json", '"tacos tuesday"', "friday").json()["results"]
+    assert pdf_phrase["matched_in"] == ["menu.pdf"]  # the word is in the body, not the phrase
+    elsewhere = (["pizza"], ['"pizza on friday"', "field"], ["menu.pdf"], ["--has-attachment"])
+    for words in elsewhere:  # found elsewhere, or no words
         assert all(
             r["matched_in"] == [] for r in archive.ok("search", "--json", *words).json()["results"]
         )
