@@ -227,7 +227,7 @@ def _drop_rows(conn: Connection, block: int, docs: set[int]) -> None:
             t.block == block,
             t.doc >= low,
             or_(
-                and_(t.more.is_(None), t.doc.in_(docs)),
+                and_(t.more.is_(None), t.doc.in_(sorted(docs))),
                 func.substr(t.more, 1, 2) <= bindparam("first", first_at_most, LargeBinary),
             ),
         )
