@@ -101,12 +101,17 @@ def _bits(block: int, doc: int, more: bytes | None) -> int:
 
 def add(conn: Connection, docs: list[tuple[int, list[int]]]) -> None:
     """Write (documents, their terms)'s postings: one row per block and term."""
-    found: defaultdict[tuple[int, int], list[int]] = defaultdict(list)
+    blocks: dict[int, defaultdict[int, list[int]]] = {}
     for doc, terms in sorted(docs, key=lambda d: d[0]):
-        block = block_of(doc)
-        for term in terms:
-            found[block, term].append(doc)
-    _write(conn, [_row(block, term, held) for (block, term), held in found.items()])
+        found = blocks.setdefault(block_of(doc), defaultdict(list))
+        for term in terms:  # ~180 a document: the loop is kept lean
+            found[term].append(doc)
+    rows = [
+        (block, term, held[0], None) if len(held) == 1 else _row(block, term, held)
+        for block, found in blocks.items()
+        for term, held in found.items()
+    ]
+    _write(conn, rows)
 
 
 def _write(conn: Connection, rows: list[Row]) -> None:
