@@ -1,15 +1,20 @@
-"""How postings are kept: rows of (block, term, doc), and full blocks' common terms as bitmaps.
+"""How postings are kept: rows of (block, term, documents), and full blocks' common terms as
+bitmaps.
 
-A block is `tables.POSTING_BLOCK` consecutive document numbers. New documents always land in the
-last block; once a later block has begun, no document can join a block again, so its terms that
-have at least `PACK_MIN` postings there are packed: their rows become one bitmap row each
-(`search_packed`). Removing a document deletes its rows and clears its bit in the block's
-bitmap of live documents (`search_live`), which masks every packed bitmap of the block.
-Everything that writes or reads postings is here, so no other module knows the two forms.
+A block is `tables.POSTING_BLOCK` consecutive document numbers. One `add` writes one row per
+block and term, holding every document of that call with the term: `doc` is the highest, `more`
+the others (NULL when there are none). New documents always land in the last block; once a
+later block has begun, no document can join a block again, so its terms that have at least
+`PACK_MIN` documents there are packed: their rows become one bitmap row each
+(`search_packed`). Removing a document rewrites (or deletes) the rows holding it and clears its
+bit in the block's bitmap of live documents (`search_live`), which masks every packed bitmap of
+the block. Everything that writes or reads postings is here, so no other module knows the forms.
 """
 
 from __future__ import annotations
 
+import struct
+from collections import defaultdict
 from typing import Any
 
 from sqlalchemy import (
@@ -17,11 +22,14 @@ from sqlalchemy import (
     Connection,
     Integer,
     LargeBinary,
+    and_,
+    bindparam,
     cast,
     delete,
     func,
     insert,
     null,
+    or_,
     select,
     union_all,
     update,
@@ -30,14 +38,17 @@ from sqlalchemy import (
 from archiver.store import tables
 from archiver.store.tables import search_doc, search_live, search_packed, search_state, search_term
 
-# At 16 postings, a term's rows in a block cost more than its 128-byte bitmap row.
+# At 16 documents, a term's rows in a block cost more than its 128-byte bitmap row.
 PACK_MIN = 16
 # Blocks packed by one ingest transaction at most: an archive upgraded with many unpacked
 # blocks catches up a little at each ingest (or with `archiver reindex`).
 PACK_PER_INGEST = 2
 
-_COPY = "COPY search_term (block, term, doc) FROM STDIN"
-_INSERT = "INSERT INTO search_term (block, term, doc) VALUES (?, ?, ?)"
+_COPY = "COPY search_term (block, term, doc, more) FROM STDIN"
+_INSERT = "INSERT INTO search_term (block, term, doc, more) VALUES (?, ?, ?, ?)"
+
+
+Row = tuple[int, int, int, bytes | None]  # block, term, highest document, the others
 
 
 def block_of(seq: int) -> int:
@@ -52,19 +63,66 @@ def _from_bytes(data: bytes) -> int:
     return int.from_bytes(data, "little")
 
 
+# A row's other documents (`more`) are 2-byte offsets from its block's first document,
+# ascending, big-endian so that the bytes compare as the numbers do (`remove` picks the rows
+# that can hold a document by their first offset, in SQL).
+def _encode(offsets: list[int]) -> bytes:
+    return struct.pack(f">{len(offsets)}H", *offsets)
+
+
+def _decode(more: bytes) -> tuple[int, ...]:
+    return struct.unpack_from(f">{len(more) // 2}H", more)
+
+
+def _row(block: int, term: int, docs: list[int]) -> Row:
+    """The row of a block's documents (ascending) having a term."""
+    if len(docs) == 1:
+        return block, term, docs[0], None
+    base = block * tables.POSTING_BLOCK
+    return block, term, docs[-1], _encode([d - base for d in docs[:-1]])
+
+
+def _docs(block: int, doc: int, more: bytes | None) -> list[int]:
+    """A row's documents, ascending."""
+    if more is None:
+        return [doc]
+    base = block * tables.POSTING_BLOCK
+    return [base + o for o in _decode(more)] + [doc]
+
+
+def _bits(block: int, doc: int, more: bytes | None) -> int:
+    """A row's documents as a bitmap of its block (bit i is the block's i-th document)."""
+    bits = 1 << (doc - block * tables.POSTING_BLOCK)
+    if more is not None:
+        for offset in _decode(more):
+            bits |= 1 << offset
+    return bits
+
+
 def add(conn: Connection, docs: list[tuple[int, list[int]]]) -> None:
-    """Write each (document, its terms)'s postings as rows."""
-    rows = []
-    for doc, terms in docs:
-        block = block_of(doc)
-        rows += [(block, term, doc) for term in terms]
-    if not rows:  # no words at all: SQLite's executemany refuses an empty list
+    """Write (documents, their terms)'s postings: one row per block and term."""
+    blocks: dict[int, defaultdict[int, list[int]]] = {}
+    for doc, terms in sorted(docs, key=lambda d: d[0]):
+        found = blocks.setdefault(block_of(doc), defaultdict(list))
+        for term in terms:  # ~180 a document: the loop is kept lean
+            found[term].append(doc)
+    rows = [
+        (block, term, held[0], None) if len(held) == 1 else _row(block, term, held)
+        for block, found in blocks.items()
+        for term, held in found.items()
+    ]
+    _write(conn, rows)
+
+
+def _write(conn: Connection, rows: list[Row]) -> None:
+    if not rows:  # SQLite's executemany refuses an empty list
         return
-    # Hundreds of rows per record: straight to the driver (COPY on PostgreSQL), not through
+    # Thousands of rows per batch: straight to the driver (COPY on PostgreSQL), not through
     # SQLAlchemy's per-row parameter handling, which cost more than the inserts.
     if conn.dialect.name == "postgresql":
         raw: Any = conn.connection.driver_connection
         with raw.cursor() as cur, cur.copy(_COPY) as copy:
+            copy.set_types(["int4", "int8", "int4", "bytea"])
             for row in rows:
                 copy.write_row(row)
         return
@@ -102,43 +160,26 @@ def pack_full_blocks(conn: Connection, limit: int | None = None) -> int:
 
 def _pack(conn: Connection, block: int) -> None:
     base = block * tables.POSTING_BLOCK
-    # Each frequent term's documents as one aggregate row (a few thousand rows, not a few
-    # hundred thousand), and exactly the rows deleted are packed, whatever other writers do.
-    if conn.dialect.name == "postgresql":
-        frequent = (
-            select(search_term.c.term)
-            .where(search_term.c.block == block)
-            .group_by(search_term.c.term)
-            .having(func.count() >= PACK_MIN)
-        )
-        moving = delete(search_term).where(
-            search_term.c.block == block, search_term.c.term.in_(frequent)
-        )
-        moved = moving.returning(search_term.c.term, search_term.c.doc).cte("moved")
-        rows = conn.execute(
-            select(moved.c.term, func.array_agg(moved.c.doc - base)).group_by(moved.c.term)
-        ).all()
-        found = [(int(term), docs) for term, docs in rows]
-    else:  # SQLite: the transaction holds the write lock, so nothing changes in between
-        rows = conn.execute(
-            select(search_term.c.term, func.group_concat(search_term.c.doc - base))
-            .where(search_term.c.block == block)
-            .group_by(search_term.c.term)
-            .having(func.count() >= PACK_MIN)
-        ).all()
-        terms = [int(term) for term, _ in rows]
-        conn.execute(
-            delete(search_term).where(search_term.c.block == block, search_term.c.term.in_(terms))
-        )
-        found = [(int(term), map(int, docs.split(","))) for term, docs in rows]
+    # A row holds 1 + len(more) / 2 documents, so frequent terms are found in SQL; exactly the
+    # rows deleted are packed (RETURNING), whatever other writers commit meanwhile.
+    held = 1 + func.coalesce(func.length(search_term.c.more), 0) // 2
+    frequent = (
+        select(search_term.c.term)
+        .where(search_term.c.block == block)
+        .group_by(search_term.c.term)
+        .having(func.sum(held) >= PACK_MIN)
+    )
+    moved = conn.execute(
+        delete(search_term)
+        .where(search_term.c.block == block, search_term.c.term.in_(frequent))
+        .returning(search_term.c.term, search_term.c.doc, search_term.c.more)
+    )
+    found: dict[int, int] = {}
+    for term, doc, more in moved:
+        found[term] = found.get(term, 0) | _bits(block, doc, more)
     if not found:
         return
-    packed = []
-    for term, docs in found:
-        bits = 0
-        for offset in docs:
-            bits |= 1 << offset
-        packed.append({"block": block, "term": term, "bits": _to_bytes(bits)})
+    packed = [{"block": block, "term": t, "bits": _to_bytes(bits)} for t, bits in found.items()]
     live = 0
     for seq in conn.execute(
         select(search_doc.c.seq).where(
@@ -151,17 +192,16 @@ def _pack(conn: Connection, block: int) -> None:
 
 
 def remove(conn: Connection, seqs: list[int]) -> None:
-    """Remove documents' postings: their rows, and their bits in packed blocks' live maps."""
+    """Remove documents' postings: the rows holding them, and their bits in packed blocks'
+    live maps."""
     if not seqs:
         return
     _lock_state(conn)
-    blocks: dict[int, list[int]] = {}
+    blocks: dict[int, set[int]] = {}
     for seq in seqs:
-        blocks.setdefault(block_of(seq), []).append(seq)
+        blocks.setdefault(block_of(seq), set()).add(seq)
     for block, docs in blocks.items():  # one pass over each block
-        conn.execute(
-            delete(search_term).where(search_term.c.block == block, search_term.c.doc.in_(docs))
-        )
+        _drop_rows(conn, block, docs)
         row = conn.execute(
             select(search_live.c.bits).where(search_live.c.block == block)
         ).scalar_one_or_none()
@@ -180,6 +220,41 @@ def remove(conn: Connection, seqs: list[int]) -> None:
             conn.execute(delete(search_live).where(search_live.c.block == block))
 
 
+def _drop_rows(conn: Connection, block: int, docs: set[int]) -> None:
+    """Rewrite a block's rows without `docs`, deleting those left with none."""
+    t = search_term.c
+    base = block * tables.POSTING_BLOCK
+    low, high = min(docs), max(docs)
+    # A row holds only documents from its first offset up to `doc`.
+    first_at_most = _encode([high - base])
+    rows = conn.execute(
+        select(t.term, t.doc, t.more).where(
+            t.block == block,
+            t.doc >= low,
+            or_(
+                and_(t.more.is_(None), t.doc.in_(sorted(docs))),
+                func.substr(t.more, 1, 2) <= bindparam("first", first_at_most, LargeBinary),
+            ),
+        )
+    ).all()
+    gone, kept = [], []
+    for term, doc, more in rows:
+        held = _docs(block, doc, more)
+        left = [d for d in held if d not in docs]
+        if len(left) < len(held):
+            gone.append({"t": term, "d": doc})
+            if left:
+                kept.append(_row(block, term, left))
+    if gone:
+        conn.execute(
+            delete(search_term).where(
+                t.block == block, t.term == bindparam("t"), t.doc == bindparam("d")
+            ),
+            gone,
+        )
+    _write(conn, kept)
+
+
 def bitmaps(conn: Connection, terms: list[int], last: int) -> dict[int, dict[int, int]]:
     """Per term, per block, the bitmap of the live documents having the term (bit i is the
     block's i-th document), documents up to `last_seq()` = `last`. One statement, so
@@ -193,7 +268,7 @@ def bitmaps(conn: Connection, terms: list[int], last: int) -> dict[int, dict[int
             cast(null(), Integer).label("doc"),
         ).where(search_packed.c.block.in_(blocks), search_packed.c.term.in_(terms)),
         select(
-            search_term.c.term, search_term.c.block, cast(null(), LargeBinary), search_term.c.doc
+            search_term.c.term, search_term.c.block, search_term.c.more, search_term.c.doc
         ).where(search_term.c.block.in_(blocks), search_term.c.term.in_(terms)),
         select(
             cast(null(), BigInteger), search_live.c.block, search_live.c.bits, cast(null(), Integer)
@@ -202,15 +277,14 @@ def bitmaps(conn: Connection, terms: list[int], last: int) -> dict[int, dict[int
     out: dict[int, dict[int, int]] = {t: {} for t in terms}
     live: dict[int, int] = {}
     packed = []
-    size = tables.POSTING_BLOCK
     for term, block, bits, doc in conn.execute(stmt):
         if term is None:
             live[block] = _from_bytes(bits)
         elif doc is None:
             packed.append((term, block, bits))
-        else:
+        else:  # a row: `bits` is its other documents
             found = out[term]
-            found[block] = found.get(block, 0) | 1 << (doc - block * size)
+            found[block] = found.get(block, 0) | _bits(block, doc, bits)
     for term, block, bits in packed:
         found = out[term]
         found[block] = found.get(block, 0) | (_from_bytes(bits) & live.get(block, 0))
@@ -245,10 +319,13 @@ def block_terms(conn: Connection, block: int) -> dict[int, set[int]]:
     size = tables.POSTING_BLOCK
     base = block * size
     out: dict[int, set[int]] = {}
-    for term, doc in conn.execute(
-        select(search_term.c.term, search_term.c.doc).where(search_term.c.block == block)
+    for term, doc, more in conn.execute(
+        select(search_term.c.term, search_term.c.doc, search_term.c.more).where(
+            search_term.c.block == block
+        )
     ):
-        out.setdefault(int(doc), set()).add(int(term))
+        for d in _docs(block, doc, more):
+            out.setdefault(d, set()).add(int(term))
     live_row = conn.execute(
         select(search_live.c.bits).where(search_live.c.block == block)
     ).scalar_one_or_none()

@@ -270,7 +270,10 @@ search_doc = Table(
 # The postings, clustered by (block, term): a block is 1024 consecutive documents. New
 # documents all land in the last block, so a commit rewrites a few pages of a small subtree
 # instead of one page per posting across the whole index (random 64-bit terms would scatter
-# them); a term's postings are one key range per block.
+# them); a term's postings are one key range per block. A row holds every document of one
+# ingest transaction (up to 64) that has the term: `doc` is the highest, `more` the others as
+# 2-byte offsets from the block's first document (NULL when the row has one document), so a
+# commit writes one row per term instead of one per term and record.
 POSTING_BLOCK = 1024
 search_term = Table(
     "search_term",
@@ -278,11 +281,12 @@ search_term = Table(
     Column("block", Integer, primary_key=True, autoincrement=False),
     Column("term", BigInteger, primary_key=True, autoincrement=False),
     Column("doc", Integer, primary_key=True, autoincrement=False),
+    Column("more", LargeBinary),
     sqlite_with_rowid=False,
 )
 
 # Once a block is full (no new document can land in it), each term with at least
-# `postings.PACK_MIN` postings there moves to one row holding a bitmap of the block's documents
+# `postings.PACK_MIN` documents there moves to one row holding a bitmap of the block's documents
 # (128 bytes for up to 1024 postings): a common word is then about a hundred rows for 100,000
 # records instead of tens of thousands, and two common words intersect as bitmaps.
 search_packed = Table(

@@ -11,6 +11,7 @@ from sqlalchemy import create_engine, delete, insert, select, update
 
 from archiver.archive import index_check
 from archiver.archive.keys import load_keyring
+from archiver.store import postings
 from archiver.store.db import Store
 from archiver.store.tables import search_doc, search_packed, search_term
 from tests.conftest import Archive
@@ -77,7 +78,7 @@ def test_altered_lost_and_moved_postings_are_found_and_repaired(
     url = archive.database_url
     by_seq = _seqs(url)
     assert sorted(by_seq) == list(range(1, 39))
-    altered, lost, a, b = by_seq[33], by_seq[34], by_seq[35], by_seq[36]
+    altered, lost, a, b, hidden = by_seq[33], by_seq[34], by_seq[35], by_seq[36], by_seq[37]
     engine = create_engine(url)
     with engine.connect() as conn:  # a packed bitmap of block 1 that holds document 9
         packed = [
@@ -91,10 +92,28 @@ def test_altered_lost_and_moved_postings_are_found_and_repaired(
             int(r.seq): dict(r._mapping)
             for r in conn.execute(select(search_doc).where(search_doc.c.seq.in_([35, 36])))
         }
+        # A term only document 33 has in its import (a row of its own)...
         some_term = conn.execute(
-            select(search_term.c.term).where(search_term.c.doc == 33).limit(1)
+            select(search_term.c.term)
+            .where(search_term.c.doc == 33, search_term.c.more.is_(None))
+            .limit(1)
         ).scalar_one()
+        # ...and a row holding document 37 beside others: 2-byte big-endian offsets from the
+        # block's first document (32).
+        shared = [
+            (t, d, more)
+            for t, d, more in conn.execute(
+                select(search_term.c.term, search_term.c.doc, search_term.c.more).where(
+                    search_term.c.block == 4, search_term.c.more.is_not(None)
+                )
+            )
+            if b"\x00\x05" in [more[i : i + 2] for i in range(0, len(more), 2)]
+        ]
     engine.dispose()
+    assert shared, "document 37 should share a row"
+    shared_term, shared_doc, more = shared[0]
+    offsets = [more[i : i + 2] for i in range(0, len(more), 2)]
+    without_37 = b"".join(o for o in offsets if o != b"\x00\x05") or None
     assert packed, "document 9 should have a packed term"
     term, bits = packed[0]
     cleared = bytes([bits[0] & ~0b10 & 0xFF]) + bytes(bits[1:])
@@ -103,7 +122,9 @@ def test_altered_lost_and_moved_postings_are_found_and_repaired(
         update(search_term)
         .where(search_term.c.doc == 33, search_term.c.term == some_term)
         .values(term=12345),
-        delete(search_term).where(search_term.c.doc == 34),
+        update(search_term)
+        .where(search_term.c.term == shared_term, search_term.c.doc == shared_doc)
+        .values(more=without_37),
         delete(search_doc).where(search_doc.c.seq.in_([35, 36])),
         insert(search_doc).values(
             [{**entries[35], "record_id": b}, {**entries[36], "record_id": a}]
@@ -112,17 +133,21 @@ def test_altered_lost_and_moved_postings_are_found_and_repaired(
         .where(search_packed.c.block == 1, search_packed.c.term == term)
         .values(bits=cleared),
     )
+    engine = create_engine(url)
+    with engine.begin() as conn:  # every posting of document 34 lost, its entry kept
+        postings.remove(conn, [34])
+    engine.dispose()
     found = _problems(archive)
-    assert set(found) == {altered, lost, a, b, by_seq[9]}
+    assert set(found) == {altered, lost, a, b, hidden, by_seq[9]}
     assert all("outside the archiver" in p for p in found.values())
     assert not _findable(archive, lost, _words(messages, ids, lost))
-    assert archive.cli("status", "--json").json()["search_index"]["verified_problems"] == 5
+    assert archive.cli("status", "--json").json()["search_index"]["verified_problems"] == 6
     assert "reindex --repair" in archive.cli("status").text
 
     repaired = archive.ok("reindex", "--repair", "--json").json()
-    assert repaired["repair"]["repaired"] == 5
+    assert repaired["repair"]["repaired"] == 6
     assert _problems(archive) == {}
-    for record_id in (altered, lost, a, b, by_seq[9]):
+    for record_id in (altered, lost, a, b, hidden, by_seq[9]):
         assert _findable(archive, record_id, _words(messages, ids, record_id))
 
 
@@ -145,7 +170,11 @@ def test_postings_without_an_entry_and_missing_entries_are_found(
 @pytest.mark.timeout(300)
 def test_a_whole_check_resumes_where_it_stopped(archive: Archive, tmp_path: Path) -> None:
     _, ids = _imported(archive, tmp_path / "in", 40, seed=4)
-    _run(archive.database_url, delete(search_term).where(search_term.c.doc == 3))
+    # The rows only document 3 has in its import: some of its postings lost.
+    _run(
+        archive.database_url,
+        delete(search_term).where(search_term.c.doc == 3, search_term.c.more.is_(None)),
+    )
 
     def stop_after_two_blocks(done: int) -> None:
         if done == 2:

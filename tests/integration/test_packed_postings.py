@@ -20,7 +20,7 @@ from archiver.store.db import Store
 from archiver.store.engine import make_engine
 from archiver.store.tables import search_live, search_packed, search_term
 from tests.conftest import Archive
-from tests.integration.test_search import forward, import_all
+from tests.integration.test_search import forward, held_postings, import_all
 
 VOCABULARY = ["zorblat", "quenmar", "fistrel", "dovakin", "palumbe", "yerrow", "gostick"]
 START = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
@@ -197,23 +197,6 @@ def test_packed_blocks_answer_as_rows_do(
     assert _counts(archive.database_url)[3] == 7
 
 
-def _postings(url: str) -> set[tuple[int, int]]:
-    """Every (term, document) the index holds, in whichever form."""
-    engine = create_engine(url)
-    with engine.connect() as conn:
-        found = postings.bitmaps(
-            conn,
-            list(
-                conn.execute(
-                    select(search_term.c.term).union(select(search_packed.c.term))
-                ).scalars()
-            ),
-            postings.last_seq(conn),
-        )
-    engine.dispose()
-    return {(t, s) for t, blocks in found.items() for s in postings.seqs_of(blocks)}
-
-
 def test_downgrading_unpacks_every_posting(archive: Archive, tmp_path: Path) -> None:
     # Blocks of the real size (1024 documents), as the migration knows them: 1,100 messages
     # fill the first one, whose common terms are then packed.
@@ -228,16 +211,16 @@ def test_downgrading_unpacks_every_posting(archive: Archive, tmp_path: Path) -> 
     finally:
         store.close()
     archive.ok("reindex")
-    held = _postings(archive.database_url)
+    held = held_postings(archive.database_url)
     assert _counts(archive.database_url)[1] > 0
     engine = make_engine(archive.database_url)
     schema.downgrade(engine, "0004")
     with engine.connect() as conn:
-        rows = {(t, d) for _, t, d in conn.execute(select(search_term))}
+        rows = {(t, d) for t, d in conn.execute(select(search_term.c.term, search_term.c.doc))}
     assert rows == held  # the packed postings are rows again, and only the live ones
     schema.upgrade(engine)
     engine.dispose()
-    assert _postings(archive.database_url) == held
+    assert held_postings(archive.database_url) == held
     assert archive.ok("search", "--json", "zorblat").json()["total"] == sum(
         "zorblat" in m[1] for n, m in messages.items() if n not in gone
     )
