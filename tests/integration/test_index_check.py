@@ -20,7 +20,7 @@ from tests.integration.test_packed_postings import Message, _imported
 pytestmark = pytest.mark.usefixtures("small_blocks")  # blocks of 8 documents
 
 
-def _seqs(url: str) -> dict[int, str]:
+def doc_records(url: str) -> dict[int, str]:
     """Document number -> record id."""
     engine = create_engine(url)
     with engine.connect() as conn:
@@ -76,7 +76,7 @@ def test_altered_lost_and_moved_postings_are_found_and_repaired(
     messages, ids = _imported(archive, tmp_path / "in", 38, seed=2)
     archive.ok("reindex")  # packs blocks 0-3; block 4 (documents 32-38) keeps rows
     url = archive.database_url
-    by_seq = _seqs(url)
+    by_seq = doc_records(url)
     assert sorted(by_seq) == list(range(1, 39))
     altered, lost, a, b, hidden = by_seq[33], by_seq[34], by_seq[35], by_seq[36], by_seq[37]
     engine = create_engine(url)
@@ -155,7 +155,7 @@ def test_postings_without_an_entry_and_missing_entries_are_found(
     archive: Archive, tmp_path: Path
 ) -> None:
     messages, ids = _imported(archive, tmp_path / "in", 20, seed=3)
-    by_seq = _seqs(archive.database_url)
+    by_seq = doc_records(archive.database_url)
     victim = by_seq[18]
     _run(archive.database_url, delete(search_doc).where(search_doc.c.seq == 18))
     assert not _findable(archive, victim, _words(messages, ids, victim))
@@ -200,5 +200,5 @@ def test_a_whole_check_resumes_where_it_stopped(archive: Archive, tmp_path: Path
     # A sample checks that many entries and leaves no unfinished pass behind.
     sample = archive.cli("verify", "--index", "--sample", "50", "--json").json()
     assert sample["scope"] == "sample 50" and sample["checked"] == len(ids)
-    assert [p["id"] for p in sample["problems"]] == [_seqs(archive.database_url)[3]]
+    assert [p["id"] for p in sample["problems"]] == [doc_records(archive.database_url)[3]]
     assert archive.cli("verify", "--sample", "5").code == 2  # --sample goes with --index

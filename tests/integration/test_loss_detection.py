@@ -18,6 +18,19 @@ from tests.conftest import Archive
 from tests.integration.test_search import forward, import_all
 
 
+def _cut_log(url: str, keep: int) -> None:
+    """Delete the events after `keep` and rewind the head to it, as someone with write access
+    to the database (or a restore from an older backup) would."""
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        digest = conn.execute(
+            select(audit_event.c.hash).where(audit_event.c.seq == keep)
+        ).scalar_one()
+        conn.execute(delete(audit_event).where(audit_event.c.seq > keep))
+        conn.execute(update(audit_head).values(seq=keep, hash=digest))
+    engine.dispose()
+
+
 def _batch(archive: Archive, folder: Path, first: int, count: int) -> dict[str, str]:
     return import_all(
         archive,
@@ -99,15 +112,7 @@ def test_a_log_cut_back_with_its_head_fails_against_a_head_kept_elsewhere(
     assert archive.ok("audit", "verify", "--expect-head", head).code == 0
     # Someone with write access cuts the newest events and rewinds the head to match.
     seq, _ = parse_head(head)
-    engine = create_engine(archive.database_url)
-    with engine.begin() as conn:
-        keep = seq - 2
-        digest = conn.execute(
-            select(audit_event.c.hash).where(audit_event.c.seq == keep)
-        ).scalar_one()
-        conn.execute(delete(audit_event).where(audit_event.c.seq > keep))
-        conn.execute(update(audit_head).values(seq=keep, hash=digest))
-    engine.dispose()
+    _cut_log(archive.database_url, seq - 2)
     anchor = archive.root.parent / "archive.db.audit-head"
     anchor.unlink(missing_ok=True)  # (PostgreSQL has none; on SQLite it would catch this too)
     assert archive.ok("audit", "verify").code == 0  # the chain alone is consistent
@@ -196,15 +201,7 @@ def test_a_running_process_notices_events_lost_under_it(
         kept = parse_head(anchor.read_text())
         with app.store.reading() as tx:
             assert tx.audit.head() == kept
-        engine = create_engine(archive.database_url)  # events lost: the log and head cut back
-        with engine.begin() as conn:
-            keep = kept[0] - 2
-            digest = conn.execute(
-                select(audit_event.c.hash).where(audit_event.c.seq == keep)
-            ).scalar_one()
-            conn.execute(delete(audit_event).where(audit_event.c.seq > keep))
-            conn.execute(update(audit_head).values(seq=keep, hash=digest))
-        engine.dispose()
+        _cut_log(archive.database_url, kept[0] - 2)  # events lost: the log and head cut back
         for n in range(4):  # past the event the anchor names, chained onto another
             audit.record_event(app.store, app.keyring, "test.anchor", details={"n": 10 + n})
         with app.store.reading() as tx:

@@ -13,19 +13,16 @@ from sqlalchemy import create_engine, func, select
 from archiver.store import postings, schema
 from archiver.store.db import Store
 from archiver.store.engine import make_engine
-from archiver.store.tables import search_doc, search_packed, search_term
+from archiver.store.tables import search_packed, search_term
 from tests.conftest import Archive
+from tests.integration.test_index_check import doc_records
 from tests.integration.test_packed_postings import CHUNK, Message, _check, _messages
 from tests.integration.test_search import forward, found, held_postings, import_all
 
 
 def _seqs(url: str) -> dict[str, int]:
     """Record id -> document number."""
-    engine = create_engine(url)
-    with engine.connect() as conn:
-        rows = conn.execute(select(search_doc.c.record_id, search_doc.c.seq)).all()
-    engine.dispose()
-    return {str(r): int(s) for r, s in rows}
+    return {rid: seq for seq, rid in doc_records(url).items()}
 
 
 def _rows(url: str) -> list[tuple[int, int, int, bytes | None]]:
