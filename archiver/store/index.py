@@ -122,8 +122,9 @@ class IndexRepo:
         self._conn.execute(update(search_doc).where(search_doc.c.seq == seq).values(digest=digest))
 
     def remove_postings(self, seqs: list[int]) -> None:
-        """Remove the postings of documents (that have no entry: `reindex --repair`)."""
-        postings.remove(self._conn, seqs)
+        """Remove the postings of documents (that have no entry: `reindex --repair`), reading
+        every row of their blocks (a row altered outside the archiver may hide them)."""
+        postings.remove(self._conn, seqs, thorough=True)
 
     def check_state(self) -> IndexCheck:
         r = self._conn.execute(select(search_state).where(search_state.c.id == 1)).one()

@@ -191,9 +191,11 @@ def _pack(conn: Connection, block: int) -> None:
     conn.execute(insert(search_live).values(block=block, bits=_to_bytes(live)))
 
 
-def remove(conn: Connection, seqs: list[int]) -> None:
+def remove(conn: Connection, seqs: list[int], thorough: bool = False) -> None:
     """Remove documents' postings: the rows holding them, and their bits in packed blocks'
-    live maps."""
+    live maps. `thorough` reads every row of their blocks, not only those whose first and
+    highest documents bracket one of them: for a repair, where a row altered outside the
+    archiver may hold its documents out of order."""
     if not seqs:
         return
     _lock_state(conn)
@@ -201,7 +203,7 @@ def remove(conn: Connection, seqs: list[int]) -> None:
     for seq in seqs:
         blocks.setdefault(block_of(seq), set()).add(seq)
     for block, docs in blocks.items():  # one pass over each block
-        _drop_rows(conn, block, docs)
+        _drop_rows(conn, block, docs, thorough)
         row = conn.execute(
             select(search_live.c.bits).where(search_live.c.block == block)
         ).scalar_one_or_none()
@@ -220,23 +222,22 @@ def remove(conn: Connection, seqs: list[int]) -> None:
             conn.execute(delete(search_live).where(search_live.c.block == block))
 
 
-def _drop_rows(conn: Connection, block: int, docs: set[int]) -> None:
+def _drop_rows(conn: Connection, block: int, docs: set[int], thorough: bool) -> None:
     """Rewrite a block's rows without `docs`, deleting those left with none."""
     t = search_term.c
     base = block * tables.POSTING_BLOCK
     low, high = min(docs), max(docs)
-    # A row holds only documents from its first offset up to `doc`.
-    first_at_most = _encode([high - base])
-    rows = conn.execute(
-        select(t.term, t.doc, t.more).where(
-            t.block == block,
+    where = [t.block == block]
+    if not thorough:  # a row holds only documents from its first offset up to `doc`
+        first_at_most = _encode([high - base])
+        where += [
             t.doc >= low,
             or_(
                 and_(t.more.is_(None), t.doc.in_(sorted(docs))),
                 func.substr(t.more, 1, 2) <= bindparam("first", first_at_most, LargeBinary),
             ),
-        )
-    ).all()
+        ]
+    rows = conn.execute(select(t.term, t.doc, t.more).where(*where)).all()
     gone, kept = [], []
     for term, doc, more in rows:
         held = _docs(block, doc, more)
@@ -244,7 +245,7 @@ def _drop_rows(conn: Connection, block: int, docs: set[int]) -> None:
         if len(left) < len(held):
             gone.append({"t": term, "d": doc})
             if left:
-                kept.append(_row(block, term, left))
+                kept.append(_row(block, term, sorted(left)))
     if gone:
         conn.execute(
             delete(search_term).where(

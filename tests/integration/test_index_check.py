@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import struct
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ from sqlalchemy import create_engine, delete, insert, select, update
 
 from archiver.archive import index_check
 from archiver.archive.keys import load_keyring
-from archiver.store import postings
+from archiver.store import postings, tables
 from archiver.store.db import Store
 from archiver.store.tables import search_doc, search_packed, search_term
 from tests.conftest import Archive
@@ -202,3 +203,46 @@ def test_a_whole_check_resumes_where_it_stopped(archive: Archive, tmp_path: Path
     assert sample["scope"] == "sample 50" and sample["checked"] == len(ids)
     assert [p["id"] for p in sample["problems"]] == [doc_records(archive.database_url)[3]]
     assert archive.cli("verify", "--sample", "5").code == 2  # --sample goes with --index
+
+
+def _held(block: int, doc: int, more: bytes | None) -> list[int]:
+    """A postings row's documents as the row lists them (2-byte big-endian offsets)."""
+    base = block * tables.POSTING_BLOCK
+    offsets = struct.unpack(f">{len(more) // 2}H", more) if more else ()
+    return [base + o for o in offsets] + [doc]
+
+
+def test_a_posting_hidden_in_a_row_put_out_of_order_is_repaired(
+    archive: Archive, tmp_path: Path
+) -> None:
+    messages, ids = _imported(archive, tmp_path / "in", 20, seed=3)
+    victim = doc_records(archive.database_url)[18]
+    engine = create_engine(archive.database_url)
+    with engine.connect() as conn:
+        rows = conn.execute(select(search_term).where(search_term.c.block == 2)).all()
+    engine.dispose()
+    # A row holding document 18 and a later one before the highest: its offsets reversed,
+    # it no longer starts at or before 18, which is what removal looks for in ingest.
+    t, d, more = next(
+        (r.term, r.doc, r.more)
+        for r in rows
+        if 18 in _held(2, r.doc, r.more) and max(_held(2, r.doc, r.more)[:-1]) > 18
+    )
+    offsets = [more[i : i + 2] for i in range(0, len(more), 2)]
+    reversed_more = b"".join(sorted(offsets, reverse=True))
+    _run(
+        archive.database_url,
+        update(search_term)
+        .where(search_term.c.block == 2, search_term.c.term == t, search_term.c.doc == d)
+        .values(more=reversed_more),
+        delete(search_doc).where(search_doc.c.seq == 18),  # document 18's postings: orphans
+    )
+    assert set(_problems(archive)) == {"document 18", "index"}
+    archive.ok("reindex", "--repair")
+    assert _problems(archive) == {}
+    engine = create_engine(archive.database_url)
+    with engine.connect() as conn:
+        left = conn.execute(select(search_term)).all()
+    engine.dispose()
+    assert not [r for r in left if 18 in _held(r.block, r.doc, r.more)]
+    assert _findable(archive, victim, _words(messages, ids, victim))
