@@ -84,8 +84,12 @@ def serve(archive: Archive, clock: FixedClock, port: int = 0) -> Iterator[Site]:
     try:
         yield Site(f"http://127.0.0.1:{server.effective_port}", app, clock, archive)
     finally:
-        server.close()
+        # Closed from the server's own loop (its trigger runs this there): closing its sockets
+        # from this thread raced the select() the loop was waiting in on them.
+        server.trigger.pull_trigger(lambda: [ch.close() for ch in list(server._map.values())])
         thread.join(timeout=10)
+        assert not thread.is_alive(), "the web server's loop did not stop"
+        server.task_dispatcher.shutdown()
         app.close()
 
 
