@@ -107,9 +107,7 @@ def add(conn: Connection, docs: list[tuple[int, list[int]]]) -> None:
         for term in terms:  # ~180 a document: the loop is kept lean
             found[term].append(doc)
     rows = [
-        (block, term, held[0], None) if len(held) == 1 else _row(block, term, held)
-        for block, found in blocks.items()
-        for term, held in found.items()
+        _row(block, term, held) for block, found in blocks.items() for term, held in found.items()
     ]
     _write(conn, rows)
 
