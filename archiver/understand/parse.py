@@ -44,10 +44,11 @@ from archiver.domain import (
     Party,
     RecordMeta,
 )
-from archiver.understand import extract, forwards
+from archiver.understand import boundaries, extract, forwards
 from archiver.understand.html import html_to_text
 from archiver.understand.students import TagInput
 
+boundaries.install()  # multipart boundaries without a regex compiled for each (boundaries.py)
 # mail-parser logs an error for every header it has to repair; that is data, not news.
 logging.getLogger("mailparser").setLevel(logging.CRITICAL)
 
