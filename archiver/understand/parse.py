@@ -32,6 +32,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import NamedTuple
 
+import pybase64
 from mailparser.utils import convert_mail_date, decode_header_part, get_addresses, get_header
 
 from archiver.domain import (
@@ -82,7 +83,6 @@ _UUENCODED = frozenset({"x-uuencode", "uuencode", "uue", "x-uue"})
 _FEED_BYTES = 1 << 20  # the parser is fed this much at a time, never the whole text at once
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
 _MAX_HEADER_BYTES = 1 << 20  # headers read back from an unparseable message, at most
-_BASE64_AND_EOL = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/\r\n"
 # What the stdlib's email package and mail-parser's decoders raise on malformed input
 # (RecursionError is a RuntimeError, UnicodeError a ValueError, HeaderParseError a
 # MessageError): the message is kept and the defect named. MemoryError is not among them.
@@ -353,19 +353,19 @@ def _stored(part: email.message.Message) -> object:
 
 
 def _b64decode(data: bytes) -> bytes | None:
-    """`data` decoded as compat32 decodes a base64 payload, when it is well formed (base64
-    characters and line ends, padding only at the end); None otherwise, for the stdlib to do.
+    """`data` decoded as compat32 decodes a base64 payload (its lines joined, then decoded),
+    when the joined text is well formed base64 (its characters only, padding right); None
+    otherwise, for the stdlib to do (it repairs what it can, and says so in the part's defects).
 
     The stdlib splits the text into lines and joins them before decoding: two more copies of
-    it, and a Python object per line.
+    it, and a Python object per line; binascii then decodes about 500 MB/s. Here the line ends
+    go in one pass and pybase64 checks and decodes the rest with the processor's vector
+    instructions: base64 was a fifth of parsing a message on the benchmark corpus.
     """
-    rest = data.translate(None, _BASE64_AND_EOL)  # empty, or the padding, when well formed
-    if rest.strip(b"=") or len(rest) > 2 or not data.rstrip(b"\r\n").endswith(rest):
+    try:
+        return pybase64.b64decode(data.translate(None, b"\r\n"), validate=True)
+    except binascii.Error:
         return None
-    returns = data.count(b"\r") if b"\r" in data else 0  # a scan for one, not a count
-    if (len(data) - data.count(b"\n") - returns) % 4:
-        return None
-    return binascii.a2b_base64(data)
 
 
 def _split_entity(entity: memoryview) -> tuple[email.message.Message, memoryview]:

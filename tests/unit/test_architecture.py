@@ -46,6 +46,7 @@ OWNERS: dict[str, set[str]] = {
     "sqlalchemy": {"archiver.store.*", "migrations.*"},
     "alembic": {"archiver.store.schema", "migrations.*"},
     "mailparser": {"archiver.understand.parse"},
+    "pybase64": {"archiver.understand.parse"},
     "imapclient": {"archiver.sources.imap"},
     "msal": {"archiver.sources.auth"},
     "google": {"archiver.sources.auth"},
