@@ -13,7 +13,7 @@ from archiver.archive import audit, facts
 from archiver.archive.roster import Roster
 from archiver.crypto import sealing
 from archiver.crypto.keyring import Keyring
-from archiver.domain import DESTROYED, ArrivalRow, NewRecord, RecordRow, TagRow, unpack_terms
+from archiver.domain import DESTROYED, ArrivalRow, NewRecord, RecordRow, TagRow
 from archiver.errors import DatabaseError
 from archiver.ingest.prepare import ARCHIVED, DUPLICATE, FAILED, QUARANTINED, Outcome, Prepared
 from archiver.store.db import Tx
@@ -129,13 +129,13 @@ def _index(tx: Tx, batch: list[Prepared]) -> dict[str, frozenset[int]]:
     if not entries:
         return {}
     state = tx.index.state()
-    tx.index.add(entries, state.generation)
+    terms = tx.index.add(entries, state.generation)
     key_id = state.key_id or entries[0].key_id
     matches = all(e.key_id == key_id and e.tokenizer == state.tokenizer for e in entries)
     complete = state.complete and matches and len(entries) == len(batch)
     if (complete, key_id) != (state.complete, state.key_id):
         tx.index.set_state(replace(state, key_id=key_id, complete=complete), tx.now)
-    return {e.record_id: frozenset(unpack_terms(e.terms)) for e in entries}
+    return {record_id: frozenset(found) for record_id, found in terms.items()}
 
 
 def store_batch(

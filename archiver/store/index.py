@@ -46,10 +46,11 @@ class IndexRepo:
             )
         )
 
-    def add(self, entries: list[IndexEntry], generation: int) -> None:
-        """Add search documents and their postings (records not indexed before)."""
+    def add(self, entries: list[IndexEntry], generation: int) -> dict[str, list[int]]:
+        """Add search documents and their postings (records not indexed before); each record's
+        terms, as posted."""
         if not entries:
-            return
+            return {}
         self._conn.execute(
             insert(search_doc),
             [
@@ -72,8 +73,10 @@ class IndexRepo:
                 )
             ).all()
         )
-        postings.add(self._conn, [(seqs[e.record_id], unpack_terms(e.terms)) for e in entries])
+        terms = {e.record_id: unpack_terms(e.terms) for e in entries}
+        postings.add(self._conn, [(seqs[rid], found) for rid, found in terms.items()])
         postings.pack_full_blocks(self._conn, postings.PACK_PER_INGEST)
+        return terms
 
     def block(self, block: int) -> tuple[list[IndexedDoc], dict[int, set[int]]]:
         """A block's index entries, and the terms of every live document in its postings."""
