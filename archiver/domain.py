@@ -274,6 +274,8 @@ class SearchRequest:
 
 @dataclass(frozen=True)
 class RecordRow:
+    """A record as stored: its hash and size, origin, status, and its wrapped data key."""
+
     id: str
     sha256: bytes
     size: int
@@ -291,6 +293,8 @@ class RecordRow:
 
 @dataclass(frozen=True)
 class ArrivalRow:
+    """One arrival of a record's bytes, as stored: when, from which source and where in it."""
+
     record_id: str
     arrived_at: datetime
     source_kind: str
@@ -317,6 +321,8 @@ class TagRow:
 
 @dataclass(frozen=True)
 class SourceStateRow:
+    """What a source's last poll cycles did: attempts, successes, the last error."""
+
     source_name: str
     last_attempt_at: datetime | None = None
     last_success_at: datetime | None = None
@@ -328,6 +334,8 @@ class SourceStateRow:
 
 @dataclass(frozen=True)
 class StudentRow:
+    """A sealed student of the roster, as stored, with the day the student left."""
+
     id: int  # 0 until stored
     lookup: bytes
     key_id: str
@@ -348,6 +356,8 @@ class StaffRow:
 
 @dataclass(frozen=True)
 class KeyRow:
+    """A registered key, as stored: its kind, state and check value (never the key)."""
+
     id: str
     kind: str
     created_at: datetime
@@ -361,6 +371,8 @@ class KeyRow:
 
 @dataclass(frozen=True)
 class AuditRow:
+    """One event of the audit log, as stored, with its links in the hash chain."""
+
     seq: int
     at: datetime
     actor: str

@@ -311,6 +311,8 @@ class ChainCheck:
 
 @dataclass(frozen=True)
 class AuditReport:
+    """What `audit verify` found: events checked, the chain's head, the first break."""
+
     checked: int
     head_seq: int
     head_hash: str

@@ -44,6 +44,8 @@ def load_keyring(store: Store, keys_dir: Path) -> Keyring:
 
 @dataclass(frozen=True)
 class KeyInfo:
+    """A key as `keys list` shows it: its state, records, key file and any problem."""
+
     id: str
     kind: str
     state: str
@@ -156,6 +158,8 @@ def list_keys(store: Store, keys_dir: Path) -> list[KeyInfo]:
 
 @dataclass(frozen=True)
 class RotateResult:
+    """What a key rotation did: the new KEK, data keys re-wrapped and left to do."""
+
     kek_id: str
     created: bool
     rewrapped: int

@@ -104,6 +104,8 @@ Changed = Callable[[Tx, list[str]], None]
 
 @dataclass(frozen=True)
 class ImportResult:
+    """What a roster import changed, and the roster version it made."""
+
     format: str
     added: int
     updated: int
@@ -175,6 +177,8 @@ def import_students(
 
 @dataclass(frozen=True)
 class StaffImport:
+    """What a staff directory import changed, and the roster version it made."""
+
     format: str
     added: int
     updated: int

@@ -37,6 +37,8 @@ MAX_TERMS = 64  # words, phrase pairs and filter tokens in one search
 
 @dataclass(frozen=True)
 class SearchResult:
+    """One page of a search's results, with the total and the records not indexed."""
+
     total: int  # every matching record, not just this page
     results: list[dict[str, Any]]
     unindexed: int  # records not searchable by words until `archiver reindex` has run

@@ -30,6 +30,8 @@ def new_record_id() -> str:
 
 @dataclass(frozen=True)
 class SealedRecord:
+    """A record's sealed parts, its fresh data key, and that key wrapped by a KEK."""
+
     record_id: str
     kek_id: str
     wrapped_key: bytes

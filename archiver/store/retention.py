@@ -86,6 +86,8 @@ def _values(row: RetentionRow) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class SeriesCounts:
+    """A retention series' records: how many, waiting for their trigger, eligible."""
+
     series: str
     records: int
     pending: int  # waiting for their trigger event (a student's exit)
@@ -109,6 +111,8 @@ class Placement:
 
 @dataclass(frozen=True)
 class ApplyState:
+    """The schedule last applied, and where an interrupted `retention apply` resumes."""
+
     schedule_digest: str | None
     applied_at: datetime | None
     apply_digest: str | None

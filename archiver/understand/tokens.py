@@ -81,6 +81,8 @@ _PART = re.compile(r'(-?)"([^"]*)"|(-?)(\S+)')
 
 @dataclass
 class _Parts:
+    """A query's words, phrases and excluded words, as parsed so far."""
+
     words: list[str] = field(default_factory=list)
     phrases: list[tuple[str, ...]] = field(default_factory=list)
     excluded: list[str] = field(default_factory=list)
