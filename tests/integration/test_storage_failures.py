@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from archiver.ingest.pipeline import COMMIT_EVERY
 from tests.conftest import make_archive
 from tests.integration.test_search import forward
 
@@ -37,13 +38,13 @@ def _remount(mnt: Path, options: str) -> None:
     subprocess.run(["mount", "-o", f"remount,{options}", str(mnt)], check=True)
 
 
-def _messages(folder: Path, count: int, seed: int) -> list[Path]:
-    """Messages of ~30 KB each that do not compress."""
+def _messages(folder: Path, count: int, seed: int, blob_bytes: int = 20_000) -> list[Path]:
+    """Messages of about 1.4 x `blob_bytes` each (a random attachment: it does not compress)."""
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
     out = []
     for i in range(count):
-        blob = rng.randbytes(20_000)
+        blob = rng.randbytes(blob_bytes)
         raw = forward(
             f"Scan {seed}-{i}",
             f"Scanned form {i}.",
@@ -67,8 +68,10 @@ def test_a_full_disk_mid_import_is_one_clear_error_and_loses_nothing(
     small_fs: Path, tmp_path: Path
 ) -> None:
     archive = make_archive(small_fs / "archive", f"sqlite:///{small_fs / 'archive.db'}")
-    # ~6 MB of sealed records: more than fits; 64 messages (2 MB) are written per transaction.
-    paths = _messages(tmp_path / "in", 200, seed=1)
+    # Four transactions of about 1 MB of sealed records each (COMMIT_EVERY messages): more
+    # than fits; the first commits.
+    count = 4 * COMMIT_EVERY
+    paths = _messages(tmp_path / "in", count, seed=1, blob_bytes=800_000 // COMMIT_EVERY)
     result = archive.cli("import", "--workers", "1", *map(str, paths))
     assert result.code == 1
     line = _one_line(result.err)
@@ -76,11 +79,12 @@ def test_a_full_disk_mid_import_is_one_clear_error_and_loses_nothing(
     assert str(small_fs / "archive.db") in line
     _remount(small_fs, "size=64m")  # the administrator makes room
     kept = archive.ok("verify", "--json").json()
-    assert 0 < kept["checked"] < 200 and kept["failed"] == []
+    assert 0 < kept["checked"] < count and kept["failed"] == []
     assert archive.ok("audit", "verify").code == 0
     again = archive.ok("import", "--json", "--workers", "1", *map(str, paths)).json()
-    assert again["archived"] == 200 - kept["checked"] and again["duplicates"] == kept["checked"]
-    assert archive.ok("verify", "--json").json()["checked"] == 200
+    assert again["archived"] == count - kept["checked"]
+    assert again["duplicates"] == kept["checked"]
+    assert archive.ok("verify", "--json").json()["checked"] == count
 
 
 @pytest.mark.timeout(300)
