@@ -71,8 +71,9 @@ def test_sigkill_at_random_points_then_rerun_archives_everything_once(
         str(box),
     ]
     # Five imports killed at random points of their work (the next batch is then anywhere
-    # from read to commit), each within two batches of 64 and one in flight of the last:
-    # they cannot have archived all 1,000. The workers must not outlive their importer.
+    # from read to commit), each once up to 128 more arrivals are committed (a transaction
+    # of COMMIT_EVERY, 128), with one more in flight at most: they cannot have archived all
+    # 1,000. The workers must not outlive their importer.
     progress = {"committed": lambda: _arrivals(archive.database_url)}
     for _ in range(5):
         proc = subprocess.Popen(
