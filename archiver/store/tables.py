@@ -271,7 +271,7 @@ search_doc = Table(
 # documents all land in the last block, so a commit rewrites a few pages of a small subtree
 # instead of one page per posting across the whole index (random 64-bit terms would scatter
 # them); a term's postings are one key range per block. A row holds every document of one
-# ingest transaction (up to 64) that has the term: `doc` is the highest, `more` the others as
+# ingest transaction (up to 128) that has the term: `doc` is the highest, `more` the others as
 # 2-byte offsets from the block's first document (NULL when the row has one document), so a
 # commit writes one row per term instead of one per term and record.
 POSTING_BLOCK = 1024
