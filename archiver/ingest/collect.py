@@ -267,12 +267,12 @@ class Collector:
                                 arrival = self._arrival(source, folder_name, validity, uid)
                                 yield Message(arrival, raw, None, len(raw))
 
-                def committed(pairs: list[tuple[Message, Outcome]]) -> None:
+                def committed(pairs: list[tuple[Arrival, Outcome]]) -> None:
                     by_folder: dict[str, list[int]] = {}
-                    for msg, outcome in pairs:
+                    for arrival, outcome in pairs:
                         target = _destination(source, outcome)
-                        if target is not None and msg.arrival.uid is not None:
-                            by_folder.setdefault(target, []).append(msg.arrival.uid)
+                        if target is not None and arrival.uid is not None:
+                            by_folder.setdefault(target, []).append(arrival.uid)
                     for target, uids in by_folder.items():
                         box.move(uids, target)
                         report.moved += len(uids)
@@ -317,11 +317,11 @@ class Collector:
                 report.fetched += int(msg.raw is not None)
                 yield msg
 
-        def committed(pairs: list[tuple[Message, Outcome]]) -> None:
-            for msg, outcome in pairs:
+        def committed(pairs: list[tuple[Arrival, Outcome]]) -> None:
+            for arrival, outcome in pairs:
                 target = _destination(source, outcome)
                 if target is not None:
-                    box.file(Path(msg.arrival.label), target)
+                    box.file(Path(arrival.label), target)
                     report.moved += 1
             self._beat()
 

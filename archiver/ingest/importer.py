@@ -11,7 +11,7 @@ from archiver.ingest import prepare
 from archiver.ingest.pipeline import Pipeline
 from archiver.ingest.prepare import Outcome
 from archiver.sources import files
-from archiver.sources.arrival import Arrival, Message
+from archiver.sources.arrival import Arrival
 
 INLINE_BELOW = 1 << 20  # inputs smaller than this are not worth starting workers for
 
@@ -77,8 +77,8 @@ def import_paths(
         paths, pipeline.policy.max_message_bytes, files.Scan(report.skipped)
     )
 
-    def committed(pairs: list[tuple[Message, Outcome]]) -> None:
-        report.items.extend(Item(msg.arrival, outcome) for msg, outcome in pairs)
+    def committed(pairs: list[tuple[Arrival, Outcome]]) -> None:
+        report.items.extend(Item(arrival, outcome) for arrival, outcome in pairs)
 
     try:
         pipeline.run(messages, files.SOURCE_NAME, committed, progress)

@@ -48,7 +48,9 @@ WINDOW_BYTES = 8 << 20  # ... or fewer, if they are large
 IN_FLIGHT_BYTES = 128 << 20
 LARGE_MESSAGE = 32 << 20
 
-Committed = Callable[[list[tuple[Message, Outcome]]], None]
+# Called after each commit with the arrivals it made safe (not the messages: their bytes are
+# let go once prepared, and a batch of them is what an import holds most of).
+Committed = Callable[[list[tuple[Arrival, Outcome]]], None]
 
 
 @dataclass
@@ -131,9 +133,10 @@ class _Budget:
 
 @dataclass
 class _Window:
-    """Messages read together: the ones needing no work, and a task preparing the rest."""
+    """Messages read together: the ones needing no work, and a task preparing the rest. Not
+    the messages themselves: once handed to a worker, their bytes are the task's alone."""
 
-    messages: list[Message]
+    read_bytes: int  # of input consumed, for progress
     ready: list[Prepared | None]  # None where the task's next result goes
     task: Future[list[Prepared]] | list[Prepared]
     budget: int = 0  # bytes of the budget it holds until committed
@@ -252,18 +255,17 @@ class Pipeline:
         """
         outcomes: list[Outcome] = []
         pending: deque[_Window] = deque()
-        batch: list[tuple[Message, Prepared]] = []
+        batch: list[Prepared] = []  # each with its arrival; the message's bytes are let go
         done_bytes = 0
         held = batch_held = 0  # budget held by this run, and by its batch not handed over yet
         failure: ArchiverError | None = None  # the source's or the acknowledger's
 
-        def write(work: tuple[list[tuple[Message, Prepared]], int]) -> list[Outcome]:
+        def write(work: tuple[list[Prepared], int]) -> list[Outcome]:
             with self.db.transaction() as tx:  # in the committer's thread
                 roster = self.roster.current(tx)
-                prepared = [p for _, p in work[0]]
-                return writer.store_batch(tx, self.ring, prepared, source, roster, self.intake)
+                return writer.store_batch(tx, self.ring, work[0], source, roster, self.intake)
 
-        committer: Committer[tuple[list[tuple[Message, Prepared]], int], list[Outcome]]
+        committer: Committer[tuple[list[Prepared], int], list[Outcome]]
         committer = Committer(write, f"ingest writer ({source})")
 
         def deliver() -> None:
@@ -272,7 +274,7 @@ class Pipeline:
             for (written, size), results in committer.collect():
                 self.budget.give(size)
                 held -= size
-                pairs = [(m, o) for (m, _), o in zip(written, results, strict=True)]
+                pairs = [(p.arrival, o) for p, o in zip(written, results, strict=True)]
                 outcomes.extend(results)
                 if committed is not None and failure is None:
                     try:
@@ -297,9 +299,9 @@ class Pipeline:
         def finish_oldest() -> None:
             nonlocal done_bytes, batch_held
             window = pending.popleft()
-            batch.extend(zip(window.messages, self._results(window), strict=True))
+            batch.extend(self._results(window))
             batch_held += window.budget
-            done_bytes += sum(m.read_bytes for m in window.messages)
+            done_bytes += window.read_bytes
             if len(batch) >= COMMIT_EVERY:
                 commit()
             if progress:
@@ -324,6 +326,7 @@ class Pipeline:
                     need = max(size, self.budget.limit) if large else size
                     reserve(need)
                     pending.append(self._submit(msgs, need, inline=large))
+                    del msgs  # held until the next window is read, its bytes would outlive it
                     while len(pending) > 2 * self.workers:
                         finish_oldest()
                     if failure is not None:
@@ -367,4 +370,5 @@ class Pipeline:
                 raise self._worker_died(pool) from None
         else:
             task = [_prepare(raw, arr, self.policy, sha, roster) for raw, arr, sha in work]
-        return _Window(msgs, ready, task, budget, pool if isinstance(task, Future) else None)
+        read = sum(m.read_bytes for m in msgs)
+        return _Window(read, ready, task, budget, pool if isinstance(task, Future) else None)

@@ -3,7 +3,10 @@ mailbox) in the thread that reads them, in order, and only what was committed.""
 
 from __future__ import annotations
 
+import gc
 import threading
+import weakref
+from collections.abc import Iterator
 from email.message import EmailMessage
 from typing import Any
 
@@ -48,9 +51,9 @@ def test_acknowledgements_come_in_order_from_the_reading_thread(archive: Archive
     acknowledged: list[str] = []
     threads: set[int] = set()
 
-    def committed(pairs: list[tuple[Message, Outcome]]) -> None:
+    def committed(pairs: list[tuple[Arrival, Outcome]]) -> None:
         threads.add(threading.get_ident())
-        acknowledged.extend(m.arrival.label for m, _ in pairs)
+        acknowledged.extend(a.label for a, _ in pairs)
 
     store, pipe = _pipeline(archive)
     try:
@@ -83,8 +86,8 @@ def test_a_failed_commit_acknowledges_only_what_was_committed(
     monkeypatch.setattr(writer, "store_batch", store_batch)
     acknowledged: list[str] = []
 
-    def committed(pairs: list[tuple[Message, Outcome]]) -> None:
-        acknowledged.extend(m.arrival.label for m, _ in pairs)
+    def committed(pairs: list[tuple[Arrival, Outcome]]) -> None:
+        acknowledged.extend(a.label for a, _ in pairs)
 
     store, pipe = _pipeline(archive)
     try:
@@ -106,3 +109,32 @@ def test_a_failed_commit_acknowledges_only_what_was_committed(
         pipe.close()
         store.close()
     assert sum(o.status == "archived" for o in outcomes) == 3 * COMMIT_EVERY - first
+
+
+@pytest.mark.timeout(60)
+def test_a_message_is_let_go_once_prepared(archive: Archive) -> None:
+    """The pipeline holds a batch of prepared messages until it commits them; their bytes (a
+    batch of large messages is many megabytes) are not kept that long: by the time a
+    transaction is acknowledged, nothing holds the messages it wrote."""
+    alive: dict[str, weakref.ref[Message]] = {}
+    still_held: list[str] = []
+
+    def messages() -> Iterator[Message]:  # made one at a time, as a source reads them
+        for n in range(2 * COMMIT_EVERY):
+            msg = Message(Arrival("file", "test", f"note{n}.eml"), _note(n), None, 100)
+            alive[msg.arrival.label] = weakref.ref(msg)
+            yield msg
+
+    def committed(pairs: list[tuple[Arrival, Outcome]]) -> None:
+        gc.collect()
+        still_held.extend(a.label for a, _ in pairs if alive[a.label]() is not None)
+
+    store, pipe = _pipeline(archive)
+    try:
+        outcomes = pipe.run(messages(), "test", committed)
+    finally:
+        pipe.close()
+        store.close()
+    assert {o.status for o in outcomes} == {"archived"}
+    assert len(outcomes) == 2 * COMMIT_EVERY
+    assert still_held == []
