@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -66,9 +67,25 @@ def app(ctx: click.Context) -> App:
     return context(ctx).app
 
 
-def emit_json(doc: Any) -> None:
-    """Write the one JSON document of a --json command to stdout."""
-    sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+def emit_json(doc: Any, stream: tuple[str, Iterable[Any]] | None = None) -> None:
+    """Write the one JSON document of a --json command to stdout. `stream` names a key of
+    `doc` whose list is written item by item from an iterable, as it comes (a list of a
+    million items need not be in memory); the output is the same as with the list in `doc`."""
+    if stream is None:
+        sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+        return
+    key, items = stream
+    text = json.dumps({**doc, key: [None]}, indent=2, ensure_ascii=False)
+    # The list sits one level in: its items at four spaces, its brackets at two.
+    marker = f"{json.dumps(key, ensure_ascii=False)}: [\n    null\n  ]"
+    head, tail = text.split(marker)
+    sys.stdout.write(head + marker[: marker.index("[") + 1])
+    first = True
+    for item in items:
+        body = json.dumps(item, indent=2, ensure_ascii=False).replace("\n", "\n    ")
+        sys.stdout.write(("\n    " if first else ",\n    ") + body)
+        first = False
+    sys.stdout.write(("]" if first else "\n  ]") + tail + "\n")
 
 
 class Progress:

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from archiver.cli.context import Progress, actor_option, app, emit_json
+
+if TYPE_CHECKING:
+    from archiver.app import App
+    from archiver.ingest.importer import ImportReport
 
 LIST_AT_MOST = 100  # a terminal list longer than this helps nobody; --json has them all
 
@@ -27,7 +32,6 @@ def import_(ctx: click.Context, paths: tuple[Path, ...], as_json: bool, workers:
 
     Exit code 1 if any input could not be archived; everything else is kept.
     """
-    from archiver.archive import audit
     from archiver.ingest import prepare
     from archiver.ingest.importer import import_paths
     from archiver.sources.files import total_size
@@ -43,29 +47,44 @@ def import_(ctx: click.Context, paths: tuple[Path, ...], as_json: bool, workers:
         total,
     )
     progress.finish()
-    if as_json:
-        emit_json({**report.to_json(), "audit_head": audit.head(a.store)})
-    else:
-        doc = report.to_json()
-        click.echo(
-            f"archived {doc['archived']}, duplicates {doc['duplicates']}, "
-            f"quarantined {doc['quarantined']}, failed {doc['failed']}"
-            + (f", skipped {len(report.skipped)} files that are not mail" if report.skipped else "")
-        )
-        listed = len(report.items) <= LIST_AT_MOST
-        for item in report.items:
-            o = item.outcome
-            if o.status == prepare.FAILED:
-                click.echo(f"failed: {o.error}", err=True)
-            elif listed or o.status == prepare.QUARANTINED:
-                click.echo(f"{o.status:<12}{o.record_id}  {item.arrival.label}")
-        if not listed:
-            click.echo(f"(records not listed: more than {LIST_AT_MOST}; --json lists every one)")
-        for path in report.skipped:
-            click.echo(f"skipped (not a message): {path}", err=True)
+    try:
+        _print(report, as_json, a)
+    finally:
+        report.close()
     if report.interrupted:
         click.echo(
             "interrupted: what was archived is kept; run the same import again to finish", err=True
         )
         return 130
     return 1 if report.count(prepare.FAILED) else 0
+
+
+def _print(report: ImportReport, as_json: bool, a: App) -> None:
+    from archiver.archive import audit
+    from archiver.ingest import prepare
+
+    counts = {
+        "archived": report.count(prepare.ARCHIVED),
+        "duplicates": report.count(prepare.DUPLICATE),
+        "quarantined": report.count(prepare.QUARANTINED),
+        "failed": report.count(prepare.FAILED),
+    }
+    if as_json:  # DESIGN.md section 10; the items as they are read back, not all at once
+        doc = {**counts, "skipped": report.skipped, "items": [], "audit_head": audit.head(a.store)}
+        emit_json(doc, ("items", (item.to_json() for item in report.items())))
+        return
+    click.echo(
+        f"archived {counts['archived']}, duplicates {counts['duplicates']}, "
+        f"quarantined {counts['quarantined']}, failed {counts['failed']}"
+        + (f", skipped {len(report.skipped)} files that are not mail" if report.skipped else "")
+    )
+    listed = report.total <= LIST_AT_MOST
+    for item in report.items():
+        if item.status == prepare.FAILED:
+            click.echo(f"failed: {item.error}", err=True)
+        elif listed or item.status == prepare.QUARANTINED:
+            click.echo(f"{item.status:<12}{item.record_id}  {item.label}")
+    if not listed:
+        click.echo(f"(records not listed: more than {LIST_AT_MOST}; --json lists every one)")
+    for path in report.skipped:
+        click.echo(f"skipped (not a message): {path}", err=True)

@@ -244,10 +244,13 @@ class Pipeline:
         committed: Committed | None = None,
         progress: Callable[[int], None] | None = None,
         stop: threading.Event | None = None,
+        keep: bool = True,
     ) -> list[Outcome]:
-        """Archive `messages`; each one's outcome, in order.
+        """Archive `messages`; each one's outcome, in order (none if not `keep`: a caller
+        that takes them from `committed` need not hold an outcome per message).
 
-        `committed` is called after each transaction with the messages it made safe.
+        `committed` is called after each transaction with the arrivals and outcomes of the
+        messages it made safe, until it raises.
         `stop`, when set, ends reading; what was read is still finished and committed.
         If the source fails part way, or `committed` does, what was read is still committed
         and then that error is raised. Raises DatabaseError if the database fails (what was
@@ -275,7 +278,8 @@ class Pipeline:
                 self.budget.give(size)
                 held -= size
                 pairs = [(p.arrival, o) for p, o in zip(written, results, strict=True)]
-                outcomes.extend(results)
+                if keep:
+                    outcomes.extend(results)
                 if committed is not None and failure is None:
                     try:
                         committed(pairs)

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -101,3 +103,41 @@ def test_a_read_only_disk_is_one_clear_error(small_fs: Path, tmp_path: Path) -> 
     _remount(small_fs, "rw")
     assert archive.ok("verify", "--json").json()["checked"] == 3
     assert archive.ok("import", "--json", *map(str, later)).json()["archived"] == 3
+
+
+@pytest.mark.timeout(300)
+def test_a_full_temporary_directory_stops_an_import_clearly_and_loses_nothing(
+    small_fs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The import's report (every message's outcome) is kept in a temporary file, not in
+    memory: when that file cannot grow, the import stops with one line saying where, and what
+    was committed stays archived."""
+    archive = make_archive(tmp_path / "archive", f"sqlite:///{tmp_path / 'archive.db'}")
+    count = 3 * COMMIT_EVERY
+    folder = tmp_path / "in"
+    folder.mkdir()
+    paths = []
+    for i in range(count):
+        path = folder / f"note-{i:04d}.eml"
+        path.write_bytes(forward(f"Note {i}", f"Field trip note {i}."))
+        paths.append(path)
+    filler = small_fs / "filler"
+    with filler.open("wb") as f, contextlib.suppress(OSError):
+        while True:
+            f.write(b"\0" * 65536)
+            f.flush()
+    monkeypatch.setattr(tempfile, "tempdir", str(small_fs))
+    result = archive.cli("import", "--workers", "1", str(folder))
+    assert result.code == 1
+    line = _one_line(result.err)
+    assert line.startswith("error: cannot keep the import's report in a temporary file")
+    assert str(small_fs) in line and "No space left on device" in line
+    kept = archive.ok("verify", "--json").json()
+    # What was read when the report failed is still committed (often all of it, here).
+    assert COMMIT_EVERY <= kept["checked"] <= count and kept["failed"] == []
+    filler.unlink()  # the administrator makes room
+    again = archive.ok("import", "--json", "--workers", "1", str(folder)).json()
+    assert again["archived"] == count - kept["checked"]
+    assert again["duplicates"] == kept["checked"]
+    assert [Path(i["path"]).name for i in again["items"]] == [p.name for p in paths]
+    assert archive.ok("verify", "--json").json()["checked"] == count
