@@ -97,6 +97,8 @@ class ImportReport:
         """Every message's item, in input order (read back one at a time)."""
         self._spool.seek(0)
         for line in self._spool:
+            if not line.endswith("\n"):  # a batch's lines cut short by Ctrl-C
+                break
             yield Item(*json.loads(line))
         self._spool.seek(0, 2)
 
