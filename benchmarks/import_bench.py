@@ -9,7 +9,8 @@ per core, `--workers`):
     with mail-parser's decoders) on every message, the messages already in memory. Each is
     timed after one untimed pass of the same parser on the same processes, so neither meets a
     cold page cache or cold caches of its own; all cores is a forked pool parsing chunks of 16
-    messages, the same chunks for both parsers;
+    messages, the same chunks for both parsers. Each figure is the median of --parse-runs
+    timed passes (3), the parsers and core counts taking turns, each pass's seconds listed;
   - `archiver import` of the same file into a fresh archive with `--workers 1` and with all
     cores (the default): rate, CPU time (its own and its workers', not a PostgreSQL server's),
     peak RSS (main process, all its processes, their PSS);
@@ -51,7 +52,7 @@ Usage:
       [--database postgresql+psycopg://postgres@127.0.0.1/bench]   (default: SQLite; an empty
       database: emptied between the two imports and at the end, unless --keep)
       [--roster tests/data/tagging/roster.csv]   (tag every record against a roster)
-      [--notmuch-runs 3] [--no-notmuch]
+      [--parse-runs 3] [--notmuch-runs 3] [--no-notmuch]
 
 Other targets (issue 2): peak RSS < 300 MB for a 1 GB mbox (--size 1G); archive size <= 0.8x
 the corpus.
@@ -191,12 +192,14 @@ def _parse_range(job: tuple[str, int, int]) -> int:
     return end - start
 
 
-def parse_only(name: str, processes: int) -> float:
+def parse_only(name: str, processes: int, warm_up: bool) -> float:
     """Seconds for parser `name` alone on every loaded message, on `processes` processes (1:
-    this one; more: a forked pool, CHUNK messages a task), timed after one untimed pass."""
+    this one; more: a forked pool, CHUNK messages a task), timed after an untimed pass if
+    `warm_up` (a pool's processes always get one: they are new)."""
     jobs = [(name, i, min(i + CHUNK, len(_MESSAGES))) for i in range(0, len(_MESSAGES), CHUNK)]
     if processes == 1:
-        _parse_range((name, 0, len(_MESSAGES)))  # warm-up
+        if warm_up:
+            _parse_range((name, 0, len(_MESSAGES)))
         start = time.perf_counter()
         _parse_range((name, 0, len(_MESSAGES)))
         return time.perf_counter() - start
@@ -205,6 +208,34 @@ def parse_only(name: str, processes: int) -> float:
         start = time.perf_counter()
         pool.map(_parse_range, jobs, chunksize=1)
         return time.perf_counter() - start
+
+
+def parse_only_figures(
+    n: int, size: int, cores: int, runs: int
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """Each parser's rate on one core and on `cores`: the median of `runs` timed passes, the
+    parsers and core counts taking turns (a machine that slows down for a while slows all of
+    them, not one baseline: single passes of the same parser differed by 30%)."""
+    seconds: dict[tuple[str, str], list[float]] = {}
+    for run in range(runs):
+        for name in PARSERS:
+            for key, processes in (("one_core", 1), ("all_cores", cores)):
+                print(
+                    f"parse only: {name}, {processes} process(es), run {run + 1} of {runs} ...",
+                    file=sys.stderr,
+                )
+                took = parse_only(name, processes, warm_up=run == 0)
+                seconds.setdefault((name, key), []).append(took)
+    return {
+        name: {
+            key: {
+                **_rate(n, size, statistics.median(seconds[name, key])),
+                "seconds_each": [round(t, 2) for t in seconds[name, key]],
+            }
+            for key in ("one_core", "all_cores")
+        }
+        for name in PARSERS
+    }
 
 
 def write_maildir(maildir: Path) -> None:
@@ -537,6 +568,12 @@ def main() -> int:
     ap.add_argument("--keep", type=Path, help="keep the corpus and archives in this directory")
     ap.add_argument("--roster", type=Path, help="import this roster first (tags every record)")
     ap.add_argument(
+        "--parse-runs",
+        type=int,
+        default=3,
+        help="timed passes of each parser alone, taking turns (the median is reported)",
+    )
+    ap.add_argument(
         "--notmuch-runs",
         type=int,
         default=3,
@@ -561,12 +598,7 @@ def main() -> int:
         empty_database(args.database, check=True)
 
     n, size = load_messages(mbox)
-    parse_only_figures: dict[str, dict[str, dict[str, float]]] = {}
-    for name in PARSERS:
-        parse_only_figures[name] = {}
-        for key, processes in (("one_core", 1), ("all_cores", cores)):
-            print(f"parse only: {name}, {processes} process(es) ...", file=sys.stderr)
-            parse_only_figures[name][key] = _rate(n, size, parse_only(name, processes))
+    parsing = parse_only_figures(n, size, cores, max(1, args.parse_runs))
     if args.no_notmuch:
         notmuch: dict[str, Any] = {"skipped": "--no-notmuch"}
     else:
@@ -620,11 +652,11 @@ def main() -> int:
         "all_cores_processes": cores,
         "database": "postgresql" if args.database else "sqlite",
         "roster": str(args.roster) if args.roster else None,
-        "parse_only": parse_only_figures,
+        "parse_only": parsing,
         "import": import_figures,
         "ratios": {  # like with like: one parser, one core count
             f"import_vs_{name}": {
-                key: round(rate(import_figures[key]) / rate(parse_only_figures[name][key]), 2)
+                key: round(rate(import_figures[key]) / rate(parsing[name][key]), 2)
                 for key in ("one_core", "all_cores")
             }
             for name in PARSERS
@@ -634,7 +666,7 @@ def main() -> int:
             "at_least": TARGET,
             **{
                 f"vs_{name}": round(
-                    rate(import_figures["all_cores"]) / rate(parse_only_figures[name]["one_core"]),
+                    rate(import_figures["all_cores"]) / rate(parsing[name]["one_core"]),
                     2,
                 )
                 for name in PARSERS
