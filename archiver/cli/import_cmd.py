@@ -63,12 +63,7 @@ def _print(report: ImportReport, as_json: bool, a: App) -> None:
     from archiver.archive import audit
     from archiver.ingest import prepare
 
-    counts = {
-        "archived": report.count(prepare.ARCHIVED),
-        "duplicates": report.count(prepare.DUPLICATE),
-        "quarantined": report.count(prepare.QUARANTINED),
-        "failed": report.count(prepare.FAILED),
-    }
+    counts = report.totals()
     if as_json:  # DESIGN.md section 10; the items as they are read back, not all at once
         doc = {**counts, "skipped": report.skipped, "items": [], "audit_head": audit.head(a.store)}
         emit_json(doc, ("items", (item.to_json() for item in report.items())))

@@ -7,11 +7,12 @@ import json
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from pathlib import Path
 from typing import Any
 
 from archiver.errors import ArchiverError
+from archiver.ingest import prepare
 from archiver.ingest.pipeline import Pipeline
 from archiver.ingest.prepare import Outcome
 from archiver.sources import files
@@ -66,7 +67,7 @@ class ImportReport:
         rows = []
         for arrival, outcome in pairs:
             part = arrival.part
-            row = [
+            item = Item(
                 arrival.name,
                 arrival.label,
                 outcome.record_id,
@@ -74,9 +75,10 @@ class ImportReport:
                 outcome.error,
                 part.line if part else None,
                 part.envelope if part else None,
-            ]
-            # ASCII escapes: a path's undecodable bytes (lone surrogates) come back as they were.
-            rows.append(json.dumps(row) + "\n")
+            )
+            # The fields in order (`items` reads them back so); ASCII escapes, so a path's
+            # undecodable bytes (lone surrogates) come back as they were.
+            rows.append(json.dumps(astuple(item)) + "\n")
         try:
             self._spool.writelines(rows)
             self._spool.flush()  # a full disk is found here, not when the report is printed
@@ -92,6 +94,15 @@ class ImportReport:
     @property
     def total(self) -> int:
         return sum(self.counts.values())
+
+    def totals(self) -> dict[str, int]:
+        """The counts of the `import --json` document (DESIGN.md section 10)."""
+        return {
+            "archived": self.count(prepare.ARCHIVED),
+            "duplicates": self.count(prepare.DUPLICATE),
+            "quarantined": self.count(prepare.QUARANTINED),
+            "failed": self.count(prepare.FAILED),
+        }
 
     def items(self) -> Iterator[Item]:
         """Every message's item, in input order (read back one at a time)."""
