@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
 import signal
 
@@ -15,10 +14,18 @@ def die_with_parent(parent: int, sig: int = signal.SIGKILL) -> None:
     killed run leaves no orphans; exit at once if the parent died before we asked. A pool's
     task queue cannot signal end-of-file to its workers (each holds both of its ends), nor
     can a server's listening socket, so such a child would otherwise wait forever."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, sig)
-    except (OSError, AttributeError):  # not Linux: children end when they are shut down
+    if not prctl(_PR_SET_PDEATHSIG, sig):  # not Linux: children end when they are shut down
         return
     if os.getppid() != parent:  # the parent died before we asked
         os._exit(1)
+
+
+def prctl(option: int, value: int) -> bool:
+    """Linux's prctl(2) for this process; False where there is none (not Linux). The C
+    library is the one already loaded (dlopen of the program itself): looking it up by name
+    (`ctypes.util.find_library`) starts `ldconfig -p`, about 2 ms, in every child."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return int(libc.prctl(option, value, 0, 0, 0)) == 0
+    except (OSError, AttributeError):
+        return False

@@ -27,8 +27,6 @@ one per line. End of input ends the child.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import dataclasses
 import io
 import json
@@ -47,6 +45,8 @@ import zipfile
 from collections.abc import Callable
 from typing import Any, BinaryIO
 from xml.etree import ElementTree
+
+from archiver.platform.children import prctl
 
 # Where a PDF's text goes page by page: progress metadata, and the text added since last time.
 Report = Callable[[dict[str, int], str], None]
@@ -455,18 +455,10 @@ def extract(
     return "ok", sink.take(), note
 
 
-def _prctl(option: int, value: int) -> bool:
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        return int(libc.prctl(option, value, 0, 0, 0)) == 0
-    except (OSError, AttributeError):  # not Linux
-        return False
-
-
 def _sandbox(config: ChildConfig) -> None:
     """Limit this process before it sees any input. Raises OSError if a limit cannot be set."""
-    _prctl(_PR_SET_NO_NEW_PRIVS, 1)
-    _prctl(_PR_SET_DUMPABLE, 0)  # no ptrace by others of this user, no core
+    prctl(_PR_SET_NO_NEW_PRIVS, 1)
+    prctl(_PR_SET_DUMPABLE, 0)  # no ptrace by others of this user, no core
     limits = [
         (resource.RLIMIT_CORE, 0),
         (resource.RLIMIT_FSIZE, 0),
@@ -552,7 +544,7 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     config = ChildConfig.from_json(args[0])
     # Die with the parent; if it already died, the kernel will not tell us.
-    _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != config.parent:
         return 1
     # The protocol owns the real stdout; anything a library prints goes to stderr (/dev/null).

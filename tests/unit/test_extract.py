@@ -565,6 +565,7 @@ def test_the_child_is_limited() -> None:
         pid = extractor.pid
         assert pid is not None
         limits = Path(f"/proc/{pid}/limits").read_text()
+        status = Path(f"/proc/{pid}/status").read_text()
         assert os.getpgid(pid) == pid != os.getpgid(0)  # terminal signals are not for it
         with contextlib.suppress(PermissionError):  # only root may look into it (not dumpable)
             cwd = os.readlink(f"/proc/{pid}/cwd")
@@ -575,6 +576,7 @@ def test_the_child_is_limited() -> None:
     assert rows["Max core file size"] == ["0", "0"]
     assert rows["Max open files"] == ["32", "32"]
     assert rows["Max cpu time"][1] == "600"
+    assert "\nNoNewPrivs:\t1\n" in status  # prctl(PR_SET_NO_NEW_PRIVS) took: no setuid gains
 
 
 def test_a_child_that_died_while_idle_is_replaced_silently() -> None:
