@@ -12,6 +12,12 @@ compiled to bytecode first (`bytecode.py`), as `pip install` does for an install
     archiver show ID           under 0.25 s
     archiver search WORD       under 0.25 s
 
+Beside each command, its floor: the same Python starting and importing every module of the
+libraries the command loads (SQLAlchemy, click, cryptography...: found by running the command
+once in process and reading `sys.modules`), and no archiver code: what the command would cost
+if archiver's own modules and work took no time, so the report shows how much of a target is
+left to archiver at all.
+
 `--archiver PATH` times another installation's `archiver` (an older checkout's venv) on an
 archive it made itself. `--baseline PATH` times a second installation in the same run, each on
 its own archive, the two alternating run by run so that both see the same machine; the ratio
@@ -37,6 +43,7 @@ import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 from bytecode import compile_archiver
 
@@ -67,6 +74,50 @@ def _demo(exe: str, root: Path) -> dict[str, list[str]]:
     }
 
 
+# Runs an archiver command in process, then names every module loaded (on stderr, last line).
+_LOADED = (
+    "import json, sys\n"
+    "from archiver.cli.main import main\n"
+    "sys.argv = ['archiver', *sys.argv[1:]]\n"
+    "try:\n"
+    "    main()\n"
+    "except SystemExit:\n"
+    "    pass\n"
+    "sys.stderr.write('\\n' + json.dumps(list(sys.modules)))\n"
+)
+# Imports the modules named on its command line, in that order (one that cannot be imported
+# by name, an alias some library registers, is skipped: it was loaded by another).
+_IMPORT_ALL = (
+    "import importlib, sys\n"
+    "for name in sys.argv[1:]:\n"
+    "    try:\n"
+    "        importlib.import_module(name)\n"
+    "    except Exception:\n"
+    "        pass\n"
+)
+
+
+def _floor(cmd: list[str]) -> tuple[list[str], list[str]]:
+    """The command that only imports the libraries `cmd` (an archiver command) loads, and
+    those libraries' names: every module loaded that is neither the standard library's nor
+    archiver's (nor site's import hooks), in the order they were loaded."""
+    python = str(Path(cmd[0]).parent / "python")
+    loaded = json.loads(_run([python, "-c", _LOADED, *cmd[1:]]).stderr.splitlines()[-1])
+    own = {"archiver", "__main__"}
+    libraries = [
+        m
+        for m in loaded
+        if (top := m.split(".")[0]) not in sys.stdlib_module_names
+        and top not in sys.builtin_module_names
+        and top not in own
+        and not top.startswith("__")
+    ]
+    # Named for the report by their public packages (not cryptography's _openssl, say).
+    names = sorted({t for m in libraries if not (t := m.split(".")[0]).startswith("_")})
+    names = [n for n in names if n != "cython_runtime"]  # compiled modules' shared runtime
+    return [python, "-c", _IMPORT_ALL, *libraries], names
+
+
 def _timed(cmd: list[str]) -> tuple[float, float]:
     """One run of `cmd`: its wall time and its CPU time (user + system), in seconds."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -79,22 +130,43 @@ def _timed(cmd: list[str]) -> tuple[float, float]:
 
 def _measure(
     builds: dict[str, dict[str, list[str]]], runs: int
-) -> dict[str, dict[str, dict[str, float]]]:
-    """Median wall and CPU seconds of every command of every build, the builds alternating."""
-    times: dict[tuple[str, str], list[tuple[float, float]]] = defaultdict(list)
-    for commands in builds.values():
-        for cmd in commands.values():
-            _run(cmd)  # warm: page cache, bytecode
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """Median wall and CPU seconds of every command of every build, and of its floor (the
+    libraries it loads, imported alone), the builds and floors alternating."""
+    floors = {
+        (build, name): _floor(cmd)
+        for build, commands in builds.items()
+        for name, cmd in commands.items()
+    }
+    timed = {
+        **{
+            (build, name, False): cmd
+            for build, commands in builds.items()
+            for name, cmd in commands.items()
+        },
+        **{(build, name, True): floor for (build, name), (floor, _) in floors.items()},
+    }
+    for cmd in timed.values():
+        _run(cmd)  # warm: page cache, bytecode
+    times: dict[tuple[str, str, bool], list[tuple[float, float]]] = defaultdict(list)
     for _ in range(runs):
         for name in TARGETS:
-            for build, commands in builds.items():
-                times[build, name].append(_timed(commands[name]))
+            for build in builds:
+                for alone in (False, True):
+                    times[build, name, alone].append(_timed(timed[build, name, alone]))
+
+    def median(key: tuple[str, str, bool], i: int) -> float:
+        return round(statistics.median(t[i] for t in times[key]), 4)
+
     return {
         build: {
             name: {
-                "median_s": round(statistics.median(w for w, _ in times[build, name]), 4),
-                "cpu_s": round(statistics.median(c for _, c in times[build, name]), 4),
+                "median_s": median((build, name, False), 0),
+                "cpu_s": median((build, name, False), 1),
                 "target_s": TARGETS[name],
+                "libraries_s": median((build, name, True), 0),
+                "libraries_cpu_s": median((build, name, True), 1),
+                "libraries": floors[build, name][1],
             }
             for name in TARGETS
         }
@@ -159,6 +231,14 @@ def main() -> int:
                     f" of baseline ({r['cpu_s'] / results[args.baseline][name]['cpu_s']:.2f}x CPU)"
                 )
             print(line)
+            print(
+                f"    {'its libraries alone':<21} {r['libraries_s']:6.3f} s "
+                f"({r['libraries_cpu_s']:5.3f} s)   {', '.join(r['libraries'])}"
+            )
+    print(
+        "its libraries alone: the interpreter importing every module of the libraries the "
+        "command loads, no archiver code (the floor of its time)"
+    )
     for exe, listed in imports.items():
         print(f"search WORD, own import time (median ms of {args.runs} runs): {exe}")
         for item in listed:
