@@ -1,1 +1,1 @@
-"""The operating system's services: systemd notifications and credentials."""
+"""The operating system's services: systemd notifications and credentials, child processes."""
