@@ -103,18 +103,19 @@ def _floor(cmd: list[str]) -> tuple[list[str], list[str]]:
     archiver's (nor site's import hooks), in the order they were loaded."""
     python = str(Path(cmd[0]).parent / "python")
     loaded = json.loads(_run([python, "-c", _LOADED, *cmd[1:]]).stderr.splitlines()[-1])
-    own = {"archiver", "__main__"}
     libraries = [
         m
         for m in loaded
         if (top := m.split(".")[0]) not in sys.stdlib_module_names
         and top not in sys.builtin_module_names
-        and top not in own
-        and not top.startswith("__")
+        and top != "archiver"
+        and not top.startswith("__")  # __main__, site's import hooks
     ]
-    # Named for the report by their public packages (not cryptography's _openssl, say).
-    names = sorted({t for m in libraries if not (t := m.split(".")[0]).startswith("_")})
-    names = [n for n in names if n != "cython_runtime"]  # compiled modules' shared runtime
+    # Named for the report by their public packages (not cryptography's _openssl, say, nor
+    # the runtime compiled modules share).
+    names = sorted(
+        {t for m in libraries if not (t := m.split(".")[0]).startswith("_")} - {"cython_runtime"}
+    )
     return [python, "-c", _IMPORT_ALL, *libraries], names
 
 
